@@ -1,0 +1,376 @@
+//! Typed views of SSOT documents, read leniently from JSON values.
+//!
+//! Schema validation (D-CONTRACTS) reports what is malformed; these views
+//! pick out what the checks need and tolerate the rest, so that one bad
+//! field does not hide every other finding in a file.
+
+use serde_json::Value;
+
+fn s(v: &Value, k: &str) -> Option<String> {
+    v.get(k).and_then(Value::as_str).map(str::to_string)
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Value::String(x)) => vec![x.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// Danger tier of an operation (DESIGN §2 "Danger tiers").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum Tier {
+    /// Read-only: observes only.
+    T0,
+    /// Reversible: changes state with a documented, tested backout.
+    T1,
+    /// Irreversible or wide blast radius.
+    T2,
+}
+
+impl Tier {
+    /// Parses `T0`, `T1` or `T2`.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Tier> {
+        match s {
+            "T0" => Some(Tier::T0),
+            "T1" => Some(Tier::T1),
+            "T2" => Some(Tier::T2),
+            _ => None,
+        }
+    }
+
+    /// The safety label this tier implies as the highest tier of a runbook.
+    #[must_use]
+    pub fn safety_label(self) -> &'static str {
+        match self {
+            Tier::T0 => "read_only",
+            Tier::T1 => "reversible",
+            Tier::T2 => "irreversible",
+        }
+    }
+}
+
+/// A dangerous operation declared in a runbook's front matter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DangerousOp {
+    /// Operation ID, unique in the runbook.
+    pub id: String,
+    /// Declared tier.
+    pub tier: Option<Tier>,
+    /// How to undo it.
+    pub backout: Option<String>,
+    /// How the operator confirms it.
+    pub confirmation: Option<String>,
+    /// JSON pointer of this op in the front matter.
+    pub pointer: String,
+}
+
+/// The front matter of a runbook (contract `runbook`).
+#[derive(Debug, Clone, Default)]
+pub struct RunbookMeta {
+    /// `runbook_id`.
+    pub id: Option<String>,
+    /// English title.
+    pub title_en: Option<String>,
+    /// Japanese title.
+    pub title_ja: Option<String>,
+    /// TRIAGE | MITIGATION | RECOVERY | DRILL | GOVERNANCE.
+    pub kind: Option<String>,
+    /// quick | platform | …
+    pub category: Option<String>,
+    /// Symptoms that should lead here.
+    pub symptoms: Vec<String>,
+    /// Alert names that should lead here.
+    pub alerts: Vec<String>,
+    /// Dangerous operations.
+    pub dangerous_ops: Vec<DangerousOp>,
+    /// draft | reviewed | verified | drilled.
+    pub maturity: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub last_verified: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub last_drilled: Option<String>,
+    /// read_only | reversible | irreversible.
+    pub safety_label: Option<String>,
+    /// active | deprecated (default active).
+    pub status: String,
+    /// Replacement runbook ID for a deprecated stub.
+    pub replaced_by: Option<String>,
+    /// Related runbook IDs.
+    pub related: Vec<String>,
+    /// Review interval carried over by `adopt`, in days.
+    pub review_interval_days: Option<i64>,
+}
+
+impl RunbookMeta {
+    /// Reads the fields the checks use from a front-matter value.
+    #[must_use]
+    pub fn from_value(v: &Value) -> RunbookMeta {
+        let title = v.get("title");
+        let (title_en, title_ja) = match title {
+            Some(Value::String(t)) => (Some(t.clone()), None),
+            Some(t @ Value::Object(_)) => (s(t, "en"), s(t, "ja")),
+            _ => (None, None),
+        };
+        let triggers = v.get("triggers");
+        let dangerous_ops = match v.get("dangerous_ops") {
+            Some(Value::Array(ops)) => ops
+                .iter()
+                .enumerate()
+                .map(|(i, op)| DangerousOp {
+                    id: s(op, "id").unwrap_or_default(),
+                    tier: op.get("tier").and_then(Value::as_str).and_then(Tier::parse),
+                    backout: s(op, "backout").filter(|x| !x.trim().is_empty()),
+                    confirmation: s(op, "confirmation").filter(|x| !x.trim().is_empty()),
+                    pointer: format!("/dangerous_ops/{i}"),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        RunbookMeta {
+            id: s(v, "runbook_id"),
+            title_en,
+            title_ja,
+            kind: s(v, "kind"),
+            category: s(v, "category"),
+            symptoms: strings(triggers.and_then(|t| t.get("symptoms"))),
+            alerts: strings(triggers.and_then(|t| t.get("alerts"))),
+            dangerous_ops,
+            maturity: s(v, "maturity"),
+            last_verified: s(v, "last_verified"),
+            last_drilled: s(v, "last_drilled"),
+            safety_label: s(v, "safety_label"),
+            status: s(v, "status").unwrap_or_else(|| "active".to_string()),
+            replaced_by: s(v, "replaced_by"),
+            related: strings(v.get("related")),
+            review_interval_days: v
+                .get("adopted")
+                .and_then(|a| a.get("review_interval_days"))
+                .and_then(Value::as_i64),
+        }
+    }
+
+    /// Whether the runbook is active (not a deprecated stub).
+    #[must_use]
+    pub fn is_active(&self) -> bool {
+        self.status != "deprecated"
+    }
+}
+
+/// One entry of `runbooks/runbooks.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryEntry {
+    /// Runbook ID.
+    pub id: String,
+    /// Path relative to `runbooks/`, forward slashes.
+    pub path: String,
+    /// Registered status.
+    pub status: Option<String>,
+    /// Path in the adopted source collection.
+    pub original_path: Option<String>,
+    /// JSON pointer of the entry.
+    pub pointer: String,
+}
+
+/// Reads registry entries from `runbooks.yaml`.
+#[must_use]
+pub fn registry_entries(v: &Value) -> Vec<RegistryEntry> {
+    match v.get("runbooks") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, e)| RegistryEntry {
+                id: s(e, "id").unwrap_or_default(),
+                path: s(e, "path").unwrap_or_default(),
+                status: s(e, "status"),
+                original_path: s(e, "original_path"),
+                pointer: format!("/runbooks/{i}"),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// One entry of `runbooks/coverage_matrix.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoverageEntry {
+    /// Entry ID.
+    pub id: String,
+    /// Symptom text.
+    pub symptom: Option<String>,
+    /// Alert names.
+    pub alerts: Vec<String>,
+    /// P0 | P1 | P2.
+    pub severity: Option<String>,
+    /// Runbook IDs.
+    pub runbooks: Vec<String>,
+    /// JSON pointer of the entry.
+    pub pointer: String,
+}
+
+/// Reads coverage entries.
+#[must_use]
+pub fn coverage_entries(v: &Value) -> Vec<CoverageEntry> {
+    match v.get("entries") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, e)| CoverageEntry {
+                id: s(e, "id").unwrap_or_default(),
+                symptom: s(e, "symptom"),
+                alerts: strings(e.get("alerts")),
+                severity: s(e, "severity"),
+                runbooks: strings(e.get("runbooks")),
+                pointer: format!("/entries/{i}"),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A drill registered in `runbooks/drills.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrillEntry {
+    /// Drill ID.
+    pub id: String,
+    /// Runbook ID the drill exercises.
+    pub runbook: String,
+    /// JSON pointer of the entry.
+    pub pointer: String,
+}
+
+/// Reads drill entries.
+#[must_use]
+pub fn drill_entries(v: &Value) -> Vec<DrillEntry> {
+    match v.get("drills") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, e)| DrillEntry {
+                id: s(e, "id").unwrap_or_default(),
+                runbook: s(e, "runbook").unwrap_or_default(),
+                pointer: format!("/drills/{i}"),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// WARN and FAIL ages for an expiry check (D-GATE-EXPIRY), in days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiryWindow {
+    /// Older than this many days: warning.
+    pub warn_after_days: i64,
+    /// Older than this many days: error.
+    pub fail_after_days: i64,
+}
+
+/// Expiry intervals from `plans/verification.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationPlan {
+    /// Window for `last_verified`.
+    pub last_verified: ExpiryWindow,
+    /// Window for `last_drilled`.
+    pub last_drilled: ExpiryWindow,
+    /// Overrides: (category or runbook ID, verified window, drilled window).
+    pub overrides: Vec<(String, Option<ExpiryWindow>, Option<ExpiryWindow>)>,
+}
+
+impl Default for VerificationPlan {
+    fn default() -> Self {
+        VerificationPlan {
+            last_verified: ExpiryWindow { warn_after_days: 90, fail_after_days: 180 },
+            last_drilled: ExpiryWindow { warn_after_days: 120, fail_after_days: 180 },
+            overrides: Vec::new(),
+        }
+    }
+}
+
+fn window(v: Option<&Value>) -> Option<ExpiryWindow> {
+    let v = v?;
+    Some(ExpiryWindow {
+        warn_after_days: v.get("warn_after_days")?.as_i64()?,
+        fail_after_days: v.get("fail_after_days")?.as_i64()?,
+    })
+}
+
+impl VerificationPlan {
+    /// Reads the plan, falling back to the defaults (90/180 and 120/180 days)
+    /// for anything missing.
+    #[must_use]
+    pub fn from_value(v: &Value) -> VerificationPlan {
+        let d = VerificationPlan::default();
+        let overrides = match v.get("overrides") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|o| Some((s(o, "match")?, window(o.get("last_verified")), window(o.get("last_drilled")))))
+                .collect(),
+            _ => Vec::new(),
+        };
+        VerificationPlan {
+            last_verified: window(v.get("last_verified")).unwrap_or(d.last_verified),
+            last_drilled: window(v.get("last_drilled")).unwrap_or(d.last_drilled),
+            overrides,
+        }
+    }
+
+    /// The windows for a runbook, after overrides by category, then by ID.
+    #[must_use]
+    pub fn windows_for(&self, id: Option<&str>, category: Option<&str>) -> (ExpiryWindow, ExpiryWindow) {
+        let (mut v, mut d) = (self.last_verified, self.last_drilled);
+        for key in [category, id].into_iter().flatten() {
+            for (m, ov, od) in &self.overrides {
+                if m == key {
+                    if let Some(ov) = ov {
+                        v = *ov;
+                    }
+                    if let Some(od) = od {
+                        d = *od;
+                    }
+                }
+            }
+        }
+        (v, d)
+    }
+}
+
+/// The safety states and the action matrix (D-SAFE-SM, D-SAFE-MATRIX).
+#[derive(Debug, Clone, Default)]
+pub struct SafetyModel {
+    /// State IDs from `degraded.yaml`, in order.
+    pub states: Vec<String>,
+    /// Initial state.
+    pub initial: Option<String>,
+    /// (from, to, direction) transitions.
+    pub transitions: Vec<(String, String, String)>,
+    /// Action IDs from `safety-matrix.yaml`, in order.
+    pub actions: Vec<String>,
+}
+
+impl SafetyModel {
+    /// Reads states and transitions from `degraded.yaml` and actions from `safety-matrix.yaml`.
+    #[must_use]
+    pub fn from_values(degraded: Option<&Value>, matrix: Option<&Value>) -> SafetyModel {
+        let mut m = SafetyModel::default();
+        if let Some(d) = degraded {
+            if let Some(Value::Array(states)) = d.get("states") {
+                m.states = states.iter().filter_map(|st| s(st, "id")).collect();
+            }
+            m.initial = s(d, "initial");
+            if let Some(Value::Array(ts)) = d.get("transitions") {
+                m.transitions = ts
+                    .iter()
+                    .filter_map(|t| Some((s(t, "from")?, s(t, "to")?, s(t, "direction").unwrap_or_default())))
+                    .collect();
+            }
+        }
+        if let Some(x) = matrix {
+            if let Some(Value::Array(actions)) = x.get("actions") {
+                m.actions = actions.iter().filter_map(|a| s(a, "id")).collect();
+            }
+        }
+        m
+    }
+}

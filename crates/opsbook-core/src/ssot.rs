@@ -1,0 +1,736 @@
+//! SSOT discovery and loading.
+//!
+//! [`discover`] finds the root (the nearest directory holding `opsbook.toml`);
+//! [`Ssot::load`] walks it, classifies every file ([`FileKind`]), decodes and
+//! parses them in parallel, and keeps every problem it meets as a
+//! [`Problem`] with file and line rather than stopping: the gate reports them
+//! all at once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::markdown::{self, Body};
+use crate::model::RunbookMeta;
+use crate::text;
+use crate::yaml::{self, Document, Pos};
+
+/// Name of the root configuration file.
+pub const CONFIG_FILE: &str = "opsbook.toml";
+
+/// Runbooks larger than this are reported, not parsed (bytes).
+pub const MAX_RUNBOOK_BYTES: u64 = 2 * 1024 * 1024;
+/// Any other SSOT file larger than this is reported, not parsed (bytes).
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Finds the SSOT root: `start` or the nearest ancestor with `opsbook.toml`.
+#[must_use]
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        if d.join(CONFIG_FILE).is_file() {
+            return Some(d.to_path_buf());
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// What a file in the SSOT is, decided by its path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKind {
+    /// `opsbook.toml`.
+    Config,
+    /// `runbooks/**/*.md`.
+    Runbook,
+    /// `runbooks/templates/**`.
+    Template,
+    /// `runbooks/runbooks.yaml`.
+    Registry,
+    /// `runbooks/coverage_matrix.yaml`.
+    CoverageMatrix,
+    /// `runbooks/drills.yaml`.
+    Drills,
+    /// `policy/<name>.yaml`.
+    Policy(String),
+    /// `plans/<name>.yaml`.
+    Plan(String),
+    /// `incidents/<ID>/postmortem.md`.
+    Postmortem,
+    /// `incidents/<ID>/events.jsonl`.
+    IncidentEvents,
+    /// `contracts/*.schema.json`.
+    Contract,
+    /// `spec/**/*.md`.
+    Spec,
+    /// A Prometheus rule file named by `[gate] alerts`.
+    Alerts,
+    /// `ledger/*.jsonl`.
+    Ledger,
+    /// Excluded by `[gate] exclude`.
+    Excluded,
+    /// Anything else (README, images, …): not checked.
+    Other,
+}
+
+impl FileKind {
+    /// The contract (schema name) a file of this kind is validated against.
+    #[must_use]
+    pub fn contract(&self) -> Option<String> {
+        Some(match self {
+            FileKind::Config => "opsbook-toml".into(),
+            FileKind::Runbook => "runbook".into(),
+            FileKind::Registry => "runbooks".into(),
+            FileKind::CoverageMatrix => "coverage-matrix".into(),
+            FileKind::Drills => "drills".into(),
+            FileKind::Policy(n) => format!("policy-{n}"),
+            FileKind::Plan(n) => format!("plan-{n}"),
+            FileKind::Postmortem => "postmortem".into(),
+            FileKind::IncidentEvents => "incident-event".into(),
+            _ => return None,
+        })
+    }
+}
+
+/// The parts of `opsbook.toml` the engines read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// `[gate] baseline`: path of the baseline file, relative to the root.
+    pub baseline: Option<String>,
+    /// `[gate] alerts`: globs of Prometheus rule files, relative to the root.
+    pub alerts: Vec<String>,
+    /// `[gate] runbook_url_base`.
+    pub runbook_url_base: Option<String>,
+    /// `[gate] exclude`: globs not linted as runbooks.
+    pub exclude: Vec<String>,
+    /// `[gate.levels]`: rule code or name → level.
+    pub levels: BTreeMap<String, String>,
+}
+
+impl Config {
+    /// Reads the configuration from the TOML file as JSON.
+    #[must_use]
+    pub fn from_value(v: &Value) -> Config {
+        let gate = v.get("gate");
+        let strs = |k: &str| -> Vec<String> {
+            gate.and_then(|g| g.get(k))
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        Config {
+            baseline: gate.and_then(|g| g.get("baseline")).and_then(Value::as_str).map(str::to_string),
+            alerts: strs("alerts"),
+            runbook_url_base: gate.and_then(|g| g.get("runbook_url_base")).and_then(Value::as_str).map(str::to_string),
+            exclude: strs("exclude"),
+            levels: gate
+                .and_then(|g| g.get("levels"))
+                .and_then(Value::as_object)
+                .map(|o| o.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// What kind of problem loading met. The gate maps each to a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProblemKind {
+    /// The file could not be read (permissions, vanished, …).
+    Io,
+    /// The directory walk failed (symlink loop, unreadable directory).
+    Walk,
+    /// The bytes are not text in a supported encoding.
+    Decode,
+    /// The file is over the size limit.
+    TooLarge,
+    /// The file is empty (or only whitespace).
+    Empty,
+    /// A runbook or postmortem without front matter.
+    FrontMatterMissing,
+    /// Front matter not closed, or not a mapping.
+    FrontMatterInvalid,
+    /// YAML syntax or structure error (incl. duplicate keys, tabs).
+    Yaml,
+    /// TOML syntax error.
+    Toml,
+    /// JSON syntax error.
+    Json,
+}
+
+/// A problem met while loading, with its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The kind of problem.
+    pub kind: ProblemKind,
+    /// File path relative to the root, `/`-separated.
+    pub file: String,
+    /// 1-based line (1 when the whole file is concerned).
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+/// A parsed YAML/JSON/TOML document inside a file.
+#[derive(Debug, Clone)]
+pub struct ParsedDoc {
+    /// The document with node positions (relative to the document start).
+    pub doc: Document,
+    /// Line offset to add to document positions to get file lines.
+    pub line_offset: usize,
+}
+
+impl ParsedDoc {
+    /// The file position of a JSON pointer.
+    #[must_use]
+    pub fn pos(&self, pointer: &str) -> Pos {
+        let p = self.doc.pos_of(pointer);
+        Pos { line: p.line + self.line_offset, col: p.col }
+    }
+
+    /// The file position of the key of a mapping entry.
+    #[must_use]
+    pub fn key_pos(&self, pointer: &str) -> Pos {
+        let p = self.doc.key_pos_of(pointer);
+        Pos { line: p.line + self.line_offset, col: p.col }
+    }
+}
+
+/// One file of the SSOT after loading.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the root, `/`-separated.
+    pub rel: String,
+    /// Absolute (or root-joined) path.
+    pub path: PathBuf,
+    /// Kind by path.
+    pub kind: FileKind,
+    /// Size in bytes.
+    pub size: u64,
+    /// Parsed documents: the front matter for Markdown, each document of a
+    /// YAML stream, each line of a JSONL file.
+    pub docs: Vec<ParsedDoc>,
+    /// The Markdown body structure (runbooks, postmortems, specs, templates).
+    pub body: Option<Body>,
+    /// Whether parsing succeeded far enough for content checks.
+    pub parsed: bool,
+}
+
+impl SourceFile {
+    /// The first document (front matter or the YAML file itself).
+    #[must_use]
+    pub fn doc(&self) -> Option<&ParsedDoc> {
+        self.docs.first()
+    }
+
+    /// The first document's value.
+    #[must_use]
+    pub fn value(&self) -> Option<&Value> {
+        self.docs.first().map(|d| &d.doc.value)
+    }
+}
+
+/// A runbook: its file index and its typed front matter.
+#[derive(Debug, Clone)]
+pub struct Runbook {
+    /// Index into [`Ssot::files`].
+    pub file: usize,
+    /// Path relative to `runbooks/` (what the registry stores).
+    pub registry_path: String,
+    /// Typed front matter (empty when it did not parse).
+    pub meta: RunbookMeta,
+}
+
+/// A loaded SSOT.
+#[derive(Debug)]
+pub struct Ssot {
+    /// The root directory.
+    pub root: PathBuf,
+    /// The configuration (defaults when `opsbook.toml` is invalid).
+    pub config: Config,
+    /// Every file walked, sorted by relative path.
+    pub files: Vec<SourceFile>,
+    /// Runbooks (indices into `files`).
+    pub runbooks: Vec<Runbook>,
+    /// Problems met while loading, sorted by file and line.
+    pub problems: Vec<Problem>,
+}
+
+/// Why an SSOT could not be loaded at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The root has no `opsbook.toml`.
+    #[error("`{0}` is not an opsbook SSOT: no opsbook.toml there (create one with `opsbook init`)")]
+    NotAnSsot(PathBuf),
+    /// The root cannot be read.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules", ".opsbook-cache"];
+
+fn build_globs(globs: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        if let Ok(glob) = Glob::new(g) {
+            b.add(glob);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+fn classify(rel: &str, exclude: &GlobSet, alerts: &GlobSet) -> FileKind {
+    let lower = rel.to_ascii_lowercase();
+    let is_yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
+    let stem = |s: &str| -> String {
+        let name = s.rsplit('/').next().unwrap_or(s);
+        name.trim_end_matches(".yaml").trim_end_matches(".yml").to_string()
+    };
+    if rel == CONFIG_FILE {
+        return FileKind::Config;
+    }
+    if alerts.is_match(rel) {
+        return FileKind::Alerts;
+    }
+    if let Some(r) = rel.strip_prefix("runbooks/") {
+        return match r {
+            "runbooks.yaml" => FileKind::Registry,
+            "coverage_matrix.yaml" => FileKind::CoverageMatrix,
+            "drills.yaml" => FileKind::Drills,
+            _ if r.starts_with("templates/") => FileKind::Template,
+            _ if exclude.is_match(rel) => FileKind::Excluded,
+            _ if lower.ends_with(".md") || lower.ends_with(".markdown") => FileKind::Runbook,
+            _ => FileKind::Other,
+        };
+    }
+    if exclude.is_match(rel) {
+        return FileKind::Excluded;
+    }
+    if let Some(r) = rel.strip_prefix("policy/") {
+        if is_yaml && !r.contains('/') {
+            return FileKind::Policy(stem(r));
+        }
+    }
+    if let Some(r) = rel.strip_prefix("plans/") {
+        if is_yaml && !r.contains('/') {
+            return FileKind::Plan(stem(r));
+        }
+    }
+    if let Some(r) = rel.strip_prefix("incidents/") {
+        let parts: Vec<&str> = r.split('/').collect();
+        if parts.len() == 2 {
+            match parts[1] {
+                "postmortem.md" => return FileKind::Postmortem,
+                "events.jsonl" => return FileKind::IncidentEvents,
+                _ => {}
+            }
+        }
+    }
+    if let Some(r) = rel.strip_prefix("contracts/") {
+        if r.ends_with(".schema.json") && !r.contains('/') {
+            return FileKind::Contract;
+        }
+    }
+    if rel.starts_with("spec/") && lower.ends_with(".md") {
+        return FileKind::Spec;
+    }
+    if rel.starts_with("ledger/") && lower.ends_with(".jsonl") {
+        return FileKind::Ledger;
+    }
+    FileKind::Other
+}
+
+/// Reads and decodes one file, with a size limit.
+fn read_text(path: &Path, rel: &str, limit: u64, size: u64) -> Result<String, Problem> {
+    if size > limit {
+        return Err(Problem {
+            kind: ProblemKind::TooLarge,
+            file: rel.to_string(),
+            line: 1,
+            col: 1,
+            message: format!("file is {size} bytes, over the limit of {limit} bytes for this kind of file"),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| Problem {
+        kind: ProblemKind::Io,
+        file: rel.to_string(),
+        line: 1,
+        col: 1,
+        message: format!("cannot read: {e}"),
+    })?;
+    text::decode(&bytes).map(|d| d.text).map_err(|e| Problem {
+        kind: ProblemKind::Decode,
+        file: rel.to_string(),
+        line: e.line,
+        col: 1,
+        message: format!("not decodable text at byte {}: {}", e.offset, e.reason),
+    })
+}
+
+fn yaml_problem(rel: &str, e: &yaml::YamlError, line_offset: usize) -> Problem {
+    Problem {
+        kind: ProblemKind::Yaml,
+        file: rel.to_string(),
+        line: e.pos.line.max(1) + line_offset,
+        col: e.pos.col.max(1),
+        message: format!("invalid YAML: {}", e.message),
+    }
+}
+
+/// Loads a Markdown file with front matter: the front matter document and the body.
+fn load_markdown(
+    rel: &str,
+    text: &str,
+    needs_front_matter: bool,
+    problems: &mut Vec<Problem>,
+) -> (Vec<ParsedDoc>, Option<Body>, bool) {
+    let split = match markdown::split_front_matter(text) {
+        Ok(s) => s,
+        Err(e) => {
+            problems.push(Problem {
+                kind: ProblemKind::FrontMatterInvalid,
+                file: rel.to_string(),
+                line: e.line,
+                col: 1,
+                message: e.message,
+            });
+            return (Vec::new(), None, false);
+        }
+    };
+    let body = markdown::parse_body(split.body, split.body_line);
+    let Some(fm) = split.front_matter else {
+        if needs_front_matter {
+            problems.push(Problem {
+                kind: ProblemKind::FrontMatterMissing,
+                file: rel.to_string(),
+                line: 1,
+                col: 1,
+                message: "no YAML front matter: expected `---` on line 1, the metadata, and a closing `---`".into(),
+            });
+        }
+        return (Vec::new(), Some(body), false);
+    };
+    let line_offset = split.front_matter_line - 1;
+    match yaml::parse(fm) {
+        Ok(doc) => {
+            if !doc.value.is_object() {
+                problems.push(Problem {
+                    kind: ProblemKind::FrontMatterInvalid,
+                    file: rel.to_string(),
+                    line: split.front_matter_line,
+                    col: 1,
+                    message: "front matter is not a YAML mapping of `key: value` lines".into(),
+                });
+                return (vec![ParsedDoc { doc, line_offset }], Some(body), false);
+            }
+            (vec![ParsedDoc { doc, line_offset }], Some(body), true)
+        }
+        Err(e) => {
+            problems.push(yaml_problem(rel, &e, line_offset));
+            (Vec::new(), Some(body), false)
+        }
+    }
+}
+
+fn toml_to_json(v: toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::Number(i.into()),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+    }
+}
+
+/// Positions for a TOML document: each key's line, found by scanning the
+/// text for `key =` under its `[table]` header.
+fn toml_positions(text: &str, value: &Value) -> Document {
+    let mut doc = Document { value: value.clone(), ..Document::default() };
+    doc.positions.insert(String::new(), Pos { line: 1, col: 1 });
+    let mut table = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            let name = t.trim_matches(|c| c == '[' || c == ']').trim();
+            table = name.split('.').map(|s| format!("/{}", s.trim().trim_matches('"'))).collect();
+            doc.positions.insert(table.clone(), Pos { line: i + 1, col: 1 });
+        } else if let Some(eq) = t.find('=') {
+            let key = t[..eq].trim().trim_matches('"');
+            if !key.is_empty() && !key.starts_with('#') {
+                let p = format!("{table}/{key}");
+                let col = line.len() - line.trim_start().len() + 1;
+                doc.positions.insert(p.clone(), Pos { line: i + 1, col });
+                doc.key_positions.insert(p, Pos { line: i + 1, col });
+            }
+        }
+    }
+    doc
+}
+
+fn load_file(path: &Path, rel: &str, kind: &FileKind, size: u64, problems: &mut Vec<Problem>) -> SourceFile {
+    let mut f = SourceFile {
+        rel: rel.to_string(),
+        path: path.to_path_buf(),
+        kind: kind.clone(),
+        size,
+        docs: Vec::new(),
+        body: None,
+        parsed: false,
+    };
+    let limit = if matches!(kind, FileKind::Runbook | FileKind::Template) { MAX_RUNBOOK_BYTES } else { MAX_FILE_BYTES };
+    let checked = !matches!(kind, FileKind::Other | FileKind::Excluded | FileKind::Contract);
+    if !checked {
+        return f;
+    }
+    let text = match read_text(path, rel, limit, size) {
+        Ok(t) => t,
+        Err(p) => {
+            problems.push(p);
+            return f;
+        }
+    };
+    if text.trim().is_empty() && !matches!(kind, FileKind::Ledger | FileKind::IncidentEvents) {
+        problems.push(Problem {
+            kind: ProblemKind::Empty,
+            file: rel.to_string(),
+            line: 1,
+            col: 1,
+            message: "file is empty".into(),
+        });
+        return f;
+    }
+    match kind {
+        FileKind::Runbook | FileKind::Postmortem => {
+            let (docs, body, ok) = load_markdown(rel, &text, true, problems);
+            f.docs = docs;
+            f.body = body;
+            f.parsed = ok;
+        }
+        FileKind::Template | FileKind::Spec => {
+            let (docs, body, ok) = load_markdown(rel, &text, false, problems);
+            f.docs = docs;
+            f.body = body;
+            f.parsed = ok || f.body.is_some();
+        }
+        FileKind::Config => match toml::from_str::<toml::Value>(&text) {
+            Ok(v) => {
+                let json = toml_to_json(v);
+                f.docs = vec![ParsedDoc { doc: toml_positions(&text, &json), line_offset: 0 }];
+                f.parsed = true;
+            }
+            Err(e) => {
+                let (line, col) = e.span().map_or((1, 1), |s| {
+                    let before = &text[..s.start.min(text.len())];
+                    (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
+                });
+                problems.push(Problem {
+                    kind: ProblemKind::Toml,
+                    file: rel.to_string(),
+                    line,
+                    col,
+                    message: format!("invalid TOML: {}", e.message()),
+                });
+            }
+        },
+        FileKind::Alerts => match yaml::parse_stream(&text) {
+            Ok(docs) => {
+                f.docs = docs.into_iter().map(|doc| ParsedDoc { doc, line_offset: 0 }).collect();
+                f.parsed = true;
+            }
+            Err(e) => problems.push(yaml_problem(rel, &e, 0)),
+        },
+        FileKind::IncidentEvents | FileKind::Ledger => {
+            let mut ok = true;
+            for (i, line) in text.split('\n').enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<Value>(line) {
+                    Ok(v) => {
+                        let mut doc = Document { value: v, ..Document::default() };
+                        doc.positions.insert(String::new(), Pos { line: 1, col: 1 });
+                        f.docs.push(ParsedDoc { doc, line_offset: i });
+                    }
+                    Err(e) => {
+                        ok = false;
+                        problems.push(Problem {
+                            kind: ProblemKind::Json,
+                            file: rel.to_string(),
+                            line: i + 1,
+                            col: e.column().max(1),
+                            message: format!("invalid JSON line: {e}"),
+                        });
+                    }
+                }
+            }
+            f.parsed = ok;
+        }
+        _ => match yaml::parse(&text) {
+            Ok(doc) => {
+                f.docs = vec![ParsedDoc { doc, line_offset: 0 }];
+                f.parsed = true;
+            }
+            Err(e) => problems.push(yaml_problem(rel, &e, 0)),
+        },
+    }
+    f
+}
+
+/// Converts a path under `root` into a `/`-separated relative path.
+#[must_use]
+pub fn rel_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+impl Ssot {
+    /// Loads the SSOT at `root`.
+    ///
+    /// Every file under the root is walked (except `.git`, `target`,
+    /// `node_modules`), classified, read, decoded and parsed in parallel.
+    /// Problems with single files are collected in [`Ssot::problems`].
+    ///
+    /// # Errors
+    /// [`LoadError::NotAnSsot`] when `root/opsbook.toml` does not exist;
+    /// [`LoadError::Io`] when the root cannot be read.
+    pub fn load(root: &Path) -> Result<Ssot, LoadError> {
+        let meta = std::fs::metadata(root).map_err(|source| LoadError::Io { path: root.to_path_buf(), source })?;
+        if !meta.is_dir() || !root.join(CONFIG_FILE).is_file() {
+            return Err(LoadError::NotAnSsot(root.to_path_buf()));
+        }
+        let mut problems = Vec::new();
+        // Configuration first: it decides how other files are classified.
+        let cfg_path = root.join(CONFIG_FILE);
+        let cfg_size = std::fs::metadata(&cfg_path).map(|m| m.len()).unwrap_or(0);
+        let cfg_file = load_file(&cfg_path, CONFIG_FILE, &FileKind::Config, cfg_size, &mut problems);
+        let config = cfg_file.value().map(Config::from_value).unwrap_or_default();
+        let exclude = build_globs(&config.exclude);
+        let alerts = build_globs(&config.alerts);
+
+        let mut entries: Vec<(PathBuf, String, u64)> = Vec::new();
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !SKIP_DIRS.iter().any(|s| e.file_name() == *s));
+        for entry in walker {
+            match entry {
+                Ok(e) => {
+                    if e.file_type().is_file() {
+                        let rel = rel_path(root, e.path());
+                        if rel == CONFIG_FILE {
+                            continue;
+                        }
+                        let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+                        entries.push((e.path().to_path_buf(), rel, size));
+                    }
+                }
+                Err(err) => {
+                    let rel = err.path().map_or_else(String::new, |p| rel_path(root, p));
+                    let message = if err.loop_ancestor().is_some() {
+                        format!(
+                            "symbolic link loop: `{rel}` points back to its ancestor `{}`",
+                            err.loop_ancestor().map(|a| rel_path(root, a)).unwrap_or_default()
+                        )
+                    } else {
+                        format!("cannot walk: {err}")
+                    };
+                    problems.push(Problem { kind: ProblemKind::Walk, file: rel, line: 1, col: 1, message });
+                }
+            }
+        }
+        let loaded: Vec<(SourceFile, Vec<Problem>)> = entries
+            .par_iter()
+            .map(|(path, rel, size)| {
+                let kind = classify(rel, &exclude, &alerts);
+                let mut p = Vec::new();
+                let f = load_file(path, rel, &kind, *size, &mut p);
+                (f, p)
+            })
+            .collect();
+        let mut files = vec![cfg_file];
+        for (f, p) in loaded {
+            files.push(f);
+            problems.extend(p);
+        }
+        files.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let runbooks = files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.kind == FileKind::Runbook)
+            .map(|(i, f)| Runbook {
+                file: i,
+                registry_path: f.rel.strip_prefix("runbooks/").unwrap_or(&f.rel).to_string(),
+                meta: f.value().map(RunbookMeta::from_value).unwrap_or_default(),
+            })
+            .collect();
+        problems.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
+        Ok(Ssot { root: root.to_path_buf(), config, files, runbooks, problems })
+    }
+
+    /// The first file of a kind.
+    #[must_use]
+    pub fn file_of(&self, kind: &FileKind) -> Option<&SourceFile> {
+        self.files.iter().find(|f| &f.kind == kind)
+    }
+
+    /// A policy document by name (`degraded`, `safety-matrix`, …).
+    #[must_use]
+    pub fn policy(&self, name: &str) -> Option<&SourceFile> {
+        self.file_of(&FileKind::Policy(name.to_string()))
+    }
+
+    /// A plan document by name (`verification`, `coverage`, …).
+    #[must_use]
+    pub fn plan(&self, name: &str) -> Option<&SourceFile> {
+        self.file_of(&FileKind::Plan(name.to_string()))
+    }
+
+    /// The file of a runbook.
+    #[must_use]
+    pub fn runbook_file(&self, rb: &Runbook) -> &SourceFile {
+        &self.files[rb.file]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification() {
+        let ex = build_globs(&["runbooks/legacy/**".to_string()]);
+        let al = build_globs(&["alerts/*.yaml".to_string()]);
+        assert_eq!(classify("runbooks/platform/a.md", &ex, &al), FileKind::Runbook);
+        assert_eq!(classify("runbooks/legacy/a.md", &ex, &al), FileKind::Excluded);
+        assert_eq!(classify("runbooks/templates/runbook.md", &ex, &al), FileKind::Template);
+        assert_eq!(classify("runbooks/runbooks.yaml", &ex, &al), FileKind::Registry);
+        assert_eq!(classify("policy/safety-matrix.yaml", &ex, &al), FileKind::Policy("safety-matrix".into()));
+        assert_eq!(classify("plans/verification.yml", &ex, &al), FileKind::Plan("verification".into()));
+        assert_eq!(classify("incidents/INC-1/events.jsonl", &ex, &al), FileKind::IncidentEvents);
+        assert_eq!(classify("alerts/x.yaml", &ex, &al), FileKind::Alerts);
+        assert_eq!(classify("README.md", &ex, &al), FileKind::Other);
+        assert_eq!(FileKind::Policy("time".into()).contract().as_deref(), Some("policy-time"));
+    }
+
+    #[test]
+    fn toml_positions_find_keys() {
+        let t = "[project]\nname = \"x\"\n\n[gate.levels]\nOB101 = \"warn\"\n";
+        let v = toml_to_json(toml::from_str(t).unwrap());
+        let d = toml_positions(t, &v);
+        assert_eq!(d.pos_of("/gate/levels/OB101").line, 5);
+        assert_eq!(d.pos_of("/project/name").line, 2);
+    }
+}
