@@ -14,7 +14,9 @@ Writes (all paths relative to OUT_DIR; file formats per docs/formats.md):
     runbooks/runbooks.yaml       registry (every runbook except planted
                                  "unregistered" faults)
     runbooks/coverage_matrix.yaml
-    runbooks/drills.yaml         `drills: []`
+    runbooks/drills.yaml         one drill per clean `maturity: drilled` runbook
+                                 (the drills contract needs a non-empty list;
+                                 `drills: []` only when there is none)
     PLANTED.txt                  the planted faults, one per line
     .markdownlint-cli2.jsonc     markdownlint-cli2 config (MD043 = the required
                                  headings of the most common kind)
@@ -45,7 +47,6 @@ import argparse
 import datetime as dt
 import hashlib
 import json
-import os
 import random
 import shutil
 import sys
@@ -433,6 +434,8 @@ def plan(n: int, seed: int, k_faults: int, single: bool) -> list[RB]:
         rb = rbs[fi]
         ftype = FAULT_TYPES[j % len(FAULT_TYPES)]
         rb.fault = ftype
+        if rb.maturity == "drilled":  # keep faulty runbooks out of drills.yaml
+            rb.maturity, rb.last_drilled = "verified", None
         if ftype == "missing-section":
             step_secs = {s[0] for s in rb.steps}
             cands = [s for s in rb.sections
@@ -470,7 +473,7 @@ def plan(n: int, seed: int, k_faults: int, single: bool) -> list[RB]:
             if len(rel) >= k or len(clean) < 2:
                 break
             other = clean[rng.randrange(len(clean))]
-            if other is not rb and other.id not in rel:
+            if other is not rb and other not in rel:
                 rel.append(other)
         rb.related = rel
     return rbs
@@ -528,10 +531,6 @@ def rel_link(src: RB, dst: RB) -> str:
     if src.cat == dst.cat:
         return f"{dst.id}.md"
     return f"../{dst.cat}/{dst.id}.md"
-
-
-def para(pair: tuple[str, str]) -> str:
-    return f"{pair[0]}\n{pair[1]}\n"
 
 
 def render(rb: RB, rng: random.Random) -> str:
@@ -656,6 +655,34 @@ def coverage(rbs: list[RB], rng: random.Random) -> str:
     return "\n".join(out) + "\n"
 
 
+def drills(rbs: list[RB]) -> str:
+    """One drill per drilled runbook (contracts/drills.schema.json wants a
+    non-empty list); last_run and the one result match its last_drilled."""
+    out = ["# Drill registry (synthetic benchmark SSOT).", "drills:"]
+    n = 0
+    for rb in rbs:
+        if rb.maturity != "drilled" or rb.fault is not None:
+            continue
+        n += 1
+        d = rb.last_drilled.isoformat()
+        out += [f"  - id: DR-{rb.topic['slug']}-{rb.idx:05d}",
+                f"    runbook: {rb.id}",
+                f"    scenario: {q('Stage: simulate ' + rb.symptoms[0] + ' on ' + rb.topic['applies'][0])}",
+                "    interval_days: 90",
+                "    acceptance:",
+                f"      - {q('Alert ' + rb.alerts[0] + ' fires within 60 s of the injected fault')}",
+                f"      - {q('Validation step passes within 15 min')}",
+                f"    last_run: {d}",
+                "    results:",
+                f"      - date: {d}",
+                "        result: pass",
+                f"        evidence: EVB-{d.replace('-', '')}-{rb.idx:05d}",
+                f"        notes: {q('Completed in stage; no deviation from the runbook')}"]
+    if n == 0:
+        out[-1] = "drills: []"
+    return "\n".join(out) + "\n"
+
+
 def markdownlint_config(most_common_kind: str) -> str:
     headings = ["?"] + [f"## {HEADING[s]}" for s in REQUIRED[most_common_kind]]
     cfg = {
@@ -722,7 +749,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runbooks < 1:
         ap.error("--runbooks must be at least 1")
     if args.faults is None:
-        args.faults = max(3, round(args.runbooks * 5 / 1000))
+        args.faults = min(args.runbooks, max(3, round(args.runbooks * 5 / 1000)))
     if args.faults < 0:
         ap.error("--faults must be >= 0")
     if args.faults > args.runbooks:
@@ -769,7 +796,7 @@ def main(argv: list[str] | None = None) -> int:
     (rbdir / "runbooks.yaml").write_text(registry(rbs), encoding="utf-8")
     (rbdir / "coverage_matrix.yaml").write_text(
         coverage(rbs, random.Random(args.seed * 31 + 7)), encoding="utf-8")
-    (rbdir / "drills.yaml").write_text("drills: []\n", encoding="utf-8")
+    (rbdir / "drills.yaml").write_text(drills(rbs), encoding="utf-8")
 
     kinds: dict[str, int] = {}
     for rb in rbs:

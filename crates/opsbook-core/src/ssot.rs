@@ -680,6 +680,12 @@ impl Ssot {
         Ok(Ssot { root: root.to_path_buf(), config, files, runbooks, problems })
     }
 
+    /// The kind of a path relative to the root, by this SSOT's configuration.
+    #[must_use]
+    pub fn kind_of(&self, rel: &str) -> FileKind {
+        classify(rel, &build_globs(&self.config.exclude), &build_globs(&self.config.alerts))
+    }
+
     /// The first file of a kind.
     #[must_use]
     pub fn file_of(&self, kind: &FileKind) -> Option<&SourceFile> {

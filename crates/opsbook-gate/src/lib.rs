@@ -1,1 +1,218 @@
-//! opsbook gate
+//! opsbook-gate: the quality gate of an opsbook SSOT (seed §4.1.6, DESIGN §3.1).
+//!
+//! [`run`] loads nothing itself: give it a loaded [`Ssot`] and it runs every
+//! check of [`checks`], applies the levels from `opsbook.toml` and the
+//! baseline, and returns a [`Report`] that [`render`] turns into human text,
+//! JSON, SARIF 2.1.0, JUnit XML, GitHub annotations or a Markdown summary.
+//! Rules, their codes and their docs are in [`rules`].
+
+pub mod baseline;
+pub mod changes;
+pub mod checks;
+pub mod render;
+pub mod rules;
+
+use std::collections::BTreeMap;
+
+use opsbook_core::contracts::Contracts;
+use opsbook_core::ssot::{FileKind, Ssot};
+
+pub use rules::{Level, RULES, Rule};
+
+/// One finding: a rule that fired at a place.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Finding {
+    /// Rule code, e.g. `OB101`.
+    pub code: String,
+    /// Rule name, e.g. `missing-section`.
+    pub name: String,
+    /// Effective level after configuration.
+    pub level: Level,
+    /// File relative to the SSOT root, `/`-separated.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong (one line, no trailing period).
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl Finding {
+    /// A finding of `code` at its rule's default level.
+    ///
+    /// # Panics
+    /// Never for codes in [`RULES`]; an unknown code is a programming error
+    /// caught by the registry test.
+    #[must_use]
+    pub fn new(code: &'static str, file: &str, line: usize, column: usize, message: String, help: String) -> Finding {
+        let rule = rules::lookup(code);
+        Finding {
+            code: code.to_string(),
+            name: rule.map_or("unknown", |r| r.name).to_string(),
+            level: rule.map_or(Level::Error, |r| r.level),
+            file: file.to_string(),
+            line: line.max(1),
+            column: column.max(1),
+            message,
+            help,
+        }
+    }
+}
+
+/// A changed file against `--base` (D-GATE-SUMMARY).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    /// added | modified | deleted | renamed | copied | type-changed.
+    pub status: String,
+    /// Path relative to the SSOT root.
+    pub path: String,
+    /// Previous path for renames.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// What the file is: runbook, policy, plan, registry, …
+    pub kind: String,
+}
+
+/// Totals of a report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Findings at error level (the gate fails when > 0).
+    pub errors: usize,
+    /// Findings at warning level.
+    pub warnings: usize,
+    /// Findings at info level.
+    pub infos: usize,
+    /// Files the gate read and checked.
+    pub files_checked: usize,
+    /// Runbooks among them.
+    pub runbooks: usize,
+    /// Findings suppressed by the baseline.
+    pub baselined: usize,
+    /// The date expiry was judged against (UTC, `YYYY-MM-DD`).
+    pub as_of: String,
+}
+
+/// The result of a gate run.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Report {
+    /// Totals.
+    pub summary: Summary,
+    /// Findings, sorted by file, line, column, code.
+    pub findings: Vec<Finding>,
+    /// Changed files against `--base`, when asked.
+    pub changes: Vec<Change>,
+}
+
+impl Report {
+    /// Whether the gate fails (any finding at error level).
+    #[must_use]
+    pub fn failed(&self) -> bool {
+        self.summary.errors > 0
+    }
+}
+
+/// Options for [`run`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The date expiry is judged against (UTC).
+    pub as_of: jiff::civil::Date,
+    /// Runbook URL base for alert links (overrides `runbook_url_base`).
+    pub runbook_base: Option<String>,
+    /// Findings to suppress.
+    pub baseline: Option<baseline::Baseline>,
+}
+
+/// Resolves `[gate.levels]` into code → level (`None` = off), reporting
+/// unknown keys and values as findings on `opsbook.toml`.
+fn levels(ssot: &Ssot, out: &mut Vec<Finding>) -> BTreeMap<&'static str, Option<Level>> {
+    let mut m = BTreeMap::new();
+    let cfg = ssot.file_of(&FileKind::Config);
+    for (key, value) in &ssot.config.levels {
+        let pos = cfg.and_then(|f| f.doc()).map_or(opsbook_core::yaml::Pos { line: 1, col: 1 }, |d| {
+            d.pos(&format!("/gate/levels/{key}"))
+        });
+        let Some(rule) = rules::lookup(key) else {
+            let hint = rules::suggest(key).map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
+            out.push(Finding::new(
+                "OB201",
+                opsbook_core::ssot::CONFIG_FILE,
+                pos.line,
+                pos.col,
+                format!("`[gate.levels]` names unknown rule `{key}`{hint}"),
+                "run `opsbook explain --all` for the list of rules".into(),
+            ));
+            continue;
+        };
+        match Level::parse(value) {
+            Some(l) => {
+                m.insert(rule.code, l);
+            }
+            None => out.push(Finding::new(
+                "OB201",
+                opsbook_core::ssot::CONFIG_FILE,
+                pos.line,
+                pos.col,
+                format!("`[gate.levels] {key} = \"{value}\"` is not a level"),
+                "use \"error\", \"warn\", \"info\" or \"off\"".into(),
+            )),
+        }
+    }
+    m
+}
+
+/// Runs every check on a loaded SSOT.
+///
+/// Checks: load problems (OB0xx), contracts (OB2xx), runbook lint (OB1xx),
+/// registry (OB3xx), coverage matrix and alert rules (OB4xx), expiry (OB5xx),
+/// deprecation (OB6xx), links and the safety model (OB7xx). Levels from
+/// `[gate.levels]` apply, then the baseline removes grandfathered findings.
+#[must_use]
+pub fn run(ssot: &Ssot, contracts: &Contracts, opts: &Options) -> Report {
+    let mut cx = checks::Ctx::new(ssot, opts.as_of, opts.runbook_base.as_deref());
+    checks::load_problems(&mut cx);
+    checks::schemas(&mut cx, contracts);
+    checks::runbook_lint(&mut cx);
+    checks::registry(&mut cx);
+    checks::coverage_matrix(&mut cx);
+    checks::alert_rules(&mut cx);
+    checks::expiry(&mut cx);
+    checks::deprecated(&mut cx);
+    checks::links(&mut cx);
+    checks::safety_model(&mut cx);
+    let mut findings = cx.out;
+    let lv = levels(ssot, &mut findings);
+    findings.retain_mut(|f| match lv.get(f.code.as_str()) {
+        Some(None) => false,
+        Some(Some(l)) => {
+            f.level = *l;
+            true
+        }
+        None => true,
+    });
+    findings.sort_by(|a, b| (&a.file, a.line, a.column, &a.code, &a.message).cmp(&(&b.file, b.line, b.column, &b.code, &b.message)));
+    findings.dedup();
+    let mut baselined = 0;
+    if let Some(b) = &opts.baseline {
+        let before = findings.len();
+        findings = b.filter(findings);
+        baselined = before - findings.len();
+    }
+    let files_checked = ssot.files.iter().filter(|f| !matches!(f.kind, FileKind::Other | FileKind::Excluded)).count();
+    let count = |l: Level| findings.iter().filter(|f| f.level == l).count();
+    Report {
+        summary: Summary {
+            errors: count(Level::Error),
+            warnings: count(Level::Warn),
+            infos: count(Level::Info),
+            files_checked,
+            runbooks: ssot.runbooks.len(),
+            baselined,
+            as_of: opts.as_of.to_string(),
+        },
+        findings,
+        changes: Vec::new(),
+    }
+}

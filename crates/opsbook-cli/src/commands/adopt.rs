@@ -1,0 +1,74 @@
+//! `opsbook adopt SRC --into DIR [--write]`.
+
+use anyhow::Context;
+use opsbook_core::adopt::{self, Options};
+
+use crate::cli::{AdoptArgs, ListFormat};
+
+pub fn run(a: &AdoptArgs) -> anyhow::Result<u8> {
+    let opts = Options { skip: a.skip.clone(), category: a.category.clone(), runbook_base: a.runbook_base.clone() };
+    let plan = adopt::plan(&a.src, &a.into, &opts)?;
+    let text = match a.format {
+        ListFormat::Json => serde_json::to_string_pretty(&plan)? + "\n",
+        _ => human(&plan),
+    };
+    crate::output::emit(&text, None)?;
+    if a.write {
+        let written = adopt::apply(&plan, &a.into).context("adoption stopped before writing anything it could not finish")?;
+        if a.format != ListFormat::Json {
+            crate::output::emit(
+                &format!(
+                    "Wrote {} runbooks into `{}`. Next: opsbook gate --root {}\n",
+                    written.len().saturating_sub(1),
+                    a.into.display(),
+                    a.into.display()
+                ),
+                None,
+            )?;
+        }
+    } else if a.format != ListFormat::Json {
+        crate::output::emit("Nothing written (plan only). Run again with --write to apply it.\n", None)?;
+    }
+    Ok(crate::EXIT_OK)
+}
+
+fn human(p: &adopt::Plan) -> String {
+    let mut s = format!(
+        "Adoption plan: {} runbooks from `{}` into `{}`{}\n\n",
+        p.items.len(),
+        p.source,
+        p.into,
+        if p.creates_ssot { " (new SSOT: starter config, policies, plans and contracts, no example runbooks)" } else { "" }
+    );
+    for i in &p.items {
+        s.push_str(&format!("{}  {}\n  from {}\n  kind {}, category {}", i.runbook_id, i.dest, i.original_path, i.kind, i.category));
+        if let Some(v) = &i.last_verified {
+            s.push_str(&format!(", last_verified {v}"));
+        }
+        if let Some(r) = &i.review_in {
+            s.push_str(&format!(", review every {r}"));
+        }
+        s.push('\n');
+        if !i.sections.is_empty() {
+            let moves: Vec<String> = i
+                .sections
+                .iter()
+                .map(|m| format!("{} → {}{}", m.from, m.to, if m.by_name { "" } else { " (follows)" }))
+                .collect();
+            s.push_str(&format!("  sections: {}\n", moves.join("; ")));
+        }
+        if !i.missing_sections.is_empty() {
+            s.push_str(&format!("  missing: {}\n", i.missing_sections.join(", ")));
+        }
+        for n in &i.notes {
+            s.push_str(&format!("  note: {n}\n"));
+        }
+    }
+    if !p.skipped.is_empty() {
+        s.push_str(&format!("\nSkipped {} files:\n", p.skipped.len()));
+        for k in &p.skipped {
+            s.push_str(&format!("  {}: {}\n", k.path, k.reason));
+        }
+    }
+    s
+}

@@ -1,0 +1,167 @@
+//! `opsbook coverage`: alert rules joined with the coverage matrix.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use opsbook_core::alerts;
+use opsbook_core::ssot::ParsedDoc;
+use opsbook_gate::checks::{self, AlertCoverage};
+
+use crate::cli::{CoverageArgs, ListFormat};
+
+fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    if p.is_dir() {
+        for e in walkdir_sorted(p)? {
+            let l = e.to_string_lossy().to_lowercase();
+            if l.ends_with(".yaml") || l.ends_with(".yml") {
+                out.push(e);
+            }
+        }
+        Ok(())
+    } else if p.is_file() {
+        out.push(p.to_path_buf());
+        Ok(())
+    } else {
+        bail!("--alerts `{}` does not exist", p.display())
+    }
+}
+
+fn walkdir_sorted(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)
+            .with_context(|| format!("cannot read `{}`", d.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for e in entries {
+            if e.is_dir() {
+                stack.push(e);
+            } else {
+                out.push(e);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Summary of a coverage report.
+#[derive(Debug, serde::Serialize)]
+struct Summary {
+    files: usize,
+    alerts: usize,
+    distinct_alerts: usize,
+    covered: usize,
+    missing: usize,
+    templated: usize,
+    deprecated: usize,
+    p0_missing: usize,
+    by_priority: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+pub fn run(a: &CoverageArgs) -> anyhow::Result<u8> {
+    let root = super::resolve_root(&a.root)?;
+    let ssot = super::load(&root)?;
+    let mut rules = Vec::new();
+    let mut nfiles = 0;
+    if a.alerts.is_empty() {
+        for f in ssot.files.iter().filter(|f| f.kind == opsbook_core::ssot::FileKind::Alerts) {
+            nfiles += 1;
+            rules.extend(alerts::extract(&f.rel, &f.docs));
+        }
+    } else {
+        let mut files = Vec::new();
+        for p in &a.alerts {
+            collect_files(p, &mut files)?;
+        }
+        for p in files {
+            nfiles += 1;
+            let bytes = std::fs::read(&p).with_context(|| format!("cannot read `{}`", p.display()))?;
+            let text = opsbook_core::text::decode(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            let docs = opsbook_core::yaml::parse_stream(&text.text)
+                .map_err(|e| anyhow::anyhow!("{}:{}:{}: invalid YAML: {}", p.display(), e.pos.line, e.pos.col, e.message))?;
+            let docs: Vec<ParsedDoc> = docs.into_iter().map(|doc| ParsedDoc { doc, line_offset: 0 }).collect();
+            let shown = p.strip_prefix(&root).map_or_else(|_| p.display().to_string(), |r| opsbook_core::ssot::rel_path(Path::new(""), r));
+            rules.extend(alerts::extract(&shown, &docs));
+        }
+    }
+    let cx = checks::Ctx::new(&ssot, super::today_utc(), a.runbook_base.as_deref());
+    let cov = checks::alert_coverage(&cx, &rules);
+    let count = |s: &str| cov.iter().filter(|c| c.status == s).count();
+    let mut by_priority: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for c in &cov {
+        *by_priority.entry(c.priority.clone()).or_default().entry(c.status.clone()).or_default() += 1;
+    }
+    let p0_missing = cov.iter().filter(|c| c.priority == "P0" && c.status != "covered").count();
+    let summary = Summary {
+        files: nfiles,
+        alerts: cov.len(),
+        distinct_alerts: cov.iter().map(|c| c.alert.to_lowercase()).collect::<BTreeSet<_>>().len(),
+        covered: count("covered"),
+        missing: count("missing"),
+        templated: count("templated"),
+        deprecated: count("deprecated"),
+        p0_missing,
+        by_priority,
+    };
+    let text = match a.format {
+        ListFormat::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({"summary": summary, "alerts": cov}))? + "\n"
+        }
+        ListFormat::Markdown => markdown(&summary, &cov),
+        ListFormat::Human => human(&summary, &cov),
+    };
+    crate::output::emit(&text, a.output.as_deref())?;
+    Ok(if p0_missing > 0 { crate::EXIT_FINDINGS } else { crate::EXIT_OK })
+}
+
+fn human(s: &Summary, cov: &[AlertCoverage]) -> String {
+    let mut out = String::new();
+    for c in cov.iter().filter(|c| c.status != "covered") {
+        let lvl = if c.priority == "P0" { "error" } else { "warning" };
+        out.push_str(&format!(
+            "{lvl}: {} alert `{}` ({}) is {}: {}\n  --> {}:{}\n  runbook_url: {}\n",
+            c.priority,
+            c.alert,
+            c.severity.as_deref().unwrap_or("no severity"),
+            c.status,
+            c.reason.as_deref().unwrap_or(""),
+            c.file,
+            c.line,
+            c.runbook_url.as_deref().unwrap_or("(none)")
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} alert rules ({} distinct names) in {} files: {} covered, {} missing, {} templated, {} deprecated; P0 without runbook: {}\n",
+        s.alerts, s.distinct_alerts, s.files, s.covered, s.missing, s.templated, s.deprecated, s.p0_missing
+    ));
+    for (p, m) in &s.by_priority {
+        let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        out.push_str(&format!("  {p}: {}\n", parts.join(", ")));
+    }
+    out
+}
+
+fn markdown(s: &Summary, cov: &[AlertCoverage]) -> String {
+    let mut out = format!(
+        "## opsbook coverage\n\n| alerts | distinct | covered | missing | templated | deprecated | P0 missing |\n|---:|---:|---:|---:|---:|---:|---:|\n| {} | {} | {} | {} | {} | {} | {} |\n\n",
+        s.alerts, s.distinct_alerts, s.covered, s.missing, s.templated, s.deprecated, s.p0_missing
+    );
+    out.push_str("| alert | priority | status | runbook | file |\n|---|---|---|---|---|\n");
+    for c in cov {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | `{}:{}` |\n",
+            c.alert,
+            c.priority,
+            c.status,
+            c.runbook_id.as_deref().unwrap_or("-"),
+            c.file,
+            c.line
+        ));
+    }
+    out
+}

@@ -1,0 +1,52 @@
+//! `opsbook explain CODE`: the documentation page of a rule.
+
+use anyhow::bail;
+use opsbook_gate::rules::{self, RULES};
+
+use crate::cli::{ExplainArgs, ListFormat};
+
+pub fn run(a: &ExplainArgs) -> anyhow::Result<u8> {
+    let selected: Vec<&rules::Rule> = if a.all {
+        RULES.iter().collect()
+    } else {
+        let key = a.code.as_deref().unwrap_or_default();
+        match rules::lookup(key) {
+            Some(r) => vec![r],
+            None => {
+                let hint = rules::suggest(key).map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
+                bail!("unknown rule `{key}`{hint}; `opsbook explain --all` lists every rule");
+            }
+        }
+    };
+    let text = match a.format {
+        ListFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&if a.all {
+                serde_json::to_value(&selected)?
+            } else {
+                serde_json::to_value(selected[0])?
+            })?;
+            s.push('\n');
+            s
+        }
+        ListFormat::Human if a.all => {
+            let mut s = String::new();
+            for r in &selected {
+                s.push_str(&format!("{}  {:<34} {:<7} {}\n", r.code, r.name, r.level.as_str(), r.summary));
+            }
+            s.push_str("\nSee one rule with `opsbook explain CODE`; change levels in opsbook.toml under [gate.levels].\n");
+            s
+        }
+        ListFormat::Human | ListFormat::Markdown => {
+            let mut s = String::new();
+            for r in &selected {
+                s.push_str(&format!(
+                    "# {} ({})\n\nDefault level: {}. Requirement: {}.\n{}\n\n{}\n\nChange its level in opsbook.toml:\n\n```toml\n[gate.levels]\n{} = \"warn\"   # or \"error\", \"info\", \"off\"\n```\n\n",
+                    r.name, r.code, r.level.as_str(), r.requirement, r.summary, r.doc, r.code
+                ));
+            }
+            s
+        }
+    };
+    crate::output::emit(&text, None)?;
+    Ok(crate::EXIT_OK)
+}

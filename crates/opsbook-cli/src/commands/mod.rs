@@ -1,0 +1,62 @@
+//! One module per command. Each returns the exit code or an error (exit 2).
+
+mod adopt;
+mod contracts;
+mod coverage;
+mod explain;
+mod gate;
+mod init;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use crate::cli::{Cli, Command, RootArg};
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Init(a) => init::run(&a),
+        Command::Gate(a) => gate::run(&a),
+        Command::Explain(a) => explain::run(&a),
+        Command::Contracts(c) => contracts::run(&c),
+        Command::Coverage(a) => coverage::run(&a),
+        Command::Adopt(a) => adopt::run(&a),
+    }
+}
+
+/// Resolves `--root`, or discovers the SSOT upwards from the current directory.
+pub fn resolve_root(arg: &RootArg) -> anyhow::Result<PathBuf> {
+    if let Some(r) = &arg.root {
+        if !r.exists() {
+            bail!("--root `{}` does not exist", r.display());
+        }
+        return Ok(r.clone());
+    }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    match opsbook_core::ssot::discover(&cwd) {
+        Some(r) => Ok(r),
+        None => bail!(
+            "no opsbook.toml in `{}` or any parent directory; pass --root DIR, or create an SSOT with `opsbook init DIR`",
+            cwd.display()
+        ),
+    }
+}
+
+/// Loads the SSOT at `root` with a clear error.
+pub fn load(root: &Path) -> anyhow::Result<opsbook_core::ssot::Ssot> {
+    opsbook_core::ssot::Ssot::load(root).map_err(anyhow::Error::from)
+}
+
+/// Today's date in UTC.
+pub fn today_utc() -> jiff::civil::Date {
+    jiff::Timestamp::now().in_tz("UTC").map_or_else(|_| jiff::civil::date(1970, 1, 1), |z| z.date())
+}
+
+/// Parses `--as-of`.
+pub fn parse_as_of(s: Option<&str>) -> anyhow::Result<jiff::civil::Date> {
+    match s {
+        None => Ok(today_utc()),
+        Some(s) => s.parse().with_context(|| format!("--as-of `{s}` is not a date; expected YYYY-MM-DD")),
+    }
+}

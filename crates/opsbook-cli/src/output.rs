@@ -1,0 +1,31 @@
+//! Writing command output: to stdout, or atomically to `--output FILE`.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::Context;
+
+/// Writes `text` to `output` (atomically) or to stdout.
+pub fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    match output {
+        Some(p) => opsbook_core::fsutil::write_atomic(p, text.as_bytes())
+            .with_context(|| format!("cannot write `{}`", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// Whether to colour human output on stdout.
+pub fn color(choice: crate::cli::ColorChoice, to_file: bool) -> bool {
+    match choice {
+        crate::cli::ColorChoice::Always => true,
+        crate::cli::ColorChoice::Never => false,
+        crate::cli::ColorChoice::Auto => {
+            !to_file && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+        }
+    }
+}

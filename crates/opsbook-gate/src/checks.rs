@@ -1,0 +1,1197 @@
+//! The checks of the gate (seed §4.1.6, DESIGN §3.1). Each function reads the
+//! loaded SSOT and pushes [`Finding`]s; rule codes and docs are in
+//! [`crate::rules`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+use opsbook_core::alerts::{self, Resolution, Resolver, SeverityMap};
+use opsbook_core::contracts::Contracts;
+use opsbook_core::model::{self, RunbookMeta, SafetyModel, Tier, VerificationPlan};
+use opsbook_core::ssot::{FileKind, ParsedDoc, ProblemKind, SourceFile, Ssot};
+use opsbook_core::yaml::Pos;
+use serde_json::Value;
+
+use crate::Finding;
+
+/// The opsbook runbook sections (English, Japanese), in order (D-RB-SECTIONS).
+pub use opsbook_core::adopt::SECTIONS;
+
+/// Sections required per runbook `kind` (indices into [`SECTIONS`]).
+#[must_use]
+pub fn required_sections(kind: Option<&str>, deprecated: bool) -> Vec<usize> {
+    if deprecated {
+        return vec![9];
+    }
+    match kind {
+        Some("DRILL") => vec![0, 2, 3, 6, 7, 9, 10],
+        Some("GOVERNANCE") => vec![0, 3, 6, 9, 10],
+        _ => (0..SECTIONS.len()).collect(),
+    }
+}
+
+/// Shared state for the checks.
+pub struct Ctx<'a> {
+    /// The SSOT.
+    pub ssot: &'a Ssot,
+    /// The date expiry is judged against (UTC).
+    pub as_of: jiff::civil::Date,
+    /// Runbook URL base override (`--runbook-base`).
+    pub runbook_base: Option<&'a str>,
+    /// Registered runbook IDs → registry path.
+    pub registered: BTreeMap<String, String>,
+    /// Runbook ID (from front matter) → active?
+    pub active: HashMap<String, bool>,
+    /// Runbook ID → file rel path.
+    pub id_file: HashMap<String, String>,
+    /// Whether a registry file exists.
+    pub has_registry: bool,
+    /// Findings so far.
+    pub out: Vec<Finding>,
+}
+
+impl<'a> Ctx<'a> {
+    /// Builds the indexes the checks share.
+    #[must_use]
+    pub fn new(ssot: &'a Ssot, as_of: jiff::civil::Date, runbook_base: Option<&'a str>) -> Ctx<'a> {
+        let reg = ssot.file_of(&FileKind::Registry);
+        let registered = reg
+            .and_then(SourceFile::value)
+            .map(model::registry_entries)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| !e.id.is_empty())
+            .map(|e| (e.id, e.path))
+            .collect();
+        let mut active = HashMap::new();
+        let mut id_file = HashMap::new();
+        for rb in &ssot.runbooks {
+            if let Some(id) = &rb.meta.id {
+                active.entry(id.clone()).or_insert(rb.meta.is_active());
+                id_file.entry(id.clone()).or_insert_with(|| ssot.runbook_file(rb).rel.clone());
+            }
+        }
+        Ctx { ssot, as_of, runbook_base, registered, active, id_file, has_registry: reg.is_some(), out: Vec::new() }
+    }
+
+    fn push(&mut self, code: &'static str, file: &str, pos: Pos, message: String, help: String) {
+        self.out.push(Finding::new(code, file, pos.line, pos.col, message, help));
+    }
+
+    /// Whether an ID is a registered (or, without a registry, existing) runbook.
+    fn known(&self, id: &str) -> bool {
+        if self.has_registry { self.registered.contains_key(id) } else { self.active.contains_key(id) }
+    }
+
+    fn is_active(&self, id: &str) -> bool {
+        self.known(id) && self.active.get(id).copied().unwrap_or(true)
+    }
+}
+
+fn at(line: usize) -> Pos {
+    Pos { line, col: 1 }
+}
+
+/// OB001–OB007: problems met while loading.
+pub fn load_problems(cx: &mut Ctx<'_>) {
+    for p in &cx.ssot.problems {
+        let (code, help) = match p.kind {
+            ProblemKind::Io | ProblemKind::Walk => ("OB001", "fix permissions or remove the link loop"),
+            ProblemKind::Decode => ("OB002", "save the file as UTF-8 (PowerShell: `Set-Content -Encoding utf8`)"),
+            ProblemKind::TooLarge => ("OB003", "move bulk data into an evidence bundle and link it"),
+            ProblemKind::Empty => ("OB004", "restore the file from git, or delete it and its references"),
+            ProblemKind::Yaml | ProblemKind::Toml | ProblemKind::Json => {
+                ("OB005", "fix the syntax at the line shown; YAML indents with spaces, never tabs")
+            }
+            ProblemKind::FrontMatterMissing => {
+                ("OB006", "start the file with `---`, the metadata (see runbooks/templates/runbook.md), and `---`")
+            }
+            ProblemKind::FrontMatterInvalid => ("OB007", "close the front matter with a line `---`"),
+        };
+        cx.out.push(Finding::new(code, &p.file, p.line, p.col, p.message.clone(), help.to_string()));
+    }
+}
+
+/// OB008, OB201, OB202: every file against its contract.
+pub fn schemas(cx: &mut Ctx<'_>, contracts: &Contracts) {
+    for e in &contracts.errors {
+        let file = if e.origin == "embedded" { "contracts".to_string() } else { e.origin.clone() };
+        cx.push(
+            "OB008",
+            &file,
+            at(1),
+            format!("contract `{}` is unusable: {}", e.name, e.message),
+            "run `opsbook contracts export contracts/` to restore the shipped contracts".into(),
+        );
+    }
+    let mut found = Vec::new();
+    for f in &cx.ssot.files {
+        let Some(name) = f.kind.contract() else { continue };
+        if f.docs.is_empty() {
+            continue;
+        }
+        if !contracts.has(&name) {
+            if matches!(f.kind, FileKind::Policy(_) | FileKind::Plan(_)) {
+                found.push(Finding::new(
+                    "OB202",
+                    &f.rel,
+                    1,
+                    1,
+                    format!("no contract `{name}` for this file"),
+                    format!("rename the file to a known policy/plan, or add `contracts/{name}.schema.json`"),
+                ));
+            }
+            continue;
+        }
+        for d in &f.docs {
+            let Some(violations) = contracts.validate(&name, &d.doc.value) else { continue };
+            for v in violations {
+                let pos = d.pos(&v.pointer);
+                let path = if v.pointer.is_empty() { "/".to_string() } else { v.pointer.clone() };
+                found.push(Finding::new(
+                    "OB201",
+                    &f.rel,
+                    pos.line,
+                    pos.col,
+                    format!("`{path}`: {}", v.message),
+                    format!("see contracts/{name}.schema.json (`opsbook contracts export DIR` writes it out)"),
+                ));
+            }
+        }
+    }
+    cx.out.extend(found);
+}
+
+fn normalize_en(s: &str) -> String {
+    s.trim().to_lowercase().replace(['-', '_'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Splits `English / 日本語` (also `／`), returning (en, ja).
+fn split_heading(text: &str) -> (String, Option<String>) {
+    for sep in [" / ", "／", " /", "/ ", "/"] {
+        if let Some((a, b)) = text.split_once(sep) {
+            return (a.trim().to_string(), Some(b.trim().to_string()).filter(|s| !s.is_empty()));
+        }
+    }
+    (text.trim().to_string(), None)
+}
+
+fn section_index(text: &str) -> Option<(usize, Option<String>, bool)> {
+    let (en, ja) = split_heading(text);
+    let ne = normalize_en(&en);
+    if let Some(i) = SECTIONS.iter().position(|(e, _)| normalize_en(e) == ne) {
+        return Some((i, ja, true));
+    }
+    // Japanese only, or Japanese first.
+    let t = text.trim();
+    SECTIONS
+        .iter()
+        .position(|(_, j)| t == *j || t.starts_with(&format!("{j} /")) || en == *j)
+        .map(|i| (i, None, false))
+}
+
+/// OB101–OB114: runbook lint.
+pub fn runbook_lint(cx: &mut Ctx<'_>) {
+    let mut found = Vec::new();
+    for rb in &cx.ssot.runbooks {
+        let f = cx.ssot.runbook_file(rb);
+        let Some(body) = &f.body else { continue };
+        let meta = &rb.meta;
+        let fm = f.doc();
+        let fm_pos = |ptr: &str| fm.map_or(at(1), |d| d.key_pos(ptr));
+        let deprecated = !meta.is_active();
+        // Sections.
+        let mut seen: BTreeMap<usize, usize> = BTreeMap::new();
+        for s in &body.sections {
+            let Some((i, ja, en_first)) = section_index(&s.heading.text) else { continue };
+            let (en_name, ja_name) = SECTIONS[i];
+            if let Some(first) = seen.get(&i) {
+                found.push(Finding::new(
+                    "OB104",
+                    &f.rel,
+                    s.heading.line,
+                    1,
+                    format!("section `{en_name}` appears again (first at line {first})"),
+                    "merge the two sections into one".into(),
+                ));
+                continue;
+            }
+            seen.insert(i, s.heading.line);
+            let expected = format!("## {en_name} / {ja_name}");
+            if !en_first || ja.as_deref() != Some(ja_name) {
+                let what = match (&ja, en_first) {
+                    (_, false) => "is not `English / 日本語` (English first)".to_string(),
+                    (None, _) => format!("lacks the Japanese `{ja_name}`"),
+                    (Some(j), _) => format!("has `{j}`, the glossary term is `{ja_name}`"),
+                };
+                found.push(Finding::new(
+                    "OB102",
+                    &f.rel,
+                    s.heading.line,
+                    1,
+                    format!("heading `## {}` {what}", s.heading.text),
+                    format!("write `{expected}`"),
+                ));
+            }
+            if !s.has_content {
+                found.push(Finding::new(
+                    "OB103",
+                    &f.rel,
+                    s.heading.line,
+                    1,
+                    format!("section `{en_name}` is empty"),
+                    "write the content, or `Not applicable / 該当なし — <reason>`".into(),
+                ));
+            }
+        }
+        let required = required_sections(meta.kind.as_deref(), deprecated);
+        let missing: Vec<usize> = required.iter().copied().filter(|i| !seen.contains_key(i)).collect();
+        for i in missing {
+            let (en, ja) = SECTIONS[i];
+            let kind = meta.kind.as_deref().unwrap_or("unknown");
+            found.push(Finding::new(
+                "OB101",
+                &f.rel,
+                body.headings.first().map_or(1, |h| h.line),
+                1,
+                format!("missing section `{en}` (required for kind {kind})"),
+                format!("add `## {en} / {ja}`"),
+            ));
+        }
+        if meta.title_en.is_some() && meta.title_ja.is_none() {
+            let p = fm_pos("/title");
+            found.push(Finding::new(
+                "OB114",
+                &f.rel,
+                p.line,
+                p.col,
+                "title has no Japanese (`title.ja`)".into(),
+                "add `ja:` under `title:`".into(),
+            ));
+        }
+        // Dangerous operations.
+        let ops: HashMap<&str, &model::DangerousOp> = meta.dangerous_ops.iter().map(|o| (o.id.as_str(), o)).collect();
+        let mut max_tier = Tier::T0;
+        let mut tiers_known = true;
+        for op in &meta.dangerous_ops {
+            let Some(t) = op.tier else { continue };
+            max_tier = max_tier.max(t);
+            if t == Tier::T0 {
+                continue;
+            }
+            let p = fm_pos(&op.pointer);
+            if op.backout.is_none() {
+                found.push(Finding::new(
+                    "OB105",
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!("{t:?} operation `{}` has no backout", op.id),
+                    "add `backout:` naming the step or procedure that undoes it".into(),
+                ));
+            }
+            if op.confirmation.is_none() {
+                found.push(Finding::new(
+                    "OB106",
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!("{t:?} operation `{}` has no confirmation", op.id),
+                    "add `confirmation:` saying how the target is checked before running it".into(),
+                ));
+            }
+        }
+        // Steps.
+        let mut steps: BTreeMap<String, usize> = BTreeMap::new();
+        for c in body.code_blocks.iter().filter(|c| c.is_script()) {
+            if let Some(step) = c.attr("step") {
+                let valid = step.parse::<u32>().is_ok_and(|n| n > 0);
+                if !valid {
+                    found.push(Finding::new(
+                        "OB112",
+                        &f.rel,
+                        c.line,
+                        1,
+                        format!("step number `{step}` is not a positive integer"),
+                        "use `step=1`, `step=2`, …".into(),
+                    ));
+                } else if let Some(first) = steps.get(step) {
+                    found.push(Finding::new(
+                        "OB112",
+                        &f.rel,
+                        c.line,
+                        1,
+                        format!("step {step} is used twice (first at line {first})"),
+                        "renumber the steps".into(),
+                    ));
+                } else {
+                    steps.insert(step.to_string(), c.line);
+                }
+            }
+            let Some(tier_s) = c.attr("tier") else {
+                tiers_known = false;
+                found.push(Finding::new(
+                    "OB107",
+                    &f.rel,
+                    c.line,
+                    1,
+                    format!("`{}` block has no danger tier", c.lang),
+                    format!("add `{{tier=T0}}` (read-only), `T1` (reversible) or `T2` (irreversible) after `{}`", c.lang),
+                ));
+                continue;
+            };
+            let Some(tier) = Tier::parse(tier_s) else {
+                tiers_known = false;
+                found.push(Finding::new(
+                    "OB110",
+                    &f.rel,
+                    c.line,
+                    1,
+                    format!("tier `{tier_s}` is not T0, T1 or T2"),
+                    "use T0, T1 or T2".into(),
+                ));
+                continue;
+            };
+            max_tier = max_tier.max(tier);
+            if tier == Tier::T0 {
+                continue;
+            }
+            match c.attr("op") {
+                None => found.push(Finding::new(
+                    "OB108",
+                    &f.rel,
+                    c.line,
+                    1,
+                    format!("{tier:?} step does not name its dangerous operation"),
+                    "add `op=<id>` naming a `dangerous_ops` entry with backout and confirmation".into(),
+                )),
+                Some(op) => match ops.get(op) {
+                    None => found.push(Finding::new(
+                        "OB109",
+                        &f.rel,
+                        c.line,
+                        1,
+                        format!("step names operation `{op}`, which `dangerous_ops` does not declare"),
+                        format!(
+                            "declare it, or use one of: {}",
+                            if ops.is_empty() { "(none declared)".to_string() } else { ops.keys().copied().collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", ") }
+                        ),
+                    )),
+                    Some(o) => {
+                        if o.tier.is_some_and(|ot| tier > ot) {
+                            found.push(Finding::new(
+                                "OB110",
+                                &f.rel,
+                                c.line,
+                                1,
+                                format!("{tier:?} step runs `{op}`, declared as {:?}", o.tier.unwrap_or(Tier::T0)),
+                                format!("raise `{op}` to tier {tier:?} in `dangerous_ops`"),
+                            ));
+                        }
+                    }
+                },
+            }
+        }
+        if tiers_known {
+            if let Some(label) = &meta.safety_label {
+                let expected = max_tier.safety_label();
+                if label != expected && ["read_only", "reversible", "irreversible"].contains(&label.as_str()) {
+                    let p = fm_pos("/safety_label");
+                    found.push(Finding::new(
+                        "OB111",
+                        &f.rel,
+                        p.line,
+                        p.col,
+                        format!("safety_label is `{label}` but the highest tier is {max_tier:?}"),
+                        format!("set `safety_label: {expected}`"),
+                    ));
+                }
+            }
+        }
+        let maturity = meta.maturity.as_deref().unwrap_or("");
+        if matches!(maturity, "verified" | "drilled") && meta.last_verified.is_none() {
+            let p = fm_pos("/maturity");
+            found.push(Finding::new(
+                "OB113",
+                &f.rel,
+                p.line,
+                p.col,
+                format!("maturity `{maturity}` without `last_verified`"),
+                "record the verification date or lower the maturity".into(),
+            ));
+        }
+        if maturity == "drilled" && meta.last_drilled.is_none() {
+            let p = fm_pos("/maturity");
+            found.push(Finding::new(
+                "OB113",
+                &f.rel,
+                p.line,
+                p.col,
+                "maturity `drilled` without `last_drilled`".into(),
+                "record the drill date or lower the maturity".into(),
+            ));
+        }
+    }
+    cx.out.extend(found);
+}
+
+/// OB301–OB305: registry consistency both ways.
+pub fn registry(cx: &mut Ctx<'_>) {
+    let ssot = cx.ssot;
+    let mut found = Vec::new();
+    let Some(reg) = ssot.file_of(&FileKind::Registry) else {
+        for rb in &ssot.runbooks {
+            let f = ssot.runbook_file(rb);
+            found.push(Finding::new(
+                "OB301",
+                &f.rel,
+                1,
+                1,
+                "runbook is not registered: runbooks/runbooks.yaml does not exist".into(),
+                "create runbooks/runbooks.yaml listing every runbook".into(),
+            ));
+        }
+        cx.out.extend(found);
+        return;
+    };
+    let Some(doc) = reg.doc() else { return };
+    let entries = model::registry_entries(&doc.doc.value);
+    let by_path: HashMap<&str, &opsbook_core::ssot::Runbook> =
+        ssot.runbooks.iter().map(|r| (r.registry_path.as_str(), r)).collect();
+    let mut seen_ids: HashMap<&str, usize> = HashMap::new();
+    let mut seen_paths: HashMap<&str, usize> = HashMap::new();
+    for e in &entries {
+        let p = doc.pos(&e.pointer);
+        if !e.id.is_empty() {
+            if let Some(first) = seen_ids.get(e.id.as_str()) {
+                found.push(Finding::new(
+                    "OB303",
+                    &reg.rel,
+                    p.line,
+                    p.col,
+                    format!("runbook ID `{}` is registered twice (first at line {first})", e.id),
+                    "keep one entry per runbook".into(),
+                ));
+            } else {
+                seen_ids.insert(&e.id, p.line);
+            }
+        }
+        if e.path.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen_paths.get(e.path.as_str()) {
+            found.push(Finding::new(
+                "OB303",
+                &reg.rel,
+                p.line,
+                p.col,
+                format!("path `{}` is registered twice (first at line {first})", e.path),
+                "keep one entry per file".into(),
+            ));
+            continue;
+        }
+        seen_paths.insert(&e.path, p.line);
+        match by_path.get(e.path.as_str()) {
+            None => {
+                let pp = doc.pos(&format!("{}/path", e.pointer));
+                found.push(Finding::new(
+                    "OB302",
+                    &reg.rel,
+                    pp.line,
+                    pp.col,
+                    format!("registered file `runbooks/{}` does not exist", e.path),
+                    "fix the path, or deprecate the runbook instead of deleting it".into(),
+                ));
+            }
+            Some(rb) => {
+                if let Some(fid) = &rb.meta.id {
+                    if fid != &e.id {
+                        found.push(Finding::new(
+                            "OB304",
+                            &reg.rel,
+                            p.line,
+                            p.col,
+                            format!("registry says `{}` but `runbooks/{}` has runbook_id `{fid}`", e.id, e.path),
+                            "make the registry ID and the front matter agree".into(),
+                        ));
+                    }
+                }
+                if let Some(st) = &e.status {
+                    if st != &rb.meta.status {
+                        let sp = doc.pos(&format!("{}/status", e.pointer));
+                        found.push(Finding::new(
+                            "OB304",
+                            &reg.rel,
+                            sp.line,
+                            sp.col,
+                            format!("registry status `{st}` but the file says `{}`", rb.meta.status),
+                            "update the registry status".into(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let registered_paths: HashSet<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+    let mut file_ids: HashMap<&str, &str> = HashMap::new();
+    for rb in &ssot.runbooks {
+        let f = ssot.runbook_file(rb);
+        if !registered_paths.contains(rb.registry_path.as_str()) {
+            found.push(Finding::new(
+                "OB301",
+                &f.rel,
+                1,
+                1,
+                format!("runbook is not registered in {}", reg.rel),
+                format!(
+                    "add `- {{id: {}, path: {}, status: {}}}` to runbooks.yaml",
+                    rb.meta.id.as_deref().unwrap_or("RB-…"),
+                    rb.registry_path,
+                    if rb.meta.status.is_empty() { "active" } else { &rb.meta.status }
+                ),
+            ));
+        }
+        if let Some(id) = &rb.meta.id {
+            if let Some(other) = file_ids.get(id.as_str()) {
+                let p = f.doc().map_or(at(1), |d| d.pos("/runbook_id"));
+                found.push(Finding::new(
+                    "OB303",
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!("runbook_id `{id}` is also used by `{other}`"),
+                    "give each runbook its own ID".into(),
+                ));
+            } else {
+                file_ids.insert(id, &f.rel);
+            }
+        }
+    }
+    // Drills name registered runbooks.
+    if let Some(drills) = ssot.file_of(&FileKind::Drills) {
+        if let Some(d) = drills.doc() {
+            for e in model::drill_entries(&d.doc.value) {
+                if e.runbook.is_empty() {
+                    continue;
+                }
+                let p = d.pos(&format!("{}/runbook", e.pointer));
+                if !cx.known(&e.runbook) {
+                    found.push(Finding::new(
+                        "OB305",
+                        &drills.rel,
+                        p.line,
+                        p.col,
+                        format!("drill `{}` exercises `{}`, which is not registered", e.id, e.runbook),
+                        "use a registered runbook ID".into(),
+                    ));
+                } else if !cx.is_active(&e.runbook) {
+                    found.push(Finding::new(
+                        "OB603",
+                        &drills.rel,
+                        p.line,
+                        p.col,
+                        format!("drill `{}` exercises deprecated runbook `{}`", e.id, e.runbook),
+                        "drill the replacement instead".into(),
+                    ));
+                }
+            }
+        }
+    }
+    cx.out.extend(found);
+}
+
+/// OB401–OB403 (+OB603): the coverage matrix.
+pub fn coverage_matrix(cx: &mut Ctx<'_>) {
+    let Some(f) = cx.ssot.file_of(&FileKind::CoverageMatrix) else { return };
+    let Some(d) = f.doc() else { return };
+    let rel = f.rel.clone();
+    let mut found = Vec::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for e in model::coverage_entries(&d.doc.value) {
+        let p = d.pos(&e.pointer);
+        if !e.id.is_empty() {
+            if let Some(first) = ids.get(&e.id) {
+                found.push(Finding::new(
+                    "OB403",
+                    &rel,
+                    p.line,
+                    p.col,
+                    format!("coverage entry ID `{}` is used twice (first at line {first})", e.id),
+                    "give each entry its own ID".into(),
+                ));
+            } else {
+                ids.insert(e.id.clone(), p.line);
+            }
+        }
+        let mut active = 0;
+        for (i, id) in e.runbooks.iter().enumerate() {
+            let rp = d.pos(&format!("{}/runbooks/{i}", e.pointer));
+            if !cx.known(id) {
+                found.push(Finding::new(
+                    "OB403",
+                    &rel,
+                    rp.line,
+                    rp.col,
+                    format!("coverage entry `{}` names `{id}`, which is not registered", e.id),
+                    "use a registered runbook ID (runbooks/runbooks.yaml)".into(),
+                ));
+            } else if !cx.is_active(id) {
+                found.push(Finding::new(
+                    "OB603",
+                    &rel,
+                    rp.line,
+                    rp.col,
+                    format!("coverage entry `{}` routes to deprecated runbook `{id}`", e.id),
+                    "route to its replacement".into(),
+                ));
+            } else {
+                active += 1;
+            }
+        }
+        if active == 0 {
+            let what = e.symptom.clone().unwrap_or_else(|| e.alerts.join(", "));
+            let sev = e.severity.as_deref().unwrap_or("P0");
+            let code = if sev == "P0" { "OB401" } else { "OB402" };
+            found.push(Finding::new(
+                code,
+                &rel,
+                p.line,
+                p.col,
+                format!("{sev} entry `{}` ({what}) has no active runbook", e.id),
+                "write a runbook for it and list its ID under `runbooks:`".into(),
+            ));
+        }
+    }
+    cx.out.extend(found);
+}
+
+/// Alert names (lower-case) covered by the coverage matrix or a runbook's
+/// `triggers.alerts`, with an active runbook.
+#[must_use]
+pub fn alerts_covered_elsewhere(cx: &Ctx<'_>) -> HashMap<String, String> {
+    let mut m = HashMap::new();
+    if let Some(d) = cx.ssot.file_of(&FileKind::CoverageMatrix).and_then(SourceFile::doc) {
+        for e in model::coverage_entries(&d.doc.value) {
+            if let Some(rb) = e.runbooks.iter().find(|id| cx.is_active(id)) {
+                for a in &e.alerts {
+                    m.entry(a.to_lowercase()).or_insert_with(|| rb.clone());
+                }
+            }
+        }
+    }
+    for rb in &cx.ssot.runbooks {
+        if let Some(id) = &rb.meta.id {
+            if cx.is_active(id) {
+                for a in &rb.meta.alerts {
+                    m.entry(a.to_lowercase()).or_insert_with(|| id.clone());
+                }
+            }
+        }
+    }
+    m
+}
+
+/// One alert's coverage, as `opsbook coverage` reports it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AlertCoverage {
+    /// Alert name.
+    pub alert: String,
+    /// File (relative to the SSOT root when inside it).
+    pub file: String,
+    /// 1-based line of the `alert:` key.
+    pub line: usize,
+    /// `severity` label.
+    pub severity: Option<String>,
+    /// P0 | P1 | P2 by `alert_severity_map`.
+    pub priority: String,
+    /// The runbook link as written.
+    pub runbook_url: Option<String>,
+    /// The runbook it resolves to.
+    pub runbook_id: Option<String>,
+    /// covered | missing | templated | deprecated.
+    pub status: String,
+    /// Why, when not covered.
+    pub reason: Option<String>,
+}
+
+/// Resolves every alert rule against the SSOT.
+#[must_use]
+pub fn alert_coverage(cx: &Ctx<'_>, rules: &[alerts::AlertRule]) -> Vec<AlertCoverage> {
+    let base = cx.runbook_base.map(str::to_string).or_else(|| cx.ssot.config.runbook_url_base.clone());
+    let resolver = Resolver::new(cx.ssot, base.as_deref());
+    let sevmap = SeverityMap::from_policy(cx.ssot.policy("severity").and_then(SourceFile::value));
+    let elsewhere = alerts_covered_elsewhere(cx);
+    rules
+        .iter()
+        .map(|r| {
+            let priority = sevmap.priority(r.severity.as_deref());
+            let res = resolver.resolve(r.runbook_url.as_deref());
+            let (status, runbook_id, reason) = match res {
+                Resolution::Runbook(id) if cx.is_active(&id) => ("covered", Some(id), None),
+                Resolution::Runbook(id) if cx.known(&id) => {
+                    ("deprecated", Some(id.clone()), Some(format!("links to deprecated runbook `{id}`")))
+                }
+                Resolution::Templated => ("templated", None, Some("templated link cannot be resolved statically".into())),
+                other => match elsewhere.get(&r.alert.to_lowercase()) {
+                    Some(id) => ("covered", Some(id.clone()), None),
+                    None => {
+                        let why = match other {
+                            Resolution::NoLink => "no runbook_url or runbook annotation".to_string(),
+                            Resolution::External => {
+                                format!("link is not under the runbook base `{}`", base.clone().unwrap_or_default())
+                            }
+                            Resolution::Runbook(id) => format!("`{id}` is not registered"),
+                            _ => "no registered runbook at that link".to_string(),
+                        };
+                        ("missing", None, Some(why))
+                    }
+                },
+            };
+            AlertCoverage {
+                alert: r.alert.clone(),
+                file: r.file.clone(),
+                line: r.line,
+                severity: r.severity.clone(),
+                priority,
+                runbook_url: r.runbook_url.clone(),
+                runbook_id,
+                status: status.to_string(),
+                reason,
+            }
+        })
+        .collect()
+}
+
+/// OB404–OB406 (+OB603): alert rule files named in `[gate] alerts`.
+pub fn alert_rules(cx: &mut Ctx<'_>) {
+    let mut rules = Vec::new();
+    for f in cx.ssot.files.iter().filter(|f| f.kind == FileKind::Alerts) {
+        rules.extend(alerts::extract(&f.rel, &f.docs));
+    }
+    let cov = alert_coverage(cx, &rules);
+    for a in cov {
+        let pos = at(a.line);
+        let url = a.runbook_url.clone().unwrap_or_default();
+        match a.status.as_str() {
+            "missing" => {
+                let code = if a.priority == "P0" { "OB404" } else { "OB405" };
+                cx.push(
+                    code,
+                    &a.file,
+                    pos,
+                    format!(
+                        "{} alert `{}` has no runbook: {}",
+                        a.priority,
+                        a.alert,
+                        a.reason.unwrap_or_default()
+                    ),
+                    "link a registered runbook in `runbook_url`, or map the alert in coverage_matrix.yaml".into(),
+                );
+            }
+            "templated" => cx.push(
+                "OB406",
+                &a.file,
+                pos,
+                format!("alert `{}` has a templated runbook link `{url}`", a.alert),
+                "use a literal link, or map the alert in coverage_matrix.yaml".into(),
+            ),
+            "deprecated" => cx.push(
+                "OB603",
+                &a.file,
+                pos,
+                format!("alert `{}` links to a deprecated runbook", a.alert),
+                "link the replacement".into(),
+            ),
+            _ => {}
+        }
+    }
+}
+
+fn parse_date(s: &str) -> Option<jiff::civil::Date> {
+    s.parse().ok()
+}
+
+/// OB501–OB506: verification and drill expiry (WARN → FAIL).
+pub fn expiry(cx: &mut Ctx<'_>) {
+    let plan = cx.ssot.plan("verification").and_then(SourceFile::value).map(VerificationPlan::from_value).unwrap_or_default();
+    let mut found = Vec::new();
+    for rb in &cx.ssot.runbooks {
+        let f = cx.ssot.runbook_file(rb);
+        let meta: &RunbookMeta = &rb.meta;
+        if !meta.is_active() || f.docs.is_empty() {
+            continue;
+        }
+        let (vw, dw) = plan.windows_for(meta.id.as_deref(), meta.category.as_deref());
+        let fm = f.doc();
+        let pos = |k: &str| fm.map_or(at(1), |d: &ParsedDoc| d.pos(k));
+        let review_in = fm
+            .and_then(|d| d.doc.value.get("adopted"))
+            .and_then(|a| a.get("review_in"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        match meta.last_verified.as_deref() {
+            None => {
+                let p = pos("/last_verified");
+                found.push(Finding::new(
+                    "OB505",
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    "runbook has never been verified (`last_verified` is null)".into(),
+                    "walk it on the current platform and record `last_verified: YYYY-MM-DD`".into(),
+                ));
+            }
+            Some(d) => {
+                let p = pos("/last_verified");
+                match parse_date(d) {
+                    None => found.push(Finding::new(
+                        "OB506",
+                        &f.rel,
+                        p.line,
+                        p.col,
+                        format!("last_verified `{d}` is not a date (YYYY-MM-DD)"),
+                        "write the date as YYYY-MM-DD".into(),
+                    )),
+                    Some(date) if date > cx.as_of => found.push(Finding::new(
+                        "OB506",
+                        &f.rel,
+                        p.line,
+                        p.col,
+                        format!("last_verified {date} is after the as-of date {}", cx.as_of),
+                        "record the date the runbook was really verified".into(),
+                    )),
+                    Some(date) => {
+                        if let Some(due) = review_in.as_deref().and_then(|r| opsbook_core::adopt::due_date(d, r)) {
+                            let grace = vw.fail_after_days - vw.warn_after_days;
+                            let late = i64::from((cx.as_of - due).get_days());
+                            if cx.as_of > due {
+                                let fail = late > grace;
+                                found.push(Finding::new(
+                                    if fail { "OB502" } else { "OB501" },
+                                    &f.rel,
+                                    p.line,
+                                    p.col,
+                                    format!(
+                                        "review overdue: last verified {date}, due {due} (every {}), {late} days late",
+                                        review_in.unwrap_or_default()
+                                    ),
+                                    "review the runbook and update `last_verified`".into(),
+                                ));
+                            }
+                        } else {
+                            let age = i64::from((cx.as_of - date).get_days());
+                            let code = if age > vw.fail_after_days {
+                                Some(("OB502", vw.fail_after_days))
+                            } else if age > vw.warn_after_days {
+                                Some(("OB501", vw.warn_after_days))
+                            } else {
+                                None
+                            };
+                            if let Some((code, limit)) = code {
+                                found.push(Finding::new(
+                                    code,
+                                    &f.rel,
+                                    p.line,
+                                    p.col,
+                                    format!("last verified {date}, {age} days ago (limit {limit} days)"),
+                                    "walk the runbook on the current platform and update `last_verified`".into(),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(d) = meta.last_drilled.as_deref() {
+            let p = pos("/last_drilled");
+            match parse_date(d) {
+                None => found.push(Finding::new(
+                    "OB506",
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!("last_drilled `{d}` is not a date (YYYY-MM-DD)"),
+                    "write the date as YYYY-MM-DD".into(),
+                )),
+                Some(date) if date > cx.as_of => found.push(Finding::new(
+                    "OB506",
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!("last_drilled {date} is after the as-of date {}", cx.as_of),
+                    "record the date of the drill".into(),
+                )),
+                Some(date) => {
+                    let age = i64::from((cx.as_of - date).get_days());
+                    let code = if age > dw.fail_after_days {
+                        Some(("OB504", dw.fail_after_days))
+                    } else if age > dw.warn_after_days {
+                        Some(("OB503", dw.warn_after_days))
+                    } else {
+                        None
+                    };
+                    if let Some((code, limit)) = code {
+                        found.push(Finding::new(
+                            code,
+                            &f.rel,
+                            p.line,
+                            p.col,
+                            format!("last drilled {date}, {age} days ago (limit {limit} days)"),
+                            "run the drill (runbooks/drills.yaml) and record it with the date".into(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    cx.out.extend(found);
+}
+
+/// OB601–OB603: deprecation stubs and what routes to them.
+pub fn deprecated(cx: &mut Ctx<'_>) {
+    let mut found = Vec::new();
+    for rb in &cx.ssot.runbooks {
+        let f = cx.ssot.runbook_file(rb);
+        let meta = &rb.meta;
+        let fm = f.doc();
+        if !meta.is_active() {
+            let p = fm.map_or(at(1), |d| d.pos("/status"));
+            match &meta.replaced_by {
+                None => found.push(Finding::new(
+                    "OB601",
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    "deprecated runbook does not name its replacement".into(),
+                    "add `replaced_by: RB-…` naming the active runbook".into(),
+                )),
+                Some(r) if !cx.is_active(r) => {
+                    let p = fm.map_or(at(1), |d| d.pos("/replaced_by"));
+                    let why = if cx.known(r) { "is itself deprecated" } else { "is not registered" };
+                    found.push(Finding::new(
+                        "OB602",
+                        &f.rel,
+                        p.line,
+                        p.col,
+                        format!("replaced_by `{r}` {why}"),
+                        "point straight at an active, registered runbook".into(),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        for (i, r) in meta.related.iter().enumerate() {
+            let p = fm.map_or(at(1), |d| d.pos(&format!("/related/{i}")));
+            if !cx.known(r) {
+                found.push(Finding::new(
+                    "OB702",
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!("related runbook `{r}` is not registered"),
+                    "use a registered runbook ID".into(),
+                ));
+            } else if !cx.is_active(r) && meta.is_active() {
+                found.push(Finding::new(
+                    "OB603",
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!("related runbook `{r}` is deprecated"),
+                    "relate to its replacement".into(),
+                ));
+            }
+        }
+    }
+    cx.out.extend(found);
+}
+
+/// OB701: relative links in runbooks resolve.
+pub fn links(cx: &mut Ctx<'_>) {
+    let mut found = Vec::new();
+    for rb in &cx.ssot.runbooks {
+        let f = cx.ssot.runbook_file(rb);
+        let Some(body) = &f.body else { continue };
+        let dir = f.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        for l in &body.links {
+            let d = l.dest.trim();
+            if d.is_empty()
+                || d.starts_with('#')
+                || d.starts_with('/')
+                || d.contains("://")
+                || d.starts_with("mailto:")
+                || d.contains("<%")
+                || d.contains("{{")
+            {
+                continue;
+            }
+            let path = d.split(['#', '?']).next().unwrap_or("");
+            if path.is_empty() {
+                continue;
+            }
+            let decoded = path.replace("%20", " ");
+            if !dir.join(&decoded).exists() {
+                found.push(Finding::new(
+                    "OB701",
+                    &f.rel,
+                    l.line,
+                    l.col,
+                    format!("link `{d}` does not resolve to a file"),
+                    "fix the relative path (it is resolved from this file's directory)".into(),
+                ));
+            }
+        }
+    }
+    cx.out.extend(found);
+}
+
+/// OB703–OB706: the safety state machine and the actions matrix.
+pub fn safety_model(cx: &mut Ctx<'_>) {
+    let degraded = cx.ssot.policy("degraded");
+    let matrix = cx.ssot.policy("safety-matrix");
+    let model = SafetyModel::from_values(degraded.and_then(SourceFile::value), matrix.and_then(SourceFile::value));
+    let mut found = Vec::new();
+    let states: BTreeSet<&str> = model.states.iter().map(String::as_str).collect();
+    if let (Some(df), Some(dd)) = (degraded, degraded.and_then(SourceFile::doc)) {
+        if !model.states.is_empty() {
+            let initial = model.initial.clone().unwrap_or_else(|| model.states[0].clone());
+            let mut fwd: HashMap<&str, Vec<&str>> = HashMap::new();
+            let mut back: HashMap<&str, Vec<&str>> = HashMap::new();
+            if let Some(Value::Array(ts)) = dd.doc.value.get("transitions") {
+                for (i, t) in ts.iter().enumerate() {
+                    for k in ["from", "to"] {
+                        if let Some(s) = t.get(k).and_then(Value::as_str) {
+                            if !states.contains(s) {
+                                let p = dd.pos(&format!("/transitions/{i}/{k}"));
+                                found.push(Finding::new(
+                                    "OB705",
+                                    &df.rel,
+                                    p.line,
+                                    p.col,
+                                    format!("transition {k} `{s}`, which is not a declared state"),
+                                    format!("use one of: {}", model.states.join(", ")),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            for (a, b, _) in &model.transitions {
+                fwd.entry(a).or_default().push(b);
+                back.entry(b).or_default().push(a);
+            }
+            let reach = |g: &HashMap<&str, Vec<&str>>, start: &str| -> HashSet<String> {
+                let mut seen = HashSet::from([start.to_string()]);
+                let mut q = VecDeque::from([start.to_string()]);
+                while let Some(s) = q.pop_front() {
+                    for n in g.get(s.as_str()).into_iter().flatten() {
+                        if seen.insert((*n).to_string()) {
+                            q.push_back((*n).to_string());
+                        }
+                    }
+                }
+                seen
+            };
+            let from_initial = reach(&fwd, &initial);
+            let to_initial = reach(&back, &initial);
+            for (i, s) in model.states.iter().enumerate() {
+                let p = dd.pos(&format!("/states/{i}"));
+                if !from_initial.contains(s) {
+                    found.push(Finding::new(
+                        "OB705",
+                        &df.rel,
+                        p.line,
+                        p.col,
+                        format!("state `{s}` cannot be reached from `{initial}`"),
+                        format!("add an escalation transition into `{s}`"),
+                    ));
+                }
+                if !to_initial.contains(s) {
+                    found.push(Finding::new(
+                        "OB706",
+                        &df.rel,
+                        p.line,
+                        p.col,
+                        format!("state `{s}` has no way back to `{initial}`"),
+                        format!("add a de-escalation path from `{s}` with its requirements"),
+                    ));
+                }
+            }
+        }
+    }
+    if let (Some(mf), Some(md)) = (matrix, matrix.and_then(SourceFile::doc)) {
+        let m = md.doc.value.get("matrix").and_then(Value::as_object);
+        let declared: BTreeSet<&str> = model.actions.iter().map(String::as_str).collect();
+        if let Some(m) = m {
+            for (action, row) in m {
+                let rp = md.key_pos(&format!("/matrix/{action}"));
+                if !declared.contains(action.as_str()) {
+                    found.push(Finding::new(
+                        "OB704",
+                        &mf.rel,
+                        rp.line,
+                        rp.col,
+                        format!("matrix row `{action}` is not a declared action"),
+                        "declare it under `actions:` or fix the name".into(),
+                    ));
+                }
+                if let Some(row) = row.as_object() {
+                    for st in row.keys() {
+                        if !states.is_empty() && !states.contains(st.as_str()) {
+                            let p = md.key_pos(&format!("/matrix/{action}/{st}"));
+                            found.push(Finding::new(
+                                "OB704",
+                                &mf.rel,
+                                p.line,
+                                p.col,
+                                format!("matrix cell `{action}` × `{st}`: `{st}` is not a state of degraded.yaml"),
+                                format!("use one of: {}", model.states.join(", ")),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        for (i, action) in model.actions.iter().enumerate() {
+            let row = m.and_then(|m| m.get(action)).and_then(Value::as_object);
+            let missing: Vec<&str> = model
+                .states
+                .iter()
+                .filter(|s| row.and_then(|r| r.get(s.as_str())).and_then(Value::as_str).is_none_or(|v| !matches!(v, "ALLOW" | "CONFIRM" | "DENY")))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                let p = if row.is_some() { md.key_pos(&format!("/matrix/{action}")) } else { md.pos(&format!("/actions/{i}")) };
+                found.push(Finding::new(
+                    "OB703",
+                    &mf.rel,
+                    p.line,
+                    p.col,
+                    format!("action `{action}` has no ALLOW/CONFIRM/DENY for {}", missing.join(", ")),
+                    "decide every cell: ALLOW, CONFIRM (checklist) or DENY".into(),
+                ));
+            }
+        }
+    }
+    cx.out.extend(found);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heading_forms() {
+        assert_eq!(section_index("Backout / 切り戻し"), Some((7, Some("切り戻し".into()), true)));
+        assert_eq!(section_index("Post-Recovery Watch / 復旧後監視").map(|x| x.0), Some(8));
+        assert_eq!(section_index("Do Not Do").map(|x| (x.0, x.1)), Some((10, None)));
+        assert_eq!(section_index("切り戻し").map(|x| x.2), Some(false));
+        assert_eq!(section_index("Meaning"), None);
+    }
+
+    #[test]
+    fn required_by_kind() {
+        assert_eq!(required_sections(Some("TRIAGE"), false).len(), 11);
+        assert_eq!(required_sections(Some("GOVERNANCE"), false), vec![0, 3, 6, 9, 10]);
+        assert_eq!(required_sections(Some("TRIAGE"), true), vec![9]);
+    }
+}

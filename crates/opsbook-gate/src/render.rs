@@ -1,0 +1,399 @@
+//! Report renderers: human (rustc-style, via annotate-snippets), JSON,
+//! SARIF 2.1.0 (checked against the `serde-sarif` model generated from the
+//! official schema), JUnit XML (`quick-junit`), GitHub workflow annotations
+//! and a Markdown step summary.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use annotate_snippets::{AnnotationKind, Level as ALevel, Renderer, Snippet};
+use serde_json::json;
+
+use crate::rules::{self, Level};
+use crate::{Finding, Report};
+
+/// Output formats of `opsbook gate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// rustc-style diagnostics with source snippets.
+    Human,
+    /// The JSON report.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML.
+    Junit,
+    /// GitHub Actions workflow commands (`::error file=…`).
+    Github,
+    /// Markdown (for `$GITHUB_STEP_SUMMARY`).
+    Markdown,
+}
+
+/// Reads the source lines of files that have findings (for snippets).
+fn source_lines(root: &Path, findings: &[Finding]) -> HashMap<String, Vec<String>> {
+    let mut m = HashMap::new();
+    for f in findings {
+        if m.contains_key(&f.file) {
+            continue;
+        }
+        let lines = std::fs::read(root.join(&f.file))
+            .ok()
+            .filter(|b| b.len() <= 4 * 1024 * 1024)
+            .and_then(|b| opsbook_core::text::decode(&b).ok())
+            .map(|d| d.text.lines().map(str::to_string).collect())
+            .unwrap_or_default();
+        m.insert(f.file.clone(), lines);
+    }
+    m
+}
+
+/// Renders the human report. `color` adds ANSI styles.
+#[must_use]
+pub fn human(report: &Report, root: &Path, color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let sources = source_lines(root, &report.findings);
+    let mut out = String::new();
+    for f in &report.findings {
+        let level = match f.level {
+            Level::Error => ALevel::ERROR,
+            Level::Warn => ALevel::WARNING,
+            Level::Info => ALevel::INFO,
+        };
+        let title = format!("{} [{}]", f.message, f.name);
+        let line_text = sources.get(&f.file).and_then(|l| l.get(f.line - 1)).cloned();
+        let path = f.file.clone();
+        let title = level.primary_title(title.as_str()).id(f.code.as_str());
+        let snippet = match &line_text {
+            Some(text) if !text.trim().is_empty() && text.len() < 400 => {
+                let start = text.char_indices().nth(f.column - 1).map_or(0, |(i, _)| i);
+                let start = if text[start..].trim().is_empty() { text.len() - text.trim_start().len() } else { start };
+                let end = text.trim_end().len().max(start + 1).min(text.len().max(start + 1));
+                Snippet::source(text.as_str())
+                    .line_start(f.line)
+                    .path(path.as_str())
+                    .annotation(AnnotationKind::Primary.span(start..end.min(text.len()).max(start)))
+            }
+            _ => Snippet::source("").line_start(f.line).path(path.as_str()),
+        };
+        let help = ALevel::HELP.message(f.help.as_str());
+        let report_groups = [title.element(snippet).element(help)];
+        let rendered = renderer.render(&report_groups);
+        out.push_str(&rendered);
+        out.push_str("\n\n");
+    }
+    let s = &report.summary;
+    let verdict = if report.failed() { "FAIL" } else { "PASS" };
+    out.push_str(&format!(
+        "opsbook gate: {verdict}: {} error{}, {} warning{}, {} info in {} files ({} runbooks), as of {}",
+        s.errors,
+        if s.errors == 1 { "" } else { "s" },
+        s.warnings,
+        if s.warnings == 1 { "" } else { "s" },
+        s.infos,
+        s.files_checked,
+        s.runbooks,
+        s.as_of
+    ));
+    if s.baselined > 0 {
+        out.push_str(&format!("; {} grandfathered by the baseline", s.baselined));
+    }
+    out.push('\n');
+    if !report.changes.is_empty() {
+        out.push_str(&format!("changed files ({}):\n", report.changes.len()));
+        for c in &report.changes {
+            out.push_str(&format!("  {:<9} {:<16} {}\n", c.status, c.kind, c.path));
+        }
+    }
+    out
+}
+
+/// Renders the JSON report (pretty, trailing newline).
+#[must_use]
+pub fn json(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Renders SARIF 2.1.0. The document is built as JSON and round-tripped
+/// through the `serde-sarif` model, so a field that does not fit the schema
+/// fails in tests rather than in a code-scanning upload.
+#[must_use]
+pub fn sarif(report: &Report) -> String {
+    let all: Vec<&rules::Rule> = rules::RULES.iter().collect();
+    let index: HashMap<&str, usize> = all.iter().enumerate().map(|(i, r)| (r.code, i)).collect();
+    let rules_json: Vec<_> = all
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": r.doc.lines().nth(1).unwrap_or(r.summary)},
+                "help": {"text": r.summary, "markdown": r.doc},
+                "defaultConfiguration": {"level": sarif_level(r.level)},
+                "properties": {"requirement": r.requirement}
+            })
+        })
+        .collect();
+    let results: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "ruleId": f.code,
+                "ruleIndex": index.get(f.code.as_str()).copied().unwrap_or(0),
+                "level": sarif_level(f.level),
+                "message": {"text": format!("{} (help: {})", f.message, f.help)},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.file, "uriBaseId": "SSOTROOT"},
+                        "region": {"startLine": f.line, "startColumn": f.column}
+                    }
+                }],
+                "partialFingerprints": {"opsbook/v1": fingerprint(f)}
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "opsbook",
+                "informationUri": "https://example.invalid/opsbook",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules_json
+            }},
+            "results": results,
+            "columnKind": "unicodeCodePoints"
+        }]
+    });
+    let typed: Result<serde_sarif::sarif::Sarif, _> = serde_json::from_value(doc.clone());
+    let out = match typed {
+        Ok(t) => serde_json::to_value(&t).unwrap_or(doc),
+        Err(_) => doc,
+    };
+    let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn sarif_level(l: Level) -> &'static str {
+    match l {
+        Level::Error => "error",
+        Level::Warn => "warning",
+        Level::Info => "note",
+    }
+}
+
+/// A stable fingerprint of a finding (code, file, message), hex.
+#[must_use]
+pub fn fingerprint(f: &Finding) -> String {
+    // FNV-1a 64: a stable, dependency-free hash for de-duplication keys only.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in f.code.bytes().chain([0]).chain(f.file.bytes()).chain([0]).chain(f.message.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Renders JUnit XML: one test suite per check family, one test case per
+/// checked file and rule family; failures carry the findings.
+#[must_use]
+pub fn junit(report: &Report) -> String {
+    use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
+    let mut r = JReport::new("opsbook gate");
+    let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in &report.findings {
+        by_file.entry(f.file.as_str()).or_default().push(f);
+    }
+    let mut suite = TestSuite::new("opsbook gate");
+    for (file, fs) in &by_file {
+        let errors: Vec<&&Finding> = fs.iter().filter(|f| f.level == Level::Error).collect();
+        let status = if errors.is_empty() {
+            TestCaseStatus::success()
+        } else {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(format!("{} error(s)", errors.len()));
+            s.set_type("opsbook");
+            s.set_description(
+                fs.iter()
+                    .map(|f| format!("{}:{}:{}: {}[{}] {} (help: {})", f.file, f.line, f.column, f.level, f.code, f.message, f.help))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+            s
+        };
+        let mut tc = TestCase::new(*file, status);
+        tc.set_classname("opsbook.gate");
+        if errors.is_empty() {
+            tc.set_system_out(
+                fs.iter()
+                    .map(|f| format!("{}:{}:{}: {}[{}] {}", f.file, f.line, f.column, f.level, f.code, f.message))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        }
+        suite.add_test_case(tc);
+    }
+    let mut summary_case = TestCase::new(
+        "summary",
+        if report.failed() {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(format!("{} error(s), {} warning(s)", report.summary.errors, report.summary.warnings));
+            s
+        } else {
+            TestCaseStatus::success()
+        },
+    );
+    summary_case.set_classname("opsbook.gate");
+    summary_case.set_system_out(format!(
+        "{} files checked, {} runbooks, as of {}",
+        report.summary.files_checked, report.summary.runbooks, report.summary.as_of
+    ));
+    suite.add_test_case(summary_case);
+    r.add_test_suite(suite);
+    r.to_string().unwrap_or_default()
+}
+
+fn gh_escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn gh_escape_prop(s: &str) -> String {
+    gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Renders GitHub Actions workflow commands, one per finding.
+/// `prefix` is the SSOT root relative to the repository root (may be empty).
+#[must_use]
+pub fn github(report: &Report, prefix: &str) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        let cmd = match f.level {
+            Level::Error => "error",
+            Level::Warn => "warning",
+            Level::Info => "notice",
+        };
+        let file = if prefix.is_empty() { f.file.clone() } else { format!("{}/{}", prefix.trim_end_matches('/'), f.file) };
+        out.push_str(&format!(
+            "::{cmd} file={},line={},col={},title={}::{}\n",
+            gh_escape_prop(&file),
+            f.line,
+            f.column,
+            gh_escape_prop(&format!("{} {}", f.code, f.name)),
+            gh_escape_data(&format!("{} (help: {})", f.message, f.help))
+        ));
+    }
+    out
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Renders a Markdown summary (for `$GITHUB_STEP_SUMMARY` and PR comments).
+#[must_use]
+pub fn markdown(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let verdict = if report.failed() { "❌ FAIL" } else { "✅ PASS" };
+    out.push_str(&format!("## opsbook gate: {verdict}\n\n"));
+    out.push_str("| errors | warnings | info | files checked | runbooks | baselined | as of |\n|---:|---:|---:|---:|---:|---:|---|\n");
+    out.push_str(&format!(
+        "| {} | {} | {} | {} | {} | {} | {} |\n\n",
+        s.errors, s.warnings, s.infos, s.files_checked, s.runbooks, s.baselined, s.as_of
+    ));
+    if !report.changes.is_empty() {
+        out.push_str(&format!("### Changed files ({})\n\n| status | kind | path |\n|---|---|---|\n", report.changes.len()));
+        for c in &report.changes {
+            let path = match &c.from {
+                Some(f) => format!("`{}` → `{}`", md_cell(f), md_cell(&c.path)),
+                None => format!("`{}`", md_cell(&c.path)),
+            };
+            out.push_str(&format!("| {} | {} | {} |\n", c.status, c.kind, path));
+        }
+        out.push('\n');
+    }
+    if !report.findings.is_empty() {
+        out.push_str("### Findings\n\n| level | code | location | message | help |\n|---|---|---|---|---|\n");
+        for f in &report.findings {
+            out.push_str(&format!(
+                "| {} | `{}` {} | `{}:{}:{}` | {} | {} |\n",
+                f.level,
+                f.code,
+                f.name,
+                md_cell(&f.file),
+                f.line,
+                f.column,
+                md_cell(&f.message),
+                md_cell(&f.help)
+            ));
+        }
+    }
+    out
+}
+
+/// Renders in the given format. `root` is used by the human format for
+/// snippets; `prefix` by the GitHub format.
+#[must_use]
+pub fn render(report: &Report, format: Format, root: &Path, color: bool, prefix: &str) -> String {
+    match format {
+        Format::Human => human(report, root, color),
+        Format::Json => json(report),
+        Format::Sarif => sarif(report),
+        Format::Junit => junit(report),
+        Format::Github => github(report, prefix),
+        Format::Markdown => markdown(report),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Summary;
+
+    fn sample() -> Report {
+        Report {
+            summary: Summary { errors: 1, warnings: 1, infos: 0, files_checked: 2, runbooks: 1, baselined: 0, as_of: "2026-11-29".into() },
+            findings: vec![
+                Finding::new("OB101", "runbooks/a.md", 5, 1, "missing section `Backout`".into(), "add `## Backout / 切り戻し`".into()),
+                {
+                    let mut f = Finding::new("OB501", "runbooks/a.md", 7, 16, "last verified 2026-01-01, 332 days ago (limit 90 days)".into(), "verify it".into());
+                    f.level = Level::Warn;
+                    f
+                },
+            ],
+            changes: vec![],
+        }
+    }
+
+    #[test]
+    fn sarif_round_trips_through_the_schema_model() {
+        let s = sarif(&sample());
+        let typed: serde_sarif::sarif::Sarif = serde_json::from_str(&s).expect("valid SARIF model");
+        let v = serde_json::to_value(&typed).unwrap();
+        assert_eq!(v["version"], "2.1.0");
+        assert_eq!(v["runs"][0]["results"][0]["ruleId"], "OB101");
+        assert_eq!(v["runs"][0]["results"][1]["level"], "warning");
+        assert_eq!(v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 5);
+    }
+
+    #[test]
+    fn github_escapes() {
+        let mut r = sample();
+        r.findings[0].message = "a,b:c\nd%".into();
+        let g = github(&r, "ops");
+        assert!(g.starts_with("::error file=ops/runbooks/a.md,line=5,col=1,title=OB101 missing-section::a,b:c%0Ad%25"), "{g}");
+    }
+
+    #[test]
+    fn junit_is_xml_with_failure() {
+        let x = junit(&sample());
+        assert!(x.starts_with("<?xml"), "{x}");
+        assert!(x.contains("<failure"), "{x}");
+        assert!(x.contains("runbooks/a.md"), "{x}");
+    }
+}
