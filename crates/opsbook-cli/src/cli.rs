@@ -12,7 +12,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 ///
 /// Exit status: 0 success, 1 findings at error level, 2 usage or I/O error.
 #[derive(Debug, Parser)]
-#[command(name = "opsbook", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "opsbook",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
@@ -118,7 +123,7 @@ pub struct GateArgs {
     /// Report format
     #[arg(long, value_enum, default_value_t = GateFormat::Human, env = "OPSBOOK_FORMAT")]
     pub format: GateFormat,
-    /// Write the report to FILE (atomically) instead of stdout
+    /// Write the report to FILE (atomically; `-` = stdout) instead of stdout
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Baseline file of grandfathered findings (default: [gate] baseline in opsbook.toml)

@@ -7,7 +7,7 @@ use anyhow::Context;
 
 /// Writes `text` to `output` (atomically) or to stdout.
 pub fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
-    match output {
+    match output.filter(|p| p.as_os_str() != "-") {
         Some(p) => opsbook_core::fsutil::write_atomic(p, text.as_bytes())
             .with_context(|| format!("cannot write `{}`", p.display())),
         None => {

@@ -92,8 +92,14 @@ pub const SECTION_ALIASES: &[(&str, &str)] = &[
 ];
 
 /// Files never taken as runbooks, whatever `--skip` says.
-pub const DEFAULT_SKIP: &[&str] =
-    &["**/_index.md", "**/README.md", "**/CHANGELOG.md", "**/CONTRIBUTING.md", "**/LICENSE*", "**/.*/**"];
+pub const DEFAULT_SKIP: &[&str] = &[
+    "**/_index.md",
+    "**/README.md",
+    "**/CHANGELOG.md",
+    "**/CONTRIBUTING.md",
+    "**/LICENSE*",
+    "**/.*/**",
+];
 
 /// Options for [`plan`].
 #[derive(Debug, Clone, Default)]
@@ -190,7 +196,9 @@ pub enum AdoptError {
         message: String,
     },
     /// Writing would overwrite a file.
-    #[error("`{0}` already exists; adopt never overwrites (remove it or adopt into another directory)")]
+    #[error(
+        "`{0}` already exists; adopt never overwrites (remove it or adopt into another directory)"
+    )]
     Exists(PathBuf),
     /// The registry could not be updated safely.
     #[error("cannot update `{path}`: {message}")]
@@ -211,16 +219,29 @@ pub enum AdoptError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AdoptError + '_ {
-    move |source| AdoptError::Io { path: path.to_path_buf(), source }
+    move |source| AdoptError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn globs(list: &[String]) -> Result<GlobSet, AdoptError> {
     let mut b = GlobSetBuilder::new();
-    for g in DEFAULT_SKIP.iter().map(|s| (*s).to_string()).chain(list.iter().cloned()) {
-        let glob = Glob::new(&g).map_err(|e| AdoptError::BadGlob { glob: g.clone(), message: e.to_string() })?;
+    for g in DEFAULT_SKIP
+        .iter()
+        .map(|s| (*s).to_string())
+        .chain(list.iter().cloned())
+    {
+        let glob = Glob::new(&g).map_err(|e| AdoptError::BadGlob {
+            glob: g.clone(),
+            message: e.to_string(),
+        })?;
         b.add(glob);
     }
-    b.build().map_err(|e| AdoptError::BadGlob { glob: list.join(","), message: e.to_string() })
+    b.build().map_err(|e| AdoptError::BadGlob {
+        glob: list.join(","),
+        message: e.to_string(),
+    })
 }
 
 /// `etcdMembersDown` → `ETCD-MEMBERS-DOWN`; `add-a-new-runbook` → `ADD-A-NEW-RUNBOOK`.
@@ -231,13 +252,14 @@ fn id_part(s: &str) -> String {
     for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_alphanumeric() {
             let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
-            if c.is_ascii_uppercase() {
-                if let Some(p) = prev {
-                    if p.is_ascii_lowercase() || p.is_ascii_digit() || (p.is_ascii_uppercase() && next_lower) {
+            if c.is_ascii_uppercase()
+                && let Some(p) = prev
+                    && (p.is_ascii_lowercase()
+                        || p.is_ascii_digit()
+                        || (p.is_ascii_uppercase() && next_lower))
+                    {
                         out.push('-');
                     }
-                }
-            }
             out.push(c.to_ascii_uppercase());
         } else if !out.ends_with('-') && !out.is_empty() {
             out.push('-');
@@ -272,7 +294,10 @@ fn target_of(heading: &str) -> Option<&'static str> {
     let key = section_key(heading);
     // "Triage / トリアージ" style headings already in opsbook form.
     let en = key.split(" / ").next().unwrap_or(&key).trim();
-    SECTION_ALIASES.iter().find(|(a, _)| *a == en).map(|(_, t)| *t)
+    SECTION_ALIASES
+        .iter()
+        .find(|(a, _)| *a == en)
+        .map(|(_, t)| *t)
 }
 
 /// Parses a review interval like `6 months`, `1 year`, `2 weeks`, `90 days`.
@@ -315,7 +340,9 @@ fn plan_one(src: &Src<'_>, opts: &Options, used_ids: &mut BTreeSet<String>) -> I
             let fm = s.front_matter.and_then(|f| match yaml::parse(f) {
                 Ok(d) => Some(d.value),
                 Err(e) => {
-                    notes.push(format!("original front matter not parsed ({e}); kept in the body"));
+                    notes.push(format!(
+                        "original front matter not parsed ({e}); kept in the body"
+                    ));
                     None
                 }
             });
@@ -326,7 +353,10 @@ fn plan_one(src: &Src<'_>, opts: &Options, used_ids: &mut BTreeSet<String>) -> I
             }
         }
         Err(e) => {
-            notes.push(format!("front matter not terminated (line {}); whole file kept as body", e.line));
+            notes.push(format!(
+                "front matter not terminated (line {}); whole file kept as body",
+                e.line
+            ));
             (None, src.text, 1)
         }
     };
@@ -350,7 +380,11 @@ fn plan_one(src: &Src<'_>, opts: &Options, used_ids: &mut BTreeSet<String>) -> I
         n += 1;
     }
 
-    let fm_title = fm.as_ref().and_then(|f| f.get("title")).and_then(Value::as_str).map(str::to_string);
+    let fm_title = fm
+        .as_ref()
+        .and_then(|f| f.get("title"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let h1 = parsed
         .headings
         .iter()
@@ -359,28 +393,44 @@ fn plan_one(src: &Src<'_>, opts: &Options, used_ids: &mut BTreeSet<String>) -> I
     let title = fm_title.or(h1).unwrap_or_else(|| stem.to_string());
 
     let lower = src.rel.to_lowercase();
-    let category = if ["security", "leak", "credential", "secret", "vulnerab", "intrusion", "auth"]
-        .iter()
-        .any(|k| lower.contains(k))
+    let category = if [
+        "security",
+        "leak",
+        "credential",
+        "secret",
+        "vulnerab",
+        "intrusion",
+        "auth",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
     {
         "security".to_string()
     } else {
-        opts.category.clone().unwrap_or_else(|| "platform".to_string())
+        opts.category
+            .clone()
+            .unwrap_or_else(|| "platform".to_string())
     };
 
     // Review metadata (e.g. last_reviewed_on + review_in).
-    let get = |k: &str| fm.as_ref().and_then(|f| f.get(k)).and_then(Value::as_str).map(str::to_string);
+    let get = |k: &str| {
+        fm.as_ref()
+            .and_then(|f| f.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     let last_verified = get("last_reviewed_on")
         .or_else(|| get("last_reviewed"))
         .or_else(|| get("reviewed_on"))
         .or_else(|| get("last_verified"))
         .filter(|d| d.len() == 10 && d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-');
     let review_in = get("review_in").or_else(|| get("review_interval"));
-    if let Some(r) = &review_in {
-        if parse_interval(r).is_none() {
-            notes.push(format!("review interval `{r}` not understood (expected e.g. `6 months`)"));
+    if let Some(r) = &review_in
+        && parse_interval(r).is_none() {
+            notes.push(format!(
+                "review interval `{r}` not understood (expected e.g. `6 months`)"
+            ));
         }
-    }
 
     // Sections: group level-2 sections under opsbook sections.
     let lines: Vec<&str> = body.split_inclusive('\n').collect();
@@ -389,7 +439,12 @@ fn plan_one(src: &Src<'_>, opts: &Options, used_ids: &mut BTreeSet<String>) -> I
     let mut groups: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let mut moves = Vec::new();
     let mut current: Option<&'static str> = None;
-    let heading_lines: BTreeSet<usize> = parsed.headings.iter().filter(|h| h.level >= 2).map(|h| h.line - body_line).collect();
+    let heading_lines: BTreeSet<usize> = parsed
+        .headings
+        .iter()
+        .filter(|h| h.level >= 2)
+        .map(|h| h.line - body_line)
+        .collect();
     for (i, h) in h2.iter().enumerate() {
         let start = h.line - body_line;
         let end = h2.get(i + 1).map_or(lines.len(), |n| n.line - body_line);
@@ -400,7 +455,11 @@ fn plan_one(src: &Src<'_>, opts: &Options, used_ids: &mut BTreeSet<String>) -> I
         if by_name {
             current = Some(target);
         }
-        moves.push(SectionMove { from: h.text.clone(), to: target.to_string(), by_name });
+        moves.push(SectionMove {
+            from: h.text.clone(),
+            to: target.to_string(),
+            by_name,
+        });
         let idx = SECTIONS.iter().position(|(e, _)| *e == target).unwrap_or(1);
         let mut chunk = String::new();
         for (li, line) in lines.iter().enumerate().take(end).skip(start) {
@@ -420,7 +479,9 @@ fn plan_one(src: &Src<'_>, opts: &Options, used_ids: &mut BTreeSet<String>) -> I
         .filter(|(i, _)| !groups.contains_key(i))
         .map(|(_, (e, _))| (*e).to_string())
         .collect();
-    let kind = if moves.iter().any(|m| m.by_name && (m.to == "Triage" || m.to == "Mitigation"))
+    let kind = if moves
+        .iter()
+        .any(|m| m.by_name && (m.to == "Triage" || m.to == "Mitigation"))
         && !moves.iter().all(|m| m.to == "Prerequisites")
     {
         "TRIAGE"
@@ -434,9 +495,15 @@ fn plan_one(src: &Src<'_>, opts: &Options, used_ids: &mut BTreeSet<String>) -> I
     for c in &parsed.code_blocks {
         langs.insert(c.lang.clone());
     }
-    let platform = if langs.iter().any(|l| matches!(l.as_str(), "powershell" | "pwsh" | "ps1")) {
+    let platform = if langs
+        .iter()
+        .any(|l| matches!(l.as_str(), "powershell" | "pwsh" | "ps1"))
+    {
         "windows_powershell"
-    } else if langs.iter().any(|l| matches!(l.as_str(), "bash" | "sh" | "shell" | "console")) {
+    } else if langs
+        .iter()
+        .any(|l| matches!(l.as_str(), "bash" | "sh" | "shell" | "console"))
+    {
         "bash"
     } else {
         "any"
@@ -449,13 +516,19 @@ fn plan_one(src: &Src<'_>, opts: &Options, used_ids: &mut BTreeSet<String>) -> I
     if let Some(p) = parent {
         out.push_str(&format!("applies_to: [{}]\n", json_str(p)));
     }
-    let alerts = if alert_like { format!("[{}]", json_str(stem)) } else { "[]".to_string() };
+    let alerts = if alert_like {
+        format!("[{}]", json_str(stem))
+    } else {
+        "[]".to_string()
+    };
     out.push_str(&format!("triggers:\n  symptoms: []\n  alerts: {alerts}\n"));
     out.push_str("required_evidence: []\ndangerous_ops: []\n");
     out.push_str(&format!("platform: {platform}\nmaturity: draft\n"));
     out.push_str(&format!(
         "last_verified: {}\nlast_drilled: null\nstatus: active\nrelated: []\n",
-        last_verified.as_deref().map_or_else(|| "null".to_string(), json_str)
+        last_verified
+            .as_deref()
+            .map_or_else(|| "null".to_string(), json_str)
     ));
     out.push_str("adopted:\n");
     out.push_str(&format!("  original_path: {}\n", json_str(src.rel)));
@@ -522,10 +595,14 @@ pub fn plan(source: &Path, into: &Path, opts: &Options) -> Result<Plan, AdoptErr
             }
         }
     }
-    let walker = walkdir::WalkDir::new(source).follow_links(false).sort_by_file_name();
+    let walker = walkdir::WalkDir::new(source)
+        .follow_links(false)
+        .sort_by_file_name();
     for entry in walker {
         let entry = entry.map_err(|e| AdoptError::Io {
-            path: e.path().map_or_else(|| source.to_path_buf(), Path::to_path_buf),
+            path: e
+                .path()
+                .map_or_else(|| source.to_path_buf(), Path::to_path_buf),
             source: std::io::Error::other(e.to_string()),
         })?;
         if !entry.file_type().is_file() {
@@ -536,18 +613,31 @@ pub fn plan(source: &Path, into: &Path, opts: &Options) -> Result<Plan, AdoptErr
             continue;
         }
         if skip.is_match(&rel) {
-            skipped.push(Skipped { path: rel, reason: "matches a skip glob".into() });
+            skipped.push(Skipped {
+                path: rel,
+                reason: "matches a skip glob".into(),
+            });
             continue;
         }
         let bytes = std::fs::read(entry.path()).map_err(io(entry.path()))?;
         let decoded = match text::decode(&bytes) {
             Ok(d) => d,
             Err(e) => {
-                skipped.push(Skipped { path: rel, reason: format!("not decodable text: {e}") });
+                skipped.push(Skipped {
+                    path: rel,
+                    reason: format!("not decodable text: {e}"),
+                });
                 continue;
             }
         };
-        items.push(plan_one(&Src { rel: &rel, text: &decoded.text }, opts, &mut used));
+        items.push(plan_one(
+            &Src {
+                rel: &rel,
+                text: &decoded.text,
+            },
+            opts,
+            &mut used,
+        ));
     }
     items.sort_by(|a, b| a.dest.cmp(&b.dest));
     Ok(Plan {
@@ -632,13 +722,25 @@ pub fn apply(plan: &Plan, into: &Path) -> Result<Vec<String>, AdoptError> {
     } else {
         let reg = into.join("runbooks").join("runbooks.yaml");
         let old = std::fs::read(&reg).map_err(io(&reg))?;
-        let decoded = text::decode(&old)
-            .map_err(|e| AdoptError::Registry { path: reg.clone(), message: e.to_string() })?;
+        let decoded = text::decode(&old).map_err(|e| AdoptError::Registry {
+            path: reg.clone(),
+            message: e.to_string(),
+        })?;
         let mut t = decoded.text.clone();
-        let v = yaml::parse(&t).map_err(|e| AdoptError::Registry { path: reg.clone(), message: e.to_string() })?;
+        let v = yaml::parse(&t).map_err(|e| AdoptError::Registry {
+            path: reg.clone(),
+            message: e.to_string(),
+        })?;
         let before = crate::model::registry_entries(&v.value).len();
-        if v.value.get("runbooks").is_some_and(|r| r.as_array().is_some_and(Vec::is_empty)) {
-            t = t.lines().filter(|l| !l.trim_start().starts_with("runbooks:")).collect::<Vec<_>>().join("\n");
+        if v.value
+            .get("runbooks")
+            .is_some_and(|r| r.as_array().is_some_and(Vec::is_empty))
+        {
+            t = t
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("runbooks:"))
+                .collect::<Vec<_>>()
+                .join("\n");
             t.push_str("\nrunbooks:\n");
         }
         if !t.ends_with('\n') {
@@ -647,15 +749,21 @@ pub fn apply(plan: &Plan, into: &Path) -> Result<Vec<String>, AdoptError> {
         t.push_str(&entries);
         let after = yaml::parse(&t)
             .map(|d| crate::model::registry_entries(&d.value).len())
-            .map_err(|e| AdoptError::Registry { path: reg.clone(), message: format!("appending entries would break it: {e}") })?;
+            .map_err(|e| AdoptError::Registry {
+                path: reg.clone(),
+                message: format!("appending entries would break it: {e}"),
+            })?;
         if after != before + plan.items.len() {
             return Err(AdoptError::Registry {
                 path: reg.clone(),
                 message: "`runbooks:` is not the last block of the file; add the entries by hand (see the plan)".into(),
             });
         }
-        crate::fsutil::write_atomic(&reg, &text::encode(&t, decoded.encoding, decoded.line_ending))
-            .map_err(io(&reg))?;
+        crate::fsutil::write_atomic(
+            &reg,
+            &text::encode(&t, decoded.encoding, decoded.line_ending),
+        )
+        .map_err(io(&reg))?;
     }
     for item in &plan.items {
         let p = into.join(&item.dest);
@@ -674,7 +782,11 @@ pub fn apply(plan: &Plan, into: &Path) -> Result<Vec<String>, AdoptError> {
 pub fn due_date(last: &str, interval: &str) -> Option<jiff::civil::Date> {
     let d: jiff::civil::Date = last.parse().ok()?;
     let (n, unit) = parse_interval(interval)?;
-    let span = if unit == "months" { jiff::Span::new().months(n) } else { jiff::Span::new().days(n) };
+    let span = if unit == "months" {
+        jiff::Span::new().months(n)
+    } else {
+        jiff::Span::new().days(n)
+    };
     d.checked_add(span).ok()
 }
 
@@ -685,7 +797,10 @@ mod tests {
     #[test]
     fn ids_from_paths() {
         assert_eq!(id_part("etcdMembersDown"), "ETCD-MEMBERS-DOWN");
-        assert_eq!(id_part("KubeAPIErrorBudgetBurn"), "KUBE-API-ERROR-BUDGET-BURN");
+        assert_eq!(
+            id_part("KubeAPIErrorBudgetBurn"),
+            "KUBE-API-ERROR-BUDGET-BURN"
+        );
         assert_eq!(id_part("add-a-new-runbook"), "ADD-A-NEW-RUNBOOK");
         assert_eq!(id_part("cluster-etcd-operator"), "CLUSTER-ETCD-OPERATOR");
     }
@@ -696,14 +811,24 @@ mod tests {
         assert_eq!(parse_interval("1 year"), Some((12, "months")));
         assert_eq!(parse_interval("2 weeks"), Some((14, "days")));
         assert_eq!(parse_interval("soon"), None);
-        assert_eq!(due_date("2025-08-31", "6 months").unwrap().to_string(), "2026-02-28");
+        assert_eq!(
+            due_date("2025-08-31", "6 months").unwrap().to_string(),
+            "2026-02-28"
+        );
     }
 
     #[test]
     fn sections_are_grouped_and_text_kept() {
         let src = "---\ntitle: Foo Down\nlast_reviewed_on: 2026-01-02\nreview_in: 3 months\n---\n# FooDown\n\nIntro.\n\n## Meaning\n\nM text.\n\n### Detail\n\nd\n\n## Mitigation\n\nfix it\n\n## Impact\n\nI text.\n";
         let mut used = BTreeSet::new();
-        let item = plan_one(&Src { rel: "comp/FooDown.md", text: src }, &Options::default(), &mut used);
+        let item = plan_one(
+            &Src {
+                rel: "comp/FooDown.md",
+                text: src,
+            },
+            &Options::default(),
+            &mut used,
+        );
         assert_eq!(item.runbook_id, "RB-COMP-FOO-DOWN");
         assert_eq!(item.kind, "TRIAGE");
         assert_eq!(item.last_verified.as_deref(), Some("2026-01-02"));
@@ -713,15 +838,24 @@ mod tests {
         let meaning = c.find("### Meaning").unwrap();
         let impact = c.find("### Impact").unwrap();
         let mitigation = c.find("## Mitigation / 緩和").unwrap();
-        assert!(triage < meaning && meaning < impact && impact < mitigation, "{c}");
+        assert!(
+            triage < meaning && meaning < impact && impact < mitigation,
+            "{c}"
+        );
         assert!(c.contains("#### Detail"), "{c}");
         for t in ["M text.", "I text.", "fix it", "Intro.", "# FooDown"] {
             assert!(c.contains(t), "{t} lost");
         }
         assert!(item.missing_sections.contains(&"Do-Not-Do".to_string()));
-        let fm = markdown::split_front_matter(c).unwrap().front_matter.unwrap();
+        let fm = markdown::split_front_matter(c)
+            .unwrap()
+            .front_matter
+            .unwrap();
         let v = yaml::parse(fm).unwrap().value;
-        assert_eq!(v["adopted"]["original_front_matter"]["review_in"], "3 months");
+        assert_eq!(
+            v["adopted"]["original_front_matter"]["review_in"],
+            "3 months"
+        );
         assert_eq!(v["triggers"]["alerts"][0], "FooDown");
     }
 }

@@ -35,23 +35,32 @@ pub fn extract(file: &str, docs: &[ParsedDoc]) -> Vec<AlertRule> {
     let mut out = Vec::new();
     for d in docs {
         let v = &d.doc.value;
-        let (groups, prefix) = match (v.get("groups"), v.get("spec").and_then(|s| s.get("groups"))) {
+        let (groups, prefix) = match (v.get("groups"), v.get("spec").and_then(|s| s.get("groups")))
+        {
             (Some(g), _) => (g, "/groups"),
             (None, Some(g)) => (g, "/spec/groups"),
             _ => continue,
         };
-        let Some(groups) = groups.as_array() else { continue };
+        let Some(groups) = groups.as_array() else {
+            continue;
+        };
         for (gi, g) in groups.iter().enumerate() {
-            let Some(rules) = g.get("rules").and_then(Value::as_array) else { continue };
+            let Some(rules) = g.get("rules").and_then(Value::as_array) else {
+                continue;
+            };
             for (ri, r) in rules.iter().enumerate() {
-                let Some(name) = r.get("alert").and_then(Value::as_str) else { continue };
+                let Some(name) = r.get("alert").and_then(Value::as_str) else {
+                    continue;
+                };
                 let pick = |k: &str| -> Option<String> {
                     for section in ["annotations", "labels"] {
-                        if let Some(s) = r.get(section).and_then(|a| a.get(k)).and_then(Value::as_str) {
-                            if !s.trim().is_empty() {
+                        if let Some(s) = r
+                            .get(section)
+                            .and_then(|a| a.get(k))
+                            .and_then(Value::as_str)
+                            && !s.trim().is_empty() {
                                 return Some(s.trim().to_string());
                             }
-                        }
                     }
                     None
                 };
@@ -60,7 +69,11 @@ pub fn extract(file: &str, docs: &[ParsedDoc]) -> Vec<AlertRule> {
                     alert: name.to_string(),
                     file: file.to_string(),
                     line: d.key_pos(&ptr).line,
-                    severity: r.get("labels").and_then(|l| l.get("severity")).and_then(Value::as_str).map(str::to_string),
+                    severity: r
+                        .get("labels")
+                        .and_then(|l| l.get("severity"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                     runbook_url: pick("runbook_url").or_else(|| pick("runbook")),
                 });
             }
@@ -127,7 +140,10 @@ impl Resolver {
     /// (`--runbook-base`, else `runbook_url_base` in `opsbook.toml`).
     #[must_use]
     pub fn new(ssot: &Ssot, base: Option<&str>) -> Resolver {
-        let mut r = Resolver { base: base.map(|b| b.trim_end_matches('/').to_lowercase()), ..Resolver::default() };
+        let mut r = Resolver {
+            base: base.map(|b| b.trim_end_matches('/').to_lowercase()),
+            ..Resolver::default()
+        };
         let registry = ssot
             .file_of(&crate::ssot::FileKind::Registry)
             .and_then(|f| f.value())
@@ -180,7 +196,9 @@ impl Resolver {
                 Some(_) => return Resolution::External,
                 None => {
                     let after = &lower[scheme_end + 3..];
-                    after.find('/').map_or(String::new(), |i| after[i..].to_string())
+                    after
+                        .find('/')
+                        .map_or(String::new(), |i| after[i..].to_string())
                 }
             }
         } else {
@@ -236,7 +254,10 @@ impl SeverityMap {
         .into_iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-        if let Some(map) = policy.and_then(|p| p.get("alert_severity_map")).and_then(Value::as_object) {
+        if let Some(map) = policy
+            .and_then(|p| p.get("alert_severity_map"))
+            .and_then(Value::as_object)
+        {
             for (k, v) in map {
                 if let Some(v) = v.as_str() {
                     m.insert(k.to_lowercase(), v.to_string());
@@ -262,7 +283,10 @@ mod tests {
 
     #[test]
     fn normalization() {
-        assert_eq!(normalize_path("./Alerts/Foo/BarAlert.md#diagnosis"), "alerts/foo/baralert");
+        assert_eq!(
+            normalize_path("./Alerts/Foo/BarAlert.md#diagnosis"),
+            "alerts/foo/baralert"
+        );
         assert_eq!(normalize_path("/runbooks/node/_index.md"), "runbooks/node");
         assert_eq!(normalize_path("source/x.html.md.erb"), "source/x");
         assert_eq!(normalize_path("dir/"), "dir");
@@ -274,7 +298,10 @@ mod tests {
         let docs: Vec<ParsedDoc> = crate::yaml::parse_stream(src)
             .unwrap()
             .into_iter()
-            .map(|doc| ParsedDoc { doc, line_offset: 0 })
+            .map(|doc| ParsedDoc {
+                doc,
+                line_offset: 0,
+            })
             .collect();
         let rules = extract("a.yaml", &docs);
         assert_eq!(rules.len(), 3);

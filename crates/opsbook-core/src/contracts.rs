@@ -57,13 +57,18 @@ pub struct Contracts {
 
 impl std::fmt::Debug for Contracts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Contracts").field("names", &self.validators.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("Contracts")
+            .field("names", &self.validators.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
 fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
     jsonschema::meta::validate(schema).map_err(|e| format!("not a valid JSON Schema: {e}"))?;
-    jsonschema::draft202012::options().should_validate_formats(true).build(schema).map_err(|e| e.to_string())
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .map_err(|e| e.to_string())
 }
 
 impl Contracts {
@@ -72,27 +77,43 @@ impl Contracts {
     /// [`Contracts::errors`] and the embedded version is kept.
     #[must_use]
     pub fn load(root: Option<&Path>) -> Contracts {
-        let mut c = Contracts { validators: BTreeMap::new(), errors: Vec::new() };
+        let mut c = Contracts {
+            validators: BTreeMap::new(),
+            errors: Vec::new(),
+        };
         for (file, text) in embedded() {
             let name = file.trim_end_matches(".schema.json").to_string();
-            match serde_json::from_str::<Value>(text).map_err(|e| e.to_string()).and_then(|v| compile(&v)) {
+            match serde_json::from_str::<Value>(text)
+                .map_err(|e| e.to_string())
+                .and_then(|v| compile(&v))
+            {
                 Ok(v) => {
                     c.validators.insert(name, v);
                 }
-                Err(message) => c.errors.push(ContractError { name, origin: "embedded".into(), message }),
+                Err(message) => c.errors.push(ContractError {
+                    name,
+                    origin: "embedded".into(),
+                    message,
+                }),
             }
         }
-        if let Some(dir) = root.map(|r| r.join("contracts")) {
-            if let Ok(entries) = std::fs::read_dir(&dir) {
+        if let Some(dir) = root.map(|r| r.join("contracts"))
+            && let Ok(entries) = std::fs::read_dir(&dir) {
                 let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
                 paths.sort();
                 for p in paths {
-                    let Some(file) = p.file_name().and_then(|f| f.to_str()) else { continue };
-                    let Some(name) = file.strip_suffix(".schema.json") else { continue };
+                    let Some(file) = p.file_name().and_then(|f| f.to_str()) else {
+                        continue;
+                    };
+                    let Some(name) = file.strip_suffix(".schema.json") else {
+                        continue;
+                    };
                     let loaded = std::fs::read(&p)
                         .map_err(|e| e.to_string())
                         .and_then(|b| crate::text::decode(&b).map_err(|e| e.to_string()))
-                        .and_then(|d| serde_json::from_str::<Value>(&d.text).map_err(|e| e.to_string()))
+                        .and_then(|d| {
+                            serde_json::from_str::<Value>(&d.text).map_err(|e| e.to_string())
+                        })
                         .and_then(|v| compile(&v));
                     match loaded {
                         Ok(v) => {
@@ -106,7 +127,6 @@ impl Contracts {
                     }
                 }
             }
-        }
         c
     }
 
@@ -128,7 +148,10 @@ impl Contracts {
         let v = self.validators.get(name)?;
         Some(
             v.iter_errors(instance)
-                .map(|e| Violation { pointer: e.instance_path().as_str().to_string(), message: e.to_string() })
+                .map(|e| Violation {
+                    pointer: e.instance_path().as_str().to_string(),
+                    message: e.to_string(),
+                })
                 .collect(),
         )
     }

@@ -39,7 +39,12 @@ pub struct FrontMatterError {
 pub fn split_front_matter(text: &str) -> Result<Split<'_>, FrontMatterError> {
     let first_line = text.split('\n').next().unwrap_or("");
     if first_line.trim_end() != "---" {
-        return Ok(Split { front_matter: None, front_matter_line: 0, body: text, body_line: 1 });
+        return Ok(Split {
+            front_matter: None,
+            front_matter_line: 0,
+            body: text,
+            body_line: 1,
+        });
     }
     let start = first_line.len() + 1;
     if start > text.len() {
@@ -49,8 +54,7 @@ pub fn split_front_matter(text: &str) -> Result<Split<'_>, FrontMatterError> {
         });
     }
     let mut offset = start;
-    let mut line = 2;
-    for l in text[start..].split_inclusive('\n') {
+    for (line, l) in (2..).zip(text[start..].split_inclusive('\n')) {
         let t = l.trim_end();
         if t == "---" || t == "..." {
             let fm = &text[start..offset];
@@ -63,7 +67,6 @@ pub fn split_front_matter(text: &str) -> Result<Split<'_>, FrontMatterError> {
             });
         }
         offset += l.len();
-        line += 1;
     }
     Err(FrontMatterError {
         line: 1,
@@ -102,13 +105,19 @@ impl CodeBlock {
     /// The value of an attribute, if present.
     #[must_use]
     pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Whether this block is a runnable step (PowerShell or POSIX shell).
     #[must_use]
     pub fn is_script(&self) -> bool {
-        matches!(self.lang.as_str(), "powershell" | "pwsh" | "ps1" | "ps" | "bash" | "sh" | "shell" | "cmd" | "bat")
+        matches!(
+            self.lang.as_str(),
+            "powershell" | "pwsh" | "ps1" | "ps" | "bash" | "sh" | "shell" | "cmd" | "bat"
+        )
     }
 }
 
@@ -151,8 +160,9 @@ pub struct Body {
 /// Parses a Markdown body. `first_line` is the file line the body starts on.
 #[must_use]
 pub fn parse_body(body: &str, first_line: usize) -> Body {
-    let line_starts: Vec<usize> =
-        std::iter::once(0).chain(body.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     let line_col = |off: usize| -> (usize, usize) {
         let idx = match line_starts.binary_search(&off) {
             Ok(i) => i,
@@ -171,7 +181,8 @@ pub fn parse_body(body: &str, first_line: usize) -> Body {
             sec.has_content = body[s.min(end)..end].chars().any(|c| !c.is_whitespace());
         }
     };
-    let parser = Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).into_offset_iter();
+    let parser = Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
+        .into_offset_iter();
     for (ev, range) in parser {
         match ev {
             Event::Start(Tag::Heading { level, .. }) => {
@@ -183,9 +194,16 @@ pub fn parse_body(body: &str, first_line: usize) -> Body {
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, text, line)) = heading.take() {
-                    let h = Heading { level, text: text.trim().to_string(), line };
+                    let h = Heading {
+                        level,
+                        text: text.trim().to_string(),
+                        line,
+                    };
                     if level == 2 {
-                        out.sections.push(Section { heading: h.clone(), has_content: false });
+                        out.sections.push(Section {
+                            heading: h.clone(),
+                            has_content: false,
+                        });
                         section_content_start = Some(range.end);
                     }
                     out.headings.push(h);
@@ -248,8 +266,8 @@ fn parse_info(info: &str) -> (String, Vec<(String, String)>) {
         None => (info, ""),
     };
     let mut attrs = Vec::new();
-    if let (Some(open), Some(close)) = (rest.find('{'), rest.rfind('}')) {
-        if open < close {
+    if let (Some(open), Some(close)) = (rest.find('{'), rest.rfind('}'))
+        && open < close {
             let inner = &rest[open + 1..close];
             let mut chars = inner.chars().peekable();
             loop {
@@ -291,7 +309,6 @@ fn parse_info(info: &str) -> (String, Vec<(String, String)>) {
                 attrs.push((key, value));
             }
         }
-    }
     (lang.to_ascii_lowercase(), attrs)
 }
 
@@ -306,7 +323,14 @@ mod tests {
         assert_eq!(s.front_matter, Some("a: 1\n"));
         assert_eq!(s.body_line, 4);
         let b = parse_body(s.body, s.body_line);
-        assert_eq!(b.headings[0], Heading { level: 1, text: "T".into(), line: 4 });
+        assert_eq!(
+            b.headings[0],
+            Heading {
+                level: 1,
+                text: "T".into(),
+                line: 4
+            }
+        );
         assert_eq!(b.sections.len(), 3);
         assert_eq!(b.sections[0].heading.line, 6);
         assert!(b.sections[0].has_content);
@@ -319,7 +343,12 @@ mod tests {
         let e = split_front_matter("---\na: 1\nno end\n").unwrap_err();
         assert_eq!(e.line, 1);
         assert!(split_front_matter("---").is_err());
-        assert!(split_front_matter("no front matter").unwrap().front_matter.is_none());
+        assert!(
+            split_front_matter("no front matter")
+                .unwrap()
+                .front_matter
+                .is_none()
+        );
     }
 
     #[test]

@@ -12,7 +12,11 @@ fn s(v: &Value, k: &str) -> Option<String> {
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         Some(Value::String(x)) => vec![x.clone()],
         _ => Vec::new(),
     }
@@ -281,8 +285,14 @@ pub struct VerificationPlan {
 impl Default for VerificationPlan {
     fn default() -> Self {
         VerificationPlan {
-            last_verified: ExpiryWindow { warn_after_days: 90, fail_after_days: 180 },
-            last_drilled: ExpiryWindow { warn_after_days: 120, fail_after_days: 180 },
+            last_verified: ExpiryWindow {
+                warn_after_days: 90,
+                fail_after_days: 180,
+            },
+            last_drilled: ExpiryWindow {
+                warn_after_days: 120,
+                fail_after_days: 180,
+            },
             overrides: Vec::new(),
         }
     }
@@ -305,7 +315,13 @@ impl VerificationPlan {
         let overrides = match v.get("overrides") {
             Some(Value::Array(a)) => a
                 .iter()
-                .filter_map(|o| Some((s(o, "match")?, window(o.get("last_verified")), window(o.get("last_drilled")))))
+                .filter_map(|o| {
+                    Some((
+                        s(o, "match")?,
+                        window(o.get("last_verified")),
+                        window(o.get("last_drilled")),
+                    ))
+                })
                 .collect(),
             _ => Vec::new(),
         };
@@ -318,7 +334,11 @@ impl VerificationPlan {
 
     /// The windows for a runbook, after overrides by category, then by ID.
     #[must_use]
-    pub fn windows_for(&self, id: Option<&str>, category: Option<&str>) -> (ExpiryWindow, ExpiryWindow) {
+    pub fn windows_for(
+        &self,
+        id: Option<&str>,
+        category: Option<&str>,
+    ) -> (ExpiryWindow, ExpiryWindow) {
         let (mut v, mut d) = (self.last_verified, self.last_drilled);
         for key in [category, id].into_iter().flatten() {
             for (m, ov, od) in &self.overrides {
@@ -362,15 +382,20 @@ impl SafetyModel {
             if let Some(Value::Array(ts)) = d.get("transitions") {
                 m.transitions = ts
                     .iter()
-                    .filter_map(|t| Some((s(t, "from")?, s(t, "to")?, s(t, "direction").unwrap_or_default())))
+                    .filter_map(|t| {
+                        Some((
+                            s(t, "from")?,
+                            s(t, "to")?,
+                            s(t, "direction").unwrap_or_default(),
+                        ))
+                    })
                     .collect();
             }
         }
-        if let Some(x) = matrix {
-            if let Some(Value::Array(actions)) = x.get("actions") {
+        if let Some(x) = matrix
+            && let Some(Value::Array(actions)) = x.get("actions") {
                 m.actions = actions.iter().filter_map(|a| s(a, "id")).collect();
             }
-        }
         m
     }
 }

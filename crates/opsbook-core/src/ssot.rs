@@ -118,18 +118,33 @@ impl Config {
         let strs = |k: &str| -> Vec<String> {
             gate.and_then(|g| g.get(k))
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         Config {
-            baseline: gate.and_then(|g| g.get("baseline")).and_then(Value::as_str).map(str::to_string),
+            baseline: gate
+                .and_then(|g| g.get("baseline"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
             alerts: strs("alerts"),
-            runbook_url_base: gate.and_then(|g| g.get("runbook_url_base")).and_then(Value::as_str).map(str::to_string),
+            runbook_url_base: gate
+                .and_then(|g| g.get("runbook_url_base"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
             exclude: strs("exclude"),
             levels: gate
                 .and_then(|g| g.get("levels"))
                 .and_then(Value::as_object)
-                .map(|o| o.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+                .map(|o| {
+                    o.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     }
@@ -189,14 +204,20 @@ impl ParsedDoc {
     #[must_use]
     pub fn pos(&self, pointer: &str) -> Pos {
         let p = self.doc.pos_of(pointer);
-        Pos { line: p.line + self.line_offset, col: p.col }
+        Pos {
+            line: p.line + self.line_offset,
+            col: p.col,
+        }
     }
 
     /// The file position of the key of a mapping entry.
     #[must_use]
     pub fn key_pos(&self, pointer: &str) -> Pos {
         let p = self.doc.key_pos_of(pointer);
-        Pos { line: p.line + self.line_offset, col: p.col }
+        Pos {
+            line: p.line + self.line_offset,
+            col: p.col,
+        }
     }
 }
 
@@ -294,7 +315,9 @@ fn classify(rel: &str, exclude: &GlobSet, alerts: &GlobSet) -> FileKind {
     let is_yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
     let stem = |s: &str| -> String {
         let name = s.rsplit('/').next().unwrap_or(s);
-        name.trim_end_matches(".yaml").trim_end_matches(".yml").to_string()
+        name.trim_end_matches(".yaml")
+            .trim_end_matches(".yml")
+            .to_string()
     };
     if rel == CONFIG_FILE {
         return FileKind::Config;
@@ -316,16 +339,14 @@ fn classify(rel: &str, exclude: &GlobSet, alerts: &GlobSet) -> FileKind {
     if exclude.is_match(rel) {
         return FileKind::Excluded;
     }
-    if let Some(r) = rel.strip_prefix("policy/") {
-        if is_yaml && !r.contains('/') {
+    if let Some(r) = rel.strip_prefix("policy/")
+        && is_yaml && !r.contains('/') {
             return FileKind::Policy(stem(r));
         }
-    }
-    if let Some(r) = rel.strip_prefix("plans/") {
-        if is_yaml && !r.contains('/') {
+    if let Some(r) = rel.strip_prefix("plans/")
+        && is_yaml && !r.contains('/') {
             return FileKind::Plan(stem(r));
         }
-    }
     if let Some(r) = rel.strip_prefix("incidents/") {
         let parts: Vec<&str> = r.split('/').collect();
         if parts.len() == 2 {
@@ -336,11 +357,10 @@ fn classify(rel: &str, exclude: &GlobSet, alerts: &GlobSet) -> FileKind {
             }
         }
     }
-    if let Some(r) = rel.strip_prefix("contracts/") {
-        if r.ends_with(".schema.json") && !r.contains('/') {
+    if let Some(r) = rel.strip_prefix("contracts/")
+        && r.ends_with(".schema.json") && !r.contains('/') {
             return FileKind::Contract;
         }
-    }
     if rel.starts_with("spec/") && lower.ends_with(".md") {
         return FileKind::Spec;
     }
@@ -358,7 +378,9 @@ fn read_text(path: &Path, rel: &str, limit: u64, size: u64) -> Result<String, Pr
             file: rel.to_string(),
             line: 1,
             col: 1,
-            message: format!("file is {size} bytes, over the limit of {limit} bytes for this kind of file"),
+            message: format!(
+                "file is {size} bytes, over the limit of {limit} bytes for this kind of file"
+            ),
         });
     }
     let bytes = std::fs::read(path).map_err(|e| Problem {
@@ -450,22 +472,36 @@ fn toml_to_json(v: toml::Value) -> Value {
         toml::Value::Boolean(b) => Value::Bool(b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
         toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
     }
 }
 
 /// Positions for a TOML document: each key's line, found by scanning the
 /// text for `key =` under its `[table]` header.
 fn toml_positions(text: &str, value: &Value) -> Document {
-    let mut doc = Document { value: value.clone(), ..Document::default() };
+    let mut doc = Document {
+        value: value.clone(),
+        ..Document::default()
+    };
     doc.positions.insert(String::new(), Pos { line: 1, col: 1 });
     let mut table = String::new();
     for (i, line) in text.lines().enumerate() {
         let t = line.trim();
         if t.starts_with('[') {
             let name = t.trim_matches(|c| c == '[' || c == ']').trim();
-            table = name.split('.').map(|s| format!("/{}", s.trim().trim_matches('"'))).collect();
-            doc.positions.insert(table.clone(), Pos { line: i + 1, col: 1 });
+            table = name
+                .split('.')
+                .map(|s| format!("/{}", s.trim().trim_matches('"')))
+                .collect();
+            doc.positions.insert(
+                table.clone(),
+                Pos {
+                    line: i + 1,
+                    col: 1,
+                },
+            );
         } else if let Some(eq) = t.find('=') {
             let key = t[..eq].trim().trim_matches('"');
             if !key.is_empty() && !key.starts_with('#') {
@@ -479,7 +515,13 @@ fn toml_positions(text: &str, value: &Value) -> Document {
     doc
 }
 
-fn load_file(path: &Path, rel: &str, kind: &FileKind, size: u64, problems: &mut Vec<Problem>) -> SourceFile {
+fn load_file(
+    path: &Path,
+    rel: &str,
+    kind: &FileKind,
+    size: u64,
+    problems: &mut Vec<Problem>,
+) -> SourceFile {
     let mut f = SourceFile {
         rel: rel.to_string(),
         path: path.to_path_buf(),
@@ -489,8 +531,15 @@ fn load_file(path: &Path, rel: &str, kind: &FileKind, size: u64, problems: &mut 
         body: None,
         parsed: false,
     };
-    let limit = if matches!(kind, FileKind::Runbook | FileKind::Template) { MAX_RUNBOOK_BYTES } else { MAX_FILE_BYTES };
-    let checked = !matches!(kind, FileKind::Other | FileKind::Excluded | FileKind::Contract);
+    let limit = if matches!(kind, FileKind::Runbook | FileKind::Template) {
+        MAX_RUNBOOK_BYTES
+    } else {
+        MAX_FILE_BYTES
+    };
+    let checked = !matches!(
+        kind,
+        FileKind::Other | FileKind::Excluded | FileKind::Contract
+    );
     if !checked {
         return f;
     }
@@ -527,13 +576,19 @@ fn load_file(path: &Path, rel: &str, kind: &FileKind, size: u64, problems: &mut 
         FileKind::Config => match toml::from_str::<toml::Value>(&text) {
             Ok(v) => {
                 let json = toml_to_json(v);
-                f.docs = vec![ParsedDoc { doc: toml_positions(&text, &json), line_offset: 0 }];
+                f.docs = vec![ParsedDoc {
+                    doc: toml_positions(&text, &json),
+                    line_offset: 0,
+                }];
                 f.parsed = true;
             }
             Err(e) => {
                 let (line, col) = e.span().map_or((1, 1), |s| {
                     let before = &text[..s.start.min(text.len())];
-                    (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
+                    (
+                        before.matches('\n').count() + 1,
+                        before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+                    )
                 });
                 problems.push(Problem {
                     kind: ProblemKind::Toml,
@@ -546,7 +601,13 @@ fn load_file(path: &Path, rel: &str, kind: &FileKind, size: u64, problems: &mut 
         },
         FileKind::Alerts => match yaml::parse_stream(&text) {
             Ok(docs) => {
-                f.docs = docs.into_iter().map(|doc| ParsedDoc { doc, line_offset: 0 }).collect();
+                f.docs = docs
+                    .into_iter()
+                    .map(|doc| ParsedDoc {
+                        doc,
+                        line_offset: 0,
+                    })
+                    .collect();
                 f.parsed = true;
             }
             Err(e) => problems.push(yaml_problem(rel, &e, 0)),
@@ -559,9 +620,15 @@ fn load_file(path: &Path, rel: &str, kind: &FileKind, size: u64, problems: &mut 
                 }
                 match serde_json::from_str::<Value>(line) {
                     Ok(v) => {
-                        let mut doc = Document { value: v, ..Document::default() };
+                        let mut doc = Document {
+                            value: v,
+                            ..Document::default()
+                        };
                         doc.positions.insert(String::new(), Pos { line: 1, col: 1 });
-                        f.docs.push(ParsedDoc { doc, line_offset: i });
+                        f.docs.push(ParsedDoc {
+                            doc,
+                            line_offset: i,
+                        });
                     }
                     Err(e) => {
                         ok = false;
@@ -579,7 +646,10 @@ fn load_file(path: &Path, rel: &str, kind: &FileKind, size: u64, problems: &mut 
         }
         _ => match yaml::parse(&text) {
             Ok(doc) => {
-                f.docs = vec![ParsedDoc { doc, line_offset: 0 }];
+                f.docs = vec![ParsedDoc {
+                    doc,
+                    line_offset: 0,
+                }];
                 f.parsed = true;
             }
             Err(e) => problems.push(yaml_problem(rel, &e, 0)),
@@ -592,7 +662,10 @@ fn load_file(path: &Path, rel: &str, kind: &FileKind, size: u64, problems: &mut 
 #[must_use]
 pub fn rel_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 impl Ssot {
@@ -606,7 +679,10 @@ impl Ssot {
     /// [`LoadError::NotAnSsot`] when `root/opsbook.toml` does not exist;
     /// [`LoadError::Io`] when the root cannot be read.
     pub fn load(root: &Path) -> Result<Ssot, LoadError> {
-        let meta = std::fs::metadata(root).map_err(|source| LoadError::Io { path: root.to_path_buf(), source })?;
+        let meta = std::fs::metadata(root).map_err(|source| LoadError::Io {
+            path: root.to_path_buf(),
+            source,
+        })?;
         if !meta.is_dir() || !root.join(CONFIG_FILE).is_file() {
             return Err(LoadError::NotAnSsot(root.to_path_buf()));
         }
@@ -614,7 +690,13 @@ impl Ssot {
         // Configuration first: it decides how other files are classified.
         let cfg_path = root.join(CONFIG_FILE);
         let cfg_size = std::fs::metadata(&cfg_path).map(|m| m.len()).unwrap_or(0);
-        let cfg_file = load_file(&cfg_path, CONFIG_FILE, &FileKind::Config, cfg_size, &mut problems);
+        let cfg_file = load_file(
+            &cfg_path,
+            CONFIG_FILE,
+            &FileKind::Config,
+            cfg_size,
+            &mut problems,
+        );
         let config = cfg_file.value().map(Config::from_value).unwrap_or_default();
         let exclude = build_globs(&config.exclude);
         let alerts = build_globs(&config.alerts);
@@ -642,12 +724,20 @@ impl Ssot {
                     let message = if err.loop_ancestor().is_some() {
                         format!(
                             "symbolic link loop: `{rel}` points back to its ancestor `{}`",
-                            err.loop_ancestor().map(|a| rel_path(root, a)).unwrap_or_default()
+                            err.loop_ancestor()
+                                .map(|a| rel_path(root, a))
+                                .unwrap_or_default()
                         )
                     } else {
                         format!("cannot walk: {err}")
                     };
-                    problems.push(Problem { kind: ProblemKind::Walk, file: rel, line: 1, col: 1, message });
+                    problems.push(Problem {
+                        kind: ProblemKind::Walk,
+                        file: rel,
+                        line: 1,
+                        col: 1,
+                        message,
+                    });
                 }
             }
         }
@@ -672,18 +762,32 @@ impl Ssot {
             .filter(|(_, f)| f.kind == FileKind::Runbook)
             .map(|(i, f)| Runbook {
                 file: i,
-                registry_path: f.rel.strip_prefix("runbooks/").unwrap_or(&f.rel).to_string(),
+                registry_path: f
+                    .rel
+                    .strip_prefix("runbooks/")
+                    .unwrap_or(&f.rel)
+                    .to_string(),
                 meta: f.value().map(RunbookMeta::from_value).unwrap_or_default(),
             })
             .collect();
         problems.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
-        Ok(Ssot { root: root.to_path_buf(), config, files, runbooks, problems })
+        Ok(Ssot {
+            root: root.to_path_buf(),
+            config,
+            files,
+            runbooks,
+            problems,
+        })
     }
 
     /// The kind of a path relative to the root, by this SSOT's configuration.
     #[must_use]
     pub fn kind_of(&self, rel: &str) -> FileKind {
-        classify(rel, &build_globs(&self.config.exclude), &build_globs(&self.config.alerts))
+        classify(
+            rel,
+            &build_globs(&self.config.exclude),
+            &build_globs(&self.config.alerts),
+        )
     }
 
     /// The first file of a kind.
@@ -719,16 +823,40 @@ mod tests {
     fn classification() {
         let ex = build_globs(&["runbooks/legacy/**".to_string()]);
         let al = build_globs(&["alerts/*.yaml".to_string()]);
-        assert_eq!(classify("runbooks/platform/a.md", &ex, &al), FileKind::Runbook);
-        assert_eq!(classify("runbooks/legacy/a.md", &ex, &al), FileKind::Excluded);
-        assert_eq!(classify("runbooks/templates/runbook.md", &ex, &al), FileKind::Template);
-        assert_eq!(classify("runbooks/runbooks.yaml", &ex, &al), FileKind::Registry);
-        assert_eq!(classify("policy/safety-matrix.yaml", &ex, &al), FileKind::Policy("safety-matrix".into()));
-        assert_eq!(classify("plans/verification.yml", &ex, &al), FileKind::Plan("verification".into()));
-        assert_eq!(classify("incidents/INC-1/events.jsonl", &ex, &al), FileKind::IncidentEvents);
+        assert_eq!(
+            classify("runbooks/platform/a.md", &ex, &al),
+            FileKind::Runbook
+        );
+        assert_eq!(
+            classify("runbooks/legacy/a.md", &ex, &al),
+            FileKind::Excluded
+        );
+        assert_eq!(
+            classify("runbooks/templates/runbook.md", &ex, &al),
+            FileKind::Template
+        );
+        assert_eq!(
+            classify("runbooks/runbooks.yaml", &ex, &al),
+            FileKind::Registry
+        );
+        assert_eq!(
+            classify("policy/safety-matrix.yaml", &ex, &al),
+            FileKind::Policy("safety-matrix".into())
+        );
+        assert_eq!(
+            classify("plans/verification.yml", &ex, &al),
+            FileKind::Plan("verification".into())
+        );
+        assert_eq!(
+            classify("incidents/INC-1/events.jsonl", &ex, &al),
+            FileKind::IncidentEvents
+        );
         assert_eq!(classify("alerts/x.yaml", &ex, &al), FileKind::Alerts);
         assert_eq!(classify("README.md", &ex, &al), FileKind::Other);
-        assert_eq!(FileKind::Policy("time".into()).contract().as_deref(), Some("policy-time"));
+        assert_eq!(
+            FileKind::Policy("time".into()).contract().as_deref(),
+            Some("policy-time")
+        );
     }
 
     #[test]

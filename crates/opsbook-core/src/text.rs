@@ -58,7 +58,11 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {} (byte {}): {}", self.line, self.offset, self.reason)
+        write!(
+            f,
+            "line {} (byte {}): {}",
+            self.line, self.offset, self.reason
+        )
     }
 }
 
@@ -84,11 +88,18 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         (Encoding::Utf8, decode_utf8(bytes, 0)?)
     };
     let (text, line_ending) = normalize_newlines(text);
-    Ok(Decoded { text, encoding, line_ending })
+    Ok(Decoded {
+        text,
+        encoding,
+        line_ending,
+    })
 }
 
 fn line_of(bytes: &[u8], upto: usize) -> usize {
-    1 + bytes[..upto.min(bytes.len())].iter().filter(|&&b| b == b'\n').count()
+    1 + bytes[..upto.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
 }
 
 fn decode_utf8(bytes: &[u8], bom_len: usize) -> Result<String, DecodeError> {
@@ -127,7 +138,7 @@ fn memchr_nul(bytes: &[u8]) -> Option<usize> {
 }
 
 fn decode_utf16(bytes: &[u8], little_endian: bool) -> Result<String, DecodeError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(DecodeError {
             line: 1,
             offset: bytes.len() + 1,
@@ -215,7 +226,11 @@ pub fn encode(text: &str, encoding: Encoding, line_ending: LineEnding) -> Vec<u8
         LineEnding::CrLf => "\r\n",
         LineEnding::Cr => "\r",
     };
-    let text = if nl == "\n" { text.to_string() } else { text.replace('\n', nl) };
+    let text = if nl == "\n" {
+        text.to_string()
+    } else {
+        text.replace('\n', nl)
+    };
     match encoding {
         Encoding::Utf8 => text.into_bytes(),
         Encoding::Utf8Bom => {
@@ -283,7 +298,11 @@ mod tests {
     #[test]
     fn utf16_without_bom_is_rejected_clearly() {
         let e = decode(b"a\0b\0").unwrap_err();
-        assert!(e.reason.contains("UTF-16 without a byte-order mark"), "{}", e.reason);
+        assert!(
+            e.reason.contains("UTF-16 without a byte-order mark"),
+            "{}",
+            e.reason
+        );
     }
 
     #[test]

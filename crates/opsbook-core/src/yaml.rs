@@ -37,7 +37,11 @@ pub struct YamlError {
 
 impl fmt::Display for YamlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {} column {}: {}", self.pos.line, self.pos.col, self.message)
+        write!(
+            f,
+            "line {} column {}: {}",
+            self.pos.line, self.pos.col, self.message
+        )
     }
 }
 
@@ -74,7 +78,10 @@ impl Document {
     /// The position of the key of a mapping entry, falling back to [`Self::pos_of`].
     #[must_use]
     pub fn key_pos_of(&self, pointer: &str) -> Pos {
-        self.key_positions.get(pointer).copied().unwrap_or_else(|| self.pos_of(pointer))
+        self.key_positions
+            .get(pointer)
+            .copied()
+            .unwrap_or_else(|| self.pos_of(pointer))
     }
 }
 
@@ -88,7 +95,10 @@ impl Document {
 pub fn parse(src: &str) -> Result<Document, YamlError> {
     let mut docs = parse_stream(src)?;
     match docs.len() {
-        0 => Ok(Document { value: Value::Null, ..Document::default() }),
+        0 => Ok(Document {
+            value: Value::Null,
+            ..Document::default()
+        }),
         1 => Ok(docs.remove(0)),
         _ => Err(YamlError {
             pos: docs[1].pos_of(""),
@@ -102,7 +112,11 @@ pub fn parse(src: &str) -> Result<Document, YamlError> {
 /// # Errors
 /// As [`parse`], except that several documents are allowed.
 pub fn parse_stream(src: &str) -> Result<Vec<Document>, YamlError> {
-    let mut b = Builder { parser: Parser::new_from_str(src), budget: NODE_BUDGET, anchors: HashMap::new() };
+    let mut b = Builder {
+        parser: Parser::new_from_str(src),
+        budget: NODE_BUDGET,
+        anchors: HashMap::new(),
+    };
     let mut docs = Vec::new();
     loop {
         let (ev, span) = b.next()?;
@@ -123,7 +137,10 @@ pub fn parse_stream(src: &str) -> Result<Vec<Document>, YamlError> {
                 docs.push(doc);
             }
             other => {
-                return Err(YamlError { pos: pos(&span), message: format!("unexpected YAML event {other:?}") });
+                return Err(YamlError {
+                    pos: pos(&span),
+                    message: format!("unexpected YAML event {other:?}"),
+                });
             }
         }
     }
@@ -131,7 +148,10 @@ pub fn parse_stream(src: &str) -> Result<Vec<Document>, YamlError> {
 }
 
 fn pos(span: &Span) -> Pos {
-    Pos { line: span.start.line(), col: span.start.col() + 1 }
+    Pos {
+        line: span.start.line(),
+        col: span.start.col() + 1,
+    }
 }
 
 struct Builder<'a> {
@@ -149,10 +169,16 @@ impl<'a> Builder<'a> {
         match self.parser.next_event() {
             Some(Ok(x)) => Ok(x),
             Some(Err(e)) => Err(YamlError {
-                pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
+                pos: Pos {
+                    line: e.marker().line(),
+                    col: e.marker().col() + 1,
+                },
                 message: e.info().to_string(),
             }),
-            None => Err(YamlError { pos: Pos::default(), message: "unexpected end of YAML".to_string() }),
+            None => Err(YamlError {
+                pos: Pos::default(),
+                message: "unexpected end of YAML".to_string(),
+            }),
         }
     }
 
@@ -167,7 +193,13 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn node(&mut self, ev: Event<'a>, span: Span, ptr: &str, doc: &mut Document) -> Result<Value, YamlError> {
+    fn node(
+        &mut self,
+        ev: Event<'a>,
+        span: Span,
+        ptr: &str,
+        doc: &mut Document,
+    ) -> Result<Value, YamlError> {
         self.spend(1, &span)?;
         doc.positions.insert(ptr.to_string(), pos(&span));
         match ev {
@@ -180,7 +212,10 @@ impl<'a> Builder<'a> {
             }
             Event::Alias(id) => {
                 let Some(v) = self.anchors.get(&id).cloned() else {
-                    return Err(YamlError { pos: pos(&span), message: "alias refers to an unknown anchor".into() });
+                    return Err(YamlError {
+                        pos: pos(&span),
+                        message: "alias refers to an unknown anchor".into(),
+                    });
                 };
                 let n = count_nodes(&v);
                 self.spend(n, &span)?;
@@ -210,11 +245,13 @@ impl<'a> Builder<'a> {
                         break;
                     }
                     let key = match kev {
-                        Event::Scalar(k, style, _, tag) => match resolve_scalar(&k, style, tag.as_deref()) {
-                            Value::String(s) => s,
-                            Value::Null => "null".to_string(),
-                            other => other.to_string(),
-                        },
+                        Event::Scalar(k, style, _, tag) => {
+                            match resolve_scalar(&k, style, tag.as_deref()) {
+                                Value::String(s) => s,
+                                Value::Null => "null".to_string(),
+                                other => other.to_string(),
+                            }
+                        }
                         Event::Alias(id) => match self.anchors.get(&id) {
                             Some(Value::String(s)) => s.clone(),
                             _ => {
@@ -227,7 +264,8 @@ impl<'a> Builder<'a> {
                         _ => {
                             return Err(YamlError {
                                 pos: pos(&kspan),
-                                message: "mapping key must be a scalar, not a list or mapping".into(),
+                                message: "mapping key must be a scalar, not a list or mapping"
+                                    .into(),
                             });
                         }
                     };
@@ -236,7 +274,10 @@ impl<'a> Builder<'a> {
                         let first = doc.key_positions.get(&child).copied().unwrap_or_default();
                         return Err(YamlError {
                             pos: pos(&kspan),
-                            message: format!("duplicate key `{key}` (first defined at line {})", first.line),
+                            message: format!(
+                                "duplicate key `{key}` (first defined at line {})",
+                                first.line
+                            ),
                         });
                     }
                     doc.key_positions.insert(child.clone(), pos(&kspan));
@@ -265,7 +306,10 @@ impl<'a> Builder<'a> {
                 }
                 Ok(v)
             }
-            other => Err(YamlError { pos: pos(&span), message: format!("unexpected YAML event {other:?}") }),
+            other => Err(YamlError {
+                pos: pos(&span),
+                message: format!("unexpected YAML event {other:?}"),
+            }),
         }
     }
 }
@@ -320,10 +364,14 @@ fn parse_number(s: &str) -> Option<Value> {
         return None;
     }
     if let Some(hex) = s.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16).ok().map(|n| Value::Number(n.into()));
+        return i64::from_str_radix(hex, 16)
+            .ok()
+            .map(|n| Value::Number(n.into()));
     }
     if let Some(oct) = s.strip_prefix("0o") {
-        return i64::from_str_radix(oct, 8).ok().map(|n| Value::Number(n.into()));
+        return i64::from_str_radix(oct, 8)
+            .ok()
+            .map(|n| Value::Number(n.into()));
     }
     let int_like = s.trim_start_matches(['-', '+']);
     if !int_like.is_empty() && int_like.bytes().all(|b| b.is_ascii_digit()) {
@@ -341,13 +389,14 @@ fn parse_number(s: &str) -> Option<Value> {
         }
         _ => {}
     }
-    let float_re = s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+    let float_re = s
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
         && s.bytes().any(|b| b.is_ascii_digit());
-    if float_re {
-        if let Ok(f) = s.parse::<f64>() {
+    if float_re
+        && let Ok(f) = s.parse::<f64>() {
             return Number::from_f64(f).map(Value::Number);
         }
-    }
     None
 }
 
@@ -359,7 +408,10 @@ mod tests {
     #[test]
     fn core_schema_and_positions() {
         let d = parse("a: 1\nb: [x, 2026-11-01, yes, true, ~]\nc:\n  d: 1.5\n").unwrap();
-        assert_eq!(d.value, json!({"a": 1, "b": ["x", "2026-11-01", "yes", true, null], "c": {"d": 1.5}}));
+        assert_eq!(
+            d.value,
+            json!({"a": 1, "b": ["x", "2026-11-01", "yes", true, null], "c": {"d": 1.5}})
+        );
         assert_eq!(d.pos_of("/c/d"), Pos { line: 4, col: 6 });
         assert_eq!(d.key_pos_of("/c"), Pos { line: 3, col: 1 });
         assert_eq!(d.pos_of("/b/1"), Pos { line: 2, col: 8 });
@@ -370,7 +422,11 @@ mod tests {
     fn duplicate_key_names_both_lines() {
         let e = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(e.pos.line, 3);
-        assert!(e.message.contains("duplicate key `a`") && e.message.contains("line 1"), "{}", e.message);
+        assert!(
+            e.message.contains("duplicate key `a`") && e.message.contains("line 1"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -400,7 +456,10 @@ mod tests {
 
     #[test]
     fn quoted_stays_string_and_empty_is_null() {
-        assert_eq!(parse("a: '1'\nb: \"true\"\n").unwrap().value, json!({"a": "1", "b": "true"}));
+        assert_eq!(
+            parse("a: '1'\nb: \"true\"\n").unwrap().value,
+            json!({"a": "1", "b": "true"})
+        );
         assert_eq!(parse("").unwrap().value, Value::Null);
     }
 }

@@ -38,7 +38,9 @@ pub enum BaselineError {
     #[error("cannot read baseline `{0}`: {1}")]
     Io(String, std::io::Error),
     /// Not a baseline.
-    #[error("baseline `{0}` is not valid: {1} (expected {{\"version\": 1, \"findings\": [...]}}, as written by `opsbook gate --write-baseline`)")]
+    #[error(
+        "baseline `{0}` is not valid: {1} (expected {{\"version\": 1, \"findings\": [...]}}, as written by `opsbook gate --write-baseline`)"
+    )]
     Invalid(String, String),
 }
 
@@ -48,10 +50,17 @@ impl Baseline {
     pub fn from_findings(findings: &[Finding]) -> Baseline {
         let mut v: Vec<Entry> = findings
             .iter()
-            .map(|f| Entry { code: f.code.clone(), file: f.file.clone(), message: f.message.clone() })
+            .map(|f| Entry {
+                code: f.code.clone(),
+                file: f.file.clone(),
+                message: f.message.clone(),
+            })
             .collect();
         v.sort_by(|a, b| (&a.file, &a.code, &a.message).cmp(&(&b.file, &b.code, &b.message)));
-        Baseline { version: 1, findings: v }
+        Baseline {
+            version: 1,
+            findings: v,
+        }
     }
 
     /// Reads a baseline file (UTF-8/UTF-16 accepted).
@@ -61,11 +70,15 @@ impl Baseline {
     pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
         let shown = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| BaselineError::Io(shown.clone(), e))?;
-        let text = opsbook_core::text::decode(&bytes).map_err(|e| BaselineError::Invalid(shown.clone(), e.to_string()))?;
-        let b: Baseline =
-            serde_json::from_str(&text.text).map_err(|e| BaselineError::Invalid(shown.clone(), e.to_string()))?;
+        let text = opsbook_core::text::decode(&bytes)
+            .map_err(|e| BaselineError::Invalid(shown.clone(), e.to_string()))?;
+        let b: Baseline = serde_json::from_str(&text.text)
+            .map_err(|e| BaselineError::Invalid(shown.clone(), e.to_string()))?;
         if b.version != 1 {
-            return Err(BaselineError::Invalid(shown, format!("unsupported version {}", b.version)));
+            return Err(BaselineError::Invalid(
+                shown,
+                format!("unsupported version {}", b.version),
+            ));
         }
         Ok(b)
     }
@@ -83,16 +96,20 @@ impl Baseline {
     pub fn filter(&self, findings: Vec<Finding>) -> Vec<Finding> {
         let mut budget: HashMap<(String, String, String), usize> = HashMap::new();
         for e in &self.findings {
-            *budget.entry((e.code.clone(), e.file.clone(), e.message.clone())).or_default() += 1;
+            *budget
+                .entry((e.code.clone(), e.file.clone(), e.message.clone()))
+                .or_default() += 1;
         }
         findings
             .into_iter()
-            .filter(|f| match budget.get_mut(&(f.code.clone(), f.file.clone(), f.message.clone())) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    false
+            .filter(|f| {
+                match budget.get_mut(&(f.code.clone(), f.file.clone(), f.message.clone())) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        false
+                    }
+                    _ => true,
                 }
-                _ => true,
             })
             .collect()
     }
@@ -104,12 +121,23 @@ mod tests {
 
     #[test]
     fn baseline_absorbs_each_finding_once() {
-        let f = Finding::new("OB101", "a.md", 3, 1, "missing section `Backout`".into(), String::new());
+        let f = Finding::new(
+            "OB101",
+            "a.md",
+            3,
+            1,
+            "missing section `Backout`".into(),
+            String::new(),
+        );
         let mut g = f.clone();
         g.line = 40;
         let b = Baseline::from_findings(std::slice::from_ref(&f));
         let left = b.filter(vec![g.clone(), g.clone()]);
-        assert_eq!(left.len(), 1, "one entry absorbs one finding, even after a line move");
+        assert_eq!(
+            left.len(),
+            1,
+            "one entry absorbs one finding, even after a line move"
+        );
         let round: Baseline = serde_json::from_str(&b.to_json()).unwrap();
         assert_eq!(round, b);
     }

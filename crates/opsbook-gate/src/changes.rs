@@ -53,11 +53,23 @@ fn kind_name(k: &FileKind) -> String {
 ///
 /// # Errors
 /// [`ChangesError`] when git is missing or the diff fails.
-pub fn changed_files(root: &Path, base: &str, classify: impl Fn(&str) -> FileKind) -> Result<Vec<Change>, ChangesError> {
+pub fn changed_files(
+    root: &Path,
+    base: &str,
+    classify: impl Fn(&str) -> FileKind,
+) -> Result<Vec<Change>, ChangesError> {
     let out = Command::new("git")
         .arg("-C")
         .arg(root)
-        .args(["diff", "--name-status", "-z", "--relative", "-M", base, "--"])
+        .args([
+            "diff",
+            "--name-status",
+            "-z",
+            "--relative",
+            "-M",
+            base,
+            "--",
+        ])
         .output()
         .map_err(ChangesError::NoGit)?;
     if !out.status.success() {
@@ -68,11 +80,21 @@ pub fn changed_files(root: &Path, base: &str, classify: impl Fn(&str) -> FileKin
     }
     let mut changes = parse_name_status(&out.stdout);
     // Untracked files are changes too (a new runbook not yet committed).
-    if let Ok(u) = Command::new("git").arg("-C").arg(root).args(["ls-files", "--others", "--exclude-standard", "-z"]).output() {
+    if let Ok(u) = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["ls-files", "--others", "--exclude-standard", "-z"])
+        .output()
+    {
         for p in u.stdout.split(|b| *b == 0).filter(|p| !p.is_empty()) {
             let path = String::from_utf8_lossy(p).into_owned();
             if !changes.iter().any(|c| c.path == path) {
-                changes.push(Change { status: "added".into(), path, from: None, kind: String::new() });
+                changes.push(Change {
+                    status: "added".into(),
+                    path,
+                    from: None,
+                    kind: String::new(),
+                });
             }
         }
     }
@@ -86,7 +108,10 @@ pub fn changed_files(root: &Path, base: &str, classify: impl Fn(&str) -> FileKin
 /// Parses `git diff --name-status -z` output.
 #[must_use]
 pub fn parse_name_status(raw: &[u8]) -> Vec<Change> {
-    let mut parts = raw.split(|b| *b == 0).filter(|p| !p.is_empty()).map(|p| String::from_utf8_lossy(p).into_owned());
+    let mut parts = raw
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned());
     let mut out = Vec::new();
     while let Some(status) = parts.next() {
         let letter = status.chars().next().unwrap_or('M');
@@ -101,10 +126,20 @@ pub fn parse_name_status(raw: &[u8]) -> Vec<Change> {
         if matches!(letter, 'R' | 'C') {
             let from = parts.next();
             if let Some(path) = parts.next() {
-                out.push(Change { status: name.into(), path, from, kind: String::new() });
+                out.push(Change {
+                    status: name.into(),
+                    path,
+                    from,
+                    kind: String::new(),
+                });
             }
         } else if let Some(path) = parts.next() {
-            out.push(Change { status: name.into(), path, from: None, kind: String::new() });
+            out.push(Change {
+                status: name.into(),
+                path,
+                from: None,
+                kind: String::new(),
+            });
         }
     }
     out

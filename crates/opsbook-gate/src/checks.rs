@@ -67,19 +67,35 @@ impl<'a> Ctx<'a> {
         for rb in &ssot.runbooks {
             if let Some(id) = &rb.meta.id {
                 active.entry(id.clone()).or_insert(rb.meta.is_active());
-                id_file.entry(id.clone()).or_insert_with(|| ssot.runbook_file(rb).rel.clone());
+                id_file
+                    .entry(id.clone())
+                    .or_insert_with(|| ssot.runbook_file(rb).rel.clone());
             }
         }
-        Ctx { ssot, as_of, runbook_base, registered, active, id_file, has_registry: reg.is_some(), out: Vec::new() }
+        Ctx {
+            ssot,
+            as_of,
+            runbook_base,
+            registered,
+            active,
+            id_file,
+            has_registry: reg.is_some(),
+            out: Vec::new(),
+        }
     }
 
     fn push(&mut self, code: &'static str, file: &str, pos: Pos, message: String, help: String) {
-        self.out.push(Finding::new(code, file, pos.line, pos.col, message, help));
+        self.out
+            .push(Finding::new(code, file, pos.line, pos.col, message, help));
     }
 
     /// Whether an ID is a registered (or, without a registry, existing) runbook.
     fn known(&self, id: &str) -> bool {
-        if self.has_registry { self.registered.contains_key(id) } else { self.active.contains_key(id) }
+        if self.has_registry {
+            self.registered.contains_key(id)
+        } else {
+            self.active.contains_key(id)
+        }
     }
 
     fn is_active(&self, id: &str) -> bool {
@@ -95,26 +111,52 @@ fn at(line: usize) -> Pos {
 pub fn load_problems(cx: &mut Ctx<'_>) {
     for p in &cx.ssot.problems {
         let (code, help) = match p.kind {
-            ProblemKind::Io | ProblemKind::Walk => ("OB001", "fix permissions or remove the link loop"),
-            ProblemKind::Decode => ("OB002", "save the file as UTF-8 (PowerShell: `Set-Content -Encoding utf8`)"),
-            ProblemKind::TooLarge => ("OB003", "move bulk data into an evidence bundle and link it"),
-            ProblemKind::Empty => ("OB004", "restore the file from git, or delete it and its references"),
-            ProblemKind::Yaml | ProblemKind::Toml | ProblemKind::Json => {
-                ("OB005", "fix the syntax at the line shown; YAML indents with spaces, never tabs")
+            ProblemKind::Io | ProblemKind::Walk => {
+                ("OB001", "fix permissions or remove the link loop")
             }
-            ProblemKind::FrontMatterMissing => {
-                ("OB006", "start the file with `---`, the metadata (see runbooks/templates/runbook.md), and `---`")
+            ProblemKind::Decode => (
+                "OB002",
+                "save the file as UTF-8 (PowerShell: `Set-Content -Encoding utf8`)",
+            ),
+            ProblemKind::TooLarge => (
+                "OB003",
+                "move bulk data into an evidence bundle and link it",
+            ),
+            ProblemKind::Empty => (
+                "OB004",
+                "restore the file from git, or delete it and its references",
+            ),
+            ProblemKind::Yaml | ProblemKind::Toml | ProblemKind::Json => (
+                "OB005",
+                "fix the syntax at the line shown; YAML indents with spaces, never tabs",
+            ),
+            ProblemKind::FrontMatterMissing => (
+                "OB006",
+                "start the file with `---`, the metadata (see runbooks/templates/runbook.md), and `---`",
+            ),
+            ProblemKind::FrontMatterInvalid => {
+                ("OB007", "close the front matter with a line `---`")
             }
-            ProblemKind::FrontMatterInvalid => ("OB007", "close the front matter with a line `---`"),
         };
-        cx.out.push(Finding::new(code, &p.file, p.line, p.col, p.message.clone(), help.to_string()));
+        cx.out.push(Finding::new(
+            code,
+            &p.file,
+            p.line,
+            p.col,
+            p.message.clone(),
+            help.to_string(),
+        ));
     }
 }
 
 /// OB008, OB201, OB202: every file against its contract.
 pub fn schemas(cx: &mut Ctx<'_>, contracts: &Contracts) {
     for e in &contracts.errors {
-        let file = if e.origin == "embedded" { "contracts".to_string() } else { e.origin.clone() };
+        let file = if e.origin == "embedded" {
+            "contracts".to_string()
+        } else {
+            e.origin.clone()
+        };
         cx.push(
             "OB008",
             &file,
@@ -125,7 +167,9 @@ pub fn schemas(cx: &mut Ctx<'_>, contracts: &Contracts) {
     }
     let mut found = Vec::new();
     for f in &cx.ssot.files {
-        let Some(name) = f.kind.contract() else { continue };
+        let Some(name) = f.kind.contract() else {
+            continue;
+        };
         if f.docs.is_empty() {
             continue;
         }
@@ -143,10 +187,16 @@ pub fn schemas(cx: &mut Ctx<'_>, contracts: &Contracts) {
             continue;
         }
         for d in &f.docs {
-            let Some(violations) = contracts.validate(&name, &d.doc.value) else { continue };
+            let Some(violations) = contracts.validate(&name, &d.doc.value) else {
+                continue;
+            };
             for v in violations {
                 let pos = d.pos(&v.pointer);
-                let path = if v.pointer.is_empty() { "/".to_string() } else { v.pointer.clone() };
+                let path = if v.pointer.is_empty() {
+                    "/".to_string()
+                } else {
+                    v.pointer.clone()
+                };
                 found.push(Finding::new(
                     "OB201",
                     &f.rel,
@@ -162,14 +212,22 @@ pub fn schemas(cx: &mut Ctx<'_>, contracts: &Contracts) {
 }
 
 fn normalize_en(s: &str) -> String {
-    s.trim().to_lowercase().replace(['-', '_'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
+    s.trim()
+        .to_lowercase()
+        .replace(['-', '_'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Splits `English / 日本語` (also `／`), returning (en, ja).
 fn split_heading(text: &str) -> (String, Option<String>) {
     for sep in [" / ", "／", " /", "/ ", "/"] {
         if let Some((a, b)) = text.split_once(sep) {
-            return (a.trim().to_string(), Some(b.trim().to_string()).filter(|s| !s.is_empty()));
+            return (
+                a.trim().to_string(),
+                Some(b.trim().to_string()).filter(|s| !s.is_empty()),
+            );
         }
     }
     (text.trim().to_string(), None)
@@ -202,7 +260,9 @@ pub fn runbook_lint(cx: &mut Ctx<'_>) {
         // Sections.
         let mut seen: BTreeMap<usize, usize> = BTreeMap::new();
         for s in &body.sections {
-            let Some((i, ja, en_first)) = section_index(&s.heading.text) else { continue };
+            let Some((i, ja, en_first)) = section_index(&s.heading.text) else {
+                continue;
+            };
             let (en_name, ja_name) = SECTIONS[i];
             if let Some(first) = seen.get(&i) {
                 found.push(Finding::new(
@@ -244,7 +304,11 @@ pub fn runbook_lint(cx: &mut Ctx<'_>) {
             }
         }
         let required = required_sections(meta.kind.as_deref(), deprecated);
-        let missing: Vec<usize> = required.iter().copied().filter(|i| !seen.contains_key(i)).collect();
+        let missing: Vec<usize> = required
+            .iter()
+            .copied()
+            .filter(|i| !seen.contains_key(i))
+            .collect();
         for i in missing {
             let (en, ja) = SECTIONS[i];
             let kind = meta.kind.as_deref().unwrap_or("unknown");
@@ -269,7 +333,11 @@ pub fn runbook_lint(cx: &mut Ctx<'_>) {
             ));
         }
         // Dangerous operations.
-        let ops: HashMap<&str, &model::DangerousOp> = meta.dangerous_ops.iter().map(|o| (o.id.as_str(), o)).collect();
+        let ops: HashMap<&str, &model::DangerousOp> = meta
+            .dangerous_ops
+            .iter()
+            .map(|o| (o.id.as_str(), o))
+            .collect();
         let mut max_tier = Tier::T0;
         let mut tiers_known = true;
         for op in &meta.dangerous_ops {
@@ -362,7 +430,8 @@ pub fn runbook_lint(cx: &mut Ctx<'_>) {
                     c.line,
                     1,
                     format!("{tier:?} step does not name its dangerous operation"),
-                    "add `op=<id>` naming a `dangerous_ops` entry with backout and confirmation".into(),
+                    "add `op=<id>` naming a `dangerous_ops` entry with backout and confirmation"
+                        .into(),
                 )),
                 Some(op) => match ops.get(op) {
                     None => found.push(Finding::new(
@@ -370,10 +439,21 @@ pub fn runbook_lint(cx: &mut Ctx<'_>) {
                         &f.rel,
                         c.line,
                         1,
-                        format!("step names operation `{op}`, which `dangerous_ops` does not declare"),
+                        format!(
+                            "step names operation `{op}`, which `dangerous_ops` does not declare"
+                        ),
                         format!(
                             "declare it, or use one of: {}",
-                            if ops.is_empty() { "(none declared)".to_string() } else { ops.keys().copied().collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", ") }
+                            if ops.is_empty() {
+                                "(none declared)".to_string()
+                            } else {
+                                ops.keys()
+                                    .copied()
+                                    .collect::<BTreeSet<_>>()
+                                    .into_iter()
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            }
                         ),
                     )),
                     Some(o) => {
@@ -383,7 +463,10 @@ pub fn runbook_lint(cx: &mut Ctx<'_>) {
                                 &f.rel,
                                 c.line,
                                 1,
-                                format!("{tier:?} step runs `{op}`, declared as {:?}", o.tier.unwrap_or(Tier::T0)),
+                                format!(
+                                    "{tier:?} step runs `{op}`, declared as {:?}",
+                                    o.tier.unwrap_or(Tier::T0)
+                                ),
                                 format!("raise `{op}` to tier {tier:?} in `dangerous_ops`"),
                             ));
                         }
@@ -391,10 +474,12 @@ pub fn runbook_lint(cx: &mut Ctx<'_>) {
                 },
             }
         }
-        if tiers_known {
-            if let Some(label) = &meta.safety_label {
+        if tiers_known
+            && let Some(label) = &meta.safety_label {
                 let expected = max_tier.safety_label();
-                if label != expected && ["read_only", "reversible", "irreversible"].contains(&label.as_str()) {
+                if label != expected
+                    && ["read_only", "reversible", "irreversible"].contains(&label.as_str())
+                {
                     let p = fm_pos("/safety_label");
                     found.push(Finding::new(
                         "OB111",
@@ -406,7 +491,6 @@ pub fn runbook_lint(cx: &mut Ctx<'_>) {
                     ));
                 }
             }
-        }
         let maturity = meta.maturity.as_deref().unwrap_or("");
         if matches!(maturity, "verified" | "drilled") && meta.last_verified.is_none() {
             let p = fm_pos("/maturity");
@@ -455,8 +539,11 @@ pub fn registry(cx: &mut Ctx<'_>) {
     };
     let Some(doc) = reg.doc() else { return };
     let entries = model::registry_entries(&doc.doc.value);
-    let by_path: HashMap<&str, &opsbook_core::ssot::Runbook> =
-        ssot.runbooks.iter().map(|r| (r.registry_path.as_str(), r)).collect();
+    let by_path: HashMap<&str, &opsbook_core::ssot::Runbook> = ssot
+        .runbooks
+        .iter()
+        .map(|r| (r.registry_path.as_str(), r))
+        .collect();
     let mut seen_ids: HashMap<&str, usize> = HashMap::new();
     let mut seen_paths: HashMap<&str, usize> = HashMap::new();
     for e in &entries {
@@ -468,7 +555,10 @@ pub fn registry(cx: &mut Ctx<'_>) {
                     &reg.rel,
                     p.line,
                     p.col,
-                    format!("runbook ID `{}` is registered twice (first at line {first})", e.id),
+                    format!(
+                        "runbook ID `{}` is registered twice (first at line {first})",
+                        e.id
+                    ),
                     "keep one entry per runbook".into(),
                 ));
             } else {
@@ -484,7 +574,10 @@ pub fn registry(cx: &mut Ctx<'_>) {
                 &reg.rel,
                 p.line,
                 p.col,
-                format!("path `{}` is registered twice (first at line {first})", e.path),
+                format!(
+                    "path `{}` is registered twice (first at line {first})",
+                    e.path
+                ),
                 "keep one entry per file".into(),
             ));
             continue;
@@ -503,31 +596,35 @@ pub fn registry(cx: &mut Ctx<'_>) {
                 ));
             }
             Some(rb) => {
-                if let Some(fid) = &rb.meta.id {
-                    if fid != &e.id {
+                if let Some(fid) = &rb.meta.id
+                    && fid != &e.id {
                         found.push(Finding::new(
                             "OB304",
                             &reg.rel,
                             p.line,
                             p.col,
-                            format!("registry says `{}` but `runbooks/{}` has runbook_id `{fid}`", e.id, e.path),
+                            format!(
+                                "registry says `{}` but `runbooks/{}` has runbook_id `{fid}`",
+                                e.id, e.path
+                            ),
                             "make the registry ID and the front matter agree".into(),
                         ));
                     }
-                }
-                if let Some(st) = &e.status {
-                    if st != &rb.meta.status {
+                if let Some(st) = &e.status
+                    && st != &rb.meta.status {
                         let sp = doc.pos(&format!("{}/status", e.pointer));
                         found.push(Finding::new(
                             "OB304",
                             &reg.rel,
                             sp.line,
                             sp.col,
-                            format!("registry status `{st}` but the file says `{}`", rb.meta.status),
+                            format!(
+                                "registry status `{st}` but the file says `{}`",
+                                rb.meta.status
+                            ),
                             "update the registry status".into(),
                         ));
                     }
-                }
             }
         }
     }
@@ -546,7 +643,11 @@ pub fn registry(cx: &mut Ctx<'_>) {
                     "add `- {{id: {}, path: {}, status: {}}}` to runbooks.yaml",
                     rb.meta.id.as_deref().unwrap_or("RB-…"),
                     rb.registry_path,
-                    if rb.meta.status.is_empty() { "active" } else { &rb.meta.status }
+                    if rb.meta.status.is_empty() {
+                        "active"
+                    } else {
+                        &rb.meta.status
+                    }
                 ),
             ));
         }
@@ -567,8 +668,8 @@ pub fn registry(cx: &mut Ctx<'_>) {
         }
     }
     // Drills name registered runbooks.
-    if let Some(drills) = ssot.file_of(&FileKind::Drills) {
-        if let Some(d) = drills.doc() {
+    if let Some(drills) = ssot.file_of(&FileKind::Drills)
+        && let Some(d) = drills.doc() {
             for e in model::drill_entries(&d.doc.value) {
                 if e.runbook.is_empty() {
                     continue;
@@ -580,7 +681,10 @@ pub fn registry(cx: &mut Ctx<'_>) {
                         &drills.rel,
                         p.line,
                         p.col,
-                        format!("drill `{}` exercises `{}`, which is not registered", e.id, e.runbook),
+                        format!(
+                            "drill `{}` exercises `{}`, which is not registered",
+                            e.id, e.runbook
+                        ),
                         "use a registered runbook ID".into(),
                     ));
                 } else if !cx.is_active(&e.runbook) {
@@ -589,19 +693,23 @@ pub fn registry(cx: &mut Ctx<'_>) {
                         &drills.rel,
                         p.line,
                         p.col,
-                        format!("drill `{}` exercises deprecated runbook `{}`", e.id, e.runbook),
+                        format!(
+                            "drill `{}` exercises deprecated runbook `{}`",
+                            e.id, e.runbook
+                        ),
                         "drill the replacement instead".into(),
                     ));
                 }
             }
         }
-    }
     cx.out.extend(found);
 }
 
 /// OB401–OB403 (+OB603): the coverage matrix.
 pub fn coverage_matrix(cx: &mut Ctx<'_>) {
-    let Some(f) = cx.ssot.file_of(&FileKind::CoverageMatrix) else { return };
+    let Some(f) = cx.ssot.file_of(&FileKind::CoverageMatrix) else {
+        return;
+    };
     let Some(d) = f.doc() else { return };
     let rel = f.rel.clone();
     let mut found = Vec::new();
@@ -615,7 +723,10 @@ pub fn coverage_matrix(cx: &mut Ctx<'_>) {
                     &rel,
                     p.line,
                     p.col,
-                    format!("coverage entry ID `{}` is used twice (first at line {first})", e.id),
+                    format!(
+                        "coverage entry ID `{}` is used twice (first at line {first})",
+                        e.id
+                    ),
                     "give each entry its own ID".into(),
                 ));
             } else {
@@ -631,7 +742,10 @@ pub fn coverage_matrix(cx: &mut Ctx<'_>) {
                     &rel,
                     rp.line,
                     rp.col,
-                    format!("coverage entry `{}` names `{id}`, which is not registered", e.id),
+                    format!(
+                        "coverage entry `{}` names `{id}`, which is not registered",
+                        e.id
+                    ),
                     "use a registered runbook ID (runbooks/runbooks.yaml)".into(),
                 ));
             } else if !cx.is_active(id) {
@@ -640,7 +754,10 @@ pub fn coverage_matrix(cx: &mut Ctx<'_>) {
                     &rel,
                     rp.line,
                     rp.col,
-                    format!("coverage entry `{}` routes to deprecated runbook `{id}`", e.id),
+                    format!(
+                        "coverage entry `{}` routes to deprecated runbook `{id}`",
+                        e.id
+                    ),
                     "route to its replacement".into(),
                 ));
             } else {
@@ -669,7 +786,11 @@ pub fn coverage_matrix(cx: &mut Ctx<'_>) {
 #[must_use]
 pub fn alerts_covered_elsewhere(cx: &Ctx<'_>) -> HashMap<String, String> {
     let mut m = HashMap::new();
-    if let Some(d) = cx.ssot.file_of(&FileKind::CoverageMatrix).and_then(SourceFile::doc) {
+    if let Some(d) = cx
+        .ssot
+        .file_of(&FileKind::CoverageMatrix)
+        .and_then(SourceFile::doc)
+    {
         for e in model::coverage_entries(&d.doc.value) {
             if let Some(rb) = e.runbooks.iter().find(|id| cx.is_active(id)) {
                 for a in &e.alerts {
@@ -679,13 +800,12 @@ pub fn alerts_covered_elsewhere(cx: &Ctx<'_>) -> HashMap<String, String> {
         }
     }
     for rb in &cx.ssot.runbooks {
-        if let Some(id) = &rb.meta.id {
-            if cx.is_active(id) {
+        if let Some(id) = &rb.meta.id
+            && cx.is_active(id) {
                 for a in &rb.meta.alerts {
                     m.entry(a.to_lowercase()).or_insert_with(|| id.clone());
                 }
             }
-        }
     }
     m
 }
@@ -716,7 +836,10 @@ pub struct AlertCoverage {
 /// Resolves every alert rule against the SSOT.
 #[must_use]
 pub fn alert_coverage(cx: &Ctx<'_>, rules: &[alerts::AlertRule]) -> Vec<AlertCoverage> {
-    let base = cx.runbook_base.map(str::to_string).or_else(|| cx.ssot.config.runbook_url_base.clone());
+    let base = cx
+        .runbook_base
+        .map(str::to_string)
+        .or_else(|| cx.ssot.config.runbook_url_base.clone());
     let resolver = Resolver::new(cx.ssot, base.as_deref());
     let sevmap = SeverityMap::from_policy(cx.ssot.policy("severity").and_then(SourceFile::value));
     let elsewhere = alerts_covered_elsewhere(cx);
@@ -727,17 +850,28 @@ pub fn alert_coverage(cx: &Ctx<'_>, rules: &[alerts::AlertRule]) -> Vec<AlertCov
             let res = resolver.resolve(r.runbook_url.as_deref());
             let (status, runbook_id, reason) = match res {
                 Resolution::Runbook(id) if cx.is_active(&id) => ("covered", Some(id), None),
-                Resolution::Runbook(id) if cx.known(&id) => {
-                    ("deprecated", Some(id.clone()), Some(format!("links to deprecated runbook `{id}`")))
-                }
-                Resolution::Templated => ("templated", None, Some("templated link cannot be resolved statically".into())),
+                Resolution::Runbook(id) if cx.known(&id) => (
+                    "deprecated",
+                    Some(id.clone()),
+                    Some(format!("links to deprecated runbook `{id}`")),
+                ),
+                Resolution::Templated => (
+                    "templated",
+                    None,
+                    Some("templated link cannot be resolved statically".into()),
+                ),
                 other => match elsewhere.get(&r.alert.to_lowercase()) {
                     Some(id) => ("covered", Some(id.clone()), None),
                     None => {
                         let why = match other {
-                            Resolution::NoLink => "no runbook_url or runbook annotation".to_string(),
+                            Resolution::NoLink => {
+                                "no runbook_url or runbook annotation".to_string()
+                            }
                             Resolution::External => {
-                                format!("link is not under the runbook base `{}`", base.clone().unwrap_or_default())
+                                format!(
+                                    "link is not under the runbook base `{}`",
+                                    base.clone().unwrap_or_default()
+                                )
                             }
                             Resolution::Runbook(id) => format!("`{id}` is not registered"),
                             _ => "no registered runbook at that link".to_string(),
@@ -812,7 +946,12 @@ fn parse_date(s: &str) -> Option<jiff::civil::Date> {
 
 /// OB501–OB506: verification and drill expiry (WARN → FAIL).
 pub fn expiry(cx: &mut Ctx<'_>) {
-    let plan = cx.ssot.plan("verification").and_then(SourceFile::value).map(VerificationPlan::from_value).unwrap_or_default();
+    let plan = cx
+        .ssot
+        .plan("verification")
+        .and_then(SourceFile::value)
+        .map(VerificationPlan::from_value)
+        .unwrap_or_default();
     let mut found = Vec::new();
     for rb in &cx.ssot.runbooks {
         let f = cx.ssot.runbook_file(rb);
@@ -860,7 +999,10 @@ pub fn expiry(cx: &mut Ctx<'_>) {
                         "record the date the runbook was really verified".into(),
                     )),
                     Some(date) => {
-                        if let Some(due) = review_in.as_deref().and_then(|r| opsbook_core::adopt::due_date(d, r)) {
+                        if let Some(due) = review_in
+                            .as_deref()
+                            .and_then(|r| opsbook_core::adopt::due_date(d, r))
+                        {
                             let grace = vw.fail_after_days - vw.warn_after_days;
                             let late = i64::from((cx.as_of - due).get_days());
                             if cx.as_of > due {
@@ -936,7 +1078,8 @@ pub fn expiry(cx: &mut Ctx<'_>) {
                             p.line,
                             p.col,
                             format!("last drilled {date}, {age} days ago (limit {limit} days)"),
-                            "run the drill (runbooks/drills.yaml) and record it with the date".into(),
+                            "run the drill (runbooks/drills.yaml) and record it with the date"
+                                .into(),
                         ));
                     }
                 }
@@ -966,7 +1109,11 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
                 )),
                 Some(r) if !cx.is_active(r) => {
                     let p = fm.map_or(at(1), |d| d.pos("/replaced_by"));
-                    let why = if cx.known(r) { "is itself deprecated" } else { "is not registered" };
+                    let why = if cx.known(r) {
+                        "is itself deprecated"
+                    } else {
+                        "is not registered"
+                    };
                     found.push(Finding::new(
                         "OB602",
                         &f.rel,
@@ -1011,7 +1158,11 @@ pub fn links(cx: &mut Ctx<'_>) {
     for rb in &cx.ssot.runbooks {
         let f = cx.ssot.runbook_file(rb);
         let Some(body) = &f.body else { continue };
-        let dir = f.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let dir = f
+            .path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
         for l in &body.links {
             let d = l.dest.trim();
             if d.is_empty()
@@ -1048,19 +1199,25 @@ pub fn links(cx: &mut Ctx<'_>) {
 pub fn safety_model(cx: &mut Ctx<'_>) {
     let degraded = cx.ssot.policy("degraded");
     let matrix = cx.ssot.policy("safety-matrix");
-    let model = SafetyModel::from_values(degraded.and_then(SourceFile::value), matrix.and_then(SourceFile::value));
+    let model = SafetyModel::from_values(
+        degraded.and_then(SourceFile::value),
+        matrix.and_then(SourceFile::value),
+    );
     let mut found = Vec::new();
     let states: BTreeSet<&str> = model.states.iter().map(String::as_str).collect();
-    if let (Some(df), Some(dd)) = (degraded, degraded.and_then(SourceFile::doc)) {
-        if !model.states.is_empty() {
-            let initial = model.initial.clone().unwrap_or_else(|| model.states[0].clone());
+    if let (Some(df), Some(dd)) = (degraded, degraded.and_then(SourceFile::doc))
+        && !model.states.is_empty() {
+            let initial = model
+                .initial
+                .clone()
+                .unwrap_or_else(|| model.states[0].clone());
             let mut fwd: HashMap<&str, Vec<&str>> = HashMap::new();
             let mut back: HashMap<&str, Vec<&str>> = HashMap::new();
             if let Some(Value::Array(ts)) = dd.doc.value.get("transitions") {
                 for (i, t) in ts.iter().enumerate() {
                     for k in ["from", "to"] {
-                        if let Some(s) = t.get(k).and_then(Value::as_str) {
-                            if !states.contains(s) {
+                        if let Some(s) = t.get(k).and_then(Value::as_str)
+                            && !states.contains(s) {
                                 let p = dd.pos(&format!("/transitions/{i}/{k}"));
                                 found.push(Finding::new(
                                     "OB705",
@@ -1071,7 +1228,6 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
                                     format!("use one of: {}", model.states.join(", ")),
                                 ));
                             }
-                        }
                     }
                 }
             }
@@ -1117,7 +1273,6 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
                 }
             }
         }
-    }
     if let (Some(mf), Some(md)) = (matrix, matrix.and_then(SourceFile::doc)) {
         let m = md.doc.value.get("matrix").and_then(Value::as_object);
         let declared: BTreeSet<&str> = model.actions.iter().map(String::as_str).collect();
@@ -1156,17 +1311,28 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
             let missing: Vec<&str> = model
                 .states
                 .iter()
-                .filter(|s| row.and_then(|r| r.get(s.as_str())).and_then(Value::as_str).is_none_or(|v| !matches!(v, "ALLOW" | "CONFIRM" | "DENY")))
+                .filter(|s| {
+                    row.and_then(|r| r.get(s.as_str()))
+                        .and_then(Value::as_str)
+                        .is_none_or(|v| !matches!(v, "ALLOW" | "CONFIRM" | "DENY"))
+                })
                 .map(String::as_str)
                 .collect();
             if !missing.is_empty() {
-                let p = if row.is_some() { md.key_pos(&format!("/matrix/{action}")) } else { md.pos(&format!("/actions/{i}")) };
+                let p = if row.is_some() {
+                    md.key_pos(&format!("/matrix/{action}"))
+                } else {
+                    md.pos(&format!("/actions/{i}"))
+                };
                 found.push(Finding::new(
                     "OB703",
                     &mf.rel,
                     p.line,
                     p.col,
-                    format!("action `{action}` has no ALLOW/CONFIRM/DENY for {}", missing.join(", ")),
+                    format!(
+                        "action `{action}` has no ALLOW/CONFIRM/DENY for {}",
+                        missing.join(", ")
+                    ),
                     "decide every cell: ALLOW, CONFIRM (checklist) or DENY".into(),
                 ));
             }
@@ -1181,9 +1347,18 @@ mod tests {
 
     #[test]
     fn heading_forms() {
-        assert_eq!(section_index("Backout / 切り戻し"), Some((7, Some("切り戻し".into()), true)));
-        assert_eq!(section_index("Post-Recovery Watch / 復旧後監視").map(|x| x.0), Some(8));
-        assert_eq!(section_index("Do Not Do").map(|x| (x.0, x.1)), Some((10, None)));
+        assert_eq!(
+            section_index("Backout / 切り戻し"),
+            Some((7, Some("切り戻し".into()), true))
+        );
+        assert_eq!(
+            section_index("Post-Recovery Watch / 復旧後監視").map(|x| x.0),
+            Some(8)
+        );
+        assert_eq!(
+            section_index("Do Not Do").map(|x| (x.0, x.1)),
+            Some((10, None))
+        );
         assert_eq!(section_index("切り戻し").map(|x| x.2), Some(false));
         assert_eq!(section_index("Meaning"), None);
     }
@@ -1191,7 +1366,10 @@ mod tests {
     #[test]
     fn required_by_kind() {
         assert_eq!(required_sections(Some("TRIAGE"), false).len(), 11);
-        assert_eq!(required_sections(Some("GOVERNANCE"), false), vec![0, 3, 6, 9, 10]);
+        assert_eq!(
+            required_sections(Some("GOVERNANCE"), false),
+            vec![0, 3, 6, 9, 10]
+        );
         assert_eq!(required_sections(Some("TRIAGE"), true), vec![9]);
     }
 }

@@ -47,7 +47,14 @@ impl Finding {
     /// Never for codes in [`RULES`]; an unknown code is a programming error
     /// caught by the registry test.
     #[must_use]
-    pub fn new(code: &'static str, file: &str, line: usize, column: usize, message: String, help: String) -> Finding {
+    pub fn new(
+        code: &'static str,
+        file: &str,
+        line: usize,
+        column: usize,
+        message: String,
+        help: String,
+    ) -> Finding {
         let rule = rules::lookup(code);
         Finding {
             code: code.to_string(),
@@ -131,11 +138,14 @@ fn levels(ssot: &Ssot, out: &mut Vec<Finding>) -> BTreeMap<&'static str, Option<
     let mut m = BTreeMap::new();
     let cfg = ssot.file_of(&FileKind::Config);
     for (key, value) in &ssot.config.levels {
-        let pos = cfg.and_then(|f| f.doc()).map_or(opsbook_core::yaml::Pos { line: 1, col: 1 }, |d| {
-            d.pos(&format!("/gate/levels/{key}"))
-        });
+        let pos = cfg
+            .and_then(|f| f.doc())
+            .map_or(opsbook_core::yaml::Pos { line: 1, col: 1 }, |d| {
+                d.pos(&format!("/gate/levels/{key}"))
+            });
         let Some(rule) = rules::lookup(key) else {
-            let hint = rules::suggest(key).map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
+            let hint =
+                rules::suggest(key).map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
             out.push(Finding::new(
                 "OB201",
                 opsbook_core::ssot::CONFIG_FILE,
@@ -192,7 +202,10 @@ pub fn run(ssot: &Ssot, contracts: &Contracts, opts: &Options) -> Report {
         }
         None => true,
     });
-    findings.sort_by(|a, b| (&a.file, a.line, a.column, &a.code, &a.message).cmp(&(&b.file, b.line, b.column, &b.code, &b.message)));
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.code, &a.message)
+            .cmp(&(&b.file, b.line, b.column, &b.code, &b.message))
+    });
     findings.dedup();
     let mut baselined = 0;
     if let Some(b) = &opts.baseline {
@@ -200,7 +213,11 @@ pub fn run(ssot: &Ssot, contracts: &Contracts, opts: &Options) -> Report {
         findings = b.filter(findings);
         baselined = before - findings.len();
     }
-    let files_checked = ssot.files.iter().filter(|f| !matches!(f.kind, FileKind::Other | FileKind::Excluded)).count();
+    let files_checked = ssot
+        .files
+        .iter()
+        .filter(|f| !matches!(f.kind, FileKind::Other | FileKind::Excluded))
+        .count();
     let count = |l: Level| findings.iter().filter(|f| f.level == l).count();
     Report {
         summary: Summary {

@@ -50,7 +50,11 @@ fn source_lines(root: &Path, findings: &[Finding]) -> HashMap<String, Vec<String
 /// Renders the human report. `color` adds ANSI styles.
 #[must_use]
 pub fn human(report: &Report, root: &Path, color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let sources = source_lines(root, &report.findings);
     let mut out = String::new();
     for f in &report.findings {
@@ -60,14 +64,25 @@ pub fn human(report: &Report, root: &Path, color: bool) -> String {
             Level::Info => ALevel::INFO,
         };
         let title = format!("{} [{}]", f.message, f.name);
-        let line_text = sources.get(&f.file).and_then(|l| l.get(f.line - 1)).cloned();
+        let line_text = sources
+            .get(&f.file)
+            .and_then(|l| l.get(f.line - 1))
+            .cloned();
         let path = f.file.clone();
         let title = level.primary_title(title.as_str()).id(f.code.as_str());
         let snippet = match &line_text {
             Some(text) if !text.trim().is_empty() && text.len() < 400 => {
                 let start = text.char_indices().nth(f.column - 1).map_or(0, |(i, _)| i);
-                let start = if text[start..].trim().is_empty() { text.len() - text.trim_start().len() } else { start };
-                let end = text.trim_end().len().max(start + 1).min(text.len().max(start + 1));
+                let start = if text[start..].trim().is_empty() {
+                    text.len() - text.trim_start().len()
+                } else {
+                    start
+                };
+                let end = text
+                    .trim_end()
+                    .len()
+                    .max(start + 1)
+                    .min(text.len().max(start + 1));
                 Snippet::source(text.as_str())
                     .line_start(f.line)
                     .path(path.as_str())
@@ -192,7 +207,14 @@ fn sarif_level(l: Level) -> &'static str {
 pub fn fingerprint(f: &Finding) -> String {
     // FNV-1a 64: a stable, dependency-free hash for de-duplication keys only.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in f.code.bytes().chain([0]).chain(f.file.bytes()).chain([0]).chain(f.message.bytes()) {
+    for b in f
+        .code
+        .bytes()
+        .chain([0])
+        .chain(f.file.bytes())
+        .chain([0])
+        .chain(f.message.bytes())
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -220,7 +242,12 @@ pub fn junit(report: &Report) -> String {
             s.set_type("opsbook");
             s.set_description(
                 fs.iter()
-                    .map(|f| format!("{}:{}:{}: {}[{}] {} (help: {})", f.file, f.line, f.column, f.level, f.code, f.message, f.help))
+                    .map(|f| {
+                        format!(
+                            "{}:{}:{}: {}[{}] {} (help: {})",
+                            f.file, f.line, f.column, f.level, f.code, f.message, f.help
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n"),
             );
@@ -231,7 +258,12 @@ pub fn junit(report: &Report) -> String {
         if errors.is_empty() {
             tc.set_system_out(
                 fs.iter()
-                    .map(|f| format!("{}:{}:{}: {}[{}] {}", f.file, f.line, f.column, f.level, f.code, f.message))
+                    .map(|f| {
+                        format!(
+                            "{}:{}:{}: {}[{}] {}",
+                            f.file, f.line, f.column, f.level, f.code, f.message
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n"),
             );
@@ -242,7 +274,10 @@ pub fn junit(report: &Report) -> String {
         "summary",
         if report.failed() {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            s.set_message(format!("{} error(s), {} warning(s)", report.summary.errors, report.summary.warnings));
+            s.set_message(format!(
+                "{} error(s), {} warning(s)",
+                report.summary.errors, report.summary.warnings
+            ));
             s
         } else {
             TestCaseStatus::success()
@@ -259,7 +294,9 @@ pub fn junit(report: &Report) -> String {
 }
 
 fn gh_escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn gh_escape_prop(s: &str) -> String {
@@ -277,7 +314,11 @@ pub fn github(report: &Report, prefix: &str) -> String {
             Level::Warn => "warning",
             Level::Info => "notice",
         };
-        let file = if prefix.is_empty() { f.file.clone() } else { format!("{}/{}", prefix.trim_end_matches('/'), f.file) };
+        let file = if prefix.is_empty() {
+            f.file.clone()
+        } else {
+            format!("{}/{}", prefix.trim_end_matches('/'), f.file)
+        };
         out.push_str(&format!(
             "::{cmd} file={},line={},col={},title={}::{}\n",
             gh_escape_prop(&file),
@@ -299,7 +340,11 @@ fn md_cell(s: &str) -> String {
 pub fn markdown(report: &Report) -> String {
     let s = &report.summary;
     let mut out = String::new();
-    let verdict = if report.failed() { "❌ FAIL" } else { "✅ PASS" };
+    let verdict = if report.failed() {
+        "❌ FAIL"
+    } else {
+        "✅ PASS"
+    };
     out.push_str(&format!("## opsbook gate: {verdict}\n\n"));
     out.push_str("| errors | warnings | info | files checked | runbooks | baselined | as of |\n|---:|---:|---:|---:|---:|---:|---|\n");
     out.push_str(&format!(
@@ -307,7 +352,10 @@ pub fn markdown(report: &Report) -> String {
         s.errors, s.warnings, s.infos, s.files_checked, s.runbooks, s.baselined, s.as_of
     ));
     if !report.changes.is_empty() {
-        out.push_str(&format!("### Changed files ({})\n\n| status | kind | path |\n|---|---|---|\n", report.changes.len()));
+        out.push_str(&format!(
+            "### Changed files ({})\n\n| status | kind | path |\n|---|---|---|\n",
+            report.changes.len()
+        ));
         for c in &report.changes {
             let path = match &c.from {
                 Some(f) => format!("`{}` → `{}`", md_cell(f), md_cell(&c.path)),
@@ -318,7 +366,9 @@ pub fn markdown(report: &Report) -> String {
         out.push('\n');
     }
     if !report.findings.is_empty() {
-        out.push_str("### Findings\n\n| level | code | location | message | help |\n|---|---|---|---|---|\n");
+        out.push_str(
+            "### Findings\n\n| level | code | location | message | help |\n|---|---|---|---|---|\n",
+        );
         for f in &report.findings {
             out.push_str(&format!(
                 "| {} | `{}` {} | `{}:{}:{}` | {} | {} |\n",
@@ -357,11 +407,33 @@ mod tests {
 
     fn sample() -> Report {
         Report {
-            summary: Summary { errors: 1, warnings: 1, infos: 0, files_checked: 2, runbooks: 1, baselined: 0, as_of: "2026-11-29".into() },
+            summary: Summary {
+                errors: 1,
+                warnings: 1,
+                infos: 0,
+                files_checked: 2,
+                runbooks: 1,
+                baselined: 0,
+                as_of: "2026-11-29".into(),
+            },
             findings: vec![
-                Finding::new("OB101", "runbooks/a.md", 5, 1, "missing section `Backout`".into(), "add `## Backout / 切り戻し`".into()),
+                Finding::new(
+                    "OB101",
+                    "runbooks/a.md",
+                    5,
+                    1,
+                    "missing section `Backout`".into(),
+                    "add `## Backout / 切り戻し`".into(),
+                ),
                 {
-                    let mut f = Finding::new("OB501", "runbooks/a.md", 7, 16, "last verified 2026-01-01, 332 days ago (limit 90 days)".into(), "verify it".into());
+                    let mut f = Finding::new(
+                        "OB501",
+                        "runbooks/a.md",
+                        7,
+                        16,
+                        "last verified 2026-01-01, 332 days ago (limit 90 days)".into(),
+                        "verify it".into(),
+                    );
                     f.level = Level::Warn;
                     f
                 },
@@ -378,7 +450,10 @@ mod tests {
         assert_eq!(v["version"], "2.1.0");
         assert_eq!(v["runs"][0]["results"][0]["ruleId"], "OB101");
         assert_eq!(v["runs"][0]["results"][1]["level"], "warning");
-        assert_eq!(v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 5);
+        assert_eq!(
+            v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+            5
+        );
     }
 
     #[test]

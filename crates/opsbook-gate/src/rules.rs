@@ -11,12 +11,15 @@
 use std::fmt;
 
 /// How serious a finding is. `Error` fails the gate (exit 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// Shown, never counted.
     Info,
     /// Counted as a warning; does not fail the gate.
+    #[serde(rename = "warning")]
     Warn,
     /// Fails the gate.
     Error,
@@ -234,7 +237,9 @@ rules! {
 /// Looks a rule up by code (`OB101`) or name (`missing-section`), case-insensitively.
 #[must_use]
 pub fn lookup(key: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.code.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
+    RULES
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
 }
 
 /// The closest code or name to a mistyped key, for "did you mean" hints.
@@ -256,7 +261,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
         }
         prev = cur;
     }
@@ -281,9 +290,21 @@ mod tests {
             for h in ["## What it does", "## Why is this bad?", "## Example"] {
                 assert!(r.doc.contains(h), "{} lacks {h}", r.code);
             }
-            assert!(r.doc.contains("Use instead") || r.code == "OB504", "{} lacks a fix", r.code);
-            assert!(r.requirement.starts_with("D-"), "{} has no requirement ID", r.code);
-            assert!(r.name.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()));
+            assert!(
+                r.doc.contains("Use instead") || r.code == "OB504",
+                "{} lacks a fix",
+                r.code
+            );
+            assert!(
+                r.requirement.starts_with("D-"),
+                "{} has no requirement ID",
+                r.code
+            );
+            assert!(
+                r.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+            );
         }
     }
 

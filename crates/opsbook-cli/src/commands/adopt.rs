@@ -6,7 +6,11 @@ use opsbook_core::adopt::{self, Options};
 use crate::cli::{AdoptArgs, ListFormat};
 
 pub fn run(a: &AdoptArgs) -> anyhow::Result<u8> {
-    let opts = Options { skip: a.skip.clone(), category: a.category.clone(), runbook_base: a.runbook_base.clone() };
+    let opts = Options {
+        skip: a.skip.clone(),
+        category: a.category.clone(),
+        runbook_base: a.runbook_base.clone(),
+    };
     let plan = adopt::plan(&a.src, &a.into, &opts)?;
     let text = match a.format {
         ListFormat::Json => serde_json::to_string_pretty(&plan)? + "\n",
@@ -14,7 +18,8 @@ pub fn run(a: &AdoptArgs) -> anyhow::Result<u8> {
     };
     crate::output::emit(&text, None)?;
     if a.write {
-        let written = adopt::apply(&plan, &a.into).context("adoption stopped before writing anything it could not finish")?;
+        let written = adopt::apply(&plan, &a.into)
+            .context("adoption stopped before writing anything it could not finish")?;
         if a.format != ListFormat::Json {
             crate::output::emit(
                 &format!(
@@ -27,7 +32,10 @@ pub fn run(a: &AdoptArgs) -> anyhow::Result<u8> {
             )?;
         }
     } else if a.format != ListFormat::Json {
-        crate::output::emit("Nothing written (plan only). Run again with --write to apply it.\n", None)?;
+        crate::output::emit(
+            "Nothing written (plan only). Run again with --write to apply it.\n",
+            None,
+        )?;
     }
     Ok(crate::EXIT_OK)
 }
@@ -38,10 +46,17 @@ fn human(p: &adopt::Plan) -> String {
         p.items.len(),
         p.source,
         p.into,
-        if p.creates_ssot { " (new SSOT: starter config, policies, plans and contracts, no example runbooks)" } else { "" }
+        if p.creates_ssot {
+            " (new SSOT: starter config, policies, plans and contracts, no example runbooks)"
+        } else {
+            ""
+        }
     );
     for i in &p.items {
-        s.push_str(&format!("{}  {}\n  from {}\n  kind {}, category {}", i.runbook_id, i.dest, i.original_path, i.kind, i.category));
+        s.push_str(&format!(
+            "{}  {}\n  from {}\n  kind {}, category {}",
+            i.runbook_id, i.dest, i.original_path, i.kind, i.category
+        ));
         if let Some(v) = &i.last_verified {
             s.push_str(&format!(", last_verified {v}"));
         }
@@ -53,7 +68,14 @@ fn human(p: &adopt::Plan) -> String {
             let moves: Vec<String> = i
                 .sections
                 .iter()
-                .map(|m| format!("{} → {}{}", m.from, m.to, if m.by_name { "" } else { " (follows)" }))
+                .map(|m| {
+                    format!(
+                        "{} → {}{}",
+                        m.from,
+                        m.to,
+                        if m.by_name { "" } else { " (follows)" }
+                    )
+                })
                 .collect();
             s.push_str(&format!("  sections: {}\n", moves.join("; ")));
         }

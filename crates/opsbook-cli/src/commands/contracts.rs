@@ -32,7 +32,11 @@ pub fn run(c: &ContractsCommand) -> anyhow::Result<u8> {
             let written = opsbook_core::contracts::export(dir)
                 .with_context(|| format!("cannot export contracts into `{}`", dir.display()))?;
             crate::output::emit(
-                &format!("Wrote {} contracts (JSON Schema 2020-12) into `{}`.\n", written.len(), dir.display()),
+                &format!(
+                    "Wrote {} contracts (JSON Schema 2020-12) into `{}`.\n",
+                    written.len(),
+                    dir.display()
+                ),
                 None,
             )?;
         }

@@ -69,7 +69,11 @@ pub fn run(a: &CoverageArgs) -> anyhow::Result<u8> {
     let mut rules = Vec::new();
     let mut nfiles = 0;
     if a.alerts.is_empty() {
-        for f in ssot.files.iter().filter(|f| f.kind == opsbook_core::ssot::FileKind::Alerts) {
+        for f in ssot
+            .files
+            .iter()
+            .filter(|f| f.kind == opsbook_core::ssot::FileKind::Alerts)
+        {
             nfiles += 1;
             rules.extend(alerts::extract(&f.rel, &f.docs));
         }
@@ -80,12 +84,30 @@ pub fn run(a: &CoverageArgs) -> anyhow::Result<u8> {
         }
         for p in files {
             nfiles += 1;
-            let bytes = std::fs::read(&p).with_context(|| format!("cannot read `{}`", p.display()))?;
-            let text = opsbook_core::text::decode(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-            let docs = opsbook_core::yaml::parse_stream(&text.text)
-                .map_err(|e| anyhow::anyhow!("{}:{}:{}: invalid YAML: {}", p.display(), e.pos.line, e.pos.col, e.message))?;
-            let docs: Vec<ParsedDoc> = docs.into_iter().map(|doc| ParsedDoc { doc, line_offset: 0 }).collect();
-            let shown = p.strip_prefix(&root).map_or_else(|_| p.display().to_string(), |r| opsbook_core::ssot::rel_path(Path::new(""), r));
+            let bytes =
+                std::fs::read(&p).with_context(|| format!("cannot read `{}`", p.display()))?;
+            let text = opsbook_core::text::decode(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            let docs = opsbook_core::yaml::parse_stream(&text.text).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{}:{}: invalid YAML: {}",
+                    p.display(),
+                    e.pos.line,
+                    e.pos.col,
+                    e.message
+                )
+            })?;
+            let docs: Vec<ParsedDoc> = docs
+                .into_iter()
+                .map(|doc| ParsedDoc {
+                    doc,
+                    line_offset: 0,
+                })
+                .collect();
+            let shown = p.strip_prefix(&root).map_or_else(
+                |_| p.display().to_string(),
+                |r| opsbook_core::ssot::rel_path(Path::new(""), r),
+            );
             rules.extend(alerts::extract(&shown, &docs));
         }
     }
@@ -94,13 +116,24 @@ pub fn run(a: &CoverageArgs) -> anyhow::Result<u8> {
     let count = |s: &str| cov.iter().filter(|c| c.status == s).count();
     let mut by_priority: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for c in &cov {
-        *by_priority.entry(c.priority.clone()).or_default().entry(c.status.clone()).or_default() += 1;
+        *by_priority
+            .entry(c.priority.clone())
+            .or_default()
+            .entry(c.status.clone())
+            .or_default() += 1;
     }
-    let p0_missing = cov.iter().filter(|c| c.priority == "P0" && c.status != "covered").count();
+    let p0_missing = cov
+        .iter()
+        .filter(|c| c.priority == "P0" && c.status != "covered")
+        .count();
     let summary = Summary {
         files: nfiles,
         alerts: cov.len(),
-        distinct_alerts: cov.iter().map(|c| c.alert.to_lowercase()).collect::<BTreeSet<_>>().len(),
+        distinct_alerts: cov
+            .iter()
+            .map(|c| c.alert.to_lowercase())
+            .collect::<BTreeSet<_>>()
+            .len(),
         covered: count("covered"),
         missing: count("missing"),
         templated: count("templated"),
@@ -110,19 +143,28 @@ pub fn run(a: &CoverageArgs) -> anyhow::Result<u8> {
     };
     let text = match a.format {
         ListFormat::Json => {
-            serde_json::to_string_pretty(&serde_json::json!({"summary": summary, "alerts": cov}))? + "\n"
+            serde_json::to_string_pretty(&serde_json::json!({"summary": summary, "alerts": cov}))?
+                + "\n"
         }
         ListFormat::Markdown => markdown(&summary, &cov),
         ListFormat::Human => human(&summary, &cov),
     };
     crate::output::emit(&text, a.output.as_deref())?;
-    Ok(if p0_missing > 0 { crate::EXIT_FINDINGS } else { crate::EXIT_OK })
+    Ok(if p0_missing > 0 {
+        crate::EXIT_FINDINGS
+    } else {
+        crate::EXIT_OK
+    })
 }
 
 fn human(s: &Summary, cov: &[AlertCoverage]) -> String {
     let mut out = String::new();
     for c in cov.iter().filter(|c| c.status != "covered") {
-        let lvl = if c.priority == "P0" { "error" } else { "warning" };
+        let lvl = if c.priority == "P0" {
+            "error"
+        } else {
+            "warning"
+        };
         out.push_str(&format!(
             "{lvl}: {} alert `{}` ({}) is {}: {}\n  --> {}:{}\n  runbook_url: {}\n",
             c.priority,

@@ -13,7 +13,8 @@ pub fn run(a: &ExplainArgs) -> anyhow::Result<u8> {
         match rules::lookup(key) {
             Some(r) => vec![r],
             None => {
-                let hint = rules::suggest(key).map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
+                let hint = rules::suggest(key)
+                    .map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
                 bail!("unknown rule `{key}`{hint}; `opsbook explain --all` lists every rule");
             }
         }
@@ -31,7 +32,13 @@ pub fn run(a: &ExplainArgs) -> anyhow::Result<u8> {
         ListFormat::Human if a.all => {
             let mut s = String::new();
             for r in &selected {
-                s.push_str(&format!("{}  {:<34} {:<7} {}\n", r.code, r.name, r.level.as_str(), r.summary));
+                s.push_str(&format!(
+                    "{}  {:<34} {:<7} {}\n",
+                    r.code,
+                    r.name,
+                    r.level.as_str(),
+                    r.summary
+                ));
             }
             s.push_str("\nSee one rule with `opsbook explain CODE`; change levels in opsbook.toml under [gate.levels].\n");
             s

@@ -21,11 +21,18 @@ pub fn run(a: &GateArgs) -> anyhow::Result<u8> {
     let baseline = match (&baseline_path, a.no_baseline || a.write_baseline) {
         (Some(p), false) if p.exists() => Some(Baseline::read(p)?),
         (Some(p), false) if a.baseline.is_some() => {
-            anyhow::bail!("baseline `{}` does not exist (create it with --write-baseline)", p.display())
+            anyhow::bail!(
+                "baseline `{}` does not exist (create it with --write-baseline)",
+                p.display()
+            )
         }
         _ => None,
     };
-    let opts = opsbook_gate::Options { as_of, runbook_base: a.runbook_base.clone(), baseline };
+    let opts = opsbook_gate::Options {
+        as_of,
+        runbook_base: a.runbook_base.clone(),
+        baseline,
+    };
     let mut report = opsbook_gate::run(&ssot, &contracts, &opts);
     if let Some(base) = &a.base {
         match opsbook_gate::changes::changed_files(&root, base, |p| ssot.kind_of(p)) {
@@ -54,7 +61,10 @@ pub fn run(a: &GateArgs) -> anyhow::Result<u8> {
                 b.findings.len(),
                 p.display(),
                 if ssot.config.baseline.is_none() {
-                    format!(" when given `--baseline {}` or `[gate] baseline` in opsbook.toml", p.display())
+                    format!(
+                        " when given `--baseline {}` or `[gate] baseline` in opsbook.toml",
+                        p.display()
+                    )
                 } else {
                     String::new()
                 }
@@ -77,7 +87,9 @@ pub fn run(a: &GateArgs) -> anyhow::Result<u8> {
         .and_then(|cwd| {
             let abs = std::fs::canonicalize(&root).ok()?;
             let cwd = std::fs::canonicalize(cwd).ok()?;
-            abs.strip_prefix(&cwd).ok().map(|p| opsbook_core::ssot::rel_path(std::path::Path::new(""), p))
+            abs.strip_prefix(&cwd)
+                .ok()
+                .map(|p| opsbook_core::ssot::rel_path(std::path::Path::new(""), p))
         })
         .unwrap_or_default();
     let text = render::render(&report, format, &root, color, &prefix);
@@ -88,9 +100,18 @@ pub fn run(a: &GateArgs) -> anyhow::Result<u8> {
             .create(true)
             .append(true)
             .open(&summary)
-            .with_context(|| format!("cannot append to $GITHUB_STEP_SUMMARY `{}`", summary.to_string_lossy()))?;
+            .with_context(|| {
+                format!(
+                    "cannot append to $GITHUB_STEP_SUMMARY `{}`",
+                    summary.to_string_lossy()
+                )
+            })?;
         f.write_all(md.as_bytes())?;
         f.write_all(b"\n")?;
     }
-    Ok(if report.failed() { crate::EXIT_FINDINGS } else { crate::EXIT_OK })
+    Ok(if report.failed() {
+        crate::EXIT_FINDINGS
+    } else {
+        crate::EXIT_OK
+    })
 }

@@ -29,10 +29,14 @@ pub fn run(a: &InitArgs) -> anyhow::Result<u8> {
             kept.push(rel);
             continue;
         }
-        opsbook_core::fsutil::write_atomic(&p, bytes).with_context(|| format!("cannot write `{}`", p.display()))?;
+        opsbook_core::fsutil::write_atomic(&p, bytes)
+            .with_context(|| format!("cannot write `{}`", p.display()))?;
         written += 1;
     }
-    let mut msg = format!("Created the opsbook SSOT in `{}` ({written} files).\n", dir.display());
+    let mut msg = format!(
+        "Created the opsbook SSOT in `{}` ({written} files).\n",
+        dir.display()
+    );
     if !kept.is_empty() {
         msg.push_str(&format!("Kept {} existing files unchanged:\n", kept.len()));
         for k in &kept {

@@ -50,13 +50,17 @@ pub fn load(root: &Path) -> anyhow::Result<opsbook_core::ssot::Ssot> {
 
 /// Today's date in UTC.
 pub fn today_utc() -> jiff::civil::Date {
-    jiff::Timestamp::now().in_tz("UTC").map_or_else(|_| jiff::civil::date(1970, 1, 1), |z| z.date())
+    jiff::Timestamp::now()
+        .in_tz("UTC")
+        .map_or_else(|_| jiff::civil::date(1970, 1, 1), |z| z.date())
 }
 
 /// Parses `--as-of`.
 pub fn parse_as_of(s: Option<&str>) -> anyhow::Result<jiff::civil::Date> {
     match s {
         None => Ok(today_utc()),
-        Some(s) => s.parse().with_context(|| format!("--as-of `{s}` is not a date; expected YYYY-MM-DD")),
+        Some(s) => s
+            .parse()
+            .with_context(|| format!("--as-of `{s}` is not a date; expected YYYY-MM-DD")),
     }
 }

@@ -1,0 +1,1129 @@
+#![allow(clippy::unwrap_used)]
+//! End-to-end tests of the `opsbook` binary: what an operator and CI see.
+//!
+//! One integration binary (ripgrep style). Tests that read the shared corpus
+//! use it by path (`../shared/corpus/` from the project root).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const AS_OF: &str = "2026-11-29";
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
+}
+
+fn corpus(rel: &str) -> PathBuf {
+    project_root()
+        .join("..")
+        .join("shared")
+        .join("corpus")
+        .join(rel)
+}
+
+fn opsbook() -> Command {
+    let mut c = Command::cargo_bin("opsbook").expect("binary built");
+    c.env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("OPSBOOK_ROOT")
+        .env_remove("OPSBOOK_FORMAT")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// A fresh SSOT from `opsbook init` in a temp dir.
+fn init_ssot() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("ops");
+    opsbook().arg("init").arg(&dir).assert().success();
+    (t, dir)
+}
+
+fn gate_json(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let mut cmd = opsbook();
+    cmd.args(["gate", "--format", "json", "--root"])
+        .arg(dir)
+        .args(extra);
+    if !extra.contains(&"--as-of") {
+        cmd.args(["--as-of", AS_OF]);
+    }
+    let out = cmd.output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), v)
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn finding<'a>(v: &'a Value, code: &str) -> &'a Value {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {:#}", v["findings"]))
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let s = std::fs::read_to_string(path).unwrap();
+    assert!(s.contains(from), "`{from}` not in {}", path.display());
+    std::fs::write(path, s.replacen(from, to, 1)).unwrap();
+}
+
+fn line_of(path: &Path, needle: &str) -> u64 {
+    let s = std::fs::read_to_string(path).unwrap();
+    (s.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not in {}", path.display()))
+        + 1) as u64
+}
+
+// ---------------------------------------------------------------- init / example
+
+#[test]
+fn init_output_equals_examples_ops_byte_for_byte() {
+    let (_t, dir) = init_ssot();
+    let example = project_root().join("examples").join("ops");
+    let mut from_init = Vec::new();
+    for e in walkdir(&dir) {
+        from_init.push(e.strip_prefix(&dir).unwrap().to_path_buf());
+    }
+    let mut in_example = Vec::new();
+    for e in walkdir(&example) {
+        in_example.push(e.strip_prefix(&example).unwrap().to_path_buf());
+    }
+    assert_eq!(
+        from_init, in_example,
+        "examples/ops must hold exactly what `opsbook init` writes"
+    );
+    for rel in &from_init {
+        assert_eq!(
+            std::fs::read(dir.join(rel)).unwrap(),
+            std::fs::read(example.join(rel)).unwrap(),
+            "{} differs: regenerate examples/ops with `opsbook init --force`",
+            rel.display()
+        );
+    }
+    assert!(
+        from_init.len() > 50,
+        "the starter SSOT has {} files",
+        from_init.len()
+    );
+}
+
+fn walkdir(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                out.push(p)
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn starter_ssot_passes_the_gate_with_no_finding() {
+    let (_t, dir) = init_ssot();
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(
+        v["findings"].as_array().unwrap().len(),
+        0,
+        "{:#}",
+        v["findings"]
+    );
+    assert_eq!(v["summary"]["errors"], 0);
+    assert_eq!(v["summary"]["warnings"], 0);
+    assert_eq!(v["summary"]["runbooks"], 11);
+    assert!(v["summary"]["files_checked"].as_u64().unwrap() >= 60);
+}
+
+#[test]
+fn starter_ssot_has_what_the_seed_asks_for() {
+    let (_t, dir) = init_ssot();
+    let count = |sub: &str, ext: &str| {
+        std::fs::read_dir(dir.join(sub))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().to_string_lossy().ends_with(ext))
+            .count()
+    };
+    assert_eq!(
+        count("spec", ".md") - usize::from(dir.join("spec/README.md").exists()),
+        15,
+        "fifteen specs (D-SPEC-*)"
+    );
+    assert_eq!(count("plans", ".yaml"), 5, "five plans (D-PLAN-*)");
+    for p in [
+        "severity",
+        "degraded",
+        "safety-matrix",
+        "change-freeze",
+        "evidence",
+        "time",
+        "notification",
+        "alert-noise",
+        "failover",
+    ] {
+        assert!(dir.join(format!("policy/{p}.yaml")).is_file(), "policy {p}");
+    }
+    for t in ["runbook", "incident", "postmortem"] {
+        assert!(
+            dir.join(format!("runbooks/templates/{t}.md")).is_file(),
+            "template {t}"
+        );
+    }
+    for c in [
+        "quick",
+        "platform",
+        "execution",
+        "marketdata",
+        "security",
+        "windows",
+    ] {
+        assert!(count(&format!("runbooks/{c}"), ".md") >= 1, "category {c}");
+    }
+    assert_eq!(count("runbooks/quick", ".md"), 4, "four quick runbooks");
+    assert!(count("contracts", ".schema.json") >= 21);
+}
+
+#[test]
+fn init_refuses_a_non_empty_directory_and_force_keeps_files() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("opsbook.toml"), "# mine\n").unwrap();
+    opsbook().arg("init").arg(t.path()).assert().code(2).stderr(
+        predicates::str::contains("is not empty").and(predicates::str::contains("--force")),
+    );
+    assert!(
+        !t.path().join("policy").exists(),
+        "nothing written on refusal"
+    );
+    opsbook()
+        .arg("init")
+        .arg(t.path())
+        .arg("--force")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Kept 1 existing"));
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("opsbook.toml")).unwrap(),
+        "# mine\n"
+    );
+    assert!(t.path().join("policy/severity.yaml").is_file());
+}
+
+use predicates::prelude::PredicateBooleanExt;
+
+// ---------------------------------------------------------------- gate: each check fires
+
+struct Fault {
+    name: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    code: &'static str,
+    /// The line of this text (after the edit) is where the finding must point; "" = any.
+    at: &'static str,
+}
+
+const FAULTS: &[Fault] = &[
+    Fault {
+        name: "missing section",
+        file: "runbooks/platform/time-drift.md",
+        from: "## Backout / 切り戻し",
+        to: "### Backout notes",
+        code: "OB101",
+        at: "",
+    },
+    Fault {
+        name: "heading not bilingual",
+        file: "runbooks/platform/time-drift.md",
+        from: "## Backout / 切り戻し",
+        to: "## Backout",
+        code: "OB102",
+        at: "## Backout",
+    },
+    Fault {
+        name: "wrong ja term",
+        file: "runbooks/platform/time-drift.md",
+        from: "## Backout / 切り戻し",
+        to: "## Backout / 切戻し",
+        code: "OB102",
+        at: "## Backout / 切戻し",
+    },
+    Fault {
+        name: "op without backout",
+        file: "runbooks/platform/time-drift.md",
+        from: "    backout: \"Step 9 (leave-safe-mode)",
+        to: "    notes: \"Step 9 (leave-safe-mode)",
+        code: "OB105",
+        at: "- id: enter-safe-mode",
+    },
+    Fault {
+        name: "step without tier",
+        file: "runbooks/platform/time-drift.md",
+        from: "```powershell {step=1 tier=T0}",
+        to: "```powershell {step=1}",
+        code: "OB107",
+        at: "```powershell {step=1}",
+    },
+    Fault {
+        name: "schema enum",
+        file: "runbooks/platform/rate-limit-429.md",
+        from: "kind: TRIAGE",
+        to: "kind: TRIAGEE",
+        code: "OB201",
+        at: "kind: TRIAGEE",
+    },
+    Fault {
+        name: "registry missing file",
+        file: "runbooks/runbooks.yaml",
+        from: "path: platform/time-drift.md",
+        to: "path: platform/time-drfit.md",
+        code: "OB302",
+        at: "time-drfit.md",
+    },
+    Fault {
+        name: "p0 coverage hole",
+        file: "runbooks/coverage_matrix.yaml",
+        from: "RB-PLAT-TIME-DRIFT",
+        to: "RB-PLAT-TIME-DRIFTT",
+        code: "OB403",
+        at: "RB-PLAT-TIME-DRIFTT",
+    },
+    Fault {
+        name: "expired verification",
+        file: "runbooks/execution/reconciliation.md",
+        from: "last_verified: 2026-11-29",
+        to: "last_verified: 2026-01-01",
+        code: "OB502",
+        at: "last_verified: 2026-01-01",
+    },
+    Fault {
+        name: "expiring verification",
+        file: "runbooks/execution/reconciliation.md",
+        from: "last_verified: 2026-11-29",
+        to: "last_verified: 2026-08-01",
+        code: "OB501",
+        at: "last_verified: 2026-08-01",
+    },
+    Fault {
+        name: "deprecated replacement missing",
+        file: "runbooks/platform/clock-sync-legacy.md",
+        from: "replaced_by: RB-PLAT-TIME-DRIFT",
+        to: "replaced_by: RB-PLAT-NOPE",
+        code: "OB602",
+        at: "replaced_by: RB-PLAT-NOPE",
+    },
+    Fault {
+        name: "routes to deprecated",
+        file: "runbooks/coverage_matrix.yaml",
+        from: "RB-PLAT-TIME-DRIFT",
+        to: "RB-PLAT-CLOCK-SYNC-LEGACY",
+        code: "OB603",
+        at: "RB-PLAT-CLOCK-SYNC-LEGACY",
+    },
+    Fault {
+        name: "duplicate key",
+        file: "plans/coverage.yaml",
+        from: "\n",
+        to: "\nzz: 1\nzz: 2\n",
+        code: "OB005",
+        at: "zz: 2",
+    },
+];
+
+#[test]
+fn each_planted_fault_is_reported_at_its_line() {
+    for f in FAULTS {
+        let (_t, dir) = init_ssot();
+        let path = dir.join(f.file);
+        edit(&path, f.from, f.to);
+        let (code, v) = gate_json(&dir, &[]);
+        let hit = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["code"] == f.code && x["file"] == f.file);
+        let hit = hit.unwrap_or_else(|| {
+            panic!(
+                "{}: no {} on {} in {:#}",
+                f.name, f.code, f.file, v["findings"]
+            )
+        });
+        if !f.at.is_empty() {
+            assert_eq!(
+                hit["line"].as_u64().unwrap(),
+                line_of(&path, f.at),
+                "{}: {hit:#}",
+                f.name
+            );
+        }
+        let level = hit["level"].as_str().unwrap();
+        assert_eq!(
+            code,
+            if v["summary"]["errors"].as_u64().unwrap() > 0 {
+                1
+            } else {
+                0
+            },
+            "{}",
+            f.name
+        );
+        assert!(
+            !hit["help"].as_str().unwrap().is_empty(),
+            "{}: help",
+            f.name
+        );
+        if f.code == "OB501" {
+            assert_eq!(level, "warning", "expiry warns first");
+        }
+    }
+}
+
+#[test]
+fn unregistered_runbook_and_safety_matrix_hole_and_broken_link() {
+    let (_t, dir) = init_ssot();
+    std::fs::copy(
+        dir.join("runbooks/platform/time-drift.md"),
+        dir.join("runbooks/platform/copy.md"),
+    )
+    .unwrap();
+    let m = dir.join("policy/safety-matrix.yaml");
+    let text = std::fs::read_to_string(&m).unwrap();
+    // Drop one cell of the matrix: the first `RECOVERING: X` line under `matrix:`.
+    let matrix_at = text.find("\nmatrix:").expect("matrix key");
+    let (head, tail) = text.split_at(matrix_at);
+    let re = find_or_panic(tail, "RECOVERING:");
+    let mut tail = tail.to_string();
+    let line_start = tail[..re].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = tail[re..].find('\n').map_or(tail.len(), |i| re + i + 1);
+    let removed = tail[line_start..line_end].to_string();
+    if removed.trim_start().starts_with("RECOVERING:") {
+        tail.replace_range(line_start..line_end, "");
+    } else {
+        // flow mapping on one line: `{NORMAL: ALLOW, …, RECOVERING: DENY}`
+        let seg_end = tail[re..].find(['}', ',']).map_or(tail.len(), |i| re + i);
+        let seg_start = tail[..re].rfind(',').unwrap_or(re);
+        tail.replace_range(seg_start..seg_end, "");
+    }
+    std::fs::write(&m, format!("{head}{tail}")).unwrap();
+    let rb = dir.join("runbooks/execution/reconciliation.md");
+    let s = std::fs::read_to_string(&rb).unwrap();
+    std::fs::write(&rb, format!("{s}\nSee [nowhere](../nowhere/missing.md).\n")).unwrap();
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 1);
+    let c = codes(&v);
+    assert!(c.contains(&"OB301".to_string()), "{c:?}");
+    assert!(
+        c.contains(&"OB303".to_string()),
+        "duplicate ID of the copy: {c:?}"
+    );
+    assert!(c.contains(&"OB703".to_string()), "{c:?}");
+    let link = finding(&v, "OB701");
+    assert_eq!(link["file"], "runbooks/execution/reconciliation.md");
+    assert_eq!(
+        link["line"].as_u64().unwrap(),
+        line_of(&rb, "nowhere/missing.md")
+    );
+}
+
+fn find_or_panic(hay: &str, needle: &str) -> usize {
+    hay.find(needle)
+        .unwrap_or_else(|| panic!("{needle} not found"))
+}
+
+#[test]
+fn levels_from_config_change_and_silence_rules() {
+    let (_t, dir) = init_ssot();
+    edit(
+        &dir.join("runbooks/execution/reconciliation.md"),
+        "last_verified: 2026-11-29",
+        "last_verified: 2026-08-01",
+    );
+    edit(
+        &dir.join("opsbook.toml"),
+        "# OB501 = \"error\"",
+        "OB501 = \"error\"",
+    );
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 1, "OB501 raised to error fails the gate");
+    assert_eq!(finding(&v, "OB501")["level"], "error");
+    edit(
+        &dir.join("opsbook.toml"),
+        "OB501 = \"error\"",
+        "verification-expiring = \"off\"",
+    );
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 0);
+    assert!(codes(&v).is_empty(), "{v:#}");
+    edit(
+        &dir.join("opsbook.toml"),
+        "verification-expiring = \"off\"",
+        "OB5O1 = \"off\"",
+    );
+    let (_, v) = gate_json(&dir, &[]);
+    let hint = v["findings"].as_array().unwrap().iter().any(|f| {
+        f["code"] == "OB201"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("unknown rule `OB5O1` (did you mean `OB501`?)")
+    });
+    assert!(hint, "{v:#}");
+}
+
+#[test]
+fn baseline_grandfathers_existing_findings_and_fails_new_ones() {
+    let (_t, dir) = init_ssot();
+    edit(
+        &dir.join("runbooks/platform/time-drift.md"),
+        "## Backout / 切り戻し",
+        "## Backout",
+    );
+    opsbook()
+        .args(["gate", "--write-baseline", "--as-of", AS_OF, "--root"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Wrote 1 findings"));
+    assert!(dir.join(".opsbook/baseline.json").is_file());
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["summary"]["baselined"], 1);
+    edit(
+        &dir.join("runbooks/platform/rate-limit-429.md"),
+        "## Backout / 切り戻し",
+        "## Backout",
+    );
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        v["findings"][0]["file"],
+        "runbooks/platform/rate-limit-429.md"
+    );
+    let (_, v) = gate_json(&dir, &["--no-baseline"]);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 2);
+}
+
+// ---------------------------------------------------------------- gate: formats and exit codes
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let (_t, dir) = init_ssot();
+    edit(
+        &dir.join("runbooks/platform/time-drift.md"),
+        "## Backout / 切り戻し",
+        "## Backout",
+    );
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 1);
+    for k in ["errors", "warnings", "files_checked"] {
+        assert!(v["summary"][k].is_u64(), "summary.{k}");
+    }
+    let f = &v["findings"][0];
+    for k in ["code", "level", "file", "line", "column", "message", "help"] {
+        assert!(!f[k].is_null(), "finding.{k} in {f:#}");
+    }
+    assert!(v["changes"].is_array());
+}
+
+#[test]
+fn human_report_looks_like_rustc() {
+    let (_t, dir) = init_ssot();
+    edit(
+        &dir.join("runbooks/platform/time-drift.md"),
+        "## Backout / 切り戻し",
+        "## Backout",
+    );
+    let line = line_of(&dir.join("runbooks/platform/time-drift.md"), "## Backout");
+    let out = opsbook()
+        .args(["gate", "--as-of", AS_OF, "--root"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        s.contains("error[OB102]: heading `## Backout` lacks the Japanese `切り戻し`"),
+        "{s}"
+    );
+    assert!(
+        s.contains(&format!("--> runbooks/platform/time-drift.md:{line}:1")),
+        "{s}"
+    );
+    assert!(s.contains("help: write `## Backout / 切り戻し`"), "{s}");
+    assert!(s.contains("FAIL: 1 error, 0 warnings"), "{s}");
+}
+
+#[test]
+fn sarif_junit_github_markdown_and_output_file() {
+    let (t, dir) = init_ssot();
+    edit(
+        &dir.join("runbooks/platform/time-drift.md"),
+        "## Backout / 切り戻し",
+        "## Backout",
+    );
+    let out = t.path().join("report.sarif");
+    opsbook()
+        .args(["gate", "--format", "sarif", "--as-of", AS_OF, "--output"])
+        .arg(&out)
+        .arg("--root")
+        .arg(&dir)
+        .assert()
+        .code(1);
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "OB102");
+    assert_eq!(sarif["runs"][0]["tool"]["driver"]["name"], "opsbook");
+    // The OASIS schema (vendored from serde-sarif 0.8.0) has one pattern that is not a
+    // valid ECMA-262 regex (an unbalanced `]`); fix that one pattern so the schema compiles.
+    let raw = include_str!("schemas/sarif-2.1.0.json").replace(
+        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
+        r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
+    );
+    let schema: Value = serde_json::from_str(&raw).expect("vendored SARIF 2.1.0 schema");
+    let validator = jsonschema::options()
+        .build(&schema)
+        .expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "SARIF invalid: {errors:#?}");
+
+    let junit = opsbook()
+        .args(["gate", "--format", "junit", "--as-of", AS_OF, "--root"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let x = String::from_utf8(junit.stdout).unwrap();
+    assert!(
+        x.contains("<testsuites") && x.contains("<failure") && x.contains("OB102"),
+        "{x}"
+    );
+
+    let gh = opsbook()
+        .args(["gate", "--format", "github", "--as-of", AS_OF, "--root"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let g = String::from_utf8(gh.stdout).unwrap();
+    assert!(g.starts_with("::error file="), "{g}");
+    assert!(g.contains("runbooks/platform/time-drift.md,line="), "{g}");
+
+    let md = opsbook()
+        .args(["gate", "--format", "markdown", "--as-of", AS_OF, "--root"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let m = String::from_utf8(md.stdout).unwrap();
+    assert!(
+        m.contains("## opsbook gate: ❌ FAIL") && m.contains("| error | `OB102`"),
+        "{m}"
+    );
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let t = tempfile::tempdir().unwrap();
+    opsbook()
+        .args(["gate", "--root"])
+        .arg(t.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not an opsbook SSOT"));
+    opsbook()
+        .args(["gate", "--root"])
+        .arg(t.path().join("nope"))
+        .assert()
+        .code(2);
+    let (_t, dir) = init_ssot();
+    opsbook()
+        .args(["gate", "--as-of", "29/11/2026", "--root"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("YYYY-MM-DD"));
+    opsbook().args(["gate", "--format", "xml"]).assert().code(2);
+    opsbook()
+        .args(["gate", "--baseline", "missing.json", "--root"])
+        .arg(&dir)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn root_is_discovered_upwards_from_the_current_directory() {
+    let (_t, dir) = init_ssot();
+    opsbook()
+        .current_dir(dir.join("runbooks").join("platform"))
+        .args(["gate", "--format", "json", "--as-of", AS_OF])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("\"errors\": 0"));
+}
+
+#[test]
+fn changed_files_summary_against_a_git_base_and_step_summary() {
+    if std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return; // no git on this host: nothing to summarise against
+    }
+    let (t, dir) = init_ssot();
+    let git = |args: &[&str]| {
+        let st = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.invalid",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "start"]);
+    edit(&dir.join("policy/time.yaml"), "\n", "\n# tuned\n");
+    std::fs::write(dir.join("runbooks/notes.txt"), "x\n").unwrap();
+    let summary = t.path().join("summary.md");
+    let out = opsbook()
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args([
+            "gate", "--format", "json", "--base", "HEAD", "--as-of", AS_OF, "--root",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().any(|c| c["path"] == "policy/time.yaml"
+            && c["status"] == "modified"
+            && c["kind"] == "policy"),
+        "{changes:#?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["path"] == "runbooks/notes.txt" && c["status"] == "added"),
+        "{changes:#?}"
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains("### Changed files (2)") && md.contains("policy/time.yaml"),
+        "{md}"
+    );
+    let out = opsbook()
+        .args(["gate", "--base", "no-such-ref", "--as-of", AS_OF, "--root"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("OB901"));
+}
+
+// ---------------------------------------------------------------- input as Windows writes it, bad input
+
+fn utf16le_crlf(s: &str) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xFE];
+    for u in s.replace('\n', "\r\n").encode_utf16() {
+        v.extend_from_slice(&u.to_le_bytes());
+    }
+    v
+}
+
+#[test]
+fn utf16le_bom_crlf_and_utf8_bom_runbooks_pass() {
+    let (_t, dir) = init_ssot();
+    let a = dir.join("runbooks/platform/time-drift.md");
+    let text = std::fs::read_to_string(&a).unwrap();
+    std::fs::write(&a, utf16le_crlf(&text)).unwrap();
+    let b = dir.join("runbooks/platform/rate-limit-429.md");
+    let text = std::fs::read_to_string(&b).unwrap();
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(text.replace('\n', "\r\n").as_bytes());
+    std::fs::write(&b, bom).unwrap();
+    let reg = dir.join("runbooks/runbooks.yaml");
+    let text = std::fs::read_to_string(&reg).unwrap();
+    std::fs::write(&reg, utf16le_crlf(&text)).unwrap();
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(codes(&v).is_empty());
+}
+
+#[test]
+fn bad_input_gives_diagnostics_not_panics() {
+    let (_t, dir) = init_ssot();
+    let rb = dir.join("runbooks/platform");
+    std::fs::write(
+        rb.join("binary.md"),
+        [0x89, b'P', b'N', b'G', 0, 0, 0xFF, 0x10],
+    )
+    .unwrap();
+    std::fs::write(rb.join("empty.md"), "").unwrap();
+    std::fs::write(
+        rb.join("unterminated.md"),
+        "---\nrunbook_id: RB-X-Y\ntitle: x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rb.join("tabs.md"),
+        "---\nrunbook_id: RB-X-Y\ntitle:\n\ten: x\n---\n# x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rb.join("dupkey.md"),
+        "---\nrunbook_id: RB-X-Y\nrunbook_id: RB-X-Z\n---\n# x\n",
+    )
+    .unwrap();
+    std::fs::write(rb.join("nofm.md"), "# Just a title\n").unwrap();
+    std::fs::write(rb.join("scalar.md"), "---\njust a string\n---\n# x\n").unwrap();
+    let mut big = String::from("---\nrunbook_id: RB-BIG-FILE\n---\n");
+    while big.len() < 50 * 1024 * 1024 {
+        big.push_str("## Log / ログ\n0123456789012345678901234567890123456789012345678901234567890123456789\n");
+    }
+    std::fs::write(rb.join("big.md"), big).unwrap();
+    let out = opsbook()
+        .args(["gate", "--format", "json", "--as-of", AS_OF, "--root"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let at = |file: &str, code: &str| -> u64 {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["file"] == format!("runbooks/platform/{file}") && f["code"] == code)
+            .unwrap_or_else(|| panic!("{code} on {file}: {:#}", v["findings"]))["line"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(at("binary.md", "OB002"), 1);
+    assert_eq!(at("empty.md", "OB004"), 1);
+    assert_eq!(at("unterminated.md", "OB007"), 1);
+    assert_eq!(at("tabs.md", "OB005"), 4);
+    assert_eq!(at("dupkey.md", "OB005"), 3);
+    assert_eq!(at("nofm.md", "OB006"), 1);
+    assert_eq!(at("scalar.md", "OB007"), 2);
+    assert_eq!(at("big.md", "OB003"), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_is_a_diagnostic() {
+    let (_t, dir) = init_ssot();
+    std::os::unix::fs::symlink("..", dir.join("runbooks/platform/loop")).unwrap();
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 1);
+    let f = finding(&v, "OB001");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("symbolic link loop"),
+        "{f:#}"
+    );
+}
+
+// ---------------------------------------------------------------- explain, contracts
+
+#[test]
+fn explain_shows_the_rule_page_and_suggests_on_typos() {
+    opsbook()
+        .args(["explain", "OB105"])
+        .assert()
+        .success()
+        .stdout(
+            predicates::str::contains("# dangerous-op-without-backout (OB105)")
+                .and(predicates::str::contains("## Why is this bad?")),
+        );
+    opsbook()
+        .args(["explain", "missing-section"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("OB101"));
+    opsbook()
+        .args(["explain", "OB1O5"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did you mean `OB105`"));
+    let out = opsbook()
+        .args(["explain", "--all", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.as_array().unwrap().len() >= 40);
+}
+
+#[test]
+fn contracts_export_writes_valid_schemas_identical_to_init() {
+    let (t, dir) = init_ssot();
+    let out = t.path().join("exported");
+    opsbook()
+        .args(["contracts", "export"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Wrote 21 contracts"));
+    for e in std::fs::read_dir(&out).unwrap() {
+        let p = e.unwrap().path();
+        let v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        assert_eq!(
+            v["$schema"],
+            "https://json-schema.org/draft/2020-12/schema",
+            "{}",
+            p.display()
+        );
+        jsonschema::meta::validate(&v).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert_eq!(
+            std::fs::read(&p).unwrap(),
+            std::fs::read(dir.join("contracts").join(p.file_name().unwrap())).unwrap()
+        );
+    }
+    let list = opsbook()
+        .args(["contracts", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "policy-safety-matrix"
+                && c["applies_to"] == "policy/safety-matrix.yaml")
+    );
+}
+
+// ---------------------------------------------------------------- real corpus: adopt + coverage
+
+/// Figures computed independently by `scripts/corpus-figures.py` (Python +
+/// PyYAML, case-insensitive path match on the upstream snapshot).
+#[test]
+fn corpus_prometheus_operator_adopt_and_kube_prometheus_coverage() {
+    let src = corpus("prometheus-operator-runbooks/content/runbooks");
+    if !src.is_dir() {
+        panic!("corpus missing at {}", src.display());
+    }
+    let t = tempfile::tempdir().unwrap();
+    let into = t.path().join("po");
+    let plan = opsbook()
+        .args(["adopt", "--format", "json", "--into"])
+        .arg(&into)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(plan.status.success());
+    assert!(!into.exists(), "plan only: nothing written without --write");
+    let p: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert_eq!(
+        p["items"].as_array().unwrap().len(),
+        108,
+        "108 runbooks, `_index.md` section pages skipped"
+    );
+    assert_eq!(p["skipped"].as_array().unwrap().len(), 9);
+    opsbook()
+        .args([
+            "adopt",
+            "--write",
+            "--runbook-base",
+            "https://runbooks.prometheus-operator.dev/runbooks/",
+            "--into",
+        ])
+        .arg(&into)
+        .arg(&src)
+        .assert()
+        .success();
+    let out = opsbook()
+        .args(["coverage", "--format", "json", "--root"])
+        .arg(&into)
+        .arg("--alerts")
+        .arg(corpus("kube-prometheus/manifests"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a critical (P0) alert has no runbook page"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["summary"];
+    assert_eq!(s["alerts"], 139, "alerting rules");
+    assert_eq!(s["distinct_alerts"], 125);
+    assert_eq!(s["missing"], 27, "rules whose runbook page does not exist");
+    assert_eq!(s["covered"], 112);
+    assert_eq!(s["templated"], 0);
+    assert_eq!(s["p0_missing"], 1, "critical ones among them");
+    let missing: std::collections::BTreeSet<&str> = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "missing")
+        .map(|a| a["alert"].as_str().unwrap())
+        .collect();
+    assert_eq!(missing.len(), 26);
+    assert!(
+        missing.contains("KubePersistentVolumeInodesFillingUp")
+            && missing.contains("NodeCPUHighUsage")
+    );
+    let crit = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["status"] == "missing" && a["priority"] == "P0")
+        .unwrap();
+    assert_eq!(crit["alert"], "KubePersistentVolumeInodesFillingUp");
+    // The gate on the adopted SSOT names what is missing, in opsbook's terms.
+    let (code, g) = gate_json(&into, &[]);
+    assert_eq!(code, 1);
+    let c = codes(&g);
+    assert_eq!(
+        c.iter().filter(|x| *x == "OB505").count(),
+        108,
+        "none of them verified"
+    );
+    assert!(c.iter().any(|x| x == "OB101"));
+    let no_backout = g["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "OB101" && f["message"].as_str().unwrap().contains("`Do-Not-Do`"))
+        .count();
+    assert_eq!(
+        no_backout, 108,
+        "no upstream runbook has a Do-Not-Do section"
+    );
+}
+
+#[test]
+fn corpus_openshift_adopt_skips_helpers() {
+    let src = corpus("openshift-runbooks");
+    let t = tempfile::tempdir().unwrap();
+    let into = t.path().join("os");
+    let plan = opsbook()
+        .args([
+            "adopt",
+            "--format",
+            "json",
+            "--skip",
+            "**/helpers/**",
+            "--skip",
+            "example.md",
+            "--into",
+        ])
+        .arg(&into)
+        .arg(&src)
+        .output()
+        .unwrap();
+    let p: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let items = p["items"].as_array().unwrap();
+    assert_eq!(
+        items.len(),
+        259,
+        "runbooks under alerts/, without helpers/ and README"
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| !i["original_path"].as_str().unwrap().contains("/helpers/"))
+    );
+    let skipped_helpers = p["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["path"].as_str().unwrap().contains("/helpers/"))
+        .count();
+    assert_eq!(skipped_helpers, 12);
+    let meaning = items[0]["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["from"] == "Meaning")
+        .unwrap();
+    assert_eq!(meaning["to"], "Triage");
+}
+
+#[test]
+fn corpus_moj_review_metadata_becomes_expiry() {
+    let src = corpus("moj-cloud-platform/source");
+    let t = tempfile::tempdir().unwrap();
+    let into = t.path().join("moj");
+    opsbook()
+        .args(["adopt", "--write", "--into"])
+        .arg(&into)
+        .arg(&src)
+        .assert()
+        .success();
+    let count = |v: &Value, code: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code)
+            .count()
+    };
+    let (_, v) = gate_json(&into, &[]);
+    assert_eq!(v["summary"]["runbooks"], 147);
+    assert_eq!(
+        count(&v, "OB501") + count(&v, "OB502"),
+        90,
+        "reviews overdue on 2026-11-29"
+    );
+    assert_eq!(count(&v, "OB505"), 42, "files without review metadata");
+    let (_, v) = gate_json(&into, &["--as-of", "2027-12-31"]);
+    assert_eq!(
+        count(&v, "OB501") + count(&v, "OB502"),
+        105,
+        "every review overdue by the end of 2027"
+    );
+    // The source is never modified.
+    let before = std::fs::read(src.join("auth0-rotation.html.md.erb")).unwrap();
+    assert!(String::from_utf8_lossy(&before).contains("review_in: 6 months"));
+}
