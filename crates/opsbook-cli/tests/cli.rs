@@ -453,6 +453,45 @@ fn find_or_panic(hay: &str, needle: &str) -> usize {
 }
 
 #[test]
+fn drilled_required_for_p0_reports_undrilled_p0_runbooks() {
+    let (_t, dir) = init_ssot();
+    edit(
+        &dir.join("plans/verification.yaml"),
+        "drilled_required_for: []",
+        "drilled_required_for: [P0]",
+    );
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 0, "a warning, not a failure");
+    let hits: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "OB507")
+        .collect();
+    assert!(!hits.is_empty());
+    assert!(
+        hits.iter()
+            .any(|f| f["file"] == "runbooks/quick/halt-and-evidence.md"),
+        "{hits:#?}"
+    );
+    assert!(hits.iter().all(|f| f["level"] == "warning"));
+    // Recording a drill clears it.
+    edit(
+        &dir.join("runbooks/quick/halt-and-evidence.md"),
+        "last_drilled: null",
+        "last_drilled: 2026-11-20",
+    );
+    let (_, v2) = gate_json(&dir, &[]);
+    let after = v2["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "OB507")
+        .count();
+    assert_eq!(after, hits.len() - 1);
+}
+
+#[test]
 fn levels_from_config_change_and_silence_rules() {
     let (_t, dir) = init_ssot();
     edit(

@@ -254,12 +254,12 @@ fn id_part(s: &str) -> String {
             let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
             if c.is_ascii_uppercase()
                 && let Some(p) = prev
-                    && (p.is_ascii_lowercase()
-                        || p.is_ascii_digit()
-                        || (p.is_ascii_uppercase() && next_lower))
-                    {
-                        out.push('-');
-                    }
+                && (p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && next_lower))
+            {
+                out.push('-');
+            }
             out.push(c.to_ascii_uppercase());
         } else if !out.ends_with('-') && !out.is_empty() {
             out.push('-');
@@ -426,11 +426,12 @@ fn plan_one(src: &Src<'_>, opts: &Options, used_ids: &mut BTreeSet<String>) -> I
         .filter(|d| d.len() == 10 && d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-');
     let review_in = get("review_in").or_else(|| get("review_interval"));
     if let Some(r) = &review_in
-        && parse_interval(r).is_none() {
-            notes.push(format!(
-                "review interval `{r}` not understood (expected e.g. `6 months`)"
-            ));
-        }
+        && parse_interval(r).is_none()
+    {
+        notes.push(format!(
+            "review interval `{r}` not understood (expected e.g. `6 months`)"
+        ));
+    }
 
     // Sections: group level-2 sections under opsbook sections.
     let lines: Vec<&str> = body.split_inclusive('\n').collect();

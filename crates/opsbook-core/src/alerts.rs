@@ -58,9 +58,10 @@ pub fn extract(file: &str, docs: &[ParsedDoc]) -> Vec<AlertRule> {
                             .get(section)
                             .and_then(|a| a.get(k))
                             .and_then(Value::as_str)
-                            && !s.trim().is_empty() {
-                                return Some(s.trim().to_string());
-                            }
+                            && !s.trim().is_empty()
+                        {
+                            return Some(s.trim().to_string());
+                        }
                     }
                     None
                 };

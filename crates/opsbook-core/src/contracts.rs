@@ -98,35 +98,34 @@ impl Contracts {
             }
         }
         if let Some(dir) = root.map(|r| r.join("contracts"))
-            && let Ok(entries) = std::fs::read_dir(&dir) {
-                let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-                paths.sort();
-                for p in paths {
-                    let Some(file) = p.file_name().and_then(|f| f.to_str()) else {
-                        continue;
-                    };
-                    let Some(name) = file.strip_suffix(".schema.json") else {
-                        continue;
-                    };
-                    let loaded = std::fs::read(&p)
-                        .map_err(|e| e.to_string())
-                        .and_then(|b| crate::text::decode(&b).map_err(|e| e.to_string()))
-                        .and_then(|d| {
-                            serde_json::from_str::<Value>(&d.text).map_err(|e| e.to_string())
-                        })
-                        .and_then(|v| compile(&v));
-                    match loaded {
-                        Ok(v) => {
-                            c.validators.insert(name.to_string(), v);
-                        }
-                        Err(message) => c.errors.push(ContractError {
-                            name: name.to_string(),
-                            origin: format!("contracts/{file}"),
-                            message,
-                        }),
+            && let Ok(entries) = std::fs::read_dir(&dir)
+        {
+            let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+            paths.sort();
+            for p in paths {
+                let Some(file) = p.file_name().and_then(|f| f.to_str()) else {
+                    continue;
+                };
+                let Some(name) = file.strip_suffix(".schema.json") else {
+                    continue;
+                };
+                let loaded = std::fs::read(&p)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| crate::text::decode(&b).map_err(|e| e.to_string()))
+                    .and_then(|d| serde_json::from_str::<Value>(&d.text).map_err(|e| e.to_string()))
+                    .and_then(|v| compile(&v));
+                match loaded {
+                    Ok(v) => {
+                        c.validators.insert(name.to_string(), v);
                     }
+                    Err(message) => c.errors.push(ContractError {
+                        name: name.to_string(),
+                        origin: format!("contracts/{file}"),
+                        message,
+                    }),
                 }
             }
+        }
         c
     }
 

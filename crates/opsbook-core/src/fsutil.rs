@@ -14,7 +14,8 @@ use std::path::Path;
 /// # Errors
 /// Any I/O error; the target is left untouched in that case.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) || is_windows_device(path) {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) || is_windows_device(path)
+    {
         let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
         return f.write_all(bytes);
     }
@@ -47,7 +48,9 @@ fn is_windows_device(path: &Path) -> bool {
         && path.file_stem().and_then(|s| s.to_str()).is_some_and(|s| {
             let s = s.to_ascii_uppercase();
             matches!(s.as_str(), "NUL" | "CON" | "PRN" | "AUX")
-                || ((s.starts_with("COM") || s.starts_with("LPT")) && s.len() == 4 && s.as_bytes()[3].is_ascii_digit())
+                || ((s.starts_with("COM") || s.starts_with("LPT"))
+                    && s.len() == 4
+                    && s.as_bytes()[3].is_ascii_digit())
         })
 }
 

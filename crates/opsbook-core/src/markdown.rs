@@ -267,48 +267,49 @@ fn parse_info(info: &str) -> (String, Vec<(String, String)>) {
     };
     let mut attrs = Vec::new();
     if let (Some(open), Some(close)) = (rest.find('{'), rest.rfind('}'))
-        && open < close {
-            let inner = &rest[open + 1..close];
-            let mut chars = inner.chars().peekable();
-            loop {
-                while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
-                    chars.next();
-                }
-                let mut key = String::new();
-                while let Some(&c) = chars.peek() {
-                    if c == '=' || c.is_whitespace() {
-                        break;
-                    }
-                    key.push(c);
-                    chars.next();
-                }
-                if key.is_empty() {
+        && open < close
+    {
+        let inner = &rest[open + 1..close];
+        let mut chars = inner.chars().peekable();
+        loop {
+            while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
+                chars.next();
+            }
+            let mut key = String::new();
+            while let Some(&c) = chars.peek() {
+                if c == '=' || c.is_whitespace() {
                     break;
                 }
-                let mut value = String::new();
-                if chars.peek() == Some(&'=') {
+                key.push(c);
+                chars.next();
+            }
+            if key.is_empty() {
+                break;
+            }
+            let mut value = String::new();
+            if chars.peek() == Some(&'=') {
+                chars.next();
+                if chars.peek() == Some(&'"') {
                     chars.next();
-                    if chars.peek() == Some(&'"') {
+                    for c in chars.by_ref() {
+                        if c == '"' {
+                            break;
+                        }
+                        value.push(c);
+                    }
+                } else {
+                    while let Some(&c) = chars.peek() {
+                        if c.is_whitespace() || c == ',' {
+                            break;
+                        }
+                        value.push(c);
                         chars.next();
-                        for c in chars.by_ref() {
-                            if c == '"' {
-                                break;
-                            }
-                            value.push(c);
-                        }
-                    } else {
-                        while let Some(&c) = chars.peek() {
-                            if c.is_whitespace() || c == ',' {
-                                break;
-                            }
-                            value.push(c);
-                            chars.next();
-                        }
                     }
                 }
-                attrs.push((key, value));
             }
+            attrs.push((key, value));
         }
+    }
     (lang.to_ascii_lowercase(), attrs)
 }
 

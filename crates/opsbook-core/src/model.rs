@@ -280,6 +280,8 @@ pub struct VerificationPlan {
     pub last_drilled: ExpiryWindow,
     /// Overrides: (category or runbook ID, verified window, drilled window).
     pub overrides: Vec<(String, Option<ExpiryWindow>, Option<ExpiryWindow>)>,
+    /// Coverage severities whose runbooks must have been drilled (`P0`, …).
+    pub drilled_required_for: Vec<String>,
 }
 
 impl Default for VerificationPlan {
@@ -294,6 +296,7 @@ impl Default for VerificationPlan {
                 fail_after_days: 180,
             },
             overrides: Vec::new(),
+            drilled_required_for: Vec::new(),
         }
     }
 }
@@ -329,6 +332,7 @@ impl VerificationPlan {
             last_verified: window(v.get("last_verified")).unwrap_or(d.last_verified),
             last_drilled: window(v.get("last_drilled")).unwrap_or(d.last_drilled),
             overrides,
+            drilled_required_for: strings(v.get("drilled_required_for")),
         }
     }
 
@@ -393,9 +397,10 @@ impl SafetyModel {
             }
         }
         if let Some(x) = matrix
-            && let Some(Value::Array(actions)) = x.get("actions") {
-                m.actions = actions.iter().filter_map(|a| s(a, "id")).collect();
-            }
+            && let Some(Value::Array(actions)) = x.get("actions")
+        {
+            m.actions = actions.iter().filter_map(|a| s(a, "id")).collect();
+        }
         m
     }
 }

@@ -340,13 +340,17 @@ fn classify(rel: &str, exclude: &GlobSet, alerts: &GlobSet) -> FileKind {
         return FileKind::Excluded;
     }
     if let Some(r) = rel.strip_prefix("policy/")
-        && is_yaml && !r.contains('/') {
-            return FileKind::Policy(stem(r));
-        }
+        && is_yaml
+        && !r.contains('/')
+    {
+        return FileKind::Policy(stem(r));
+    }
     if let Some(r) = rel.strip_prefix("plans/")
-        && is_yaml && !r.contains('/') {
-            return FileKind::Plan(stem(r));
-        }
+        && is_yaml
+        && !r.contains('/')
+    {
+        return FileKind::Plan(stem(r));
+    }
     if let Some(r) = rel.strip_prefix("incidents/") {
         let parts: Vec<&str> = r.split('/').collect();
         if parts.len() == 2 {
@@ -358,9 +362,11 @@ fn classify(rel: &str, exclude: &GlobSet, alerts: &GlobSet) -> FileKind {
         }
     }
     if let Some(r) = rel.strip_prefix("contracts/")
-        && r.ends_with(".schema.json") && !r.contains('/') {
-            return FileKind::Contract;
-        }
+        && r.ends_with(".schema.json")
+        && !r.contains('/')
+    {
+        return FileKind::Contract;
+    }
     if rel.starts_with("spec/") && lower.ends_with(".md") {
         return FileKind::Spec;
     }

@@ -393,10 +393,9 @@ fn parse_number(s: &str) -> Option<Value> {
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
         && s.bytes().any(|b| b.is_ascii_digit());
-    if float_re
-        && let Ok(f) = s.parse::<f64>() {
-            return Number::from_f64(f).map(Value::Number);
-        }
+    if float_re && let Ok(f) = s.parse::<f64>() {
+        return Number::from_f64(f).map(Value::Number);
+    }
     None
 }
 

@@ -474,23 +474,22 @@ pub fn runbook_lint(cx: &mut Ctx<'_>) {
                 },
             }
         }
-        if tiers_known
-            && let Some(label) = &meta.safety_label {
-                let expected = max_tier.safety_label();
-                if label != expected
-                    && ["read_only", "reversible", "irreversible"].contains(&label.as_str())
-                {
-                    let p = fm_pos("/safety_label");
-                    found.push(Finding::new(
-                        "OB111",
-                        &f.rel,
-                        p.line,
-                        p.col,
-                        format!("safety_label is `{label}` but the highest tier is {max_tier:?}"),
-                        format!("set `safety_label: {expected}`"),
-                    ));
-                }
+        if tiers_known && let Some(label) = &meta.safety_label {
+            let expected = max_tier.safety_label();
+            if label != expected
+                && ["read_only", "reversible", "irreversible"].contains(&label.as_str())
+            {
+                let p = fm_pos("/safety_label");
+                found.push(Finding::new(
+                    "OB111",
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!("safety_label is `{label}` but the highest tier is {max_tier:?}"),
+                    format!("set `safety_label: {expected}`"),
+                ));
             }
+        }
         let maturity = meta.maturity.as_deref().unwrap_or("");
         if matches!(maturity, "verified" | "drilled") && meta.last_verified.is_none() {
             let p = fm_pos("/maturity");
@@ -597,34 +596,36 @@ pub fn registry(cx: &mut Ctx<'_>) {
             }
             Some(rb) => {
                 if let Some(fid) = &rb.meta.id
-                    && fid != &e.id {
-                        found.push(Finding::new(
-                            "OB304",
-                            &reg.rel,
-                            p.line,
-                            p.col,
-                            format!(
-                                "registry says `{}` but `runbooks/{}` has runbook_id `{fid}`",
-                                e.id, e.path
-                            ),
-                            "make the registry ID and the front matter agree".into(),
-                        ));
-                    }
+                    && fid != &e.id
+                {
+                    found.push(Finding::new(
+                        "OB304",
+                        &reg.rel,
+                        p.line,
+                        p.col,
+                        format!(
+                            "registry says `{}` but `runbooks/{}` has runbook_id `{fid}`",
+                            e.id, e.path
+                        ),
+                        "make the registry ID and the front matter agree".into(),
+                    ));
+                }
                 if let Some(st) = &e.status
-                    && st != &rb.meta.status {
-                        let sp = doc.pos(&format!("{}/status", e.pointer));
-                        found.push(Finding::new(
-                            "OB304",
-                            &reg.rel,
-                            sp.line,
-                            sp.col,
-                            format!(
-                                "registry status `{st}` but the file says `{}`",
-                                rb.meta.status
-                            ),
-                            "update the registry status".into(),
-                        ));
-                    }
+                    && st != &rb.meta.status
+                {
+                    let sp = doc.pos(&format!("{}/status", e.pointer));
+                    found.push(Finding::new(
+                        "OB304",
+                        &reg.rel,
+                        sp.line,
+                        sp.col,
+                        format!(
+                            "registry status `{st}` but the file says `{}`",
+                            rb.meta.status
+                        ),
+                        "update the registry status".into(),
+                    ));
+                }
             }
         }
     }
@@ -669,39 +670,40 @@ pub fn registry(cx: &mut Ctx<'_>) {
     }
     // Drills name registered runbooks.
     if let Some(drills) = ssot.file_of(&FileKind::Drills)
-        && let Some(d) = drills.doc() {
-            for e in model::drill_entries(&d.doc.value) {
-                if e.runbook.is_empty() {
-                    continue;
-                }
-                let p = d.pos(&format!("{}/runbook", e.pointer));
-                if !cx.known(&e.runbook) {
-                    found.push(Finding::new(
-                        "OB305",
-                        &drills.rel,
-                        p.line,
-                        p.col,
-                        format!(
-                            "drill `{}` exercises `{}`, which is not registered",
-                            e.id, e.runbook
-                        ),
-                        "use a registered runbook ID".into(),
-                    ));
-                } else if !cx.is_active(&e.runbook) {
-                    found.push(Finding::new(
-                        "OB603",
-                        &drills.rel,
-                        p.line,
-                        p.col,
-                        format!(
-                            "drill `{}` exercises deprecated runbook `{}`",
-                            e.id, e.runbook
-                        ),
-                        "drill the replacement instead".into(),
-                    ));
-                }
+        && let Some(d) = drills.doc()
+    {
+        for e in model::drill_entries(&d.doc.value) {
+            if e.runbook.is_empty() {
+                continue;
+            }
+            let p = d.pos(&format!("{}/runbook", e.pointer));
+            if !cx.known(&e.runbook) {
+                found.push(Finding::new(
+                    "OB305",
+                    &drills.rel,
+                    p.line,
+                    p.col,
+                    format!(
+                        "drill `{}` exercises `{}`, which is not registered",
+                        e.id, e.runbook
+                    ),
+                    "use a registered runbook ID".into(),
+                ));
+            } else if !cx.is_active(&e.runbook) {
+                found.push(Finding::new(
+                    "OB603",
+                    &drills.rel,
+                    p.line,
+                    p.col,
+                    format!(
+                        "drill `{}` exercises deprecated runbook `{}`",
+                        e.id, e.runbook
+                    ),
+                    "drill the replacement instead".into(),
+                ));
             }
         }
+    }
     cx.out.extend(found);
 }
 
@@ -801,11 +803,12 @@ pub fn alerts_covered_elsewhere(cx: &Ctx<'_>) -> HashMap<String, String> {
     }
     for rb in &cx.ssot.runbooks {
         if let Some(id) = &rb.meta.id
-            && cx.is_active(id) {
-                for a in &rb.meta.alerts {
-                    m.entry(a.to_lowercase()).or_insert_with(|| id.clone());
-                }
+            && cx.is_active(id)
+        {
+            for a in &rb.meta.alerts {
+                m.entry(a.to_lowercase()).or_insert_with(|| id.clone());
             }
+        }
     }
     m
 }
@@ -953,9 +956,43 @@ pub fn expiry(cx: &mut Ctx<'_>) {
         .map(VerificationPlan::from_value)
         .unwrap_or_default();
     let mut found = Vec::new();
+    let must_drill: HashSet<String> = if plan.drilled_required_for.is_empty() {
+        HashSet::new()
+    } else {
+        cx.ssot
+            .file_of(&FileKind::CoverageMatrix)
+            .and_then(SourceFile::value)
+            .map(model::coverage_entries)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| {
+                e.severity
+                    .as_ref()
+                    .is_some_and(|s| plan.drilled_required_for.contains(s))
+            })
+            .flat_map(|e| e.runbooks)
+            .collect()
+    };
     for rb in &cx.ssot.runbooks {
         let f = cx.ssot.runbook_file(rb);
         let meta: &RunbookMeta = &rb.meta;
+        if meta.is_active()
+            && meta.last_drilled.is_none()
+            && meta.id.as_ref().is_some_and(|id| must_drill.contains(id))
+        {
+            let p = f.doc().map_or(at(1), |d| d.pos("/last_drilled"));
+            found.push(Finding::new(
+                "OB507",
+                &f.rel,
+                p.line,
+                p.col,
+                format!(
+                    "runbook for {} entries has never been drilled",
+                    plan.drilled_required_for.join("/")
+                ),
+                "run its drill (runbooks/drills.yaml) and record `last_drilled: YYYY-MM-DD`".into(),
+            ));
+        }
         if !meta.is_active() || f.docs.is_empty() {
             continue;
         }
@@ -1206,73 +1243,75 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
     let mut found = Vec::new();
     let states: BTreeSet<&str> = model.states.iter().map(String::as_str).collect();
     if let (Some(df), Some(dd)) = (degraded, degraded.and_then(SourceFile::doc))
-        && !model.states.is_empty() {
-            let initial = model
-                .initial
-                .clone()
-                .unwrap_or_else(|| model.states[0].clone());
-            let mut fwd: HashMap<&str, Vec<&str>> = HashMap::new();
-            let mut back: HashMap<&str, Vec<&str>> = HashMap::new();
-            if let Some(Value::Array(ts)) = dd.doc.value.get("transitions") {
-                for (i, t) in ts.iter().enumerate() {
-                    for k in ["from", "to"] {
-                        if let Some(s) = t.get(k).and_then(Value::as_str)
-                            && !states.contains(s) {
-                                let p = dd.pos(&format!("/transitions/{i}/{k}"));
-                                found.push(Finding::new(
-                                    "OB705",
-                                    &df.rel,
-                                    p.line,
-                                    p.col,
-                                    format!("transition {k} `{s}`, which is not a declared state"),
-                                    format!("use one of: {}", model.states.join(", ")),
-                                ));
-                            }
+        && !model.states.is_empty()
+    {
+        let initial = model
+            .initial
+            .clone()
+            .unwrap_or_else(|| model.states[0].clone());
+        let mut fwd: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut back: HashMap<&str, Vec<&str>> = HashMap::new();
+        if let Some(Value::Array(ts)) = dd.doc.value.get("transitions") {
+            for (i, t) in ts.iter().enumerate() {
+                for k in ["from", "to"] {
+                    if let Some(s) = t.get(k).and_then(Value::as_str)
+                        && !states.contains(s)
+                    {
+                        let p = dd.pos(&format!("/transitions/{i}/{k}"));
+                        found.push(Finding::new(
+                            "OB705",
+                            &df.rel,
+                            p.line,
+                            p.col,
+                            format!("transition {k} `{s}`, which is not a declared state"),
+                            format!("use one of: {}", model.states.join(", ")),
+                        ));
                     }
-                }
-            }
-            for (a, b, _) in &model.transitions {
-                fwd.entry(a).or_default().push(b);
-                back.entry(b).or_default().push(a);
-            }
-            let reach = |g: &HashMap<&str, Vec<&str>>, start: &str| -> HashSet<String> {
-                let mut seen = HashSet::from([start.to_string()]);
-                let mut q = VecDeque::from([start.to_string()]);
-                while let Some(s) = q.pop_front() {
-                    for n in g.get(s.as_str()).into_iter().flatten() {
-                        if seen.insert((*n).to_string()) {
-                            q.push_back((*n).to_string());
-                        }
-                    }
-                }
-                seen
-            };
-            let from_initial = reach(&fwd, &initial);
-            let to_initial = reach(&back, &initial);
-            for (i, s) in model.states.iter().enumerate() {
-                let p = dd.pos(&format!("/states/{i}"));
-                if !from_initial.contains(s) {
-                    found.push(Finding::new(
-                        "OB705",
-                        &df.rel,
-                        p.line,
-                        p.col,
-                        format!("state `{s}` cannot be reached from `{initial}`"),
-                        format!("add an escalation transition into `{s}`"),
-                    ));
-                }
-                if !to_initial.contains(s) {
-                    found.push(Finding::new(
-                        "OB706",
-                        &df.rel,
-                        p.line,
-                        p.col,
-                        format!("state `{s}` has no way back to `{initial}`"),
-                        format!("add a de-escalation path from `{s}` with its requirements"),
-                    ));
                 }
             }
         }
+        for (a, b, _) in &model.transitions {
+            fwd.entry(a).or_default().push(b);
+            back.entry(b).or_default().push(a);
+        }
+        let reach = |g: &HashMap<&str, Vec<&str>>, start: &str| -> HashSet<String> {
+            let mut seen = HashSet::from([start.to_string()]);
+            let mut q = VecDeque::from([start.to_string()]);
+            while let Some(s) = q.pop_front() {
+                for n in g.get(s.as_str()).into_iter().flatten() {
+                    if seen.insert((*n).to_string()) {
+                        q.push_back((*n).to_string());
+                    }
+                }
+            }
+            seen
+        };
+        let from_initial = reach(&fwd, &initial);
+        let to_initial = reach(&back, &initial);
+        for (i, s) in model.states.iter().enumerate() {
+            let p = dd.pos(&format!("/states/{i}"));
+            if !from_initial.contains(s) {
+                found.push(Finding::new(
+                    "OB705",
+                    &df.rel,
+                    p.line,
+                    p.col,
+                    format!("state `{s}` cannot be reached from `{initial}`"),
+                    format!("add an escalation transition into `{s}`"),
+                ));
+            }
+            if !to_initial.contains(s) {
+                found.push(Finding::new(
+                    "OB706",
+                    &df.rel,
+                    p.line,
+                    p.col,
+                    format!("state `{s}` has no way back to `{initial}`"),
+                    format!("add a de-escalation path from `{s}` with its requirements"),
+                ));
+            }
+        }
+    }
     if let (Some(mf), Some(md)) = (matrix, matrix.and_then(SourceFile::doc)) {
         let m = md.doc.value.get("matrix").and_then(Value::as_object);
         let declared: BTreeSet<&str> = model.actions.iter().map(String::as_str).collect();

@@ -113,6 +113,18 @@ pub fn human(report: &Report, root: &Path, color: bool) -> String {
         out.push_str(&format!("; {} grandfathered by the baseline", s.baselined));
     }
     out.push('\n');
+    if report.findings.len() > 1 {
+        let mut by_rule: BTreeMap<(&str, &str, Level), usize> = BTreeMap::new();
+        for f in &report.findings {
+            *by_rule
+                .entry((f.code.as_str(), f.name.as_str(), f.level))
+                .or_default() += 1;
+        }
+        out.push_str("by rule:\n");
+        for ((code, name, level), n) in by_rule {
+            out.push_str(&format!("  {n:>6}  {code} {name} ({level})\n"));
+        }
+    }
     if !report.changes.is_empty() {
         out.push_str(&format!("changed files ({}):\n", report.changes.len()));
         for c in &report.changes {

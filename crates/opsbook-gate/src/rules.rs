@@ -203,6 +203,9 @@ rules! {
 "OB506" "date-in-future" Error "D-RB-STALE" "a verification or drill date is after the as-of date"
 "## What it does\nReports `last_verified` / `last_drilled` dates later than `--as-of`, and dates that do not parse.\n\n## Why is this bad?\nA future date silently postpones expiry.\n\n## Example\n`last_verified: 2062-11-01`.\n\nUse instead: the date the runbook was really verified.";
 
+"OB507" "never-drilled" Warn "D-RB-STALE" "a runbook for a high-severity entry has never been drilled"
+"## What it does\nReports active runbooks that a coverage entry of a severity listed in `drilled_required_for` (`plans/verification.yaml`, e.g. `[P0]`) routes to, and whose `last_drilled` is null.\n\n## Why is this bad?\nThe P0 runbook is the one read at 3 a.m. with money at risk; its first run must not be the real incident.\n\n## Example\n`drilled_required_for: [P0]` and the P0 runbook `RB-QUICK-HALT-EVIDENCE` with `last_drilled: null`.\n\nUse instead: run its drill (`runbooks/drills.yaml`) and record `last_drilled`.";
+
 "OB601" "deprecated-without-replacement" Error "D-GATE-DEPRECATED" "a deprecated runbook has no replaced_by"
 "## What it does\nChecks that every runbook with `status: deprecated` names its replacement in `replaced_by`.\n\n## Why is this bad?\nOld links (alerts, bookmarks, incident notes) keep arriving at deprecated runbooks; the stub must send the operator on.\n\n## Example\n`status: deprecated` and no `replaced_by`.\n\nUse instead: `replaced_by: RB-PLAT-TIME-DRIFT`.";
 
