@@ -1171,24 +1171,48 @@ fn corpus_moj_review_metadata_becomes_expiry() {
 
 fn three_faults() -> (tempfile::TempDir, PathBuf) {
     let (t, dir) = init_ssot();
-    edit(&dir.join("runbooks/platform/time-drift.md"), "## Backout / 切り戻し", "## Backout");
-    edit(&dir.join("runbooks/platform/rate-limit-429.md"), "kind: TRIAGE", "kind: TRIAGEE");
-    edit(&dir.join("runbooks/execution/reconciliation.md"), "last_verified: 2026-11-29", "last_verified: 2026-08-01");
+    edit(
+        &dir.join("runbooks/platform/time-drift.md"),
+        "## Backout / 切り戻し",
+        "## Backout",
+    );
+    edit(
+        &dir.join("runbooks/platform/rate-limit-429.md"),
+        "kind: TRIAGE",
+        "kind: TRIAGEE",
+    );
+    edit(
+        &dir.join("runbooks/execution/reconciliation.md"),
+        "last_verified: 2026-11-29",
+        "last_verified: 2026-08-01",
+    );
     (t, dir)
 }
 
 #[test]
 fn snapshot_human_report() {
     let (_t, dir) = three_faults();
-    let out = opsbook().args(["gate", "--as-of", AS_OF, "--root"]).arg(&dir).output().unwrap();
+    let out = opsbook()
+        .args(["gate", "--as-of", AS_OF, "--root"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
 }
 
 #[test]
 fn snapshot_markdown_and_github_reports() {
     let (_t, dir) = three_faults();
-    let md = opsbook().args(["gate", "--format", "markdown", "--as-of", AS_OF, "--root"]).arg(&dir).output().unwrap();
+    let md = opsbook()
+        .args(["gate", "--format", "markdown", "--as-of", AS_OF, "--root"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     insta::assert_snapshot!("markdown", String::from_utf8(md.stdout).unwrap());
-    let gh = opsbook().args(["gate", "--format", "github", "--as-of", AS_OF, "--root"]).arg(&dir).output().unwrap();
+    let gh = opsbook()
+        .args(["gate", "--format", "github", "--as-of", AS_OF, "--root"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     insta::assert_snapshot!("github", String::from_utf8(gh.stdout).unwrap());
 }

@@ -10,7 +10,12 @@ use opsbook_core::yaml;
 use proptest::prelude::*;
 
 fn encodings() -> impl Strategy<Value = Encoding> {
-    prop_oneof![Just(Encoding::Utf8), Just(Encoding::Utf8Bom), Just(Encoding::Utf16Le), Just(Encoding::Utf16Be)]
+    prop_oneof![
+        Just(Encoding::Utf8),
+        Just(Encoding::Utf8Bom),
+        Just(Encoding::Utf16Le),
+        Just(Encoding::Utf16Be)
+    ]
 }
 
 fn endings() -> impl Strategy<Value = LineEnding> {

@@ -947,7 +947,106 @@ fn parse_date(s: &str) -> Option<jiff::civil::Date> {
     s.parse().ok()
 }
 
-/// OB501–OB506: verification and drill expiry (WARN → FAIL).
+/// Which date an expiry check is about.
+struct DateField {
+    key: &'static str,
+    noun: &'static str,
+    codes: (&'static str, &'static str),
+    help: &'static str,
+}
+
+const VERIFIED: DateField = DateField {
+    key: "last_verified",
+    noun: "verified",
+    codes: ("OB501", "OB502"),
+    help: "walk the runbook on the current platform and update `last_verified`",
+};
+
+const DRILLED: DateField = DateField {
+    key: "last_drilled",
+    noun: "drilled",
+    codes: ("OB503", "OB504"),
+    help: "run the drill (runbooks/drills.yaml) and record it with the date",
+};
+
+/// One date against its window: unparsable or future (OB506), past the
+/// warn age, past the fail age. With `review_in` (adopted review metadata)
+/// the due date is `date + review_in` and the fail grace is the plan's
+/// fail − warn difference.
+fn expiry_finding(
+    cx: &Ctx<'_>,
+    file: &str,
+    pos: Pos,
+    field: &DateField,
+    value: &str,
+    window: model::ExpiryWindow,
+    review_in: Option<&str>,
+) -> Option<Finding> {
+    let at = |code: &'static str, message: String, help: &str| {
+        Some(Finding::new(
+            code,
+            file,
+            pos.line,
+            pos.col,
+            message,
+            help.to_string(),
+        ))
+    };
+    let Some(date) = parse_date(value) else {
+        return at(
+            "OB506",
+            format!("{} `{value}` is not a date (YYYY-MM-DD)", field.key),
+            "write the date as YYYY-MM-DD",
+        );
+    };
+    if date > cx.as_of {
+        return at(
+            "OB506",
+            format!("{} {date} is after the as-of date {}", field.key, cx.as_of),
+            "record the date it really happened",
+        );
+    }
+    let (warn, fail) = field.codes;
+    if let Some((due, every)) =
+        review_in.and_then(|r| Some((opsbook_core::adopt::due_date(value, r)?, r)))
+    {
+        if cx.as_of <= due {
+            return None;
+        }
+        let late = i64::from((cx.as_of - due).get_days());
+        let code = if late > window.fail_after_days - window.warn_after_days {
+            fail
+        } else {
+            warn
+        };
+        return at(
+            code,
+            format!(
+                "review overdue: last {} {date}, due {due} (every {every}), {late} days late",
+                field.noun
+            ),
+            field.help,
+        );
+    }
+    let age = i64::from((cx.as_of - date).get_days());
+    let (code, limit) = if age > window.fail_after_days {
+        (fail, window.fail_after_days)
+    } else if age > window.warn_after_days {
+        (warn, window.warn_after_days)
+    } else {
+        return None;
+    };
+    at(
+        code,
+        format!(
+            "last {} {date}, {age} days ago (limit {limit} days)",
+            field.noun
+        ),
+        field.help,
+    )
+}
+
+/// OB501–OB507: verification and drill expiry (WARN → FAIL).
 pub fn expiry(cx: &mut Ctx<'_>) {
     let plan = cx
         .ssot
@@ -955,7 +1054,6 @@ pub fn expiry(cx: &mut Ctx<'_>) {
         .and_then(SourceFile::value)
         .map(VerificationPlan::from_value)
         .unwrap_or_default();
-    let mut found = Vec::new();
     let must_drill: HashSet<String> = if plan.drilled_required_for.is_empty() {
         HashSet::new()
     } else {
@@ -973,26 +1071,10 @@ pub fn expiry(cx: &mut Ctx<'_>) {
             .flat_map(|e| e.runbooks)
             .collect()
     };
+    let mut found = Vec::new();
     for rb in &cx.ssot.runbooks {
         let f = cx.ssot.runbook_file(rb);
         let meta: &RunbookMeta = &rb.meta;
-        if meta.is_active()
-            && meta.last_drilled.is_none()
-            && meta.id.as_ref().is_some_and(|id| must_drill.contains(id))
-        {
-            let p = f.doc().map_or(at(1), |d| d.pos("/last_drilled"));
-            found.push(Finding::new(
-                "OB507",
-                &f.rel,
-                p.line,
-                p.col,
-                format!(
-                    "runbook for {} entries has never been drilled",
-                    plan.drilled_required_for.join("/")
-                ),
-                "run its drill (runbooks/drills.yaml) and record `last_drilled: YYYY-MM-DD`".into(),
-            ));
-        }
         if !meta.is_active() || f.docs.is_empty() {
             continue;
         }
@@ -1002,8 +1084,7 @@ pub fn expiry(cx: &mut Ctx<'_>) {
         let review_in = fm
             .and_then(|d| d.doc.value.get("adopted"))
             .and_then(|a| a.get("review_in"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
+            .and_then(Value::as_str);
         match meta.last_verified.as_deref() {
             None => {
                 let p = pos("/last_verified");
@@ -1016,111 +1097,42 @@ pub fn expiry(cx: &mut Ctx<'_>) {
                     "walk it on the current platform and record `last_verified: YYYY-MM-DD`".into(),
                 ));
             }
-            Some(d) => {
-                let p = pos("/last_verified");
-                match parse_date(d) {
-                    None => found.push(Finding::new(
-                        "OB506",
-                        &f.rel,
-                        p.line,
-                        p.col,
-                        format!("last_verified `{d}` is not a date (YYYY-MM-DD)"),
-                        "write the date as YYYY-MM-DD".into(),
-                    )),
-                    Some(date) if date > cx.as_of => found.push(Finding::new(
-                        "OB506",
-                        &f.rel,
-                        p.line,
-                        p.col,
-                        format!("last_verified {date} is after the as-of date {}", cx.as_of),
-                        "record the date the runbook was really verified".into(),
-                    )),
-                    Some(date) => {
-                        if let Some(due) = review_in
-                            .as_deref()
-                            .and_then(|r| opsbook_core::adopt::due_date(d, r))
-                        {
-                            let grace = vw.fail_after_days - vw.warn_after_days;
-                            let late = i64::from((cx.as_of - due).get_days());
-                            if cx.as_of > due {
-                                let fail = late > grace;
-                                found.push(Finding::new(
-                                    if fail { "OB502" } else { "OB501" },
-                                    &f.rel,
-                                    p.line,
-                                    p.col,
-                                    format!(
-                                        "review overdue: last verified {date}, due {due} (every {}), {late} days late",
-                                        review_in.unwrap_or_default()
-                                    ),
-                                    "review the runbook and update `last_verified`".into(),
-                                ));
-                            }
-                        } else {
-                            let age = i64::from((cx.as_of - date).get_days());
-                            let code = if age > vw.fail_after_days {
-                                Some(("OB502", vw.fail_after_days))
-                            } else if age > vw.warn_after_days {
-                                Some(("OB501", vw.warn_after_days))
-                            } else {
-                                None
-                            };
-                            if let Some((code, limit)) = code {
-                                found.push(Finding::new(
-                                    code,
-                                    &f.rel,
-                                    p.line,
-                                    p.col,
-                                    format!("last verified {date}, {age} days ago (limit {limit} days)"),
-                                    "walk the runbook on the current platform and update `last_verified`".into(),
-                                ));
-                            }
-                        }
-                    }
-                }
-            }
+            Some(d) => found.extend(expiry_finding(
+                cx,
+                &f.rel,
+                pos("/last_verified"),
+                &VERIFIED,
+                d,
+                vw,
+                review_in,
+            )),
         }
-        if let Some(d) = meta.last_drilled.as_deref() {
-            let p = pos("/last_drilled");
-            match parse_date(d) {
-                None => found.push(Finding::new(
-                    "OB506",
+        match meta.last_drilled.as_deref() {
+            Some(d) => found.extend(expiry_finding(
+                cx,
+                &f.rel,
+                pos("/last_drilled"),
+                &DRILLED,
+                d,
+                dw,
+                None,
+            )),
+            None if meta.id.as_ref().is_some_and(|id| must_drill.contains(id)) => {
+                let p = pos("/last_drilled");
+                found.push(Finding::new(
+                    "OB507",
                     &f.rel,
                     p.line,
                     p.col,
-                    format!("last_drilled `{d}` is not a date (YYYY-MM-DD)"),
-                    "write the date as YYYY-MM-DD".into(),
-                )),
-                Some(date) if date > cx.as_of => found.push(Finding::new(
-                    "OB506",
-                    &f.rel,
-                    p.line,
-                    p.col,
-                    format!("last_drilled {date} is after the as-of date {}", cx.as_of),
-                    "record the date of the drill".into(),
-                )),
-                Some(date) => {
-                    let age = i64::from((cx.as_of - date).get_days());
-                    let code = if age > dw.fail_after_days {
-                        Some(("OB504", dw.fail_after_days))
-                    } else if age > dw.warn_after_days {
-                        Some(("OB503", dw.warn_after_days))
-                    } else {
-                        None
-                    };
-                    if let Some((code, limit)) = code {
-                        found.push(Finding::new(
-                            code,
-                            &f.rel,
-                            p.line,
-                            p.col,
-                            format!("last drilled {date}, {age} days ago (limit {limit} days)"),
-                            "run the drill (runbooks/drills.yaml) and record it with the date"
-                                .into(),
-                        ));
-                    }
-                }
+                    format!(
+                        "runbook for {} entries has never been drilled",
+                        plan.drilled_required_for.join("/")
+                    ),
+                    "run its drill (runbooks/drills.yaml) and record `last_drilled: YYYY-MM-DD`"
+                        .into(),
+                ));
             }
+            None => {}
         }
     }
     cx.out.extend(found);
