@@ -24,7 +24,10 @@ fn corpus(rel: &str) -> PathBuf {
 }
 
 fn opsbook() -> Command {
-    let mut c = Command::cargo_bin("opsbook").expect("binary built");
+    // Not `Command::cargo_bin`: under a cross-compilation runner (Wine) it
+    // would wrap the binary in the Linux runner, which a Windows process
+    // cannot start. The test binary itself already runs on the target.
+    let mut c = Command::new(env!("CARGO_BIN_EXE_opsbook"));
     c.env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("OPSBOOK_ROOT")
         .env_remove("OPSBOOK_FORMAT")
@@ -1008,6 +1011,83 @@ fn contracts_export_writes_valid_schemas_identical_to_init() {
     );
 }
 
+// ---------------------------------------------------------------- coverage: link forms
+
+#[test]
+fn coverage_resolves_every_link_form_and_fails_on_p0_holes() {
+    let (_t, dir) = init_ssot();
+    let rules = r#"
+groups:
+  - name: forms
+    rules:
+      - alert: AbsoluteUnderBase
+        labels: {severity: critical}
+        annotations: {runbook_url: "https://runbooks.example.com/runbooks/platform/time-drift#validation"}
+      - alert: RelativePath
+        labels: {severity: warning}
+        annotations: {runbook_url: "runbooks/execution/reconciliation.md"}
+      - alert: InLabelsAsRunbook
+        labels: {severity: warning, runbook: "./runbooks/platform/rate-limit-429.md?x=1"}
+      - alert: Templated
+        labels: {severity: critical}
+        annotations: {runbook_url: "https://runbooks.example.com/runbooks/{{ $labels.alertname }}"}
+      - alert: OtherHost
+        labels: {severity: info}
+        annotations: {runbook_url: "https://wiki.example.org/page"}
+      - alert: ToTheStub
+        labels: {severity: warning}
+        annotations: {runbook_url: "https://runbooks.example.com/runbooks/platform/clock-sync-legacy"}
+      - alert: NoLinkButInMatrix
+        labels: {severity: critical}
+      - alert: CriticalNowhere
+        labels: {severity: critical}
+        annotations: {runbook_url: "https://runbooks.example.com/runbooks/platform/nope"}
+"#;
+    let coverage_alert = {
+        let m = std::fs::read_to_string(dir.join("runbooks/coverage_matrix.yaml")).unwrap();
+        let v = opsbook_yaml_first_alert(&m);
+        v.to_string()
+    };
+    std::fs::write(dir.join("extra.rules.yaml"), rules.replace("NoLinkButInMatrix", &coverage_alert)).unwrap();
+    let out = opsbook()
+        .args(["coverage", "--format", "json", "--root"])
+        .arg(&dir)
+        .arg("--alerts")
+        .arg(dir.join("extra.rules.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "P0 alerts without a runbook fail");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |name: &str| -> (String, String, Value) {
+        let a = v["alerts"].as_array().unwrap().iter().find(|a| a["alert"] == name).unwrap_or_else(|| panic!("{name}"));
+        (a["status"].as_str().unwrap().to_string(), a["priority"].as_str().unwrap().to_string(), a["runbook_id"].clone())
+    };
+    assert_eq!(status("AbsoluteUnderBase"), ("covered".into(), "P0".into(), Value::from("RB-PLAT-TIME-DRIFT")));
+    assert_eq!(status("RelativePath").2, "RB-EXEC-RECONCILIATION");
+    assert_eq!(status("InLabelsAsRunbook").2, "RB-PLAT-RATE-LIMIT-429");
+    assert_eq!(status("Templated").0, "templated");
+    assert_eq!(status("OtherHost"), ("missing".into(), "P2".into(), Value::Null));
+    assert_eq!(status("ToTheStub").0, "deprecated");
+    assert_eq!(status(&coverage_alert).0, "covered", "no link, but the coverage matrix maps it");
+    assert_eq!(status("CriticalNowhere"), ("missing".into(), "P0".into(), Value::Null));
+    assert_eq!(v["summary"]["p0_missing"], 2, "CriticalNowhere and Templated");
+    assert_eq!(v["summary"]["templated"], 1);
+    // The gate runs the same check on the alert files opsbook.toml lists.
+    std::fs::copy(dir.join("extra.rules.yaml"), dir.join("alerts/extra.yaml")).unwrap();
+    let (code, g) = gate_json(&dir, &[]);
+    assert_eq!(code, 1);
+    let c = codes(&g);
+    for code in ["OB404", "OB405", "OB406", "OB603"] {
+        assert!(c.iter().any(|x| x == code), "{code} in {c:?}");
+    }
+}
+
+/// The first alert name listed in a coverage matrix (YAML flow list `alerts: [A, B]`).
+fn opsbook_yaml_first_alert(matrix: &str) -> String {
+    let line = matrix.lines().find(|l| l.trim_start().starts_with("alerts: [") && !l.contains("[]")).unwrap();
+    line.split('[').nth(1).unwrap().split([',', ']']).next().unwrap().trim().to_string()
+}
+
 // ---------------------------------------------------------------- real corpus: adopt + coverage
 
 /// Figures computed independently by `scripts/corpus-figures.py` (Python +
@@ -1189,9 +1269,30 @@ fn corpus_moj_review_metadata_becomes_expiry() {
         105,
         "every review overdue by the end of 2027"
     );
-    // The source is never modified.
-    let before = std::fs::read(src.join("auth0-rotation.html.md.erb")).unwrap();
-    assert!(String::from_utf8_lossy(&before).contains("review_in: 6 months"));
+}
+
+fn tree_digest(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    walkdir(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect()
+}
+
+#[test]
+fn adopt_never_modifies_the_source_and_never_overwrites() {
+    let src = corpus("prometheus-operator-runbooks/content/runbooks");
+    let before = tree_digest(&src);
+    let t = tempfile::tempdir().unwrap();
+    let into = t.path().join("po");
+    opsbook().args(["adopt", "--write", "--into"]).arg(&into).arg(&src).assert().success();
+    // Adopting again into the same SSOT would overwrite: refused, nothing written.
+    let reg_before = std::fs::read(into.join("runbooks/runbooks.yaml")).unwrap();
+    opsbook()
+        .args(["adopt", "--write", "--into"])
+        .arg(&into)
+        .arg(&src)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("already exists"));
+    assert_eq!(std::fs::read(into.join("runbooks/runbooks.yaml")).unwrap(), reg_before);
+    assert!(tree_digest(&src) == before, "the source tree changed");
 }
 
 // ---------------------------------------------------------------- snapshots of the reports
