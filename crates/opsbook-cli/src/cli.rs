@@ -40,6 +40,12 @@ pub enum Command {
     /// findings. Exit status 0 when no finding is at error level, 1 otherwise,
     /// 2 on usage or I/O errors. Levels can be changed per rule in opsbook.toml
     /// under [gate.levels]; a baseline grandfathers existing findings.
+    #[command(after_long_help = "Examples (PowerShell):
+  opsbook gate                                        # from anywhere inside the SSOT
+  opsbook gate --root ops --base origin/main --format sarif --output gate.sarif
+  opsbook gate --format json | ConvertFrom-Json | Select-Object -ExpandProperty summary
+  opsbook gate --as-of 2027-03-01                     # what will have expired by then
+  opsbook gate --write-baseline                       # grandfather today's findings")]
     Gate(Box<GateArgs>),
     /// Show the documentation page of a rule (`opsbook explain OB101`)
     Explain(ExplainArgs),
@@ -52,6 +58,9 @@ pub enum Command {
     /// annotations or labels) to a registered runbook, maps alert severity to
     /// P0/P1/P2 by policy/severity.yaml, and fails (exit 1) when a P0 alert has no
     /// active runbook.
+    #[command(after_long_help = "Examples (PowerShell):
+  opsbook coverage                                    # the alert files in [gate] alerts
+  opsbook coverage --alerts monitoring\\rules --runbook-base https://runbooks.example.com/ --format json")]
     Coverage(CoverageArgs),
     /// Bring an existing Markdown runbook collection under opsbook
     ///
@@ -59,6 +68,10 @@ pub enum Command {
     /// for every runbook under SRC, keeping the original text. Prints the plan;
     /// writes into DIR only with --write. SRC is never modified. Afterwards,
     /// `opsbook gate --root DIR` says precisely what is missing.
+    #[command(after_long_help = "Examples (PowerShell):
+  opsbook adopt C:\\wiki\\runbooks --into ops                       # print the plan
+  opsbook adopt C:\\wiki\\runbooks --into ops --skip '**/helpers/**' --write
+  opsbook gate --root ops                                            # what is missing")]
     Adopt(AdoptArgs),
 }
 
