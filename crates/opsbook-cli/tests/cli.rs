@@ -1048,7 +1048,11 @@ groups:
         let v = opsbook_yaml_first_alert(&m);
         v.to_string()
     };
-    std::fs::write(dir.join("extra.rules.yaml"), rules.replace("NoLinkButInMatrix", &coverage_alert)).unwrap();
+    std::fs::write(
+        dir.join("extra.rules.yaml"),
+        rules.replace("NoLinkButInMatrix", &coverage_alert),
+    )
+    .unwrap();
     let out = opsbook()
         .args(["coverage", "--format", "json", "--root"])
         .arg(&dir)
@@ -1056,21 +1060,54 @@ groups:
         .arg(dir.join("extra.rules.yaml"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "P0 alerts without a runbook fail");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "P0 alerts without a runbook fail"
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let status = |name: &str| -> (String, String, Value) {
-        let a = v["alerts"].as_array().unwrap().iter().find(|a| a["alert"] == name).unwrap_or_else(|| panic!("{name}"));
-        (a["status"].as_str().unwrap().to_string(), a["priority"].as_str().unwrap().to_string(), a["runbook_id"].clone())
+        let a = v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["alert"] == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        (
+            a["status"].as_str().unwrap().to_string(),
+            a["priority"].as_str().unwrap().to_string(),
+            a["runbook_id"].clone(),
+        )
     };
-    assert_eq!(status("AbsoluteUnderBase"), ("covered".into(), "P0".into(), Value::from("RB-PLAT-TIME-DRIFT")));
+    assert_eq!(
+        status("AbsoluteUnderBase"),
+        (
+            "covered".into(),
+            "P0".into(),
+            Value::from("RB-PLAT-TIME-DRIFT")
+        )
+    );
     assert_eq!(status("RelativePath").2, "RB-EXEC-RECONCILIATION");
     assert_eq!(status("InLabelsAsRunbook").2, "RB-PLAT-RATE-LIMIT-429");
     assert_eq!(status("Templated").0, "templated");
-    assert_eq!(status("OtherHost"), ("missing".into(), "P2".into(), Value::Null));
+    assert_eq!(
+        status("OtherHost"),
+        ("missing".into(), "P2".into(), Value::Null)
+    );
     assert_eq!(status("ToTheStub").0, "deprecated");
-    assert_eq!(status(&coverage_alert).0, "covered", "no link, but the coverage matrix maps it");
-    assert_eq!(status("CriticalNowhere"), ("missing".into(), "P0".into(), Value::Null));
-    assert_eq!(v["summary"]["p0_missing"], 2, "CriticalNowhere and Templated");
+    assert_eq!(
+        status(&coverage_alert).0,
+        "covered",
+        "no link, but the coverage matrix maps it"
+    );
+    assert_eq!(
+        status("CriticalNowhere"),
+        ("missing".into(), "P0".into(), Value::Null)
+    );
+    assert_eq!(
+        v["summary"]["p0_missing"], 2,
+        "CriticalNowhere and Templated"
+    );
     assert_eq!(v["summary"]["templated"], 1);
     // The gate runs the same check on the alert files opsbook.toml lists.
     std::fs::copy(dir.join("extra.rules.yaml"), dir.join("alerts/extra.yaml")).unwrap();
@@ -1084,8 +1121,18 @@ groups:
 
 /// The first alert name listed in a coverage matrix (YAML flow list `alerts: [A, B]`).
 fn opsbook_yaml_first_alert(matrix: &str) -> String {
-    let line = matrix.lines().find(|l| l.trim_start().starts_with("alerts: [") && !l.contains("[]")).unwrap();
-    line.split('[').nth(1).unwrap().split([',', ']']).next().unwrap().trim().to_string()
+    let line = matrix
+        .lines()
+        .find(|l| l.trim_start().starts_with("alerts: [") && !l.contains("[]"))
+        .unwrap();
+    line.split('[')
+        .nth(1)
+        .unwrap()
+        .split([',', ']'])
+        .next()
+        .unwrap()
+        .trim()
+        .to_string()
 }
 
 // ---------------------------------------------------------------- real corpus: adopt + coverage
@@ -1272,7 +1319,10 @@ fn corpus_moj_review_metadata_becomes_expiry() {
 }
 
 fn tree_digest(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    walkdir(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect()
+    walkdir(dir)
+        .into_iter()
+        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .collect()
 }
 
 #[test]
@@ -1281,7 +1331,12 @@ fn adopt_never_modifies_the_source_and_never_overwrites() {
     let before = tree_digest(&src);
     let t = tempfile::tempdir().unwrap();
     let into = t.path().join("po");
-    opsbook().args(["adopt", "--write", "--into"]).arg(&into).arg(&src).assert().success();
+    opsbook()
+        .args(["adopt", "--write", "--into"])
+        .arg(&into)
+        .arg(&src)
+        .assert()
+        .success();
     // Adopting again into the same SSOT would overwrite: refused, nothing written.
     let reg_before = std::fs::read(into.join("runbooks/runbooks.yaml")).unwrap();
     opsbook()
@@ -1291,7 +1346,10 @@ fn adopt_never_modifies_the_source_and_never_overwrites() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("already exists"));
-    assert_eq!(std::fs::read(into.join("runbooks/runbooks.yaml")).unwrap(), reg_before);
+    assert_eq!(
+        std::fs::read(into.join("runbooks/runbooks.yaml")).unwrap(),
+        reg_before
+    );
     assert!(tree_digest(&src) == before, "the source tree changed");
 }
 
@@ -1317,6 +1375,18 @@ fn three_faults() -> (tempfile::TempDir, PathBuf) {
     (t, dir)
 }
 
+/// Snapshot settings with an absolute snapshot directory: under Wine insta
+/// cannot run `cargo metadata` to find the workspace, so it must not need to.
+fn snapshots() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests")
+            .join("snapshots"),
+    );
+    s
+}
+
 #[test]
 fn snapshot_human_report() {
     let (_t, dir) = three_faults();
@@ -1325,7 +1395,7 @@ fn snapshot_human_report() {
         .arg(&dir)
         .output()
         .unwrap();
-    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+    snapshots().bind(|| insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap()));
 }
 
 #[test]
@@ -1336,11 +1406,11 @@ fn snapshot_markdown_and_github_reports() {
         .arg(&dir)
         .output()
         .unwrap();
-    insta::assert_snapshot!("markdown", String::from_utf8(md.stdout).unwrap());
+    snapshots().bind(|| insta::assert_snapshot!("markdown", String::from_utf8(md.stdout).unwrap()));
     let gh = opsbook()
         .args(["gate", "--format", "github", "--as-of", AS_OF, "--root"])
         .arg(&dir)
         .output()
         .unwrap();
-    insta::assert_snapshot!("github", String::from_utf8(gh.stdout).unwrap());
+    snapshots().bind(|| insta::assert_snapshot!("github", String::from_utf8(gh.stdout).unwrap()));
 }
