@@ -654,16 +654,20 @@ fn sarif_junit_github_markdown_and_output_file() {
         .collect();
     assert!(errors.is_empty(), "SARIF invalid: {errors:#?}");
 
-    let junit = opsbook()
-        .args(["gate", "--format", "junit", "--as-of", AS_OF, "--root"])
+    let xml = t.path().join("gate.xml");
+    opsbook()
+        .args(["gate", "--format", "junit", "--as-of", AS_OF, "--output"])
+        .arg(&xml)
+        .arg("--root")
         .arg(&dir)
-        .output()
-        .unwrap();
-    let x = String::from_utf8(junit.stdout).unwrap();
+        .assert()
+        .code(1);
+    let x = std::fs::read_to_string(&xml).unwrap();
     assert!(
         x.contains("<testsuites") && x.contains("<failure") && x.contains("OB102"),
         "{x}"
     );
+    validate_junit(&xml);
 
     let gh = opsbook()
         .args(["gate", "--format", "github", "--as-of", AS_OF, "--root"])
@@ -708,7 +712,10 @@ fn validate_junit(xml: &Path) {
                 std::env::var_os("CI").is_none() || cfg!(windows),
                 "xmllint is required in CI: {e}"
             );
-            eprintln!("skipped JUnit schema validation: xmllint not available ({e})");
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("skipped JUnit schema validation: xmllint not available ({e})");
+            }
         }
     }
 }

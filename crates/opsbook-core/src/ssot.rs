@@ -264,6 +264,48 @@ pub struct Runbook {
     pub registry_path: String,
     /// Typed front matter (empty when it did not parse).
     pub meta: RunbookMeta,
+    /// File positions of the front-matter fields that cross-file checks
+    /// point at (`/runbook_id`, `/status`, `/replaced_by`, `/related/N`), kept
+    /// when the parsed file itself is released by [`Ssot::load_streaming`].
+    pub positions: BTreeMap<String, Pos>,
+}
+
+impl Runbook {
+    /// The file position of a front-matter pointer kept in [`Runbook::positions`]
+    /// (line 1 when unknown).
+    #[must_use]
+    pub fn pos(&self, pointer: &str) -> Pos {
+        self.positions
+            .get(pointer)
+            .copied()
+            .unwrap_or(Pos { line: 1, col: 1 })
+    }
+}
+
+fn runbook_of(index: usize, f: &SourceFile) -> Runbook {
+    let meta = f.value().map(RunbookMeta::from_value).unwrap_or_default();
+    let mut positions = BTreeMap::new();
+    if let Some(d) = f.doc() {
+        let mut keep = vec![
+            "/runbook_id".to_string(),
+            "/status".to_string(),
+            "/replaced_by".to_string(),
+        ];
+        keep.extend((0..meta.related.len()).map(|i| format!("/related/{i}")));
+        for k in keep {
+            positions.insert(k.clone(), d.pos(&k));
+        }
+    }
+    Runbook {
+        file: index,
+        registry_path: f
+            .rel
+            .strip_prefix("runbooks/")
+            .unwrap_or(&f.rel)
+            .to_string(),
+        meta,
+        positions,
+    }
 }
 
 /// A loaded SSOT.
@@ -675,7 +717,27 @@ pub fn rel_path(root: &Path, path: &Path) -> String {
 }
 
 impl Ssot {
-    /// Loads the SSOT at `root`.
+    /// Reads only `opsbook.toml` (defaults when it is malformed: the full load
+    /// reports that as a finding).
+    ///
+    /// # Errors
+    /// As [`Ssot::load`].
+    pub fn load_config(root: &Path) -> Result<Config, LoadError> {
+        let p = root.join(CONFIG_FILE);
+        if !root.is_dir() || !p.is_file() {
+            return Err(LoadError::NotAnSsot(root.to_path_buf()));
+        }
+        let size = std::fs::metadata(&p)
+            .map_err(|source| LoadError::Io {
+                path: p.clone(),
+                source,
+            })?
+            .len();
+        let f = load_file(&p, CONFIG_FILE, &FileKind::Config, size, &mut Vec::new());
+        Ok(f.value().map(Config::from_value).unwrap_or_default())
+    }
+
+    /// Loads the SSOT at `root`, keeping every parsed file in memory.
     ///
     /// Every file under the root is walked (except `.git`, `target`,
     /// `node_modules`), classified, read, decoded and parsed in parallel.
@@ -685,6 +747,45 @@ impl Ssot {
     /// [`LoadError::NotAnSsot`] when `root/opsbook.toml` does not exist;
     /// [`LoadError::Io`] when the root cannot be read.
     pub fn load(root: &Path) -> Result<Ssot, LoadError> {
+        Ssot::load_inner(root, |_| (), |(), _, _| (), false).map(|(s, _)| s)
+    }
+
+    /// Loads the SSOT in two phases so that memory stays bounded however many
+    /// runbooks there are: first every file that is not a runbook; then
+    /// `prepare` builds a context from that partial SSOT; then each runbook is
+    /// parsed, handed to `per_runbook` (in parallel), and released — only its
+    /// [`RunbookMeta`] and the positions in [`Runbook::positions`] are kept.
+    /// Returns the SSOT (runbook files without `docs`/`body`) and the
+    /// per-runbook results in file order.
+    ///
+    /// # Errors
+    /// As [`Ssot::load`].
+    pub fn load_streaming<C, T, P, F>(
+        root: &Path,
+        prepare: P,
+        per_runbook: F,
+    ) -> Result<(Ssot, Vec<T>), LoadError>
+    where
+        C: Sync,
+        T: Send,
+        P: FnOnce(&Ssot) -> C,
+        F: Fn(&C, &SourceFile, &RunbookMeta) -> T + Sync,
+    {
+        Ssot::load_inner(root, prepare, per_runbook, true)
+    }
+
+    fn load_inner<C, T, P, F>(
+        root: &Path,
+        prepare: P,
+        per_runbook: F,
+        release: bool,
+    ) -> Result<(Ssot, Vec<T>), LoadError>
+    where
+        C: Sync,
+        T: Send,
+        P: FnOnce(&Ssot) -> C,
+        F: Fn(&C, &SourceFile, &RunbookMeta) -> T + Sync,
+    {
         let meta = std::fs::metadata(root).map_err(|source| LoadError::Io {
             path: root.to_path_buf(),
             source,
@@ -707,7 +808,7 @@ impl Ssot {
         let exclude = build_globs(&config.exclude);
         let alerts = build_globs(&config.alerts);
 
-        let mut entries: Vec<(PathBuf, String, u64)> = Vec::new();
+        let mut entries: Vec<(PathBuf, String, u64, FileKind)> = Vec::new();
         let walker = walkdir::WalkDir::new(root)
             .follow_links(true)
             .sort_by_file_name()
@@ -722,7 +823,8 @@ impl Ssot {
                             continue;
                         }
                         let size = e.metadata().map(|m| m.len()).unwrap_or(0);
-                        entries.push((e.path().to_path_buf(), rel, size));
+                        let kind = classify(&rel, &exclude, &alerts);
+                        entries.push((e.path().to_path_buf(), rel, size, kind));
                     }
                 }
                 Err(err) => {
@@ -747,12 +849,15 @@ impl Ssot {
                 }
             }
         }
-        let loaded: Vec<(SourceFile, Vec<Problem>)> = entries
+        let (runbook_entries, other_entries): (Vec<_>, Vec<_>) = entries
+            .into_iter()
+            .partition(|(_, _, _, k)| *k == FileKind::Runbook);
+        // Phase 1: everything but runbooks.
+        let loaded: Vec<(SourceFile, Vec<Problem>)> = other_entries
             .par_iter()
-            .map(|(path, rel, size)| {
-                let kind = classify(rel, &exclude, &alerts);
+            .map(|(path, rel, size, kind)| {
                 let mut p = Vec::new();
-                let f = load_file(path, rel, &kind, *size, &mut p);
+                let f = load_file(path, rel, kind, *size, &mut p);
                 (f, p)
             })
             .collect();
@@ -761,29 +866,60 @@ impl Ssot {
             files.push(f);
             problems.extend(p);
         }
-        files.sort_by(|a, b| a.rel.cmp(&b.rel));
-        let runbooks = files
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.kind == FileKind::Runbook)
-            .map(|(i, f)| Runbook {
-                file: i,
-                registry_path: f
-                    .rel
-                    .strip_prefix("runbooks/")
-                    .unwrap_or(&f.rel)
-                    .to_string(),
-                meta: f.value().map(RunbookMeta::from_value).unwrap_or_default(),
-            })
-            .collect();
-        problems.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
-        Ok(Ssot {
+        let mut ssot = Ssot {
             root: root.to_path_buf(),
             config,
             files,
-            runbooks,
+            runbooks: Vec::new(),
             problems,
-        })
+        };
+        let cx = prepare(&ssot);
+        // Phase 2: runbooks, each checked and (when streaming) released.
+        let done: Vec<(SourceFile, Runbook, T, Vec<Problem>)> = runbook_entries
+            .par_iter()
+            .map(|(path, rel, size, kind)| {
+                let mut p = Vec::new();
+                let mut f = load_file(path, rel, kind, *size, &mut p);
+                let rb = runbook_of(0, &f);
+                let out = per_runbook(&cx, &f, &rb.meta);
+                if release {
+                    f.docs = Vec::new();
+                    f.body = None;
+                }
+                (f, rb, out, p)
+            })
+            .collect();
+        let mut results = Vec::with_capacity(done.len());
+        let mut runbooks = Vec::with_capacity(done.len());
+        for (f, rb, out, p) in done {
+            ssot.files.push(f);
+            runbooks.push(rb);
+            results.push(out);
+            ssot.problems.extend(p);
+        }
+        // Sort files by path and re-point the runbooks at their files.
+        let mut order: Vec<usize> = (0..ssot.files.len()).collect();
+        order.sort_by(|&a, &b| ssot.files[a].rel.cmp(&ssot.files[b].rel));
+        let mut new_index = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let mut slots: Vec<Option<SourceFile>> = std::mem::take(&mut ssot.files)
+            .into_iter()
+            .map(Some)
+            .collect();
+        ssot.files = order.iter().filter_map(|&i| slots[i].take()).collect();
+        let first_runbook = new_index.len() - runbooks.len();
+        for (i, rb) in runbooks.iter_mut().enumerate() {
+            rb.file = new_index[first_runbook + i];
+        }
+        let mut paired: Vec<(Runbook, T)> = runbooks.into_iter().zip(results).collect();
+        paired.sort_by_key(|(rb, _)| rb.file);
+        let (runbooks, results): (Vec<Runbook>, Vec<T>) = paired.into_iter().unzip();
+        ssot.runbooks = runbooks;
+        ssot.problems
+            .sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
+        Ok((ssot, results))
     }
 
     /// The kind of a path relative to the root, by this SSOT's configuration.

@@ -166,49 +166,59 @@ pub fn schemas(cx: &mut Ctx<'_>, contracts: &Contracts) {
         );
     }
     let mut found = Vec::new();
-    for f in &cx.ssot.files {
-        let Some(name) = f.kind.contract() else {
-            continue;
-        };
-        if f.docs.is_empty() {
-            continue;
-        }
-        if !contracts.has(&name) {
-            if matches!(f.kind, FileKind::Policy(_) | FileKind::Plan(_)) {
-                found.push(Finding::new(
-                    "OB202",
-                    &f.rel,
-                    1,
-                    1,
-                    format!("no contract `{name}` for this file"),
-                    format!("rename the file to a known policy/plan, or add `contracts/{name}.schema.json`"),
-                ));
-            }
-            continue;
-        }
-        for d in &f.docs {
-            let Some(violations) = contracts.validate(&name, &d.doc.value) else {
-                continue;
-            };
-            for v in violations {
-                let pos = d.pos(&v.pointer);
-                let path = if v.pointer.is_empty() {
-                    "/".to_string()
-                } else {
-                    v.pointer.clone()
-                };
-                found.push(Finding::new(
-                    "OB201",
-                    &f.rel,
-                    pos.line,
-                    pos.col,
-                    format!("`{path}`: {}", v.message),
-                    format!("see contracts/{name}.schema.json (`opsbook contracts export DIR` writes it out)"),
-                ));
-            }
-        }
+    for f in cx.ssot.files.iter().filter(|f| f.kind != FileKind::Runbook) {
+        found.extend(schema_file(contracts, f));
     }
     cx.out.extend(found);
+}
+
+/// OB201/OB202 for one file: every document against the file's contract.
+#[must_use]
+pub fn schema_file(contracts: &Contracts, f: &SourceFile) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let Some(name) = f.kind.contract() else {
+        return found;
+    };
+    if f.docs.is_empty() {
+        return found;
+    }
+    if !contracts.has(&name) {
+        if matches!(f.kind, FileKind::Policy(_) | FileKind::Plan(_)) {
+            found.push(Finding::new(
+                "OB202",
+                &f.rel,
+                1,
+                1,
+                format!("no contract `{name}` for this file"),
+                format!(
+                    "rename the file to a known policy/plan, or add `contracts/{name}.schema.json`"
+                ),
+            ));
+        }
+        return found;
+    }
+    for d in &f.docs {
+        let Some(violations) = contracts.validate(&name, &d.doc.value) else {
+            continue;
+        };
+        for v in violations {
+            let pos = d.pos(&v.pointer);
+            let path = if v.pointer.is_empty() {
+                "/".to_string()
+            } else {
+                v.pointer.clone()
+            };
+            found.push(Finding::new(
+                "OB201",
+                &f.rel,
+                pos.line,
+                pos.col,
+                format!("`{path}`: {}", v.message),
+                format!("see contracts/{name}.schema.json (`opsbook contracts export DIR` writes it out)"),
+            ));
+        }
+    }
+    found
 }
 
 fn normalize_en(s: &str) -> String {
@@ -248,12 +258,11 @@ fn section_index(text: &str) -> Option<(usize, Option<String>, bool)> {
 }
 
 /// OB101–OB114: runbook lint.
-pub fn runbook_lint(cx: &mut Ctx<'_>) {
+#[must_use]
+pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
     let mut found = Vec::new();
-    for rb in &cx.ssot.runbooks {
-        let f = cx.ssot.runbook_file(rb);
-        let Some(body) = &f.body else { continue };
-        let meta = &rb.meta;
+    {
+        let Some(body) = &f.body else { return found };
         let fm = f.doc();
         let fm_pos = |ptr: &str| fm.map_or(at(1), |d| d.key_pos(ptr));
         let deprecated = !meta.is_active();
@@ -514,7 +523,7 @@ pub fn runbook_lint(cx: &mut Ctx<'_>) {
             ));
         }
     }
-    cx.out.extend(found);
+    found
 }
 
 /// OB301–OB305: registry consistency both ways.
@@ -654,7 +663,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
         }
         if let Some(id) = &rb.meta.id {
             if let Some(other) = file_ids.get(id.as_str()) {
-                let p = f.doc().map_or(at(1), |d| d.pos("/runbook_id"));
+                let p = rb.pos("/runbook_id");
                 found.push(Finding::new(
                     "OB303",
                     &f.rel,
@@ -974,7 +983,7 @@ const DRILLED: DateField = DateField {
 /// the due date is `date + review_in` and the fail grace is the plan's
 /// fail − warn difference.
 fn expiry_finding(
-    cx: &Ctx<'_>,
+    as_of: jiff::civil::Date,
     file: &str,
     pos: Pos,
     field: &DateField,
@@ -999,10 +1008,10 @@ fn expiry_finding(
             "write the date as YYYY-MM-DD",
         );
     };
-    if date > cx.as_of {
+    if date > as_of {
         return at(
             "OB506",
-            format!("{} {date} is after the as-of date {}", field.key, cx.as_of),
+            format!("{} {date} is after the as-of date {}", field.key, as_of),
             "record the date it really happened",
         );
     }
@@ -1010,10 +1019,10 @@ fn expiry_finding(
     if let Some((due, every)) =
         review_in.and_then(|r| Some((opsbook_core::adopt::due_date(value, r)?, r)))
     {
-        if cx.as_of <= due {
+        if as_of <= due {
             return None;
         }
-        let late = i64::from((cx.as_of - due).get_days());
+        let late = i64::from((as_of - due).get_days());
         let code = if late > window.fail_after_days - window.warn_after_days {
             fail
         } else {
@@ -1028,7 +1037,7 @@ fn expiry_finding(
             field.help,
         );
     }
-    let age = i64::from((cx.as_of - date).get_days());
+    let age = i64::from((as_of - date).get_days());
     let (code, limit) = if age > window.fail_after_days {
         (fail, window.fail_after_days)
     } else if age > window.warn_after_days {
@@ -1046,38 +1055,69 @@ fn expiry_finding(
     )
 }
 
-/// OB501–OB507: verification and drill expiry (WARN → FAIL).
-pub fn expiry(cx: &mut Ctx<'_>) {
-    let plan = cx
-        .ssot
-        .plan("verification")
-        .and_then(SourceFile::value)
-        .map(VerificationPlan::from_value)
-        .unwrap_or_default();
-    let must_drill: HashSet<String> = if plan.drilled_required_for.is_empty() {
-        HashSet::new()
-    } else {
-        cx.ssot
-            .file_of(&FileKind::CoverageMatrix)
+/// The per-runbook checks, with what they need from the rest of the SSOT.
+/// Runs while runbooks stream in ([`Ssot::load_streaming`]), so that a
+/// runbook is checked and released before the next ones are parsed.
+pub struct FileChecks<'a> {
+    contracts: &'a Contracts,
+    as_of: jiff::civil::Date,
+    plan: VerificationPlan,
+    must_drill: HashSet<String>,
+}
+
+impl<'a> FileChecks<'a> {
+    /// Reads the verification plan and the coverage matrix of `ssot`
+    /// (runbooks need not be loaded yet).
+    #[must_use]
+    pub fn new(ssot: &Ssot, contracts: &'a Contracts, as_of: jiff::civil::Date) -> FileChecks<'a> {
+        let plan = ssot
+            .plan("verification")
             .and_then(SourceFile::value)
-            .map(model::coverage_entries)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|e| {
-                e.severity
-                    .as_ref()
-                    .is_some_and(|s| plan.drilled_required_for.contains(s))
-            })
-            .flat_map(|e| e.runbooks)
-            .collect()
-    };
-    let mut found = Vec::new();
-    for rb in &cx.ssot.runbooks {
-        let f = cx.ssot.runbook_file(rb);
-        let meta: &RunbookMeta = &rb.meta;
-        if !meta.is_active() || f.docs.is_empty() {
-            continue;
+            .map(VerificationPlan::from_value)
+            .unwrap_or_default();
+        let must_drill = if plan.drilled_required_for.is_empty() {
+            HashSet::new()
+        } else {
+            ssot.file_of(&FileKind::CoverageMatrix)
+                .and_then(SourceFile::value)
+                .map(model::coverage_entries)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|e| {
+                    e.severity
+                        .as_ref()
+                        .is_some_and(|s| plan.drilled_required_for.contains(s))
+                })
+                .flat_map(|e| e.runbooks)
+                .collect()
+        };
+        FileChecks {
+            contracts,
+            as_of,
+            plan,
+            must_drill,
         }
+    }
+
+    /// Every single-file check of one runbook: contract (OB201), lint
+    /// (OB1xx), expiry (OB5xx) and links (OB701).
+    #[must_use]
+    pub fn runbook(&self, f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
+        let mut out = schema_file(self.contracts, f);
+        out.extend(lint_runbook(f, meta));
+        out.extend(self.expiry(f, meta));
+        out.extend(links_runbook(f));
+        out
+    }
+
+    /// OB501–OB507: verification and drill expiry (WARN → FAIL).
+    #[must_use]
+    pub fn expiry(&self, f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
+        let mut found = Vec::new();
+        if !meta.is_active() || f.docs.is_empty() {
+            return found;
+        }
+        let plan = &self.plan;
         let (vw, dw) = plan.windows_for(meta.id.as_deref(), meta.category.as_deref());
         let fm = f.doc();
         let pos = |k: &str| fm.map_or(at(1), |d: &ParsedDoc| d.pos(k));
@@ -1098,7 +1138,7 @@ pub fn expiry(cx: &mut Ctx<'_>) {
                 ));
             }
             Some(d) => found.extend(expiry_finding(
-                cx,
+                self.as_of,
                 &f.rel,
                 pos("/last_verified"),
                 &VERIFIED,
@@ -1109,7 +1149,7 @@ pub fn expiry(cx: &mut Ctx<'_>) {
         }
         match meta.last_drilled.as_deref() {
             Some(d) => found.extend(expiry_finding(
-                cx,
+                self.as_of,
                 &f.rel,
                 pos("/last_drilled"),
                 &DRILLED,
@@ -1117,7 +1157,11 @@ pub fn expiry(cx: &mut Ctx<'_>) {
                 dw,
                 None,
             )),
-            None if meta.id.as_ref().is_some_and(|id| must_drill.contains(id)) => {
+            None if meta
+                .id
+                .as_ref()
+                .is_some_and(|id| self.must_drill.contains(id)) =>
+            {
                 let p = pos("/last_drilled");
                 found.push(Finding::new(
                     "OB507",
@@ -1134,8 +1178,8 @@ pub fn expiry(cx: &mut Ctx<'_>) {
             }
             None => {}
         }
+        found
     }
-    cx.out.extend(found);
 }
 
 /// OB601–OB603: deprecation stubs and what routes to them.
@@ -1144,9 +1188,8 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
     for rb in &cx.ssot.runbooks {
         let f = cx.ssot.runbook_file(rb);
         let meta = &rb.meta;
-        let fm = f.doc();
         if !meta.is_active() {
-            let p = fm.map_or(at(1), |d| d.pos("/status"));
+            let p = rb.pos("/status");
             match &meta.replaced_by {
                 None => found.push(Finding::new(
                     "OB601",
@@ -1157,7 +1200,7 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
                     "add `replaced_by: RB-…` naming the active runbook".into(),
                 )),
                 Some(r) if !cx.is_active(r) => {
-                    let p = fm.map_or(at(1), |d| d.pos("/replaced_by"));
+                    let p = rb.pos("/replaced_by");
                     let why = if cx.known(r) {
                         "is itself deprecated"
                     } else {
@@ -1176,7 +1219,7 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
             }
         }
         for (i, r) in meta.related.iter().enumerate() {
-            let p = fm.map_or(at(1), |d| d.pos(&format!("/related/{i}")));
+            let p = rb.pos(&format!("/related/{i}"));
             if !cx.known(r) {
                 found.push(Finding::new(
                     "OB702",
@@ -1202,11 +1245,11 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
 }
 
 /// OB701: relative links in runbooks resolve.
-pub fn links(cx: &mut Ctx<'_>) {
+#[must_use]
+pub fn links_runbook(f: &SourceFile) -> Vec<Finding> {
     let mut found = Vec::new();
-    for rb in &cx.ssot.runbooks {
-        let f = cx.ssot.runbook_file(rb);
-        let Some(body) = &f.body else { continue };
+    {
+        let Some(body) = &f.body else { return found };
         let dir = f
             .path
             .parent()
@@ -1241,7 +1284,7 @@ pub fn links(cx: &mut Ctx<'_>) {
             }
         }
     }
-    cx.out.extend(found);
+    found
 }
 
 /// OB703–OB706: the safety state machine and the actions matrix.

@@ -15,7 +15,7 @@ pub mod rules;
 use std::collections::BTreeMap;
 
 use opsbook_core::contracts::Contracts;
-use opsbook_core::ssot::{FileKind, Ssot};
+use opsbook_core::ssot::{FileKind, LoadError, Ssot};
 
 pub use rules::{Level, RULES, Rule};
 
@@ -173,7 +173,32 @@ fn levels(ssot: &Ssot, out: &mut Vec<Finding>) -> BTreeMap<&'static str, Option<
     m
 }
 
-/// Runs every check on a loaded SSOT.
+/// Loads the SSOT at `root` and runs every check, streaming the runbooks:
+/// each is parsed, checked and released, so memory stays bounded by the
+/// number of runbooks' metadata, not their text.
+///
+/// # Errors
+/// [`LoadError`] when `root` is not an SSOT or cannot be read.
+pub fn check(
+    root: &std::path::Path,
+    contracts: &Contracts,
+    opts: &Options,
+) -> Result<(Ssot, Report), LoadError> {
+    let (ssot, per_runbook) = Ssot::load_streaming(
+        root,
+        |partial| checks::FileChecks::new(partial, contracts, opts.as_of),
+        |fc, file, meta| fc.runbook(file, meta),
+    )?;
+    let report = finish(
+        &ssot,
+        contracts,
+        opts,
+        per_runbook.into_iter().flatten().collect(),
+    );
+    Ok((ssot, report))
+}
+
+/// Runs every check on an SSOT loaded whole with [`Ssot::load`].
 ///
 /// Checks: load problems (OB0xx), contracts (OB2xx), runbook lint (OB1xx),
 /// registry (OB3xx), coverage matrix and alert rules (OB4xx), expiry (OB5xx),
@@ -181,18 +206,26 @@ fn levels(ssot: &Ssot, out: &mut Vec<Finding>) -> BTreeMap<&'static str, Option<
 /// `[gate.levels]` apply, then the baseline removes grandfathered findings.
 #[must_use]
 pub fn run(ssot: &Ssot, contracts: &Contracts, opts: &Options) -> Report {
+    let fc = checks::FileChecks::new(ssot, contracts, opts.as_of);
+    let per_runbook = ssot
+        .runbooks
+        .iter()
+        .flat_map(|rb| fc.runbook(ssot.runbook_file(rb), &rb.meta))
+        .collect();
+    finish(ssot, contracts, opts, per_runbook)
+}
+
+fn finish(ssot: &Ssot, contracts: &Contracts, opts: &Options, per_runbook: Vec<Finding>) -> Report {
     let mut cx = checks::Ctx::new(ssot, opts.as_of, opts.runbook_base.as_deref());
     checks::load_problems(&mut cx);
     checks::schemas(&mut cx, contracts);
-    checks::runbook_lint(&mut cx);
     checks::registry(&mut cx);
     checks::coverage_matrix(&mut cx);
     checks::alert_rules(&mut cx);
-    checks::expiry(&mut cx);
     checks::deprecated(&mut cx);
-    checks::links(&mut cx);
     checks::safety_model(&mut cx);
     let mut findings = cx.out;
+    findings.extend(per_runbook);
     let lv = levels(ssot, &mut findings);
     findings.retain_mut(|f| match lv.get(f.code.as_str()) {
         Some(None) => false,

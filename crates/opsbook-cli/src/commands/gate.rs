@@ -12,12 +12,12 @@ use crate::cli::{GateArgs, GateFormat};
 pub fn run(a: &GateArgs) -> anyhow::Result<u8> {
     let root = super::resolve_root(&a.root)?;
     let as_of = super::parse_as_of(a.as_of.as_deref())?;
-    let ssot = super::load(&root)?;
     let contracts = Contracts::load(Some(&root));
+    let config = opsbook_core::ssot::Ssot::load_config(&root)?;
     let baseline_path = a
         .baseline
         .clone()
-        .or_else(|| ssot.config.baseline.as_ref().map(|b| root.join(b)));
+        .or_else(|| config.baseline.as_ref().map(|b| root.join(b)));
     let baseline = match (&baseline_path, a.no_baseline || a.write_baseline) {
         (Some(p), false) if p.exists() => Some(Baseline::read(p)?),
         (Some(p), false) if a.baseline.is_some() => {
@@ -33,7 +33,7 @@ pub fn run(a: &GateArgs) -> anyhow::Result<u8> {
         runbook_base: a.runbook_base.clone(),
         baseline,
     };
-    let mut report = opsbook_gate::run(&ssot, &contracts, &opts);
+    let (ssot, mut report) = opsbook_gate::check(&root, &contracts, &opts)?;
     if let Some(base) = &a.base {
         match opsbook_gate::changes::changed_files(&root, base, |p| ssot.kind_of(p)) {
             Ok(c) => report.changes = c,
