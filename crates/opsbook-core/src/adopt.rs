@@ -589,7 +589,7 @@ pub fn plan(source: &Path, into: &Path, opts: &Options) -> Result<Plan, AdoptErr
     let mut items = Vec::new();
     let mut skipped = Vec::new();
     let mut used = BTreeSet::new();
-    if let Ok(s) = ssot::Ssot::load(into) {
+    if let Ok(s) = ssot::Ssot::load_metadata(into) {
         for rb in &s.runbooks {
             if let Some(id) = &rb.meta.id {
                 used.insert(id.clone());

@@ -750,6 +750,15 @@ impl Ssot {
         Ssot::load_inner(root, |_| (), |(), _, _| (), false).map(|(s, _)| s)
     }
 
+    /// Loads the SSOT keeping, for runbooks, only their metadata (see
+    /// [`Ssot::load_streaming`]): for commands that do not read runbook bodies.
+    ///
+    /// # Errors
+    /// As [`Ssot::load`].
+    pub fn load_metadata(root: &Path) -> Result<Ssot, LoadError> {
+        Ssot::load_inner(root, |_| (), |(), _, _| (), true).map(|(s, _)| s)
+    }
+
     /// Loads the SSOT in two phases so that memory stays bounded however many
     /// runbooks there are: first every file that is not a runbook; then
     /// `prepare` builds a context from that partial SSOT; then each runbook is

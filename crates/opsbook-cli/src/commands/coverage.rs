@@ -65,7 +65,7 @@ struct Summary {
 
 pub fn run(a: &CoverageArgs) -> anyhow::Result<u8> {
     let root = super::resolve_root(&a.root)?;
-    let ssot = super::load(&root)?;
+    let ssot = opsbook_core::ssot::Ssot::load_metadata(&root)?;
     let mut rules = Vec::new();
     let mut nfiles = 0;
     if a.alerts.is_empty() {

@@ -7,7 +7,7 @@ mod explain;
 mod gate;
 mod init;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 
@@ -41,11 +41,6 @@ pub fn resolve_root(arg: &RootArg) -> anyhow::Result<PathBuf> {
             cwd.display()
         ),
     }
-}
-
-/// Loads the SSOT at `root` with a clear error.
-pub fn load(root: &Path) -> anyhow::Result<opsbook_core::ssot::Ssot> {
-    opsbook_core::ssot::Ssot::load(root).map_err(anyhow::Error::from)
 }
 
 /// Today's date in UTC.
