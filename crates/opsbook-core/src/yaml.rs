@@ -47,41 +47,147 @@ impl fmt::Display for YamlError {
 
 impl std::error::Error for YamlError {}
 
-/// One YAML document as JSON, with the position of every node by JSON pointer.
+/// Where every node of a document starts, shaped like the document.
+///
+/// Kept as a tree rather than a map of JSON pointers so that loading builds
+/// no pointer strings; [`Document::pos_of`] walks it on demand.
+#[derive(Debug, Clone, Default)]
+pub enum PosTree {
+    /// No position information.
+    #[default]
+    Empty,
+    /// A scalar (or an alias).
+    Leaf(Pos),
+    /// A sequence and its items.
+    Seq(Pos, Vec<PosTree>),
+    /// A mapping and its entries: key, key position, value.
+    Map(Pos, Vec<(String, Pos, PosTree)>),
+}
+
+impl PosTree {
+    fn pos(&self) -> Option<Pos> {
+        match self {
+            PosTree::Empty => None,
+            PosTree::Leaf(p) | PosTree::Seq(p, _) | PosTree::Map(p, _) => Some(*p),
+        }
+    }
+
+    fn collect(&self, out: &mut Vec<Pos>) {
+        match self {
+            PosTree::Empty => {}
+            PosTree::Leaf(p) => out.push(*p),
+            PosTree::Seq(p, items) => {
+                out.push(*p);
+                items.iter().for_each(|i| i.collect(out));
+            }
+            PosTree::Map(p, entries) => {
+                out.push(*p);
+                for (_, kp, v) in entries {
+                    out.push(*kp);
+                    v.collect(out);
+                }
+            }
+        }
+    }
+}
+
+fn unescape_segment(s: &str) -> String {
+    s.replace("~1", "/").replace("~0", "~")
+}
+
+/// One YAML document as JSON, with the position of every node.
 #[derive(Debug, Clone, Default)]
 pub struct Document {
     /// The document as a JSON value (`null` for an empty document).
     pub value: Value,
-    /// JSON pointer (`""`, `"/runbooks/0/id"`) → where that node starts.
+    /// Node positions, shaped like the document.
+    pub tree: PosTree,
+    /// Extra positions by JSON pointer (`""`, `"/gate/levels"`), for
+    /// documents not parsed from YAML (e.g. TOML); consulted first.
     pub positions: BTreeMap<String, Pos>,
-    /// JSON pointer of a mapping entry → where its key starts.
+    /// Extra key positions by JSON pointer of the mapping entry.
     pub key_positions: BTreeMap<String, Pos>,
 }
 
 impl Document {
+    /// Walks the tree along a JSON pointer: (deepest node position reached,
+    /// key position when the pointer ends exactly at a mapping entry).
+    fn walk(&self, pointer: &str) -> (Option<Pos>, Option<Pos>) {
+        let mut node = &self.tree;
+        let mut best = node.pos();
+        let mut key = None;
+        for seg in pointer.split('/').skip(1) {
+            let next = match node {
+                PosTree::Seq(_, items) => seg
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get(i))
+                    .map(|n| (n, None)),
+                PosTree::Map(_, entries) => {
+                    let seg = unescape_segment(seg);
+                    entries
+                        .iter()
+                        .find(|(k, _, _)| *k == seg)
+                        .map(|(_, kp, v)| (v, Some(*kp)))
+                }
+                _ => None,
+            };
+            match next {
+                Some((n, kp)) => {
+                    node = n;
+                    key = kp;
+                    if let Some(p) = n.pos() {
+                        best = Some(p);
+                    }
+                }
+                None => return (best, None),
+            }
+        }
+        (best, key)
+    }
+
     /// The best position for a JSON pointer: the node itself, else its
     /// nearest ancestor that has one, else line 1.
     #[must_use]
     pub fn pos_of(&self, pointer: &str) -> Pos {
-        let mut p = pointer.to_string();
-        loop {
-            if let Some(pos) = self.positions.get(&p) {
-                return *pos;
-            }
-            match p.rfind('/') {
-                Some(i) => p.truncate(i),
-                None => return Pos { line: 1, col: 1 },
+        if !self.positions.is_empty() {
+            let mut p = pointer.to_string();
+            loop {
+                if let Some(pos) = self.positions.get(&p) {
+                    return *pos;
+                }
+                match p.rfind('/') {
+                    Some(i) => p.truncate(i),
+                    None => break,
+                }
             }
         }
+        self.walk(pointer).0.unwrap_or(Pos { line: 1, col: 1 })
     }
 
     /// The position of the key of a mapping entry, falling back to [`Self::pos_of`].
     #[must_use]
     pub fn key_pos_of(&self, pointer: &str) -> Pos {
-        self.key_positions
-            .get(pointer)
+        if let Some(p) = self.key_positions.get(pointer) {
+            return *p;
+        }
+        match self.walk(pointer) {
+            (_, Some(k)) => k,
+            _ => self.pos_of(pointer),
+        }
+    }
+
+    /// Every recorded position (for tests and diagnostics).
+    #[must_use]
+    pub fn all_positions(&self) -> Vec<Pos> {
+        let mut out: Vec<Pos> = self
+            .positions
+            .values()
+            .chain(self.key_positions.values())
             .copied()
-            .unwrap_or_else(|| self.pos_of(pointer))
+            .collect();
+        self.tree.collect(&mut out);
+        out
     }
 }
 
@@ -128,12 +234,13 @@ pub fn parse_stream(src: &str) -> Result<Vec<Document>, YamlError> {
                 let mut doc = Document::default();
                 let (ev, span) = b.next()?;
                 if matches!(ev, Event::DocumentEnd) {
-                    doc.positions.insert(String::new(), pos(&span));
+                    doc.tree = PosTree::Leaf(pos(&span));
                     docs.push(doc);
                     continue;
                 }
-                let value = b.node(ev, span, "", &mut doc)?;
+                let (value, tree) = b.node(ev, span)?;
                 doc.value = value;
+                doc.tree = tree;
                 docs.push(doc);
             }
             other => {
@@ -158,10 +265,6 @@ struct Builder<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     budget: usize,
     anchors: HashMap<usize, Value>,
-}
-
-fn escape_pointer(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 impl<'a> Builder<'a> {
@@ -193,52 +296,49 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn node(
-        &mut self,
-        ev: Event<'a>,
-        span: Span,
-        ptr: &str,
-        doc: &mut Document,
-    ) -> Result<Value, YamlError> {
+    fn node(&mut self, ev: Event<'a>, span: Span) -> Result<(Value, PosTree), YamlError> {
         self.spend(1, &span)?;
-        doc.positions.insert(ptr.to_string(), pos(&span));
+        let here = pos(&span);
         match ev {
             Event::Scalar(v, style, anchor, tag) => {
                 let value = resolve_scalar(&v, style, tag.as_deref());
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.clone());
                 }
-                Ok(value)
+                Ok((value, PosTree::Leaf(here)))
             }
             Event::Alias(id) => {
                 let Some(v) = self.anchors.get(&id).cloned() else {
                     return Err(YamlError {
-                        pos: pos(&span),
+                        pos: here,
                         message: "alias refers to an unknown anchor".into(),
                     });
                 };
                 let n = count_nodes(&v);
                 self.spend(n, &span)?;
-                Ok(v)
+                Ok((v, PosTree::Leaf(here)))
             }
             Event::SequenceStart(anchor, _) => {
                 let mut items = Vec::new();
+                let mut trees = Vec::new();
                 loop {
                     let (ev, sp) = self.next()?;
                     if matches!(ev, Event::SequenceEnd) {
                         break;
                     }
-                    let child = format!("{ptr}/{}", items.len());
-                    items.push(self.node(ev, sp, &child, doc)?);
+                    let (v, t) = self.node(ev, sp)?;
+                    items.push(v);
+                    trees.push(t);
                 }
                 let v = Value::Array(items);
                 if anchor > 0 {
                     self.anchors.insert(anchor, v.clone());
                 }
-                Ok(v)
+                Ok((v, PosTree::Seq(here, trees)))
             }
             Event::MappingStart(anchor, _) => {
                 let mut map = Map::new();
+                let mut entries: Vec<(String, Pos, PosTree)> = Vec::new();
                 loop {
                     let (kev, kspan) = self.next()?;
                     if matches!(kev, Event::MappingEnd) {
@@ -269,20 +369,20 @@ impl<'a> Builder<'a> {
                             });
                         }
                     };
-                    let child = format!("{ptr}/{}", escape_pointer(&key));
                     if map.contains_key(&key) {
-                        let first = doc.key_positions.get(&child).copied().unwrap_or_default();
+                        let first = entries
+                            .iter()
+                            .find(|(k, _, _)| *k == key)
+                            .map_or(0, |(_, p, _)| p.line);
                         return Err(YamlError {
                             pos: pos(&kspan),
                             message: format!(
-                                "duplicate key `{key}` (first defined at line {})",
-                                first.line
+                                "duplicate key `{key}` (first defined at line {first})"
                             ),
                         });
                     }
-                    doc.key_positions.insert(child.clone(), pos(&kspan));
                     let (vev, vspan) = self.next()?;
-                    let v = self.node(vev, vspan, &child, doc)?;
+                    let (v, t) = self.node(vev, vspan)?;
                     if key == "<<" {
                         // YAML 1.1 merge key: merge the mapping(s) without overriding.
                         let sources = match v {
@@ -298,16 +398,17 @@ impl<'a> Builder<'a> {
                         }
                         continue;
                     }
+                    entries.push((key.clone(), pos(&kspan), t));
                     map.insert(key, v);
                 }
                 let v = Value::Object(map);
                 if anchor > 0 {
                     self.anchors.insert(anchor, v.clone());
                 }
-                Ok(v)
+                Ok((v, PosTree::Map(here, entries)))
             }
             other => Err(YamlError {
-                pos: pos(&span),
+                pos: here,
                 message: format!("unexpected YAML event {other:?}"),
             }),
         }

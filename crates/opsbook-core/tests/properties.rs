@@ -51,7 +51,7 @@ proptest! {
         match yaml::parse_stream(&s) {
             Ok(docs) => {
                 for d in docs {
-                    for p in d.positions.values() {
+                    for p in d.all_positions() {
                         prop_assert!(p.line >= 1 && p.line <= lines, "{:?} beyond {} lines", p, lines);
                     }
                 }
