@@ -156,6 +156,20 @@ impl RunbookMeta {
         }
     }
 
+    /// Drops what only single-file checks read (symptoms, dangerous
+    /// operations, dates, labels), keeping what cross-file checks need: ID,
+    /// title, kind, category, status, replacement, related IDs and alert
+    /// names. Used when runbooks stream through the gate.
+    pub fn slim(&mut self) {
+        self.symptoms = Vec::new();
+        self.dangerous_ops = Vec::new();
+        self.maturity = None;
+        self.last_verified = None;
+        self.last_drilled = None;
+        self.safety_label = None;
+        self.title_ja = None;
+    }
+
     /// Whether the runbook is active (not a deprecated stub).
     #[must_use]
     pub fn is_active(&self) -> bool {

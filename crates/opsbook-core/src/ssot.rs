@@ -226,7 +226,8 @@ impl ParsedDoc {
 pub struct SourceFile {
     /// Path relative to the root, `/`-separated.
     pub rel: String,
-    /// Absolute (or root-joined) path.
+    /// Absolute (or root-joined) path; empty for a runbook released by
+    /// [`Ssot::load_streaming`] (use `root.join(rel)`).
     pub path: PathBuf,
     /// Kind by path.
     pub kind: FileKind,
@@ -267,7 +268,7 @@ pub struct Runbook {
     /// File positions of the front-matter fields that cross-file checks
     /// point at (`/runbook_id`, `/status`, `/replaced_by`, `/related/N`), kept
     /// when the parsed file itself is released by [`Ssot::load_streaming`].
-    pub positions: BTreeMap<String, Pos>,
+    pub positions: Vec<(Box<str>, Pos)>,
 }
 
 impl Runbook {
@@ -276,24 +277,21 @@ impl Runbook {
     #[must_use]
     pub fn pos(&self, pointer: &str) -> Pos {
         self.positions
-            .get(pointer)
-            .copied()
-            .unwrap_or(Pos { line: 1, col: 1 })
+            .iter()
+            .find(|(k, _)| &**k == pointer)
+            .map_or(Pos { line: 1, col: 1 }, |(_, p)| *p)
     }
 }
 
 fn runbook_of(index: usize, f: &SourceFile) -> Runbook {
     let meta = f.value().map(RunbookMeta::from_value).unwrap_or_default();
-    let mut positions = BTreeMap::new();
+    let mut positions = Vec::new();
     if let Some(d) = f.doc() {
-        let mut keep = vec![
-            "/runbook_id".to_string(),
-            "/status".to_string(),
-            "/replaced_by".to_string(),
-        ];
+        let mut keep = vec!["/runbook_id".to_string(), "/status".to_string(), "/replaced_by".to_string()];
         keep.extend((0..meta.related.len()).map(|i| format!("/related/{i}")));
         for k in keep {
-            positions.insert(k.clone(), d.pos(&k));
+            let p = d.pos(&k);
+            positions.push((k.into_boxed_str(), p));
         }
     }
     Runbook {
@@ -889,42 +887,39 @@ impl Ssot {
             .map(|(path, rel, size, kind)| {
                 let mut p = Vec::new();
                 let mut f = load_file(path, rel, kind, *size, &mut p);
-                let rb = runbook_of(0, &f);
+                let mut rb = runbook_of(0, &f);
                 let out = per_runbook(&cx, &f, &rb.meta);
                 if release {
                     f.docs = Vec::new();
                     f.body = None;
+                    f.path = PathBuf::new();
+                    rb.meta.slim();
                 }
                 (f, rb, out, p)
             })
             .collect();
-        let mut results = Vec::with_capacity(done.len());
+        // Merge the two path-sorted lists (no second copy of either), pointing
+        // each runbook at its file.
+        let mut done = done;
+        done.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
+        let mut others = std::mem::take(&mut ssot.files);
+        others.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let mut files = Vec::with_capacity(others.len() + done.len());
         let mut runbooks = Vec::with_capacity(done.len());
-        for (f, rb, out, p) in done {
-            ssot.files.push(f);
+        let mut results = Vec::with_capacity(done.len());
+        let mut others = others.into_iter().peekable();
+        for (f, mut rb, out, p) in done {
+            while let Some(o) = others.next_if(|o| o.rel < f.rel) {
+                files.push(o);
+            }
+            rb.file = files.len();
+            files.push(f);
             runbooks.push(rb);
             results.push(out);
             ssot.problems.extend(p);
         }
-        // Sort files by path and re-point the runbooks at their files.
-        let mut order: Vec<usize> = (0..ssot.files.len()).collect();
-        order.sort_by(|&a, &b| ssot.files[a].rel.cmp(&ssot.files[b].rel));
-        let mut new_index = vec![0; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_index[old] = new;
-        }
-        let mut slots: Vec<Option<SourceFile>> = std::mem::take(&mut ssot.files)
-            .into_iter()
-            .map(Some)
-            .collect();
-        ssot.files = order.iter().filter_map(|&i| slots[i].take()).collect();
-        let first_runbook = new_index.len() - runbooks.len();
-        for (i, rb) in runbooks.iter_mut().enumerate() {
-            rb.file = new_index[first_runbook + i];
-        }
-        let mut paired: Vec<(Runbook, T)> = runbooks.into_iter().zip(results).collect();
-        paired.sort_by_key(|(rb, _)| rb.file);
-        let (runbooks, results): (Vec<Runbook>, Vec<T>) = paired.into_iter().unzip();
+        files.extend(others);
+        ssot.files = files;
         ssot.runbooks = runbooks;
         ssot.problems
             .sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));

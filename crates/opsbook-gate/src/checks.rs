@@ -848,6 +848,9 @@ pub struct AlertCoverage {
 /// Resolves every alert rule against the SSOT.
 #[must_use]
 pub fn alert_coverage(cx: &Ctx<'_>, rules: &[alerts::AlertRule]) -> Vec<AlertCoverage> {
+    if rules.is_empty() {
+        return Vec::new();
+    }
     let base = cx
         .runbook_base
         .map(str::to_string)
