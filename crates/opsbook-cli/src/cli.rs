@@ -41,11 +41,11 @@ pub enum Command {
     /// 2 on usage or I/O errors. Levels can be changed per rule in opsbook.toml
     /// under [gate.levels]; a baseline grandfathers existing findings.
     #[command(after_long_help = "Examples (PowerShell):
-  opsbook gate                                        # from anywhere inside the SSOT
-  opsbook gate --root ops --base origin/main --format sarif --output gate.sarif
-  opsbook gate --format json | ConvertFrom-Json | Select-Object -ExpandProperty summary
-  opsbook gate --as-of 2027-03-01                     # what will have expired by then
-  opsbook gate --write-baseline                       # grandfather today's findings")]
+  opsbook gate                          # from anywhere inside the SSOT
+  opsbook gate --root ops --base origin/main --format sarif -o gate.sarif
+  (opsbook gate --format json | ConvertFrom-Json).summary
+  opsbook gate --as-of 2027-03-01       # what will have expired by then
+  opsbook gate --write-baseline         # grandfather today's findings")]
     Gate(Box<GateArgs>),
     /// Show the documentation page of a rule (`opsbook explain OB101`)
     Explain(ExplainArgs),
@@ -59,8 +59,8 @@ pub enum Command {
     /// P0/P1/P2 by policy/severity.yaml, and fails (exit 1) when a P0 alert has no
     /// active runbook.
     #[command(after_long_help = "Examples (PowerShell):
-  opsbook coverage                                    # the alert files in [gate] alerts
-  opsbook coverage --alerts monitoring\\rules --runbook-base https://runbooks.example.com/ --format json")]
+  opsbook coverage                      # the alert files in [gate] alerts
+  opsbook coverage --alerts monitoring\\rules --format json")]
     Coverage(CoverageArgs),
     /// Bring an existing Markdown runbook collection under opsbook
     ///
@@ -69,9 +69,9 @@ pub enum Command {
     /// writes into DIR only with --write. SRC is never modified. Afterwards,
     /// `opsbook gate --root DIR` says precisely what is missing.
     #[command(after_long_help = "Examples (PowerShell):
-  opsbook adopt C:\\wiki\\runbooks --into ops                       # print the plan
-  opsbook adopt C:\\wiki\\runbooks --into ops --skip '**/helpers/**' --write
-  opsbook gate --root ops                                            # what is missing")]
+  opsbook adopt C:\\wiki\\runbooks --into ops          # print the plan
+  opsbook adopt C:\\wiki\\runbooks --into ops --write
+  opsbook gate --root ops                       # what is missing")]
     Adopt(AdoptArgs),
 }
 
@@ -160,7 +160,11 @@ pub struct GateArgs {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// Rule code or name, e.g. OB101 or missing-section
-    #[arg(value_name = "CODE", required_unless_present = "all")]
+    #[arg(
+        value_name = "CODE",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
     pub code: Option<String>,
     /// List every rule
     #[arg(long)]

@@ -258,6 +258,22 @@ const FAULTS: &[Fault] = &[
         at: "",
     },
     Fault {
+        name: "section at the wrong level is pointed at",
+        file: "runbooks/platform/time-drift.md",
+        from: "## Backout / 切り戻し",
+        to: "### Backout / 切り戻し",
+        code: "OB101",
+        at: "### Backout / 切り戻し",
+    },
+    Fault {
+        name: "misspelt section is pointed at",
+        file: "runbooks/platform/rate-limit-429.md",
+        from: "## Mitigation / 緩和",
+        to: "## Mitigaton / 緩和",
+        code: "OB101",
+        at: "## Mitigaton / 緩和",
+    },
+    Fault {
         name: "heading not bilingual",
         file: "runbooks/platform/time-drift.md",
         from: "## Backout / 切り戻し",
@@ -542,16 +558,25 @@ fn baseline_grandfathers_existing_findings_and_fails_new_ones() {
         "## Backout / 切り戻し",
         "## Backout",
     );
+    edit(
+        &dir.join("runbooks/execution/reconciliation.md"),
+        "last_verified: 2026-11-29",
+        "last_verified: 2025-01-15",
+    );
     opsbook()
         .args(["gate", "--write-baseline", "--as-of", AS_OF, "--root"])
         .arg(&dir)
         .assert()
         .success()
-        .stdout(predicates::str::contains("Wrote 1 findings"));
+        .stdout(predicates::str::contains("Wrote 2 findings"));
     assert!(dir.join(".opsbook/baseline.json").is_file());
     let (code, v) = gate_json(&dir, &[]);
     assert_eq!(code, 0, "{v:#}");
-    assert_eq!(v["summary"]["baselined"], 1);
+    assert_eq!(v["summary"]["baselined"], 2);
+    // Days pass: "684 days ago" becomes "700 days ago", still the same finding.
+    let (code, v) = gate_json(&dir, &["--as-of", "2026-12-15"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["summary"]["baselined"], 2);
     edit(
         &dir.join("runbooks/platform/rate-limit-429.md"),
         "## Backout / 切り戻し",
@@ -565,7 +590,7 @@ fn baseline_grandfathers_existing_findings_and_fails_new_ones() {
         "runbooks/platform/rate-limit-429.md"
     );
     let (_, v) = gate_json(&dir, &["--no-baseline"]);
-    assert_eq!(v["findings"].as_array().unwrap().len(), 2);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 3);
 }
 
 // ---------------------------------------------------------------- gate: formats and exit codes
@@ -750,6 +775,24 @@ fn usage_and_io_errors_exit_2() {
 }
 
 #[test]
+fn root_may_name_opsbook_toml_and_coverage_without_rules_is_an_error() {
+    let (_t, dir) = init_ssot();
+    opsbook()
+        .args(["gate", "--format", "json", "--as-of", AS_OF, "--root"])
+        .arg(dir.join("opsbook.toml"))
+        .assert()
+        .success();
+    opsbook()
+        .args(["coverage", "--root"])
+        .arg(&dir)
+        .arg("--alerts")
+        .arg(dir.join("policy"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no alerting rules"));
+}
+
+#[test]
 fn root_is_discovered_upwards_from_the_current_directory() {
     let (_t, dir) = init_ssot();
     opsbook()
@@ -835,8 +878,16 @@ fn changed_files_summary_against_a_git_base_and_step_summary() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("OB901"));
+    assert_eq!(out.status.code(), Some(2), "a bad --base is a usage error");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no-such-ref") && err.contains("hint:"),
+        "{err}"
+    );
+    assert!(
+        err.lines().count() <= 4,
+        "one clear message, not git's usage text: {err}"
+    );
 }
 
 // ---------------------------------------------------------------- input as Windows writes it, bad input
@@ -926,6 +977,36 @@ fn bad_input_gives_diagnostics_not_panics() {
     assert_eq!(at("empty.md", "OB004"), 1);
     assert_eq!(at("unterminated.md", "OB007"), 1);
     assert_eq!(at("tabs.md", "OB005"), 4);
+    // One broken front matter is one finding, not a cascade of section, step
+    // and registry findings that follow from it (unregistered aside).
+    for file in [
+        "tabs.md",
+        "dupkey.md",
+        "unterminated.md",
+        "binary.md",
+        "scalar.md",
+    ] {
+        let other: Vec<&Value> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["file"] == format!("runbooks/platform/{file}") && f["code"] != "OB301")
+            .collect();
+        assert_eq!(other.len(), 1, "{file}: {other:#?}");
+    }
+    let dup = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "runbooks/platform/dupkey.md" && f["code"] == "OB005")
+        .unwrap();
+    assert!(
+        dup["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(first defined at line 2)"),
+        "{dup:#}"
+    );
     assert_eq!(at("dupkey.md", "OB005"), 3);
     assert_eq!(at("nofm.md", "OB006"), 1);
     assert_eq!(at("scalar.md", "OB007"), 2);
@@ -1344,6 +1425,19 @@ fn adopt_never_modifies_the_source_and_never_overwrites() {
         .arg(&src)
         .assert()
         .success();
+    // The plan already says that adopting again would overwrite.
+    let plan = opsbook()
+        .args(["adopt", "--into"])
+        .arg(&into)
+        .arg(&src)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        text.contains("Conflicts: 108 destination files already exist")
+            && text.contains("--write would refuse"),
+        "{text}"
+    );
     // Adopting again into the same SSOT would overwrite: refused, nothing written.
     let reg_before = std::fs::read(into.join("runbooks/runbooks.yaml")).unwrap();
     opsbook()

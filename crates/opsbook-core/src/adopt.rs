@@ -178,6 +178,8 @@ pub struct Plan {
     pub skipped: Vec<Skipped>,
     /// `runbook_url_base` to record.
     pub runbook_base: Option<String>,
+    /// Destination files that already exist: `--write` refuses while any is listed.
+    pub conflicts: Vec<String>,
 }
 
 /// Why adoption cannot proceed.
@@ -641,7 +643,13 @@ pub fn plan(source: &Path, into: &Path, opts: &Options) -> Result<Plan, AdoptErr
         ));
     }
     items.sort_by(|a, b| a.dest.cmp(&b.dest));
+    let conflicts = items
+        .iter()
+        .filter(|i| into.join(&i.dest).exists())
+        .map(|i| i.dest.clone())
+        .collect();
     Ok(Plan {
+        conflicts,
         source: source.display().to_string(),
         into: into.display().to_string(),
         creates_ssot: !into.join(ssot::CONFIG_FILE).is_file(),

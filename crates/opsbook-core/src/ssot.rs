@@ -287,7 +287,11 @@ fn runbook_of(index: usize, f: &SourceFile) -> Runbook {
     let meta = f.value().map(RunbookMeta::from_value).unwrap_or_default();
     let mut positions = Vec::new();
     if let Some(d) = f.doc() {
-        let mut keep = vec!["/runbook_id".to_string(), "/status".to_string(), "/replaced_by".to_string()];
+        let mut keep = vec![
+            "/runbook_id".to_string(),
+            "/status".to_string(),
+            "/replaced_by".to_string(),
+        ];
         keep.extend((0..meta.related.len()).map(|i| format!("/related/{i}")));
         for k in keep {
             let p = d.pos(&k);
@@ -451,7 +455,14 @@ fn yaml_problem(rel: &str, e: &yaml::YamlError, line_offset: usize) -> Problem {
         file: rel.to_string(),
         line: e.pos.line.max(1) + line_offset,
         col: e.pos.col.max(1),
-        message: format!("invalid YAML: {}", e.message),
+        message: match e.first {
+            Some(first) => format!(
+                "invalid YAML: {} (first defined at line {})",
+                e.message,
+                first.line + line_offset
+            ),
+            None => format!("invalid YAML: {}", e.message),
+        },
     }
 }
 
@@ -499,7 +510,7 @@ fn load_markdown(
                     col: 1,
                     message: "front matter is not a YAML mapping of `key: value` lines".into(),
                 });
-                return (vec![ParsedDoc { doc, line_offset }], Some(body), false);
+                return (Vec::new(), Some(body), false);
             }
             (vec![ParsedDoc { doc, line_offset }], Some(body), true)
         }

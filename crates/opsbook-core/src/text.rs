@@ -125,7 +125,7 @@ fn decode_utf8(bytes: &[u8], bom_len: usize) -> Result<String, DecodeError> {
                 line: line_of(bytes, pos),
                 offset: pos + bom_len,
                 reason: format!(
-                    "invalid UTF-8 (byte 0x{:02X}); expected UTF-8, UTF-8 with BOM or UTF-16 with BOM",
+                    "invalid UTF-8 (byte 0x{:02X}); expected UTF-8, UTF-8 with BOM or UTF-16 with BOM (a file saved as Shift_JIS/CP932 or ANSI by an old Windows editor looks like this)",
                     bytes[pos]
                 ),
             })

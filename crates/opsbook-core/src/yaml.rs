@@ -33,6 +33,9 @@ pub struct YamlError {
     pub pos: Pos,
     /// What is wrong.
     pub message: String,
+    /// Where the earlier definition is, for a duplicate key (relative to the
+    /// parsed string, like `pos`).
+    pub first: Option<Pos>,
 }
 
 impl fmt::Display for YamlError {
@@ -41,7 +44,11 @@ impl fmt::Display for YamlError {
             f,
             "line {} column {}: {}",
             self.pos.line, self.pos.col, self.message
-        )
+        )?;
+        if let Some(first) = self.first {
+            write!(f, " (first defined at line {})", first.line)?;
+        }
+        Ok(())
     }
 }
 
@@ -207,6 +214,7 @@ pub fn parse(src: &str) -> Result<Document, YamlError> {
         }),
         1 => Ok(docs.remove(0)),
         _ => Err(YamlError {
+            first: None,
             pos: docs[1].pos_of(""),
             message: "expected one YAML document, found a second one (`---`)".to_string(),
         }),
@@ -245,6 +253,7 @@ pub fn parse_stream(src: &str) -> Result<Vec<Document>, YamlError> {
             }
             other => {
                 return Err(YamlError {
+                    first: None,
                     pos: pos(&span),
                     message: format!("unexpected YAML event {other:?}"),
                 });
@@ -272,6 +281,7 @@ impl<'a> Builder<'a> {
         match self.parser.next_event() {
             Some(Ok(x)) => Ok(x),
             Some(Err(e)) => Err(YamlError {
+                first: None,
                 pos: Pos {
                     line: e.marker().line(),
                     col: e.marker().col() + 1,
@@ -279,6 +289,7 @@ impl<'a> Builder<'a> {
                 message: e.info().to_string(),
             }),
             None => Err(YamlError {
+                first: None,
                 pos: Pos::default(),
                 message: "unexpected end of YAML".to_string(),
             }),
@@ -288,6 +299,7 @@ impl<'a> Builder<'a> {
     fn spend(&mut self, n: usize, span: &Span) -> Result<(), YamlError> {
         if n > self.budget {
             return Err(YamlError {
+                first: None,
                 pos: pos(span),
                 message: format!("document expands to more than {NODE_BUDGET} nodes (alias bomb?)"),
             });
@@ -310,6 +322,7 @@ impl<'a> Builder<'a> {
             Event::Alias(id) => {
                 let Some(v) = self.anchors.get(&id).cloned() else {
                     return Err(YamlError {
+                        first: None,
                         pos: here,
                         message: "alias refers to an unknown anchor".into(),
                     });
@@ -356,6 +369,7 @@ impl<'a> Builder<'a> {
                             Some(Value::String(s)) => s.clone(),
                             _ => {
                                 return Err(YamlError {
+                                    first: None,
                                     pos: pos(&kspan),
                                     message: "mapping key must be a string scalar".into(),
                                 });
@@ -363,6 +377,7 @@ impl<'a> Builder<'a> {
                         },
                         _ => {
                             return Err(YamlError {
+                                first: None,
                                 pos: pos(&kspan),
                                 message: "mapping key must be a scalar, not a list or mapping"
                                     .into(),
@@ -373,12 +388,11 @@ impl<'a> Builder<'a> {
                         let first = entries
                             .iter()
                             .find(|(k, _, _)| *k == key)
-                            .map_or(0, |(_, p, _)| p.line);
+                            .map(|(_, p, _)| *p);
                         return Err(YamlError {
+                            first,
                             pos: pos(&kspan),
-                            message: format!(
-                                "duplicate key `{key}` (first defined at line {first})"
-                            ),
+                            message: format!("duplicate key `{key}`"),
                         });
                     }
                     let (vev, vspan) = self.next()?;
@@ -408,6 +422,7 @@ impl<'a> Builder<'a> {
                 Ok((v, PosTree::Map(here, entries)))
             }
             other => Err(YamlError {
+                first: None,
                 pos: here,
                 message: format!("unexpected YAML event {other:?}"),
             }),
@@ -523,7 +538,7 @@ mod tests {
         let e = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(e.pos.line, 3);
         assert!(
-            e.message.contains("duplicate key `a`") && e.message.contains("line 1"),
+            e.message.contains("duplicate key `a`") && e.first.map(|p| p.line) == Some(1),
             "{}",
             e.message
         );

@@ -2,9 +2,11 @@
 //! fails only on new ones.
 //!
 //! A baseline is a JSON file `{"version": 1, "findings": [{"code", "file",
-//! "message"}]}`. Line numbers are deliberately not part of the match, so
-//! that editing a file above a grandfathered finding does not resurrect it;
-//! each baseline entry absorbs at most one finding.
+//! "message"}]}`. Findings match on code, file and message with digits
+//! masked ([`Finding::stable_message`]): line numbers, dates and day counts
+//! are not part of a finding's identity, so editing a file above a
+//! grandfathered finding, or another day passing, does not resurrect it.
+//! Each baseline entry absorbs at most one finding.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -97,13 +99,17 @@ impl Baseline {
         let mut budget: HashMap<(String, String, String), usize> = HashMap::new();
         for e in &self.findings {
             *budget
-                .entry((e.code.clone(), e.file.clone(), e.message.clone()))
+                .entry((
+                    e.code.clone(),
+                    e.file.clone(),
+                    crate::mask_digits(&e.message),
+                ))
                 .or_default() += 1;
         }
         findings
             .into_iter()
             .filter(|f| {
-                match budget.get_mut(&(f.code.clone(), f.file.clone(), f.message.clone())) {
+                match budget.get_mut(&(f.code.clone(), f.file.clone(), f.stable_message())) {
                     Some(n) if *n > 0 => {
                         *n -= 1;
                         false

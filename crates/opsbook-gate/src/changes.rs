@@ -75,7 +75,12 @@ pub fn changed_files(
     if !out.status.success() {
         return Err(ChangesError::Git {
             base: base.to_string(),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with("usage:"))
+                .unwrap_or("no output")
+                .to_string(),
         });
     }
     let mut changes = parse_name_status(&out.stdout);

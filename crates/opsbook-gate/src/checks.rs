@@ -126,17 +126,26 @@ pub fn load_problems(cx: &mut Ctx<'_>) {
                 "OB004",
                 "restore the file from git, or delete it and its references",
             ),
-            ProblemKind::Yaml | ProblemKind::Toml | ProblemKind::Json => (
+            ProblemKind::Yaml => (
                 "OB005",
-                "fix the syntax at the line shown; YAML indents with spaces, never tabs",
+                "fix the YAML at the line shown; YAML indents with spaces, never tabs",
+            ),
+            ProblemKind::Toml => (
+                "OB005",
+                "fix the TOML at the line shown (`key = \"value\"`, `[table]`)",
+            ),
+            ProblemKind::Json => (
+                "OB005",
+                "each line of a .jsonl file must be one complete JSON object",
             ),
             ProblemKind::FrontMatterMissing => (
                 "OB006",
                 "start the file with `---`, the metadata (see runbooks/templates/runbook.md), and `---`",
             ),
-            ProblemKind::FrontMatterInvalid => {
-                ("OB007", "close the front matter with a line `---`")
-            }
+            ProblemKind::FrontMatterInvalid => (
+                "OB007",
+                "front matter is `---`, then `key: value` lines (see runbooks/templates/runbook.md), then a closing `---`",
+            ),
         };
         cx.out.push(Finding::new(
             code,
@@ -257,12 +266,44 @@ fn section_index(text: &str) -> Option<(usize, Option<String>, bool)> {
         .map(|i| (i, None, false))
 }
 
+/// A heading that was probably meant as required section `i`: the right
+/// name at the wrong level, the glossary's Japanese with another English
+/// text, or an English name a typo away.
+fn near_miss(
+    body: &opsbook_core::markdown::Body,
+    i: usize,
+) -> Option<(&opsbook_core::markdown::Heading, &'static str)> {
+    let (en, ja) = SECTIONS[i];
+    let target = normalize_en(en);
+    body.headings.iter().find_map(|h| {
+        if section_index(&h.text).is_some_and(|(j, _, _)| j == i) && h.level != 2 {
+            return Some((h, "is not a level-2 heading"));
+        }
+        if h.level != 2 || section_index(&h.text).is_some() {
+            return None;
+        }
+        let (h_en, h_ja) = split_heading(&h.text);
+        if h_ja.as_deref() == Some(ja)
+            || crate::rules::edit_distance(&normalize_en(&h_en), &target) <= 2
+        {
+            return Some((h, "looks like a misspelling of it"));
+        }
+        None
+    })
+}
+
 /// OB101–OB114: runbook lint.
 #[must_use]
 pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
     let mut found = Vec::new();
     {
         let Some(body) = &f.body else { return found };
+        // Without usable front matter the kind, the operations and the tiers
+        // are unknown: report the front matter (OB006/OB007/OB005), not a
+        // cascade of sections and steps that follow from it.
+        if !f.parsed {
+            return found;
+        }
         let fm = f.doc();
         let fm_pos = |ptr: &str| fm.map_or(at(1), |d| d.key_pos(ptr));
         let deprecated = !meta.is_active();
@@ -321,13 +362,27 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
         for i in missing {
             let (en, ja) = SECTIONS[i];
             let kind = meta.kind.as_deref().unwrap_or("unknown");
+            let (line, message) = match near_miss(body, i) {
+                Some((h, why)) => (
+                    h.line,
+                    format!(
+                        "missing section `{en}` (required for kind {kind}): `{} {}` {why}",
+                        "#".repeat(usize::from(h.level)),
+                        h.text
+                    ),
+                ),
+                None => (
+                    body.headings.first().map_or(1, |h| h.line),
+                    format!("missing section `{en}` (required for kind {kind})"),
+                ),
+            };
             found.push(Finding::new(
                 "OB101",
                 &f.rel,
-                body.headings.first().map_or(1, |h| h.line),
+                line,
                 1,
-                format!("missing section `{en}` (required for kind {kind})"),
-                format!("add `## {en} / {ja}`"),
+                message,
+                format!("write it as `## {en} / {ja}`"),
             ));
         }
         if meta.title_en.is_some() && meta.title_ja.is_none() {
@@ -419,7 +474,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
             let Some(tier) = Tier::parse(tier_s) else {
                 tiers_known = false;
                 found.push(Finding::new(
-                    "OB110",
+                    "OB107",
                     &f.rel,
                     c.line,
                     1,
@@ -600,7 +655,14 @@ pub fn registry(cx: &mut Ctx<'_>) {
                     pp.line,
                     pp.col,
                     format!("registered file `runbooks/{}` does not exist", e.path),
-                    "fix the path, or deprecate the runbook instead of deleting it".into(),
+                    if e.path.contains('\\') {
+                        format!(
+                            "paths in runbooks.yaml use forward slashes, even on Windows: `{}`",
+                            e.path.replace('\\', "/")
+                        )
+                    } else {
+                        "fix the path, or deprecate the runbook instead of deleting it".into()
+                    },
                 ));
             }
             Some(rb) => {
@@ -620,6 +682,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
                     ));
                 }
                 if let Some(st) = &e.status
+                    && !rb.meta.status.is_empty()
                     && st != &rb.meta.status
                 {
                     let sp = doc.pos(&format!("{}/status", e.pointer));
@@ -1117,7 +1180,7 @@ impl<'a> FileChecks<'a> {
     #[must_use]
     pub fn expiry(&self, f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
         let mut found = Vec::new();
-        if !meta.is_active() || f.docs.is_empty() {
+        if !meta.is_active() || !f.parsed {
             return found;
         }
         let plan = &self.plan;

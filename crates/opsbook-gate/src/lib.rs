@@ -69,6 +69,36 @@ impl Finding {
     }
 }
 
+impl Finding {
+    /// The message with every run of digits replaced by `#`: the identity of
+    /// a finding across days and edits (`last verified 2025-01-15, 684 days
+    /// ago` and `… 685 days ago` are the same finding). Baselines and SARIF
+    /// fingerprints match on (code, file, this).
+    #[must_use]
+    pub fn stable_message(&self) -> String {
+        mask_digits(&self.message)
+    }
+}
+
+/// Replaces every run of ASCII digits with `#`.
+#[must_use]
+pub fn mask_digits(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_digits = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('#');
+            }
+            in_digits = true;
+        } else {
+            in_digits = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A changed file against `--base` (D-GATE-SUMMARY).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Change {

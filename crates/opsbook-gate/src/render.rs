@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use annotate_snippets::{AnnotationKind, Level as ALevel, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Level as ALevel, Origin, Renderer, Snippet};
 use serde_json::json;
 
 use crate::rules::{self, Level};
@@ -70,7 +70,8 @@ pub fn human(report: &Report, root: &Path, color: bool) -> String {
             .cloned();
         let path = f.file.clone();
         let title = level.primary_title(title.as_str()).id(f.code.as_str());
-        let snippet = match &line_text {
+        let help = ALevel::HELP.message(f.help.as_str());
+        let report_groups = match &line_text {
             Some(text) if !text.trim().is_empty() && text.len() < 400 => {
                 let start = text.char_indices().nth(f.column - 1).map_or(0, |(i, _)| i);
                 let start = if text[start..].trim().is_empty() {
@@ -81,34 +82,29 @@ pub fn human(report: &Report, root: &Path, color: bool) -> String {
                 let end = text
                     .trim_end()
                     .len()
-                    .max(start + 1)
-                    .min(text.len().max(start + 1));
-                Snippet::source(text.as_str())
+                    .clamp(start + 1, text.len().max(start + 1))
+                    .min(text.len());
+                let snippet = Snippet::source(text.as_str())
                     .line_start(f.line)
                     .path(path.as_str())
-                    .annotation(AnnotationKind::Primary.span(start..end.min(text.len()).max(start)))
+                    .annotation(AnnotationKind::Primary.span(start..end.max(start)));
+                [title.element(snippet).element(help)]
             }
-            _ => Snippet::source("").line_start(f.line).path(path.as_str()),
+            // No source line to show (undecodable or oversized file, or a
+            // whole-file finding): still say where, `--> file:line:col`.
+            _ => {
+                let origin = Origin::path(path.as_str())
+                    .line(f.line)
+                    .char_column(f.column);
+                [title.element(origin).element(help)]
+            }
         };
-        let help = ALevel::HELP.message(f.help.as_str());
-        let report_groups = [title.element(snippet).element(help)];
         let rendered = renderer.render(&report_groups);
         out.push_str(&rendered);
         out.push_str("\n\n");
     }
     let s = &report.summary;
-    let verdict = if report.failed() { "FAIL" } else { "PASS" };
-    out.push_str(&format!(
-        "opsbook gate: {verdict}: {} error{}, {} warning{}, {} info in {} files ({} runbooks), as of {}",
-        s.errors,
-        if s.errors == 1 { "" } else { "s" },
-        s.warnings,
-        if s.warnings == 1 { "" } else { "s" },
-        s.infos,
-        s.files_checked,
-        s.runbooks,
-        s.as_of
-    ));
+    out.push_str(&summary_line(report));
     if s.baselined > 0 {
         out.push_str(&format!("; {} grandfathered by the baseline", s.baselined));
     }
@@ -134,6 +130,26 @@ pub fn human(report: &Report, root: &Path, color: bool) -> String {
     out
 }
 
+/// The one-line verdict: `opsbook gate: FAIL: 2 errors, 1 warning, …`.
+#[must_use]
+pub fn summary_line(report: &Report) -> String {
+    let s = &report.summary;
+    let verdict = if report.failed() { "FAIL" } else { "PASS" };
+    format!(
+        "opsbook gate: {verdict}: {} error{}, {} warning{}, {} info in {} file{} ({} runbook{}), as of {}",
+        s.errors,
+        if s.errors == 1 { "" } else { "s" },
+        s.warnings,
+        if s.warnings == 1 { "" } else { "s" },
+        s.infos,
+        s.files_checked,
+        if s.files_checked == 1 { "" } else { "s" },
+        s.runbooks,
+        if s.runbooks == 1 { "" } else { "s" },
+        s.as_of
+    )
+}
+
 /// Renders the JSON report (pretty, trailing newline).
 #[must_use]
 pub fn json(report: &Report) -> String {
@@ -146,7 +162,7 @@ pub fn json(report: &Report) -> String {
 /// through the `serde-sarif` model, so a field that does not fit the schema
 /// fails in tests rather than in a code-scanning upload.
 #[must_use]
-pub fn sarif(report: &Report) -> String {
+pub fn sarif(report: &Report, prefix: &str) -> String {
     let all: Vec<&rules::Rule> = rules::RULES.iter().collect();
     let index: HashMap<&str, usize> = all.iter().enumerate().map(|(i, r)| (r.code, i)).collect();
     let rules_json: Vec<_> = all
@@ -174,7 +190,7 @@ pub fn sarif(report: &Report) -> String {
                 "message": {"text": format!("{} (help: {})", f.message, f.help)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.file, "uriBaseId": "SSOTROOT"},
+                        "artifactLocation": {"uri": if prefix.is_empty() { f.file.clone() } else { format!("{}/{}", prefix.trim_end_matches('/'), f.file) }},
                         "region": {"startLine": f.line, "startColumn": f.column}
                     }
                 }],
@@ -214,27 +230,29 @@ fn sarif_level(l: Level) -> &'static str {
     }
 }
 
-/// A stable fingerprint of a finding (code, file, message), hex.
+/// A stable fingerprint of a finding: SHA-256 of code, file and
+/// [`Finding::stable_message`], first 16 hex digits.
 #[must_use]
 pub fn fingerprint(f: &Finding) -> String {
-    // FNV-1a 64: a stable, dependency-free hash for de-duplication keys only.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in f
-        .code
-        .bytes()
-        .chain([0])
-        .chain(f.file.bytes())
-        .chain([0])
-        .chain(f.message.bytes())
-    {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for part in [
+        f.code.as_str(),
+        f.file.as_str(),
+        f.stable_message().as_str(),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
     }
-    format!("{h:016x}")
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
-/// Renders JUnit XML: one test suite per check family, one test case per
-/// checked file and rule family; failures carry the findings.
+/// Renders JUnit XML: one test suite, one test case per file with findings
+/// (failing when any is at error level) plus a summary case.
 #[must_use]
 pub fn junit(report: &Report) -> String {
     use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
@@ -405,7 +423,7 @@ pub fn render(report: &Report, format: Format, root: &Path, color: bool, prefix:
     match format {
         Format::Human => human(report, root, color),
         Format::Json => json(report),
-        Format::Sarif => sarif(report),
+        Format::Sarif => sarif(report, prefix),
         Format::Junit => junit(report),
         Format::Github => github(report, prefix),
         Format::Markdown => markdown(report),
@@ -456,7 +474,7 @@ mod tests {
 
     #[test]
     fn sarif_round_trips_through_the_schema_model() {
-        let s = sarif(&sample());
+        let s = sarif(&sample(), "");
         let typed: serde_sarif::sarif::Sarif = serde_json::from_str(&s).expect("valid SARIF model");
         let v = serde_json::to_value(&typed).unwrap();
         assert_eq!(v["version"], "2.1.0");

@@ -122,8 +122,8 @@ rules! {
 "OB106" "dangerous-op-without-confirmation" Error "D-SAFE-CONFIRM" "a T1/T2 operation has no confirmation"
 "## What it does\nChecks that every `dangerous_ops` entry of tier T1 or T2 has a non-empty `confirmation`.\n\n## Why is this bad?\nOne tired operator is one typo away from the wrong host. The confirmation says how the target is checked before the change.\n\n## Example\nA T2 `revoke-api-key` op with only a backout.\n\nUse instead: `confirmation: \"Type the key label back; run RB-QUICK-HIGH-DANGER-CONFIRM\"`.";
 
-"OB107" "step-without-tier" Error "D-AUTO-BOUNDARY" "a script block has no danger tier"
-"## What it does\nChecks that every `powershell`/`pwsh`/`bash`/`sh` code block carries `tier=T0|T1|T2` in its info string.\n\n## Why is this bad?\nThe automation boundary (read-only may run automatically, dangerous may not) can only be enforced for steps whose tier is declared.\n\n## Example\n````markdown\n```powershell\nRestart-Service TradingGateway\n```\n````\nUse instead: ```` ```powershell {step=4 tier=T1 op=restart-gateway} ````.";
+"OB107" "step-without-tier" Error "D-AUTO-BOUNDARY" "a script block has no valid danger tier"
+"## What it does\nChecks that every `powershell`/`pwsh`/`bash`/`sh` code block carries `tier=T0`, `T1` or `T2` in its info string (a missing tier, or another value such as `T3`).\n\n## Why is this bad?\nThe automation boundary (read-only may run automatically, dangerous may not) can only be enforced for steps whose tier is declared.\n\n## Example\n````markdown\n```powershell\nRestart-Service TradingGateway\n```\n````\nUse instead: ```` ```powershell {step=4 tier=T1 op=restart-gateway} ````.";
 
 "OB108" "dangerous-step-without-op" Error "D-SAFE-BACKOUT" "a T1/T2 step does not name its dangerous operation"
 "## What it does\nChecks that each T1/T2 step has `op=<id>` naming a `dangerous_ops` entry (which carries the backout and the confirmation).\n\n## Why is this bad?\nA dangerous step that is not tied to a declared operation escapes the backout and confirmation checks.\n\n## Example\n```` ```powershell {step=4 tier=T1} ````\n\nUse instead: ```` ```powershell {step=4 tier=T1 op=restart-gateway} ```` and declare `restart-gateway` in `dangerous_ops`.";
@@ -132,12 +132,12 @@ rules! {
 "## What it does\nReports `op=<id>` on a step when no `dangerous_ops` entry has that ID.\n\n## Why is this bad?\nThe link from step to backout is broken, usually by a rename.\n\n## Example\n`op=restart-gw` with `dangerous_ops: [{id: restart-gateway, …}]`.\n\nUse instead: use the declared ID.";
 
 "OB110" "step-tier-exceeds-op" Error "D-SAFE-BACKOUT" "a step's tier is higher than its operation's tier"
-"## What it does\nReports a step whose `tier` is higher than the tier of the `dangerous_ops` entry it names, or a tier that is not T0/T1/T2.\n\n## Why is this bad?\nThe declared operation understates the danger: a T2 step under a T1 op skips the high-danger confirmation.\n\n## Example\nStep `tier=T2 op=rotate-key` with `rotate-key` declared `tier: T1`.\n\nUse instead: raise the op's tier to T2.";
+"## What it does\nReports a step whose `tier` is higher than the tier of the `dangerous_ops` entry it names.\n\n## Why is this bad?\nThe declared operation understates the danger: a T2 step under a T1 op skips the high-danger confirmation.\n\n## Example\nStep `tier=T2 op=rotate-key` with `rotate-key` declared `tier: T1`.\n\nUse instead: raise the op's tier to T2.";
 
 "OB111" "safety-label-mismatch" Error "D-RB-TEMPLATE" "safety_label does not match the highest tier"
 "## What it does\nChecks `safety_label` against the highest tier among steps and dangerous operations: only T0 ⇒ `read_only`, max T1 ⇒ `reversible`, any T2 ⇒ `irreversible`.\n\n## Why is this bad?\nThe label is what an operator (and `opsbook run`) reads first to decide whether a runbook is safe to start half-awake.\n\n## Example\n`safety_label: read_only` on a runbook with a T1 restart.\n\nUse instead: `safety_label: reversible`.";
 
-"OB112" "duplicate-step" Error "D-RB-TEMPLATE" "two steps share a step number"
+"OB112" "bad-step-number" Error "D-RB-TEMPLATE" "a step number is not a positive integer, or is used twice"
 "## What it does\nReports `step=N` used by more than one code block in a runbook, or a step number that is not a positive integer.\n\n## Why is this bad?\nBackouts and the timeline refer to steps by number; duplicates make those references ambiguous.\n\n## Example\nTwo blocks with `step=3`.\n\nUse instead: renumber.";
 
 "OB113" "maturity-without-date" Error "D-RB-STALE" "maturity claims verification or a drill without the date"
@@ -200,7 +200,7 @@ rules! {
 "OB505" "never-verified" Warn "D-RB-STALE" "an active runbook has never been verified"
 "## What it does\nReports active runbooks with `last_verified: null` (typically drafts and adopted runbooks).\n\n## Why is this bad?\nAn unverified procedure is a hypothesis.\n\n## Example\n`maturity: draft`, `last_verified: null`.\n\nUse instead: walk it on the current platform and record the date.";
 
-"OB506" "date-in-future" Error "D-RB-STALE" "a verification or drill date is after the as-of date"
+"OB506" "implausible-date" Error "D-RB-STALE" "a verification or drill date does not parse or is after the as-of date"
 "## What it does\nReports `last_verified` / `last_drilled` dates later than `--as-of`, and dates that do not parse.\n\n## Why is this bad?\nA future date silently postpones expiry.\n\n## Example\n`last_verified: 2062-11-01`.\n\nUse instead: the date the runbook was really verified.";
 
 "OB507" "never-drilled" Warn "D-RB-STALE" "a runbook for a high-severity entry has never been drilled"
@@ -233,8 +233,8 @@ rules! {
 "OB706" "safety-state-no-way-back" Error "D-SAFE-SM" "a non-initial safety state has no way back"
 "## What it does\nChecks that from every state the initial state (NORMAL) can be reached again.\n\n## Why is this bad?\nA state with no documented way out turns an incident into an outage.\n\n## Example\n`HALTED` with no transition to `RECOVERING`.\n\nUse instead: add the de-escalation path with its requirements.";
 
-"OB901" "changed-files" Error "D-GATE-SUMMARY" "the changed-file summary could not be made"
-"## What it does\nWith `--base REF`, lists files changed against the git ref (also appended to `$GITHUB_STEP_SUMMARY`). This rule fires when the summary cannot be made: not a git repository, or an unknown ref.\n\n## Why is this bad?\nSeed §4.1.6: documentation changes must always be visible in the CI summary.\n\n## Example\n`opsbook gate --base origin/mian`\n\nUse instead: a ref that exists (`git fetch` it first in shallow CI clones).";
+"OB901" "changed-files" Info "D-GATE-SUMMARY" "the changed-file summary against --base"
+"## What it does\nWith `--base REF`, lists the files changed against the git ref (committed, staged, unstaged and untracked), each with its kind (runbook, policy, plan, …), in every report format, and appends the Markdown summary to `$GITHUB_STEP_SUMMARY` when that is set. When the summary cannot be made (not a git work tree, unknown ref) the gate stops with exit 2: a CI gate that silently skips its summary would hide documentation changes.\n\n## Why is this bad?\nSeed §4.1.6: documentation changes must always be visible in the CI summary, so reviewers see which runbooks and policies a change touches.\n\n## Example\n`opsbook gate --base origin/mian`\n\nUse instead: a ref that exists (`git fetch --depth=1 origin main` first in shallow CI clones).";
 }
 
 /// Looks a rule up by code (`OB101`) or name (`missing-section`), case-insensitively.
@@ -258,7 +258,9 @@ pub fn suggest(key: &str) -> Option<&'static str> {
         .map(|(_, c)| c)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance over characters.
+#[must_use]
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -32,10 +32,15 @@ pub fn run(a: &AdoptArgs) -> anyhow::Result<u8> {
             )?;
         }
     } else if a.format != ListFormat::Json {
-        crate::output::emit(
-            "Nothing written (plan only). Run again with --write to apply it.\n",
-            None,
-        )?;
+        let msg = if plan.conflicts.is_empty() {
+            "Nothing written (plan only). Run again with --write to apply it.\n".to_string()
+        } else {
+            format!(
+                "Nothing written (plan only). --write would refuse: {} destination files already exist (listed above).\n",
+                plan.conflicts.len()
+            )
+        };
+        crate::output::emit(&msg, None)?;
     }
     Ok(crate::EXIT_OK)
 }
@@ -84,6 +89,18 @@ fn human(p: &adopt::Plan) -> String {
         }
         for n in &i.notes {
             s.push_str(&format!("  note: {n}\n"));
+        }
+    }
+    if !p.conflicts.is_empty() {
+        s.push_str(&format!(
+            "\nConflicts: {} destination files already exist and are never overwritten:\n",
+            p.conflicts.len()
+        ));
+        for c in p.conflicts.iter().take(20) {
+            s.push_str(&format!("  {c}\n"));
+        }
+        if p.conflicts.len() > 20 {
+            s.push_str(&format!("  … and {} more\n", p.conflicts.len() - 20));
         }
     }
     if !p.skipped.is_empty() {

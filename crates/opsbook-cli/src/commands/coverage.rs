@@ -111,6 +111,20 @@ pub fn run(a: &CoverageArgs) -> anyhow::Result<u8> {
             rules.extend(alerts::extract(&shown, &docs));
         }
     }
+    if rules.is_empty() {
+        let from = if a.alerts.is_empty() {
+            "the files of `[gate] alerts` in opsbook.toml".to_string()
+        } else {
+            a.alerts
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        bail!(
+            "no alerting rules (`alert:` entries under `groups`) found in {from} ({nfiles} YAML files read)"
+        );
+    }
     let cx = checks::Ctx::new(&ssot, super::today_utc(), a.runbook_base.as_deref());
     let cov = checks::alert_coverage(&cx, &rules);
     let count = |s: &str| cov.iter().filter(|c| c.status == s).count();
@@ -159,7 +173,10 @@ pub fn run(a: &CoverageArgs) -> anyhow::Result<u8> {
 
 fn human(s: &Summary, cov: &[AlertCoverage]) -> String {
     let mut out = String::new();
-    for c in cov.iter().filter(|c| c.status != "covered") {
+    // P0 first: the lines that fail the run are the ones to read first.
+    let mut open: Vec<&AlertCoverage> = cov.iter().filter(|c| c.status != "covered").collect();
+    open.sort_by_key(|c| (c.priority.clone(), c.file.clone(), c.line));
+    for c in open {
         let lvl = if c.priority == "P0" {
             "error"
         } else {
@@ -178,8 +195,17 @@ fn human(s: &Summary, cov: &[AlertCoverage]) -> String {
         ));
     }
     out.push_str(&format!(
-        "\n{} alert rules ({} distinct names) in {} files: {} covered, {} missing, {} templated, {} deprecated; P0 without runbook: {}\n",
-        s.alerts, s.distinct_alerts, s.files, s.covered, s.missing, s.templated, s.deprecated, s.p0_missing
+        "{}{} alert rules ({} distinct names) in {} file{}: {} covered, {} missing, {} templated, {} deprecated; P0 without runbook: {}\n",
+        if out.is_empty() { "" } else { "\n" },
+        s.alerts,
+        s.distinct_alerts,
+        s.files,
+        if s.files == 1 { "" } else { "s" },
+        s.covered,
+        s.missing,
+        s.templated,
+        s.deprecated,
+        s.p0_missing
     ));
     for (p, m) in &s.by_priority {
         let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k} {v}")).collect();

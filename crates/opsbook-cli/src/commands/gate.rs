@@ -35,20 +35,11 @@ pub fn run(a: &GateArgs) -> anyhow::Result<u8> {
     };
     let (ssot, mut report) = opsbook_gate::check(&root, &contracts, &opts)?;
     if let Some(base) = &a.base {
-        match opsbook_gate::changes::changed_files(&root, base, |p| ssot.kind_of(p)) {
-            Ok(c) => report.changes = c,
-            Err(e) => {
-                report.findings.push(opsbook_gate::Finding::new(
-                    "OB901",
-                    opsbook_core::ssot::CONFIG_FILE,
-                    1,
-                    1,
-                    e.to_string(),
-                    "pass a ref that exists (in shallow CI clones, fetch it first: `git fetch --depth=1 origin main`)".into(),
-                ));
-                report.summary.errors += 1;
-            }
-        }
+        report.changes = opsbook_gate::changes::changed_files(&root, base, |p| ssot.kind_of(p)).map_err(|e| {
+            anyhow::anyhow!(
+                "{e}\n  hint: --base needs a git work tree and a ref that exists there (in shallow CI clones, fetch it first: `git fetch --depth=1 origin main`)"
+            )
+        })?;
     }
     if a.write_baseline {
         let p = baseline_path.unwrap_or_else(|| root.join(".opsbook").join("baseline.json"));
@@ -93,7 +84,14 @@ pub fn run(a: &GateArgs) -> anyhow::Result<u8> {
         })
         .unwrap_or_default();
     let text = render::render(&report, format, &root, color, &prefix);
+    let summary_line = render::summary_line(&report);
     crate::output::emit(&text, a.output.as_deref())?;
+    if let Some(out) = a.output.as_deref().filter(|p| p.as_os_str() != "-") {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{summary_line} (report written to {})", out.display());
+        }
+    }
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         let md = render::markdown(&report);
         let mut f = std::fs::OpenOptions::new()

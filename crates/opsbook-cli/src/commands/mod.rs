@@ -31,6 +31,15 @@ pub fn resolve_root(arg: &RootArg) -> anyhow::Result<PathBuf> {
         if !r.exists() {
             bail!("--root `{}` does not exist", r.display());
         }
+        // `--root ops/opsbook.toml` means the directory that holds it.
+        if r.is_file()
+            && r.file_name()
+                .is_some_and(|n| n == opsbook_core::ssot::CONFIG_FILE)
+        {
+            return Ok(r
+                .parent()
+                .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf));
+        }
         return Ok(r.clone());
     }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
