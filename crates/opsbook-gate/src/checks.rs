@@ -37,12 +37,10 @@ pub struct Ctx<'a> {
     pub as_of: jiff::civil::Date,
     /// Runbook URL base override (`--runbook-base`).
     pub runbook_base: Option<&'a str>,
-    /// Registered runbook IDs → registry path.
-    pub registered: BTreeMap<String, String>,
+    /// Registered runbook IDs.
+    pub registered: HashSet<String>,
     /// Runbook ID (from front matter) → active?
     pub active: HashMap<String, bool>,
-    /// Runbook ID → file rel path.
-    pub id_file: HashMap<String, String>,
     /// Whether a registry file exists.
     pub has_registry: bool,
     /// Findings so far.
@@ -60,16 +58,12 @@ impl<'a> Ctx<'a> {
             .unwrap_or_default()
             .into_iter()
             .filter(|e| !e.id.is_empty())
-            .map(|e| (e.id, e.path))
+            .map(|e| e.id)
             .collect();
         let mut active = HashMap::new();
-        let mut id_file = HashMap::new();
         for rb in &ssot.runbooks {
             if let Some(id) = &rb.meta.id {
                 active.entry(id.clone()).or_insert(rb.meta.is_active());
-                id_file
-                    .entry(id.clone())
-                    .or_insert_with(|| ssot.runbook_file(rb).rel.clone());
             }
         }
         Ctx {
@@ -78,7 +72,6 @@ impl<'a> Ctx<'a> {
             runbook_base,
             registered,
             active,
-            id_file,
             has_registry: reg.is_some(),
             out: Vec::new(),
         }
@@ -92,7 +85,7 @@ impl<'a> Ctx<'a> {
     /// Whether an ID is a registered (or, without a registry, existing) runbook.
     fn known(&self, id: &str) -> bool {
         if self.has_registry {
-            self.registered.contains_key(id)
+            self.registered.contains(id)
         } else {
             self.active.contains_key(id)
         }
