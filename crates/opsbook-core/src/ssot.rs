@@ -237,7 +237,7 @@ pub struct SourceFile {
     /// YAML stream, each line of a JSONL file.
     pub docs: Vec<ParsedDoc>,
     /// The Markdown body structure (runbooks, postmortems, specs, templates).
-    pub body: Option<Body>,
+    pub body: Option<Box<Body>>,
     /// Whether parsing succeeded far enough for content checks.
     pub parsed: bool,
 }
@@ -263,8 +263,9 @@ pub struct Runbook {
     pub file: usize,
     /// Path relative to `runbooks/` (what the registry stores).
     pub registry_path: String,
-    /// Typed front matter (empty when it did not parse).
-    pub meta: RunbookMeta,
+    /// Typed front matter (empty when it did not parse). Boxed: a large
+    /// SSOT holds one per runbook, moved several times while loading.
+    pub meta: Box<RunbookMeta>,
     /// File positions of the front-matter fields that cross-file checks
     /// point at (`/runbook_id`, `/status`, `/replaced_by`, `/related/N`), kept
     /// when the parsed file itself is released by [`Ssot::load_streaming`].
@@ -284,7 +285,7 @@ impl Runbook {
 }
 
 fn runbook_of(index: usize, f: &SourceFile) -> Runbook {
-    let meta = f.value().map(RunbookMeta::from_value).unwrap_or_default();
+    let meta = Box::new(f.value().map(RunbookMeta::from_value).unwrap_or_default());
     let mut positions = Vec::new();
     if let Some(d) = f.doc() {
         let mut keep = vec![
@@ -621,13 +622,13 @@ fn load_file(
         FileKind::Runbook | FileKind::Postmortem => {
             let (docs, body, ok) = load_markdown(rel, &text, true, problems);
             f.docs = docs;
-            f.body = body;
+            f.body = body.map(Box::new);
             f.parsed = ok;
         }
         FileKind::Template | FileKind::Spec => {
             let (docs, body, ok) = load_markdown(rel, &text, false, problems);
             f.docs = docs;
-            f.body = body;
+            f.body = body.map(Box::new);
             f.parsed = ok || f.body.is_some();
         }
         FileKind::Config => match toml::from_str::<toml::Value>(&text) {
@@ -677,11 +678,11 @@ fn load_file(
                 }
                 match serde_json::from_str::<Value>(line) {
                     Ok(v) => {
-                        let mut doc = Document {
+                        let doc = Document {
                             value: v,
+                            tree: crate::yaml::PosTree::leaf(Pos { line: 1, col: 1 }),
                             ..Document::default()
                         };
-                        doc.positions.insert(String::new(), Pos { line: 1, col: 1 });
                         f.docs.push(ParsedDoc {
                             doc,
                             line_offset: i,

@@ -54,43 +54,76 @@ impl fmt::Display for YamlError {
 
 impl std::error::Error for YamlError {}
 
+/// A compact position (4 + 4 bytes) for the tree; [`Pos`] is the public form.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct P {
+    line: u32,
+    col: u32,
+}
+
+impl P {
+    fn of(p: Pos) -> P {
+        P {
+            line: u32::try_from(p.line).unwrap_or(u32::MAX),
+            col: u32::try_from(p.col).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn pos(self) -> Pos {
+        Pos {
+            line: self.line as usize,
+            col: self.col as usize,
+        }
+    }
+}
+
 /// Where every node of a document starts, shaped like the document.
 ///
 /// Kept as a tree rather than a map of JSON pointers so that loading builds
-/// no pointer strings; [`Document::pos_of`] walks it on demand.
+/// no pointer strings, and without key strings: a mapping's entries are in
+/// the order of the keys of the JSON object (insertion order), so the key
+/// is found in the value. [`Document::pos_of`] walks both on demand.
 #[derive(Debug, Clone, Default)]
-pub enum PosTree {
-    /// No position information.
+pub struct PosTree(Node);
+
+#[derive(Debug, Clone, Default)]
+enum Node {
     #[default]
     Empty,
-    /// A scalar (or an alias).
-    Leaf(Pos),
-    /// A sequence and its items.
-    Seq(Pos, Vec<PosTree>),
-    /// A mapping and its entries: key, key position, value.
-    Map(Pos, Vec<(String, Pos, PosTree)>),
+    Leaf(P),
+    Seq(P, Vec<Node>),
+    /// Entries: (key position, value positions), in object key order.
+    Map(P, Vec<(P, Node)>),
 }
 
 impl PosTree {
+    /// A tree that knows only where the whole document starts.
+    #[must_use]
+    pub fn leaf(pos: Pos) -> PosTree {
+        PosTree(Node::Leaf(P::of(pos)))
+    }
+}
+
+impl Node {
     fn pos(&self) -> Option<Pos> {
         match self {
-            PosTree::Empty => None,
-            PosTree::Leaf(p) | PosTree::Seq(p, _) | PosTree::Map(p, _) => Some(*p),
+            Node::Empty => None,
+            Node::Leaf(p) | Node::Seq(p, _) | Node::Map(p, _) => Some(p.pos()),
         }
     }
 
     fn collect(&self, out: &mut Vec<Pos>) {
         match self {
-            PosTree::Empty => {}
-            PosTree::Leaf(p) => out.push(*p),
-            PosTree::Seq(p, items) => {
-                out.push(*p);
+            Node::Empty => {}
+            Node::Leaf(p) => out.push(p.pos()),
+            Node::Seq(p, items) => {
+                out.push(p.pos());
                 items.iter().for_each(|i| i.collect(out));
             }
-            PosTree::Map(p, entries) => {
-                out.push(*p);
-                for (_, kp, v) in entries {
-                    out.push(*kp);
+            Node::Map(p, entries) => {
+                out.push(p.pos());
+                for (kp, v) in entries {
+                    out.push(kp.pos());
                     v.collect(out);
                 }
             }
@@ -120,28 +153,32 @@ impl Document {
     /// Walks the tree along a JSON pointer: (deepest node position reached,
     /// key position when the pointer ends exactly at a mapping entry).
     fn walk(&self, pointer: &str) -> (Option<Pos>, Option<Pos>) {
-        let mut node = &self.tree;
+        let mut node = &self.tree.0;
+        let mut value = &self.value;
         let mut best = node.pos();
         let mut key = None;
         for seg in pointer.split('/').skip(1) {
-            let next = match node {
-                PosTree::Seq(_, items) => seg
+            let next = match (node, value) {
+                (Node::Seq(_, items), Value::Array(vals)) => seg
                     .parse::<usize>()
                     .ok()
-                    .and_then(|i| items.get(i))
-                    .map(|n| (n, None)),
-                PosTree::Map(_, entries) => {
+                    .and_then(|i| Some((items.get(i)?, vals.get(i)?, None))),
+                (Node::Map(_, entries), Value::Object(obj)) => {
                     let seg = unescape_segment(seg);
-                    entries
-                        .iter()
-                        .find(|(k, _, _)| *k == seg)
-                        .map(|(_, kp, v)| (v, Some(*kp)))
+                    obj.keys().position(|k| *k == seg).and_then(|i| {
+                        Some((
+                            &entries.get(i)?.1,
+                            obj.get(&seg)?,
+                            Some(entries.get(i)?.0.pos()),
+                        ))
+                    })
                 }
                 _ => None,
             };
             match next {
-                Some((n, kp)) => {
+                Some((n, v, kp)) => {
                     node = n;
+                    value = v;
                     key = kp;
                     if let Some(p) = n.pos() {
                         best = Some(p);
@@ -193,7 +230,7 @@ impl Document {
             .chain(self.key_positions.values())
             .copied()
             .collect();
-        self.tree.collect(&mut out);
+        self.tree.0.collect(&mut out);
         out
     }
 }
@@ -242,13 +279,13 @@ pub fn parse_stream(src: &str) -> Result<Vec<Document>, YamlError> {
                 let mut doc = Document::default();
                 let (ev, span) = b.next()?;
                 if matches!(ev, Event::DocumentEnd) {
-                    doc.tree = PosTree::Leaf(pos(&span));
+                    doc.tree = PosTree::leaf(pos(&span));
                     docs.push(doc);
                     continue;
                 }
                 let (value, tree) = b.node(ev, span)?;
                 doc.value = value;
-                doc.tree = tree;
+                doc.tree = PosTree(tree);
                 docs.push(doc);
             }
             other => {
@@ -308,7 +345,7 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn node(&mut self, ev: Event<'a>, span: Span) -> Result<(Value, PosTree), YamlError> {
+    fn node(&mut self, ev: Event<'a>, span: Span) -> Result<(Value, Node), YamlError> {
         self.spend(1, &span)?;
         let here = pos(&span);
         match ev {
@@ -317,7 +354,7 @@ impl<'a> Builder<'a> {
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.clone());
                 }
-                Ok((value, PosTree::Leaf(here)))
+                Ok((value, Node::Leaf(P::of(here))))
             }
             Event::Alias(id) => {
                 let Some(v) = self.anchors.get(&id).cloned() else {
@@ -329,7 +366,7 @@ impl<'a> Builder<'a> {
                 };
                 let n = count_nodes(&v);
                 self.spend(n, &span)?;
-                Ok((v, PosTree::Leaf(here)))
+                Ok((v, Node::Leaf(P::of(here))))
             }
             Event::SequenceStart(anchor, _) => {
                 let mut items = Vec::new();
@@ -347,11 +384,13 @@ impl<'a> Builder<'a> {
                 if anchor > 0 {
                     self.anchors.insert(anchor, v.clone());
                 }
-                Ok((v, PosTree::Seq(here, trees)))
+                Ok((v, Node::Seq(P::of(here), trees)))
             }
             Event::MappingStart(anchor, _) => {
                 let mut map = Map::new();
-                let mut entries: Vec<(String, Pos, PosTree)> = Vec::new();
+                // In the object's key order (see `PosTree`).
+                let mut entries: Vec<(P, Node)> = Vec::new();
+                let mut merged: Vec<String> = Vec::new();
                 loop {
                     let (kev, kspan) = self.next()?;
                     if matches!(kev, Event::MappingEnd) {
@@ -384,13 +423,18 @@ impl<'a> Builder<'a> {
                             });
                         }
                     };
-                    if map.contains_key(&key) {
-                        let first = entries
-                            .iter()
-                            .find(|(k, _, _)| *k == key)
-                            .map(|(_, p, _)| *p);
+                    let kpos = P::of(pos(&kspan));
+                    // Linear search only when the key is already there (rare).
+                    let existing = if map.contains_key(&key) {
+                        map.keys().position(|k| *k == key)
+                    } else {
+                        None
+                    };
+                    if let Some(idx) = existing
+                        && !merged.contains(&key)
+                    {
                         return Err(YamlError {
-                            first,
+                            first: entries.get(idx).map(|(p, _)| p.pos()),
                             pos: pos(&kspan),
                             message: format!("duplicate key `{key}`"),
                         });
@@ -398,28 +442,45 @@ impl<'a> Builder<'a> {
                     let (vev, vspan) = self.next()?;
                     let (v, t) = self.node(vev, vspan)?;
                     if key == "<<" {
-                        // YAML 1.1 merge key: merge the mapping(s) without overriding.
+                        // YAML 1.1 merge key: merge the mapping(s) without
+                        // overriding; merged keys point at the `<<` entry.
                         let sources = match v {
                             Value::Array(a) => a,
                             other => vec![other],
                         };
-                        for s in sources {
-                            if let Value::Object(o) = s {
+                        for src in sources {
+                            if let Value::Object(o) = src {
                                 for (k, v) in o {
-                                    map.entry(k).or_insert(v);
+                                    if !map.contains_key(&k) {
+                                        merged.push(k.clone());
+                                        map.insert(k, v);
+                                        entries.push((kpos, t.clone()));
+                                    }
                                 }
                             }
                         }
                         continue;
                     }
-                    entries.push((key.clone(), pos(&kspan), t));
-                    map.insert(key, v);
+                    match existing {
+                        // An explicit key overrides a merged one, in place.
+                        Some(idx) => {
+                            merged.retain(|m| *m != key);
+                            if let Some(e) = entries.get_mut(idx) {
+                                *e = (kpos, t);
+                            }
+                            map.insert(key, v);
+                        }
+                        None => {
+                            entries.push((kpos, t));
+                            map.insert(key, v);
+                        }
+                    }
                 }
                 let v = Value::Object(map);
                 if anchor > 0 {
                     self.anchors.insert(anchor, v.clone());
                 }
-                Ok((v, PosTree::Map(here, entries)))
+                Ok((v, Node::Map(P::of(here), entries)))
             }
             other => Err(YamlError {
                 first: None,
@@ -559,6 +620,22 @@ mod tests {
         }
         let e = parse(&s).unwrap_err();
         assert!(e.message.contains("alias bomb"), "{e}");
+    }
+
+    #[test]
+    fn merge_keys_and_overrides_keep_positions_aligned() {
+        let d = parse("base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n  z: 4\n").unwrap();
+        assert_eq!(
+            d.value,
+            json!({"base": {"x": 1, "y": 2}, "thing": {"x": 1, "y": 3, "z": 4}})
+        );
+        assert_eq!(d.pos_of("/thing/z"), Pos { line: 5, col: 6 });
+        assert_eq!(d.key_pos_of("/thing/y"), Pos { line: 4, col: 3 });
+        assert_eq!(
+            d.key_pos_of("/thing/x").line,
+            3,
+            "a merged key points at `<<`"
+        );
     }
 
     #[test]
