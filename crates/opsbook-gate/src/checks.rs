@@ -174,6 +174,19 @@ pub fn schemas(cx: &mut Ctx<'_>, contracts: &Contracts) {
     cx.out.extend(found);
 }
 
+/// Contract violations that a runbook-lint rule reports with a better
+/// message at the same place: a T1/T2 operation without backout (OB105) or
+/// confirmation (OB106). One mistake, one finding.
+fn reported_by_lint(kind: &FileKind, v: &opsbook_core::contracts::Violation) -> bool {
+    *kind == FileKind::Runbook
+        && v.pointer
+            .strip_prefix("/dangerous_ops/")
+            .is_some_and(|i| i.bytes().all(|b| b.is_ascii_digit()))
+        && (v.message.contains("\"backout\" is a required property")
+            || v.message
+                .contains("\"confirmation\" is a required property"))
+}
+
 /// OB201/OB202 for one file: every document against the file's contract.
 #[must_use]
 pub fn schema_file(contracts: &Contracts, f: &SourceFile) -> Vec<Finding> {
@@ -204,6 +217,9 @@ pub fn schema_file(contracts: &Contracts, f: &SourceFile) -> Vec<Finding> {
             continue;
         };
         for v in violations {
+            if reported_by_lint(&f.kind, &v) {
+                continue;
+            }
             let pos = d.pos(&v.pointer);
             let path = if v.pointer.is_empty() {
                 "/".to_string()

@@ -29,6 +29,12 @@ fn applies_to(name: &str) -> String {
 pub fn run(c: &ContractsCommand) -> anyhow::Result<u8> {
     match c {
         ContractsCommand::Export { dir } => {
+            if dir.exists() && !dir.is_dir() {
+                anyhow::bail!(
+                    "`{}` exists and is not a directory; give a directory to write the contracts into",
+                    dir.display()
+                );
+            }
             let written = opsbook_core::contracts::export(dir)
                 .with_context(|| format!("cannot export contracts into `{}`", dir.display()))?;
             crate::output::emit(
