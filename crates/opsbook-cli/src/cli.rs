@@ -73,6 +73,56 @@ pub enum Command {
   opsbook adopt C:\\wiki\\runbooks --into ops --write
   opsbook gate --root ops                       # what is missing")]
     Adopt(AdoptArgs),
+    /// Verify, repair or append to the hash-chained ledgers
+    ///
+    /// Ledgers are JSON Lines files (`ledger/*.jsonl`, `incidents/<ID>/events.jsonl`)
+    /// whose events each carry the SHA-256 of the previous one: an edited,
+    /// removed, reordered or foreign line breaks the chain at that line.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+/// `opsbook ledger`.
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Check every chain; exit 1 naming the file and first bad line
+    Verify {
+        /// Ledger files (default: every ledger of the SSOT)
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        root: RootArg,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Set aside an incomplete last line left by a crash (complete events are never dropped)
+    Repair {
+        /// The ledger file
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// Display name recorded with the OS user and host
+        #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR")]
+        actor: Option<String>,
+    },
+    /// Append one event (under a cross-process lock, fsynced); prints it as JSON
+    Append {
+        /// The ledger file (created if missing)
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// Event type, e.g. note
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: String,
+        /// Event data as a JSON object
+        #[arg(long, value_name = "JSON")]
+        data: Option<String>,
+        /// Display name recorded with the OS user and host
+        #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR")]
+        actor: Option<String>,
+        /// Append the event this many times (drills and load tests); prints only the last
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        repeat: u32,
+    },
 }
 
 /// Where the SSOT is.

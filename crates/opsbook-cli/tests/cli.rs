@@ -1526,3 +1526,226 @@ fn snapshot_markdown_and_github_reports() {
         .unwrap();
     snapshots().bind(|| insta::assert_snapshot!("github", String::from_utf8(gh.stdout).unwrap()));
 }
+
+// ---------------------------------------------------------------- ledger
+
+fn ledger_lines(p: &Path) -> Vec<String> {
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn ledger_verify_names_the_first_bad_line() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("events.jsonl");
+    opsbook()
+        .args([
+            "ledger",
+            "append",
+            "--type",
+            "note",
+            "--repeat",
+            "4",
+            "--data",
+            r#"{"text":"x"}"#,
+        ])
+        .arg(&p)
+        .assert()
+        .success();
+    opsbook()
+        .args(["ledger", "verify"])
+        .arg(&p)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("(4 events)"));
+    let good = ledger_lines(&p);
+    let cases: Vec<(&str, String, usize, &str)> = vec![
+        (
+            "one changed byte",
+            good.join("\n")
+                .replacen(r#""text":"x""#, r#""text":"y""#, 2)
+                .replacen(r#""text":"y""#, r#""text":"x""#, 1)
+                + "\n",
+            2,
+            "edited",
+        ),
+        (
+            "removed line",
+            [good[0].clone(), good[2].clone(), good[3].clone()].join("\n") + "\n",
+            2,
+            "removed",
+        ),
+        (
+            "swapped lines",
+            [
+                good[0].clone(),
+                good[2].clone(),
+                good[1].clone(),
+                good[3].clone(),
+            ]
+            .join("\n")
+                + "\n",
+            2,
+            "reordered",
+        ),
+    ];
+    for (name, content, line, kind) in cases {
+        std::fs::write(&p, content).unwrap();
+        let out = opsbook()
+            .args(["ledger", "verify", "--format", "json"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            v["ledgers"][0]["first_break"]["line"], line,
+            "{name}: {v:#}"
+        );
+        assert_eq!(
+            v["ledgers"][0]["first_break"]["damage"], kind,
+            "{name}: {v:#}"
+        );
+    }
+}
+
+#[test]
+fn ledger_concurrent_appends_lose_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("events.jsonl");
+    // Eight processes appending 500 events each to one ledger (fewer under
+    // Wine, where process start-up and fsync are far slower: same code path).
+    let per = if cfg!(windows) { 50 } else { 500 };
+    let children: Vec<std::process::Child> = (0..8)
+        .map(|i| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_opsbook"))
+                .args([
+                    "ledger",
+                    "append",
+                    "--type",
+                    "note",
+                    "--repeat",
+                    &per.to_string(),
+                    "--data",
+                ])
+                .arg(format!(r#"{{"writer":{i}}}"#))
+                .arg(&p)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let out = opsbook()
+        .args(["ledger", "verify", "--format", "json"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(v["ledgers"][0]["events"], 8 * per);
+    let mut per_writer = [0usize; 8];
+    for l in ledger_lines(&p) {
+        let e: Value = serde_json::from_str(&l).unwrap();
+        per_writer[e["data"]["writer"].as_u64().unwrap() as usize] += 1;
+    }
+    assert!(per_writer.iter().all(|&n| n == per), "{per_writer:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ledger_survives_kill_9_in_a_loop_of_appends() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("events.jsonl");
+    let mut before = 0u64;
+    for round in 0..5 {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsbook"))
+            .args([
+                "ledger",
+                "append",
+                "--type",
+                "note",
+                "--repeat",
+                "100000",
+                "--data",
+                r#"{"round":1}"#,
+            ])
+            .arg(&p)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(150 + 50 * round));
+        child.kill().unwrap(); // SIGKILL
+        let _ = child.wait();
+        let out = opsbook()
+            .args(["ledger", "verify", "--format", "json"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        if out.status.code() == Some(1) {
+            assert_eq!(v["ledgers"][0]["first_break"]["damage"], "torn", "{v:#}");
+            opsbook()
+                .args(["ledger", "repair"])
+                .arg(&p)
+                .assert()
+                .success();
+        }
+        let out = opsbook()
+            .args(["ledger", "verify", "--format", "json"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let events = v["ledgers"][0]["events"].as_u64().unwrap();
+        assert!(
+            events > before,
+            "round {round}: {events} events after {before}: progress and nothing lost"
+        );
+        before = events;
+    }
+}
+
+#[test]
+fn gate_verifies_ledgers() {
+    let (_t, dir) = init_ssot();
+    let p = dir.join("ledger").join("safety.jsonl");
+    opsbook()
+        .args([
+            "ledger",
+            "append",
+            "--type",
+            "safety_set",
+            "--repeat",
+            "3",
+            "--data",
+            r#"{"state":"HALTED"}"#,
+        ])
+        .arg(&p)
+        .assert()
+        .success();
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replacen("HALTED", "NORMAL", 1);
+    std::fs::write(&p, text).unwrap();
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 1);
+    let f = finding(&v, "OB801");
+    assert_eq!(f["file"], "ledger/safety.jsonl");
+    assert_eq!(f["line"], 1);
+    assert!(f["message"].as_str().unwrap().contains("edited"), "{f:#}");
+    opsbook()
+        .args(["ledger", "verify", "--root"])
+        .arg(&dir)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("BROKEN"));
+}

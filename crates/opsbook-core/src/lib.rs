@@ -12,6 +12,7 @@ pub mod adopt;
 pub mod alerts;
 pub mod contracts;
 pub mod fsutil;
+pub mod ledger;
 pub mod markdown;
 pub mod model;
 pub mod scaffold;

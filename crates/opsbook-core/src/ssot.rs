@@ -688,16 +688,9 @@ fn load_file(
                             line_offset: i,
                         });
                     }
-                    Err(e) => {
-                        ok = false;
-                        problems.push(Problem {
-                            kind: ProblemKind::Json,
-                            file: rel.to_string(),
-                            line: i + 1,
-                            col: e.column().max(1),
-                            message: format!("invalid JSON line: {e}"),
-                        });
-                    }
+                    // A bad line breaks the hash chain: the ledger check
+                    // (OB801) names it, with what kind of damage it is.
+                    Err(_) => ok = false,
                 }
             }
             f.parsed = ok;

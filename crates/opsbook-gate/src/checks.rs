@@ -1362,6 +1362,51 @@ pub fn links_runbook(f: &SourceFile) -> Vec<Finding> {
     found
 }
 
+/// OB801: every ledger's hash chain verifies.
+pub fn ledgers(cx: &mut Ctx<'_>) {
+    let mut found = Vec::new();
+    for f in cx
+        .ssot
+        .files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Ledger | FileKind::IncidentEvents))
+    {
+        let path = if f.path.as_os_str().is_empty() {
+            cx.ssot.root.join(&f.rel)
+        } else {
+            f.path.clone()
+        };
+        match opsbook_core::ledger::verify(&path) {
+            Ok(v) => {
+                if let Some(b) = v.first_break {
+                    let help = if b.damage == opsbook_core::ledger::Damage::Torn {
+                        format!("run `opsbook ledger repair {}`", f.rel)
+                    } else {
+                        "restore the ledger from git or backup; never edit a ledger, append a `correction` event".to_string()
+                    };
+                    found.push(Finding::new(
+                        "OB801",
+                        &f.rel,
+                        b.line,
+                        1,
+                        format!("ledger chain broken: {}", b.message),
+                        help,
+                    ));
+                }
+            }
+            Err(e) => found.push(Finding::new(
+                "OB001",
+                &f.rel,
+                1,
+                1,
+                e.to_string(),
+                "check permissions".into(),
+            )),
+        }
+    }
+    cx.out.extend(found);
+}
+
 /// OB703–OB706: the safety state machine and the actions matrix.
 pub fn safety_model(cx: &mut Ctx<'_>) {
     let degraded = cx.ssot.policy("degraded");

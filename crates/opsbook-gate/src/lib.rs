@@ -254,6 +254,7 @@ fn finish(ssot: &Ssot, contracts: &Contracts, opts: &Options, per_runbook: Vec<F
     checks::alert_rules(&mut cx);
     checks::deprecated(&mut cx);
     checks::safety_model(&mut cx);
+    checks::ledgers(&mut cx);
     let mut findings = cx.out;
     findings.extend(per_runbook);
     let lv = levels(ssot, &mut findings);

@@ -6,6 +6,7 @@ mod coverage;
 mod explain;
 mod gate;
 mod init;
+mod ledger;
 
 use std::path::PathBuf;
 
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Contracts(c) => contracts::run(&c),
         Command::Coverage(a) => coverage::run(&a),
         Command::Adopt(a) => adopt::run(&a),
+        Command::Ledger(c) => ledger::run(&c),
     }
 }
 

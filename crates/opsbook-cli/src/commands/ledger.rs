@@ -1,0 +1,115 @@
+//! `opsbook ledger verify|repair|append`: the hash-chained logs.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use opsbook_core::ledger::{self, Actor};
+use opsbook_core::ssot::FileKind;
+
+use crate::cli::{LedgerCommand, ListFormat};
+
+fn now() -> jiff::Timestamp {
+    jiff::Timestamp::now()
+}
+
+pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
+    match c {
+        LedgerCommand::Verify {
+            paths,
+            root,
+            format,
+        } => {
+            let paths: Vec<PathBuf> = if paths.is_empty() {
+                let root = super::resolve_root(root)?;
+                let ssot = opsbook_core::ssot::Ssot::load_metadata(&root)?;
+                ssot.files
+                    .iter()
+                    .filter(|f| matches!(f.kind, FileKind::Ledger | FileKind::IncidentEvents))
+                    .map(|f| root.join(&f.rel))
+                    .collect()
+            } else {
+                paths.clone()
+            };
+            let mut results = Vec::new();
+            for p in &paths {
+                if !p.is_file() {
+                    bail!("`{}` is not a file", p.display());
+                }
+                results.push(ledger::verify(p)?);
+            }
+            let bad = results.iter().filter(|v| !v.ok()).count();
+            let text = match format {
+                ListFormat::Json => {
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "ok": bad == 0,
+                        "ledgers": results.iter().map(|v| serde_json::json!({
+                            "path": v.path, "ok": v.ok(), "events": v.events, "first_break": v.first_break,
+                        })).collect::<Vec<_>>(),
+                    }))? + "\n"
+                }
+                _ => {
+                    let mut s = String::new();
+                    for v in &results {
+                        match &v.first_break {
+                            None => {
+                                s.push_str(&format!("ok     {} ({} events)\n", v.path, v.events))
+                            }
+                            Some(b) => s.push_str(&format!(
+                                "BROKEN {}:{}: {:?}: {} ({} events verified before it)\n",
+                                v.path, b.line, b.damage, b.message, v.events
+                            )),
+                        }
+                    }
+                    s.push_str(&format!(
+                        "{} ledgers verified, {} broken.\n",
+                        results.len(),
+                        bad
+                    ));
+                    s
+                }
+            };
+            crate::output::emit(&text, None)?;
+            Ok(if bad == 0 {
+                crate::EXIT_OK
+            } else {
+                crate::EXIT_FINDINGS
+            })
+        }
+        LedgerCommand::Repair { path, actor } => {
+            let r = ledger::repair(path, &Actor::current(actor.clone()), now())?;
+            let msg = match (&r.set_aside_to, r.event_seq) {
+                (Some(to), Some(seq)) => format!(
+                    "Set aside {} bytes of an incomplete last line into `{to}`; recorded as event seq {seq}. Every complete event is kept.\n",
+                    r.set_aside_bytes
+                ),
+                _ => format!(
+                    "`{}`: nothing to repair, the chain holds.\n",
+                    path.display()
+                ),
+            };
+            crate::output::emit(&msg, None)?;
+            Ok(crate::EXIT_OK)
+        }
+        LedgerCommand::Append {
+            path,
+            kind,
+            data,
+            actor,
+            repeat,
+        } => {
+            let data: serde_json::Value = match data {
+                Some(d) => {
+                    serde_json::from_str(d).with_context(|| format!("--data is not JSON: `{d}`"))?
+                }
+                None => serde_json::json!({}),
+            };
+            let who = Actor::current(actor.clone());
+            let mut ev = ledger::append(path, &who, kind, data.clone(), now())?;
+            for _ in 1..*repeat {
+                ev = ledger::append(path, &who, kind, data.clone(), now())?;
+            }
+            crate::output::emit(&(serde_json::to_string(&ev)? + "\n"), None)?;
+            Ok(crate::EXIT_OK)
+        }
+    }
+}
