@@ -1657,6 +1657,8 @@ fn ledger_concurrent_appends_lose_nothing() {
     assert!(per_writer.iter().all(|&n| n == per), "{per_writer:?}");
 }
 
+// Unix only: it needs SIGKILL (`Child::kill`), which Wine maps onto its own
+// process teardown rather than an abrupt kill of a Windows process.
 #[cfg(unix)]
 #[test]
 fn ledger_survives_kill_9_in_a_loop_of_appends() {
