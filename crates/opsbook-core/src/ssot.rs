@@ -594,9 +594,11 @@ fn load_file(
     } else {
         MAX_FILE_BYTES
     };
+    // Ledgers are verified as byte streams by the ledger check (they grow
+    // without bound and have no per-line contract): not read here.
     let checked = !matches!(
         kind,
-        FileKind::Other | FileKind::Excluded | FileKind::Contract
+        FileKind::Other | FileKind::Excluded | FileKind::Contract | FileKind::Ledger
     );
     if !checked {
         return f;
