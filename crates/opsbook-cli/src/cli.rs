@@ -80,6 +80,35 @@ pub enum Command {
     /// removed, reordered or foreign line breaks the chain at that line.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Classify severity (P0/P1/P2) objectively from stated facts
+    #[command(subcommand)]
+    Severity(SeverityCommand),
+}
+
+/// `opsbook severity`.
+#[derive(Debug, Subcommand)]
+pub enum SeverityCommand {
+    /// Evaluate policy/severity.yaml over facts; print the severity and the rule that matched
+    ///
+    /// The most severe matching rule wins. A fact a rule needs but that was not
+    /// stated counts as true (missing_facts: escalate): unknowns raise the
+    /// severity, never lower it. Facts are typed by the policy's `facts` section.
+    #[command(after_long_help = "Examples (PowerShell):
+  opsbook severity classify --fact mode=live --fact unexpected_loss_usd=1200
+  opsbook severity classify --facts facts.json --format json")]
+    Classify {
+        #[command(flatten)]
+        root: RootArg,
+        /// A stated fact, KEY=VALUE (repeatable)
+        #[arg(long = "fact", value_name = "KEY=VALUE")]
+        facts: Vec<String>,
+        /// Facts as a JSON or YAML object
+        #[arg(long = "facts", value_name = "FILE")]
+        facts_file: Option<PathBuf>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
 }
 
 /// `opsbook ledger`.

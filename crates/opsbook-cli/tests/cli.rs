@@ -1751,3 +1751,95 @@ fn gate_verifies_ledgers() {
         .code(1)
         .stdout(predicates::str::contains("BROKEN"));
 }
+
+// ---------------------------------------------------------------- severity
+
+#[test]
+fn severity_is_classified_from_facts_by_the_starter_policy() {
+    let (t, dir) = init_ssot();
+    let all_quiet = [
+        "mode=live",
+        "security_suspected=false",
+        "unexpected_loss_usd=0",
+        "unhedged_exposure_usd=0",
+        "unhedged_minutes=0",
+        "order_state_unknown=false",
+        "reconciliation_drift_usd=0",
+        "stale_market_data_seconds=0",
+        "trading_halted=false",
+        "halt_unplanned=false",
+        "clock_offset_ms=0",
+        "exchange_ip_banned=false",
+    ];
+    let classify = |over: &[&str]| -> Value {
+        let mut cmd = opsbook();
+        cmd.args(["severity", "classify", "--format", "json", "--root"])
+            .arg(&dir);
+        for f in all_quiet.iter().chain(over) {
+            cmd.args(["--fact", f]);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["classification"].clone()
+    };
+    let c = classify(&["unexpected_loss_usd=1500"]);
+    assert_eq!(
+        (c["severity"].as_str(), c["rule"].as_str()),
+        (Some("P0"), Some("SEV-P0-LOSS"))
+    );
+    let c = classify(&["unexpected_loss_usd=150"]);
+    assert_eq!(
+        (c["severity"].as_str(), c["rule"].as_str()),
+        (Some("P1"), Some("SEV-P1-LOSS"))
+    );
+    let c = classify(&["clock_offset_ms=1200"]);
+    assert_eq!(c["rule"], "SEV-P0-CLOCK");
+    // Missing facts raise, never lower: only the mode stated.
+    let out = opsbook()
+        .args(["severity", "classify", "--fact", "mode=live", "--root"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        s.starts_with("P0 (rule ") && s.contains("assumed true because not stated"),
+        "{s}"
+    );
+    // Facts from a file; typed values.
+    let f = t.path().join("facts.json");
+    std::fs::write(&f, r#"{"mode": "live", "security_suspected": true}"#).unwrap();
+    let out = opsbook()
+        .args(["severity", "classify", "--format", "json", "--facts"])
+        .arg(&f)
+        .arg("--root")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["classification"]["rule"], "SEV-P0-SECURITY");
+    opsbook()
+        .args(["severity", "classify", "--fact", "mod=live", "--root"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(
+            predicates::str::contains("unknown fact `mod`").and(predicates::str::contains("mode")),
+        );
+    opsbook()
+        .args([
+            "severity",
+            "classify",
+            "--fact",
+            "unexpected_loss_usd=lots",
+            "--root",
+        ])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is not a number"));
+}

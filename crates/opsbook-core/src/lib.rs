@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod markdown;
 pub mod model;
 pub mod scaffold;
+pub mod severity;
 pub mod ssot;
 pub mod text;
 pub mod yaml;

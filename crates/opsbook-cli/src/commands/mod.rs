@@ -7,6 +7,7 @@ mod explain;
 mod gate;
 mod init;
 mod ledger;
+mod severity;
 
 use std::path::PathBuf;
 
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Coverage(a) => coverage::run(&a),
         Command::Adopt(a) => adopt::run(&a),
         Command::Ledger(c) => ledger::run(&c),
+        Command::Severity(c) => severity::run(&c),
     }
 }
 
