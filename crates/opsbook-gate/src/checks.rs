@@ -33,8 +33,6 @@ pub fn required_sections(kind: Option<&str>, deprecated: bool) -> Vec<usize> {
 pub struct Ctx<'a> {
     /// The SSOT.
     pub ssot: &'a Ssot,
-    /// The date expiry is judged against (UTC).
-    pub as_of: jiff::civil::Date,
     /// Runbook URL base override (`--runbook-base`).
     pub runbook_base: Option<&'a str>,
     /// Registered runbook IDs.
@@ -50,7 +48,7 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// Builds the indexes the checks share.
     #[must_use]
-    pub fn new(ssot: &'a Ssot, as_of: jiff::civil::Date, runbook_base: Option<&'a str>) -> Ctx<'a> {
+    pub fn new(ssot: &'a Ssot, runbook_base: Option<&'a str>) -> Ctx<'a> {
         let reg = ssot.file_of(&FileKind::Registry);
         let registered = reg
             .and_then(SourceFile::value)
@@ -68,7 +66,6 @@ impl<'a> Ctx<'a> {
         }
         Ctx {
             ssot,
-            as_of,
             runbook_base,
             registered,
             active,

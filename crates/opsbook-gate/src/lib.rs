@@ -246,7 +246,7 @@ pub fn run(ssot: &Ssot, contracts: &Contracts, opts: &Options) -> Report {
 }
 
 fn finish(ssot: &Ssot, contracts: &Contracts, opts: &Options, per_runbook: Vec<Finding>) -> Report {
-    let mut cx = checks::Ctx::new(ssot, opts.as_of, opts.runbook_base.as_deref());
+    let mut cx = checks::Ctx::new(ssot, opts.runbook_base.as_deref());
     checks::load_problems(&mut cx);
     checks::schemas(&mut cx, contracts);
     checks::registry(&mut cx);

@@ -125,7 +125,7 @@ pub fn run(a: &CoverageArgs) -> anyhow::Result<u8> {
             "no alerting rules (`alert:` entries under `groups`) found in {from} ({nfiles} YAML files read)"
         );
     }
-    let cx = checks::Ctx::new(&ssot, super::today_utc(), a.runbook_base.as_deref());
+    let cx = checks::Ctx::new(&ssot, a.runbook_base.as_deref());
     let cov = checks::alert_coverage(&cx, &rules);
     let count = |s: &str| cov.iter().filter(|c| c.status == s).count();
     let mut by_priority: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
