@@ -6,7 +6,8 @@
 //! (D-GATE-LINT), `OB2xx` contracts (D-GATE-SCHEMA), `OB3xx` registry
 //! (D-GATE-REGISTRY), `OB4xx` coverage (D-GATE-COVERAGE), `OB5xx` expiry
 //! (D-GATE-EXPIRY), `OB6xx` deprecation (D-GATE-DEPRECATED), `OB7xx` links and
-//! safety model, `OB9xx` changed-file summary (D-GATE-SUMMARY).
+//! safety model, `OB8xx` ledgers (D-INC-LEDGER), `OB9xx` changed-file summary
+//! (D-GATE-SUMMARY).
 
 use std::fmt;
 
