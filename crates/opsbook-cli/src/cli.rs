@@ -83,6 +83,61 @@ pub enum Command {
     /// Classify severity (P0/P1/P2) objectively from stated facts
     #[command(subcommand)]
     Severity(SeverityCommand),
+    /// List due drills and record drill results
+    #[command(subcommand)]
+    Drill(DrillCommand),
+}
+
+/// Drill outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DrillResult {
+    /// Every acceptance criterion met
+    Pass,
+    /// At least one criterion missed
+    Fail,
+}
+
+/// `opsbook drill`.
+#[derive(Debug, Subcommand)]
+pub enum DrillCommand {
+    /// List the drills of runbooks/drills.yaml that are due (never run, or past their interval)
+    Due {
+        #[command(flatten)]
+        root: RootArg,
+        /// Date to judge against, YYYY-MM-DD (default: today, UTC)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Record a drill result in ledger/drills.jsonl; a pass sets the runbook's last_drilled
+    ///
+    /// On a pass, only the value of `last_drilled:` in the runbook's front matter
+    /// and of the drill's `last_run:` in runbooks/drills.yaml change: every other
+    /// byte of both files (line endings, encoding, comments) stays as it was.
+    Record {
+        #[command(flatten)]
+        root: RootArg,
+        /// Drill ID, e.g. DR-HALT-EVIDENCE
+        #[arg(value_name = "DRILL")]
+        drill: String,
+        /// pass or fail
+        #[arg(long, value_enum)]
+        result: DrillResult,
+        /// Evidence reference: a bundle ID or a path
+        #[arg(long, value_name = "REF")]
+        evidence: String,
+        /// Date of the drill, YYYY-MM-DD (default: today, UTC)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+        /// Notes
+        #[arg(long, value_name = "TEXT")]
+        notes: Option<String>,
+        /// Display name recorded with the OS user and host
+        #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR")]
+        actor: Option<String>,
+    },
 }
 
 /// `opsbook severity`.

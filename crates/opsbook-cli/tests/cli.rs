@@ -1843,3 +1843,114 @@ fn severity_is_classified_from_facts_by_the_starter_policy() {
         .code(2)
         .stderr(predicates::str::contains("is not a number"));
 }
+
+// ---------------------------------------------------------------- drills
+
+#[test]
+fn drill_record_edits_only_the_date_lines() {
+    let (_t, dir) = init_ssot();
+    let out = opsbook()
+        .args([
+            "drill", "due", "--format", "json", "--as-of", AS_OF, "--root",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let due = v["due"].as_array().unwrap();
+    assert_eq!(
+        due.len(),
+        6,
+        "every starter drill is due: none has been run"
+    );
+    assert!(due.iter().all(|d| d["due_since"].is_null()));
+    // A runbook saved by Windows: CRLF line endings must survive the edit.
+    let rb = dir.join("runbooks/quick/halt-and-evidence.md");
+    let crlf = std::fs::read_to_string(&rb).unwrap().replace('\n', "\r\n");
+    std::fs::write(&rb, &crlf).unwrap();
+    let drills_before = std::fs::read_to_string(dir.join("runbooks/drills.yaml")).unwrap();
+    opsbook()
+        .args([
+            "drill",
+            "record",
+            "DR-HALT-EVIDENCE",
+            "--result",
+            "pass",
+            "--evidence",
+            "EVB-20261128-1",
+            "--date",
+            "2026-11-28",
+            "--root",
+        ])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "updated runbooks/quick/halt-and-evidence.md",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(&rb).unwrap(),
+        crlf.replacen("last_drilled: null\r\n", "last_drilled: 2026-11-28\r\n", 1),
+        "only the value changed, CRLF kept"
+    );
+    let drills_after = std::fs::read_to_string(dir.join("runbooks/drills.yaml")).unwrap();
+    let changed: Vec<(&str, &str)> = drills_before
+        .lines()
+        .zip(drills_after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(
+        changed,
+        [("    last_run: null", "    last_run: 2026-11-28")]
+    );
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    let out = opsbook()
+        .args([
+            "drill", "due", "--format", "json", "--as-of", AS_OF, "--root",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["due"].as_array().unwrap().len(), 5);
+    // A failed drill is recorded but changes no date.
+    opsbook()
+        .args([
+            "drill",
+            "record",
+            "DR-TIME-DRIFT",
+            "--result",
+            "fail",
+            "--evidence",
+            "EVB-2",
+            "--root",
+        ])
+        .arg(&dir)
+        .assert()
+        .success();
+    opsbook()
+        .args(["ledger", "verify"])
+        .arg(dir.join("ledger/drills.jsonl"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("(2 events)"));
+    opsbook()
+        .args([
+            "drill",
+            "record",
+            "DR-NOPE",
+            "--result",
+            "pass",
+            "--evidence",
+            "x",
+            "--root",
+        ])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(
+            predicates::str::contains("unknown drill `DR-NOPE`")
+                .and(predicates::str::contains("DR-HALT-EVIDENCE")),
+        );
+}

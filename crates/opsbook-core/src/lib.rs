@@ -11,6 +11,7 @@
 pub mod adopt;
 pub mod alerts;
 pub mod contracts;
+pub mod drills;
 pub mod fsutil;
 pub mod ledger;
 pub mod markdown;

@@ -3,6 +3,7 @@
 mod adopt;
 mod contracts;
 mod coverage;
+mod drill;
 mod explain;
 mod gate;
 mod init;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Adopt(a) => adopt::run(&a),
         Command::Ledger(c) => ledger::run(&c),
         Command::Severity(c) => severity::run(&c),
+        Command::Drill(c) => drill::run(&c),
     }
 }
 
