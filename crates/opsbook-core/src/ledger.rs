@@ -193,9 +193,9 @@ pub fn format_ts(ts: jiff::Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-/// The last complete event of a log: `(seq, hash, line)`, or `None` for an
+/// The last complete event of a log: `(seq, hash)`, or `None` for an
 /// empty or missing log.
-fn tail(path: &Path) -> Result<Option<(u64, String, usize)>, LedgerError> {
+fn tail(path: &Path) -> Result<Option<(u64, String)>, LedgerError> {
     let mut f = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -232,22 +232,22 @@ fn tail(path: &Path) -> Result<Option<(u64, String, usize)>, LedgerError> {
             continue;
         }
         let last = &body[line_start.unwrap_or(0)..];
-        // Line number of the last line: count newlines in the whole file.
-        let line = count_lines(path)?;
-        let v: Value = serde_json::from_slice(last).map_err(|e| LedgerError::BadTail {
-            path: path.to_path_buf(),
-            line,
-            message: e.to_string(),
-        })?;
+        // The line number is only for the error message: count the file's
+        // lines then, not on every append (that would make appends O(n)).
+        let bad = |message: String| match count_lines(path) {
+            Ok(line) => LedgerError::BadTail {
+                path: path.to_path_buf(),
+                line,
+                message,
+            },
+            Err(e) => e,
+        };
+        let v: Value = serde_json::from_slice(last).map_err(|e| bad(e.to_string()))?;
         let seq = v.get("seq").and_then(Value::as_u64);
         let hash = v.get("hash").and_then(Value::as_str).map(str::to_string);
         return match (seq, hash) {
-            (Some(s), Some(h)) => Ok(Some((s, h, line))),
-            _ => Err(LedgerError::BadTail {
-                path: path.to_path_buf(),
-                line,
-                message: "no `seq` or `hash`".into(),
-            }),
+            (Some(s), Some(h)) => Ok(Some((s, h))),
+            _ => Err(bad("no `seq` or `hash`".into())),
         };
     }
 }
@@ -292,7 +292,7 @@ fn append_locked(
     ts: jiff::Timestamp,
 ) -> Result<Event, LedgerError> {
     let (seq, prev_hash) = match tail(path)? {
-        Some((s, h, _)) => (s + 1, Some(h)),
+        Some((s, h)) => (s + 1, Some(h)),
         None => (1, None),
     };
     let mut ev = Event {
@@ -785,6 +785,19 @@ mod tests {
             repair(&p, &actor(), ts(12)),
             Err(LedgerError::NotRepairable { .. })
         ));
+    }
+
+    #[test]
+    fn unreadable_last_event_is_named_with_its_line() {
+        let t = tempfile::tempdir().unwrap();
+        let p = three(t.path());
+        let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"{\"note\": \"no seq\"}\n").unwrap();
+        drop(f);
+        match append(&p, &actor(), "note", json!({}), ts(5)) {
+            Err(LedgerError::BadTail { line, .. }) => assert_eq!(line, 4),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
