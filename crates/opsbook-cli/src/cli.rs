@@ -86,6 +86,32 @@ pub enum Command {
     /// List due drills and record drill results
     #[command(subcommand)]
     Drill(DrillCommand),
+    /// Run an incident: open, ack, decide, attach, accept, resolve, close — every step in a hash-chained log
+    ///
+    /// Each incident is `incidents/<ID>/events.jsonl`, an append-only, hash-chained
+    /// log; its state is the replay of the events. Guards enforce the order
+    /// safe → evidence → observe → recover → verify → learn (D-ORDER).
+    #[command(
+        subcommand,
+        after_long_help = "A whole P0, in order (PowerShell):
+  $id = (opsbook incident open --title \"Orders rejected\" --fact mode=live --format json | ConvertFrom-Json).id
+  opsbook incident ack $id
+  opsbook incident decide $id --safety HALTED --decision \"kill switch\" --reason \"positions unknown\"
+  opsbook incident status $id MITIGATING --reason \"resyncing clock\"
+  opsbook incident attach $id C:\\evidence\\EVB-1.zip
+  opsbook incident status $id MONITORING --reason \"offset 12 ms, orders accepted\"
+  opsbook incident accept $id --check cause_mitigated=pass:EVB-1 ...
+  opsbook incident resolve $id --reason \"acceptance passed\"
+  opsbook postmortem new $id ; opsbook incident close $id --reason \"postmortem reviewed\""
+    )]
+    Incident(IncidentCommand),
+    /// Draft and check postmortems (typed action items, D-LEARN)
+    #[command(subcommand)]
+    Postmortem(PostmortemCommand),
+    /// List open and overdue postmortem action items across all incidents
+    Actions(ActionsArgs),
+    /// MTTA and MTTR by severity, open incidents, overdue actions, due drills
+    Report(ReportArgs),
 }
 
 /// Drill outcome.
@@ -377,6 +403,391 @@ pub struct AdoptArgs {
     #[arg(long, value_name = "URL")]
     pub runbook_base: Option<String>,
     /// Output format of the plan
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+/// Options every `incident` command shares.
+#[derive(Debug, Args)]
+pub struct IncCommon {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Display name recorded with the OS user and host (e.g. the incident commander)
+    #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR", global = true)]
+    pub actor: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Human, global = true)]
+    pub format: ListFormat,
+}
+
+/// Relation of a link.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct LinkTarget {
+    /// OTHER is the parent (umbrella) of ID
+    #[arg(long, value_name = "OTHER")]
+    pub parent: Option<String>,
+    /// OTHER is a child (consequence) of ID
+    #[arg(long, value_name = "OTHER")]
+    pub child: Option<String>,
+    /// OTHER shares context with ID, no hierarchy
+    #[arg(long, value_name = "OTHER")]
+    pub related: Option<String>,
+}
+
+/// `opsbook incident`.
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Open an incident; prints its ID. Severity comes from facts (policy/severity.yaml) or is stated with a reason
+    #[command(after_long_help = "Examples (PowerShell):
+  opsbook incident open --title \"Orders rejected: -1021 timestamp\" --fact mode=live --fact trading_halted=false
+  opsbook incident open --title \"Paper feed stale\" --severity P2 --reason \"paper only, no orders\"
+  $id = (opsbook incident open --title \"...\" --severity P1 --reason \"...\" --format json | ConvertFrom-Json).id")]
+    Open {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Short title: what is broken, as the operator sees it
+        #[arg(long, value_name = "TEXT")]
+        title: String,
+        /// Severity stated by hand (needs --reason); with --fact it may only raise the computed one unless --reason is given
+        #[arg(long, value_name = "P0|P1|P2", value_parser = ["P0", "P1", "P2"])]
+        severity: Option<String>,
+        /// Why this severity (decision log)
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        /// A stated fact, KEY=VALUE (repeatable); severity is computed from them
+        #[arg(long = "fact", value_name = "KEY=VALUE")]
+        facts: Vec<String>,
+        /// Facts as a JSON or YAML object
+        #[arg(long = "facts", value_name = "FILE")]
+        facts_file: Option<PathBuf>,
+        /// When it was detected (RFC 3339; without offset = UTC); default: now
+        #[arg(long, value_name = "TIME")]
+        detected: Option<String>,
+        /// When the impact started, if known
+        #[arg(long, value_name = "TIME")]
+        impact_started: Option<String>,
+        /// Incident commander
+        #[arg(long, value_name = "NAME")]
+        commander: Option<String>,
+        /// A drill, not a real incident (kept out of MTTA/MTTR)
+        #[arg(long)]
+        drill: bool,
+    },
+    /// Acknowledge: OPEN → ACKED (you are now the incident commander)
+    Ack {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID (or a unique suffix such as 001)
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Reason (default: "acknowledged")
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        /// Incident commander's name (default: --actor or the OS user)
+        #[arg(long, value_name = "NAME")]
+        commander: Option<String>,
+    },
+    /// Change status (OPEN ACKED MITIGATING MONITORING RESOLVED CLOSED CANCELLED); refused steps list the allowed ones
+    #[command(
+        after_long_help = "Guards (D-ORDER: safe → evidence → observe → recover → verify → learn):
+  MITIGATING  needs a safety decision      (incident decide ID --safety STATE ...)
+  RESOLVED    needs evidence attached      (incident attach ID REF --sha256 HEX)
+              and recovery acceptance      (incident accept ID --check ...)
+  CLOSED      P0/P1 need a postmortem whose action items pass (postmortem new ID)"
+    )]
+    Status {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// New status
+        #[arg(value_name = "STATUS")]
+        status: String,
+        /// Why (decision log)
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Add a note to the timeline
+    Log {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// The note
+        #[arg(value_name = "TEXT")]
+        text: String,
+    },
+    /// Record a decision (decision log); with --safety, the safety decision MITIGATING needs
+    #[command(after_long_help = "Examples (PowerShell):
+  opsbook incident decide 001 --safety HALTED --decision \"engage kill switch\" --reason \"positions unknown\"
+  opsbook incident decide 001 --decision \"fail over to backup feed\" --reason \"primary stale 5 min\" --alternative \"wait for vendor\"")]
+    Decide {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// What was decided
+        #[arg(long, value_name = "TEXT")]
+        decision: String,
+        /// Why
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// An alternative considered and rejected (repeatable)
+        #[arg(long = "alternative", value_name = "TEXT")]
+        alternatives: Vec<String>,
+        /// Safety state decided for the platform (a state of policy/degraded.yaml, NORMAL included)
+        #[arg(long, value_name = "STATE")]
+        safety: Option<String>,
+    },
+    /// Declare impact and scope: what is affected, what was checked and is not; times kept apart
+    Scope {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Something affected (repeatable)
+        #[arg(long, value_name = "WHAT")]
+        affected: Vec<String>,
+        /// Something checked and not affected (repeatable)
+        #[arg(long, value_name = "WHAT")]
+        not_affected: Vec<String>,
+        /// Free text
+        #[arg(long, value_name = "TEXT")]
+        text: Option<String>,
+        /// When it was detected
+        #[arg(long, value_name = "TIME")]
+        detected: Option<String>,
+        /// When the impact started
+        #[arg(long, value_name = "TIME")]
+        impact_started: Option<String>,
+        /// When the impact ended
+        #[arg(long, value_name = "TIME")]
+        impact_ended: Option<String>,
+    },
+    /// Attach an evidence reference: a bundle ID, a file (hashed for you) or a URL, with its SHA-256
+    Attach {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Bundle ID, file path or URL
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// SHA-256 (hex) of the evidence; computed (and checked) for a file
+        #[arg(long, value_name = "HEX")]
+        sha256: Option<String>,
+        /// What it shows
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Answer the recovery-acceptance checklist of policy/degraded.yaml (needed before RESOLVED)
+    #[command(after_long_help = "Without --check or --answers, prints the checklist.
+Each answer is ID=pass:EVIDENCE or ID=fail[:EVIDENCE]; every check must be answered.
+
+Examples (PowerShell):
+  opsbook incident accept 001
+  opsbook incident accept 001 --check cause_mitigated=pass:EVB-1 --check reconciliation_ok=pass:recon-0312.csv ...
+  opsbook incident accept 001 --answers acceptance.yaml   # {reconciliation_ok: {result: pass, evidence: ...}}")]
+    Accept {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// An answer, CHECK=pass:EVIDENCE or CHECK=fail[:EVIDENCE] (repeatable)
+        #[arg(long = "check", value_name = "CHECK=RESULT:EVIDENCE")]
+        checks: Vec<String>,
+        /// Answers as a JSON or YAML object: check → {result, evidence, note}
+        #[arg(long, value_name = "FILE")]
+        answers: Option<PathBuf>,
+    },
+    /// Link two incidents (written in both; parent/child cycles refused)
+    Link {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        #[command(flatten)]
+        target: LinkTarget,
+    },
+    /// Change severity: recomputed from new facts, or stated; lowering needs --reason
+    Severity {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// New severity
+        #[arg(long, value_name = "P0|P1|P2", value_parser = ["P0", "P1", "P2"])]
+        to: Option<String>,
+        /// A new or changed fact, KEY=VALUE (repeatable); severity is recomputed over all facts
+        #[arg(long = "fact", value_name = "KEY=VALUE")]
+        facts: Vec<String>,
+        /// Why (required to lower)
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// MONITORING → RESOLVED (evidence and recovery acceptance required)
+    Resolve {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Why
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// RESOLVED → CLOSED (P0/P1: attaches postmortem.md after checking it)
+    Close {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Why
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Cancel an incident opened by mistake (before RESOLVED); the ID is never reused
+    Cancel {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Why
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Merge a duplicate into the surviving incident (both logs kept; evidence linked)
+    Merge {
+        #[command(flatten)]
+        common: IncCommon,
+        /// The duplicate
+        #[arg(value_name = "ID")]
+        id: String,
+        /// The surviving incident
+        #[arg(long, value_name = "OTHER")]
+        into: String,
+        /// Why
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Correct an earlier event: a new event that supersedes it (nothing is edited)
+    Correct {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// The seq of the event corrected
+        #[arg(long, value_name = "N")]
+        seq: u64,
+        /// Why
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// The corrected text
+        #[arg(long, value_name = "TEXT")]
+        text: Option<String>,
+    },
+    /// Show one incident: status, severity, times (UTC and local), scope, decisions, evidence, links
+    Show {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// List incidents, newest first
+    List {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Only these statuses (repeatable)
+        #[arg(long, value_name = "STATUS")]
+        status: Vec<String>,
+        /// Only incidents still needing work (OPEN, ACKED, MITIGATING, MONITORING)
+        #[arg(long)]
+        open: bool,
+    },
+    /// The timeline: every event in order, UTC and local time
+    Timeline {
+        #[command(flatten)]
+        common: IncCommon,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+}
+
+/// `opsbook postmortem`.
+#[derive(Debug, Subcommand)]
+pub enum PostmortemCommand {
+    /// Draft incidents/<ID>/postmortem.md from the events (timeline, decisions, durations)
+    New {
+        #[command(flatten)]
+        root: RootArg,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Author recorded in the draft
+        #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR")]
+        actor: Option<String>,
+    },
+    /// Check a postmortem against the contract and the action-item rules (exit 1 on problems)
+    Check {
+        #[command(flatten)]
+        root: RootArg,
+        /// Incident ID
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Date to judge due dates against (default: today, UTC)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+}
+
+/// `opsbook actions`.
+#[derive(Debug, Args)]
+pub struct ActionsArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Also list done and wontfix items
+    #[arg(long)]
+    pub all: bool,
+    /// Date to judge due dates against (default: today, UTC)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+/// `opsbook report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Only incidents opened on or after this date (YYYY-MM-DD, UTC)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: Option<String>,
+    /// Date to judge due dates against (default: today, UTC)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Include drills in MTTA/MTTR
+    #[arg(long)]
+    pub include_drills: bool,
+    /// Output format
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,
 }

@@ -2,7 +2,8 @@
 //!
 //! This binary is thin: it parses arguments ([`cli`]), runs one command
 //! (`commands/<verb>.rs`) and maps the outcome to a documented exit code:
-//! 0 success / no finding at error level, 1 findings at error level,
+//! 0 success / no finding at error level, 1 findings at error level or a
+//! step refused by an incident guard,
 //! 2 usage, configuration or I/O error. A closed pipe (`| Select-Object -First 5`)
 //! is not an error.
 
@@ -16,7 +17,8 @@ use clap::Parser;
 
 /// Exit code: success, no finding at error level.
 pub const EXIT_OK: u8 = 0;
-/// Exit code: at least one finding at error level (or a P0 coverage hole).
+/// Exit code: at least one finding at error level (or a P0 coverage hole),
+/// or an incident guard refused the step (D-ORDER).
 pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code: usage, configuration or I/O error.
 pub const EXIT_ERROR: u8 = 2;
@@ -30,6 +32,13 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Err(e) = opsbook_core::clock::check_env() {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("error: {e}");
+        }
+        return ExitCode::from(EXIT_ERROR);
+    }
     match commands::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -39,14 +48,23 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::from(EXIT_OK);
             }
+            // A guard refusing a step is an answer, not a failure of opsbook.
+            let refused = e.chain().any(|c| {
+                c.downcast_ref::<opsbook_core::incident::GuardError>()
+                    .is_some()
+                    || matches!(
+                        c.downcast_ref::<opsbook_core::incident::IncidentError>(),
+                        Some(opsbook_core::incident::IncidentError::Guard(_))
+                    )
+            });
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("error: {e}");
+                eprintln!("{}: {e}", if refused { "refused" } else { "error" });
                 for cause in e.chain().skip(1) {
                     eprintln!("  caused by: {cause}");
                 }
             }
-            ExitCode::from(EXIT_ERROR)
+            ExitCode::from(if refused { EXIT_FINDINGS } else { EXIT_ERROR })
         }
     }
 }

@@ -332,7 +332,6 @@ pub fn record(
             "date": date.to_string(),
             "notes": notes,
         }),
-        jiff::Timestamp::now(),
     )?;
     let mut updated = Vec::new();
     for (path, bytes, rel) in edits {

@@ -115,6 +115,28 @@ pub enum LedgerError {
     /// `data` or the event could not be encoded.
     #[error("cannot encode the event: {0}")]
     Encode(String),
+    /// The clock is behind the last event: timestamps never go backwards.
+    #[error(
+        "{path}: the clock reads {now}, before the last event ({last}); timestamps never go backwards: check time sync (PowerShell: w32tm /query /status) and retry"
+    )]
+    ClockBehind {
+        /// The log.
+        path: PathBuf,
+        /// The last event's `ts`.
+        last: String,
+        /// The time that was to be recorded.
+        now: String,
+    },
+    /// The chain is broken before the end: nothing is appended to it.
+    #[error("{path}:{line}: {message}; nothing was appended (run `opsbook ledger verify {path}`)")]
+    Broken {
+        /// The log.
+        path: PathBuf,
+        /// 1-based line of the first break.
+        line: usize,
+        /// What is wrong there.
+        message: String,
+    },
     /// Repair refused: the damage is not a torn tail.
     #[error("{path}: not repairable: {message}")]
     NotRepairable {
@@ -193,9 +215,9 @@ pub fn format_ts(ts: jiff::Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-/// The last complete event of a log: `(seq, hash)`, or `None` for an
+/// The last complete event of a log: `(seq, hash, ts)`, or `None` for an
 /// empty or missing log.
-fn tail(path: &Path) -> Result<Option<(u64, String)>, LedgerError> {
+fn tail(path: &Path) -> Result<Option<(u64, String, Option<jiff::Timestamp>)>, LedgerError> {
     let mut f = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -245,8 +267,12 @@ fn tail(path: &Path) -> Result<Option<(u64, String)>, LedgerError> {
         let v: Value = serde_json::from_slice(last).map_err(|e| bad(e.to_string()))?;
         let seq = v.get("seq").and_then(Value::as_u64);
         let hash = v.get("hash").and_then(Value::as_str).map(str::to_string);
+        let ts = v
+            .get("ts")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse().ok());
         return match (seq, hash) {
-            (Some(s), Some(h)) => Ok(Some((s, h))),
+            (Some(s), Some(h)) => Ok(Some((s, h, ts))),
             _ => Err(bad("no `seq` or `hash`".into())),
         };
     }
@@ -265,15 +291,25 @@ fn count_lines(path: &Path) -> Result<usize, LedgerError> {
     }
 }
 
-/// Appends one event under the cross-process lock and fsyncs it.
-///
-/// `ts` is the time to record (normally now); `data` is the payload.
+/// Appends one event under the cross-process lock and fsyncs it, stamped
+/// with [`crate::clock::now`] read *after* the lock is taken, so concurrent
+/// writers always record increasing times.
 ///
 /// # Errors
 /// [`LedgerError::Torn`] when the log ends with an incomplete line (repair
-/// first), [`LedgerError::BadTail`] when its last event is unreadable, I/O
-/// errors.
-pub fn append(
+/// first), [`LedgerError::BadTail`] when its last event is unreadable,
+/// [`LedgerError::ClockBehind`] when the clock reads earlier than the last
+/// event, I/O errors.
+pub fn append(path: &Path, actor: &Actor, kind: &str, data: Value) -> Result<Event, LedgerError> {
+    let _lock = Lock::take(path)?;
+    append_locked(path, actor, kind, data, crate::clock::now())
+}
+
+/// [`append`] with an explicit time (imports, tests).
+///
+/// # Errors
+/// As [`append`].
+pub fn append_at(
     path: &Path,
     actor: &Actor,
     kind: &str,
@@ -284,6 +320,78 @@ pub fn append(
     append_locked(path, actor, kind, data, ts)
 }
 
+/// A log opened for a read-decide-append transaction: the cross-process lock
+/// is held until it is dropped, so what [`Writer::events`] returned is still
+/// the whole log when [`Writer::append`] runs (guards cannot race).
+pub struct Writer {
+    path: PathBuf,
+    _lock: Lock,
+}
+
+impl Writer {
+    /// Takes the lock of `path` (creating its directory).
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn open(path: &Path) -> Result<Writer, LedgerError> {
+        Ok(Writer {
+            path: path.to_path_buf(),
+            _lock: Lock::take(path)?,
+        })
+    }
+
+    /// Every event of the log, after verifying the whole chain.
+    ///
+    /// # Errors
+    /// [`LedgerError::Broken`] naming the first bad line, I/O errors.
+    pub fn events(&self) -> Result<Vec<Event>, LedgerError> {
+        read(&self.path)
+    }
+
+    /// Appends one event stamped now (see [`append`]).
+    ///
+    /// # Errors
+    /// As [`append`].
+    pub fn append(&mut self, actor: &Actor, kind: &str, data: Value) -> Result<Event, LedgerError> {
+        append_locked(&self.path, actor, kind, data, crate::clock::now())
+    }
+}
+
+/// Reads a whole log after verifying its chain. A missing log is empty.
+///
+/// # Errors
+/// [`LedgerError::Broken`] naming the first bad line (a torn last line
+/// included), I/O errors.
+pub fn read(path: &Path) -> Result<Vec<Event>, LedgerError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(path)(e)),
+    };
+    let v = verify_bytes(&path.display().to_string(), &bytes);
+    if let Some(b) = v.first_break {
+        return Err(LedgerError::Broken {
+            path: path.to_path_buf(),
+            line: b.line,
+            message: b.message,
+        });
+    }
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
+    body.split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            serde_json::from_slice::<Event>(l.strip_suffix(b"\r").unwrap_or(l)).map_err(|e| {
+                LedgerError::Broken {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    message: format!("not a ledger event: {e}"),
+                }
+            })
+        })
+        .collect()
+}
+
 fn append_locked(
     path: &Path,
     actor: &Actor,
@@ -292,7 +400,16 @@ fn append_locked(
     ts: jiff::Timestamp,
 ) -> Result<Event, LedgerError> {
     let (seq, prev_hash) = match tail(path)? {
-        Some((s, h)) => (s + 1, Some(h)),
+        Some((s, h, last)) => {
+            if let Some(last) = last.filter(|l| ts < *l) {
+                return Err(LedgerError::ClockBehind {
+                    path: path.to_path_buf(),
+                    last: format_ts(last),
+                    now: format_ts(ts),
+                });
+            }
+            (s + 1, Some(h))
+        }
         None => (1, None),
     };
     let mut ev = Event {
@@ -404,6 +521,7 @@ pub fn verify_bytes(name: &str, bytes: &[u8]) -> Verification {
         })
     };
     let mut prev: Option<String> = None;
+    let mut prev_ts: Option<jiff::Timestamp> = None;
     let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
     let n = lines.len();
     for (i, raw) in lines.iter().enumerate() {
@@ -527,6 +645,25 @@ pub fn verify_bytes(name: &str, bytes: &[u8]) -> Verification {
             );
             break;
         }
+        let ts = v
+            .get("ts")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        if let (Some(t), Some(p)) = (ts, prev_ts)
+            && t < p
+        {
+            out.first_break = brk(
+                line,
+                Damage::Reordered,
+                format!(
+                    "event seq {seq} is dated {}, before the previous event ({}): timestamps never go backwards",
+                    format_ts(t),
+                    format_ts(p)
+                ),
+            );
+            break;
+        }
+        prev_ts = ts.or(prev_ts);
         prev = Some(hash.to_string());
         out.events += 1;
     }
@@ -643,7 +780,7 @@ mod tests {
     fn three(dir: &Path) -> PathBuf {
         let p = dir.join("events.jsonl");
         for i in 0..3 {
-            append(
+            append_at(
                 &p,
                 &actor(),
                 "note",
@@ -717,7 +854,7 @@ mod tests {
         let mut olines = o.lines();
         let _ = olines.next();
         // Same seq 2 event but chained to a different seq 1 (different actor host).
-        let foreign_first = append(
+        let foreign_first = append_at(
             &t2.path().join("f.jsonl"),
             &Actor {
                 host: "other".into(),
@@ -728,7 +865,7 @@ mod tests {
             ts(0),
         )
         .unwrap();
-        let f2 = append(
+        let f2 = append_at(
             &t2.path().join("f.jsonl"),
             &actor(),
             "note",
@@ -766,7 +903,7 @@ mod tests {
         );
         assert_eq!(v.events, 3);
         assert!(matches!(
-            append(&p, &actor(), "note", json!({}), ts(9)),
+            append_at(&p, &actor(), "note", json!({}), ts(9)),
             Err(LedgerError::Torn { .. })
         ));
         let r = repair(&p, &actor(), ts(10)).unwrap();
@@ -794,7 +931,7 @@ mod tests {
         let mut f = OpenOptions::new().append(true).open(&p).unwrap();
         f.write_all(b"{\"note\": \"no seq\"}\n").unwrap();
         drop(f);
-        match append(&p, &actor(), "note", json!({}), ts(5)) {
+        match append_at(&p, &actor(), "note", json!({}), ts(5)) {
             Err(LedgerError::BadTail { line, .. }) => assert_eq!(line, 4),
             other => panic!("{other:?}"),
         }

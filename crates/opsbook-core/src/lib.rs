@@ -10,12 +10,15 @@
 
 pub mod adopt;
 pub mod alerts;
+pub mod clock;
 pub mod contracts;
 pub mod drills;
 pub mod fsutil;
+pub mod incident;
 pub mod ledger;
 pub mod markdown;
 pub mod model;
+pub mod postmortem;
 pub mod scaffold;
 pub mod severity;
 pub mod ssot;

@@ -108,6 +108,12 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// `[gate.levels]`: rule code or name → level.
     pub levels: BTreeMap<String, String>,
+    /// `[ids] incident`: the incident ID convention (default
+    /// `INC-{yyyymmdd}-{seq:3}`).
+    pub incident_id: Option<String>,
+    /// `[incidents] action_overdue_error_days`: days an overdue action item
+    /// stays a warning before it is an error (default 14).
+    pub action_overdue_error_days: Option<u32>,
 }
 
 impl Config {
@@ -146,6 +152,14 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
+            incident_id: v
+                .pointer("/ids/incident")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            action_overdue_error_days: v
+                .pointer("/incidents/action_overdue_error_days")
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok()),
         }
     }
 }

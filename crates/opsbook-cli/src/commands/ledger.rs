@@ -9,7 +9,7 @@ use opsbook_core::ssot::FileKind;
 use crate::cli::{LedgerCommand, ListFormat};
 
 fn now() -> jiff::Timestamp {
-    jiff::Timestamp::now()
+    opsbook_core::clock::now()
 }
 
 pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
@@ -104,9 +104,9 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
                 None => serde_json::json!({}),
             };
             let who = Actor::current(actor.clone());
-            let mut ev = ledger::append(path, &who, kind, data.clone(), now())?;
+            let mut ev = ledger::append(path, &who, kind, data.clone())?;
             for _ in 1..*repeat {
-                ev = ledger::append(path, &who, kind, data.clone(), now())?;
+                ev = ledger::append(path, &who, kind, data.clone())?;
             }
             crate::output::emit(&(serde_json::to_string(&ev)? + "\n"), None)?;
             Ok(crate::EXIT_OK)

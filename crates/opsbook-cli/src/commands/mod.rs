@@ -6,7 +6,10 @@ mod coverage;
 mod drill;
 mod explain;
 mod gate;
+mod incident;
+mod incident_view;
 mod init;
+mod learn;
 mod ledger;
 mod severity;
 
@@ -28,6 +31,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Ledger(c) => ledger::run(&c),
         Command::Severity(c) => severity::run(&c),
         Command::Drill(c) => drill::run(&c),
+        Command::Incident(c) => incident::run(&c),
+        Command::Postmortem(c) => learn::postmortem(&c),
+        Command::Actions(a) => learn::actions(&a),
+        Command::Report(a) => learn::report(&a),
     }
 }
 
@@ -60,7 +67,7 @@ pub fn resolve_root(arg: &RootArg) -> anyhow::Result<PathBuf> {
 
 /// Today's date in UTC.
 pub fn today_utc() -> jiff::civil::Date {
-    jiff::Timestamp::now()
+    opsbook_core::clock::now()
         .in_tz("UTC")
         .map_or_else(|_| jiff::civil::date(1970, 1, 1), |z| z.date())
 }

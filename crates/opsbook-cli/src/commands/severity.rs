@@ -1,35 +1,38 @@
 //! `opsbook severity classify`: P0/P1/P2 from stated facts, by policy.
 
+use std::path::{Path, PathBuf};
+
 use anyhow::{Context, bail};
-use opsbook_core::severity::{Facts, Policy};
+use opsbook_core::severity::{Classification, Facts, Policy};
 
 use crate::cli::{ListFormat, SeverityCommand};
 
-pub fn run(c: &SeverityCommand) -> anyhow::Result<u8> {
-    let SeverityCommand::Classify {
-        root,
-        facts,
-        facts_file,
-        format,
-    } = c;
-    let root = super::resolve_root(root)?;
-    let path = root.join("policy").join("severity.yaml");
-    let bytes =
-        std::fs::read(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
+/// Reads a YAML/JSON file (any encoding Windows writes) as a value.
+pub fn read_value(path: &Path) -> anyhow::Result<serde_json::Value> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let text = opsbook_core::text::decode(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let doc = opsbook_core::yaml::parse(&text.text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let policy =
-        Policy::from_value(&doc.value).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(doc.value)
+}
+
+/// `policy/severity.yaml` of the SSOT.
+pub fn load_policy(root: &Path) -> anyhow::Result<Policy> {
+    let path = root.join("policy").join("severity.yaml");
+    Policy::from_value(&read_value(&path)?).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Facts from `--facts FILE` and `--fact KEY=VALUE` (the latter win), typed by the policy.
+pub fn collect_facts(
+    policy: &Policy,
+    facts: &[String],
+    file: Option<&PathBuf>,
+) -> anyhow::Result<Facts> {
     let mut stated = Facts::new();
-    if let Some(f) = facts_file {
-        let bytes = std::fs::read(f).with_context(|| format!("cannot read `{}`", f.display()))?;
-        let text = opsbook_core::text::decode(&bytes)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
-        let doc = opsbook_core::yaml::parse(&text.text)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
-        let Some(obj) = doc.value.as_object() else {
+    if let Some(f) = file {
+        let v = read_value(f)?;
+        let Some(obj) = v.as_object() else {
             bail!(
                 "`{}` must hold an object of facts, e.g. {{\"mode\": \"live\", \"unexpected_loss_usd\": 1200}}",
                 f.display()
@@ -46,6 +49,37 @@ pub fn run(c: &SeverityCommand) -> anyhow::Result<u8> {
         let (k, v) = policy.parse_fact(kv)?;
         stated.insert(k, v);
     }
+    Ok(stated)
+}
+
+/// Human lines for a classification.
+pub fn describe(c: &Classification) -> String {
+    let mut s = match &c.rule {
+        Some(r) => format!("{} (rule {r})\n", c.severity),
+        None => format!("{} (no rule matched: default_severity)\n", c.severity),
+    };
+    if let Some(why) = &c.rationale {
+        s.push_str(&format!("  why: {why}\n"));
+    }
+    if !c.assumed.is_empty() {
+        s.push_str(&format!(
+            "  assumed true because not stated: {} (state them to lower the severity)\n",
+            c.assumed.join(", ")
+        ));
+    }
+    s
+}
+
+pub fn run(c: &SeverityCommand) -> anyhow::Result<u8> {
+    let SeverityCommand::Classify {
+        root,
+        facts,
+        facts_file,
+        format,
+    } = c;
+    let root = super::resolve_root(root)?;
+    let policy = load_policy(&root)?;
+    let stated = collect_facts(&policy, facts, facts_file.as_ref())?;
     if stated.is_empty() {
         bail!("state at least one fact: --fact KEY=VALUE (repeatable) or --facts FILE");
     }
@@ -57,19 +91,7 @@ pub fn run(c: &SeverityCommand) -> anyhow::Result<u8> {
             )? + "\n"
         }
         _ => {
-            let mut s = match &c.rule {
-                Some(r) => format!("{} (rule {r})\n", c.severity),
-                None => format!("{} (no rule matched: default_severity)\n", c.severity),
-            };
-            if let Some(why) = &c.rationale {
-                s.push_str(&format!("  why: {why}\n"));
-            }
-            if !c.assumed.is_empty() {
-                s.push_str(&format!(
-                    "  assumed true because not stated: {} (state them to lower the severity)\n",
-                    c.assumed.join(", ")
-                ));
-            }
+            let mut s = describe(&c);
             for m in c.matches.iter().skip(1).take(5) {
                 s.push_str(&format!("  also matched: {} ({})\n", m.rule, m.severity));
             }
