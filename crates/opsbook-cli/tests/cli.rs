@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod incidents;
+
 const AS_OF: &str = "2026-11-29";
 
 fn project_root() -> PathBuf {

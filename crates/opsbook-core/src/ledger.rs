@@ -368,7 +368,15 @@ pub fn read(path: &Path) -> Result<Vec<Event>, LedgerError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(io(path)(e)),
     };
-    let v = verify_bytes(&path.display().to_string(), &bytes);
+    read_bytes(path, &bytes)
+}
+
+/// [`read`] over bytes already read (`path` names them in errors).
+///
+/// # Errors
+/// [`LedgerError::Broken`] naming the first bad line.
+pub fn read_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<Event>, LedgerError> {
+    let v = verify_bytes(&path.display().to_string(), bytes);
     if let Some(b) = v.first_break {
         return Err(LedgerError::Broken {
             path: path.to_path_buf(),
@@ -376,7 +384,7 @@ pub fn read(path: &Path) -> Result<Vec<Event>, LedgerError> {
             message: b.message,
         });
     }
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     body.split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .enumerate()

@@ -165,7 +165,14 @@ pub fn schemas(cx: &mut Ctx<'_>, contracts: &Contracts) {
         );
     }
     let mut found = Vec::new();
-    for f in cx.ssot.files.iter().filter(|f| f.kind != FileKind::Runbook) {
+    // Runbooks are validated as they stream; incident events by OB802,
+    // which names the event (seq, type) rather than only the line.
+    for f in cx
+        .ssot
+        .files
+        .iter()
+        .filter(|f| !matches!(f.kind, FileKind::Runbook | FileKind::IncidentEvents))
+    {
         found.extend(schema_file(contracts, f));
     }
     cx.out.extend(found);
@@ -1359,46 +1366,205 @@ pub fn links_runbook(f: &SourceFile) -> Vec<Finding> {
     found
 }
 
-/// OB801: every ledger's hash chain verifies.
-pub fn ledgers(cx: &mut Ctx<'_>) {
-    let mut found = Vec::new();
-    for f in cx
+/// OB801–OB804: every ledger verifies; incident logs satisfy the contract
+/// and the D-ORDER guards; closed P0/P1 incidents have a postmortem.
+/// Ledgers are checked in parallel (10,000 incidents are 10,000 files).
+pub fn ledgers(cx: &mut Ctx<'_>, contracts: &Contracts) {
+    use rayon::prelude::*;
+    let files: Vec<&SourceFile> = cx
         .ssot
         .files
         .iter()
         .filter(|f| matches!(f.kind, FileKind::Ledger | FileKind::IncidentEvents))
-    {
-        let path = if f.path.as_os_str().is_empty() {
-            cx.ssot.root.join(&f.rel)
-        } else {
-            f.path.clone()
-        };
-        match opsbook_core::ledger::verify(&path) {
-            Ok(v) => {
-                if let Some(b) = v.first_break {
-                    let help = if b.damage == opsbook_core::ledger::Damage::Torn {
-                        format!("run `opsbook ledger repair {}`", f.rel)
-                    } else {
-                        "restore the ledger from git or backup; never edit a ledger, append a `correction` event".to_string()
-                    };
-                    found.push(Finding::new(
-                        "OB801",
-                        &f.rel,
-                        b.line,
-                        1,
-                        format!("ledger chain broken: {}", b.message),
-                        help,
-                    ));
-                }
-            }
-            Err(e) => found.push(Finding::new(
+        .collect();
+    let root = &cx.ssot.root;
+    let found: Vec<Finding> = files
+        .par_iter()
+        .flat_map_iter(|f| ledger_findings(root, f, contracts))
+        .collect();
+    cx.out.extend(found);
+}
+
+fn ledger_findings(root: &std::path::Path, f: &SourceFile, contracts: &Contracts) -> Vec<Finding> {
+    use opsbook_core::ledger;
+    let path = if f.path.as_os_str().is_empty() {
+        root.join(&f.rel)
+    } else {
+        f.path.clone()
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            return vec![Finding::new(
                 "OB001",
                 &f.rel,
                 1,
                 1,
-                e.to_string(),
+                format!("cannot read: {e}"),
                 "check permissions".into(),
+            )];
+        }
+    };
+    let v = ledger::verify_bytes(&f.rel, &bytes);
+    if let Some(b) = v.first_break {
+        let help = if b.damage == ledger::Damage::Torn {
+            format!("run `opsbook ledger repair {}`", f.rel)
+        } else {
+            "restore the ledger from git or backup; never edit a ledger, append a `correction` event".to_string()
+        };
+        return vec![Finding::new(
+            "OB801",
+            &f.rel,
+            b.line,
+            1,
+            format!("ledger chain broken: {}", b.message),
+            help,
+        )];
+    }
+    if f.kind != FileKind::IncidentEvents {
+        return Vec::new();
+    }
+    incident_findings(root, f, &path, &bytes, contracts)
+}
+
+fn incident_findings(
+    root: &std::path::Path,
+    f: &SourceFile,
+    path: &std::path::Path,
+    bytes: &[u8],
+    contracts: &Contracts,
+) -> Vec<Finding> {
+    use opsbook_core::incident::{Incident, Status, severity_rank};
+    let mut out = Vec::new();
+    let events = match opsbook_core::ledger::read_bytes(path, bytes) {
+        Ok(e) => e,
+        Err(e) => {
+            out.push(Finding::new(
+                "OB802",
+                &f.rel,
+                1,
+                1,
+                e.to_string(),
+                "restore the log".into(),
+            ));
+            return out;
+        }
+    };
+    for (i, ev) in events.iter().enumerate() {
+        let Ok(value) = serde_json::to_value(ev) else {
+            continue;
+        };
+        if let Some(violations) = contracts.validate("incident-event", &value) {
+            for vi in violations {
+                out.push(Finding::new(
+                    "OB802",
+                    &f.rel,
+                    i + 1,
+                    1,
+                    format!(
+                        "event seq {} ({}): {} at `{}`",
+                        ev.seq,
+                        ev.kind,
+                        vi.message,
+                        if vi.pointer.is_empty() { "/" } else { &vi.pointer }
+                    ),
+                    "write incident events with the `opsbook incident` commands; fix a past event with a `correction` event".into(),
+                ));
+            }
+        }
+    }
+    let id = f
+        .rel
+        .strip_prefix("incidents/")
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_default()
+        .to_string();
+    let inc = match Incident::replay(&id, events) {
+        Ok(inc) => inc,
+        Err(e) => {
+            out.push(Finding::new(
+                "OB803",
+                &f.rel,
+                1,
+                1,
+                e,
+                "an incident log starts with its `opened` event: `opsbook incident open`".into(),
+            ));
+            return out;
+        }
+    };
+    for (seq, m) in &inc.violations {
+        out.push(Finding::new(
+            "OB803",
+            &f.rel,
+            usize::try_from(*seq).unwrap_or(1),
+            1,
+            format!("event seq {seq}: {m}"),
+            "use the `opsbook incident` commands, which check the order; keep the log and add a `correction` event explaining it".into(),
+        ));
+    }
+    if inc.status == Status::Closed && severity_rank(&inc.severity) <= 1 {
+        let line = inc
+            .events
+            .iter()
+            .rposition(|e| e.kind == "status_changed")
+            .map_or(1, |i| i + 1);
+        let pm = root.join("incidents").join(&id).join("postmortem.md");
+        let why = match (&inc.postmortem, pm.is_file()) {
+            (None, _) => Some(format!(
+                "{id} is a CLOSED {} incident without a `postmortem_attached` event",
+                inc.severity
             )),
+            (Some(_), false) => Some(format!(
+                "{id} is a CLOSED {} incident but incidents/{id}/postmortem.md is missing",
+                inc.severity
+            )),
+            _ => None,
+        };
+        if let Some(why) = why {
+            out.push(Finding::new(
+                "OB804",
+                &f.rel,
+                line,
+                1,
+                why,
+                format!("`opsbook postmortem new {id}`, then restore or write it; seed §3.3: serious incidents end in improvements"),
+            ));
+        }
+    }
+    out
+}
+
+/// OB805–OB809: postmortem action items (D-LEARN).
+pub fn postmortems(cx: &mut Ctx<'_>, as_of: jiff::civil::Date) {
+    use opsbook_core::postmortem::{self, ItemProblemKind, Known};
+    let files: Vec<&SourceFile> = cx
+        .ssot
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Postmortem)
+        .collect();
+    if files.is_empty() {
+        return;
+    }
+    let known = Known::from_ssot(cx.ssot);
+    let error_days = i64::from(cx.ssot.config.action_overdue_error_days.unwrap_or(14));
+    let mut found = Vec::new();
+    for f in files {
+        let Some(d) = f.doc() else {
+            continue;
+        };
+        let pm =
+            postmortem::from_value(&d.doc.value, &|i| d.pos(&format!("/action_items/{i}")).line);
+        for p in postmortem::check_items(&pm.items, &known, as_of) {
+            let code = match p.kind {
+                ItemProblemKind::Vague => "OB805",
+                ItemProblemKind::UnknownTarget => "OB806",
+                ItemProblemKind::DoneWithoutRef => "OB807",
+                ItemProblemKind::Overdue if p.days_overdue > error_days => "OB809",
+                ItemProblemKind::Overdue => "OB808",
+            };
+            found.push(Finding::new(code, &f.rel, p.line, 1, p.message, p.help));
         }
     }
     cx.out.extend(found);

@@ -254,7 +254,8 @@ fn finish(ssot: &Ssot, contracts: &Contracts, opts: &Options, per_runbook: Vec<F
     checks::alert_rules(&mut cx);
     checks::deprecated(&mut cx);
     checks::safety_model(&mut cx);
-    checks::ledgers(&mut cx);
+    checks::ledgers(&mut cx, contracts);
+    checks::postmortems(&mut cx, opts.as_of);
     let mut findings = cx.out;
     findings.extend(per_runbook);
     let lv = levels(ssot, &mut findings);

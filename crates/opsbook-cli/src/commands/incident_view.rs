@@ -275,7 +275,7 @@ pub fn timeline(c: &IncCommon, id: &str) -> anyhow::Result<u8> {
                 if let Some((by, reason, text)) = inc.corrections.get(&e.seq) {
                     let _ = write!(
                         what,
-                        " [corrected by #{by}{}: {reason}]",
+                        " [corrected by #{by}: {reason}{}]",
                         text.as_deref()
                             .map(|t| format!(" → \"{t}\""))
                             .unwrap_or_default()
