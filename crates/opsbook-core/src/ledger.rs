@@ -954,4 +954,55 @@ mod tests {
         bytes.extend_from_slice(text.as_bytes());
         assert!(verify_bytes("x", &bytes).ok());
     }
+
+    #[test]
+    fn time_never_goes_backwards() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("events.jsonl");
+        append_at(&p, &actor(), "note", json!({}), ts(10)).unwrap();
+        append_at(&p, &actor(), "note", json!({}), ts(10)).unwrap();
+        match append_at(&p, &actor(), "note", json!({}), ts(9)) {
+            Err(LedgerError::ClockBehind { last, .. }) => assert!(last.ends_with('Z')),
+            other => panic!("expected ClockBehind, got {other:?}"),
+        }
+        assert_eq!(read(&p).unwrap().len(), 2, "nothing appended");
+        // A forged line dated before its predecessor, hashed correctly,
+        // still breaks verification.
+        let events = read(&p).unwrap();
+        let mut forged = serde_json::to_value(&events[1]).unwrap();
+        forged["seq"] = json!(3);
+        forged["prev_hash"] = json!(events[1].hash);
+        forged["ts"] = json!(format_ts(ts(1)));
+        forged["hash"] = json!(hash_of(&forged).unwrap());
+        let mut bytes = std::fs::read(&p).unwrap();
+        bytes.extend_from_slice(format!("{forged}\n").as_bytes());
+        let v = verify_bytes("x", &bytes);
+        let b = v.first_break.unwrap();
+        assert_eq!((b.line, b.damage), (3, Damage::Reordered));
+        assert!(
+            b.message.contains("timestamps never go backwards"),
+            "{}",
+            b.message
+        );
+    }
+
+    #[test]
+    fn writer_reads_and_appends_under_one_lock() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("sub").join("events.jsonl");
+        let mut w = Writer::open(&p).unwrap();
+        assert!(w.events().unwrap().is_empty());
+        let e = w.append(&actor(), "opened", json!({"title": "t"})).unwrap();
+        assert_eq!(e.seq, 1);
+        assert_eq!(w.events().unwrap()[0].hash, e.hash);
+        drop(w);
+        // A broken chain is refused for reading, naming the line.
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        text = text.replace("\"t\"", "\"T\"");
+        std::fs::write(&p, text).unwrap();
+        match read(&p) {
+            Err(LedgerError::Broken { line, .. }) => assert_eq!(line, 1),
+            other => panic!("expected Broken, got {other:?}"),
+        }
+    }
 }
