@@ -1070,3 +1070,163 @@ fn postmortem_new_drafts_from_events_and_check_blocks_the_draft() {
         "{err}"
     );
 }
+
+/// What the operator reads: `incident show`, `report`, `actions` (human).
+#[test]
+fn snapshot_show_report_and_actions() {
+    let (_t, dir) = init_ssot();
+    let d = &dir;
+    let id = ok(
+        d,
+        "2026-11-29T02:15:00Z",
+        &[
+            "incident",
+            "open",
+            "--title",
+            "Market data stale on BTCUSDT",
+            "--severity",
+            "P1",
+            "--reason",
+            "positions open, feed stale 90 s",
+            "--detected",
+            "2026-11-29T02:13:30Z",
+        ],
+    )
+    .trim()
+    .to_string();
+    ok(
+        d,
+        "2026-11-29T02:16:00Z",
+        &["incident", "ack", &id, "--commander", "Aiko"],
+    );
+    ok(
+        d,
+        "2026-11-29T02:17:00Z",
+        &[
+            "incident",
+            "decide",
+            &id,
+            "--safety",
+            "SAFE_MODE",
+            "--decision",
+            "reduce only",
+            "--reason",
+            "feed stale with open positions",
+            "--alternative",
+            "HALT (not needed: cancels work)",
+        ],
+    );
+    ok(
+        d,
+        "2026-11-29T02:18:00Z",
+        &[
+            "incident",
+            "scope",
+            &id,
+            "--affected",
+            "BTCUSDT quotes",
+            "--not-affected",
+            "ETHUSDT quotes",
+            "--not-affected",
+            "order entry",
+        ],
+    );
+    ok(
+        d,
+        "2026-11-29T02:19:00Z",
+        &[
+            "incident",
+            "status",
+            &id,
+            "MITIGATING",
+            "--reason",
+            "fail over to the backup feed",
+        ],
+    );
+    ok(
+        d,
+        "2026-11-29T02:31:00Z",
+        &[
+            "incident",
+            "status",
+            &id,
+            "MONITORING",
+            "--reason",
+            "backup feed fresh, lag 40 ms",
+        ],
+    );
+    ok(
+        d,
+        "2026-11-29T02:32:00Z",
+        &[
+            "incident",
+            "attach",
+            &id,
+            "EVB-20261129-0232",
+            "--sha256",
+            &"5e".repeat(32),
+        ],
+    );
+    ok(d, "2026-11-29T02:45:00Z", &accept_args(&id, &ACCEPT_ALL));
+    ok(
+        d,
+        "2026-11-29T02:46:00Z",
+        &["incident", "resolve", &id, "--reason", "acceptance passed"],
+    );
+    write_postmortem(
+        d,
+        &id,
+        "Add the backup-feed failover as step 4 of RB-MD-GAP-REPAIR",
+        "RB-MD-GAP-REPAIR",
+        "open",
+        "2026-12-06",
+    );
+    let open2 = ok(
+        d,
+        "2026-11-29T03:00:00Z",
+        &[
+            "incident",
+            "open",
+            "--title",
+            "Rate limit at 85 %",
+            "--severity",
+            "P2",
+            "--reason",
+            "warning only",
+        ],
+    )
+    .trim()
+    .to_string();
+    ok(
+        d,
+        "2026-11-29T03:01:00Z",
+        &["incident", "link", &open2, "--related", &id],
+    );
+    let s = super::snapshots();
+    s.bind(|| {
+        insta::assert_snapshot!(
+            "incident_show",
+            ok(d, "2026-11-29T23:00:00Z", &["incident", "show", &id])
+        );
+        insta::assert_snapshot!(
+            "incident_list",
+            ok(d, "2026-11-29T23:00:00Z", &["incident", "list"])
+        );
+        insta::assert_snapshot!(
+            "report",
+            ok(
+                d,
+                "2026-12-10T00:00:00Z",
+                &["report", "--as-of", "2026-12-10"]
+            )
+        );
+        insta::assert_snapshot!(
+            "actions",
+            ok(
+                d,
+                "2026-12-10T00:00:00Z",
+                &["actions", "--as-of", "2026-12-10"]
+            )
+        );
+    });
+}
