@@ -478,8 +478,8 @@ pub enum IncidentCommand {
     Ack {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID (or a unique suffix such as 001)
-        #[arg(value_name = "ID")]
+        /// Incident ID (or a unique suffix such as 001; default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Reason (default: "acknowledged")
         #[arg(long, value_name = "TEXT")]
@@ -499,8 +499,8 @@ pub enum IncidentCommand {
     Status {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// New status
         #[arg(value_name = "STATUS")]
@@ -510,15 +510,33 @@ pub enum IncidentCommand {
         reason: String,
     },
     /// Add a note to the timeline
+    #[command(after_long_help = "Examples (PowerShell):
+  opsbook incident log 001 \"vendor confirms the outage\"
+  opsbook incident log $env:OPSBOOK_INCIDENT --type decision --text \"stay HALTED\" --reason \"recon pending\"
+  opsbook incident log $env:OPSBOOK_INCIDENT --type scope --text \"BTCUSDT only\"")]
     Log {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
-        /// The note
-        #[arg(value_name = "TEXT")]
-        text: String,
+        /// The note (or --text)
+        #[arg(value_name = "TEXT", required_unless_present = "text_flag")]
+        text: Option<String>,
+        /// The text (same as TEXT)
+        #[arg(
+            long = "text",
+            id = "text_flag",
+            value_name = "TEXT",
+            conflicts_with = "text"
+        )]
+        text_flag: Option<String>,
+        /// What kind of entry: a note, a decision (needs --reason) or a scope declaration
+        #[arg(long = "type", value_name = "TYPE", default_value = "note", value_parser = ["note", "decision", "scope"])]
+        kind: String,
+        /// Why (for --type decision)
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
     },
     /// Record a decision (decision log); with --safety, the safety decision MITIGATING needs
     #[command(after_long_help = "Examples (PowerShell):
@@ -527,8 +545,8 @@ pub enum IncidentCommand {
     Decide {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// What was decided
         #[arg(long, value_name = "TEXT")]
@@ -547,8 +565,8 @@ pub enum IncidentCommand {
     Scope {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Something affected (repeatable)
         #[arg(long, value_name = "WHAT")]
@@ -573,8 +591,8 @@ pub enum IncidentCommand {
     Attach {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Bundle ID, file path or URL
         #[arg(value_name = "REF")]
@@ -597,8 +615,8 @@ Examples (PowerShell):
     Accept {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// An answer, CHECK=pass:EVIDENCE or CHECK=fail[:EVIDENCE] (repeatable)
         #[arg(long = "check", value_name = "CHECK=RESULT:EVIDENCE")]
@@ -611,8 +629,8 @@ Examples (PowerShell):
     Link {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         #[command(flatten)]
         target: LinkTarget,
@@ -621,8 +639,8 @@ Examples (PowerShell):
     Severity {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// New severity
         #[arg(long, value_name = "P0|P1|P2", value_parser = ["P0", "P1", "P2"])]
@@ -638,8 +656,8 @@ Examples (PowerShell):
     Resolve {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Why
         #[arg(long, value_name = "TEXT")]
@@ -649,8 +667,8 @@ Examples (PowerShell):
     Close {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Why
         #[arg(long, value_name = "TEXT")]
@@ -660,8 +678,8 @@ Examples (PowerShell):
     Cancel {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Why
         #[arg(long, value_name = "TEXT")]
@@ -685,8 +703,8 @@ Examples (PowerShell):
     Correct {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// The seq of the event corrected
         #[arg(long, value_name = "N")]
@@ -702,15 +720,15 @@ Examples (PowerShell):
     Show {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
     },
     /// List incidents, newest first
     List {
         #[command(flatten)]
         common: IncCommon,
-        /// Only these statuses (repeatable)
+        /// Only these statuses (repeatable); `open` means every status still needing work (OPEN, ACKED, MITIGATING, MONITORING)
         #[arg(long, value_name = "STATUS")]
         status: Vec<String>,
         /// Only incidents still needing work (OPEN, ACKED, MITIGATING, MONITORING)
@@ -721,8 +739,8 @@ Examples (PowerShell):
     Timeline {
         #[command(flatten)]
         common: IncCommon,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
     },
 }
@@ -734,8 +752,8 @@ pub enum PostmortemCommand {
     New {
         #[command(flatten)]
         root: RootArg,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Author recorded in the draft
         #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR")]
@@ -745,8 +763,8 @@ pub enum PostmortemCommand {
     Check {
         #[command(flatten)]
         root: RootArg,
-        /// Incident ID
-        #[arg(value_name = "ID")]
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Date to judge due dates against (default: today, UTC)
         #[arg(long, value_name = "YYYY-MM-DD")]

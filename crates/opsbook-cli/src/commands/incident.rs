@@ -297,12 +297,39 @@ pub fn run(cmd: &IncidentCommand) -> anyhow::Result<u8> {
         IncidentCommand::Cancel { common, id, reason } => {
             change_status(common, id, Status::Cancelled, reason, None)
         }
-        IncidentCommand::Log { common, id, text } => {
-            let text = text.trim();
+        IncidentCommand::Log {
+            common,
+            id,
+            text,
+            text_flag,
+            kind,
+            reason,
+        } => {
+            let text = text
+                .as_deref()
+                .or(text_flag.as_deref())
+                .unwrap_or("")
+                .trim();
             if text.is_empty() {
-                bail!("the note is empty");
+                bail!("the text is empty");
             }
-            simple(common, id, |_| Ok(("note".into(), json!({ "text": text }))))
+            match kind.as_str() {
+                "decision" => {
+                    let reason = require_reason(reason.as_deref().unwrap_or(""), "a decision")?;
+                    simple(common, id, |inc| {
+                        not_terminal(inc, "decision")?;
+                        Ok((
+                            "decision".into(),
+                            json!({"decision": text, "reason": reason, "alternatives": []}),
+                        ))
+                    })
+                }
+                "scope" => simple(common, id, |inc| {
+                    not_terminal(inc, "scope declaration")?;
+                    Ok(("scope".into(), json!({ "text": text })))
+                }),
+                _ => simple(common, id, |_| Ok(("note".into(), json!({ "text": text })))),
+            }
         }
         IncidentCommand::Decide {
             common,

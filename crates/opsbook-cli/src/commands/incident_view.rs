@@ -306,10 +306,22 @@ pub fn list(c: &IncCommon, statuses: &[String], open: bool) -> anyhow::Result<u8
     let root = super::resolve_root(&c.root)?;
     let st = store(&root)?;
     let mut want = Vec::new();
+    let mut open = open;
     for s in statuses {
+        if s.eq_ignore_ascii_case("open") {
+            open = true;
+            continue;
+        }
         match Status::parse(s) {
             Some(x) => want.push(x),
-            None => bail!("`{s}` is not a status"),
+            None => bail!(
+                "`{s}` is not a status; use one of {} (or `open`)",
+                Status::ALL
+                    .iter()
+                    .map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
     let (mut rows, bad) = st.list()?;

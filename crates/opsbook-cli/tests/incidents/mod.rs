@@ -1230,3 +1230,87 @@ fn snapshot_show_report_and_actions() {
         );
     });
 }
+
+/// The forms the starter runbooks use: `$env:OPSBOOK_INCIDENT`, `log --type
+/// decision|scope --text … --reason …`, `list --status open`.
+#[test]
+fn runbook_forms_of_the_commands_work() {
+    let (_t, dir) = init_ssot();
+    let d = &dir;
+    let id = ok(
+        d,
+        "2026-11-29T02:00:00Z",
+        &[
+            "incident",
+            "open",
+            "--title",
+            "t",
+            "--severity",
+            "P2",
+            "--reason",
+            "r",
+        ],
+    )
+    .trim()
+    .to_string();
+    let run = |args: &[&str]| {
+        let out = opsbook()
+            .env("OPSBOOK_NOW", "2026-11-29T02:05:00Z")
+            .env("OPSBOOK_INCIDENT", &id)
+            .args(args)
+            .arg("--root")
+            .arg(d)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "incident",
+        "log",
+        "--type",
+        "decision",
+        "--text",
+        "stay HALTED",
+        "--reason",
+        "recon pending",
+    ]);
+    run(&[
+        "incident",
+        "log",
+        "--type",
+        "scope",
+        "--text",
+        "BTCUSDT only",
+    ]);
+    run(&["incident", "log", "--text", "vendor ticket 4711"]);
+    let v = show(d, &id);
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["opened", "decision", "scope", "note"]);
+    assert_eq!(v["decisions"][0]["reason"], "recon pending");
+    let (code, _, err) = at(
+        d,
+        "2026-11-29T02:06:00Z",
+        &["incident", "log", &id, "--type", "decision", "--text", "x"],
+    );
+    assert_eq!(
+        (code, err.contains("needs a short reason")),
+        (2, true),
+        "{err}"
+    );
+    let l: Value = serde_json::from_str(&ok(
+        d,
+        "2026-11-29T02:07:00Z",
+        &["incident", "list", "--status", "open", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(l["incidents"][0]["id"], id.as_str());
+}
