@@ -115,10 +115,19 @@ fn init_output_equals_examples_ops_byte_for_byte() {
         "examples/ops must hold exactly what `opsbook init` writes"
     );
     for rel in &from_init {
-        assert_eq!(
+        let (a, b) = (
             std::fs::read(dir.join(rel)).unwrap(),
             std::fs::read(example.join(rel)).unwrap(),
-            "{} differs: regenerate examples/ops with `opsbook init --force`",
+        );
+        // Not assert_eq!: a byte dump of two files helps nobody.
+        let first = String::from_utf8_lossy(&a)
+            .lines()
+            .zip(String::from_utf8_lossy(&b).lines())
+            .position(|(x, y)| x != y)
+            .map_or_else(|| "length".to_string(), |i| format!("line {}", i + 1));
+        assert!(
+            a == b,
+            "{} differs from `opsbook init` output at {first}: regenerate with `rm -rf examples/ops; cargo run -p opsbook-cli -- init examples/ops`",
             rel.display()
         );
     }

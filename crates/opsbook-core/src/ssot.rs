@@ -114,6 +114,8 @@ pub struct Config {
     /// `[incidents] action_overdue_error_days`: days an overdue action item
     /// stays a warning before it is an error (default 14).
     pub action_overdue_error_days: Option<u32>,
+    /// `[safety.hooks.STATE]`: the command that switches the platform into STATE.
+    pub hooks: BTreeMap<String, crate::hook::Hook>,
 }
 
 impl Config {
@@ -160,6 +162,39 @@ impl Config {
                 .pointer("/incidents/action_overdue_error_days")
                 .and_then(Value::as_u64)
                 .and_then(|n| u32::try_from(n).ok()),
+            hooks: v
+                .pointer("/safety/hooks")
+                .and_then(Value::as_object)
+                .map(|o| {
+                    o.iter()
+                        .map(|(state, h)| {
+                            let command = match h.get("command") {
+                                Some(Value::Array(a)) => a
+                                    .iter()
+                                    .filter_map(Value::as_str)
+                                    .map(str::to_string)
+                                    .collect(),
+                                Some(Value::String(s)) => vec![s.clone()],
+                                _ => Vec::new(),
+                            };
+                            (
+                                state.clone(),
+                                crate::hook::Hook {
+                                    command,
+                                    timeout_seconds: h
+                                        .get("timeout_seconds")
+                                        .and_then(Value::as_u64)
+                                        .unwrap_or(30),
+                                    manual_runbook: h
+                                        .get("manual_runbook")
+                                        .and_then(Value::as_str)
+                                        .map(str::to_string),
+                                },
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }

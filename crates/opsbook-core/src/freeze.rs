@@ -1,0 +1,316 @@
+//! Change freeze (D-SAFE-FREEZE): `policy/change-freeze.yaml` and the
+//! hash-chained `ledger/freeze.jsonl`.
+//!
+//! Events: `freeze_on` {reason, incident?, source}, `freeze_off` {reason},
+//! `exception_added` {id, actions, reason, risk, backout, expires_at,
+//! approver, self_approved, confirmation?}, `exception_closed` {id, reason}.
+//! While frozen (by the ledger or a scheduled window), [`check`] refuses
+//! every action that is not in `always_allowed` unless an unexpired,
+//! unclosed exception names it. An expired exception no longer counts.
+//! The freeze never lifts by timeout.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::ledger::Event;
+
+/// A scheduled freeze window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Scheduled {
+    /// ID.
+    pub id: String,
+    /// Start, UTC.
+    pub start: jiff::Timestamp,
+    /// End, UTC.
+    pub end: jiff::Timestamp,
+    /// Why.
+    pub reason: String,
+}
+
+/// The freeze policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    /// Incident severities that freeze on opening.
+    pub on_incident_severity: Vec<String>,
+    /// Safety states whose entry freezes.
+    pub on_safety_states: Vec<String>,
+    /// Conditions for `freeze off`.
+    pub lift_requires: Vec<String>,
+    /// Actions blocked while frozen (documented; anything not always allowed is blocked).
+    pub frozen_actions: Vec<String>,
+    /// Actions never blocked.
+    pub always_allowed: Vec<String>,
+    /// Longest exception, minutes.
+    pub max_duration_minutes: i64,
+    /// Exceptions active at once.
+    pub max_active: usize,
+    /// Self-approval needs the high-danger confirmation.
+    pub self_approval_needs_confirmation: bool,
+    /// Scheduled windows.
+    pub scheduled: Vec<Scheduled>,
+}
+
+impl Policy {
+    /// Reads the policy (defaults for what is missing: P0/P1 freeze,
+    /// 240-minute exceptions, one at a time).
+    #[must_use]
+    pub fn from_value(v: &Value) -> Policy {
+        let list = |p: &str| -> Vec<String> {
+            v.pointer(p)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Policy {
+            on_incident_severity: {
+                let l = list("/automatic/on_incident_severity");
+                if l.is_empty() {
+                    vec!["P0".into(), "P1".into()]
+                } else {
+                    l
+                }
+            },
+            on_safety_states: list("/automatic/on_safety_states"),
+            lift_requires: list("/lift_requires"),
+            frozen_actions: list("/frozen_actions"),
+            always_allowed: list("/always_allowed"),
+            max_duration_minutes: v
+                .pointer("/exceptions/max_duration_minutes")
+                .and_then(Value::as_i64)
+                .unwrap_or(240),
+            max_active: v
+                .pointer("/exceptions/max_active")
+                .and_then(Value::as_u64)
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(1),
+            self_approval_needs_confirmation: v
+                .pointer("/exceptions/self_approval/requires")
+                .and_then(Value::as_array)
+                .is_none_or(|a| {
+                    a.iter()
+                        .any(|x| x.as_str() == Some("high_danger_confirmation"))
+                }),
+            scheduled: v
+                .get("scheduled")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| {
+                            Some(Scheduled {
+                                id: x.get("id")?.as_str()?.to_string(),
+                                start: x.get("start")?.as_str()?.parse().ok()?,
+                                end: x.get("end")?.as_str()?.parse().ok()?,
+                                reason: x
+                                    .get("reason")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("")
+                                    .to_string(),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// An exception to the freeze.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exception {
+    /// `EXC-<seq>`.
+    pub id: String,
+    /// Actions it unblocks (safety-matrix IDs).
+    pub actions: Vec<String>,
+    /// Why.
+    pub reason: String,
+    /// What could go wrong.
+    pub risk: String,
+    /// How to undo.
+    pub backout: String,
+    /// Expiry, UTC.
+    pub expires_at: String,
+    /// Who approved.
+    pub approver: String,
+    /// Approved by the requester (through the high-danger confirmation).
+    pub self_approved: bool,
+    /// Closed before expiry.
+    pub closed: bool,
+}
+
+impl Exception {
+    /// Whether it still counts at `now`.
+    #[must_use]
+    pub fn active(&self, now: jiff::Timestamp) -> bool {
+        !self.closed
+            && self
+                .expires_at
+                .parse::<jiff::Timestamp>()
+                .is_ok_and(|e| e > now)
+    }
+}
+
+/// The freeze as replayed from the ledger.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct State {
+    /// Frozen by the ledger (scheduled windows come on top, see [`check`]).
+    pub frozen: bool,
+    /// Since (UTC).
+    pub since: Option<String>,
+    /// Why it is on: (seq, reason, incident).
+    pub reasons: Vec<(u64, String, Option<String>)>,
+    /// Every exception ever added.
+    pub exceptions: Vec<Exception>,
+}
+
+impl State {
+    /// Incidents that turned the freeze on (since it last went on).
+    #[must_use]
+    pub fn incidents(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.reasons.iter().filter_map(|r| r.2.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// Replays `ledger/freeze.jsonl`.
+#[must_use]
+pub fn replay(events: &[Event]) -> State {
+    let mut st = State::default();
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    for e in events {
+        let d = &e.data;
+        match e.kind.as_str() {
+            "freeze_on" => {
+                if !st.frozen {
+                    st.frozen = true;
+                    st.since = Some(e.ts.clone());
+                    st.reasons.clear();
+                }
+                st.reasons
+                    .push((e.seq, s(d, "reason").unwrap_or_default(), s(d, "incident")));
+            }
+            "freeze_off" => {
+                st.frozen = false;
+                st.since = None;
+                st.reasons.clear();
+            }
+            "exception_added" => st.exceptions.push(Exception {
+                id: s(d, "id").unwrap_or_else(|| format!("EXC-{}", e.seq)),
+                actions: d
+                    .get("actions")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                reason: s(d, "reason").unwrap_or_default(),
+                risk: s(d, "risk").unwrap_or_default(),
+                backout: s(d, "backout").unwrap_or_default(),
+                expires_at: s(d, "expires_at").unwrap_or_default(),
+                approver: s(d, "approver").unwrap_or_default(),
+                self_approved: d
+                    .get("self_approved")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                closed: false,
+            }),
+            "exception_closed" => {
+                if let Some(id) = s(d, "id")
+                    && let Some(x) = st.exceptions.iter_mut().find(|x| x.id == id)
+                {
+                    x.closed = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    st
+}
+
+/// The answer of [`check`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// The change may go ahead.
+    pub allowed: bool,
+    /// A freeze is in force (ledger or schedule).
+    pub frozen: bool,
+    /// The scheduled window in force, if any.
+    pub scheduled: Option<String>,
+    /// The exception that covers the action, if any.
+    pub exception: Option<String>,
+    /// Why, for people.
+    pub why: String,
+}
+
+/// May `action` go ahead at `now`? Fail closed: while frozen, anything not
+/// in `always_allowed` needs an active exception naming it.
+#[must_use]
+pub fn check(p: &Policy, st: &State, action: &str, now: jiff::Timestamp) -> Verdict {
+    let window = p.scheduled.iter().find(|w| w.start <= now && now < w.end);
+    let frozen = st.frozen || window.is_some();
+    let mut v = Verdict {
+        allowed: true,
+        frozen,
+        scheduled: window.map(|w| w.id.clone()),
+        exception: None,
+        why: String::new(),
+    };
+    if !frozen {
+        v.why = "no change freeze is in force".into();
+        return v;
+    }
+    let cause = match (st.frozen, window) {
+        (true, _) => format!(
+            "change freeze on since {} ({})",
+            st.since.as_deref().unwrap_or("?"),
+            st.reasons
+                .iter()
+                .map(|r| r.1.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        (false, Some(w)) => format!("scheduled freeze {} until {} ({})", w.id, w.end, w.reason),
+        (false, None) => String::new(),
+    };
+    if p.always_allowed.iter().any(|a| a == action) {
+        v.why = format!("{cause}; {action} is always allowed (observing, evidence, reducing risk)");
+        return v;
+    }
+    if let Some(x) = st
+        .exceptions
+        .iter()
+        .find(|x| x.active(now) && x.actions.iter().any(|a| a == action))
+    {
+        v.exception = Some(x.id.clone());
+        v.why = format!(
+            "{cause}; allowed by exception {} until {} (approver {})",
+            x.id, x.expires_at, x.approver
+        );
+        return v;
+    }
+    v.allowed = false;
+    let expired: Vec<&str> = st
+        .exceptions
+        .iter()
+        .filter(|x| !x.active(now) && !x.closed && x.actions.iter().any(|a| a == action))
+        .map(|x| x.id.as_str())
+        .collect();
+    v.why = format!(
+        "{cause}; {action} is frozen{}: ask for an exception (`opsbook freeze except --action {action} --reason … --risk … --backout … --expires-in 60m --approver NAME`)",
+        if expired.is_empty() {
+            String::new()
+        } else {
+            format!(" (exception {} expired)", expired.join(", "))
+        }
+    );
+    v
+}

@@ -1,0 +1,143 @@
+//! Platform hooks: the command that switches the trading platform into a
+//! safety state (flag file, kill-switch API, service stop), run with a
+//! timeout and its output captured for the safety ledger (D-SAFE-SM).
+//!
+//! A hook is an argv list, never a shell string: on Windows typically
+//! `["powershell.exe", "-NoProfile", "-NonInteractive", "-File", "C:\\ops\\hooks\\halt.ps1"]`.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// Output kept per stream, bytes (the rest is cut, and says so).
+pub const OUTPUT_CAP: usize = 16 * 1024;
+
+/// A configured hook (`[safety.hooks.STATE]` in `opsbook.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hook {
+    /// argv; the first element is the program.
+    pub command: Vec<String>,
+    /// Timeout, seconds (default 30).
+    pub timeout_seconds: u64,
+    /// Runbook with the manual steps, shown when the hook fails.
+    pub manual_runbook: Option<String>,
+}
+
+/// What a hook run did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// Exit status 0 within the timeout.
+    pub ok: bool,
+    /// The exit code, if the process exited.
+    pub exit_code: Option<i32>,
+    /// Killed at the timeout.
+    pub timed_out: bool,
+    /// Wall time, ms.
+    pub duration_ms: u64,
+    /// Standard output (UTF-8, lossy; capped at [`OUTPUT_CAP`] bytes).
+    pub stdout: String,
+    /// Standard error (same).
+    pub stderr: String,
+    /// Why it could not start, if it did not.
+    pub error: Option<String>,
+}
+
+fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut buf = [0u8; 8192];
+        let mut cut = 0usize;
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let room = OUTPUT_CAP.saturating_sub(kept.len());
+                    kept.extend_from_slice(&buf[..n.min(room)]);
+                    cut += n.saturating_sub(room);
+                }
+            }
+        }
+        let mut s = crate::text::decode(&kept)
+            .map(|d| d.text)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&kept).into_owned());
+        if cut > 0 {
+            s.push_str(&format!("\n[… {cut} more bytes not kept]"));
+        }
+        s
+    })
+}
+
+/// Runs `hook` with extra environment variables, waiting at most its timeout.
+#[must_use]
+pub fn run(hook: &Hook, env: &[(&str, String)]) -> Outcome {
+    let start = Instant::now();
+    let failed = |error: String| Outcome {
+        ok: false,
+        exit_code: None,
+        timed_out: false,
+        duration_ms: 0,
+        stdout: String::new(),
+        stderr: String::new(),
+        error: Some(error),
+    };
+    let Some((prog, args)) = hook.command.split_first() else {
+        return failed("the hook command is empty".into());
+    };
+    let mut cmd = Command::new(prog);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return failed(format!("cannot start `{prog}`: {e}")),
+    };
+    let out = child.stdout.take().map(drain);
+    let err = child.stderr.take().map(drain);
+    let limit = Duration::from_secs(hook.timeout_seconds.max(1));
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) if start.elapsed() >= limit => {
+                timed_out = true;
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) => break None,
+        }
+    };
+    // A grandchild may keep the pipes open after a kill: do not wait forever.
+    let join = |h: Option<std::thread::JoinHandle<String>>| {
+        h.map(|h| {
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while !h.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if h.is_finished() {
+                h.join().unwrap_or_default()
+            } else {
+                "[output not collected: the stream stayed open]".to_string()
+            }
+        })
+        .unwrap_or_default()
+    };
+    let (stdout, stderr) = (join(out), join(err));
+    let exit_code = status.and_then(|s| s.code());
+    Outcome {
+        ok: !timed_out && status.is_some_and(|s| s.success()),
+        exit_code,
+        timed_out,
+        duration_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+        stdout,
+        stderr,
+        error: None,
+    }
+}

@@ -1,0 +1,653 @@
+//! The platform's safety state (D-SAFE-SM, D-SAFE-NOFLAP) and the safety
+//! actions matrix (D-SAFE-MATRIX); DESIGN §3.3.
+//!
+//! States and transitions come from `policy/degraded.yaml`; the current
+//! state is the replay of `ledger/safety.jsonl` ([`replay`]). A transition is
+//! checked by [`check`] against the machine with an explicit `now` (so dwell
+//! times are testable): escalation is always allowed with a reason;
+//! de-escalation needs a human, evidence, the current state's minimum dwell,
+//! and per edge the high-danger confirmation or the recovery acceptance;
+//! automatic sources (`auto:NAME`) may only escalate, at most
+//! `auto_escalation.max_per_hour` times per rolling hour.
+//!
+//! Safety ledger events: `hook_attempt` (recorded before the platform hook
+//! runs), `hook_result`, `state_exited` + `state_entered` (only after the hook
+//! succeeded), `transition_refused` (an automatic trigger over the limit),
+//! `watch_started` / `watch_ended` (post-recovery watch).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::ledger::Event;
+
+/// One state of the machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StateDef {
+    /// `NORMAL`, `HALTED`, …
+    pub id: String,
+    /// Higher = more restrictive.
+    pub rank: i64,
+    /// Minimum time in this state before de-escalating out of it, minutes.
+    pub min_dwell_minutes: i64,
+}
+
+/// One allowed transition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransitionDef {
+    /// From state.
+    pub from: String,
+    /// To state.
+    pub to: String,
+    /// Escalation (to a higher rank).
+    pub escalate: bool,
+    /// `reason`, `evidence`, `high_danger_confirmation`, `recovery_acceptance`.
+    pub requires: Vec<String>,
+    /// Whether automatic sources may take it.
+    pub automatic: bool,
+}
+
+/// The state machine of `policy/degraded.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Machine {
+    /// The state at install time.
+    pub initial: String,
+    /// States, in file order.
+    pub states: Vec<StateDef>,
+    /// Transitions, in file order.
+    pub transitions: Vec<TransitionDef>,
+    /// Automatic escalations allowed per rolling hour (`None`: unlimited).
+    pub auto_max_per_hour: Option<u32>,
+    /// Where the next automatic trigger goes once the limit is reached.
+    pub on_limit_escalate_to: Option<String>,
+    /// Post-recovery watch minutes by severity (P0, P1, P2).
+    pub watch_minutes: BTreeMap<String, i64>,
+    /// Watch minutes when no incident severity is known.
+    pub watch_default_minutes: i64,
+}
+
+impl Machine {
+    /// Reads the machine from `policy/degraded.yaml`.
+    ///
+    /// # Errors
+    /// A message when there are no states or the initial state is unknown.
+    pub fn from_value(v: &Value) -> Result<Machine, String> {
+        let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let states: Vec<StateDef> = v
+            .get("states")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| {
+                        Some(StateDef {
+                            id: s(x, "id")?,
+                            rank: x.get("rank").and_then(Value::as_i64).unwrap_or(0),
+                            min_dwell_minutes: x
+                                .get("min_dwell_minutes")
+                                .and_then(Value::as_i64)
+                                .unwrap_or(0),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if states.is_empty() {
+            return Err("policy/degraded.yaml has no `states`".into());
+        }
+        let rank = |id: &str| states.iter().find(|x| x.id == id).map(|x| x.rank);
+        let transitions = v
+            .get("transitions")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| {
+                        let (from, to) = (s(x, "from")?, s(x, "to")?);
+                        let escalate = match s(x, "direction").as_deref() {
+                            Some("escalate") => true,
+                            Some("deescalate") => false,
+                            _ => rank(&to) > rank(&from),
+                        };
+                        Some(TransitionDef {
+                            from,
+                            to,
+                            escalate,
+                            requires: x
+                                .get("requires")
+                                .and_then(Value::as_array)
+                                .map(|r| {
+                                    r.iter()
+                                        .filter_map(Value::as_str)
+                                        .map(str::to_string)
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                            automatic: x.get("automatic").and_then(Value::as_bool).unwrap_or(false),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let initial = s(v, "initial").unwrap_or_else(|| states[0].id.clone());
+        if rank(&initial).is_none() {
+            return Err(format!(
+                "policy/degraded.yaml: initial state `{initial}` is not a state"
+            ));
+        }
+        let watch = v.get("post_recovery_watch");
+        Ok(Machine {
+            initial,
+            auto_max_per_hour: v
+                .pointer("/auto_escalation/max_per_hour")
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok()),
+            on_limit_escalate_to: v
+                .pointer("/auto_escalation/on_limit/escalate_to")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            watch_minutes: watch
+                .and_then(|w| w.get("minutes"))
+                .and_then(Value::as_object)
+                .map(|o| {
+                    o.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_i64()?)))
+                        .collect()
+                })
+                .unwrap_or_else(|| {
+                    [
+                        ("P0".to_string(), 60),
+                        ("P1".to_string(), 30),
+                        ("P2".to_string(), 0),
+                    ]
+                    .into_iter()
+                    .collect()
+                }),
+            watch_default_minutes: watch
+                .and_then(|w| w.get("default_minutes"))
+                .and_then(Value::as_i64)
+                .unwrap_or(30),
+            states,
+            transitions,
+        })
+    }
+
+    /// A state by ID.
+    #[must_use]
+    pub fn state(&self, id: &str) -> Option<&StateDef> {
+        self.states.iter().find(|s| s.id == id)
+    }
+
+    /// The transition `from → to`, if listed.
+    #[must_use]
+    pub fn transition(&self, from: &str, to: &str) -> Option<&TransitionDef> {
+        self.transitions
+            .iter()
+            .find(|t| t.from == from && t.to == to)
+    }
+
+    /// Transitions out of `from`.
+    #[must_use]
+    pub fn next(&self, from: &str) -> Vec<&TransitionDef> {
+        self.transitions.iter().filter(|t| t.from == from).collect()
+    }
+}
+
+/// The current safety state, replayed from the ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct Current {
+    /// The state.
+    pub state: String,
+    /// When it was entered (UTC); `None` for the initial state never entered.
+    pub since: Option<String>,
+    /// The entering event's seq.
+    pub seq: Option<u64>,
+    /// The reason it was entered.
+    pub reason: Option<String>,
+    /// The incident linked when it was entered.
+    pub incident: Option<String>,
+    /// Times (UTC) of automatic escalations, oldest first.
+    #[serde(skip)]
+    pub auto_escalations: Vec<String>,
+    /// A hook attempt whose result is not recorded (a crash mid-hook): the
+    /// platform may be in either state.
+    pub pending_hook: Option<String>,
+    /// The open post-recovery watch: (until UTC, incident).
+    pub watch: Option<(String, Option<String>)>,
+    /// The result of the last post-recovery watch that ended (`ok`, `retriggered`).
+    pub last_watch_result: Option<String>,
+}
+
+/// Replays `ledger/safety.jsonl`.
+#[must_use]
+pub fn replay(m: &Machine, events: &[Event]) -> Current {
+    let mut c = Current {
+        state: m.initial.clone(),
+        since: None,
+        seq: None,
+        reason: None,
+        incident: None,
+        auto_escalations: Vec::new(),
+        pending_hook: None,
+        watch: None,
+        last_watch_result: None,
+    };
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    for e in events {
+        let d = &e.data;
+        match e.kind.as_str() {
+            "hook_attempt" => c.pending_hook = s(d, "to"),
+            "hook_result" => c.pending_hook = None,
+            "state_entered" => {
+                c.pending_hook = None;
+                if let Some(st) = s(d, "state") {
+                    let up = m
+                        .state(&st)
+                        .zip(m.state(&c.state))
+                        .is_some_and(|(a, b)| a.rank > b.rank);
+                    if up && s(d, "source").is_some_and(|x| x.starts_with("auto:")) {
+                        c.auto_escalations.push(e.ts.clone());
+                    }
+                    c.state = st;
+                    c.since = Some(e.ts.clone());
+                    c.seq = Some(e.seq);
+                    c.reason = s(d, "reason");
+                    c.incident = s(d, "incident");
+                }
+            }
+            "watch_started" => c.watch = s(d, "until").map(|u| (u, s(d, "incident"))),
+            "watch_ended" => {
+                c.watch = None;
+                c.last_watch_result = s(d, "result");
+            }
+            _ => {}
+        }
+    }
+    c
+}
+
+/// Who asks for a transition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A person at the console.
+    Operator,
+    /// An automatic trigger (`auto:watchdog`, `auto:alertmanager`).
+    Auto(String),
+}
+
+impl Source {
+    /// Parses `operator` or `auto:NAME`.
+    ///
+    /// # Errors
+    /// A message for anything else.
+    pub fn parse(s: &str) -> Result<Source, String> {
+        match s.trim() {
+            "" | "operator" => Ok(Source::Operator),
+            x if x.starts_with("auto:") && x.len() > 5 => Ok(Source::Auto(x[5..].to_string())),
+            x => Err(format!(
+                "--source `{x}`: expected `operator` or `auto:NAME` (e.g. auto:watchdog)"
+            )),
+        }
+    }
+
+    /// `operator` or `auto:NAME`.
+    #[must_use]
+    pub fn as_string(&self) -> String {
+        match self {
+            Source::Operator => "operator".into(),
+            Source::Auto(n) => format!("auto:{n}"),
+        }
+    }
+}
+
+/// What the caller knows about a requested transition.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// Target state.
+    pub to: &'a str,
+    /// Reason (required always).
+    pub reason: &'a str,
+    /// Evidence reference.
+    pub evidence: Option<&'a str>,
+    /// Who asks.
+    pub source: Source,
+    /// A valid, unused high-danger confirmation for this transition.
+    pub confirmed: bool,
+    /// A passed recovery acceptance.
+    pub acceptance_passed: bool,
+    /// Now.
+    pub now: jiff::Timestamp,
+}
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    /// Explanation naming the unmet requirement and the way forward.
+    pub message: String,
+    /// The refusal is itself recorded (an automatic trigger over the limit).
+    pub record: bool,
+    /// Instead of the requested state, the policy escalates here
+    /// (`auto_escalation.on_limit.escalate_to`).
+    pub redirect_to: Option<String>,
+}
+
+/// Checks a transition (D-SAFE-SM, D-SAFE-NOFLAP).
+///
+/// # Errors
+/// A [`Refusal`] naming the unmet requirement.
+pub fn check<'m>(
+    m: &'m Machine,
+    cur: &Current,
+    req: &Request<'_>,
+) -> Result<&'m TransitionDef, Refusal> {
+    let refuse = |message: String| Refusal {
+        message,
+        record: false,
+        redirect_to: None,
+    };
+    if m.state(req.to).is_none() {
+        return Err(refuse(format!(
+            "`{}` is not a safety state; policy/degraded.yaml has {}",
+            req.to,
+            m.states
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    if req.to == cur.state {
+        return Err(refuse(format!("already {}", cur.state)));
+    }
+    let Some(t) = m.transition(&cur.state, req.to) else {
+        let next: Vec<String> = m.next(&cur.state).iter().map(|t| t.to.clone()).collect();
+        return Err(refuse(format!(
+            "{} → {} is not a transition of policy/degraded.yaml; from {} the machine allows: {}",
+            cur.state,
+            req.to,
+            cur.state,
+            if next.is_empty() {
+                "nothing".into()
+            } else {
+                next.join(", ")
+            }
+        )));
+    };
+    if req.reason.trim().is_empty() {
+        return Err(refuse(
+            "every safety transition needs a reason (--reason TEXT)".into(),
+        ));
+    }
+    if let Source::Auto(name) = &req.source {
+        if !t.escalate || !t.automatic {
+            return Err(Refusal {
+                message: format!(
+                    "automatic source auto:{name} may only escalate; {} → {} needs a person",
+                    cur.state, req.to
+                ),
+                record: true,
+                redirect_to: None,
+            });
+        }
+        if let Some(max) = m.auto_max_per_hour {
+            let hour_ago = req.now.as_millisecond() - 3_600_000;
+            let recent = cur
+                .auto_escalations
+                .iter()
+                .filter_map(|t| t.parse::<jiff::Timestamp>().ok())
+                .filter(|t| t.as_millisecond() > hour_ago)
+                .count();
+            if recent >= max as usize {
+                let redirect = m.on_limit_escalate_to.clone().filter(|x| {
+                    *x != cur.state
+                        && m.state(x)
+                            .zip(m.state(&cur.state))
+                            .is_some_and(|(a, b)| a.rank > b.rank)
+                });
+                return Err(Refusal {
+                    message: format!(
+                        "automatic escalation limit reached: {recent} in the last hour (auto_escalation.max_per_hour = {max}); unstable triggers are a reason to stop, not to keep switching{}",
+                        match &redirect {
+                            Some(r) => format!(" — the policy escalates to {r} instead"),
+                            None => " — a person must decide".into(),
+                        }
+                    ),
+                    record: true,
+                    redirect_to: redirect,
+                });
+            }
+        }
+    }
+    if t.escalate {
+        return Ok(t);
+    }
+    // De-escalation.
+    if t.requires.iter().any(|r| r == "evidence")
+        && req.evidence.is_none_or(|e| e.trim().is_empty())
+    {
+        return Err(refuse(format!(
+            "{} → {} is a de-escalation: it needs evidence (--evidence REF: a sealed bundle ID or file that shows the cause is gone)",
+            cur.state, req.to
+        )));
+    }
+    let dwell = m.state(&cur.state).map_or(0, |s| s.min_dwell_minutes);
+    if let Some(since) = cur
+        .since
+        .as_deref()
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+    {
+        let in_state_ms = req.now.as_millisecond() - since.as_millisecond();
+        let need_ms = dwell * 60_000;
+        if in_state_ms < need_ms {
+            let left = (need_ms - in_state_ms + 59_999) / 60_000;
+            return Err(refuse(format!(
+                "{} must hold for at least {dwell} min before de-escalating (min_dwell_minutes, the anti-flap guard); entered {}, {left} min to go",
+                cur.state,
+                crate::ledger::format_ts(since)
+            )));
+        }
+    }
+    if t.requires.iter().any(|r| r == "high_danger_confirmation") && !req.confirmed {
+        return Err(refuse(format!(
+            "leaving {} needs the high-danger confirmation first: `opsbook confirm release_halt --target {}` (valid 15 min, used once)",
+            cur.state, req.to
+        )));
+    }
+    if t.requires.iter().any(|r| r == "recovery_acceptance") && !req.acceptance_passed {
+        return Err(refuse(format!(
+            "{} → {} needs a passed recovery acceptance: answer it on the incident (`opsbook incident accept ID`) and pass --incident ID",
+            cur.state, req.to
+        )));
+    }
+    Ok(t)
+}
+
+/// A decision of the safety actions matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Decision {
+    /// May be done.
+    Allow,
+    /// Only after the high-danger confirmation.
+    Confirm,
+    /// Refused in this state.
+    Deny,
+}
+
+impl Decision {
+    /// `ALLOW`, `CONFIRM`, `DENY`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "ALLOW",
+            Decision::Confirm => "CONFIRM",
+            Decision::Deny => "DENY",
+        }
+    }
+}
+
+/// One action of the matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Action {
+    /// `release_halt`, …
+    pub id: String,
+    /// T0, T1, T2.
+    pub tier: String,
+    /// What it is.
+    pub description: String,
+}
+
+/// The safety actions matrix of `policy/safety-matrix.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Matrix {
+    /// Actions, in file order.
+    pub actions: Vec<Action>,
+    /// action → state → decision.
+    pub cells: BTreeMap<String, BTreeMap<String, Decision>>,
+}
+
+/// The answer of [`Matrix::can`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    /// The action asked about.
+    pub action: String,
+    /// The state judged.
+    pub state: String,
+    /// The decision.
+    pub decision: Decision,
+    /// The action's tier, when known.
+    pub tier: Option<String>,
+    /// Why.
+    pub why: String,
+}
+
+impl Matrix {
+    /// Reads the matrix.
+    #[must_use]
+    pub fn from_value(v: &Value) -> Matrix {
+        let actions = v
+            .get("actions")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| {
+                        Some(Action {
+                            id: x.get("id")?.as_str()?.to_string(),
+                            tier: x
+                                .get("tier")
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_string(),
+                            description: x
+                                .get("description")
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_string(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cells = v
+            .get("matrix")
+            .and_then(Value::as_object)
+            .map(|o| {
+                o.iter()
+                    .map(|(a, row)| {
+                        let row = row
+                            .as_object()
+                            .map(|r| {
+                                r.iter()
+                                    .filter_map(|(st, d)| {
+                                        let d = match d.as_str()? {
+                                            "ALLOW" => Decision::Allow,
+                                            "CONFIRM" => Decision::Confirm,
+                                            "DENY" => Decision::Deny,
+                                            _ => return None,
+                                        };
+                                        Some((st.clone(), d))
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        (a.clone(), row)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Matrix { actions, cells }
+    }
+
+    /// ALLOW, CONFIRM or DENY for `action` in `state`. An unknown action, or
+    /// a cell the matrix lacks, is DENY: what the policy does not allow is
+    /// not allowed.
+    #[must_use]
+    pub fn can(&self, action: &str, state: &str) -> Answer {
+        let tier = self
+            .actions
+            .iter()
+            .find(|a| a.id == action)
+            .map(|a| a.tier.clone());
+        let (decision, why) = match self.cells.get(action).map(|r| r.get(state)) {
+            None => (
+                Decision::Deny,
+                format!(
+                    "`{action}` is not an action of policy/safety-matrix.yaml: unknown actions are denied{}",
+                    crate::safety::closest(action, self.cells.keys().map(String::as_str))
+                        .map(|c| format!(" (did you mean `{c}`?)"))
+                        .unwrap_or_default()
+                ),
+            ),
+            Some(None) => (
+                Decision::Deny,
+                format!("the matrix has no cell for {action} in {state}: denied"),
+            ),
+            Some(Some(d)) => (
+                *d,
+                match d {
+                    Decision::Allow => {
+                        format!("{action} is allowed in {state}; the step's tier rules still apply")
+                    }
+                    Decision::Confirm => format!(
+                        "{action} in {state} needs the high-danger confirmation first: `opsbook confirm {action} --target NAME`"
+                    ),
+                    Decision::Deny => format!(
+                        "{action} is refused in {state}; to do it anyway, change the safety state first (a logged, justified transition)"
+                    ),
+                },
+            ),
+        };
+        Answer {
+            action: action.to_string(),
+            state: state.to_string(),
+            decision,
+            tier,
+            why,
+        }
+    }
+}
+
+/// The closest of `candidates` to `s` within edit distance 3.
+#[must_use]
+pub fn closest<'a>(s: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    fn dist(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                cur.push(
+                    (prev[j] + usize::from(ca != *cb))
+                        .min(prev[j + 1] + 1)
+                        .min(cur[j] + 1),
+                );
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+    candidates
+        .map(|c| (dist(s, c), c))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, c)| c)
+}
