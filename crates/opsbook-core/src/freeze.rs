@@ -314,3 +314,90 @@ pub fn check(p: &Policy, st: &State, action: &str, now: jiff::Timestamp) -> Verd
     );
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{Actor, Event};
+    use serde_json::json;
+
+    fn ev(seq: u64, kind: &str, data: Value) -> Event {
+        Event {
+            seq,
+            ts: "2026-11-29T02:00:00.000Z".into(),
+            actor: Actor {
+                user: "op".into(),
+                host: "h".into(),
+                name: None,
+            },
+            kind: kind.into(),
+            data,
+            prev_hash: None,
+            hash: String::new(),
+        }
+    }
+
+    fn policy() -> Policy {
+        let text = crate::scaffold::file("policy/change-freeze.yaml").unwrap();
+        let doc = crate::yaml::parse(std::str::from_utf8(text).unwrap()).unwrap();
+        Policy::from_value(&doc.value)
+    }
+
+    fn at(s: &str) -> jiff::Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn frozen_then_exception_then_expired_then_lifted() {
+        let p = policy();
+        let mut events = vec![ev(
+            1,
+            "freeze_on",
+            json!({"reason": "P0 incident INC-1", "incident": "INC-1"}),
+        )];
+        let st = replay(&events);
+        assert!(!check(&p, &st, "deploy_code", at("2026-11-29T02:05:00Z")).allowed);
+        assert!(
+            check(&p, &st, "collect_evidence", at("2026-11-29T02:05:00Z")).allowed,
+            "always allowed"
+        );
+        assert!(
+            !check(&p, &st, "restart_service", at("2026-11-29T02:05:00Z")).allowed,
+            "fail closed"
+        );
+        events.push(ev(2, "exception_added", json!({"id": "EXC-2", "actions": ["deploy_code"], "reason": "r", "risk": "r", "backout": "b", "expires_at": "2026-11-29T03:00:00.000Z", "approver": "ken"})));
+        let st = replay(&events);
+        let v = check(&p, &st, "deploy_code", at("2026-11-29T02:30:00Z"));
+        assert!(
+            v.allowed && v.exception.as_deref() == Some("EXC-2"),
+            "{v:?}"
+        );
+        assert!(
+            !check(&p, &st, "change_config", at("2026-11-29T02:30:00Z")).allowed,
+            "only the named action"
+        );
+        let v = check(&p, &st, "deploy_code", at("2026-11-29T03:00:00Z"));
+        assert!(!v.allowed && v.why.contains("EXC-2 expired"), "{v:?}");
+        events.push(ev(3, "freeze_off", json!({"reason": "resolved"})));
+        assert!(
+            check(
+                &p,
+                &replay(&events),
+                "deploy_code",
+                at("2026-11-29T03:30:00Z")
+            )
+            .allowed
+        );
+        // The scheduled window of the starter policy freezes on its own.
+        let v = check(
+            &p,
+            &replay(&events),
+            "deploy_code",
+            at("2026-12-10T01:00:00Z"),
+        );
+        assert!(
+            !v.allowed && v.scheduled.as_deref() == Some("FRZ-EXAMPLE-EXCHANGE-MAINTENANCE"),
+            "{v:?}"
+        );
+    }
+}

@@ -11,6 +11,7 @@
 pub mod adopt;
 pub mod alerts;
 pub mod clock;
+pub mod confirm;
 pub mod contracts;
 pub mod drills;
 pub mod freeze;

@@ -272,6 +272,9 @@ pub enum Source {
     Operator,
     /// An automatic trigger (`auto:watchdog`, `auto:alertmanager`).
     Auto(String),
+    /// The policy itself (`auto_escalation.on_limit`): checked like a person,
+    /// recorded as `policy:NAME`.
+    Policy(String),
 }
 
 impl Source {
@@ -295,6 +298,7 @@ impl Source {
         match self {
             Source::Operator => "operator".into(),
             Source::Auto(n) => format!("auto:{n}"),
+            Source::Policy(n) => format!("policy:{n}"),
         }
     }
 }
@@ -650,4 +654,191 @@ pub fn closest<'a>(s: &str, candidates: impl Iterator<Item = &'a str>) -> Option
         .filter(|(d, _)| *d <= 3)
         .min()
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine() -> Machine {
+        let text = crate::scaffold::file("policy/degraded.yaml").unwrap();
+        let doc = crate::yaml::parse(std::str::from_utf8(text).unwrap()).unwrap();
+        Machine::from_value(&doc.value).unwrap()
+    }
+
+    fn t(min: i64) -> jiff::Timestamp {
+        jiff::Timestamp::from_second(1_796_000_000 + min * 60).unwrap()
+    }
+
+    fn cur(state: &str, since_min: i64) -> Current {
+        Current {
+            state: state.into(),
+            since: Some(crate::ledger::format_ts(t(since_min))),
+            seq: Some(1),
+            reason: None,
+            incident: None,
+            auto_escalations: Vec::new(),
+            pending_hook: None,
+            watch: None,
+            last_watch_result: None,
+        }
+    }
+
+    fn req<'a>(to: &'a str, now: i64) -> Request<'a> {
+        Request {
+            to,
+            reason: "r",
+            evidence: Some("EVB-1"),
+            source: Source::Operator,
+            confirmed: true,
+            acceptance_passed: true,
+            now: t(now),
+        }
+    }
+
+    /// Every (from, to) pair of the default machine: allowed exactly when
+    /// policy/degraded.yaml lists it, given every requirement is met and the
+    /// dwell has passed.
+    #[test]
+    fn every_pair_of_the_default_machine() {
+        let m = machine();
+        let ids: Vec<String> = m.states.iter().map(|s| s.id.clone()).collect();
+        assert_eq!(
+            ids,
+            ["NORMAL", "DEGRADED", "RECOVERING", "SAFE_MODE", "HALTED"]
+        );
+        let allowed = [
+            ("NORMAL", "DEGRADED"),
+            ("NORMAL", "SAFE_MODE"),
+            ("NORMAL", "HALTED"),
+            ("DEGRADED", "SAFE_MODE"),
+            ("DEGRADED", "HALTED"),
+            ("DEGRADED", "NORMAL"),
+            ("RECOVERING", "SAFE_MODE"),
+            ("RECOVERING", "HALTED"),
+            ("RECOVERING", "DEGRADED"),
+            ("RECOVERING", "NORMAL"),
+            ("SAFE_MODE", "HALTED"),
+            ("SAFE_MODE", "RECOVERING"),
+            ("HALTED", "RECOVERING"),
+        ];
+        for from in &ids {
+            for to in &ids {
+                let r = check(&m, &cur(from, 0), &req(to, 24 * 60));
+                let want = allowed.contains(&(from.as_str(), to.as_str()));
+                assert_eq!(r.is_ok(), want, "{from} → {to}: {r:?}");
+                if !want && from != to {
+                    assert!(
+                        r.unwrap_err().message.contains("machine allows"),
+                        "{from} → {to}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn escalation_ignores_dwell_deescalation_waits_for_it() {
+        let m = machine();
+        // Entered SAFE_MODE at minute 0; its dwell is 15 min.
+        assert!(
+            check(&m, &cur("SAFE_MODE", 0), &req("HALTED", 1)).is_ok(),
+            "escalation at once"
+        );
+        let e = check(&m, &cur("SAFE_MODE", 0), &req("RECOVERING", 14)).unwrap_err();
+        assert!(
+            e.message.contains("at least 15 min") && e.message.contains("1 min to go"),
+            "{}",
+            e.message
+        );
+        assert!(check(&m, &cur("SAFE_MODE", 0), &req("RECOVERING", 15)).is_ok());
+    }
+
+    #[test]
+    fn deescalation_needs_evidence_confirmation_and_acceptance() {
+        let m = machine();
+        let mut r = req("RECOVERING", 60);
+        r.evidence = None;
+        assert!(
+            check(&m, &cur("HALTED", 0), &r)
+                .unwrap_err()
+                .message
+                .contains("needs evidence")
+        );
+        let mut r = req("RECOVERING", 60);
+        r.confirmed = false;
+        assert!(
+            check(&m, &cur("HALTED", 0), &r)
+                .unwrap_err()
+                .message
+                .contains("high-danger confirmation")
+        );
+        let mut r = req("NORMAL", 60);
+        r.acceptance_passed = false;
+        assert!(
+            check(&m, &cur("RECOVERING", 0), &r)
+                .unwrap_err()
+                .message
+                .contains("recovery acceptance")
+        );
+        let mut r = req("NORMAL", 60);
+        r.reason = " ";
+        assert!(
+            check(&m, &cur("DEGRADED", 0), &r)
+                .unwrap_err()
+                .message
+                .contains("needs a reason")
+        );
+    }
+
+    #[test]
+    fn automatic_sources_only_escalate_and_are_limited_per_hour() {
+        let m = machine();
+        let auto = |to: &'static str, now: i64| Request {
+            source: Source::Auto("watchdog".into()),
+            ..req(to, now)
+        };
+        let e = check(&m, &cur("DEGRADED", 0), &auto("NORMAL", 60)).unwrap_err();
+        assert!(e.record && e.message.contains("may only escalate"), "{e:?}");
+        // Three automatic escalations in the last hour: the fourth is refused
+        // and recorded, and the policy sends it to HALTED instead.
+        let mut c = cur("DEGRADED", 0);
+        c.auto_escalations = vec![
+            crate::ledger::format_ts(t(10)),
+            crate::ledger::format_ts(t(20)),
+            crate::ledger::format_ts(t(30)),
+        ];
+        let e = check(&m, &c, &auto("SAFE_MODE", 40)).unwrap_err();
+        assert!(
+            e.record && e.message.contains("3 in the last hour"),
+            "{e:?}"
+        );
+        assert_eq!(e.redirect_to.as_deref(), Some("HALTED"));
+        // An hour after the first one, the window has room again.
+        assert!(check(&m, &c, &auto("SAFE_MODE", 71)).is_ok());
+        // A person may always escalate.
+        assert!(check(&m, &c, &req("SAFE_MODE", 40)).is_ok());
+    }
+
+    #[test]
+    fn matrix_unknown_actions_are_denied() {
+        let text = crate::scaffold::file("policy/safety-matrix.yaml").unwrap();
+        let doc = crate::yaml::parse(std::str::from_utf8(text).unwrap()).unwrap();
+        let mx = Matrix::from_value(&doc.value);
+        assert_eq!(mx.can("release_halt", "HALTED").decision, Decision::Confirm);
+        assert_eq!(mx.can("cancel_order", "HALTED").decision, Decision::Allow);
+        assert_eq!(
+            mx.can("place_new_order", "SAFE_MODE").decision,
+            Decision::Deny
+        );
+        let a = mx.can("release_hlt", "HALTED");
+        assert_eq!(a.decision, Decision::Deny);
+        assert!(a.why.contains("did you mean `release_halt`"), "{}", a.why);
+        // Every action has a cell in every state.
+        for a in &mx.actions {
+            for s in ["NORMAL", "DEGRADED", "RECOVERING", "SAFE_MODE", "HALTED"] {
+                assert!(mx.cells[&a.id].contains_key(s), "{} {s}", a.id);
+            }
+        }
+    }
 }

@@ -74,7 +74,7 @@ fn not_terminal(inc: &Incident, what: &str) -> Result<(), IncidentError> {
 }
 
 /// Prints what was appended: the events as JSON, or `human`.
-fn done(format: ListFormat, events: &[Event], human: &str) -> anyhow::Result<u8> {
+pub fn print_events(format: ListFormat, events: &[Event], human: &str) -> anyhow::Result<u8> {
     let text = match format {
         ListFormat::Json => serde_json::to_string_pretty(&json!({ "events": events }))? + "\n",
         _ => human.to_string(),
@@ -215,12 +215,18 @@ fn change_status(
     if to == Status::Closed && events.len() > 1 {
         msg.push_str(&format!("  postmortem attached: {pm_rel}\n"));
     }
+    if matches!(to, Status::Closed | Status::Cancelled | Status::Resolved)
+        && let Some(h) = super::safety::freeze_hint_after_close(&root)
+    {
+        msg.push_str(&h);
+        msg.push('\n');
+    }
     if to == Status::Resolved {
         msg.push_str(&format!(
             "  next: the postmortem (`opsbook postmortem new {id}`), then `opsbook incident close {id} --reason …`\n"
         ));
     }
-    done(c.format, &events, &msg)
+    print_events(c.format, &events, &msg)
 }
 
 pub fn run(cmd: &IncidentCommand) -> anyhow::Result<u8> {
@@ -475,7 +481,7 @@ where
     let id = st.resolve(id)?;
     let events = st.transact(&id, &actor(c), |inc| Ok(vec![f(inc)?]))?;
     let e = &events[0];
-    done(
+    print_events(
         c.format,
         &events,
         &format!("{id} #{} {}\n", e.seq, incident::describe(e)),
@@ -563,6 +569,21 @@ fn open(
     let st = store(&root)?;
     let (id, ev) = st.open(&actor(c), data)?;
     let sev = ev.data["severity"].as_str().unwrap_or_default().to_string();
+    // D-SAFE-FREEZE: opening a P0/P1 turns the change freeze on.
+    let froze = if super::safety::freeze_policy(&root)
+        .on_incident_severity
+        .contains(&sev)
+    {
+        super::safety::freeze_on_if_off(
+            &root,
+            &actor(c),
+            &format!("{sev} incident {id} opened: {title}"),
+            Some(&id),
+            "incident",
+        )?
+    } else {
+        false
+    };
     match c.format {
         ListFormat::Json => crate::output::emit(
             &(serde_json::to_string_pretty(&json!({
@@ -571,6 +592,7 @@ fn open(
                 "rule": ev.data.get("rule"),
                 "assumed": ev.data.get("assumed"),
                 "event": ev,
+                "froze": froze,
             }))? + "\n"),
             None,
         )?,
@@ -580,6 +602,11 @@ fn open(
             #[allow(clippy::print_stderr)]
             {
                 eprint!("opened {id} {sev}: {title}\n{note}");
+                if froze {
+                    eprintln!(
+                        "  change freeze turned on (deploys refused: `opsbook freeze status`)"
+                    );
+                }
                 if severity_rank(&sev) <= 1 {
                     eprintln!(
                         "  next: `opsbook incident ack {id}`, then decide the safety state: `opsbook incident decide {id} --safety HALTED --decision … --reason …` (in doubt: HALT → evidence → rest)"
@@ -889,7 +916,7 @@ fn accept(
             failing.join(", ")
         )
     };
-    done(c.format, &events, &msg)?;
+    print_events(c.format, &events, &msg)?;
     Ok(if passed {
         crate::EXIT_OK
     } else {
@@ -958,7 +985,7 @@ fn link(c: &IncCommon, id: &str, other: &str, rel: &str, back: &str) -> anyhow::
             json!({"incident_id": id, "relation": back}),
         )])
     })?);
-    done(
+    print_events(
         c.format,
         &events,
         &format!("{id}: {other} is its {rel}; recorded in both incidents\n"),
@@ -1079,7 +1106,7 @@ fn merge(c: &IncCommon, id: &str, into: &str, reason: &str) -> anyhow::Result<u8
         }
         Ok(v)
     })?);
-    done(
+    print_events(
         c.format,
         &events,
         &format!(

@@ -6,11 +6,13 @@ mod coverage;
 mod drill;
 mod explain;
 mod gate;
+mod human;
 mod incident;
 mod incident_view;
 mod init;
 mod learn;
 mod ledger;
+mod safety;
 mod severity;
 
 use std::path::PathBuf;
@@ -35,6 +37,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Postmortem(c) => learn::postmortem(&c),
         Command::Actions(a) => learn::actions(&a),
         Command::Report(a) => learn::report(&a),
+        Command::Safety(c) => safety::run(&c),
+        Command::Freeze(c) => safety::freeze_run(&c),
+        Command::Confirm(a) => human::confirm_cmd(&a),
+        Command::Halt(a) => human::halt(&a),
+        Command::P0(a) => human::p0(&a),
     }
 }
 

@@ -1,0 +1,300 @@
+//! High-danger final confirmation for one person (D-SAFE-CONFIRM,
+//! D-HUMAN-FATIGUE): the policy (`confirmation` in
+//! `policy/safety-matrix.yaml`), the fatigue rule "in doubt: HALT → evidence
+//! → rest" (迷ったらHALT→証跡→休む), and the confirmations ledger
+//! `ledger/confirmations.jsonl`.
+//!
+//! Ledger events: `confirmation_started` {operation, target, tier,
+//! incident?}, `confirm_answer` {confirmation, step, question, answer} (every
+//! answer), `confirmed` {confirmation, operation, target, valid_until, …},
+//! `confirmation_refused` {confirmation, why}, `confirmation_used`
+//! {confirmation, by}. A confirmation is `CNF-<seq of its start>`, valid
+//! for `valid_minutes`, used once.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::ledger::Event;
+
+/// One checklist question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Question {
+    /// Stable ID (answers files use it).
+    pub id: String,
+    /// The question.
+    pub question: String,
+}
+
+/// Fatigue thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fatigue {
+    /// Awake longer than this (hours).
+    pub max_hours_awake: f64,
+    /// Slept less than this in the last 24 h (hours).
+    pub min_hours_slept: f64,
+    /// On this incident longer than this (hours).
+    pub max_hours_on_incident: f64,
+    /// Local night hours `[start, end)`.
+    pub night_hours_local: (u8, u8),
+}
+
+/// The confirmation policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Policy {
+    /// Questions that must each be answered yes.
+    pub checklist: Vec<Question>,
+    /// Pause between the two typings of the target, seconds.
+    pub cooling_off_seconds: u64,
+    /// Validity, minutes.
+    pub valid_minutes: i64,
+    /// Thresholds.
+    pub fatigue: Fatigue,
+}
+
+impl Policy {
+    /// Reads `confirmation` of `policy/safety-matrix.yaml` (defaults: the
+    /// runbook's five questions, 180 s, 15 min, 16 h awake, 5 h sleep, 8 h on
+    /// the incident, night 0–6 h).
+    #[must_use]
+    pub fn from_value(matrix: Option<&Value>) -> Policy {
+        let c = matrix.and_then(|m| m.get("confirmation"));
+        let num = |p: &str, d: f64| {
+            c.and_then(|c| c.pointer(p))
+                .and_then(Value::as_f64)
+                .unwrap_or(d)
+        };
+        let checklist: Vec<Question> = c
+            .and_then(|c| c.get("checklist"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|q| {
+                        Some(Question {
+                            id: q.get("id")?.as_str()?.to_string(),
+                            question: q.get("question")?.as_str()?.to_string(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let checklist = if checklist.is_empty() {
+            [
+                (
+                    "evidence_sealed",
+                    "Evidence sealed in the last 30 minutes, and its bundle ID noted?",
+                ),
+                (
+                    "backout_read",
+                    "Backout read, and executable with the access you have now?",
+                ),
+                (
+                    "cause_mitigated",
+                    "Cause mitigated (not just the alert silent)?",
+                ),
+                (
+                    "scope_known",
+                    "Scope known: which account, host, symbols or data range is touched?",
+                ),
+                (
+                    "freeze_checked",
+                    "Freeze: no freeze, or an exception that covers this action?",
+                ),
+            ]
+            .iter()
+            .map(|(i, q)| Question {
+                id: (*i).into(),
+                question: (*q).into(),
+            })
+            .collect()
+        } else {
+            checklist
+        };
+        let night = c
+            .and_then(|c| c.pointer("/fatigue/night_hours_local"))
+            .and_then(Value::as_array)
+            .and_then(|a| {
+                Some((
+                    u8::try_from(a.first()?.as_u64()?).ok()?,
+                    u8::try_from(a.get(1)?.as_u64()?).ok()?,
+                ))
+            })
+            .unwrap_or((0, 6));
+        Policy {
+            checklist,
+            cooling_off_seconds: c
+                .and_then(|c| c.get("cooling_off_seconds"))
+                .and_then(Value::as_u64)
+                .unwrap_or(180),
+            valid_minutes: c
+                .and_then(|c| c.get("valid_minutes"))
+                .and_then(Value::as_i64)
+                .unwrap_or(15),
+            fatigue: Fatigue {
+                max_hours_awake: num("/fatigue/max_hours_awake", 16.0),
+                min_hours_slept: num("/fatigue/min_hours_slept", 5.0),
+                max_hours_on_incident: num("/fatigue/max_hours_on_incident", 8.0),
+                night_hours_local: night,
+            },
+        }
+    }
+}
+
+/// The operator's fatigue self-check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SelfCheck {
+    /// Hours awake.
+    pub hours_awake: f64,
+    /// Hours slept in the last 24 h.
+    pub hours_slept: f64,
+    /// Hours on this incident (from its opening when known).
+    pub hours_on_incident: f64,
+    /// Local hour now (0–23).
+    pub local_hour: u8,
+}
+
+/// Thresholds passed, one line each (empty: fit to proceed).
+#[must_use]
+pub fn fatigue_over(f: &Fatigue, s: &SelfCheck) -> Vec<String> {
+    let mut out = Vec::new();
+    if s.hours_awake > f.max_hours_awake {
+        out.push(format!(
+            "awake {:.1} h (more than {} h)",
+            s.hours_awake, f.max_hours_awake
+        ));
+    }
+    if s.hours_slept < f.min_hours_slept {
+        out.push(format!(
+            "slept {:.1} h (less than {} h)",
+            s.hours_slept, f.min_hours_slept
+        ));
+    }
+    if s.hours_on_incident > f.max_hours_on_incident {
+        out.push(format!(
+            "on this incident {:.1} h (more than {} h)",
+            s.hours_on_incident, f.max_hours_on_incident
+        ));
+    }
+    let (a, b) = f.night_hours_local;
+    let night = if a <= b {
+        s.local_hour >= a && s.local_hour < b
+    } else {
+        s.local_hour >= a || s.local_hour < b
+    };
+    if night {
+        out.push(format!(
+            "local time {:02}:xx is night ({a:02}:00–{b:02}:00)",
+            s.local_hour
+        ));
+    }
+    out
+}
+
+/// A confirmation found in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Confirmation {
+    /// `CNF-<seq>`.
+    pub id: String,
+    /// Operation (safety-matrix action).
+    pub operation: String,
+    /// Target.
+    pub target: String,
+    /// Valid until (UTC).
+    pub valid_until: String,
+    /// Already used.
+    pub used: bool,
+}
+
+/// Every `confirmed` confirmation of the ledger, oldest first.
+#[must_use]
+pub fn confirmations(events: &[Event]) -> Vec<Confirmation> {
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let mut out: Vec<Confirmation> = Vec::new();
+    for e in events {
+        match e.kind.as_str() {
+            "confirmed" => out.push(Confirmation {
+                id: s(&e.data, "confirmation").unwrap_or_default(),
+                operation: s(&e.data, "operation").unwrap_or_default(),
+                target: s(&e.data, "target").unwrap_or_default(),
+                valid_until: s(&e.data, "valid_until").unwrap_or_default(),
+                used: false,
+            }),
+            "confirmation_used" => {
+                if let Some(id) = s(&e.data, "confirmation")
+                    && let Some(c) = out.iter_mut().find(|c| c.id == id)
+                {
+                    c.used = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The newest unused, unexpired confirmation of `operation` at `now`
+/// (and of `target` when given).
+#[must_use]
+pub fn usable<'a>(
+    all: &'a [Confirmation],
+    operation: &str,
+    target: Option<&str>,
+    now: jiff::Timestamp,
+) -> Option<&'a Confirmation> {
+    all.iter().rev().find(|c| {
+        c.operation == operation
+            && !c.used
+            && target.is_none_or(|t| c.target == t)
+            && c.valid_until
+                .parse::<jiff::Timestamp>()
+                .is_ok_and(|v| v > now)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fatigue_thresholds_and_night_wraps() {
+        let f = Policy::from_value(None).fatigue;
+        let fit = SelfCheck {
+            hours_awake: 10.0,
+            hours_slept: 7.0,
+            hours_on_incident: 1.0,
+            local_hour: 14,
+        };
+        assert!(fatigue_over(&f, &fit).is_empty());
+        let tired = SelfCheck {
+            hours_awake: 20.0,
+            hours_slept: 3.0,
+            hours_on_incident: 9.0,
+            local_hour: 3,
+        };
+        assert_eq!(fatigue_over(&f, &tired).len(), 4);
+        let g = Fatigue {
+            night_hours_local: (22, 6),
+            ..f
+        };
+        assert_eq!(
+            fatigue_over(
+                &g,
+                &SelfCheck {
+                    local_hour: 23,
+                    ..fit.clone()
+                }
+            )
+            .len(),
+            1
+        );
+        assert!(
+            fatigue_over(
+                &g,
+                &SelfCheck {
+                    local_hour: 12,
+                    ..fit
+                }
+            )
+            .is_empty()
+        );
+    }
+}
