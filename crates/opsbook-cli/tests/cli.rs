@@ -10,6 +10,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 mod incidents;
+mod safety;
 
 const AS_OF: &str = "2026-11-29";
 

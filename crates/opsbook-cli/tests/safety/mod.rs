@@ -1,0 +1,989 @@
+//! Safe operation end to end: the safety state through platform hooks, the
+//! flap limit, the actions matrix, the change freeze, the one-person
+//! high-danger confirmation (also through a pseudo-terminal), `halt`, `p0`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{init_ssot, opsbook};
+
+fn at(dir: &Path, now: &str, args: &[&str]) -> (i32, String, String) {
+    let out = opsbook()
+        .env("OPSBOOK_NOW", now)
+        .env("OPSBOOK_ACTOR", "Aiko")
+        .env("TZ", "UTC")
+        .env_remove("OPSBOOK_INCIDENT")
+        .args(args)
+        .arg("--root")
+        .arg(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(dir: &Path, now: &str, args: &[&str]) -> String {
+    let (code, out, err) = at(dir, now, args);
+    assert_eq!(code, 0, "{args:?}: {out}{err}");
+    out
+}
+
+fn expect(dir: &Path, now: &str, args: &[&str], code: i32, needle: &str) -> String {
+    let (c, out, err) = at(dir, now, args);
+    assert_eq!(c, code, "{args:?}: {out}{err}");
+    let all = format!("{out}{err}");
+    assert!(all.contains(needle), "{args:?}: `{needle}` not in: {all}");
+    all
+}
+
+fn state(dir: &Path, now: &str) -> Value {
+    serde_json::from_str(&ok(dir, now, &["safety", "status", "--format", "json"])).unwrap()
+}
+
+fn append_toml(dir: &Path, text: &str) {
+    let p = dir.join("opsbook.toml");
+    let mut s = std::fs::read_to_string(&p).unwrap();
+    s.push_str(text);
+    std::fs::write(p, s).unwrap();
+}
+
+/// A TOML basic string (Windows paths carry backslashes).
+fn toml_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The "platform": a ledger file the hook writes its mode into.
+fn platform_mode(p: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(p).ok()?;
+    let last = text.lines().last()?;
+    let v: Value = serde_json::from_str(last).ok()?;
+    v["data"]["mode"].as_str().map(str::to_string)
+}
+
+fn hook_that_sets(platform: &Path, mode: &str) -> String {
+    let exe = env!("CARGO_BIN_EXE_opsbook");
+    format!(
+        "command = [{}, \"ledger\", \"append\", {}, \"--type\", \"mode\", \"--data\", {}]\ntimeout_seconds = 20\n",
+        toml_str(exe),
+        toml_str(platform.to_str().unwrap()),
+        toml_str(&format!("{{\"mode\":\"{mode}\"}}"))
+    )
+}
+
+/// A hook that fails, one that succeeds (and one that hangs, on Unix): the
+/// recorded state matches the platform every time.
+#[test]
+fn hooks_recorded_state_matches_the_platform() {
+    let (_t, dir) = init_ssot();
+    let platform: PathBuf = dir.join("platform-mode.jsonl");
+    let exe = env!("CARGO_BIN_EXE_opsbook");
+    append_toml(
+        &dir,
+        &format!(
+            "\n[safety.hooks.DEGRADED]\n{}\n[safety.hooks.SAFE_MODE]\ncommand = [{}, \"explain\", \"OB999\"]\nmanual_runbook = \"RB-QUICK-HALT-EVIDENCE\"\n",
+            hook_that_sets(&platform, "DEGRADED"),
+            toml_str(exe),
+        ),
+    );
+    // Success: the hook switched the platform, then the state is recorded.
+    let out = ok(
+        &dir,
+        "2026-11-29T02:00:00Z",
+        &["safety", "set", "DEGRADED", "--reason", "one feed stale"],
+    );
+    assert!(out.contains("NORMAL → DEGRADED (hook ok in"), "{out}");
+    assert_eq!(platform_mode(&platform).as_deref(), Some("DEGRADED"));
+    assert_eq!(state(&dir, "2026-11-29T02:01:00Z")["state"], "DEGRADED");
+    // Failure: exit 4, state unchanged, the manual steps shown, the attempt recorded.
+    let all = expect(
+        &dir,
+        "2026-11-29T02:02:00Z",
+        &["safety", "set", "SAFE_MODE", "--reason", "both feeds stale"],
+        4,
+        "the hook for SAFE_MODE failed (exited with 2)",
+    );
+    assert!(
+        all.contains("Manual steps (RB-QUICK-HALT-EVIDENCE"),
+        "{all}"
+    );
+    assert_eq!(state(&dir, "2026-11-29T02:03:00Z")["state"], "DEGRADED");
+    assert_eq!(platform_mode(&platform).as_deref(), Some("DEGRADED"));
+    let h: Value = serde_json::from_str(&ok(
+        &dir,
+        "2026-11-29T02:03:00Z",
+        &["safety", "history", "--format", "json"],
+    ))
+    .unwrap();
+    let kinds: Vec<&str> = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "hook_attempt",
+            "hook_result",
+            "state_exited",
+            "state_entered",
+            "hook_attempt",
+            "hook_result"
+        ]
+    );
+    assert_eq!(h["events"][5]["data"]["outcome"]["exit_code"], 2);
+    #[cfg(unix)]
+    {
+        // A hook that hangs is killed at its timeout: a failure, state unchanged.
+        append_toml(
+            &dir,
+            "\n[safety.hooks.HALTED]\ncommand = [\"sleep\", \"30\"]\ntimeout_seconds = 1\n",
+        );
+        let started = std::time::Instant::now();
+        expect(
+            &dir,
+            "2026-11-29T02:04:00Z",
+            &["safety", "set", "HALTED", "--reason", "x"],
+            4,
+            "timed out after 1 s and was killed",
+        );
+        assert!(started.elapsed().as_secs() < 10, "the timeout is honoured");
+        assert_eq!(state(&dir, "2026-11-29T02:05:00Z")["state"], "DEGRADED");
+    }
+    // Every ledger verifies.
+    ok(&dir, "2026-11-29T02:06:00Z", &["ledger", "verify"]);
+}
+
+#[test]
+fn flap_limit_refuses_and_records_the_fourth_automatic_escalation() {
+    let (_t, dir) = init_ssot();
+    let d = &dir;
+    let auto = |now: &str| {
+        ok(
+            d,
+            now,
+            &[
+                "safety",
+                "set",
+                "DEGRADED",
+                "--reason",
+                "rate limit 85 %",
+                "--source",
+                "auto:watchdog",
+            ],
+        )
+    };
+    let back = |now: &str| {
+        ok(
+            d,
+            now,
+            &[
+                "safety",
+                "set",
+                "NORMAL",
+                "--reason",
+                "cleared",
+                "--evidence",
+                "metrics.png",
+            ],
+        )
+    };
+    auto("2026-11-29T02:00:00Z");
+    // Automatic sources never de-escalate.
+    expect(
+        d,
+        "2026-11-29T02:10:00Z",
+        &[
+            "safety",
+            "set",
+            "NORMAL",
+            "--reason",
+            "x",
+            "--evidence",
+            "e",
+            "--source",
+            "auto:watchdog",
+        ],
+        1,
+        "may only escalate",
+    );
+    // De-escalation waits for DEGRADED's 10 min dwell.
+    expect(
+        d,
+        "2026-11-29T02:05:00Z",
+        &[
+            "safety",
+            "set",
+            "NORMAL",
+            "--reason",
+            "x",
+            "--evidence",
+            "e",
+        ],
+        1,
+        "5 min to go",
+    );
+    back("2026-11-29T02:10:00Z");
+    auto("2026-11-29T02:11:00Z");
+    back("2026-11-29T02:21:00Z");
+    auto("2026-11-29T02:22:00Z");
+    back("2026-11-29T02:32:00Z");
+    // The fourth automatic escalation within the hour: refused, recorded, and
+    // the policy's on_limit sends the platform to HALTED instead.
+    let out = expect(
+        d,
+        "2026-11-29T02:33:00Z",
+        &[
+            "safety",
+            "set",
+            "DEGRADED",
+            "--reason",
+            "rate limit 85 %",
+            "--source",
+            "auto:watchdog",
+        ],
+        0,
+        "3 in the last hour",
+    );
+    assert!(out.contains("NORMAL → HALTED"), "{out}");
+    let s = state(d, "2026-11-29T02:34:00Z");
+    assert_eq!(s["state"], "HALTED");
+    let h: Value = serde_json::from_str(&ok(
+        d,
+        "2026-11-29T02:34:00Z",
+        &["safety", "history", "--format", "json"],
+    ))
+    .unwrap();
+    let ev = h["events"].as_array().unwrap();
+    let refused: Vec<&Value> = ev
+        .iter()
+        .filter(|e| e["type"] == "transition_refused")
+        .collect();
+    assert_eq!(
+        refused.len(),
+        2,
+        "the auto de-escalation and the fourth escalation are recorded"
+    );
+    assert_eq!(
+        ev.last().unwrap()["data"]["source"],
+        "policy:auto_escalation.on_limit"
+    );
+    // Entering HALTED froze changes.
+    let f: Value = serde_json::from_str(&ok(
+        d,
+        "2026-11-29T02:34:00Z",
+        &["freeze", "status", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(f["frozen"], true);
+}
+
+#[test]
+fn safety_can_answers_by_exit_code() {
+    let (_t, dir) = init_ssot();
+    let d = &dir;
+    let (c, out, _) = at(d, "2026-11-29T02:00:00Z", &["safety", "can", "deploy_code"]);
+    assert_eq!((c, out.starts_with("ALLOW")), (0, true), "{out}");
+    let (c, out, _) = at(
+        d,
+        "2026-11-29T02:00:00Z",
+        &[
+            "safety",
+            "can",
+            "release_halt",
+            "--state",
+            "HALTED",
+            "--format",
+            "json",
+        ],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((c, v["decision"].as_str()), (3, Some("CONFIRM")));
+    let (c, out, _) = at(
+        d,
+        "2026-11-29T02:00:00Z",
+        &["safety", "can", "place_new_order", "--state", "SAFE_MODE"],
+    );
+    assert_eq!((c, out.starts_with("DENY")), (1, true), "{out}");
+    let (c, out, _) = at(
+        d,
+        "2026-11-29T02:00:00Z",
+        &["safety", "can", "launch_rockets"],
+    );
+    assert_eq!(
+        (c, out.contains("unknown actions are denied")),
+        (1, true),
+        "{out}"
+    );
+    expect(
+        d,
+        "2026-11-29T02:00:00Z",
+        &["safety", "can", "deploy_code", "--state", "PANIC"],
+        2,
+        "not a safety state",
+    );
+    // The whole matrix: every action in every state.
+    let m: Value = serde_json::from_str(&ok(
+        d,
+        "2026-11-29T02:00:00Z",
+        &["safety", "matrix", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(m["states"].as_array().unwrap().len(), 5);
+    assert_eq!(m["matrix"]["release_halt"]["HALTED"], "CONFIRM");
+    let md = ok(
+        d,
+        "2026-11-29T02:00:00Z",
+        &["safety", "matrix", "--format", "markdown"],
+    );
+    assert_eq!(
+        md.lines().count(),
+        2 + m["actions"].as_array().unwrap().len()
+    );
+}
+
+/// The proof: P0 open → deploy guard refuses → exception with
+/// expiry → allowed → expiry passes → refused again.
+#[test]
+fn freeze_p0_guard_exception_expiry() {
+    let (_t, dir) = init_ssot();
+    let d = &dir;
+    let guard = |now: &str| {
+        at(
+            d,
+            now,
+            &[
+                "freeze",
+                "check",
+                "--change",
+                "deploy order-gateway 2026.11.29",
+                "--action",
+                "deploy_code",
+            ],
+        )
+    };
+    assert_eq!(guard("2026-11-29T01:00:00Z").0, 0, "not frozen");
+    let id = ok(
+        d,
+        "2026-11-29T02:00:00Z",
+        &[
+            "incident",
+            "open",
+            "--title",
+            "orders rejected",
+            "--severity",
+            "P0",
+            "--reason",
+            "live",
+        ],
+    )
+    .trim()
+    .to_string();
+    let (c, out, _) = guard("2026-11-29T02:01:00Z");
+    assert_eq!(c, 1, "{out}");
+    assert!(out.starts_with("FROZEN") && out.contains(&id), "{out}");
+    // Observing and evidence are never blocked.
+    assert_eq!(
+        at(
+            d,
+            "2026-11-29T02:01:00Z",
+            &[
+                "freeze",
+                "check",
+                "--change",
+                "bundle",
+                "--action",
+                "collect_evidence"
+            ]
+        )
+        .0,
+        0
+    );
+    // Self-approval needs the high-danger confirmation.
+    expect(
+        d,
+        "2026-11-29T02:02:00Z",
+        &[
+            "freeze",
+            "except",
+            "--action",
+            "deploy_code",
+            "--reason",
+            "hotfix",
+            "--risk",
+            "restart",
+            "--backout",
+            "redeploy",
+            "--expires-in",
+            "60m",
+            "--approver",
+            "Aiko",
+        ],
+        1,
+        "goes through the high-danger confirmation",
+    );
+    expect(
+        d,
+        "2026-11-29T02:02:00Z",
+        &[
+            "freeze",
+            "except",
+            "--action",
+            "deploy_code",
+            "--reason",
+            "hotfix",
+            "--risk",
+            "restart",
+            "--backout",
+            "redeploy",
+            "--expires-in",
+            "5h",
+            "--approver",
+            "Ken",
+        ],
+        2,
+        "at most 240 min",
+    );
+    expect(
+        d,
+        "2026-11-29T02:02:00Z",
+        &[
+            "freeze",
+            "except",
+            "--action",
+            "everything",
+            "--reason",
+            "x",
+            "--risk",
+            "x",
+            "--backout",
+            "x",
+            "--expires-in",
+            "1h",
+            "--approver",
+            "Ken",
+        ],
+        2,
+        "is not accepted",
+    );
+    ok(
+        d,
+        "2026-11-29T02:02:00Z",
+        &[
+            "freeze",
+            "except",
+            "--action",
+            "deploy_code",
+            "--reason",
+            "hotfix for the retry loop",
+            "--risk",
+            "gateway restart",
+            "--backout",
+            "redeploy 2026.11.28",
+            "--expires-in",
+            "60m",
+            "--approver",
+            "Ken",
+        ],
+    );
+    let (c, out, _) = guard("2026-11-29T02:30:00Z");
+    assert_eq!(c, 0, "{out}");
+    assert!(out.contains("allowed by exception EXC-2"), "{out}");
+    // One at a time.
+    expect(
+        d,
+        "2026-11-29T02:31:00Z",
+        &[
+            "freeze",
+            "except",
+            "--action",
+            "change_config",
+            "--reason",
+            "x",
+            "--risk",
+            "x",
+            "--backout",
+            "x",
+            "--expires-in",
+            "10m",
+            "--approver",
+            "Ken",
+        ],
+        1,
+        "max_active = 1",
+    );
+    let (c, out, _) = guard("2026-11-29T03:02:00Z");
+    assert_eq!(c, 1, "expired: {out}");
+    assert!(out.contains("EXC-2 expired"), "{out}");
+    // The freeze lifts only when its conditions hold, never by itself.
+    expect(
+        d,
+        "2026-11-29T03:03:00Z",
+        &["freeze", "off", "--reason", "done"],
+        1,
+        &format!("incident {id} is OPEN"),
+    );
+    ok(
+        d,
+        "2026-11-29T03:04:00Z",
+        &["incident", "cancel", &id, "--reason", "opened by mistake"],
+    );
+    ok(
+        d,
+        "2026-11-29T03:05:00Z",
+        &["freeze", "off", "--reason", "incident cancelled"],
+    );
+    assert_eq!(guard("2026-11-29T03:06:00Z").0, 0);
+    ok(d, "2026-11-29T03:06:00Z", &["ledger", "verify"]);
+}
+
+fn answers(dir: &Path, target: &str, awake: u32) -> PathBuf {
+    let p = dir.join(format!("answers-{target}-{awake}.yaml"));
+    std::fs::write(
+        &p,
+        format!(
+            "hours_awake: {awake}\r\nhours_slept: 7\r\nhours_on_incident: 1\r\nchecklist: {{evidence_sealed: yes, backout_read: yes, cause_mitigated: yes, scope_known: yes, freeze_checked: yes}}\r\ntarget: {target}\r\ntarget_again: {target}\r\nreason: reconciliation clean twice\r\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+fn short_cooling_off(dir: &Path, seconds: u32) {
+    let p = dir.join("policy").join("safety-matrix.yaml");
+    let s = std::fs::read_to_string(&p).unwrap().replace(
+        "cooling_off_seconds: 180",
+        &format!("cooling_off_seconds: {seconds}"),
+    );
+    std::fs::write(p, s).unwrap();
+}
+
+/// HALTED → RECOVERING → NORMAL the whole way: dwell, confirmation (from a
+/// file), evidence, acceptance, the post-recovery watch, the freeze lifted.
+#[test]
+fn release_halt_to_normal_with_confirmation_acceptance_and_watch() {
+    let (_t, dir) = init_ssot();
+    let d = &dir;
+    short_cooling_off(d, 1);
+    let out = ok(
+        d,
+        "2026-11-29T12:00:00Z",
+        &[
+            "halt",
+            "--reason",
+            "order state unknown after exchange outage",
+        ],
+    );
+    assert!(
+        out.contains("HALTED (NORMAL → HALTED), incident INC-20261129-001"),
+        "{out}"
+    );
+    assert!(out.contains("Rest."), "{out}");
+    let id = "INC-20261129-001";
+    // Before the dwell, and without confirmation: refused.
+    expect(
+        d,
+        "2026-11-29T12:10:00Z",
+        &[
+            "safety",
+            "set",
+            "RECOVERING",
+            "--reason",
+            "x",
+            "--evidence",
+            "EVB-1",
+        ],
+        1,
+        "20 min to go",
+    );
+    expect(
+        d,
+        "2026-11-29T12:31:00Z",
+        &[
+            "safety",
+            "set",
+            "RECOVERING",
+            "--reason",
+            "x",
+            "--evidence",
+            "EVB-1",
+        ],
+        1,
+        "needs the high-danger confirmation",
+    );
+    // Fatigue over threshold refuses the T2 action (no override).
+    expect(
+        d,
+        "2026-11-29T12:31:00Z",
+        &[
+            "confirm",
+            "release_halt",
+            "--target",
+            "RECOVERING",
+            "--answers",
+            answers(d, "RECOVERING", 20).to_str().unwrap(),
+        ],
+        1,
+        "fatigue over threshold (awake 20.0 h",
+    );
+    // Wrong target.
+    let wrong = answers(d, "RECOVERIN", 10);
+    expect(
+        d,
+        "2026-11-29T12:31:00Z",
+        &[
+            "confirm",
+            "release_halt",
+            "--target",
+            "RECOVERING",
+            "--answers",
+            wrong.to_str().unwrap(),
+        ],
+        1,
+        "target mismatch",
+    );
+    let started = std::time::Instant::now();
+    let out = ok(
+        d,
+        "2026-11-29T12:32:00Z",
+        &[
+            "confirm",
+            "release_halt",
+            "--target",
+            "RECOVERING",
+            "--incident",
+            id,
+            "--answers",
+            answers(d, "RECOVERING", 10).to_str().unwrap(),
+        ],
+    );
+    assert!(
+        started.elapsed().as_millis() >= 1000,
+        "the cooling-off is waited out"
+    );
+    assert!(
+        out.contains("CNF-") && out.contains("valid until 2026-11-29T12:47:00.000Z"),
+        "{out}"
+    );
+    ok(
+        d,
+        "2026-11-29T12:33:00Z",
+        &[
+            "safety",
+            "set",
+            "RECOVERING",
+            "--reason",
+            "reconciliation clean",
+            "--evidence",
+            "EVB-20261129-1233",
+            "--incident",
+            id,
+        ],
+    );
+    // The confirmation is used once.
+    let c: Vec<String> = std::fs::read_to_string(d.join("ledger").join("confirmations.jsonl"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(c.last().unwrap().contains("\"confirmation_used\""), "{c:?}");
+    // RECOVERING → NORMAL needs the incident's recovery acceptance.
+    expect(
+        d,
+        "2026-11-29T13:04:00Z",
+        &[
+            "safety",
+            "set",
+            "NORMAL",
+            "--reason",
+            "ok",
+            "--evidence",
+            "EVB-2",
+            "--incident",
+            id,
+        ],
+        1,
+        "needs a passed recovery acceptance",
+    );
+    ok(d, "2026-11-29T13:05:00Z", &["incident", "ack", id]);
+    ok(
+        d,
+        "2026-11-29T13:06:00Z",
+        &[
+            "incident",
+            "status",
+            id,
+            "MITIGATING",
+            "--reason",
+            "halted, reconciling",
+        ],
+    );
+    let mut accept = vec!["incident", "accept", id];
+    let checks = [
+        "cause_mitigated=pass:EVB-1",
+        "reconciliation_ok=pass:recon.csv",
+        "time_ok=pass:w32tm.txt",
+        "no_split_brain=pass:lease.txt",
+        "alerts_quiet=pass:am.json",
+        "recovering_dwell=pass:safety.jsonl",
+    ];
+    for c in &checks {
+        accept.push("--check");
+        accept.push(c);
+    }
+    ok(d, "2026-11-29T13:07:00Z", &accept);
+    let out = ok(
+        d,
+        "2026-11-29T13:08:00Z",
+        &[
+            "safety",
+            "set",
+            "NORMAL",
+            "--reason",
+            "acceptance passed",
+            "--evidence",
+            "EVB-2",
+            "--incident",
+            id,
+        ],
+    );
+    assert!(
+        out.contains("post-recovery watch until 2026-11-29T14:08:00.000Z"),
+        "P0: 60 min: {out}"
+    );
+    // The incident's decision log has every safety decision.
+    let v: Value = serde_json::from_str(&ok(
+        d,
+        "2026-11-29T13:09:00Z",
+        &["incident", "show", id, "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(v["safety_decisions"], 3, "HALTED, RECOVERING, NORMAL");
+    // The watch cannot end early; the freeze waits for it.
+    expect(
+        d,
+        "2026-11-29T13:30:00Z",
+        &["safety", "watch-end", "--result", "ok", "--reason", "quiet"],
+        1,
+        "runs until 2026-11-29T14:08:00.000Z",
+    );
+    ok(
+        d,
+        "2026-11-29T14:09:00Z",
+        &[
+            "safety",
+            "watch-end",
+            "--result",
+            "ok",
+            "--reason",
+            "quiet for 60 min",
+        ],
+    );
+    expect(
+        d,
+        "2026-11-29T14:10:00Z",
+        &["freeze", "off", "--reason", "recovered"],
+        1,
+        "is MITIGATING",
+    );
+    ok(
+        d,
+        "2026-11-29T14:11:00Z",
+        &[
+            "incident",
+            "status",
+            id,
+            "MONITORING",
+            "--reason",
+            "normal again",
+        ],
+    );
+    ok(
+        d,
+        "2026-11-29T14:12:00Z",
+        &[
+            "incident",
+            "attach",
+            id,
+            "EVB-2",
+            "--sha256",
+            &"ef".repeat(32),
+        ],
+    );
+    ok(
+        d,
+        "2026-11-29T14:13:00Z",
+        &[
+            "incident",
+            "resolve",
+            id,
+            "--reason",
+            "accepted and watched",
+        ],
+    );
+    ok(
+        d,
+        "2026-11-29T14:14:00Z",
+        &["freeze", "off", "--reason", "recovered and watched"],
+    );
+    ok(d, "2026-11-29T14:15:00Z", &["ledger", "verify"]);
+}
+
+#[test]
+fn p0_walks_the_first_ten_steps_and_records_each() {
+    let (_t, dir) = init_ssot();
+    let d = &dir;
+    let a = d.join("p0.yaml");
+    let mut text = String::from("steps:\n");
+    for n in 1..=10 {
+        text.push_str(&format!(
+            "  \"{n}\": {{result: {}, note: \"step {n} seen\"}}\n",
+            if n == 4 { "skipped" } else { "done" }
+        ));
+    }
+    std::fs::write(&a, text).unwrap();
+    let (c, out, err) = at(
+        d,
+        "2026-11-29T02:00:00Z",
+        &["p0", "--answers", a.to_str().unwrap()],
+    );
+    assert_eq!(c, 0, "{out}{err}");
+    assert!(
+        out.contains("10 step(s) recorded in INC-20261129-001"),
+        "{out}"
+    );
+    // The Do-Not-Do list comes before the first step.
+    let dont = err.find("Do NOT").unwrap();
+    let step1 = err.find("Step 1").unwrap();
+    assert!(dont < step1, "{err}");
+    let v: Value = serde_json::from_str(&ok(
+        d,
+        "2026-11-29T02:10:00Z",
+        &["incident", "show", "INC-20261129-001", "--format", "json"],
+    ))
+    .unwrap();
+    let steps: Vec<(u64, String)> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "runbook_step")
+        .map(|e| {
+            (
+                e["data"]["step"].as_u64().unwrap(),
+                e["data"]["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(steps.len(), 10);
+    assert_eq!(steps[3], (4, "skipped".to_string()));
+    // Without a terminal and without answers: refused, not guessed.
+    expect(
+        d,
+        "2026-11-29T02:11:00Z",
+        &["p0", "INC-20261129-001"],
+        2,
+        "no terminal",
+    );
+}
+
+/// The confirmation flow through a pseudo-terminal: typed answers, a wrong
+/// target, the cooling-off not yet passed, fatigue over the threshold.
+#[cfg(unix)]
+mod pty {
+    use super::*;
+    use rexpect::process::wait::WaitStatus;
+
+    fn spawn(dir: &Path, args: &[&str]) -> rexpect::session::PtySession {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsbook"));
+        cmd.args(args)
+            .arg("--root")
+            .arg(dir)
+            .env("TZ", "UTC")
+            .env("OPSBOOK_NOW", "2026-11-29T12:00:00Z")
+            .env("NO_COLOR", "1")
+            .env_remove("OPSBOOK_INCIDENT");
+        rexpect::session::spawn_command(cmd, Some(20_000)).unwrap()
+    }
+
+    fn exit_code(p: &rexpect::session::PtySession) -> i32 {
+        match p.process.wait().unwrap() {
+            WaitStatus::Exited(_, c) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn fatigue_ok(p: &mut rexpect::session::PtySession) {
+        p.exp_string("hours awake now?").unwrap();
+        p.send_line("8").unwrap();
+        p.exp_string("Hours slept").unwrap();
+        p.send_line("7").unwrap();
+        p.exp_string("Hours on this problem").unwrap();
+        p.send_line("1").unwrap();
+    }
+
+    fn checklist_yes(p: &mut rexpect::session::PtySession) {
+        for _ in 0..5 {
+            p.exp_string("(y/n)").unwrap();
+            p.send_line("y").unwrap();
+        }
+    }
+
+    #[test]
+    fn typed_answers_cooling_off_wrong_target_and_fatigue() {
+        let (_t, dir) = init_ssot();
+        short_cooling_off(&dir, 2);
+        let args = ["confirm", "rotate_api_key", "--target", "binance-main-2026"];
+        // 1. Typed answers; the target typed again too early is refused
+        //    until the cooling-off has passed.
+        let mut p = spawn(&dir, &args);
+        fatigue_ok(&mut p);
+        checklist_yes(&mut p);
+        p.exp_string("Type the target exactly").unwrap();
+        p.send_line("binance-main-2026").unwrap();
+        p.exp_string("Target again:").unwrap();
+        p.send_line("binance-main-2026").unwrap();
+        p.exp_string("cooling-off not over").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        p.exp_string("Target again:").unwrap();
+        p.send_line("binance-main-2026").unwrap();
+        p.exp_string("Why now").unwrap();
+        p.send_line("key seen in a pasted log").unwrap();
+        p.exp_string("confirmed: rotate_api_key on `binance-main-2026`")
+            .unwrap();
+        assert_eq!(exit_code(&p), 0);
+        // 2. A wrong target stops it.
+        let mut p = spawn(&dir, &args);
+        fatigue_ok(&mut p);
+        checklist_yes(&mut p);
+        p.exp_string("Type the target exactly").unwrap();
+        p.send_line("binance-main-2025").unwrap();
+        p.exp_string("target mismatch").unwrap();
+        assert_eq!(exit_code(&p), 1);
+        // 3. Over the fatigue threshold, a T2 action is refused unless a reason is typed.
+        let mut p = spawn(&dir, &args);
+        p.exp_string("hours awake now?").unwrap();
+        p.send_line("19").unwrap();
+        p.exp_string("Hours slept").unwrap();
+        p.send_line("4").unwrap();
+        p.exp_string("Hours on this problem").unwrap();
+        p.send_line("2").unwrap();
+        p.exp_string("In doubt: HALT").unwrap();
+        p.exp_string("type the reason (empty = stop)").unwrap();
+        p.send_line("").unwrap();
+        p.exp_string("refused: fatigue over threshold").unwrap();
+        assert_eq!(exit_code(&p), 1);
+        // Every answer was recorded, refusals included.
+        let log = std::fs::read_to_string(dir.join("ledger").join("confirmations.jsonl")).unwrap();
+        assert_eq!(log.matches("\"confirmed\"").count(), 1);
+        assert_eq!(log.matches("\"confirmation_refused\"").count(), 2);
+        assert!(
+            log.matches("\"confirm_answer\"").count() >= 3 + 5 + 2 + 1 + 1 + 3 + 5 + 1 + 2,
+            "{log}"
+        );
+        ok(&dir, "2026-11-29T12:30:00Z", &["ledger", "verify"]);
+    }
+}
