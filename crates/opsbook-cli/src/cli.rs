@@ -569,7 +569,7 @@ pub enum IncidentCommand {
         /// An alternative considered and rejected (repeatable)
         #[arg(long = "alternative", value_name = "TEXT")]
         alternatives: Vec<String>,
-        /// Safety state decided for the platform (a state of policy/degraded.yaml, NORMAL included)
+        /// Safety state decided for the platform: a state of policy/degraded.yaml (starter: NORMAL, DEGRADED, SAFE_MODE, HALTED, RECOVERING; NORMAL is a valid decision)
         #[arg(long, value_name = "STATE")]
         safety: Option<String>,
     },
@@ -655,7 +655,7 @@ Examples (PowerShell):
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// New severity
-        #[arg(long, value_name = "P0|P1|P2", value_parser = ["P0", "P1", "P2"])]
+        #[arg(long, visible_alias = "severity", value_name = "P0|P1|P2", value_parser = ["P0", "P1", "P2"])]
         to: Option<String>,
         /// A new or changed fact, KEY=VALUE (repeatable); severity is recomputed over all facts
         #[arg(long = "fact", value_name = "KEY=VALUE")]

@@ -54,7 +54,10 @@ fn main() -> ExitCode {
                     .is_some()
                     || matches!(
                         c.downcast_ref::<opsbook_core::incident::IncidentError>(),
-                        Some(opsbook_core::incident::IncidentError::Guard(_))
+                        Some(
+                            opsbook_core::incident::IncidentError::Guard(_)
+                                | opsbook_core::incident::IncidentError::Refused(_)
+                        )
                     )
             });
             #[allow(clippy::print_stderr)]

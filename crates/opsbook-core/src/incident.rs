@@ -704,6 +704,13 @@ impl Incident {
     /// [`GuardError::Illegal`] with the allowed next statuses, or
     /// [`GuardError::Order`] naming what is missing and the command that provides it.
     pub fn check(&self, to: Status, g: &Guards) -> Result<(), GuardError> {
+        if to == self.status {
+            return Err(GuardError::Order {
+                id: self.id.clone(),
+                to,
+                missing: format!("it is already {to}"),
+            });
+        }
         if !self.status.next().contains(&to) {
             let allowed = self.status.next();
             return Err(GuardError::Illegal {
@@ -967,6 +974,9 @@ pub enum IncidentError {
     /// Bad input (empty reason, time in the future, …).
     #[error("{0}")]
     Invalid(String),
+    /// The incident's state does not allow the step (exit 1 like a guard).
+    #[error("{0}")]
+    Refused(String),
     /// I/O on the incidents directory.
     #[error("{path}: {source}")]
     Io {
@@ -1094,6 +1104,14 @@ impl Store {
             .collect();
         if m.len() == 1 {
             return Ok(m[0].clone());
+        }
+        if m.len() > 1 {
+            return Err(IncidentError::Invalid(format!(
+                "`{id}` matches {} incidents ({}): give more of the ID, e.g. {}",
+                m.len(),
+                m.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                m[m.len() - 1]
+            )));
         }
         self.exists(id)?;
         Ok(id.to_string())
@@ -1257,6 +1275,13 @@ pub fn past_time(what: &str, s: &str) -> Result<String, IncidentError> {
     let t =
         crate::clock::parse_time(s).map_err(|e| IncidentError::Invalid(format!("{what}: {e}")))?;
     let now = crate::clock::now();
+    if t.as_millisecond() < now.as_millisecond() - 366 * 86_400_000 {
+        return Err(IncidentError::Invalid(format!(
+            "{what} {} is more than a year ago (now {}): check the date",
+            ledger::format_ts(t),
+            ledger::format_ts(now)
+        )));
+    }
     if t.as_millisecond() > now.as_millisecond() + 60_000 {
         return Err(IncidentError::Invalid(format!(
             "{what} {} is in the future (now {})",

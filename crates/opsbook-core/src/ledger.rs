@@ -115,20 +115,8 @@ pub enum LedgerError {
     /// `data` or the event could not be encoded.
     #[error("cannot encode the event: {0}")]
     Encode(String),
-    /// The clock is behind the last event: timestamps never go backwards.
-    #[error(
-        "{path}: the clock reads {now}, before the last event ({last}); timestamps never go backwards: check time sync (PowerShell: w32tm /query /status) and retry"
-    )]
-    ClockBehind {
-        /// The log.
-        path: PathBuf,
-        /// The last event's `ts`.
-        last: String,
-        /// The time that was to be recorded.
-        now: String,
-    },
     /// The chain is broken before the end: nothing is appended to it.
-    #[error("{path}:{line}: {message}; nothing was appended (run `opsbook ledger verify {path}`)")]
+    #[error("{path}:{line}: {message} (run `opsbook ledger verify {path}`)")]
     Broken {
         /// The log.
         path: PathBuf,
@@ -297,9 +285,10 @@ fn count_lines(path: &Path) -> Result<usize, LedgerError> {
 ///
 /// # Errors
 /// [`LedgerError::Torn`] when the log ends with an incomplete line (repair
-/// first), [`LedgerError::BadTail`] when its last event is unreadable,
-/// [`LedgerError::ClockBehind`] when the clock reads earlier than the last
-/// event, I/O errors.
+/// first), [`LedgerError::BadTail`] when its last event is unreadable, I/O
+/// errors. A clock that reads earlier than the last event does not fail the
+/// append: the event is stamped with the last event's time and its `data`
+/// gets `clock_behind_ms` and `clock_observed` (timestamps never go backwards).
 pub fn append(path: &Path, actor: &Actor, kind: &str, data: Value) -> Result<Event, LedgerError> {
     let _lock = Lock::take(path)?;
     append_locked(path, actor, kind, data, crate::clock::now())
@@ -407,14 +396,21 @@ fn append_locked(
     data: Value,
     ts: jiff::Timestamp,
 ) -> Result<Event, LedgerError> {
+    let mut data = data;
+    let mut ts = ts;
     let (seq, prev_hash) = match tail(path)? {
         Some((s, h, last)) => {
+            // Timestamps never go backwards. A clock behind the last event (a
+            // host that ran ahead and was resynced, or skew between hosts)
+            // must not make the log unwritable at 3 a.m.: the event takes
+            // the last event's time and says by how much the clock was behind.
             if let Some(last) = last.filter(|l| ts < *l) {
-                return Err(LedgerError::ClockBehind {
-                    path: path.to_path_buf(),
-                    last: format_ts(last),
-                    now: format_ts(ts),
-                });
+                let behind = last.as_millisecond() - ts.as_millisecond();
+                if let Value::Object(o) = &mut data {
+                    o.insert("clock_behind_ms".into(), Value::from(behind));
+                    o.insert("clock_observed".into(), Value::from(format_ts(ts)));
+                }
+                ts = last;
             }
             (s + 1, Some(h))
         }
@@ -521,6 +517,15 @@ pub fn verify_bytes(name: &str, bytes: &[u8]) -> Verification {
         events: 0,
         first_break: None,
     };
+    let head = &bytes[..bytes.len().min(512)];
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) || head.contains(&0) {
+        out.first_break = Some(Break {
+            line: 1,
+            damage: Damage::Malformed,
+            message: "the ledger is UTF-16 (re-saved by PowerShell `Out-File`/`Set-Content`?): ledgers are UTF-8 and their hashes cover UTF-8; restore it from git or backup".into(),
+        });
+        return out;
+    }
     let brk = |line: usize, damage: Damage, message: String| {
         Some(Break {
             line,
@@ -961,24 +966,29 @@ mod tests {
         let p = t.path().join("events.jsonl");
         append_at(&p, &actor(), "note", json!({}), ts(10)).unwrap();
         append_at(&p, &actor(), "note", json!({}), ts(10)).unwrap();
-        match append_at(&p, &actor(), "note", json!({}), ts(9)) {
-            Err(LedgerError::ClockBehind { last, .. }) => assert!(last.ends_with('Z')),
-            other => panic!("expected ClockBehind, got {other:?}"),
-        }
-        assert_eq!(read(&p).unwrap().len(), 2, "nothing appended");
+        let e = append_at(&p, &actor(), "note", json!({"text": "x"}), ts(9)).unwrap();
+        assert_eq!(
+            e.ts,
+            format_ts(ts(10)),
+            "stamped with the last event's time"
+        );
+        assert_eq!(e.data["clock_behind_ms"], 1000);
+        assert_eq!(e.data["clock_observed"], format_ts(ts(9)));
+        assert!(verify(&p).unwrap().ok());
+        assert_eq!(read(&p).unwrap().len(), 3);
         // A forged line dated before its predecessor, hashed correctly,
         // still breaks verification.
         let events = read(&p).unwrap();
-        let mut forged = serde_json::to_value(&events[1]).unwrap();
-        forged["seq"] = json!(3);
-        forged["prev_hash"] = json!(events[1].hash);
+        let mut forged = serde_json::to_value(&events[2]).unwrap();
+        forged["seq"] = json!(4);
+        forged["prev_hash"] = json!(events[2].hash);
         forged["ts"] = json!(format_ts(ts(1)));
         forged["hash"] = json!(hash_of(&forged).unwrap());
         let mut bytes = std::fs::read(&p).unwrap();
         bytes.extend_from_slice(format!("{forged}\n").as_bytes());
         let v = verify_bytes("x", &bytes);
         let b = v.first_break.unwrap();
-        assert_eq!((b.line, b.damage), (3, Damage::Reordered));
+        assert_eq!((b.line, b.damage), (4, Damage::Reordered));
         assert!(
             b.message.contains("timestamps never go backwards"),
             "{}",

@@ -163,6 +163,20 @@ pub const VAGUE_PHRASES: &[&str] = &[
     "慎重に",
     "しっかり",
     "再発防止に努",
+    "vigilant",
+    "mindful",
+    "more careful",
+    "more attention",
+    "徹底",
+    "注意す",
+    "注意し",
+    "気をつ",
+    "気を付",
+    "意識し",
+    "意識す",
+    "周知",
+    "心が",
+    "心掛",
 ];
 
 /// The first vague phrase in `text`, if any.
@@ -181,8 +195,10 @@ pub fn vague_phrase(text: &str) -> Option<&'static str> {
 pub struct Known {
     /// The SSOT root (for file targets).
     pub root: PathBuf,
-    /// Registered runbook IDs.
+    /// Registered, active runbook IDs.
     pub runbooks: HashSet<String>,
+    /// Deprecated runbook IDs (not valid targets).
+    pub deprecated: HashSet<String>,
     /// Drill IDs of `runbooks/drills.yaml`.
     pub drills: HashSet<String>,
     /// Alert names from the alert rule files and the coverage matrix.
@@ -201,7 +217,11 @@ impl Known {
         };
         for rb in &ssot.runbooks {
             if let Some(id) = &rb.meta.id {
-                k.runbooks.insert(id.clone());
+                if rb.meta.is_active() {
+                    k.runbooks.insert(id.clone());
+                } else {
+                    k.deprecated.insert(id.clone());
+                }
             }
         }
         for f in &ssot.files {
@@ -209,7 +229,11 @@ impl Known {
                 FileKind::Registry => {
                     if let Some(v) = f.value() {
                         for e in crate::model::registry_entries(v) {
-                            k.runbooks.insert(e.id);
+                            if e.status.as_deref() == Some("deprecated") {
+                                k.deprecated.insert(e.id);
+                            } else {
+                                k.runbooks.insert(e.id);
+                            }
                         }
                     }
                 }
@@ -241,9 +265,15 @@ impl Known {
         k
     }
 
+    /// Whether `target` names a file inside the SSOT (no `..`, not absolute).
     fn file_exists(&self, target: &str) -> bool {
         let rel = target.trim().trim_start_matches("./").replace('\\', "/");
-        !rel.is_empty() && !Path::new(&rel).is_absolute() && self.root.join(&rel).exists()
+        !rel.is_empty()
+            && !rel.starts_with('/')
+            && !rel.split('/').any(|c| c == "..")
+            && !Path::new(&rel).is_absolute()
+            && !rel.contains(':')
+            && self.root.join(&rel).exists()
     }
 }
 
@@ -289,6 +319,21 @@ pub struct ItemProblem {
     pub help: String,
 }
 
+impl ItemProblem {
+    /// The gate rule code: OB805 vague, OB806 unknown target, OB807 done
+    /// without ref, OB808 overdue, OB809 overdue past `error_days`.
+    #[must_use]
+    pub fn code(&self, error_days: i64) -> &'static str {
+        match self.kind {
+            ItemProblemKind::Vague => "OB805",
+            ItemProblemKind::UnknownTarget => "OB806",
+            ItemProblemKind::DoneWithoutRef => "OB807",
+            ItemProblemKind::Overdue if self.days_overdue > error_days => "OB809",
+            ItemProblemKind::Overdue => "OB808",
+        }
+    }
+}
+
 /// Checks action items (D-LEARN): vague wording, unknown targets, done
 /// without `done_ref`, overdue open items (`days_overdue` > 0).
 ///
@@ -330,26 +375,44 @@ pub fn check_items(
             );
         }
         let t = it.target.trim();
+        let is_rb = t.starts_with("RB-");
+        let is_dr = t.starts_with("DR-");
+        let path = looks_like_path(t);
+        let file_ok = || known.file_exists(t);
         let unknown = if t.is_empty() {
             Some("it has no target".to_string())
-        } else if t.starts_with("RB-") && !known.runbooks.contains(t) {
+        } else if is_rb && known.deprecated.contains(t) {
+            Some(format!(
+                "runbook `{t}` is deprecated: target its replacement"
+            ))
+        } else if is_rb && !known.runbooks.contains(t) {
             Some(format!("runbook `{t}` is not registered"))
-        } else if t.starts_with("DR-") && !known.drills.contains(t) {
+        } else if is_dr && !known.drills.contains(t) {
             Some(format!("drill `{t}` is not in runbooks/drills.yaml"))
-        } else if t.starts_with("RB-") || t.starts_with("DR-") {
-            None
-        } else if looks_like_path(t) {
-            (!known.file_exists(t)).then(|| format!("file `{t}` does not exist in the SSOT"))
+        } else if path && !file_ok() {
+            Some(format!("file `{t}` does not exist inside the SSOT"))
         } else {
             match it.kind.as_str() {
-                "runbook" => Some(format!(
-                    "`{t}` is not a runbook ID; a runbook item targets a registered runbook (RB-…)"
+                "runbook" if !(is_rb || path && t.replace('\\', "/").starts_with("runbooks/")) => {
+                    Some(format!(
+                        "`{t}` is not a runbook; a runbook item targets a registered runbook ID (RB-…) or a file under runbooks/"
+                    ))
+                }
+                "policy" if is_rb || is_dr => Some(format!(
+                    "`{t}` is not a policy; a policy item names policy/<name>.yaml or its name"
                 )),
-                "policy" => (!known.policies.contains(t.trim_start_matches("policy/")))
-                    .then(|| format!("no policy `{t}` (policy/{t}.yaml)")),
-                "monitoring" => (!known.alerts.contains(t)).then(|| {
-                    format!("alert `{t}` is in no alert rule file and not in the coverage matrix")
-                }),
+                "policy" if !path && !known.policies.contains(t.trim_start_matches("policy/")) => {
+                    Some(format!("no policy `{t}` (policy/{t}.yaml)"))
+                }
+                "monitoring" if is_rb || is_dr => Some(format!(
+                    "`{t}` is not an alert; a monitoring item names an alert of the rules or the coverage matrix (or an alert rule file)"
+                )),
+                "monitoring" if !path && !known.alerts.contains(t) => Some(format!(
+                    "alert `{t}` is in no alert rule file and not in the coverage matrix"
+                )),
+                "implementation" if is_rb || is_dr => Some(format!(
+                    "`{t}` is a runbook or drill; an implementation item names a component or a file"
+                )),
                 _ => None,
             }
         };
@@ -580,6 +643,11 @@ pub struct FileCheck {
     pub postmortem: Option<Postmortem>,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
+    /// Lines (1-based) that still say `TODO`.
+    pub todo_lines: Vec<usize>,
+    /// Days an overdue item stays a warning before it blocks (`[incidents]
+    /// action_overdue_error_days`).
+    pub overdue_error_days: i64,
 }
 
 impl FileCheck {
@@ -597,10 +665,40 @@ impl FileCheck {
         out.extend(
             self.items
                 .iter()
-                .filter(|p| p.kind != ItemProblemKind::Overdue)
-                .map(|p| format!("line {}: {}", p.line, p.message)),
+                .filter(|p| {
+                    p.kind != ItemProblemKind::Overdue || p.days_overdue > self.overdue_error_days
+                })
+                .map(|p| {
+                    format!(
+                        "line {}: [{}] {}",
+                        p.line,
+                        p.code(self.overdue_error_days),
+                        p.message
+                    )
+                }),
         );
         out.extend(self.draft_problems());
+        out
+    }
+
+    /// Whether the postmortem belongs to `id` with `severity`: problems otherwise.
+    #[must_use]
+    pub fn mismatch(&self, id: &str, severity: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(pm) = &self.postmortem {
+            if pm.incident_id.as_deref() != Some(id) {
+                out.push(format!(
+                    "incident_id is `{}`, but this is {id}'s postmortem",
+                    pm.incident_id.as_deref().unwrap_or("")
+                ));
+            }
+            if pm.severity.as_deref().is_some_and(|s| s != severity) {
+                out.push(format!(
+                    "severity is {}, but {id} is {severity} (`opsbook incident severity` changes the incident; the postmortem states the final one)",
+                    pm.severity.as_deref().unwrap_or("")
+                ));
+            }
+        }
         out
     }
 
@@ -613,9 +711,16 @@ impl FileCheck {
             if pm.items.is_empty() {
                 out.push("no action items".into());
             }
-            let todo = serde_json::to_string(&pm.front).unwrap_or_default();
-            if todo.contains("TODO") {
-                out.push("the draft still has TODO placeholders in its front matter".into());
+            if !self.todo_lines.is_empty() {
+                out.push(format!(
+                    "the draft still has TODO placeholders (line{} {})",
+                    if self.todo_lines.len() == 1 { "" } else { "s" },
+                    self.todo_lines
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
             }
         }
         out
@@ -633,6 +738,7 @@ pub fn check_file(
     contracts: &crate::contracts::Contracts,
     known: &Known,
     as_of: jiff::civil::Date,
+    overdue_error_days: i64,
 ) -> Result<FileCheck, String> {
     use sha2::Digest;
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -662,11 +768,20 @@ pub fn check_file(
         .map(|v| (doc.pos_of(&v.pointer).line + off, v.message))
         .collect();
     let items = check_items(&pm.items, known, as_of);
+    let todo_lines = text
+        .text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("TODO"))
+        .map(|(i, _)| i + 1)
+        .collect();
     Ok(FileCheck {
         contract,
         items,
         postmortem: Some(pm),
         sha256,
+        todo_lines,
+        overdue_error_days,
     })
 }
 
@@ -695,6 +810,9 @@ mod tests {
             drills: ["DR-TIME-DRIFT".to_string()].into_iter().collect(),
             alerts: ["ClockDriftWarning".to_string()].into_iter().collect(),
             policies: ["severity".to_string()].into_iter().collect(),
+            deprecated: ["RB-PLAT-CLOCK-SYNC-LEGACY".to_string()]
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -710,6 +828,10 @@ mod tests {
             "時刻のずれに気をつける",
             "手順の確認を徹底する",
             "作業前に注意する",
+            "時刻同期の確認手順を全員で徹底します。",
+            "今後は時刻のずれに十分注意しますので問題ありません",
+            "Everyone should be more vigilant about clock drift",
+            "時刻を意識して運用するよう周知する",
         ] {
             let p = check_items(
                 &[item(
@@ -754,6 +876,11 @@ mod tests {
             ("policy", "severity", false),
             ("policy", "policy/nope.yaml", true),
             ("implementation", "OrderGateway retry loop", false),
+            ("runbook", "RB-PLAT-CLOCK-SYNC-LEGACY", true),
+            ("policy", "RB-PLAT-TIME-DRIFT", true),
+            ("monitoring", "RB-PLAT-TIME-DRIFT", true),
+            ("test", "../../etc/passwd", true),
+            ("implementation", "C:/Windows/win.ini", true),
         ] {
             let p = check_items(
                 &[item(kind, target, d, "open", "2027-01-01")],

@@ -1537,7 +1537,7 @@ fn incident_findings(
 
 /// OB805–OB809: postmortem action items (D-LEARN).
 pub fn postmortems(cx: &mut Ctx<'_>, as_of: jiff::civil::Date) {
-    use opsbook_core::postmortem::{self, ItemProblemKind, Known};
+    use opsbook_core::postmortem::{self, Known};
     let files: Vec<&SourceFile> = cx
         .ssot
         .files
@@ -1556,14 +1556,26 @@ pub fn postmortems(cx: &mut Ctx<'_>, as_of: jiff::civil::Date) {
         };
         let pm =
             postmortem::from_value(&d.doc.value, &|i| d.pos(&format!("/action_items/{i}")).line);
+        // A draft of an incident still being worked on is not judged yet:
+        // drafting early must not turn CI red. Once the incident is CLOSED,
+        // or the postmortem is reviewed/final, every rule applies.
+        if pm.status.as_deref().unwrap_or("draft") == "draft" {
+            let id = f
+                .rel
+                .strip_prefix("incidents/")
+                .and_then(|r| r.split('/').next())
+                .unwrap_or_default();
+            let log = cx.ssot.root.join("incidents").join(id).join("events.jsonl");
+            let closed = opsbook_core::ledger::read(&log)
+                .ok()
+                .and_then(|ev| opsbook_core::incident::Incident::replay(id, ev).ok())
+                .is_some_and(|i| i.status == opsbook_core::incident::Status::Closed);
+            if !closed {
+                continue;
+            }
+        }
         for p in postmortem::check_items(&pm.items, &known, as_of) {
-            let code = match p.kind {
-                ItemProblemKind::Vague => "OB805",
-                ItemProblemKind::UnknownTarget => "OB806",
-                ItemProblemKind::DoneWithoutRef => "OB807",
-                ItemProblemKind::Overdue if p.days_overdue > error_days => "OB809",
-                ItemProblemKind::Overdue => "OB808",
-            };
+            let code = p.code(error_days);
             found.push(Finding::new(code, &f.rel, p.line, 1, p.message, p.help));
         }
     }

@@ -65,7 +65,7 @@ fn actor(c: &IncCommon) -> Actor {
 /// Refuses to add to a terminal incident.
 fn not_terminal(inc: &Incident, what: &str) -> Result<(), IncidentError> {
     if inc.status.is_terminal() {
-        return Err(IncidentError::Invalid(format!(
+        return Err(IncidentError::Refused(format!(
             "{} is {}: no {what} can be added; open a new incident and link it with --related",
             inc.id, inc.status
         )));
@@ -75,6 +75,20 @@ fn not_terminal(inc: &Incident, what: &str) -> Result<(), IncidentError> {
 
 /// Prints what was appended: the events as JSON, or `human`.
 pub fn print_events(format: ListFormat, events: &[Event], human: &str) -> anyhow::Result<u8> {
+    if let Some(e) = events
+        .iter()
+        .find(|e| e.data.get("clock_behind_ms").is_some())
+    {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "warning: this machine's clock ({}) is {} ms behind the last recorded event; recorded at {} so that time never goes backwards. Check time sync: w32tm /query /status",
+                e.data["clock_observed"].as_str().unwrap_or("?"),
+                e.data["clock_behind_ms"],
+                e.ts
+            );
+        }
+    }
     let text = match format {
         ListFormat::Json => serde_json::to_string_pretty(&json!({ "events": events }))? + "\n",
         _ => human.to_string(),
@@ -149,23 +163,17 @@ fn guards_for(root: &Path, st: &Store, inc: &Incident, to: Status) -> anyhow::Re
             let ssot = Ssot::load_metadata(root)?;
             let contracts = opsbook_core::contracts::Contracts::load(Some(root));
             let known = opsbook_core::postmortem::Known::from_ssot(&ssot);
+            let error_days = i64::from(ssot.config.action_overdue_error_days.unwrap_or(14));
             let res = match opsbook_core::postmortem::check_file(
                 &path,
                 &contracts,
                 &known,
                 super::today_utc(),
+                error_days,
             ) {
                 Ok(fc) => {
-                    let mut b = fc.blocking();
-                    if let Some(pm) = &fc.postmortem
-                        && pm.incident_id.as_deref() != Some(inc.id.as_str())
-                    {
-                        b.push(format!(
-                            "incident_id is {:?}, expected {}",
-                            pm.incident_id.as_deref().unwrap_or(""),
-                            inc.id
-                        ));
-                    }
+                    let mut b = fc.mismatch(&inc.id, &inc.severity);
+                    b.extend(fc.blocking());
                     if b.is_empty() { Ok(()) } else { Err(b) }
                 }
                 Err(e) => Err(vec![e]),
@@ -222,9 +230,16 @@ fn change_status(
         msg.push('\n');
     }
     if to == Status::Resolved {
-        msg.push_str(&format!(
-            "  next: the postmortem (`opsbook postmortem new {id}`), then `opsbook incident close {id} --reason …`\n"
-        ));
+        if severity_rank(&pre.severity) <= 1 {
+            msg.push_str(&format!(
+                "  next: the postmortem (`opsbook postmortem new {id}`), then `opsbook incident close {id} --reason …`\n"
+            ));
+        } else {
+            msg.push_str(&format!(
+                "  next: `opsbook incident close {id} --reason …` (a postmortem is optional for {})\n",
+                pre.severity
+            ));
+        }
     }
     print_events(c.format, &events, &msg)
 }
@@ -506,6 +521,11 @@ fn open(
     if title.is_empty() {
         bail!("--title is empty: say what is broken, as you see it");
     }
+    if title.chars().any(char::is_control) {
+        bail!(
+            "--title must be one line (no line breaks or control characters); put details in `opsbook incident log`"
+        );
+    }
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     let mut data = json!({"title": title});
     let mut note = String::new();
@@ -521,11 +541,19 @@ fn open(
         let policy = super::severity::load_policy(&root)?;
         let stated = super::severity::collect_facts(&policy, facts, facts_file)?;
         let cl = policy.classify(&stated);
+        note = super::severity::describe(&cl);
         let mut sev = cl.severity.clone();
         if let Some(s) = severity {
             if severity_rank(s) > severity_rank(&cl.severity) && reason.is_none() {
                 bail!(
                     "the facts give {} (rule {}); lowering it to {s} needs --reason",
+                    cl.severity,
+                    cl.rule.as_deref().unwrap_or("default")
+                );
+            }
+            if s != cl.severity {
+                note = format!(
+                    "{note}  stated {s} by hand (computed {} by rule {})\n",
                     cl.severity,
                     cl.rule.as_deref().unwrap_or("default")
                 );
@@ -541,7 +569,6 @@ fn open(
         if let Some(r) = reason {
             data["reason"] = json!(r);
         }
-        note = super::severity::describe(&cl);
     }
     let det = detected.map(|d| past_time("--detected", d)).transpose()?;
     let imp = impact_started
@@ -802,6 +829,14 @@ fn accept(
         crate::output::emit(&text, None)?;
         return Ok(crate::EXIT_OK);
     }
+    let pre = st.load(&id)?;
+    if !matches!(pre.status, Status::Mitigating | Status::Monitoring) {
+        return Err(IncidentError::Refused(format!(
+            "{id} is {}: recovery acceptance is answered while MITIGATING or MONITORING",
+            pre.status
+        ))
+        .into());
+    }
     let mut got: Vec<CheckAnswer> = Vec::new();
     if let Some(f) = answers {
         let v = super::severity::read_value(f)?;
@@ -895,7 +930,7 @@ fn accept(
         .collect();
     let events = st.transact(&id, &actor(c), |inc| {
         if !matches!(inc.status, Status::Mitigating | Status::Monitoring) {
-            return Err(IncidentError::Invalid(format!(
+            return Err(IncidentError::Refused(format!(
                 "{id} is {}: recovery acceptance is answered while MITIGATING or MONITORING",
                 inc.status
             )));
@@ -1079,7 +1114,7 @@ fn merge(c: &IncCommon, id: &str, into: &str, reason: &str) -> anyhow::Result<u8
     let mut evidence = Vec::new();
     let mut events = st.transact(&id, &who, |inc| {
         if !inc.status.is_open() {
-            return Err(IncidentError::Invalid(format!(
+            return Err(IncidentError::Refused(format!(
                 "{id} is {}: only an incident still open (before RESOLVED) can be merged",
                 inc.status
             )));

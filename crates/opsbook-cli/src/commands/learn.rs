@@ -60,14 +60,19 @@ pub fn postmortem(c: &PostmortemCommand) -> anyhow::Result<u8> {
                 );
             }
             let ssot = Ssot::load_metadata(&root)?;
+            let error_days = i64::from(ssot.config.action_overdue_error_days.unwrap_or(14));
             let fc = postmortem::check_file(
                 &path,
                 &Contracts::load(Some(&root)),
                 &Known::from_ssot(&ssot),
                 as_of,
+                error_days,
             )
             .map_err(anyhow::Error::msg)?;
-            let blocking = fc.blocking();
+            let inc = st.load(&id)?;
+            let mismatch = fc.mismatch(&id, &inc.severity);
+            let mut blocking = mismatch.clone();
+            blocking.extend(fc.blocking());
             let overdue: Vec<_> = fc
                 .items
                 .iter()
@@ -89,8 +94,18 @@ pub fn postmortem(c: &PostmortemCommand) -> anyhow::Result<u8> {
                     for (l, m) in &fc.contract {
                         let _ = writeln!(s, "{rel}:{l}: contract: {m}");
                     }
+                    for m in &mismatch {
+                        let _ = writeln!(s, "{rel}: {m}");
+                    }
                     for p in &fc.items {
-                        let _ = writeln!(s, "{rel}:{}: {}\n  help: {}", p.line, p.message, p.help);
+                        let _ = writeln!(
+                            s,
+                            "{rel}:{}: [{}] {}\n  help: {}",
+                            p.line,
+                            p.code(error_days),
+                            p.message,
+                            p.help
+                        );
                     }
                     for m in fc.draft_problems() {
                         let _ = writeln!(s, "{rel}: {m}");
@@ -414,12 +429,12 @@ fn render_report(
     if md {
         let _ = writeln!(
             s,
-            "# {title}\n\n| Severity | Incidents | MTTA (median) | MTTR (median) |\n|---|---|---|---|"
+            "# {title}\n\n| Severity | Incidents | MTTA mean (median) | MTTR mean (median) |\n|---|---|---|---|"
         );
     } else {
         let _ = writeln!(
             s,
-            "{title} (drills excluded unless --include-drills)\n\n  Severity  Incidents  MTTA (median)       MTTR (median)"
+            "{title} (drills excluded unless --include-drills)\n\n  Severity  Incidents  MTTA mean (median)  MTTR mean (median)"
         );
     }
     for (sev, st) in stats {

@@ -45,8 +45,14 @@ pub fn collect_facts(
                 .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?,
         );
     }
+    let mut given = std::collections::BTreeMap::new();
     for kv in facts {
         let (k, v) = policy.parse_fact(kv)?;
+        if let Some(prev) = given.insert(k.clone(), v.clone())
+            && prev != v
+        {
+            bail!("fact `{k}` is stated twice ({prev} and {v}): state it once");
+        }
         stated.insert(k, v);
     }
     Ok(stated)
