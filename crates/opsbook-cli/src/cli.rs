@@ -962,32 +962,12 @@ pub enum FreezeCommand {
 Example (PowerShell):
   opsbook freeze except --action deploy_code --reason \"hotfix for the -1021 retry loop\" --risk \"gateway restart\" --backout \"redeploy 2026.11.28\" --expires-in 60m --approver Ken"
     )]
-    Except {
-        #[command(flatten)]
-        common: SafeCommon,
-        /// An action of policy/safety-matrix.yaml it unblocks (repeatable; \"everything\" is not accepted)
-        #[arg(long = "action", value_name = "ACTION", required = true)]
-        actions: Vec<String>,
-        /// Why this change cannot wait
-        #[arg(long, value_name = "TEXT")]
-        reason: String,
-        /// What could go wrong
-        #[arg(long, value_name = "TEXT")]
-        risk: String,
-        /// How to undo it
-        #[arg(long, value_name = "TEXT")]
-        backout: String,
-        /// Expiry from now: 30m, 2h (at most the policy's max_duration_minutes)
-        #[arg(long, value_name = "DURATION", conflicts_with = "expires")]
-        expires_in: Option<String>,
-        /// Expiry as a time (RFC 3339)
-        #[arg(long, value_name = "TIME")]
-        expires: Option<String>,
-        /// Who approved it
-        #[arg(long, value_name = "NAME")]
-        approver: String,
-    },
-    /// Close an exception before it expires
+    Except(ExceptArgs),
+    /// Exceptions: `exception add` (same as `except`) and `exception close`
+    #[command(subcommand)]
+    Exception(ExceptionCommand),
+    /// Close an exception before it expires (same as `exception close`)
+    #[command(hide = true)]
     CloseException {
         #[command(flatten)]
         common: SafeCommon,
@@ -1005,12 +985,67 @@ Example (PowerShell):
     Check {
         #[command(flatten)]
         common: SafeCommon,
-        /// What is about to change (recorded in the output)
-        #[arg(long, value_name = "TEXT")]
+        /// What is about to change (shown in the answer)
+        #[arg(long, value_name = "TEXT", default_value = "unspecified change")]
         change: String,
         /// The action it is (default deploy_code)
         #[arg(long, value_name = "ACTION", default_value = "deploy_code")]
         action: String,
+    },
+}
+
+/// A freeze exception.
+#[derive(Debug, Args)]
+pub struct ExceptArgs {
+    #[command(flatten)]
+    pub common: SafeCommon,
+    /// Actions of policy/safety-matrix.yaml it unblocks (repeatable or comma-separated; \"everything\" is not accepted)
+    #[arg(
+        long = "action",
+        visible_alias = "actions",
+        value_name = "ACTION",
+        required = true,
+        value_delimiter = ','
+    )]
+    pub actions: Vec<String>,
+    /// Why this change cannot wait
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// What could go wrong
+    #[arg(long, value_name = "TEXT")]
+    pub risk: String,
+    /// How to undo it
+    #[arg(long, value_name = "TEXT")]
+    pub backout: String,
+    /// Expiry from now: 30m, 2h (at most the policy's max_duration_minutes)
+    #[arg(long, value_name = "DURATION", conflicts_with = "expires")]
+    pub expires_in: Option<String>,
+    /// Expiry as a time (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    pub expires: Option<String>,
+    /// Who approved it
+    #[arg(long, value_name = "NAME")]
+    pub approver: String,
+    /// The incident the change is for
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+}
+
+/// `opsbook freeze exception`.
+#[derive(Debug, Subcommand)]
+pub enum ExceptionCommand {
+    /// Add an exception (same as `opsbook freeze except`)
+    Add(ExceptArgs),
+    /// Close an exception before it expires
+    Close {
+        #[command(flatten)]
+        common: SafeCommon,
+        /// Exception ID (EXC-N)
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Why
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
     },
 }
 

@@ -139,6 +139,16 @@ fn init_output_equals_examples_ops_byte_for_byte() {
     );
 }
 
+/// Every runbook of the embedded starter SSOT: (path, bytes).
+fn walk_scaffold_runbooks() -> Vec<(String, Vec<u8>)> {
+    let root = project_root().join("scaffold").join("runbooks");
+    walkdir(&root)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect()
+}
+
 fn walkdir(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];

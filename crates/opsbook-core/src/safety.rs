@@ -429,7 +429,7 @@ pub fn check<'m>(
         && req.evidence.is_none_or(|e| e.trim().is_empty())
     {
         return Err(refuse(format!(
-            "{} → {} is a de-escalation: it needs evidence (--evidence REF: a sealed bundle ID or file that shows the cause is gone)",
+            "{} → {} is a de-escalation: it needs evidence that the cause is gone: --evidence REF, or a reference attached to the incident (--incident ID) since the state was entered",
             cur.state, req.to
         )));
     }

@@ -11,7 +11,7 @@ use opsbook_core::safety::{self, Current, Decision, Machine, Matrix, Request, So
 use opsbook_core::ssot::Ssot;
 use serde_json::{Value, json};
 
-use crate::cli::{FreezeCommand, ListFormat, SafeCommon, SafetyCommand};
+use crate::cli::{ExceptionCommand, FreezeCommand, ListFormat, SafeCommon, SafetyCommand};
 
 /// Exit code: the platform hook failed; the state is unchanged.
 pub const EXIT_HOOK_FAILED: u8 = 4;
@@ -162,6 +162,23 @@ pub fn set_state(
         .as_ref()
         .and_then(|i| i.acceptance.as_ref())
         .is_some_and(|a| a.passed);
+    // Evidence for a de-escalation: --evidence, or an evidence reference
+    // attached to the incident since the current state was entered (spec
+    // degraded-mode rule 3: a bundle newer than the last escalation).
+    let incident_evidence = inc.as_ref().and_then(|i| {
+        let since = cur.since.clone().unwrap_or_default();
+        i.evidence
+            .iter()
+            .rev()
+            .find(|e| {
+                i.events
+                    .iter()
+                    .find(|ev| ev.seq == e.seq)
+                    .is_some_and(|ev| ev.ts >= since)
+            })
+            .map(|e| e.reference.clone())
+    });
+    let evidence = evidence.or(incident_evidence.as_deref());
     let req = Request {
         to: &to,
         reason,
@@ -838,130 +855,11 @@ pub fn freeze_run(c: &FreezeCommand) -> anyhow::Result<u8> {
             let ev = w.append(&actor(common), "freeze_off", json!({"reason": reason}))?;
             super::incident::print_events(common.format, &[ev], "change freeze lifted\n")
         }
-        FreezeCommand::Except {
-            common,
-            actions,
-            reason,
-            risk,
-            backout,
-            expires_in,
-            expires,
-            approver,
-        } => {
-            let root = super::resolve_root(&common.root)?;
-            let fp = freeze_policy(&root);
-            let mx = Matrix::from_value(&matrix_value(&root)?);
-            for a in actions {
-                if a == "everything" || a == "*" || a == "all" {
-                    bail!("an exception names the actions it unblocks; \"{a}\" is not accepted");
-                }
-                if !mx.cells.contains_key(a) {
-                    bail!("`{a}` is not an action of policy/safety-matrix.yaml");
-                }
-            }
-            for (k, v) in [
-                ("--reason", reason),
-                ("--risk", risk),
-                ("--backout", backout),
-                ("--approver", approver),
-            ] {
-                if v.trim().is_empty() {
-                    bail!(
-                        "{k} is empty: an exception is a record — reason, risk, backout, expiry and approver"
-                    );
-                }
-            }
-            let now = opsbook_core::clock::now();
-            let until = match (expires_in, expires) {
-                (Some(d), _) => jiff::Timestamp::from_millisecond(
-                    now.as_millisecond() + parse_minutes(d)? * 60_000,
-                )?,
-                (None, Some(t)) => {
-                    opsbook_core::clock::parse_time(t).map_err(anyhow::Error::msg)?
-                }
-                (None, None) => bail!("give an expiry: --expires-in 60m or --expires TIME"),
-            };
-            let minutes = (until.as_millisecond() - now.as_millisecond()) / 60_000;
-            if until <= now {
-                bail!("the expiry is in the past");
-            }
-            if minutes > fp.max_duration_minutes {
-                bail!(
-                    "an exception lasts at most {} min (policy exceptions.max_duration_minutes); this one {minutes} min",
-                    fp.max_duration_minutes
-                );
-            }
-            let who = actor(common);
-            let self_approved = approver.eq_ignore_ascii_case(&who.user)
-                || who
-                    .name
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(approver));
-            let mut conf_id = None;
-            if self_approved && fp.self_approval_needs_confirmation {
-                let all =
-                    confirm::confirmations(&ledger::read(&ledger_path(&root, "confirmations"))?);
-                match confirm::usable(&all, "freeze_exception", None, now) {
-                    Some(c) => conf_id = Some(c.id.clone()),
-                    None => {
-                        note(&format!(
-                            "refused: you approve your own exception: that goes through the high-danger confirmation first: `opsbook confirm freeze_exception --target {}`",
-                            actions.join(",")
-                        ));
-                        return Ok(crate::EXIT_FINDINGS);
-                    }
-                }
-            }
-            let mut w = Writer::open(&ledger_path(&root, "freeze"))?;
-            let st = freeze::replay(&w.events()?);
-            let active = st.exceptions.iter().filter(|x| x.active(now)).count();
-            if active >= fp.max_active {
-                note(&format!(
-                    "refused: {active} exception(s) already active (policy exceptions.max_active = {}); close one first",
-                    fp.max_active
-                ));
-                return Ok(crate::EXIT_FINDINGS);
-            }
-            let next_seq = w.events()?.len() + 1;
-            let id = format!("EXC-{next_seq}");
-            let ev = w.append(&who, "exception_added", json!({
-                "id": id, "actions": actions, "reason": reason, "risk": risk, "backout": backout,
-                "expires_at": ledger::format_ts(until), "approver": approver, "self_approved": self_approved,
-                "confirmation": conf_id,
-            }))?;
-            drop(w);
-            if let Some(cid) = &conf_id {
-                ledger::append(
-                    &ledger_path(&root, "confirmations"),
-                    &who,
-                    "confirmation_used",
-                    json!({"confirmation": cid, "by": format!("freeze exception {id}")}),
-                )?;
-            }
-            super::incident::print_events(
-                common.format,
-                &[ev],
-                &format!(
-                    "{id}: {} allowed until {}\n",
-                    actions.join(", "),
-                    ledger::format_ts(until)
-                ),
-            )
+        FreezeCommand::Except(a) | FreezeCommand::Exception(ExceptionCommand::Add(a)) => except(a),
+        FreezeCommand::Exception(ExceptionCommand::Close { common, id, reason }) => {
+            close_exception(common, id, reason)
         }
-        FreezeCommand::CloseException { common, id, reason } => {
-            let root = super::resolve_root(&common.root)?;
-            let mut w = Writer::open(&ledger_path(&root, "freeze"))?;
-            let st = freeze::replay(&w.events()?);
-            if !st.exceptions.iter().any(|x| x.id == *id && !x.closed) {
-                bail!("no open exception `{id}` (`opsbook freeze status` lists them)");
-            }
-            let ev = w.append(
-                &actor(common),
-                "exception_closed",
-                json!({"id": id, "reason": reason}),
-            )?;
-            super::incident::print_events(common.format, &[ev], &format!("{id} closed\n"))
-        }
+        FreezeCommand::CloseException { common, id, reason } => close_exception(common, id, reason),
         FreezeCommand::Check {
             common,
             change,
@@ -992,6 +890,132 @@ pub fn freeze_run(c: &FreezeCommand) -> anyhow::Result<u8> {
             })
         }
     }
+}
+
+fn except(a: &crate::cli::ExceptArgs) -> anyhow::Result<u8> {
+    let crate::cli::ExceptArgs {
+        common,
+        actions,
+        reason,
+        risk,
+        backout,
+        expires_in,
+        expires,
+        approver,
+        incident,
+    } = a;
+
+    let root = super::resolve_root(&common.root)?;
+    let fp = freeze_policy(&root);
+    let mx = Matrix::from_value(&matrix_value(&root)?);
+    for a in actions {
+        if a == "everything" || a == "*" || a == "all" {
+            bail!("an exception names the actions it unblocks; \"{a}\" is not accepted");
+        }
+        if !mx.cells.contains_key(a) {
+            bail!("`{a}` is not an action of policy/safety-matrix.yaml");
+        }
+    }
+    for (k, v) in [
+        ("--reason", reason),
+        ("--risk", risk),
+        ("--backout", backout),
+        ("--approver", approver),
+    ] {
+        if v.trim().is_empty() {
+            bail!(
+                "{k} is empty: an exception is a record — reason, risk, backout, expiry and approver"
+            );
+        }
+    }
+    let now = opsbook_core::clock::now();
+    let until = match (expires_in, expires) {
+        (Some(d), _) => {
+            jiff::Timestamp::from_millisecond(now.as_millisecond() + parse_minutes(d)? * 60_000)?
+        }
+        (None, Some(t)) => opsbook_core::clock::parse_time(t).map_err(anyhow::Error::msg)?,
+        (None, None) => bail!("give an expiry: --expires-in 60m or --expires TIME"),
+    };
+    let minutes = (until.as_millisecond() - now.as_millisecond()) / 60_000;
+    if until <= now {
+        bail!("the expiry is in the past");
+    }
+    if minutes > fp.max_duration_minutes {
+        bail!(
+            "an exception lasts at most {} min (policy exceptions.max_duration_minutes); this one {minutes} min",
+            fp.max_duration_minutes
+        );
+    }
+    let who = actor(common);
+    let self_approved = approver.eq_ignore_ascii_case(&who.user)
+        || who
+            .name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(approver));
+    let mut conf_id = None;
+    if self_approved && fp.self_approval_needs_confirmation {
+        let all = confirm::confirmations(&ledger::read(&ledger_path(&root, "confirmations"))?);
+        match confirm::usable(&all, "freeze_exception", None, now) {
+            Some(c) => conf_id = Some(c.id.clone()),
+            None => {
+                note(&format!(
+                    "refused: you approve your own exception: that goes through the high-danger confirmation first: `opsbook confirm freeze_exception --target {}`",
+                    actions.join(",")
+                ));
+                return Ok(crate::EXIT_FINDINGS);
+            }
+        }
+    }
+    let mut w = Writer::open(&ledger_path(&root, "freeze"))?;
+    let st = freeze::replay(&w.events()?);
+    let active = st.exceptions.iter().filter(|x| x.active(now)).count();
+    if active >= fp.max_active {
+        note(&format!(
+            "refused: {active} exception(s) already active (policy exceptions.max_active = {}); close one first",
+            fp.max_active
+        ));
+        return Ok(crate::EXIT_FINDINGS);
+    }
+    let next_seq = w.events()?.len() + 1;
+    let id = format!("EXC-{next_seq}");
+    let ev = w.append(&who, "exception_added", json!({
+                "id": id, "actions": actions, "reason": reason, "risk": risk, "backout": backout,
+                "expires_at": ledger::format_ts(until), "approver": approver, "self_approved": self_approved,
+                "confirmation": conf_id, "incident": incident,
+            }))?;
+    drop(w);
+    if let Some(cid) = &conf_id {
+        ledger::append(
+            &ledger_path(&root, "confirmations"),
+            &who,
+            "confirmation_used",
+            json!({"confirmation": cid, "by": format!("freeze exception {id}")}),
+        )?;
+    }
+    super::incident::print_events(
+        common.format,
+        &[ev],
+        &format!(
+            "{id}: {} allowed until {}\n",
+            actions.join(", "),
+            ledger::format_ts(until)
+        ),
+    )
+}
+
+fn close_exception(common: &SafeCommon, id: &str, reason: &str) -> anyhow::Result<u8> {
+    let root = super::resolve_root(&common.root)?;
+    let mut w = Writer::open(&ledger_path(&root, "freeze"))?;
+    let st = freeze::replay(&w.events()?);
+    if !st.exceptions.iter().any(|x| x.id == id && !x.closed) {
+        bail!("no open exception `{id}` (`opsbook freeze status` lists them)");
+    }
+    let ev = w.append(
+        &actor(common),
+        "exception_closed",
+        json!({"id": id, "reason": reason}),
+    )?;
+    super::incident::print_events(common.format, &[ev], &format!("{id} closed\n"))
 }
 
 /// The lift conditions of the policy that do not hold.

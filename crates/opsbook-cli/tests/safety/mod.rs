@@ -987,3 +987,80 @@ mod pty {
         ok(&dir, "2026-11-29T12:30:00Z", &["ledger", "verify"]);
     }
 }
+
+/// Every `opsbook …` command line in the starter runbooks' steps names a
+/// command that exists, except the ones still to be built (listed here so
+/// that the list can only shrink).
+#[test]
+fn starter_runbooks_call_commands_that_exist() {
+    let not_yet = [
+        "data md-scan",
+        "data recon",
+        "evidence collect",
+        "evidence flush",
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, bytes) in super::walk_scaffold_runbooks() {
+        let text = String::from_utf8_lossy(&bytes);
+        let mut in_code = false;
+        for line in text.lines() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if !in_code {
+                continue;
+            }
+            for (i, _) in line.match_indices("opsbook ") {
+                // A command, not prose: at the start, or after ( | ; & {
+                let before = line[..i].trim_end();
+                if !(before.is_empty() || before.ends_with(['(', '|', ';', '&', '{'])) {
+                    continue;
+                }
+                let words: Vec<&str> = line[i + 8..]
+                    .split_whitespace()
+                    .take(2)
+                    .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-'))
+                    .collect();
+                let Some(cmd) = words.first().filter(|w| {
+                    !w.is_empty()
+                        && w.chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+                }) else {
+                    continue;
+                };
+                let sub = words.get(1).copied().filter(|w| {
+                    !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                });
+                seen.insert((cmd.to_string(), sub.map(str::to_string), path.clone()));
+            }
+        }
+    }
+    let mut missing = std::collections::BTreeSet::new();
+    for (cmd, sub, path) in &seen {
+        let mut c = opsbook();
+        c.arg(cmd);
+        if let Some(s) = sub {
+            c.arg(s);
+        }
+        c.arg("--help");
+        let out = c.output().unwrap();
+        if !out.status.success() {
+            // `opsbook X value --help` fails when X takes a positional; try X alone.
+            let alone = opsbook().args([cmd.as_str(), "--help"]).output().unwrap();
+            let has_subcommands = String::from_utf8_lossy(&alone.stdout).contains("Commands:");
+            if !alone.status.success() || has_subcommands {
+                missing.insert(format!(
+                    "{cmd}{}",
+                    sub.as_ref().map(|s| format!(" {s}")).unwrap_or_default()
+                ));
+                let _ = path;
+            }
+        }
+    }
+    let missing: Vec<String> = missing.into_iter().collect();
+    assert_eq!(
+        missing, not_yet,
+        "commands used by the starter runbooks that opsbook lacks"
+    );
+}
