@@ -1,0 +1,1406 @@
+//! Fail-closed redaction (D-EVD-LIMITS): what a trading platform leaks, in
+//! every representation it leaks it in.
+//!
+//! A [`RuleSet`] is a list of classes (built-in, `policy/evidence.yaml`,
+//! gitleaks-style TOML, literal values). [`RuleSet::scan`] finds secrets in
+//! text seen through several *views*, each mapped back to the original
+//! bytes, so that a hit in any view redacts the original span:
+//!
+//! - the text as it is (multi-line PEM blocks, YAML block scalars, values
+//!   wrapped onto continuation lines);
+//! - without ANSI colour codes and invisible characters (zero-width space,
+//!   soft hyphen, BOM) that split a secret for the eye but not for the log;
+//! - JSON-unescaped (`\n`, `\"`, `\/`, `\uXXXX`: a flattened PEM key inside a
+//!   JSON string);
+//! - percent-decoded (`api%5Fkey%3D…` in URLs);
+//! - base64-decoded runs (a config blob wrapped in base64): a hit inside
+//!   redacts the whole run.
+//!
+//! [`RuleSet::redact_file`] decides per file: UTF-8 (with or without BOM)
+//! and UTF-16LE/BE (what Windows PowerShell 5.1 writes) are decoded exactly
+//! (CR, CRLF and the BOM are kept) and re-encoded the same way; a file in
+//! which nothing fires comes back byte for byte; gzip and ZIP (recognised by
+//! their magic bytes, whatever the extension) are scanned inside within
+//! depth and size limits; anything that cannot be scanned is excluded with
+//! the reason. Nothing passes unscanned.
+
+use std::io::Read;
+use std::time::Instant;
+
+use base64::Engine as _;
+use regex::Regex;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Why a rule set cannot be built: the run stops (fail closed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("redaction rule `{id}`: {message}")]
+pub struct RuleError {
+    /// The rule.
+    pub id: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// One class of secret.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Class ID, e.g. `pem_private_key`; shown in the replacement and reports.
+    pub id: String,
+    /// What it catches.
+    pub description: String,
+    re: Regex,
+    /// Index of the capture group to replace (`secret`), or 0 for the match.
+    group: usize,
+}
+
+/// The marker a replacement starts with: hits inside one are ignored, so
+/// redaction is idempotent and a redacted file rescans clean.
+pub const MARKER: &str = "[REDACTED:";
+
+/// The built-in classes: (id, description, pattern). Patterns are Rust
+/// `regex` syntax (no look-around: linear time); a `secret` group, when
+/// present, is the part replaced.
+pub const BUILTIN: &[(&str, &str, &str)] = &[
+    (
+        "pem_private_key",
+        "PEM private key blocks (RSA, EC, Ed25519, OpenSSH, encrypted), multi-line or flattened",
+        r"(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----",
+    ),
+    (
+        "pem_private_key_header",
+        "A PEM private key header whose END line is missing (a cut or partial key)",
+        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[A-Za-z0-9+/=\s\\n]{16,}",
+    ),
+    (
+        "yaml_block_secret",
+        "A secret-named YAML key whose value is a block scalar (| or >) on the following lines",
+        r"(?im)^[ \t]*[\w.-]*(?:api[_-]?key|api[_-]?secret|secret[_-]?key|secret|passphrase|password|passwd|token|private[_-]?key|mnemonic)[\w.-]*[ \t]*:[ \t]*[|>][-+0-9]*[ \t]*\r?\n(?P<secret>(?:[ \t]+[^\r\n]*\S[^\r\n]*(?:\r?\n|\z))+)",
+    ),
+    (
+        "labelled_secret",
+        "Values of keys, secrets, passphrases and tokens by label, including exchange header names (Binance X-MBX-APIKEY, OKX OK-ACCESS-*, Bybit X-BAPI-*)",
+        r#"(?i)(?:api[_-]?key|api[_-]?secret|secret[_-]?key|client[_-]?secret|secret|passphrase|password|passwd|pwd|token|access[_-]?key|x-mbx-apikey|ok-access-key|ok-access-sign|ok-access-passphrase|x-bapi-api-key|x-bapi-sign|mnemonic|seed[_-]?phrase|private[_-]?key)["']?\s*(?:[:=]|=>)\s*["']?(?P<secret>[^\s"',;&<>]{6,})"#,
+    ),
+    (
+        "connection_string_password",
+        "Password= / Pwd= in ADO.NET, ODBC and JDBC connection strings",
+        r#"(?i)(?:^|[;\s])(?:password|pwd)\s*=\s*(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|[^;\s]+)"#,
+    ),
+    (
+        "authorization_header",
+        "HTTP Authorization header values (Bearer, Basic, token)",
+        r"(?i)authorization[\x22']?\s*[:=]\s*[\x22']?(?:bearer|basic|token)\s+(?P<secret>[A-Za-z0-9._~+/=-]{8,})",
+    ),
+    (
+        "bearer_token",
+        "Bearer tokens outside an Authorization header",
+        r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9._~+/-]{20,}=*)",
+    ),
+    (
+        "jwt",
+        "JSON Web Tokens",
+        r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+    ),
+    (
+        "url_credentials",
+        "user:password@ in URLs (database, broker and proxy URLs), also when the password contains @",
+        r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:(?P<secret>[^/\s]*[^/\s@])@[^@/\s]+",
+    ),
+    (
+        "request_signature",
+        "HMAC signatures in signed exchange URLs and bodies (replayable inside recvWindow)",
+        r"(?i)[?&](?:signature|sign)=(?P<secret>[0-9a-zA-Z%+/=_-]{16,})",
+    ),
+    (
+        "aws_access_key_id",
+        "AWS / S3-compatible access key IDs",
+        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b",
+    ),
+    (
+        "aws_secret_access_key",
+        "AWS secret access keys by label",
+        r#"(?i)aws_?secret_?access_?key["']?\s*[:=]\s*["']?(?P<secret>[A-Za-z0-9/+=]{40})"#,
+    ),
+    (
+        "telegram_bot_token",
+        "Telegram bot tokens (alerting bots)",
+        r"\b(?P<secret>[0-9]{8,10}:[A-Za-z0-9_-]{35})\b",
+    ),
+    (
+        "slack_webhook",
+        "Slack incoming webhook URLs",
+        r"https://hooks\.slack\.com/services/(?P<secret>[A-Za-z0-9/_-]{20,})",
+    ),
+    (
+        "discord_webhook",
+        "Discord webhook URLs",
+        r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/(?P<secret>[0-9]+/[A-Za-z0-9_-]{20,})",
+    ),
+    (
+        "slack_token",
+        "Slack bot, user and app tokens",
+        r"\bxox[abposr]-[A-Za-z0-9-]{10,}",
+    ),
+    (
+        "github_token",
+        "GitHub personal, OAuth and app tokens",
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})",
+    ),
+    (
+        "exchange_api_key",
+        "64-character exchange API keys and secrets (Binance style) next to a key-ish word",
+        r"(?i)(?:key|secret|apikey|api_key)[^\r\n]{0,20}?\b(?P<secret>[A-Za-z0-9]{64})\b",
+    ),
+];
+
+/// Optional personal-data classes (configurable in `policy/evidence.yaml`
+/// `redaction.personal_data`).
+pub const PERSONAL: &[(&str, &str, &str)] = &[
+    (
+        "email_address",
+        "E-mail addresses (operators and account holders)",
+        r"(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b",
+    ),
+    (
+        "ipv4_address",
+        "IPv4 addresses",
+        r"\b(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\b",
+    ),
+    (
+        "windows_user_path",
+        "The user name in Windows profile paths (C:\\Users\\NAME)",
+        r"(?i)\b[a-z]:\\+users\\+(?P<secret>[^\\\s\x22']+)",
+    ),
+];
+
+/// Which personal-data classes apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Personal {
+    /// E-mail addresses.
+    pub email: bool,
+    /// IPv4 addresses.
+    pub ip: bool,
+    /// Windows user names in paths.
+    pub windows_user: bool,
+}
+
+impl Default for Personal {
+    fn default() -> Personal {
+        Personal {
+            email: true,
+            ip: false,
+            windows_user: true,
+        }
+    }
+}
+
+/// A compiled set of redaction rules.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    replacement: String,
+    base64_run: Regex,
+    fingerprint: String,
+}
+
+/// One redaction, located in the original text (never its value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hit {
+    /// Class ID.
+    pub rule: String,
+    /// 1-based line of the start.
+    pub line: usize,
+    /// 1-based column (in characters) of the start.
+    pub column: usize,
+    /// Length of the redacted span, bytes of the decoded text.
+    pub bytes: usize,
+    /// The view it was found in: `text`, `clean`, `json`, `percent`, `base64`.
+    pub view: &'static str,
+}
+
+fn compile(id: &str, pattern: &str) -> Result<(Regex, usize), RuleError> {
+    let re = regex::RegexBuilder::new(pattern)
+        .size_limit(64 << 20)
+        .build()
+        .map_err(|e| RuleError {
+            id: id.to_string(),
+            message: format!("does not compile: {e}"),
+        })?;
+    let group = re
+        .capture_names()
+        .position(|n| n == Some("secret"))
+        .unwrap_or(0);
+    if re.is_match("") {
+        return Err(RuleError {
+            id: id.to_string(),
+            message: "matches the empty string: it would redact nothing or everything".into(),
+        });
+    }
+    Ok((re, group))
+}
+
+impl RuleSet {
+    /// The built-in classes plus the chosen personal-data classes.
+    ///
+    /// # Errors
+    /// Never for the shipped patterns (a test compiles them); kept fallible
+    /// because a rule that does not compile must stop the run.
+    pub fn builtin(personal: Personal) -> Result<RuleSet, RuleError> {
+        let mut rs = RuleSet {
+            rules: Vec::new(),
+            replacement: "[REDACTED:{class}]".into(),
+            base64_run: Regex::new(r"[A-Za-z0-9+/_-]{24,}={0,2}").map_err(|e| RuleError {
+                id: "base64".into(),
+                message: e.to_string(),
+            })?,
+            fingerprint: String::new(),
+        };
+        for (id, d, p) in BUILTIN {
+            rs.add(id, d, p)?;
+        }
+        for (id, d, p) in PERSONAL {
+            let on = match *id {
+                "email_address" => personal.email,
+                "ipv4_address" => personal.ip,
+                _ => personal.windows_user,
+            };
+            if on {
+                rs.add(id, d, p)?;
+            }
+        }
+        Ok(rs)
+    }
+
+    /// Built-ins plus `redaction` of `policy/evidence.yaml`: `replacement`,
+    /// `classes: [{id, description, pattern}]` (a class with a built-in ID
+    /// replaces it), `personal_data: {email, ip, windows_user}`.
+    ///
+    /// # Errors
+    /// A class without an ID or pattern, or one that does not compile.
+    pub fn from_policy(policy: Option<&Value>) -> Result<RuleSet, RuleError> {
+        let red = policy.and_then(|p| p.get("redaction"));
+        let pd = red.and_then(|r| r.get("personal_data"));
+        let flag = |k: &str, d: bool| {
+            pd.and_then(|p| p.get(k))
+                .and_then(Value::as_bool)
+                .unwrap_or(d)
+        };
+        let def = Personal::default();
+        let mut rs = RuleSet::builtin(Personal {
+            email: flag("email", def.email),
+            ip: flag("ip", def.ip),
+            windows_user: flag("windows_user", def.windows_user),
+        })?;
+        if let Some(r) = red
+            .and_then(|r| r.get("replacement"))
+            .and_then(Value::as_str)
+        {
+            if !r.starts_with(MARKER) || !r.contains("{class}") {
+                return Err(RuleError {
+                    id: "replacement".into(),
+                    message: format!(
+                        "`{r}` must start with `{MARKER}` and contain {{class}} (the rescan recognises redacted spans by it)"
+                    ),
+                });
+            }
+            rs.replacement = r.to_string();
+        }
+        for c in red
+            .and_then(|r| r.get("classes"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let id = c.get("id").and_then(Value::as_str).unwrap_or("");
+            let Some(p) = c.get("pattern").and_then(Value::as_str) else {
+                return Err(RuleError {
+                    id: id.to_string(),
+                    message: "has no pattern".into(),
+                });
+            };
+            if id.is_empty() {
+                return Err(RuleError {
+                    id: "?".into(),
+                    message: format!("a class with pattern `{p}` has no id"),
+                });
+            }
+            let d = c.get("description").and_then(Value::as_str).unwrap_or("");
+            rs.rules.retain(|r| r.id != id);
+            rs.add(id, d, p)?;
+        }
+        Ok(rs)
+    }
+
+    fn add(&mut self, id: &str, description: &str, pattern: &str) -> Result<(), RuleError> {
+        let (re, group) = compile(id, pattern)?;
+        self.rules.push(Rule {
+            id: id.to_string(),
+            description: description.to_string(),
+            re,
+            group,
+        });
+        self.refresh_fingerprint();
+        Ok(())
+    }
+
+    /// Adds the `[[rules]]` of a gitleaks-style TOML file (`id`, `regex`,
+    /// optional `secretGroup`, `description`).
+    ///
+    /// # Errors
+    /// Unparsable TOML, a rule without `id`/`regex`, or a regex that does not
+    /// compile in Rust syntax (gitleaks uses Go RE2, almost the same).
+    pub fn add_gitleaks_toml(&mut self, text: &str) -> Result<usize, RuleError> {
+        let v: toml::Table = toml::from_str(text).map_err(|e: toml::de::Error| RuleError {
+            id: "gitleaks".into(),
+            message: format!("not TOML: {e}"),
+        })?;
+        let mut n = 0;
+        for r in v
+            .get("rules")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let id = r.get("id").and_then(toml::Value::as_str).unwrap_or("");
+            let Some(re) = r.get("regex").and_then(toml::Value::as_str) else {
+                return Err(RuleError {
+                    id: id.to_string(),
+                    message: "has no regex".into(),
+                });
+            };
+            if id.is_empty() {
+                return Err(RuleError {
+                    id: "?".into(),
+                    message: format!("a gitleaks rule with regex `{re}` has no id"),
+                });
+            }
+            let d = r
+                .get("description")
+                .and_then(toml::Value::as_str)
+                .unwrap_or("");
+            self.add(&format!("gitleaks:{id}"), d, re)?;
+            if let Some(g) = r.get("secretGroup").and_then(toml::Value::as_integer)
+                && let Some(last) = self.rules.last_mut()
+            {
+                last.group = usize::try_from(g).unwrap_or(0);
+            }
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Adds a literal value to redact wherever it appears (a known key).
+    ///
+    /// # Errors
+    /// An empty or trivially short (< 8 characters) literal: redacting it
+    /// would destroy the evidence and protect nothing.
+    pub fn add_literal(&mut self, id: &str, value: &str) -> Result<(), RuleError> {
+        let v = value.trim();
+        if v.chars().count() < 8 {
+            return Err(RuleError {
+                id: id.to_string(),
+                message: format!(
+                    "the literal secret is {} characters: at least 8 are needed (an empty or short value would redact ordinary text and protect nothing)",
+                    v.chars().count()
+                ),
+            });
+        }
+        self.add(id, "literal value", &regex::escape(v))
+    }
+
+    fn refresh_fingerprint(&mut self) {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for r in &self.rules {
+            h.update(r.id.as_bytes());
+            h.update([0]);
+            h.update(r.re.as_str().as_bytes());
+            h.update([0]);
+        }
+        self.fingerprint = h
+            .finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+    }
+
+    /// A short hash of every rule's ID and pattern: the rule-set version
+    /// recorded in manifests.
+    #[must_use]
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Rule IDs and descriptions.
+    #[must_use]
+    pub fn rules(&self) -> Vec<(&str, &str)> {
+        self.rules
+            .iter()
+            .map(|r| (r.id.as_str(), r.description.as_str()))
+            .collect()
+    }
+
+    fn replacement(&self, class: &str) -> String {
+        self.replacement.replace("{class}", class)
+    }
+}
+
+/// A view of a text: the text seen another way, each of its bytes mapped
+/// to the span of the original it came from.
+struct View {
+    name: &'static str,
+    text: String,
+    start: Vec<usize>,
+    end: Vec<usize>,
+}
+
+impl View {
+    fn push(&mut self, s: &str, from: usize, to: usize) {
+        self.text.push_str(s);
+        for _ in 0..s.len() {
+            self.start.push(from);
+            self.end.push(to);
+        }
+    }
+
+    /// A char copied from the original at `at`: each byte maps to itself.
+    fn push_char(&mut self, c: char, at: usize) {
+        self.text.push(c);
+        for k in 0..c.len_utf8() {
+            self.start.push(at + k);
+            self.end.push(at + k + 1);
+        }
+    }
+
+    fn original(&self, s: usize, e: usize) -> (usize, usize) {
+        (self.start[s], self.end[e - 1])
+    }
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}')
+}
+
+/// Without ANSI escape sequences and invisible characters.
+fn clean_view(text: &str) -> Option<View> {
+    if !text.contains('\u{1b}') && !text.chars().any(is_invisible) {
+        return None;
+    }
+    let mut v = View {
+        name: "clean",
+        text: String::with_capacity(text.len()),
+        start: Vec::with_capacity(text.len()),
+        end: Vec::with_capacity(text.len()),
+    };
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == 0x1b {
+            // CSI: ESC [ params final-byte; OSC: ESC ] … BEL/ST; other: ESC x.
+            let mut j = i + 1;
+            if j < b.len() && b[j] == b'[' {
+                j += 1;
+                while j < b.len() && !(0x40..=0x7e).contains(&b[j]) {
+                    j += 1;
+                }
+                j = (j + 1).min(b.len());
+            } else if j < b.len() && b[j] == b']' {
+                while j < b.len() && b[j] != 0x07 && !(b[j] == 0x1b && b.get(j + 1) == Some(&b'\\'))
+                {
+                    j += 1;
+                }
+                j = (j + if b.get(j) == Some(&0x1b) { 2 } else { 1 }).min(b.len());
+            } else {
+                j = (j + 1).min(b.len());
+            }
+            i = j;
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap_or('\0');
+        let n = c.len_utf8();
+        if !is_invisible(c) {
+            v.push_char(c, i);
+        }
+        i += n;
+    }
+    Some(v)
+}
+
+/// JSON string escapes resolved (`\n`, `\"`, `\/`, `\\`, `\uXXXX`).
+fn json_view(text: &str) -> Option<View> {
+    if !text.contains('\\') {
+        return None;
+    }
+    let mut v = View {
+        name: "json",
+        text: String::with_capacity(text.len()),
+        start: Vec::with_capacity(text.len()),
+        end: Vec::with_capacity(text.len()),
+    };
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut changed = false;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            let simple = match b[i + 1] {
+                b'n' => Some("\n"),
+                b'r' => Some("\r"),
+                b't' => Some("\t"),
+                b'"' => Some("\""),
+                b'\\' => Some("\\"),
+                b'/' => Some("/"),
+                _ => None,
+            };
+            if let Some(s) = simple {
+                v.push(s, i, i + 2);
+                i += 2;
+                changed = true;
+                continue;
+            }
+            if b[i + 1] == b'u'
+                && i + 6 <= b.len()
+                && let Some(c) = text
+                    .get(i + 2..i + 6)
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .and_then(char::from_u32)
+            {
+                v.push(c.encode_utf8(&mut [0u8; 4]), i, i + 6);
+                i += 6;
+                changed = true;
+                continue;
+            }
+        }
+        let c = text[i..].chars().next().unwrap_or('\0');
+        v.push_char(c, i);
+        i += c.len_utf8();
+    }
+    changed.then_some(v)
+}
+
+/// `%XX` decoded (only when the result is UTF-8).
+fn percent_view(text: &str) -> Option<View> {
+    let b = text.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16);
+    if !b
+        .windows(3)
+        .any(|w| w[0] == b'%' && hex(w[1]).is_some() && hex(w[2]).is_some())
+    {
+        return None;
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut start = Vec::with_capacity(b.len());
+    let mut end = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            start.push(i);
+            end.push(i + 3);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        start.push(i);
+        end.push(i + 1);
+        i += 1;
+    }
+    let text = String::from_utf8(out).ok()?;
+    Some(View {
+        name: "percent",
+        text,
+        start,
+        end,
+    })
+}
+
+/// Spans (start, end, rule index, view name) found in `text`, not yet merged.
+fn find(
+    rs: &RuleSet,
+    text: &str,
+    deadline: Option<Instant>,
+) -> Result<Vec<(usize, usize, usize, &'static str)>, String> {
+    let mut out = Vec::new();
+    let over = || deadline.is_some_and(|d| Instant::now() > d);
+    let scan = |view: &str, out: &mut Vec<(usize, usize, usize)>| {
+        for (ri, r) in rs.rules.iter().enumerate() {
+            for caps in r.re.captures_iter(view) {
+                let m = caps.get(r.group).or_else(|| caps.get(0));
+                if let Some(m) = m
+                    && !m.as_str().starts_with(MARKER)
+                    && !m.as_str().is_empty()
+                {
+                    out.push((m.start(), m.end(), ri));
+                }
+            }
+        }
+    };
+    let mut raw = Vec::new();
+    scan(text, &mut raw);
+    for (s, e, r) in raw {
+        let (s, e) = if rs.rules[r].id == "yaml_block_secret" {
+            yaml_block(text, s)
+        } else {
+            (s, e)
+        };
+        if e > s {
+            out.push((s, e, r, "text"));
+        }
+    }
+    if over() {
+        return Err("the scan exceeded its time budget".into());
+    }
+    for v in [clean_view(text), json_view(text), percent_view(text)]
+        .into_iter()
+        .flatten()
+    {
+        let mut hits = Vec::new();
+        scan(&v.text, &mut hits);
+        for (s, e, r) in hits {
+            let (a, b) = v.original(s, e);
+            out.push((a, b, r, v.name));
+        }
+        if over() {
+            return Err("the scan exceeded its time budget".into());
+        }
+    }
+    // Base64 runs: a secret inside redacts the whole run.
+    for m in rs.base64_run.find_iter(text) {
+        if m.len() > 4 << 20 {
+            continue;
+        }
+        let run = m.as_str().trim_end_matches('=');
+        let decoded = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(run)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(run));
+        let Ok(bytes) = decoded else {
+            continue;
+        };
+        let Ok(inner) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        if inner.len() < 12 {
+            continue;
+        }
+        let mut hits = Vec::new();
+        scan(inner, &mut hits);
+        if let Some((_, _, r)) = hits.first() {
+            out.push((m.start(), m.end(), *r, "base64"));
+        }
+        if over() {
+            return Err("the scan exceeded its time budget".into());
+        }
+    }
+    Ok(out)
+}
+
+/// The span of a YAML block scalar starting on the line at `start`: its
+/// lines are those indented deeper than the key's line; the span runs from
+/// the first non-blank character to the end of the last such line (the line
+/// break is kept, so the YAML stays valid around the replacement).
+fn yaml_block(text: &str, start: usize) -> (usize, usize) {
+    let indent = |l: &str| l.len() - l.trim_start_matches([' ', '\t']).len();
+    let key_line_start = text[..start.saturating_sub(1)]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let key_indent = indent(&text[key_line_start..start]);
+    let mut pos = start;
+    let mut first = None;
+    let mut end = start;
+    while pos < text.len() {
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let line = text[pos..line_end].trim_end_matches('\r');
+        if line.trim().is_empty() {
+            pos = line_end + 1;
+            continue;
+        }
+        if indent(line) <= key_indent {
+            break;
+        }
+        first.get_or_insert(pos + indent(line));
+        end = pos + line.len();
+        pos = line_end + 1;
+    }
+    (first.unwrap_or(start), end)
+}
+
+/// Extends a hit that ends a line over continuation lines that carry only
+/// more of the same token (a key wrapped at 64 or 76 columns).
+fn extend_wrapped(text: &str, mut end: usize) -> usize {
+    let b = text.as_bytes();
+    loop {
+        let mut i = end;
+        if b.get(i) == Some(&b'\\') {
+            i += 1;
+        }
+        if b.get(i) == Some(&b'\r') {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'\n') {
+            return end;
+        }
+        i += 1;
+        let line_end = text[i..].find('\n').map_or(text.len(), |k| i + k);
+        let line = text[i..line_end].trim_end_matches('\r');
+        let token = line.trim();
+        let is_token = token.len() >= 8
+            && token.len() <= 512
+            && token
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"+/=_-".contains(&c));
+        if !is_token {
+            return end;
+        }
+        end = i + line.trim_end().len();
+    }
+}
+
+/// What was found and redacted in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redacted {
+    /// The redacted text (the input itself when nothing fired).
+    pub text: String,
+    /// Each redaction.
+    pub hits: Vec<Hit>,
+}
+
+impl RuleSet {
+    /// Finds secrets in `text` (every view) without changing it.
+    ///
+    /// # Errors
+    /// The time budget ran out (fail closed: the caller excludes the file).
+    pub fn scan(&self, text: &str, deadline: Option<Instant>) -> Result<Vec<Hit>, String> {
+        Ok(self.redact(text, deadline)?.hits)
+    }
+
+    /// Redacts `text`: every span found in any view is replaced by
+    /// `[REDACTED:<class>]`; overlapping spans are merged.
+    ///
+    /// # Errors
+    /// The time budget ran out.
+    pub fn redact(&self, text: &str, deadline: Option<Instant>) -> Result<Redacted, String> {
+        let mut spans = find(self, text, deadline)?;
+        if spans.is_empty() {
+            return Ok(Redacted {
+                text: text.to_string(),
+                hits: Vec::new(),
+            });
+        }
+        for s in &mut spans {
+            s.1 = extend_wrapped(text, s.1);
+        }
+        spans.sort_by_key(|s| (s.0, std::cmp::Reverse(s.1)));
+        let mut merged: Vec<(usize, usize, usize, &'static str)> = Vec::new();
+        for s in spans {
+            match merged.last_mut() {
+                Some(last) if s.0 < last.1 => last.1 = last.1.max(s.1),
+                _ => merged.push(s),
+            }
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut hits = Vec::with_capacity(merged.len());
+        let mut at = 0;
+        // Line counting runs forward with the sorted spans.
+        let (mut line, mut counted, mut line_start) = (1usize, 0usize, 0usize);
+        for (s, e, r, view) in merged {
+            // Keep spans on char boundaries of the original.
+            let s = (0..=s.max(at))
+                .rev()
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(0)
+                .max(at);
+            let e = (e..=text.len())
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(text.len());
+            if e <= s {
+                continue;
+            }
+            for (i, b) in text.as_bytes()[counted..s].iter().enumerate() {
+                if *b == b'\n' {
+                    line += 1;
+                    line_start = counted + i + 1;
+                }
+            }
+            counted = s;
+            let column = text[line_start..s].chars().count() + 1;
+            out.push_str(&text[at..s]);
+            let class = &self.rules[r].id;
+            out.push_str(&self.replacement(class));
+            hits.push(Hit {
+                rule: class.clone(),
+                line,
+                column,
+                bytes: e - s,
+                view,
+            });
+            at = e;
+        }
+        out.push_str(&text[at..]);
+        Ok(Redacted { text: out, hits })
+    }
+}
+
+/// How a file's bytes are encoded (kept on output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    /// UTF-8 without BOM.
+    Utf8,
+    /// UTF-8 with BOM.
+    Utf8Bom,
+    /// UTF-16LE (with BOM, or detected).
+    Utf16le,
+    /// UTF-16BE (with BOM).
+    Utf16be,
+    /// A gzip stream.
+    Gzip,
+    /// A ZIP archive.
+    Zip,
+}
+
+fn decode_exact(b: &[u8]) -> Option<(String, Encoding, bool)> {
+    let utf16 = |body: &[u8], le: bool| -> Option<String> {
+        if !body.len().is_multiple_of(2) {
+            return None;
+        }
+        let units: Vec<u16> = body
+            .chunks_exact(2)
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16(&units).ok()
+    };
+    if let Some(rest) = b.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return std::str::from_utf8(rest)
+            .ok()
+            .map(|s| (s.to_string(), Encoding::Utf8Bom, true));
+    }
+    if let Some(rest) = b.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(rest, true).map(|s| (s, Encoding::Utf16le, true));
+    }
+    if let Some(rest) = b.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(rest, false).map(|s| (s, Encoding::Utf16be, true));
+    }
+    if !b.contains(&0) {
+        return std::str::from_utf8(b)
+            .ok()
+            .map(|s| (s.to_string(), Encoding::Utf8, false));
+    }
+    // UTF-16LE without BOM: ASCII text has a zero in every odd byte.
+    let odd_zero = b.iter().skip(1).step_by(2).filter(|&&x| x == 0).count();
+    if b.len() >= 4 && odd_zero * 10 >= (b.len() / 2) * 9 {
+        return utf16(b, true).map(|s| (s, Encoding::Utf16le, false));
+    }
+    None
+}
+
+fn encode_exact(s: &str, enc: Encoding, bom: bool) -> Vec<u8> {
+    match enc {
+        Encoding::Utf8 | Encoding::Gzip | Encoding::Zip => s.as_bytes().to_vec(),
+        Encoding::Utf8Bom => {
+            let mut v = vec![0xEF, 0xBB, 0xBF];
+            v.extend_from_slice(s.as_bytes());
+            v
+        }
+        Encoding::Utf16le | Encoding::Utf16be => {
+            let le = enc == Encoding::Utf16le;
+            let mut v = Vec::with_capacity(s.len() * 2 + 2);
+            if bom {
+                v.extend_from_slice(if le { &[0xFF, 0xFE] } else { &[0xFE, 0xFF] });
+            }
+            for u in s.encode_utf16() {
+                v.extend_from_slice(&if le { u.to_le_bytes() } else { u.to_be_bytes() });
+            }
+            v
+        }
+    }
+}
+
+/// Limits for archives inside evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ArchiveLimits {
+    /// Nesting depth (an archive inside an archive is depth 2).
+    pub max_depth: u8,
+    /// Total decompressed bytes per archive.
+    pub max_unpacked_bytes: u64,
+    /// Decompressed / compressed ratio (a bomb exceeds it).
+    pub max_ratio: u64,
+    /// Members per archive.
+    pub max_members: usize,
+}
+
+impl Default for ArchiveLimits {
+    fn default() -> ArchiveLimits {
+        ArchiveLimits {
+            max_depth: 2,
+            max_unpacked_bytes: 256 << 20,
+            max_ratio: 200,
+            max_members: 2000,
+        }
+    }
+}
+
+/// What happens to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileOutcome {
+    /// Scanned; `bytes` is what goes into the bundle (identical to the input
+    /// when `hits` is empty).
+    Kept {
+        /// Output bytes.
+        bytes: Vec<u8>,
+        /// Encoding found (and kept).
+        encoding: Encoding,
+        /// Redactions.
+        hits: Vec<Hit>,
+    },
+    /// Not shipped, with the reason (fail closed).
+    Excluded {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl RuleSet {
+    /// Decides what one file's bytes become in the bundle.
+    #[must_use]
+    pub fn redact_file(
+        &self,
+        bytes: &[u8],
+        limits: &ArchiveLimits,
+        deadline: Option<Instant>,
+    ) -> FileOutcome {
+        self.redact_file_at(bytes, limits, deadline, 1)
+    }
+
+    fn redact_file_at(
+        &self,
+        bytes: &[u8],
+        limits: &ArchiveLimits,
+        deadline: Option<Instant>,
+        depth: u8,
+    ) -> FileOutcome {
+        let excluded = |reason: String| FileOutcome::Excluded { reason };
+        if bytes.starts_with(&[0x1f, 0x8b])
+            || bytes.starts_with(b"PK\x03\x04")
+            || bytes.starts_with(b"PK\x05\x06")
+        {
+            let gz = bytes.starts_with(&[0x1f, 0x8b]);
+            if depth > limits.max_depth {
+                return excluded(format!(
+                    "archive nested deeper than {} levels: not scanned",
+                    limits.max_depth
+                ));
+            }
+            let members = match if gz {
+                gunzip(bytes, limits)
+            } else {
+                unzip(bytes, limits)
+            } {
+                Ok(m) => m,
+                Err(e) => return excluded(e),
+            };
+            for (name, inner) in &members {
+                match self.redact_file_at(inner, limits, deadline, depth + 1) {
+                    FileOutcome::Kept { hits, .. } if hits.is_empty() => {}
+                    FileOutcome::Kept { hits, .. } => {
+                        let mut classes: Vec<&str> = hits.iter().map(|h| h.rule.as_str()).collect();
+                        classes.sort_unstable();
+                        classes.dedup();
+                        return excluded(format!(
+                            "{} member `{name}` holds secrets ({}): extract it and collect the file itself so it can be redacted",
+                            if gz { "gzip" } else { "ZIP" },
+                            classes.join(", ")
+                        ));
+                    }
+                    FileOutcome::Excluded { reason } => {
+                        return excluded(format!(
+                            "{} member `{name}`: {reason}",
+                            if gz { "gzip" } else { "ZIP" }
+                        ));
+                    }
+                }
+            }
+            return FileOutcome::Kept {
+                bytes: bytes.to_vec(),
+                encoding: if gz { Encoding::Gzip } else { Encoding::Zip },
+                hits: Vec::new(),
+            };
+        }
+        let Some((text, enc, bom)) = decode_exact(bytes) else {
+            return excluded("binary or undecodable (not UTF-8 or UTF-16 text): cannot be scanned, so not shipped".into());
+        };
+        match self.redact(&text, deadline) {
+            Err(e) => excluded(e),
+            Ok(r) if r.hits.is_empty() => FileOutcome::Kept {
+                bytes: bytes.to_vec(),
+                encoding: enc,
+                hits: Vec::new(),
+            },
+            Ok(r) => FileOutcome::Kept {
+                bytes: encode_exact(&r.text, enc, bom),
+                encoding: enc,
+                hits: r.hits,
+            },
+        }
+    }
+}
+
+fn gunzip(bytes: &[u8], limits: &ArchiveLimits) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let cap = limits.max_unpacked_bytes.min(
+        (bytes.len() as u64)
+            .saturating_mul(limits.max_ratio)
+            .max(1 << 20),
+    );
+    let mut out = Vec::new();
+    let mut d = flate2::read::MultiGzDecoder::new(bytes).take(cap + 1);
+    d.read_to_end(&mut out)
+        .map_err(|e| format!("gzip stream cannot be read ({e}): not scanned"))?;
+    if out.len() as u64 > cap {
+        return Err(format!(
+            "gzip expands beyond {} bytes (limit {} bytes or {}x its size): a decompression bomb or too large to scan",
+            cap, limits.max_unpacked_bytes, limits.max_ratio
+        ));
+    }
+    Ok(vec![("(gzip content)".into(), out)])
+}
+
+fn unzip(bytes: &[u8], limits: &ArchiveLimits) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("ZIP cannot be read ({e}): not scanned"))?;
+    if z.len() > limits.max_members {
+        return Err(format!(
+            "ZIP has {} members (limit {}): not scanned",
+            z.len(),
+            limits.max_members
+        ));
+    }
+    let cap = limits.max_unpacked_bytes.min(
+        (bytes.len() as u64)
+            .saturating_mul(limits.max_ratio)
+            .max(1 << 20),
+    );
+    let mut total = 0u64;
+    let mut out = Vec::new();
+    for i in 0..z.len() {
+        let mut f = z
+            .by_index(i)
+            .map_err(|e| format!("ZIP member {i} cannot be read ({e}): not scanned"))?;
+        if f.is_dir() {
+            continue;
+        }
+        let name = f
+            .name()
+            .map_or_else(|_| format!("member {i}"), |n| n.to_string());
+        if f.encrypted() {
+            return Err(format!(
+                "ZIP member `{name}` is encrypted: cannot be scanned"
+            ));
+        }
+        let mut buf = Vec::new();
+        let room = cap.saturating_sub(total);
+        Read::by_ref(&mut f)
+            .take(room + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("ZIP member `{name}` cannot be read ({e}): not scanned"))?;
+        total += buf.len() as u64;
+        if total > cap {
+            return Err(format!(
+                "ZIP expands beyond {cap} bytes (limit {} bytes or {}x its size): a decompression bomb or too large to scan",
+                limits.max_unpacked_bytes, limits.max_ratio
+            ));
+        }
+        out.push((name, buf));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rs() -> RuleSet {
+        RuleSet::builtin(Personal::default()).unwrap()
+    }
+
+    fn red(s: &str) -> String {
+        rs().redact(s, None).unwrap().text
+    }
+
+    // Fake secrets only: none of these is a real credential.
+    const BINANCE_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+
+    #[test]
+    fn every_builtin_compiles_and_nothing_fires_on_ordinary_logs() {
+        let text = "2026-11-29T02:10:00Z INFO order 123 filled qty=0.5 price=37000.1\r\nWARN recvWindow exceeded -1021\r\n";
+        let r = rs().redact(text, None).unwrap();
+        assert!(r.hits.is_empty(), "{:?}", r.hits);
+        assert_eq!(r.text, text);
+    }
+
+    #[test]
+    fn labelled_exchange_keys_headers_and_signatures() {
+        assert_eq!(
+            red(&format!("X-MBX-APIKEY: {BINANCE_KEY}\n")),
+            "X-MBX-APIKEY: [REDACTED:labelled_secret]\n"
+        );
+        assert_eq!(
+            red(
+                "GET /api/v3/order?symbol=BTCUSDT&timestamp=1701220000000&signature=3c1a4e2f9b8d7c6a5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1"
+            ),
+            "GET /api/v3/order?symbol=BTCUSDT&timestamp=1701220000000&signature=[REDACTED:request_signature]"
+        );
+        assert_eq!(
+            red("api_secret = \"Zx9!kQ2#mW8$pL5\""),
+            "api_secret = \"[REDACTED:labelled_secret]\""
+        );
+    }
+
+    #[test]
+    fn bearer_jwt_and_cloud_chat_tokens() {
+        assert_eq!(
+            red("Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789"),
+            "Authorization: Bearer [REDACTED:authorization_header]"
+        );
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+        assert_eq!(
+            red(&format!("token used {jwt} ok")),
+            "token used [REDACTED:jwt] ok"
+        );
+        assert_eq!(red("AKIAIOSFODNN7EXAMPLE"), "[REDACTED:aws_access_key_id]");
+        assert_eq!(
+            red("bot 1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0 started"),
+            "bot [REDACTED:telegram_bot_token] started"
+        );
+        assert_eq!(
+            red(
+                "hook https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+            ),
+            "hook https://hooks.slack.com/services/[REDACTED:slack_webhook]"
+        );
+    }
+
+    #[test]
+    fn pem_multiline_flattened_and_in_json() {
+        let pem = "-----BEGIN RSA PRIVATE KEY-----\r\nMIIEowIBAAKCAQEAx3o7\r\nZz9yQm8=\r\n-----END RSA PRIVATE KEY-----\r\n";
+        assert_eq!(red(pem), "[REDACTED:pem_private_key]\r\n");
+        let flat = "key=-----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-----END PRIVATE KEY----- next";
+        assert_eq!(red(flat), "key=[REDACTED:pem_private_key] next");
+        let json = r#"{"k":"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oooooooooooo\n-----END EC PRIVATE KEY-----\n","n":1}"#;
+        let out = red(json);
+        assert_eq!(out, r#"{"k":"[REDACTED:pem_private_key]\n","n":1}"#);
+        assert!(serde_json::from_str::<Value>(&out).is_ok(), "still JSON");
+    }
+
+    #[test]
+    fn passwords_in_urls_even_with_at_signs_and_connection_strings() {
+        assert_eq!(
+            red("db=postgres://trader:p@ss:w0rd@db01.internal:5432/fills"),
+            // `w0rd@db01.internal` also looks like an e-mail address: the spans merge.
+            "db=postgres://trader:[REDACTED:url_credentials]:5432/fills"
+        );
+        assert_eq!(
+            red("Server=sql01;Database=fills;User Id=svc;Password=Winter2026!;Encrypt=true"),
+            "Server=sql01;Database=fills;User Id=svc;Password=[REDACTED:labelled_secret];Encrypt=true"
+        );
+    }
+
+    #[test]
+    fn yaml_block_scalars_and_wrapped_values() {
+        let yaml = "exchange:\n  api_secret: |\n    9f86d081884c7d659a2feaa0c55ad015\n    a3bf4f1b2b0b822cd15d6c15b0f00a08\n  symbol: BTCUSDT\n";
+        let out = red(yaml);
+        assert_eq!(
+            out,
+            "exchange:\n  api_secret: |\n    [REDACTED:yaml_block_secret]\n  symbol: BTCUSDT\n"
+        );
+        assert!(opsbook_core::yaml::parse(&out).is_ok(), "still YAML: {out}");
+        let wrapped = "secret_key=9f86d081884c7d659a2feaa0c55ad015\n    a3bf4f1b2b0b822cd15d6c15b0f00a08\nnext line\n";
+        assert_eq!(
+            red(wrapped),
+            "secret_key=[REDACTED:labelled_secret]\nnext line\n"
+        );
+    }
+
+    #[test]
+    fn ansi_colours_and_invisible_characters_inside_a_secret() {
+        let ansi = "\u{1b}[32mapi_key=\u{1b}[0mAbCdEf123456\u{1b}[0m done";
+        let out = red(ansi);
+        assert!(!out.contains("AbCdEf"), "{out:?}");
+        assert!(out.ends_with(" done"), "{out:?}");
+        let zw = "password=Hunter\u{200B}2Secret! tail";
+        let out = red(zw);
+        assert_eq!(out, "password=[REDACTED:labelled_secret] tail");
+    }
+
+    #[test]
+    fn json_escaped_percent_encoded_and_base64_wrapped() {
+        let esc = r#"{"msg":"config: {\"api_key\": \"Qw3rTy7uIoPaSdFg\"}"}"#;
+        let out = red(esc);
+        assert!(!out.contains("Qw3rTy7uIoPaSdFg"), "{out}");
+        assert!(serde_json::from_str::<Value>(&out).is_ok(), "{out}");
+        let pct = "GET /cb?redirect=x%26api_key%3DQw3rTy7uIoPaSdFg%26y=1";
+        let out = red(pct);
+        assert!(!out.contains("Qw3rTy7uIoPaSdFg"), "{out}");
+        let b64 = base64::engine::general_purpose::STANDARD
+            .encode("{\"api_secret\":\"Qw3rTy7uIoPaSdFg\"}");
+        let line = format!("blob={b64} end");
+        assert_eq!(red(&line), "blob=[REDACTED:labelled_secret] end");
+    }
+
+    #[test]
+    fn utf16le_files_keep_encoding_bom_and_crlf() {
+        let text = "user=ops\r\npassword=Hunter2Secret\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let FileOutcome::Kept {
+            bytes: out,
+            encoding,
+            hits,
+        } = rs().redact_file(&bytes, &ArchiveLimits::default(), None)
+        else {
+            panic!("excluded")
+        };
+        assert_eq!(encoding, Encoding::Utf16le);
+        assert_eq!(hits.len(), 1);
+        assert_eq!((hits[0].line, hits[0].column), (2, 10));
+        let mut want = vec![0xFF, 0xFE];
+        for u in "user=ops\r\npassword=[REDACTED:labelled_secret]\r\n".encode_utf16() {
+            want.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn clean_files_come_back_byte_for_byte() {
+        for bytes in [
+            b"plain\r\nlines\rcr only\n".to_vec(),
+            vec![0xEF, 0xBB, 0xBF, b'o', b'k', b'\r', b'\n'],
+        ] {
+            match rs().redact_file(&bytes, &ArchiveLimits::default(), None) {
+                FileOutcome::Kept {
+                    bytes: out, hits, ..
+                } => {
+                    assert!(hits.is_empty());
+                    assert_eq!(out, bytes);
+                }
+                FileOutcome::Excluded { reason } => panic!("{reason}"),
+            }
+        }
+    }
+
+    #[test]
+    fn archives_are_scanned_inside_whatever_their_name() {
+        use std::io::Write;
+        let gz = |s: &str| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(s.as_bytes()).unwrap();
+            e.finish().unwrap()
+        };
+        let clean = gz("all quiet\n");
+        match rs().redact_file(&clean, &ArchiveLimits::default(), None) {
+            FileOutcome::Kept {
+                bytes, encoding, ..
+            } => {
+                assert_eq!(encoding, Encoding::Gzip);
+                assert_eq!(bytes, clean);
+            }
+            FileOutcome::Excluded { reason } => panic!("{reason}"),
+        }
+        let dirty = gz("password=Hunter2Secret\n");
+        match rs().redact_file(&dirty, &ArchiveLimits::default(), None) {
+            FileOutcome::Excluded { reason } => assert!(
+                reason.contains("holds secrets (labelled_secret)"),
+                "{reason}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        // A bomb: 64 MiB of zeros compressed to a few KB.
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(&vec![b'a'; 64 << 20]).unwrap();
+        let bomb = e.finish().unwrap();
+        match rs().redact_file(&bomb, &ArchiveLimits::default(), None) {
+            FileOutcome::Excluded { reason } => {
+                assert!(reason.contains("decompression bomb"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // A ZIP with a secret, named .log.
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        z.start_file("inner/app.log", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(b"token: abcdefghijklmnop\n").unwrap();
+        let zbytes = z.finish().unwrap().into_inner();
+        match rs().redact_file(&zbytes, &ArchiveLimits::default(), None) {
+            FileOutcome::Excluded { reason } => assert!(
+                reason.contains("ZIP member `inner/app.log` holds secrets"),
+                "{reason}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn binary_is_excluded_and_bad_rules_stop_the_run() {
+        match rs().redact_file(&[0, 159, 146, 150, 0, 1], &ArchiveLimits::default(), None) {
+            FileOutcome::Excluded { reason } => {
+                assert!(reason.contains("cannot be scanned"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut r = rs();
+        assert!(
+            r.add_literal("k", "short")
+                .unwrap_err()
+                .message
+                .contains("at least 8")
+        );
+        assert!(r.add_literal("k", "").is_err());
+        let v: Value =
+            serde_json::json!({"redaction": {"classes": [{"id": "bad", "pattern": "(unclosed"}]}});
+        assert!(
+            RuleSet::from_policy(Some(&v))
+                .unwrap_err()
+                .message
+                .contains("does not compile")
+        );
+        let v: Value =
+            serde_json::json!({"redaction": {"classes": [{"id": "empty", "pattern": "x*"}]}});
+        assert!(
+            RuleSet::from_policy(Some(&v))
+                .unwrap_err()
+                .message
+                .contains("empty string")
+        );
+        let n = r
+            .add_gitleaks_toml(
+                "[[rules]]\nid = \"internal-token\"\nregex = '''itk_[a-z0-9]{20}'''\n",
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(
+            r.redact("x itk_abcdefghij0123456789 y", None).unwrap().text,
+            "x [REDACTED:gitleaks:internal-token] y"
+        );
+    }
+
+    #[test]
+    fn redaction_is_idempotent_and_the_rescan_is_clean() {
+        let text = format!(
+            "api_key={BINANCE_KEY}\npassword=Hunter2Secret\nAuthorization: Basic dXNlcjpwYXNzd29yZA==\n"
+        );
+        let once = red(&text);
+        let r = rs().redact(&once, None).unwrap();
+        assert!(r.hits.is_empty(), "{:?} in {once}", r.hits);
+        assert_eq!(r.text, once);
+    }
+}
