@@ -44,7 +44,10 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+fn drain(
+    mut r: impl Read + Send + 'static,
+    cap: usize,
+) -> std::thread::JoinHandle<(Vec<u8>, usize)> {
     std::thread::spawn(move || {
         let mut kept = Vec::new();
         let mut buf = [0u8; 8192];
@@ -53,33 +56,76 @@ fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
             match r.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    let room = OUTPUT_CAP.saturating_sub(kept.len());
+                    let room = cap.saturating_sub(kept.len());
                     kept.extend_from_slice(&buf[..n.min(room)]);
                     cut += n.saturating_sub(room);
                 }
             }
         }
-        let mut s = crate::text::decode(&kept)
-            .map(|d| d.text)
-            .unwrap_or_else(|_| String::from_utf8_lossy(&kept).into_owned());
-        if cut > 0 {
-            s.push_str(&format!("\n[… {cut} more bytes not kept]"));
-        }
-        s
+        (kept, cut)
     })
+}
+
+fn as_text((kept, cut): (Vec<u8>, usize)) -> String {
+    let mut s = crate::text::decode(&kept)
+        .map(|d| d.text)
+        .unwrap_or_else(|_| String::from_utf8_lossy(&kept).into_owned());
+    if cut > 0 {
+        s.push_str(&format!("\n[… {cut} more bytes not kept]"));
+    }
+    s
+}
+
+/// The raw result of [`run_raw`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawOutcome {
+    /// Exit status 0 within the timeout.
+    pub ok: bool,
+    /// The exit code, if the process exited.
+    pub exit_code: Option<i32>,
+    /// Killed at the timeout.
+    pub timed_out: bool,
+    /// Wall time, ms.
+    pub duration_ms: u64,
+    /// Standard output bytes (at most `cap`), and how many were cut.
+    pub stdout: (Vec<u8>, usize),
+    /// Standard error bytes (at most `cap`), and how many were cut.
+    pub stderr: (Vec<u8>, usize),
+    /// Why it could not start, if it did not.
+    pub error: Option<String>,
+}
+
+/// Runs `hook` keeping at most `cap` bytes of each stream, as bytes (for
+/// evidence collection, where the output is the evidence).
+#[must_use]
+pub fn run_raw(hook: &Hook, env: &[(&str, String)], cap: usize) -> RawOutcome {
+    run_inner(hook, env, cap)
 }
 
 /// Runs `hook` with extra environment variables, waiting at most its timeout.
 #[must_use]
 pub fn run(hook: &Hook, env: &[(&str, String)]) -> Outcome {
+    let r = run_inner(hook, env, OUTPUT_CAP);
+    Outcome {
+        ok: r.ok,
+        exit_code: r.exit_code,
+        timed_out: r.timed_out,
+        duration_ms: r.duration_ms,
+        stdout: as_text(r.stdout),
+        stderr: as_text(r.stderr),
+        error: r.error,
+    }
+}
+
+fn run_inner(hook: &Hook, env: &[(&str, String)], cap: usize) -> RawOutcome {
     let start = Instant::now();
-    let failed = |error: String| Outcome {
+    let failed = |error: String| RawOutcome {
         ok: false,
         exit_code: None,
         timed_out: false,
         duration_ms: 0,
-        stdout: String::new(),
-        stderr: String::new(),
+        stdout: (Vec::new(), 0),
+        stderr: (Vec::new(), 0),
         error: Some(error),
     };
     let Some((prog, args)) = hook.command.split_first() else {
@@ -97,8 +143,8 @@ pub fn run(hook: &Hook, env: &[(&str, String)]) -> Outcome {
         Ok(c) => c,
         Err(e) => return failed(format!("cannot start `{prog}`: {e}")),
     };
-    let out = child.stdout.take().map(drain);
-    let err = child.stderr.take().map(drain);
+    let out = child.stdout.take().map(|r| drain(r, cap));
+    let err = child.stderr.take().map(|r| drain(r, cap));
     let limit = Duration::from_secs(hook.timeout_seconds.max(1));
     let mut timed_out = false;
     let status = loop {
@@ -115,7 +161,7 @@ pub fn run(hook: &Hook, env: &[(&str, String)]) -> Outcome {
         }
     };
     // A grandchild may keep the pipes open after a kill: do not wait forever.
-    let join = |h: Option<std::thread::JoinHandle<String>>| {
+    let join = |h: Option<std::thread::JoinHandle<(Vec<u8>, usize)>>| {
         h.map(|h| {
             let deadline = Instant::now() + Duration::from_secs(2);
             while !h.is_finished() && Instant::now() < deadline {
@@ -124,14 +170,17 @@ pub fn run(hook: &Hook, env: &[(&str, String)]) -> Outcome {
             if h.is_finished() {
                 h.join().unwrap_or_default()
             } else {
-                "[output not collected: the stream stayed open]".to_string()
+                (
+                    b"[output not collected: the stream stayed open]".to_vec(),
+                    0,
+                )
             }
         })
         .unwrap_or_default()
     };
     let (stdout, stderr) = (join(out), join(err));
     let exit_code = status.and_then(|s| s.code());
-    Outcome {
+    RawOutcome {
         ok: !timed_out && status.is_some_and(|s| s.success()),
         exit_code,
         timed_out,

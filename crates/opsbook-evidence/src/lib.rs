@@ -9,4 +9,7 @@
 //! fires comes back byte for byte; a file that cannot be scanned is
 //! excluded with the reason.
 
+pub mod bundle;
+pub mod deliver;
 pub mod redact;
+pub mod verify;

@@ -1,0 +1,298 @@
+//! Destinations and the local spool (D-EVD-SPOOL).
+//!
+//! A sealed bundle (`EVB-….zip`, `.zip.sha256`, optional `.zip.minisig`) is
+//! written to the local spool first (temp → fsync → rename). Delivery copies
+//! each file to the destination as `<name>.partial`, fsyncs, renames, then
+//! re-reads the destination's ZIP and compares its SHA-256; only a verified
+//! copy lets the spool copy go. Every step can be interrupted: a `.partial`
+//! is overwritten by the next attempt, an already delivered and verified
+//! bundle is not copied twice, and the spool copy is removed last.
+//!
+//! Destinations: a directory or UNC share (`\\server\share\path`). For
+//! tests and drills, `OPSBOOK_FAULT` injects a failure at one step:
+//! `unreachable`, `mid-upload`, `before-verify`, `abort-after-copy`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::bundle::sha256_hex;
+
+/// A destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A directory or UNC share.
+    Dir(PathBuf),
+    /// S3-compatible object storage (`s3://bucket/prefix`): not built in
+    /// this version; delivery fails and the bundle stays spooled.
+    S3(String),
+}
+
+impl Destination {
+    /// Parses `DIR`, `\\server\share\dir` or `s3://bucket/prefix`.
+    #[must_use]
+    pub fn parse(s: &str) -> Destination {
+        if s.to_ascii_lowercase().starts_with("s3://") {
+            Destination::S3(s.to_string())
+        } else {
+            Destination::Dir(PathBuf::from(s))
+        }
+    }
+
+    /// For logs and custody: never a credential (`user:secret@` is dropped,
+    /// query strings are cut).
+    #[must_use]
+    pub fn display(&self) -> String {
+        match self {
+            Destination::Dir(p) => p.display().to_string(),
+            Destination::S3(u) => strip_credentials(u),
+        }
+    }
+}
+
+/// Drops `user:password@` and any query string from a URL-like string.
+#[must_use]
+pub fn strip_credentials(s: &str) -> String {
+    let no_query = s.split(['?', '#']).next().unwrap_or(s);
+    if let Some(i) = no_query.find("://") {
+        let rest = &no_query[i + 3..];
+        let host_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..host_end].rfind('@') {
+            return format!("{}://{}", &no_query[..i], &rest[at + 1..]);
+        }
+    }
+    no_query.to_string()
+}
+
+fn fault(step: &str) -> bool {
+    std::env::var("OPSBOOK_FAULT").is_ok_and(|f| f == step)
+}
+
+/// The files of a bundle in a directory: ZIP, `.sha256`, `.minisig` if any.
+#[must_use]
+pub fn bundle_files(zip: &Path) -> Vec<PathBuf> {
+    let mut v = vec![zip.to_path_buf()];
+    for ext in [".sha256", ".minisig"] {
+        let mut p = zip.as_os_str().to_os_string();
+        p.push(ext);
+        let p = PathBuf::from(p);
+        if p.is_file() {
+            v.push(p);
+        }
+    }
+    v
+}
+
+fn copy_atomic(src: &Path, dir: &Path) -> Result<PathBuf, String> {
+    let name = src
+        .file_name()
+        .ok_or_else(|| format!("{}: no file name", src.display()))?;
+    let dest = dir.join(name);
+    let mut partial = dest.as_os_str().to_os_string();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let bytes = std::fs::read(src).map_err(|e| format!("{}: {e}", src.display()))?;
+    let mut f =
+        std::fs::File::create(&partial).map_err(|e| format!("{}: {e}", partial.display()))?;
+    if fault("mid-upload") {
+        let _ = f.write_all(&bytes[..bytes.len() / 2]);
+        return Err(format!(
+            "{}: injected failure mid-upload",
+            partial.display()
+        ));
+    }
+    f.write_all(&bytes)
+        .map_err(|e| format!("{}: {e}", partial.display()))?;
+    f.sync_all()
+        .map_err(|e| format!("{}: {e}", partial.display()))?;
+    drop(f);
+    std::fs::rename(&partial, &dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+    Ok(dest)
+}
+
+/// Delivers the bundle at `zip` (with its side files) to `dest` and
+/// verifies the destination copy's SHA-256 against `sha256`. Returns the
+/// destination path of the ZIP.
+///
+/// # Errors
+/// A message naming the step that failed (unreachable, copy, verify).
+pub fn deliver(zip: &Path, sha256: &str, dest: &Destination) -> Result<PathBuf, String> {
+    let dir = match dest {
+        Destination::Dir(d) => d,
+        Destination::S3(u) => {
+            return Err(format!(
+                "{}: S3 delivery is not built into this version of opsbook; the bundle stays in the spool (deliver it with a directory destination or by hand)",
+                strip_credentials(u)
+            ));
+        }
+    };
+    if fault("unreachable") {
+        return Err(format!(
+            "{}: injected failure: destination unreachable",
+            dir.display()
+        ));
+    }
+    if !dir.is_dir() {
+        return Err(format!(
+            "{}: destination unreachable (not a directory or share that exists)",
+            dir.display()
+        ));
+    }
+    let name = zip.file_name().ok_or_else(|| "no file name".to_string())?;
+    let target = dir.join(name);
+    // Already there and verified: idempotent.
+    let already = std::fs::read(&target).is_ok_and(|b| sha256_hex(&b) == sha256);
+    if !already {
+        for f in bundle_files(zip) {
+            copy_atomic(&f, dir)?;
+        }
+        if fault("abort-after-copy") {
+            std::process::abort();
+        }
+        if fault("before-verify") {
+            return Err(format!(
+                "{}: injected failure after upload, before verification",
+                target.display()
+            ));
+        }
+    } else {
+        // Side files may be missing after an interrupted earlier attempt.
+        for f in bundle_files(zip).into_iter().skip(1) {
+            copy_atomic(&f, dir)?;
+        }
+    }
+    let got = std::fs::read(&target).map_err(|e| {
+        format!(
+            "{}: cannot read back for verification: {e}",
+            target.display()
+        )
+    })?;
+    let h = sha256_hex(&got);
+    if h != sha256 {
+        return Err(format!(
+            "{}: the destination copy's SHA-256 is {h}, expected {sha256}",
+            target.display()
+        ));
+    }
+    Ok(target)
+}
+
+/// Bundles waiting in the spool: (bundle ID, ZIP path, SHA-256 from its
+/// `.sha256`), oldest name first.
+#[must_use]
+pub fn spooled(spool: &Path) -> Vec<(String, PathBuf, String)> {
+    let Ok(rd) = std::fs::read_dir(spool) else {
+        return Vec::new();
+    };
+    let mut v: Vec<(String, PathBuf, String)> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "zip"))
+        .filter_map(|p| {
+            let id = p.file_stem()?.to_str()?.to_string();
+            let mut side = p.as_os_str().to_os_string();
+            side.push(".sha256");
+            let sha = std::fs::read_to_string(PathBuf::from(side)).ok()?;
+            let sha = sha.split_whitespace().next()?.to_string();
+            Some((id, p, sha))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Bytes used by the spool.
+#[must_use]
+pub fn spool_bytes(spool: &Path) -> u64 {
+    std::fs::read_dir(spool)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .filter(std::fs::Metadata::is_file)
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Removes a delivered bundle's files from the spool (last step).
+///
+/// # Errors
+/// I/O errors.
+pub fn remove_from_spool(zip: &Path) -> std::io::Result<()> {
+    for f in bundle_files(zip).into_iter().rev() {
+        std::fs::remove_file(f)?;
+    }
+    Ok(())
+}
+
+/// The default spool: `%ProgramData%\opsbook\spool` on Windows,
+/// `$XDG_DATA_HOME/opsbook/spool` (or `~/.local/share/opsbook/spool`)
+/// elsewhere; `OPSBOOK_SPOOL` overrides; `%VAR%` in a policy path expands.
+#[must_use]
+pub fn spool_dir(policy_path: Option<&str>) -> PathBuf {
+    if let Some(p) = std::env::var_os("OPSBOOK_SPOOL").filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    if let Some(p) = policy_path {
+        let mut out = String::new();
+        let mut rest = p;
+        while let Some(i) = rest.find('%') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            match after.find('%') {
+                Some(j) => {
+                    let var = &after[..j];
+                    match std::env::var(var) {
+                        Ok(v) => out.push_str(&v),
+                        Err(_) => {
+                            out.clear();
+                            break;
+                        }
+                    }
+                    rest = &after[j + 1..];
+                }
+                None => {
+                    out.push_str(&rest[i..]);
+                    rest = "";
+                }
+            }
+        }
+        if !out.is_empty() || !p.contains('%') {
+            out.push_str(rest);
+            if !out.is_empty() && (cfg!(windows) || !out.contains('\\')) {
+                return PathBuf::from(out);
+            }
+        }
+    }
+    if cfg!(windows) {
+        let base = std::env::var_os("ProgramData")
+            .map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from);
+        return base.join("opsbook").join("spool");
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share")))
+        .unwrap_or_else(|| PathBuf::from("/var/lib"));
+    base.join("opsbook").join("spool")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_never_leave() {
+        assert_eq!(
+            strip_credentials("s3://AKIAX:secret@host/bucket/p?X-Amz-Signature=abc"),
+            "s3://host/bucket/p"
+        );
+        assert_eq!(
+            strip_credentials("https://u:p@ss@minio:9000/b"),
+            "https://minio:9000/b"
+        );
+        assert_eq!(
+            strip_credentials(r"\\fileserver01\evidence"),
+            r"\\fileserver01\evidence"
+        );
+    }
+}
