@@ -124,6 +124,9 @@ pub enum Command {
     Halt(HaltArgs),
     /// Walk the P0 first-ten-steps runbook one step at a time, Do-Not-Do list first
     P0(P0Args),
+    /// Evidence support bundles: collect (redacted, fail closed), verify, flush the spool, keygen
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
 }
 
 /// Drill outcome.
@@ -1113,4 +1116,69 @@ pub struct P0Args {
     /// Title when a new incident is opened
     #[arg(long, value_name = "TEXT", default_value = "P0 (first ten steps)")]
     pub title: String,
+}
+
+/// `opsbook evidence`.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Collect files and command outputs, redact (fail closed), seal, sign, deliver or spool
+    #[command(
+        after_long_help = "Command outputs are collected first (order of volatility, RFC 3227), then files.
+Redaction is fail-closed: what cannot be scanned is excluded and listed; an independent rescan of
+the sealed output must find nothing, or no bundle is released (exit 1).
+
+Examples (PowerShell):
+  opsbook evidence collect --incident $id --include D:\\trading\\logs\\*.log --cmd procs=\"Get-Process | Format-Table -AutoSize\"
+  opsbook evidence collect --incident $id --runbook RB-QUICK-HALT-EVIDENCE --dest \\\\fileserver01\\opsbook-evidence --format json"
+    )]
+    Collect {
+        #[command(flatten)]
+        common: SafeCommon,
+        /// The incident (its timeline gets the bundle reference)
+        #[arg(long, value_name = "ID", env = "OPSBOOK_INCIDENT")]
+        incident: String,
+        /// Runbook whose required_evidence is recorded (existing paths in it are collected)
+        #[arg(long, value_name = "RB")]
+        runbook: Option<String>,
+        /// A file, directory glob or path to collect (repeatable)
+        #[arg(long = "include", value_name = "PATH|GLOB")]
+        includes: Vec<String>,
+        /// A command whose output to collect, NAME=COMMAND (PowerShell on Windows; repeatable)
+        #[arg(long = "cmd", value_name = "NAME=COMMAND")]
+        commands: Vec<String>,
+        /// Destination: a directory or UNC share (default: policy/evidence.yaml destinations)
+        #[arg(long, value_name = "DIR|URL")]
+        dest: Vec<String>,
+        /// The local spool (default: OPSBOOK_SPOOL, policy spool.path, %ProgramData%\opsbook\spool)
+        #[arg(long, value_name = "DIR")]
+        spool: Option<PathBuf>,
+    },
+    /// Verify a bundle: archive hash, signature, every file, custody, a fresh redaction scan
+    Verify {
+        #[command(flatten)]
+        common: SafeCommon,
+        /// The bundle ZIP
+        #[arg(value_name = "BUNDLE")]
+        bundle: PathBuf,
+        /// minisign public key to check the signature with
+        #[arg(long, value_name = "FILE")]
+        pubkey: Option<PathBuf>,
+    },
+    /// Deliver spooled bundles; a spool copy is removed only after the destination copy verified
+    Flush {
+        #[command(flatten)]
+        common: SafeCommon,
+        /// Destination (default: policy/evidence.yaml destinations)
+        #[arg(long, value_name = "DIR|URL")]
+        dest: Vec<String>,
+        /// The local spool
+        #[arg(long, value_name = "DIR")]
+        spool: Option<PathBuf>,
+    },
+    /// Create the signing key pair (minisign format); keep the secret key off the SSOT
+    Keygen {
+        /// Directory for opsbook-evidence.key and opsbook-evidence.pub (default: the user's opsbook config directory)
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }

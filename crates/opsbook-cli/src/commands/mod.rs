@@ -4,6 +4,7 @@ mod adopt;
 mod contracts;
 mod coverage;
 mod drill;
+mod evidence;
 mod explain;
 mod gate;
 mod human;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Confirm(a) => human::confirm_cmd(&a),
         Command::Halt(a) => human::halt(&a),
         Command::P0(a) => human::p0(&a),
+        Command::Evidence(c) => evidence::run(&c),
     }
 }
 

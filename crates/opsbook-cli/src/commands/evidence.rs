@@ -1,0 +1,559 @@
+//! `opsbook evidence collect|verify|flush|keygen` (D-EVD-*).
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use opsbook_core::ledger::{self, Actor};
+use opsbook_evidence::bundle::{self, EvidenceError, Limits, Request, Source};
+use opsbook_evidence::deliver::{self, Destination};
+use opsbook_evidence::redact::RuleSet;
+use serde_json::{Value, json};
+
+use crate::cli::{EvidenceCommand, ListFormat, SafeCommon};
+
+#[allow(clippy::print_stderr)]
+fn note(s: &str) {
+    eprintln!("{s}");
+}
+
+fn policy(root: &Path) -> Option<Value> {
+    super::severity::read_value(&root.join("policy").join("evidence.yaml")).ok()
+}
+
+/// The rule set; a rule that does not compile stops the run (fail closed).
+fn rules(policy: Option<&Value>) -> anyhow::Result<RuleSet> {
+    RuleSet::from_policy(policy).map_err(|e| {
+        anyhow::anyhow!("{e}; nothing was collected (fail closed): fix policy/evidence.yaml")
+    })
+}
+
+fn custody(root: &Path, who: &Actor, kind: &str, data: Value) -> anyhow::Result<ledger::Event> {
+    Ok(ledger::append(
+        &root.join("ledger").join("custody.jsonl"),
+        who,
+        kind,
+        data,
+    )?)
+}
+
+fn destinations(args: &[String], policy: Option<&Value>) -> Vec<Destination> {
+    if !args.is_empty() {
+        return args.iter().map(|d| Destination::parse(d)).collect();
+    }
+    policy
+        .and_then(|p| p.get("destinations"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|d| match d.get("kind").and_then(Value::as_str) {
+                    Some("s3") => Some(Destination::S3(format!(
+                        "s3://{}/{}",
+                        d.get("bucket").and_then(Value::as_str).unwrap_or("?"),
+                        d.get("prefix").and_then(Value::as_str).unwrap_or("")
+                    ))),
+                    _ => d
+                        .get("path")
+                        .and_then(Value::as_str)
+                        .map(|p| Destination::Dir(PathBuf::from(p))),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn spool(arg: Option<&PathBuf>, policy: Option<&Value>) -> PathBuf {
+    arg.cloned().unwrap_or_else(|| {
+        deliver::spool_dir(
+            policy
+                .and_then(|p| p.pointer("/spool/path"))
+                .and_then(Value::as_str),
+        )
+    })
+}
+
+/// Delivers one spooled bundle to the first destination that takes it,
+/// with custody events; removes the spool copy only after verification.
+/// Returns the destination path when delivered.
+fn forward(
+    root: &Path,
+    who: &Actor,
+    id: &str,
+    zip: &Path,
+    sha: &str,
+    dests: &[Destination],
+) -> anyhow::Result<Option<String>> {
+    for d in dests {
+        let to = d.display();
+        custody(
+            root,
+            who,
+            "transfer_attempt",
+            json!({"bundle_id": id, "sha256": sha, "from": zip.display().to_string(), "to": to}),
+        )?;
+        match deliver::deliver(zip, sha, d) {
+            Ok(at) => {
+                custody(
+                    root,
+                    who,
+                    "transfer_ok",
+                    json!({"bundle_id": id, "sha256": sha, "to": to}),
+                )?;
+                custody(
+                    root,
+                    who,
+                    "remote_verify_ok",
+                    json!({"bundle_id": id, "sha256": sha, "at": at.display().to_string()}),
+                )?;
+                deliver::remove_from_spool(zip).with_context(|| {
+                    format!(
+                        "delivered and verified, but the spool copy {} could not be removed",
+                        zip.display()
+                    )
+                })?;
+                custody(
+                    root,
+                    who,
+                    "spool_removed",
+                    json!({"bundle_id": id, "sha256": sha, "path": zip.display().to_string()}),
+                )?;
+                return Ok(Some(at.display().to_string()));
+            }
+            Err(e) => {
+                custody(
+                    root,
+                    who,
+                    "transfer_failed",
+                    json!({"bundle_id": id, "sha256": sha, "to": to, "error": deliver::strip_credentials(&e)}),
+                )?;
+                note(&format!("warning: delivery to {to} failed: {e}"));
+            }
+        }
+    }
+    Ok(None)
+}
+
+pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
+    match c {
+        EvidenceCommand::Collect {
+            common,
+            incident,
+            runbook,
+            includes,
+            commands,
+            dest,
+            spool: spool_arg,
+        } => collect(
+            common,
+            incident,
+            runbook.as_deref(),
+            includes,
+            commands,
+            dest,
+            spool_arg.as_ref(),
+        ),
+        EvidenceCommand::Verify {
+            common,
+            bundle: path,
+            pubkey,
+        } => {
+            let root = super::resolve_root(&common.root).ok();
+            let pol = root.as_deref().and_then(policy);
+            let rs = rules(pol.as_ref())?;
+            let custody_log = root
+                .as_ref()
+                .map(|r| r.join("ledger").join("custody.jsonl"))
+                .filter(|p| p.is_file());
+            let r = opsbook_evidence::verify::verify(
+                path,
+                pubkey.as_deref(),
+                custody_log.as_deref(),
+                &rs,
+            )
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let text = match common.format {
+                ListFormat::Json => {
+                    serde_json::to_string_pretty(
+                        &json!({"ok": r.ok(), "report": r, "powershell": opsbook_evidence::verify::powershell_one_liners(&name)}),
+                    )? + "\n"
+                }
+                _ => {
+                    let mut s = String::new();
+                    for ch in &r.checks {
+                        let _ = writeln!(
+                            s,
+                            "{} {:<18} {}",
+                            if ch.ok { "ok  " } else { "FAIL" },
+                            ch.name,
+                            ch.detail
+                        );
+                    }
+                    let _ = writeln!(
+                        s,
+                        "{}: {}\n\nWithout opsbook (PowerShell 5.1):",
+                        r.bundle_id.as_deref().unwrap_or(&name),
+                        if r.ok() { "valid" } else { "NOT valid" }
+                    );
+                    for l in opsbook_evidence::verify::powershell_one_liners(&name) {
+                        let _ = writeln!(s, "  {l}");
+                    }
+                    s
+                }
+            };
+            crate::output::emit(&text, None)?;
+            Ok(if r.ok() {
+                crate::EXIT_OK
+            } else {
+                crate::EXIT_FINDINGS
+            })
+        }
+        EvidenceCommand::Flush {
+            common,
+            dest,
+            spool: spool_arg,
+        } => {
+            let root = super::resolve_root(&common.root)?;
+            let who = Actor::current(common.actor.clone());
+            let pol = policy(&root);
+            let dir = spool(spool_arg.as_ref(), pol.as_ref());
+            let dests = destinations(dest, pol.as_ref());
+            if dests.is_empty() {
+                bail!(
+                    "no destination: give --dest DIR or configure destinations in policy/evidence.yaml"
+                );
+            }
+            let waiting = deliver::spooled(&dir);
+            let mut delivered = Vec::new();
+            let mut left = Vec::new();
+            for (id, zip, sha) in &waiting {
+                match forward(&root, &who, id, zip, sha, &dests)? {
+                    Some(at) => delivered.push(json!({"bundle_id": id, "sha256": sha, "at": at})),
+                    None => left.push(json!({"bundle_id": id, "sha256": sha})),
+                }
+            }
+            let text = match common.format {
+                ListFormat::Json => {
+                    serde_json::to_string_pretty(
+                        &json!({"spool": dir.display().to_string(), "delivered": delivered, "waiting": left}),
+                    )? + "\n"
+                }
+                _ => format!(
+                    "{} bundle(s) delivered and verified, {} still waiting in {}\n",
+                    delivered.len(),
+                    left.len(),
+                    dir.display()
+                ),
+            };
+            crate::output::emit(&text, None)?;
+            Ok(if left.is_empty() {
+                crate::EXIT_OK
+            } else {
+                crate::EXIT_FINDINGS
+            })
+        }
+        EvidenceCommand::Keygen { out } => {
+            let dir = match out {
+                Some(d) => d.clone(),
+                None => {
+                    let base = std::env::var_os("APPDATA")
+                        .or_else(|| std::env::var_os("XDG_CONFIG_HOME"))
+                        .map(PathBuf::from)
+                        .or_else(|| {
+                            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config"))
+                        })
+                        .context("no APPDATA/XDG_CONFIG_HOME/HOME: pass --out DIR")?;
+                    base.join("opsbook")
+                }
+            };
+            let (sk, pk) = bundle::keygen(&dir)?;
+            crate::output::emit(
+                &format!(
+                    "secret key: {}\npublic key: {}\nSet OPSBOOK_EVIDENCE_SIGNING_KEY to the secret key's path on the collecting host (PowerShell: $env:OPSBOOK_EVIDENCE_SIGNING_KEY = '{}'); give the public key to whoever verifies bundles. Never put the secret key in the SSOT.\n",
+                    sk.display(),
+                    pk.display(),
+                    sk.display()
+                ),
+                None,
+            )?;
+            Ok(crate::EXIT_OK)
+        }
+    }
+}
+
+/// Paths named in a runbook's required_evidence that exist here.
+fn required_paths(root: &Path, rb: &str) -> anyhow::Result<(Vec<String>, Vec<PathBuf>)> {
+    let ssot = opsbook_core::ssot::Ssot::load_metadata(root)?;
+    let Some(r) = ssot
+        .runbooks
+        .iter()
+        .find(|r| r.meta.id.as_deref() == Some(rb))
+    else {
+        bail!("runbook {rb} is not in this SSOT");
+    };
+    let f = ssot.runbook_file(r);
+    let items: Vec<String> = f
+        .value()
+        .and_then(|v| v.get("required_evidence"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let re = regex::Regex::new(r#"(?:[A-Za-z]:\\|\\\\|/)[^\s"'(),]+"#)?;
+    let mut paths = Vec::new();
+    for i in &items {
+        for m in re.find_iter(i) {
+            let p = PathBuf::from(m.as_str().trim_end_matches(['.', ';']));
+            if p.is_file() {
+                paths.push(p);
+            }
+        }
+    }
+    Ok((items, paths))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn collect(
+    common: &SafeCommon,
+    incident: &str,
+    runbook: Option<&str>,
+    includes: &[String],
+    commands: &[String],
+    dest: &[String],
+    spool_arg: Option<&PathBuf>,
+) -> anyhow::Result<u8> {
+    let root = super::resolve_root(&common.root)?;
+    let who = Actor::current(common.actor.clone());
+    let pol = policy(&root);
+    let rs = rules(pol.as_ref())?;
+    let limits = Limits::from_policy(pol.as_ref());
+    let store = super::incident::store(&root)?;
+    let id = store.resolve(incident)?;
+    let inc = store.load(&id)?;
+    let mut sources = Vec::new();
+    for c in commands {
+        let Some((name, line)) = c.split_once('=') else {
+            bail!("--cmd `{c}`: expected NAME=COMMAND, e.g. procs=\"Get-Process\"");
+        };
+        if name.trim().is_empty() || line.trim().is_empty() {
+            bail!("--cmd `{c}`: NAME and COMMAND must not be empty");
+        }
+        sources.push(Source::Command(name.trim().to_string(), line.to_string()));
+    }
+    for i in includes {
+        let found = bundle::expand(i)?;
+        if found.is_empty() {
+            note(&format!("warning: `{i}` matches no file"));
+        }
+        sources.extend(found.into_iter().map(Source::File));
+    }
+    let mut required = Vec::new();
+    if let Some(rb) = runbook {
+        let (items, paths) = required_paths(&root, rb)?;
+        required = items;
+        for p in paths {
+            if !sources
+                .iter()
+                .any(|s| matches!(s, Source::File(q) if *q == p))
+            {
+                sources.push(Source::File(p));
+            }
+        }
+    }
+    if sources.is_empty() {
+        bail!("nothing to collect: give --include PATH|GLOB, --cmd NAME=COMMAND or --runbook RB");
+    }
+    let spool_dir = spool(spool_arg, pol.as_ref());
+    let max_spool = pol
+        .as_ref()
+        .and_then(|p| p.pointer("/spool/max_bytes"))
+        .and_then(Value::as_u64)
+        .unwrap_or(10 << 30);
+    let used = deliver::spool_bytes(&spool_dir);
+    if used + limits.max_bundle_bytes / 4 > max_spool {
+        note(&format!(
+            "refused: the spool {} holds {used} bytes of undelivered bundles (limit {max_spool}); new collections are refused rather than unsent bundles evicted: run `opsbook evidence flush`",
+            spool_dir.display()
+        ));
+        return Ok(crate::EXIT_FINDINGS);
+    }
+    let now = opsbook_core::clock::now();
+    let offset = jiff::tz::TimeZone::system().to_offset(now).seconds();
+    let req = Request {
+        incident: id.clone(),
+        runbook: runbook.map(str::to_string),
+        sources: sources.clone(),
+        host: who.host.clone(),
+        collector: json!({"user": who.user, "name": who.name}),
+        now,
+        utc_offset_seconds: offset,
+        clock_offset_ms: None,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    custody(
+        &root,
+        &who,
+        "collect_started",
+        json!({"incident": id, "runbook": runbook, "sources": sources.iter().map(|s| match s { Source::Command(n, _) => format!("command:{n}"), Source::File(p) => p.display().to_string() }).collect::<Vec<_>>(), "required_evidence": required, "rules_version": rs.fingerprint()}),
+    )?;
+    let bar = if std::io::stderr().is_terminal() && common.format != ListFormat::Json {
+        let b = indicatif::ProgressBar::new(sources.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let mut progress = |done: usize, _total: usize, what: &str| {
+        if let Some(b) = &bar {
+            b.set_position(done as u64);
+            b.set_message(what.to_string());
+        }
+    };
+    let sealed = match bundle::collect(&req, &rs, &limits, &spool_dir, &mut progress) {
+        Ok(s) => s,
+        Err(EvidenceError::Refused(m)) => {
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
+            custody(
+                &root,
+                &who,
+                "collect_refused",
+                json!({"incident": id, "why": m}),
+            )?;
+            note(&format!("refused: no bundle released: {m}"));
+            return Ok(crate::EXIT_FINDINGS);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let mut by_class = std::collections::BTreeMap::new();
+    for f in &sealed.files {
+        for (k, n) in &f.redactions {
+            *by_class.entry(k.clone()).or_insert(0usize) += n;
+        }
+    }
+    custody(
+        &root,
+        &who,
+        "collected",
+        json!({"bundle_id": sealed.bundle_id, "files": sealed.files.len(), "excluded": sealed.excluded.len()}),
+    )?;
+    custody(
+        &root,
+        &who,
+        "redacted",
+        json!({"bundle_id": sealed.bundle_id, "redactions": by_class, "rules_version": rs.fingerprint()}),
+    )?;
+    let sealed_ev = custody(
+        &root,
+        &who,
+        "sealed",
+        json!({"bundle_id": sealed.bundle_id, "sha256": sealed.sha256, "size": sealed.size, "manifest_sha256": sealed.manifest_sha256}),
+    )?;
+    // Sign, pinning the bundle ID and the custody head.
+    let key_ref = pol
+        .as_ref()
+        .and_then(|p| p.pointer("/integrity/signature/key_ref"))
+        .and_then(Value::as_str)
+        .unwrap_or("env:OPSBOOK_EVIDENCE_SIGNING_KEY");
+    let mut signed = false;
+    match bundle::key_path(key_ref)? {
+        Some(k) => {
+            let sig = bundle::sign(&sealed.path, &sealed.bundle_id, &sealed_ev.hash, &k)?;
+            let sig_sha = bundle::sha256_hex(&std::fs::read(&sig)?);
+            custody(
+                &root,
+                &who,
+                "signed",
+                json!({"bundle_id": sealed.bundle_id, "sha256": sealed.sha256, "signature_sha256": sig_sha, "custody_head": sealed_ev.hash}),
+            )?;
+            signed = true;
+        }
+        None => {
+            custody(
+                &root,
+                &who,
+                "unsigned",
+                json!({"bundle_id": sealed.bundle_id, "sha256": sealed.sha256, "why": format!("no signing key ({key_ref} is not set): sealed unsigned (policy on_missing_key)")}),
+            )?;
+            note(&format!(
+                "warning: no signing key ({key_ref}): the bundle is sealed unsigned; create one with `opsbook evidence keygen`"
+            ));
+        }
+    }
+    custody(
+        &root,
+        &who,
+        "spooled",
+        json!({"bundle_id": sealed.bundle_id, "sha256": sealed.sha256, "path": sealed.path.display().to_string()}),
+    )?;
+    let dests = destinations(dest, pol.as_ref());
+    let delivered = forward(
+        &root,
+        &who,
+        &sealed.bundle_id,
+        &sealed.path,
+        &sealed.sha256,
+        &dests,
+    )?;
+    let spooled = delivered.is_none();
+    let path = delivered
+        .clone()
+        .unwrap_or_else(|| sealed.path.display().to_string());
+    // The incident's timeline gets the bundle reference.
+    if !inc.status.is_terminal() {
+        store.transact(&id, &who, |_| {
+            Ok(vec![(
+                "evidence_attached".into(),
+                json!({"ref": sealed.bundle_id, "sha256": sealed.sha256, "kind": "bundle", "note": format!("{} file(s), {} redaction(s), {} excluded{}", sealed.files.len(), sealed.redactions, sealed.excluded.len(), if spooled { ", spooled" } else { "" })}),
+            )])
+        })?;
+    }
+    let text = match common.format {
+        ListFormat::Json => {
+            serde_json::to_string_pretty(&json!({
+                "bundle_id": sealed.bundle_id, "path": path, "sha256": sealed.sha256, "spooled": spooled,
+                "signed": signed, "files": sealed.files.len(), "redactions": sealed.redactions,
+                "excluded": sealed.excluded,
+            }))? + "\n"
+        }
+        _ => {
+            let mut s = format!(
+                "{} sealed: {} file(s), {} redaction(s), {} excluded, {}\n  {}\n  sha256 {}\n",
+                sealed.bundle_id,
+                sealed.files.len(),
+                sealed.redactions,
+                sealed.excluded.len(),
+                if signed { "signed" } else { "UNSIGNED" },
+                path,
+                sealed.sha256
+            );
+            for x in &sealed.excluded {
+                let _ = writeln!(s, "  excluded {}: {}", x.source, x.reason);
+            }
+            if spooled {
+                let _ = writeln!(
+                    s,
+                    "  not delivered: kept in the spool; `opsbook evidence flush --dest DIR` delivers it later"
+                );
+            }
+            s
+        }
+    };
+    crate::output::emit(&text, None)?;
+    Ok(crate::EXIT_OK)
+}
