@@ -883,6 +883,9 @@ Examples (PowerShell):
         /// The incident this belongs to (gets a safety_decision event)
         #[arg(long, value_name = "ID", env = "OPSBOOK_INCIDENT")]
         incident: Option<String>,
+        /// The platform was switched by hand (its hook failed or there is none): record the state without running the hook
+        #[arg(long)]
+        manual: bool,
     },
     /// Every recorded transition, hook run and refusal, oldest first
     History {
@@ -1100,6 +1103,9 @@ pub struct HaltArgs {
     /// The incident (default: a new P0 incident is opened)
     #[arg(long, value_name = "ID", env = "OPSBOOK_INCIDENT")]
     pub incident: Option<String>,
+    /// The platform was halted by hand (the hook failed): record HALTED without running the hook
+    #[arg(long)]
+    pub manual: bool,
 }
 
 /// `opsbook p0`.
@@ -1110,7 +1116,7 @@ pub struct P0Args {
     /// The incident (default: $env:OPSBOOK_INCIDENT, else a new P0 incident)
     #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
     pub incident: Option<String>,
-    /// Answers from a file: step number → {result: done|skipped, note}
+    /// Answers from a file: `steps: {"1": {result: done|skipped, note: TEXT}, …}` (drills and tests)
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
     /// Title when a new incident is opened

@@ -182,7 +182,7 @@ pub fn fatigue_over(f: &Fatigue, s: &SelfCheck) -> Vec<String> {
     };
     if night {
         out.push(format!(
-            "local time {:02}:xx is night ({a:02}:00–{b:02}:00)",
+            "local hour {:02} is night ({a:02}:00–{b:02}:00)",
             s.local_hour
         ));
     }

@@ -251,10 +251,19 @@ pub struct Verdict {
     pub why: String,
 }
 
-/// May `action` go ahead at `now`? Fail closed: while frozen, anything not
-/// in `always_allowed` needs an active exception naming it.
+/// May `action` go ahead at `now`? While frozen, an action in
+/// `frozen_actions` needs an active exception naming it; so does an action
+/// the policy and `known` (the safety matrix's actions) do not know — a typo
+/// is refused, not waved through (fail closed). Other known actions are
+/// left to the safety matrix.
 #[must_use]
-pub fn check(p: &Policy, st: &State, action: &str, now: jiff::Timestamp) -> Verdict {
+pub fn check(
+    p: &Policy,
+    st: &State,
+    action: &str,
+    now: jiff::Timestamp,
+    known: &[String],
+) -> Verdict {
     let window = p.scheduled.iter().find(|w| w.start <= now && now < w.end);
     let frozen = st.frozen || window.is_some();
     let mut v = Verdict {
@@ -285,6 +294,14 @@ pub fn check(p: &Policy, st: &State, action: &str, now: jiff::Timestamp) -> Verd
         v.why = format!("{cause}; {action} is always allowed (observing, evidence, reducing risk)");
         return v;
     }
+    let frozen_action = p.frozen_actions.iter().any(|a| a == action);
+    let known_action = known.iter().any(|a| a == action);
+    if !frozen_action && known_action {
+        v.why = format!(
+            "{cause}; {action} is not a frozen action (policy frozen_actions): the safety matrix decides it"
+        );
+        return v;
+    }
     if let Some(x) = st
         .exceptions
         .iter()
@@ -304,6 +321,15 @@ pub fn check(p: &Policy, st: &State, action: &str, now: jiff::Timestamp) -> Verd
         .filter(|x| !x.active(now) && !x.closed && x.actions.iter().any(|a| a == action))
         .map(|x| x.id.as_str())
         .collect();
+    if !frozen_action {
+        v.why = format!(
+            "{cause}; `{action}` is not an action of the safety matrix{}: refused while frozen",
+            crate::safety::closest(action, known.iter().map(String::as_str))
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default()
+        );
+        return v;
+    }
     v.why = format!(
         "{cause}; {action} is frozen{}: ask for an exception (`opsbook freeze except --action {action} --reason … --risk … --backout … --expires-in 60m --approver NAME`)",
         if expired.is_empty() {
@@ -350,37 +376,47 @@ mod tests {
     #[test]
     fn frozen_then_exception_then_expired_then_lifted() {
         let p = policy();
+        let known: Vec<String> = [
+            "deploy_code",
+            "change_config",
+            "restart_service",
+            "collect_evidence",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let chk = |p: &Policy, st: &State, a: &str, t| check(p, st, a, t, &known);
         let mut events = vec![ev(
             1,
             "freeze_on",
             json!({"reason": "P0 incident INC-1", "incident": "INC-1"}),
         )];
         let st = replay(&events);
-        assert!(!check(&p, &st, "deploy_code", at("2026-11-29T02:05:00Z")).allowed);
+        assert!(!chk(&p, &st, "deploy_code", at("2026-11-29T02:05:00Z")).allowed);
         assert!(
-            check(&p, &st, "collect_evidence", at("2026-11-29T02:05:00Z")).allowed,
+            chk(&p, &st, "collect_evidence", at("2026-11-29T02:05:00Z")).allowed,
             "always allowed"
         );
         assert!(
-            !check(&p, &st, "restart_service", at("2026-11-29T02:05:00Z")).allowed,
-            "fail closed"
+            chk(&p, &st, "restart_service", at("2026-11-29T02:05:00Z")).allowed,
+            "not a frozen action: the matrix decides"
         );
         events.push(ev(2, "exception_added", json!({"id": "EXC-2", "actions": ["deploy_code"], "reason": "r", "risk": "r", "backout": "b", "expires_at": "2026-11-29T03:00:00.000Z", "approver": "ken"})));
         let st = replay(&events);
-        let v = check(&p, &st, "deploy_code", at("2026-11-29T02:30:00Z"));
+        let v = chk(&p, &st, "deploy_code", at("2026-11-29T02:30:00Z"));
         assert!(
             v.allowed && v.exception.as_deref() == Some("EXC-2"),
             "{v:?}"
         );
         assert!(
-            !check(&p, &st, "change_config", at("2026-11-29T02:30:00Z")).allowed,
+            !chk(&p, &st, "change_config", at("2026-11-29T02:30:00Z")).allowed,
             "only the named action"
         );
-        let v = check(&p, &st, "deploy_code", at("2026-11-29T03:00:00Z"));
+        let v = chk(&p, &st, "deploy_code", at("2026-11-29T03:00:00Z"));
         assert!(!v.allowed && v.why.contains("EXC-2 expired"), "{v:?}");
         events.push(ev(3, "freeze_off", json!({"reason": "resolved"})));
         assert!(
-            check(
+            chk(
                 &p,
                 &replay(&events),
                 "deploy_code",
@@ -388,8 +424,18 @@ mod tests {
             )
             .allowed
         );
+        let typo = chk(
+            &p,
+            &replay(&events[..1]),
+            "deploy-code",
+            at("2026-11-29T02:05:00Z"),
+        );
+        assert!(
+            !typo.allowed && typo.why.contains("did you mean `deploy_code`"),
+            "{typo:?}"
+        );
         // The scheduled window of the starter policy freezes on its own.
-        let v = check(
+        let v = chk(
             &p,
             &replay(&events),
             "deploy_code",

@@ -76,6 +76,25 @@ fn as_text((kept, cut): (Vec<u8>, usize)) -> String {
     s
 }
 
+/// Stops a process and everything it started: the process group on Unix
+/// (`kill -KILL -- -PGID`), the tree on Windows (`taskkill /T /F`).
+fn kill_tree(pid: u32) {
+    let mut c = if cfg!(windows) {
+        let mut c = Command::new("taskkill");
+        c.args(["/T", "/F", "/PID", &pid.to_string()]);
+        c
+    } else {
+        let mut c = Command::new("kill");
+        c.args(["-KILL", "--", &format!("-{pid}")]);
+        c
+    };
+    let _ = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
 /// The raw result of [`run_raw`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawOutcome {
@@ -139,6 +158,12 @@ fn run_inner(hook: &Hook, env: &[(&str, String)], cap: usize) -> RawOutcome {
     for (k, v) in env {
         cmd.env(k, v);
     }
+    // Its own process group, so that a timeout can stop what it started too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        cmd.process_group(0);
+    }
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => return failed(format!("cannot start `{prog}`: {e}")),
@@ -152,6 +177,7 @@ fn run_inner(hook: &Hook, env: &[(&str, String)], cap: usize) -> RawOutcome {
             Ok(Some(s)) => break Some(s),
             Ok(None) if start.elapsed() >= limit => {
                 timed_out = true;
+                kill_tree(child.id());
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;

@@ -236,7 +236,18 @@ pub fn replay(m: &Machine, events: &[Event]) -> Current {
         let d = &e.data;
         match e.kind.as_str() {
             "hook_attempt" => c.pending_hook = s(d, "to"),
-            "hook_result" => c.pending_hook = None,
+            // A hook stopped at its timeout may have switched part of the
+            // platform: that stays uncertain until the next state is entered.
+            "hook_result" => {
+                let timed_out = e
+                    .data
+                    .pointer("/outcome/timed_out")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                if !timed_out {
+                    c.pending_hook = None;
+                }
+            }
             "state_entered" => {
                 c.pending_hook = None;
                 if let Some(st) = s(d, "state") {

@@ -390,6 +390,14 @@ pub enum LoadError {
         /// The cause.
         source: std::io::Error,
     },
+    /// `opsbook.toml` is not valid: commands that act on it refuse to guess.
+    #[error("{path}: {message}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (with the line).
+        message: String,
+    },
 }
 
 const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules", ".opsbook-cache"];
@@ -788,6 +796,37 @@ impl Ssot {
             })?
             .len();
         let f = load_file(&p, CONFIG_FILE, &FileKind::Config, size, &mut Vec::new());
+        Ok(f.value().map(Config::from_value).unwrap_or_default())
+    }
+
+    /// Reads `opsbook.toml` and refuses an invalid one (for commands that act
+    /// on the platform, where a silently ignored setting — a hook — is
+    /// dangerous).
+    ///
+    /// # Errors
+    /// [`LoadError::NotAnSsot`], [`LoadError::Config`] naming the line.
+    pub fn load_config_strict(root: &Path) -> Result<Config, LoadError> {
+        let p = root.join(CONFIG_FILE);
+        if !root.is_dir() || !p.is_file() {
+            return Err(LoadError::NotAnSsot(root.to_path_buf()));
+        }
+        let size = std::fs::metadata(&p)
+            .map_err(|source| LoadError::Io {
+                path: p.clone(),
+                source,
+            })?
+            .len();
+        let mut problems = Vec::new();
+        let f = load_file(&p, CONFIG_FILE, &FileKind::Config, size, &mut problems);
+        if let Some(pr) = problems.first() {
+            return Err(LoadError::Config {
+                path: p,
+                message: format!(
+                    "line {}: {}; fix it first (`opsbook gate` shows every problem)",
+                    pr.line, pr.message
+                ),
+            });
+        }
         Ok(f.value().map(Config::from_value).unwrap_or_default())
     }
 

@@ -1378,11 +1378,82 @@ pub fn ledgers(cx: &mut Ctx<'_>, contracts: &Contracts) {
         .filter(|f| matches!(f.kind, FileKind::Ledger | FileKind::IncidentEvents))
         .collect();
     let root = &cx.ssot.root;
+    let machine = cx
+        .ssot
+        .policy("degraded")
+        .and_then(SourceFile::value)
+        .and_then(|v| opsbook_core::safety::Machine::from_value(v).ok());
     let found: Vec<Finding> = files
         .par_iter()
-        .flat_map_iter(|f| ledger_findings(root, f, contracts))
+        .flat_map_iter(|f| {
+            let mut v = ledger_findings(root, f, contracts);
+            if f.rel == "ledger/safety.jsonl"
+                && v.is_empty()
+                && let Some(m) = &machine
+            {
+                v.extend(safety_findings(root, f, m));
+            }
+            v
+        })
         .collect();
     cx.out.extend(found);
+}
+
+/// OB810: the safety ledger replayed against the state machine.
+fn safety_findings(
+    root: &std::path::Path,
+    f: &SourceFile,
+    m: &opsbook_core::safety::Machine,
+) -> Vec<Finding> {
+    let Ok(events) = opsbook_core::ledger::read(&root.join(&f.rel)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut state = m.initial.clone();
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    for (i, e) in events.iter().enumerate() {
+        if e.kind != "state_entered" {
+            continue;
+        }
+        let to = s(&e.data, "state").unwrap_or_default();
+        let from = s(&e.data, "from").unwrap_or_default();
+        let source = s(&e.data, "source").unwrap_or_default();
+        let mut why = Vec::new();
+        if from != state {
+            why.push(format!("it leaves {from}, but the ledger was in {state}"));
+        }
+        match m.transition(&state, &to) {
+            None if to != state => why.push(format!(
+                "{state} → {to} is not a transition of policy/degraded.yaml"
+            )),
+            Some(t) => {
+                if source.starts_with("auto:") && !(t.escalate && t.automatic) {
+                    why.push(format!(
+                        "an automatic source ({source}) may not take {state} → {to}"
+                    ));
+                }
+                if !t.escalate
+                    && t.requires.iter().any(|r| r == "evidence")
+                    && e.data.get("evidence").is_none()
+                {
+                    why.push(format!("the de-escalation {state} → {to} has no evidence"));
+                }
+            }
+            None => {}
+        }
+        if !why.is_empty() {
+            out.push(Finding::new(
+                "OB810",
+                &f.rel,
+                i + 1,
+                1,
+                format!("event seq {}: {}", e.seq, why.join("; ")),
+                "use `opsbook safety set` (it checks the guards); keep the log and record the real state with a new `opsbook safety set … --manual`".into(),
+            ));
+        }
+        state = to;
+    }
+    out
 }
 
 fn ledger_findings(root: &std::path::Path, f: &SourceFile, contracts: &Contracts) -> Vec<Finding> {

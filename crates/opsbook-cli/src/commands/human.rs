@@ -103,6 +103,24 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
     };
     let m = machine(&root)?;
     let state = super::safety::current(&root, &m)?.state;
+    if op == "release_halt" {
+        let next: Vec<String> = m
+            .next(&state)
+            .iter()
+            .filter(|t| !t.escalate)
+            .map(|t| t.to.clone())
+            .collect();
+        if !next.contains(&a.target) {
+            bail!(
+                "release_halt confirms the state to leave {state} for: --target must be one of {} (the transition `opsbook safety set` will make)",
+                if next.is_empty() {
+                    "none (not in HALTED)".to_string()
+                } else {
+                    next.join(", ")
+                }
+            );
+        }
+    }
     if op != "freeze_exception" {
         let ans = mx.can(op, &state);
         if ans.decision == Decision::Deny {
@@ -171,9 +189,13 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
     };
     let local_hour =
         u8::try_from(now.to_zoned_datetime(jiff::tz::TimeZone::system()).hour()).unwrap_or(0);
+    let hours_slept = hours(&slept, "hours slept")?;
+    if hours_slept > 24.0 {
+        bail!("hours slept in the last 24 h: {hours_slept} is more than 24");
+    }
     let check = SelfCheck {
         hours_awake: hours(&awake, "hours awake")?,
-        hours_slept: hours(&slept, "hours slept")?,
+        hours_slept,
         hours_on_incident: on_incident,
         local_hour,
     };
@@ -398,20 +420,20 @@ pub fn halt(a: &HaltArgs) -> anyhow::Result<u8> {
         None,
         Source::Operator,
         Some(&id),
+        a.manual,
     ) {
-        Ok(o) => {
+        Ok(o) if o.from == "HALTED" => {
             let _ = writeln!(
                 out,
-                "HALTED ({} → HALTED{}), incident {id}.",
-                o.from,
+                "Already HALTED; incident {id} updated{}.",
                 o.hook
                     .as_ref()
-                    .map(|h| format!(", hook ok in {} ms", h.duration_ms))
+                    .map(|h| format!(
+                        " (kill switch re-engaged by the hook in {} ms)",
+                        h.duration_ms
+                    ))
                     .unwrap_or_default()
             );
-        }
-        Err(SetError::Refused(m)) if m.starts_with("already HALTED") => {
-            let _ = writeln!(out, "Already HALTED; incident {id} updated.");
             store.transact(&id, &who, |_| {
                 Ok(vec![(
                     "note".into(),
@@ -419,13 +441,31 @@ pub fn halt(a: &HaltArgs) -> anyhow::Result<u8> {
                 )])
             })?;
         }
+        Ok(o) => {
+            let _ = writeln!(
+                out,
+                "HALTED ({} → HALTED{}), incident {id}.",
+                o.from,
+                if a.manual {
+                    ", recorded as halted by hand".to_string()
+                } else {
+                    o.hook
+                        .as_ref()
+                        .map(|h| format!(", hook ok in {} ms", h.duration_ms))
+                        .unwrap_or_default()
+                }
+            );
+        }
         Err(SetError::Refused(m)) => {
             say(&format!("refused: {m}"));
             return Ok(crate::EXIT_FINDINGS);
         }
         Err(SetError::HookFailed(m)) => {
+            store.transact(&id, &who, |_| {
+                Ok(vec![("note".into(), json!({"text": format!("HALT hook failed: {}", m.lines().next().unwrap_or(""))}))])
+            })?;
             say(&format!(
-                "hook failed: {m}\nIncident {id} is open; switch the platform by hand NOW, then run `opsbook halt --incident {id} --reason …` again."
+                "hook failed: {m}\nIncident {id} is open. Halt the platform by hand NOW (the steps above), then record it: `opsbook halt --incident {id} --manual --reason \"…\"`."
             ));
             return Ok(super::safety::EXIT_HOOK_FAILED);
         }
@@ -504,6 +544,26 @@ pub fn p0(a: &P0Args) -> anyhow::Result<u8> {
         say(&format!("  {l}"));
     }
     let body = opsbook_core::markdown::parse_body(&rb.text, 1);
+    // Resume: steps already recorded for this runbook are not asked again.
+    let done_before: Vec<String> = store
+        .load(&id)?
+        .events
+        .iter()
+        .filter(|e| {
+            e.kind == "runbook_step" && e.data.get("runbook").and_then(Value::as_str) == Some(RB)
+        })
+        .filter_map(|e| {
+            e.data
+                .get("step")
+                .map(|v| v.to_string().trim_matches('"').to_string())
+        })
+        .collect();
+    if !done_before.is_empty() {
+        say(&format!(
+            "resuming: step(s) {} already recorded",
+            done_before.join(", ")
+        ));
+    }
     let lines: Vec<&str> = rb.text.lines().collect();
     let mut recorded = 0;
     for cb in &body.code_blocks {
@@ -521,16 +581,22 @@ pub fn p0(a: &P0Args) -> anyhow::Result<u8> {
             .find(|(k, _)| k == "tier")
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
-        // The paragraph just above the block says what the step is for.
+        // The paragraph just above the block says what the step is for
+        // (skipping the blank line between them).
         let mut para: Vec<&str> = Vec::new();
         let mut i = cb.line.saturating_sub(2);
-        while i > 0
-            && i < lines.len()
+        while i > 0 && i < lines.len() && lines[i].trim().is_empty() {
+            i -= 1;
+        }
+        while i < lines.len()
             && !lines[i].trim().is_empty()
             && !lines[i].starts_with('#')
             && !lines[i].starts_with("```")
         {
-            para.push(lines[i]);
+            para.push(lines[i].trim());
+            if i == 0 {
+                break;
+            }
             i -= 1;
         }
         para.reverse();

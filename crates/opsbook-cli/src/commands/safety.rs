@@ -28,14 +28,67 @@ pub fn machine(root: &Path) -> anyhow::Result<Machine> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
 }
 
+/// The starter SSOT's machine, for the emergency stop when the policy file
+/// is missing or broken.
+fn builtin_machine() -> anyhow::Result<Machine> {
+    let bytes = opsbook_core::scaffold::file("policy/degraded.yaml")
+        .context("no built-in policy/degraded.yaml")?;
+    let doc = opsbook_core::yaml::parse(std::str::from_utf8(bytes)?)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Machine::from_value(&doc.value).map_err(anyhow::Error::msg)
+}
+
 pub fn matrix_value(root: &Path) -> anyhow::Result<Value> {
     super::severity::read_value(&root.join("policy").join("safety-matrix.yaml"))
 }
 
+/// `policy/change-freeze.yaml`. Missing or unreadable is an error: the
+/// deploy guard must not wave changes through because a file is broken.
+pub fn freeze_policy_strict(root: &Path) -> anyhow::Result<freeze::Policy> {
+    let p = root.join("policy").join("change-freeze.yaml");
+    let v = super::severity::read_value(&p).with_context(|| {
+        "the change freeze cannot be judged without its policy (fail closed)".to_string()
+    })?;
+    if !v.is_object() {
+        bail!(
+            "{}: not a mapping; the change freeze cannot be judged (fail closed)",
+            p.display()
+        );
+    }
+    Ok(freeze::Policy::from_value(&v))
+}
+
+/// The freeze policy for automatic triggers: the SSOT's, or the starter
+/// policy's when that is broken (freezing is the safe default), with a warning.
 pub fn freeze_policy(root: &Path) -> freeze::Policy {
-    let v = super::severity::read_value(&root.join("policy").join("change-freeze.yaml"))
-        .unwrap_or(Value::Null);
-    freeze::Policy::from_value(&v)
+    match freeze_policy_strict(root) {
+        Ok(p) => p,
+        Err(e) => {
+            note(&format!(
+                "warning: {e:#}; using the starter change-freeze policy"
+            ));
+            let v = opsbook_core::scaffold::file("policy/change-freeze.yaml")
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .and_then(|t| opsbook_core::yaml::parse(t).ok())
+                .map(|d| d.value)
+                .unwrap_or(Value::Null);
+            freeze::Policy::from_value(&v)
+        }
+    }
+}
+
+/// The actions of the safety matrix (empty when it cannot be read: then
+/// every action not always allowed is refused while frozen).
+pub fn known_actions(root: &Path) -> Vec<String> {
+    matrix_value(root)
+        .map(|v| {
+            Matrix::from_value(&v)
+                .actions
+                .into_iter()
+                .map(|a| a.id)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The current state (read without the lock: a snapshot).
@@ -131,16 +184,74 @@ pub fn set_state(
     evidence: Option<&str>,
     source: Source,
     incident: Option<&str>,
+    manual: bool,
 ) -> Result<SetOutcome, SetError> {
-    let m = machine(root)?;
-    let cfg = Ssot::load_config(root)?;
     let to = to.trim().to_ascii_uppercase();
+    let m = match machine(root) {
+        Ok(m) => m,
+        // The emergency stop never waits for a policy file.
+        Err(e) if to == "HALTED" => {
+            note(&format!(
+                "warning: {e}; using the built-in safety state machine for HALTED"
+            ));
+            builtin_machine()?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if m.state(&to).is_none() {
+        return Err(SetError::Other(anyhow::anyhow!(
+            "`{to}` is not a safety state; policy/degraded.yaml has {}",
+            m.states
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let cfg = Ssot::load_config_strict(root).map_err(|e| {
+        anyhow::anyhow!("{e}\nopsbook.toml must be valid before the platform is switched (its hooks would be ignored); switch by hand if it cannot wait")
+    })?;
     let st = super::incident::store(root)?;
     let inc = match incident {
         Some(i) => Some(st.load(&st.resolve(i)?)?),
         None => None,
     };
     let mut w = Writer::open(&ledger_path(root, "safety"))?;
+    let events = match w.events() {
+        Ok(e) => e,
+        Err(e) => {
+            // A broken ledger must not block the emergency stop: switch the
+            // platform, then say plainly that the state is not recorded.
+            let mut ran = String::new();
+            if to == "HALTED"
+                && !manual
+                && let Some(h) = cfg.hooks.get(&to)
+            {
+                let o = opsbook_core::hook::run(
+                    h,
+                    &[
+                        ("OPSBOOK_STATE_TO", to.clone()),
+                        ("OPSBOOK_REASON", reason.to_string()),
+                    ],
+                );
+                ran = if o.ok {
+                    format!(
+                        "; the HALTED hook ran and succeeded ({} ms): the platform is halted",
+                        o.duration_ms
+                    )
+                } else {
+                    format!(
+                        "; the HALTED hook FAILED too: switch by hand NOW.\n{}",
+                        manual_steps(root, h.manual_runbook.as_deref())
+                    )
+                };
+            }
+            return Err(SetError::Other(anyhow::anyhow!(
+                "{e}{ran}\nthe safety ledger is broken, so the new state could not be recorded: restore it from backup or git (`opsbook ledger verify`)"
+            )));
+        }
+    };
+    drop(events);
     let cur = safety::replay(&m, &w.events()?);
     if let Some(p) = &cur.pending_hook {
         note(&format!(
@@ -154,7 +265,7 @@ pub fn set_state(
         .transition(&cur.state, &to)
         .is_some_and(|t| t.requires.iter().any(|r| r == "high_danger_confirmation"));
     let conf = if needs_confirm {
-        confirm::usable(&confirmations, "release_halt", None, now).cloned()
+        confirm::usable(&confirmations, "release_halt", Some(&to), now).cloned()
     } else {
         None
     };
@@ -179,6 +290,39 @@ pub fn set_state(
             .map(|e| e.reference.clone())
     });
     let evidence = evidence.or(incident_evidence.as_deref());
+    if to == cur.state {
+        // Asking for the state we are in re-engages it (a kill switch may
+        // have been reset by hand); it is never refused.
+        let mut events = Vec::new();
+        let mut outcome = None;
+        if !manual && let Some(h) = cfg.hooks.get(&to) {
+            events.push(w.append(who, "hook_attempt", json!({"from": cur.state, "to": to, "command": h.command, "timeout_seconds": h.timeout_seconds, "source": source.as_string(), "reason": reason, "reengage": true}))?);
+            let o = opsbook_core::hook::run(
+                h,
+                &[
+                    ("OPSBOOK_STATE_FROM", cur.state.clone()),
+                    ("OPSBOOK_STATE_TO", to.clone()),
+                    ("OPSBOOK_REASON", reason.to_string()),
+                ],
+            );
+            events.push(w.append(who, "hook_result", json!({"to": to, "outcome": o}))?);
+            if !o.ok {
+                return Err(SetError::HookFailed(format!(
+                    "re-engaging {to}: the hook failed.\n{}",
+                    manual_steps(root, h.manual_runbook.as_deref())
+                )));
+            }
+            outcome = Some(o);
+        }
+        return Ok(SetOutcome {
+            from: cur.state.clone(),
+            to,
+            events,
+            hook: outcome,
+            watch_until: None,
+            froze: false,
+        });
+    }
     let req = Request {
         to: &to,
         reason,
@@ -209,6 +353,7 @@ pub fn set_state(
                     evidence,
                     Source::Policy("auto_escalation.on_limit".into()),
                     incident,
+                    false,
                 );
             }
             return Err(SetError::Refused(r.message));
@@ -216,7 +361,7 @@ pub fn set_state(
     };
     let mut events = Vec::new();
     let mut outcome = None;
-    if let Some(h) = cfg.hooks.get(&to) {
+    if let Some(h) = cfg.hooks.get(&to).filter(|_| !manual) {
         events.push(w.append(
             who,
             "hook_attempt",
@@ -245,14 +390,19 @@ pub fn set_state(
                 ),
             };
             return Err(SetError::HookFailed(format!(
-                "the hook for {to} failed ({why}); the platform was NOT switched by opsbook and the recorded state stays {}.\n{}{}",
+                "the hook for {to} failed ({why}); the recorded state stays {}{}.\n{}{}After switching by hand, record it: `opsbook safety set {to} --manual --reason \"…\"`",
                 cur.state,
+                if o.timed_out {
+                    ", but the hook was stopped midway: the platform may be PARTLY switched — check it"
+                } else {
+                    ""
+                },
                 if o.stderr.trim().is_empty() {
                     String::new()
                 } else {
                     format!("hook stderr: {}\n", o.stderr.trim())
                 },
-                manual_steps(root, h.manual_runbook.as_deref())
+                manual_steps(root, h.manual_runbook.as_deref()) + "\n"
             )));
         }
         outcome = Some(o);
@@ -261,7 +411,7 @@ pub fn set_state(
         .since
         .as_deref()
         .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-        .map(|s| now.as_millisecond() - s.as_millisecond());
+        .map(|s| (now.as_millisecond() - s.as_millisecond()).max(0));
     events.push(w.append(
         who,
         "state_exited",
@@ -270,7 +420,7 @@ pub fn set_state(
     let mut entered = json!({
         "state": to, "from": cur.state, "reason": reason, "source": source.as_string(),
         "direction": if t.escalate { "escalate" } else { "deescalate" },
-        "hook": outcome.is_some(),
+        "hook": if manual { json!("manual") } else { json!(outcome.is_some()) },
     });
     if let Some(e) = evidence {
         entered["evidence"] = json!(e);
@@ -304,6 +454,15 @@ pub fn set_state(
         watch_until = Some(until);
     }
     drop(w);
+    if let Some(e) = events
+        .iter()
+        .find(|e| e.data.get("clock_behind_ms").is_some())
+    {
+        note(&format!(
+            "warning: this machine's clock is {} ms behind the last safety event; recorded at {} so that time never goes backwards. Check time sync: w32tm /query /status",
+            e.data["clock_behind_ms"], e.ts
+        ));
+    }
     if let Some(c) = &conf {
         ledger::append(
             &ledger_path(root, "confirmations"),
@@ -379,6 +538,7 @@ pub fn run(c: &SafetyCommand) -> anyhow::Result<u8> {
             evidence,
             source,
             incident,
+            manual,
         } => {
             let root = super::resolve_root(&common.root)?;
             let source = Source::parse(source).map_err(anyhow::Error::msg)?;
@@ -393,9 +553,26 @@ pub fn run(c: &SafetyCommand) -> anyhow::Result<u8> {
                 evidence.as_deref(),
                 source,
                 incident.as_deref(),
+                *manual,
             ) {
                 Ok(o) => {
-                    let mut s = format!("{} → {}", o.from, o.to);
+                    let mut s = if o.from == o.to {
+                        format!(
+                            "already {} (nothing to change; the hook re-engages it when there is one)",
+                            o.to
+                        )
+                    } else {
+                        format!(
+                            "{} → {}{}",
+                            o.from,
+                            o.to,
+                            if *manual {
+                                " (recorded as switched by hand)"
+                            } else {
+                                ""
+                            }
+                        )
+                    };
                     if let Some(h) = &o.hook {
                         let _ = write!(s, " (hook ok in {} ms)", h.duration_ms);
                     }
@@ -612,7 +789,7 @@ fn status(common: &SafeCommon) -> anyhow::Result<u8> {
         .collect();
     let fp = freeze_policy(&root);
     let fst = freeze::replay(&ledger::read(&ledger_path(&root, "freeze"))?);
-    let fv = freeze::check(&fp, &fst, "deploy_code", now);
+    let fv = freeze::check(&fp, &fst, "deploy_code", now, &known_actions(&root));
     let text = match common.format {
         ListFormat::Json => {
             serde_json::to_string_pretty(&json!({
@@ -709,9 +886,15 @@ fn can(common: &SafeCommon, action: &str, state: Option<&str>) -> anyhow::Result
     let mut a = mx.can(action, &judged);
     let mut freeze_v = None;
     if state.is_none() && a.decision != Decision::Deny {
-        let fp = freeze_policy(&root);
+        let fp = freeze_policy_strict(&root)?;
         let fst = freeze::replay(&ledger::read(&ledger_path(&root, "freeze"))?);
-        let v = freeze::check(&fp, &fst, action, opsbook_core::clock::now());
+        let v = freeze::check(
+            &fp,
+            &fst,
+            action,
+            opsbook_core::clock::now(),
+            &mx.actions.iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
+        );
         if !v.allowed {
             a.decision = Decision::Deny;
             a.why = format!(
@@ -741,8 +924,12 @@ fn can(common: &SafeCommon, action: &str, state: Option<&str>) -> anyhow::Result
 
 /// Parses `30m`, `2h`, `90` (minutes), `1h30m`.
 fn parse_minutes(s: &str) -> anyhow::Result<i64> {
+    const MAX: i64 = 10_000_000;
     let t = s.trim().to_ascii_lowercase();
     if let Ok(n) = t.parse::<i64>() {
+        if !(0..=MAX).contains(&n) {
+            bail!("`{s}` is far too long (or negative)");
+        }
         return Ok(n);
     }
     let mut total = 0i64;
@@ -756,11 +943,15 @@ fn parse_minutes(s: &str) -> anyhow::Result<i64> {
             .parse()
             .with_context(|| format!("`{s}` is not a duration; use 30m, 2h or 1h30m"))?;
         num.clear();
-        total += match ch {
-            'h' => n * 60,
-            'm' => n,
+        let add = match ch {
+            'h' => n.checked_mul(60),
+            'm' => Some(n),
             _ => bail!("`{s}` is not a duration; use 30m, 2h or 1h30m"),
         };
+        total = add
+            .and_then(|a| total.checked_add(a))
+            .filter(|t| *t <= MAX)
+            .with_context(|| format!("`{s}` is far too long"))?;
     }
     if !num.is_empty() {
         bail!("`{s}` is not a duration; use 30m, 2h or 1h30m");
@@ -772,10 +963,10 @@ pub fn freeze_run(c: &FreezeCommand) -> anyhow::Result<u8> {
     match c {
         FreezeCommand::Status { common } => {
             let root = super::resolve_root(&common.root)?;
-            let fp = freeze_policy(&root);
+            let fp = freeze_policy_strict(&root)?;
             let st = freeze::replay(&ledger::read(&ledger_path(&root, "freeze"))?);
             let now = opsbook_core::clock::now();
-            let v = freeze::check(&fp, &st, "deploy_code", now);
+            let v = freeze::check(&fp, &st, "deploy_code", now, &known_actions(&root));
             let active: Vec<&freeze::Exception> =
                 st.exceptions.iter().filter(|x| x.active(now)).collect();
             let unmet = lift_unmet(&root, &fp, &st)?;
@@ -789,7 +980,24 @@ pub fn freeze_run(c: &FreezeCommand) -> anyhow::Result<u8> {
                 }
                 _ => {
                     let mut s = if v.frozen {
-                        format!("FROZEN — {}\n", v.why.split(';').next().unwrap_or(""))
+                        let mut s = match (&st.since, &v.scheduled) {
+                            (Some(t), _) => format!("FROZEN since {}\n", super::incident::when(t)),
+                            (None, Some(w)) => format!("FROZEN by the scheduled window {w}\n"),
+                            (None, None) => "FROZEN\n".to_string(),
+                        };
+                        for (seq, reason, inc) in &st.reasons {
+                            let _ = writeln!(
+                                s,
+                                "  #{seq} {reason}{}",
+                                inc.as_deref()
+                                    .map(|i| format!(" ({i})"))
+                                    .unwrap_or_default()
+                            );
+                        }
+                        if let (Some(w), true) = (&v.scheduled, st.since.is_some()) {
+                            let _ = writeln!(s, "  also inside the scheduled window {w}");
+                        }
+                        s
                     } else {
                         "not frozen\n".to_string()
                     };
@@ -838,7 +1046,7 @@ pub fn freeze_run(c: &FreezeCommand) -> anyhow::Result<u8> {
         }
         FreezeCommand::Off { common, reason } => {
             let root = super::resolve_root(&common.root)?;
-            let fp = freeze_policy(&root);
+            let fp = freeze_policy_strict(&root)?;
             let mut w = Writer::open(&ledger_path(&root, "freeze"))?;
             let st = freeze::replay(&w.events()?);
             if !st.frozen {
@@ -866,9 +1074,15 @@ pub fn freeze_run(c: &FreezeCommand) -> anyhow::Result<u8> {
             action,
         } => {
             let root = super::resolve_root(&common.root)?;
-            let fp = freeze_policy(&root);
+            let fp = freeze_policy_strict(&root)?;
             let st = freeze::replay(&ledger::read(&ledger_path(&root, "freeze"))?);
-            let v = freeze::check(&fp, &st, action, opsbook_core::clock::now());
+            let v = freeze::check(
+                &fp,
+                &st,
+                action,
+                opsbook_core::clock::now(),
+                &known_actions(&root),
+            );
             let text = match common.format {
                 ListFormat::Json => {
                     serde_json::to_string_pretty(
@@ -906,7 +1120,7 @@ fn except(a: &crate::cli::ExceptArgs) -> anyhow::Result<u8> {
     } = a;
 
     let root = super::resolve_root(&common.root)?;
-    let fp = freeze_policy(&root);
+    let fp = freeze_policy_strict(&root)?;
     let mx = Matrix::from_value(&matrix_value(&root)?);
     for a in actions {
         if a == "everything" || a == "*" || a == "all" {
@@ -955,7 +1169,20 @@ fn except(a: &crate::cli::ExceptArgs) -> anyhow::Result<u8> {
     let mut conf_id = None;
     if self_approved && fp.self_approval_needs_confirmation {
         let all = confirm::confirmations(&ledger::read(&ledger_path(&root, "confirmations"))?);
-        match confirm::usable(&all, "freeze_exception", None, now) {
+        // The confirmation must name every action the exception unblocks.
+        let covers = |c: &confirm::Confirmation| {
+            let named: Vec<&str> = c.target.split(',').map(str::trim).collect();
+            actions.iter().all(|a| named.contains(&a.as_str()))
+        };
+        let usable = all.iter().rev().find(|c| {
+            c.operation == "freeze_exception"
+                && !c.used
+                && covers(c)
+                && c.valid_until
+                    .parse::<jiff::Timestamp>()
+                    .is_ok_and(|v| v > now)
+        });
+        match usable {
             Some(c) => conf_id = Some(c.id.clone()),
             None => {
                 note(&format!(

@@ -1059,3 +1059,264 @@ fn starter_runbooks_call_commands_that_exist() {
         "commands used by the starter runbooks that opsbook lacks"
     );
 }
+
+/// Found by a first-time user of the safety commands.
+#[test]
+fn safety_trial_findings_stay_fixed() {
+    let (_t, dir) = init_ssot();
+    let d = &dir;
+    let platform = dir.join("platform-mode.jsonl");
+    let exe = env!("CARGO_BIN_EXE_opsbook");
+    append_toml(
+        d,
+        &format!(
+            "\n[safety.hooks.HALTED]\n{}",
+            hook_that_sets(&platform, "HALTED")
+        ),
+    );
+    // An invalid opsbook.toml does not silently drop the hooks.
+    let good = std::fs::read_to_string(d.join("opsbook.toml")).unwrap();
+    std::fs::write(
+        d.join("opsbook.toml"),
+        good.replace(
+            "action_overdue_error_days = 14",
+            "action_overdue_error_days = 14 days",
+        ),
+    )
+    .unwrap();
+    expect(
+        d,
+        "2026-11-29T02:00:00Z",
+        &["safety", "set", "HALTED", "--reason", "x"],
+        2,
+        "must be valid before the platform is switched",
+    );
+    assert_eq!(platform_mode(&platform), None);
+    std::fs::write(d.join("opsbook.toml"), &good).unwrap();
+    // A typo in a state is a usage error.
+    expect(
+        d,
+        "2026-11-29T02:00:00Z",
+        &["safety", "set", "HALTD", "--reason", "x"],
+        2,
+        "not a safety state",
+    );
+    // Asking for the state we are in is never refused; the hook re-engages it.
+    ok(
+        d,
+        "2026-11-29T02:01:00Z",
+        &["safety", "set", "HALTED", "--reason", "kill switch"],
+    );
+    std::fs::remove_file(&platform).unwrap();
+    let out = ok(
+        d,
+        "2026-11-29T02:02:00Z",
+        &["safety", "set", "HALTED", "--reason", "again"],
+    );
+    assert!(out.contains("already HALTED"), "{out}");
+    assert_eq!(
+        platform_mode(&platform).as_deref(),
+        Some("HALTED"),
+        "re-engaged"
+    );
+    // A release_halt confirmation names the state it leads to.
+    short_cooling_off(d, 0);
+    let wrong = answers(d, "NORMAL", 8);
+    expect(
+        d,
+        "2026-11-29T12:40:00Z",
+        &[
+            "confirm",
+            "release_halt",
+            "--target",
+            "NORMAL",
+            "--answers",
+            wrong.to_str().unwrap(),
+        ],
+        2,
+        "--target must be one of RECOVERING",
+    );
+    // A self-approved exception is covered only for the confirmed actions.
+    let conf = answers(d, "change_config", 8);
+    ok(
+        d,
+        "2026-11-29T12:41:00Z",
+        &[
+            "confirm",
+            "freeze_exception",
+            "--target",
+            "change_config",
+            "--answers",
+            conf.to_str().unwrap(),
+        ],
+    );
+    expect(
+        d,
+        "2026-11-29T12:42:00Z",
+        &[
+            "freeze",
+            "except",
+            "--action",
+            "change_config,deploy_code",
+            "--reason",
+            "r",
+            "--risk",
+            "r",
+            "--backout",
+            "b",
+            "--expires-in",
+            "30m",
+            "--approver",
+            "Aiko",
+        ],
+        1,
+        "high-danger confirmation first",
+    );
+    // Absurd durations are refused, not a panic.
+    expect(
+        d,
+        "2026-11-29T12:43:00Z",
+        &[
+            "freeze",
+            "except",
+            "--action",
+            "deploy_code",
+            "--reason",
+            "r",
+            "--risk",
+            "r",
+            "--backout",
+            "b",
+            "--expires-in",
+            "9999999999999h",
+            "--approver",
+            "Ken",
+        ],
+        2,
+        "far too long",
+    );
+    // The freeze fails closed without its policy.
+    let fz = d.join("policy").join("change-freeze.yaml");
+    let keep = std::fs::read(&fz).unwrap();
+    std::fs::remove_file(&fz).unwrap();
+    expect(
+        d,
+        "2026-11-29T12:44:00Z",
+        &["freeze", "check", "--change", "deploy"],
+        2,
+        "fail closed",
+    );
+    std::fs::write(&fz, keep).unwrap();
+    // release_halt is judged by the matrix, not frozen (it is not a change).
+    let (c, out, _) = at(
+        d,
+        "2026-11-29T12:45:00Z",
+        &["safety", "can", "release_halt"],
+    );
+    assert_eq!((c, out.starts_with("CONFIRM")), (3, true), "{out}");
+    // A hook that fails: record the manual switch instead.
+    append_toml(
+        d,
+        &format!(
+            "\n[safety.hooks.SAFE_MODE]\ncommand = [{}, \"explain\", \"OB999\"]\n",
+            toml_str(exe)
+        ),
+    );
+    let (_t2, d2) = init_ssot();
+    std::fs::copy(d.join("opsbook.toml"), d2.join("opsbook.toml")).unwrap();
+    expect(
+        &d2,
+        "2026-11-29T03:00:00Z",
+        &["safety", "set", "SAFE_MODE", "--reason", "feed stale"],
+        4,
+        "--manual",
+    );
+    let out = ok(
+        &d2,
+        "2026-11-29T03:01:00Z",
+        &[
+            "safety",
+            "set",
+            "SAFE_MODE",
+            "--reason",
+            "switched by hand: reduce-only flag set",
+            "--manual",
+        ],
+    );
+    assert!(out.contains("recorded as switched by hand"), "{out}");
+    assert_eq!(state(&d2, "2026-11-29T03:02:00Z")["state"], "SAFE_MODE");
+    // An event appended around the guards is reported by the gate (OB810).
+    opsbook()
+        .env("OPSBOOK_NOW", "2026-11-29T03:03:00Z")
+        .args(["ledger", "append"])
+        .arg(d2.join("ledger").join("safety.jsonl"))
+        .args([
+            "--type",
+            "state_entered",
+            "--data",
+            r#"{"state":"NORMAL","from":"SAFE_MODE","reason":"x","source":"operator"}"#,
+        ])
+        .assert()
+        .success();
+    let (code, g) = super::gate_json(&d2, &["--as-of", "2026-11-29"]);
+    assert_eq!(code, 1);
+    assert!(super::codes(&g).contains(&"OB810".to_string()), "{g}");
+    // A broken safety ledger still lets the emergency stop run its hook.
+    let (_t3, d3) = init_ssot();
+    let p3 = d3.join("platform-mode.jsonl");
+    append_toml(
+        &d3,
+        &format!("\n[safety.hooks.HALTED]\n{}", hook_that_sets(&p3, "HALTED")),
+    );
+    ok(
+        &d3,
+        "2026-11-29T04:00:00Z",
+        &["safety", "set", "DEGRADED", "--reason", "x"],
+    );
+    let log = d3.join("ledger").join("safety.jsonl");
+    let t = std::fs::read_to_string(&log)
+        .unwrap()
+        .replace("\"reason\":\"x\"", "\"reason\":\"y\"");
+    std::fs::write(&log, t).unwrap();
+    let all = expect(
+        &d3,
+        "2026-11-29T04:01:00Z",
+        &["safety", "set", "HALTED", "--reason", "emergency"],
+        2,
+        "the HALTED hook ran and succeeded",
+    );
+    assert!(all.contains("could not be recorded"), "{all}");
+    assert_eq!(platform_mode(&p3).as_deref(), Some("HALTED"));
+}
+
+/// A hook that hangs is stopped with what it started.
+#[cfg(unix)]
+#[test]
+fn a_timed_out_hook_is_stopped_with_its_children_and_status_warns() {
+    let (_t, dir) = init_ssot();
+    let marker = dir.join("late.txt");
+    append_toml(
+        &dir,
+        &format!(
+            "\n[safety.hooks.SAFE_MODE]\ncommand = [\"sh\", \"-c\", \"sleep 3; echo late > {}\"]\ntimeout_seconds = 1\n",
+            marker.display()
+        ),
+    );
+    expect(
+        &dir,
+        "2026-11-29T02:00:00Z",
+        &["safety", "set", "SAFE_MODE", "--reason", "x"],
+        4,
+        "may be PARTLY switched",
+    );
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    assert!(
+        !marker.exists(),
+        "the hook's child kept running after the timeout"
+    );
+    let out = ok(&dir, "2026-11-29T02:01:00Z", &["safety", "status"]);
+    assert!(
+        out.contains("WARNING") && out.contains("check the platform"),
+        "{out}"
+    );
+}
