@@ -379,9 +379,10 @@ pub fn collect(
     ordered.extend(req.sources.iter().filter(|s| matches!(s, Source::File(_))));
     let n = ordered.len();
     for (i, src) in ordered.into_iter().enumerate() {
+        // Names go into the manifest: they never carry a secret either.
         let (original, kind) = match src {
-            Source::Command(name, _) => (format!("command:{name}"), "command"),
-            Source::File(p) => (p.display().to_string(), "file"),
+            Source::Command(name, _) => (rules.scrub(&format!("command:{name}")), "command"),
+            Source::File(p) => (rules.scrub(&p.display().to_string()), "file"),
         };
         progress.step(i, n, &original);
         if files.len() >= limits.max_files {
@@ -611,8 +612,40 @@ pub fn collect(
         .collect();
     entries.push(("SHA256SUMS".into(), sums.into_bytes()));
     entries.sort_by(|a, b| a.0.cmp(&b.0));
-    // Fail closed: an independent scan of the final output finds nothing.
-    for (name, b) in &entries {
+    final_scan(&entries, rules, limits)?;
+    let zip_bytes = write_zip(&entries, req.now)?;
+    std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+    let path = out_dir.join(format!("{bundle_id}.zip"));
+    opsbook_core::fsutil::write_atomic(&path, &zip_bytes).map_err(io(&path))?;
+    let sha256 = sha256_hex(&zip_bytes);
+    let side = out_dir.join(format!("{bundle_id}.zip.sha256"));
+    opsbook_core::fsutil::write_atomic(&side, format!("{sha256}  {bundle_id}.zip\n").as_bytes())
+        .map_err(io(&side))?;
+    Ok(Sealed {
+        bundle_id,
+        path,
+        sha256,
+        size: zip_bytes.len() as u64,
+        signed: false,
+        files: files.into_iter().map(|(f, _, _)| f).collect(),
+        excluded,
+        redactions,
+        manifest_sha256: sha256_hex(&manifest_bytes),
+    })
+}
+
+/// Fail closed: an independent scan of the final output (every entry,
+/// manifest and report included) must find nothing, or nothing is released.
+///
+/// # Errors
+/// [`EvidenceError::Refused`] naming the entry and the classes.
+pub fn final_scan(
+    entries: &[(String, Vec<u8>)],
+    rules: &RuleSet,
+    limits: &Limits,
+) -> Result<(), EvidenceError> {
+    let archive = ArchiveLimits::default();
+    for (name, b) in entries {
         match rules.redact_file(
             b,
             &archive,
@@ -636,25 +669,7 @@ pub fn collect(
             }
         }
     }
-    let zip_bytes = write_zip(&entries, req.now)?;
-    std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
-    let path = out_dir.join(format!("{bundle_id}.zip"));
-    opsbook_core::fsutil::write_atomic(&path, &zip_bytes).map_err(io(&path))?;
-    let sha256 = sha256_hex(&zip_bytes);
-    let side = out_dir.join(format!("{bundle_id}.zip.sha256"));
-    opsbook_core::fsutil::write_atomic(&side, format!("{sha256}  {bundle_id}.zip\n").as_bytes())
-        .map_err(io(&side))?;
-    Ok(Sealed {
-        bundle_id,
-        path,
-        sha256,
-        size: zip_bytes.len() as u64,
-        signed: false,
-        files: files.into_iter().map(|(f, _, _)| f).collect(),
-        excluded,
-        redactions,
-        manifest_sha256: sha256_hex(&manifest_bytes),
-    })
+    Ok(())
 }
 
 fn write_zip(entries: &[(String, Vec<u8>)], at: jiff::Timestamp) -> Result<Vec<u8>, EvidenceError> {
@@ -775,4 +790,34 @@ pub fn sign(
     let out = PathBuf::from(out);
     opsbook_core::fsutil::write_atomic(&out, sig.to_string().as_bytes()).map_err(io(&out))?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_final_scan_refuses_a_bundle_with_anything_left() {
+        let rs = RuleSet::builtin(crate::redact::Personal::default()).unwrap();
+        let ok = vec![("files/0001-a.log".to_string(), b"quiet\n".to_vec())];
+        assert!(final_scan(&ok, &rs, &Limits::default()).is_ok());
+        let bad = vec![(
+            "manifest.json".to_string(),
+            b"{\"x\": \"password=Hunter2Secret\"}".to_vec(),
+        )];
+        let e = final_scan(&bad, &rs, &Limits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("post-seal scan found 1 secret(s) in `manifest.json` (labelled_secret)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_zip_is_deterministic() {
+        let t: jiff::Timestamp = "2026-11-29T02:30:00Z".parse().unwrap();
+        let e = vec![("a".to_string(), b"x".to_vec())];
+        assert_eq!(write_zip(&e, t).unwrap(), write_zip(&e, t).unwrap());
+    }
 }

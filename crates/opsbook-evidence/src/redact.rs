@@ -326,8 +326,21 @@ impl RuleSet {
                 });
             }
             let d = c.get("description").and_then(Value::as_str).unwrap_or("");
-            rs.rules.retain(|r| r.id != id);
-            rs.add(id, d, p)?;
+            // A class with a built-in ID replaces it in place (order matters:
+            // the first class to match a span names it).
+            match rs.rules.iter().position(|r| r.id == id) {
+                Some(i) => {
+                    let (re, group) = compile(id, p)?;
+                    rs.rules[i] = Rule {
+                        id: id.to_string(),
+                        description: d.to_string(),
+                        re,
+                        group,
+                    };
+                    rs.refresh_fingerprint();
+                }
+                None => rs.add(id, d, p)?,
+            }
         }
         Ok(rs)
     }
@@ -769,6 +782,15 @@ pub struct Redacted {
 }
 
 impl RuleSet {
+    /// `text` with every secret replaced; for opsbook's own records (names,
+    /// paths, destinations) that must never carry one.
+    #[must_use]
+    pub fn scrub(&self, text: &str) -> String {
+        self.redact(text, None)
+            .map(|r| r.text)
+            .unwrap_or_else(|_| "[REDACTED:unscannable]".into())
+    }
+
     /// Finds secrets in `text` (every view) without changing it.
     ///
     /// # Errors

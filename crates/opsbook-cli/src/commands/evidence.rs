@@ -402,7 +402,7 @@ fn collect(
         &root,
         &who,
         "collect_started",
-        json!({"incident": id, "runbook": runbook, "sources": sources.iter().map(|s| match s { Source::Command(n, _) => format!("command:{n}"), Source::File(p) => p.display().to_string() }).collect::<Vec<_>>(), "required_evidence": required, "rules_version": rs.fingerprint()}),
+        json!({"incident": id, "runbook": runbook, "sources": sources.iter().map(|s| rs.scrub(&match s { Source::Command(n, _) => format!("command:{n}"), Source::File(p) => p.display().to_string() })).collect::<Vec<_>>(), "required_evidence": required, "rules_version": rs.fingerprint()}),
     )?;
     let bar = if std::io::stderr().is_terminal() && common.format != ListFormat::Json {
         let b = indicatif::ProgressBar::new(sources.len() as u64);
