@@ -435,8 +435,8 @@ fn spool_and_flush_survive_failures_at_every_step() {
         !std::fs::read_dir(&e.dest)
             .unwrap()
             .filter_map(Result::ok)
-            .any(|f| f.file_name().to_string_lossy().ends_with(".partial"))
-            || true
+            .any(|f| f.file_name().to_string_lossy().ends_with(".partial")),
+        "no half-written file left at the destination"
     );
     for z in &at_dest {
         let (c, out, _) = run(
