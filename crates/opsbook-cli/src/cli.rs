@@ -1181,6 +1181,17 @@ Examples (PowerShell):
         #[arg(long, value_name = "DIR")]
         spool: Option<PathBuf>,
     },
+    /// Scan files for secrets without collecting them (exit 1 when something is found)
+    ///
+    /// The same rules and views as `collect` (policy/evidence.yaml when run inside an SSOT).
+    /// Reports rule, file, line and column — never the value. Files are scanned in parallel.
+    Scan {
+        #[command(flatten)]
+        common: SafeCommon,
+        /// Files, directories or globs
+        #[arg(value_name = "PATH|GLOB", required = true)]
+        paths: Vec<String>,
+    },
     /// Create the signing key pair (minisign format); keep the secret key off the SSOT
     Keygen {
         /// Directory for opsbook-evidence.key and opsbook-evidence.pub (default: the user's opsbook config directory)

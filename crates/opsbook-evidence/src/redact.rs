@@ -199,6 +199,8 @@ impl Default for Personal {
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// All patterns in one automaton: one pass says which rules can match.
+    set: std::sync::OnceLock<Option<regex::RegexSet>>,
     replacement: String,
     base64_run: Regex,
     fingerprint: String,
@@ -249,6 +251,7 @@ impl RuleSet {
     pub fn builtin(personal: Personal) -> Result<RuleSet, RuleError> {
         let mut rs = RuleSet {
             rules: Vec::new(),
+            set: std::sync::OnceLock::new(),
             replacement: "[REDACTED:{class}]".into(),
             base64_run: Regex::new(r"[A-Za-z0-9+/_-]{24,}={0,2}").map_err(|e| RuleError {
                 id: "base64".into(),
@@ -424,6 +427,7 @@ impl RuleSet {
 
     fn refresh_fingerprint(&mut self) {
         use sha2::Digest;
+        self.set = std::sync::OnceLock::new();
         let mut h = sha2::Sha256::new();
         for r in &self.rules {
             h.update(r.id.as_bytes());
@@ -543,7 +547,11 @@ fn clean_view(text: &str) -> Option<View> {
 
 /// JSON string escapes resolved (`\n`, `\"`, `\/`, `\\`, `\uXXXX`).
 fn json_view(text: &str) -> Option<View> {
-    if !text.contains('\\') {
+    // Windows paths are full of backslashes: only JSON-ish escapes count.
+    if !["\\n", "\\\"", "\\/", "\\u", "\\r", "\\t"]
+        .iter()
+        .any(|e| text.contains(e))
+    {
         return None;
     }
     let mut v = View {
@@ -640,7 +648,20 @@ fn find(
     let mut out = Vec::new();
     let over = || deadline.is_some_and(|d| Instant::now() > d);
     let scan = |view: &str, out: &mut Vec<(usize, usize, usize)>| {
-        for (ri, r) in rs.rules.iter().enumerate() {
+        // One pass over the text says which rules can match at all.
+        let set = rs.set.get_or_init(|| {
+            regex::RegexSetBuilder::new(rs.rules.iter().map(|r| r.re.as_str()))
+                .size_limit(256 << 20)
+                .dfa_size_limit(64 << 20)
+                .build()
+                .ok()
+        });
+        let candidates: Vec<usize> = match set {
+            Some(set) => set.matches(view).into_iter().collect(),
+            None => (0..rs.rules.len()).collect(),
+        };
+        for ri in candidates {
+            let r = &rs.rules[ri];
             for caps in r.re.captures_iter(view) {
                 let m = caps.get(r.group).or_else(|| caps.get(0));
                 if let Some(m) = m

@@ -256,6 +256,7 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
                 crate::EXIT_FINDINGS
             })
         }
+        EvidenceCommand::Scan { common, paths } => scan(common, paths),
         EvidenceCommand::Keygen { out } => {
             let dir = match out {
                 Some(d) => d.clone(),
@@ -556,4 +557,118 @@ fn collect(
     };
     crate::output::emit(&text, None)?;
     Ok(crate::EXIT_OK)
+}
+
+fn scan(common: &SafeCommon, paths: &[String]) -> anyhow::Result<u8> {
+    use rayon::prelude::*;
+    let pol = super::resolve_root(&common.root)
+        .ok()
+        .as_deref()
+        .and_then(policy);
+    let rs = rules(pol.as_ref())?;
+    let limits = Limits::from_policy(pol.as_ref());
+    let mut files = Vec::new();
+    for p in paths {
+        let path = Path::new(p);
+        if path.is_dir() {
+            files.extend(
+                walkdir::WalkDir::new(path)
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_type().is_file())
+                    .map(walkdir::DirEntry::into_path),
+            );
+        } else {
+            files.extend(bundle::expand(p)?);
+        }
+    }
+    files.sort();
+    let archive = opsbook_evidence::redact::ArchiveLimits::default();
+    let results: Vec<(
+        String,
+        Result<Vec<opsbook_evidence::redact::Hit>, String>,
+        u64,
+    )> = files
+        .par_iter()
+        .map(|f| {
+            let name = f.display().to_string();
+            let bytes = match std::fs::read(f) {
+                Ok(b) => b,
+                Err(e) => return (name, Err(format!("cannot be read: {e}")), 0),
+            };
+            let n = bytes.len() as u64;
+            if n > limits.max_file_bytes {
+                // Scanned in overlapping windows: bounded work per window.
+                let mut hits = Vec::new();
+                let win = 8 << 20;
+                let mut at = 0usize;
+                while at < bytes.len() {
+                    let end = (at + win + 4096).min(bytes.len());
+                    if let Ok(text) = std::str::from_utf8(&bytes[at..end])
+                        .or_else(|e| std::str::from_utf8(&bytes[at..at + e.valid_up_to()]))
+                    {
+                        match rs.redact(text, None) {
+                            Ok(r) => hits.extend(r.hits),
+                            Err(e) => return (name, Err(e), n),
+                        }
+                    }
+                    at += win;
+                }
+                return (name, Ok(hits), n);
+            }
+            match rs.redact_file(&bytes, &archive, None) {
+                opsbook_evidence::redact::FileOutcome::Kept { hits, .. } => (name, Ok(hits), n),
+                opsbook_evidence::redact::FileOutcome::Excluded { reason } => {
+                    (name, Err(reason), n)
+                }
+            }
+        })
+        .collect();
+    let found: usize = results
+        .iter()
+        .map(|r| r.1.as_ref().map_or(0, Vec::len))
+        .sum();
+    let bytes: u64 = results.iter().map(|r| r.2).sum();
+    let text = match common.format {
+        ListFormat::Json => {
+            serde_json::to_string_pretty(&json!({
+                "files": results.len(), "bytes": bytes, "findings": found,
+                "results": results.iter().map(|(f, r, _)| match r {
+                    Ok(h) => json!({"file": f, "hits": h}),
+                    Err(e) => json!({"file": f, "unscannable": e}),
+                }).collect::<Vec<_>>(),
+            }))? + "\n"
+        }
+        _ => {
+            let mut s = String::new();
+            for (f, r, _) in &results {
+                match r {
+                    Ok(h) => {
+                        for x in h {
+                            let _ = writeln!(
+                                s,
+                                "{f}:{}:{}: {} ({} bytes, {} view)",
+                                x.line, x.column, x.rule, x.bytes, x.view
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        let _ = writeln!(s, "{f}: not scanned: {e}");
+                    }
+                }
+            }
+            let _ = writeln!(
+                s,
+                "{found} secret(s) in {} file(s), {bytes} bytes scanned",
+                results.len()
+            );
+            s
+        }
+    };
+    crate::output::emit(&text, None)?;
+    Ok(if found == 0 {
+        crate::EXIT_OK
+    } else {
+        crate::EXIT_FINDINGS
+    })
 }
