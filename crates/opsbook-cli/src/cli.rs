@@ -1192,6 +1192,34 @@ Examples (PowerShell):
         #[arg(value_name = "PATH|GLOB", required = true)]
         paths: Vec<String>,
     },
+    /// Delete bundles past their retention (policy retention.by_severity); never one of an open incident or under hold
+    Prune {
+        #[command(flatten)]
+        common: SafeCommon,
+        /// The destination directory or share to prune
+        #[arg(long, value_name = "DIR")]
+        dest: PathBuf,
+        /// Judge ages against this date (default: today, UTC)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+        /// Only list what would be deleted
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Place (or --release) a hold on a bundle or an incident's bundles: never pruned while held
+    Hold {
+        #[command(flatten)]
+        common: SafeCommon,
+        /// Bundle ID (EVB-…) or incident ID
+        #[arg(value_name = "TARGET")]
+        target: String,
+        /// Why (legal hold, dispute, audit)
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// Release the hold instead
+        #[arg(long)]
+        release: bool,
+    },
     /// Create the signing key pair (minisign format); keep the secret key off the SSOT
     Keygen {
         /// Directory for opsbook-evidence.key and opsbook-evidence.pub (default: the user's opsbook config directory)

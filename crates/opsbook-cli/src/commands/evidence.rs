@@ -257,6 +257,47 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
             })
         }
         EvidenceCommand::Scan { common, paths } => scan(common, paths),
+        EvidenceCommand::Prune {
+            common,
+            dest,
+            as_of,
+            dry_run,
+        } => prune(common, dest, as_of.as_deref(), *dry_run),
+        EvidenceCommand::Hold {
+            common,
+            target,
+            reason,
+            release,
+        } => {
+            let root = super::resolve_root(&common.root)?;
+            let who = Actor::current(common.actor.clone());
+            if reason.trim().is_empty() {
+                bail!("--reason is empty: say why (legal hold, dispute, audit)");
+            }
+            let kind = if *release {
+                "hold_released"
+            } else {
+                "hold_placed"
+            };
+            let ev = custody(
+                &root,
+                &who,
+                kind,
+                json!({"target": target, "reason": reason}),
+            )?;
+            super::incident::print_events(
+                common.format,
+                &[ev],
+                &format!(
+                    "{target}: hold {}\n",
+                    if *release {
+                        "released"
+                    } else {
+                        "placed: never pruned until released"
+                    }
+                ),
+            )
+        }
         EvidenceCommand::Keygen { out } => {
             let dir = match out {
                 Some(d) => d.clone(),
@@ -671,4 +712,169 @@ fn scan(common: &SafeCommon, paths: &[String]) -> anyhow::Result<u8> {
     } else {
         crate::EXIT_FINDINGS
     })
+}
+
+/// Targets under hold, from the custody ledger.
+fn holds(root: &Path) -> anyhow::Result<std::collections::BTreeSet<String>> {
+    let mut h = std::collections::BTreeSet::new();
+    for e in ledger::read(&root.join("ledger").join("custody.jsonl"))? {
+        let t = e
+            .data
+            .get("target")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        match e.kind.as_str() {
+            "hold_placed" => {
+                h.insert(t);
+            }
+            "hold_released" => {
+                h.remove(&t);
+            }
+            _ => {}
+        }
+    }
+    Ok(h)
+}
+
+fn prune(
+    common: &SafeCommon,
+    dest: &Path,
+    as_of: Option<&str>,
+    dry_run: bool,
+) -> anyhow::Result<u8> {
+    use std::io::Read;
+    let root = super::resolve_root(&common.root)?;
+    let who = Actor::current(common.actor.clone());
+    let pol = policy(&root);
+    let as_of = super::parse_as_of(as_of)?;
+    let held = holds(&root)?;
+    let store = super::incident::store(&root)?;
+    let days = |sev: &str| {
+        pol.as_ref()
+            .and_then(|p| p.pointer(&format!("/retention/by_severity/{sev}")))
+            .and_then(Value::as_i64)
+    };
+    let unlinked = pol
+        .as_ref()
+        .and_then(|p| p.pointer("/retention/unlinked_days"))
+        .and_then(Value::as_i64)
+        .unwrap_or(180);
+    let mut rows = Vec::new();
+    let mut zips: Vec<PathBuf> = std::fs::read_dir(dest)
+        .with_context(|| format!("cannot read `{}`", dest.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "zip"))
+        .collect();
+    zips.sort();
+    let mut deleted = 0;
+    for z in zips {
+        let id = z
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let manifest: Option<Value> = std::fs::File::open(&z)
+            .ok()
+            .and_then(|f| zip::ZipArchive::new(f).ok())
+            .and_then(|mut a| {
+                let mut s = String::new();
+                a.by_name("manifest.json")
+                    .ok()?
+                    .read_to_string(&mut s)
+                    .ok()?;
+                serde_json::from_str(&s).ok()
+            });
+        let Some(m) = manifest else {
+            rows.push(json!({"bundle": id, "action": "keep", "why": "no readable manifest: kept"}));
+            continue;
+        };
+        let inc_id = m
+            .get("incident")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let created = m
+            .get("created_utc")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if held.contains(&id) || held.contains(&inc_id) {
+            rows.push(json!({"bundle": id, "action": "keep", "why": "under hold"}));
+            continue;
+        }
+        let (base, keep_days, why) = match store.load(&inc_id) {
+            Ok(inc) if !inc.status.is_terminal() => {
+                rows.push(json!({"bundle": id, "action": "keep", "why": format!("incident {inc_id} is {}", inc.status)}));
+                continue;
+            }
+            Ok(inc) => (
+                inc.ended_at.clone().unwrap_or(created.clone()),
+                days(&inc.severity).unwrap_or(365),
+                format!("{} incident {inc_id} ended", inc.severity),
+            ),
+            Err(_) => (
+                created.clone(),
+                unlinked,
+                "not tied to an incident here".to_string(),
+            ),
+        };
+        let Some(base_date) = base
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
+        else {
+            rows.push(json!({"bundle": id, "action": "keep", "why": "no date to judge by: kept"}));
+            continue;
+        };
+        let expires = base_date
+            .checked_add(jiff::Span::new().days(keep_days))
+            .unwrap_or(base_date);
+        if as_of <= expires {
+            rows.push(json!({"bundle": id, "action": "keep", "why": format!("{why}; kept until {expires}")}));
+            continue;
+        }
+        if !dry_run {
+            let sha = bundle::sha256_hex(&std::fs::read(&z)?);
+            for f in deliver::bundle_files(&z).into_iter().rev() {
+                std::fs::remove_file(&f)
+                    .with_context(|| format!("cannot delete `{}`", f.display()))?;
+            }
+            custody(
+                &root,
+                &who,
+                "retention_delete",
+                json!({"bundle_id": id, "sha256": sha, "at": deliver::strip_credentials(&dest.display().to_string()), "why": format!("{why}; retention ended {expires}")}),
+            )?;
+            deleted += 1;
+        }
+        rows.push(json!({"bundle": id, "action": if dry_run { "would delete" } else { "deleted" }, "why": format!("{why}; retention ended {expires}")}));
+    }
+    let text = match common.format {
+        ListFormat::Json => {
+            serde_json::to_string_pretty(
+                &json!({"as_of": as_of.to_string(), "bundles": rows, "deleted": deleted}),
+            )? + "\n"
+        }
+        _ => {
+            let mut s = String::new();
+            for r in &rows {
+                let _ = writeln!(
+                    s,
+                    "{:<14} {}  {}",
+                    r["action"].as_str().unwrap_or(""),
+                    r["bundle"].as_str().unwrap_or(""),
+                    r["why"].as_str().unwrap_or("")
+                );
+            }
+            let _ = writeln!(
+                s,
+                "{deleted} bundle(s) deleted{}",
+                if dry_run { " (dry run)" } else { "" }
+            );
+            s
+        }
+    };
+    crate::output::emit(&text, None)?;
+    Ok(crate::EXIT_OK)
 }

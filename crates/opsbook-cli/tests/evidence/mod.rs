@@ -464,3 +464,80 @@ fn spool_and_flush_survive_failures_at_every_step() {
     );
     assert_eq!(c, 0, "{out}");
 }
+
+#[test]
+fn retention_never_prunes_open_incidents_or_holds() {
+    let e = setup();
+    let dest = e.dest.to_str().unwrap().to_string();
+    let (c, v, err) = collect(&e, &["--dest", &dest], &[]);
+    assert_eq!(c, 0, "{err}");
+    let id = v["bundle_id"].as_str().unwrap().to_string();
+    let root = e.dir.to_str().unwrap().to_string();
+    let prune = |as_of: &str| {
+        let (c, out, err) = run(
+            &e.dir,
+            &e.spool,
+            &[],
+            &[
+                "evidence", "prune", "--dest", &dest, "--as-of", as_of, "--format", "json",
+                "--root", &root,
+            ],
+        );
+        assert_eq!(c, 0, "{out}{err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let v = prune("2030-01-01");
+    assert_eq!(v["bundles"][0]["action"], "keep");
+    assert!(
+        v["bundles"][0]["why"].as_str().unwrap().contains("is OPEN"),
+        "{v}"
+    );
+    let (c, _, _) = run(
+        &e.dir,
+        &e.spool,
+        &[("OPSBOOK_NOW", "2026-11-29T03:00:00Z")],
+        &[
+            "incident", "cancel", &e.id, "--reason", "drill", "--root", &root,
+        ],
+    );
+    assert_eq!(c, 0);
+    // P1: 730 days after the incident ended.
+    assert_eq!(prune("2028-11-28")["bundles"][0]["action"], "keep");
+    let (c, _, _) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &[
+            "evidence",
+            "hold",
+            &e.id,
+            "--reason",
+            "exchange dispute",
+            "--root",
+            &root,
+        ],
+    );
+    assert_eq!(c, 0);
+    assert_eq!(prune("2030-01-01")["bundles"][0]["why"], "under hold");
+    let (c, _, _) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &[
+            "evidence",
+            "hold",
+            &e.id,
+            "--reason",
+            "settled",
+            "--release",
+            "--root",
+            &root,
+        ],
+    );
+    assert_eq!(c, 0);
+    let v = prune("2030-01-01");
+    assert_eq!(v["deleted"], 1, "{v}");
+    assert!(deliverables(&e.dest).is_empty());
+    let custody = std::fs::read_to_string(e.dir.join("ledger").join("custody.jsonl")).unwrap();
+    assert!(custody.contains("retention_delete") && custody.contains(&id));
+}
