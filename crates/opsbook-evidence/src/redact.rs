@@ -529,8 +529,13 @@ fn clean_view(text: &str) -> Option<View> {
                     j += 1;
                 }
                 j = (j + if b.get(j) == Some(&0x1b) { 2 } else { 1 }).min(b.len());
-            } else {
-                j = (j + 1).min(b.len());
+            } else if j < b.len() {
+                // ESC + one character (which may be several bytes).
+                j += text[j..].chars().next().map_or(1, char::len_utf8);
+            }
+            // Never stop inside a character.
+            while j < b.len() && !text.is_char_boundary(j) {
+                j += 1;
             }
             i = j;
             continue;
@@ -1170,8 +1175,11 @@ fn unzip(bytes: &[u8], limits: &ArchiveLimits) -> Result<Vec<(String, Vec<u8>)>,
 mod tests {
     use super::*;
 
+    static RULES: std::sync::LazyLock<RuleSet> =
+        std::sync::LazyLock::new(|| RuleSet::builtin(Personal::default()).unwrap());
+
     fn rs() -> RuleSet {
-        RuleSet::builtin(Personal::default()).unwrap()
+        RULES.clone()
     }
 
     fn red(s: &str) -> String {
@@ -1445,5 +1453,32 @@ mod tests {
         let r = rs().redact(&once, None).unwrap();
         assert!(r.hits.is_empty(), "{:?} in {once}", r.hits);
         assert_eq!(r.text, once);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Any text: no panic, redacting twice changes nothing more, and the
+        /// result rescans clean.
+        #[test]
+        fn redaction_is_total_idempotent_and_clean(s in "(?s)[ -~\\r\\n\\t\\u{1b}\\u{200b}é日%=:@/]{0,200}(api_key=[A-Za-z0-9]{8,20})?[ -~]{0,40}") {
+            let r = rs();
+            let once = r.redact(&s, None).unwrap();
+            let twice = r.redact(&once.text, None).unwrap();
+            proptest::prop_assert!(twice.hits.is_empty(), "{:?} -> {:?}", once.text, twice.hits);
+            proptest::prop_assert_eq!(twice.text, once.text.clone());
+            if once.hits.is_empty() {
+                proptest::prop_assert_eq!(once.text, s);
+            }
+        }
+
+        /// Arbitrary bytes as a file: never a panic; clean text comes back identical.
+        #[test]
+        fn any_bytes_are_kept_identical_or_excluded_or_redacted(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            match rs().redact_file(&b, &ArchiveLimits::default(), None) {
+                FileOutcome::Kept { bytes, hits, .. } if hits.is_empty() => proptest::prop_assert_eq!(bytes, b),
+                _ => {}
+            }
+        }
     }
 }
