@@ -1146,8 +1146,8 @@ Examples (PowerShell):
         /// Runbook whose required_evidence is recorded (existing paths in it are collected)
         #[arg(long, value_name = "RB")]
         runbook: Option<String>,
-        /// A file, directory glob or path to collect (repeatable)
-        #[arg(long = "include", value_name = "PATH|GLOB")]
+        /// A file or glob to collect (repeatable)
+        #[arg(long = "include", visible_alias = "path", value_name = "PATH|GLOB")]
         includes: Vec<String>,
         /// A command whose output to collect, NAME=COMMAND (PowerShell on Windows; repeatable)
         #[arg(long = "cmd", value_name = "NAME=COMMAND")]
