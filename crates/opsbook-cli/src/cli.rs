@@ -1079,8 +1079,9 @@ pub struct ConfirmArgs {
     #[arg(value_name = "OPERATION")]
     pub operation: String,
     /// The exact target: host, key label, symbol, data range, or the state for release_halt
+    /// (default: RECOVERING for release_halt; else `target` of the answers file, or asked)
     #[arg(long, value_name = "NAME")]
-    pub target: String,
+    pub target: Option<String>,
     /// The incident (its decision log gets the confirmation)
     #[arg(long, value_name = "ID", env = "OPSBOOK_INCIDENT")]
     pub incident: Option<String>,

@@ -412,12 +412,18 @@ fn collect(
     }
     if sources.is_empty() {
         if required.is_empty() {
-            bail!("nothing to collect: give --include PATH|GLOB, --cmd NAME=COMMAND or --runbook RB");
+            bail!(
+                "nothing to collect: give --include PATH|GLOB, --cmd NAME=COMMAND or --runbook RB"
+            );
         }
         bail!(
             "nothing to collect: none of the files named by {}'s required evidence exists here. It asks for:\n{}\nCollect them with --include PATH|GLOB and --cmd NAME=COMMAND",
             runbook.unwrap_or_default(),
-            required.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n")
+            required
+                .iter()
+                .map(|r| format!("  - {r}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
     let spool_dir = spool(spool_arg, pol.as_ref());

@@ -103,6 +103,24 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
     };
     let m = machine(&root)?;
     let state = super::safety::current(&root, &m)?.state;
+    let answers = Answers::new(a.answers.as_deref())?;
+    let target: String = match (&a.target, &answers) {
+        (Some(t), _) => t.clone(),
+        (None, _) if op == "release_halt" => m
+            .next(&state)
+            .iter()
+            .find(|t| !t.escalate)
+            .map_or_else(|| "RECOVERING".to_string(), |t| t.to.clone()),
+        (None, Answers::File(_)) => answers.ask("/target", "target")?,
+        (None, Answers::Tty) => answers.ask(
+            "",
+            "What is the action's target (host, key label, symbol, data range)?",
+        )?,
+    };
+    if target.trim().is_empty() {
+        bail!("the target is empty: name exactly what the action touches (--target NAME)");
+    }
+    let a_target = target;
     if op == "release_halt" {
         let next: Vec<String> = m
             .next(&state)
@@ -110,7 +128,7 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
             .filter(|t| !t.escalate)
             .map(|t| t.to.clone())
             .collect();
-        if !next.contains(&a.target) {
+        if !next.contains(&a_target) {
             bail!(
                 "release_halt confirms the state to leave {state} for: --target must be one of {} (the transition `opsbook safety set` will make)",
                 if next.is_empty() {
@@ -128,7 +146,6 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
             return Ok(crate::EXIT_FINDINGS);
         }
     }
-    let answers = Answers::new(a.answers.as_deref())?;
     let log = ledger_path(&root, "confirmations");
     let store = super::incident::store(&root)?;
     let inc = match &a.incident {
@@ -139,7 +156,7 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
         &log,
         &who,
         "confirmation_started",
-        json!({"operation": op, "target": a.target, "tier": tier, "state": state, "incident": inc.as_ref().map(|i| i.id.clone())}),
+        json!({"operation": op, "target": a_target, "tier": tier, "state": state, "incident": inc.as_ref().map(|i| i.id.clone())}),
     )?;
     let id = format!("CNF-{}", start.seq);
     let record = |step: &str, question: &str, answer: &str| -> anyhow::Result<()> {
@@ -164,7 +181,7 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
     if matches!(answers, Answers::Tty) {
         say(&format!(
             "High-danger confirmation {id}: {op} ({tier}) on `{}` in state {state}. Stay honest: every answer is recorded.",
-            a.target
+            a_target
         ));
     }
     // 1. Fatigue self-check: 迷ったらHALT→証跡→休む.
@@ -236,10 +253,10 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
     // 3. The target, typed; cooling-off; typed again.
     let t1 = answers.ask("/target", "Type the target exactly (case-sensitive):")?;
     record("target", "target", &t1)?;
-    if t1 != a.target {
+    if t1 != a_target {
         return refuse(format!(
             "target mismatch: typed `{t1}`, the action is on `{}`",
-            a.target
+            a_target
         ));
     }
     let cool = Duration::from_secs(policy.cooling_off_seconds);
@@ -281,10 +298,10 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
         }
     };
     record("target", "target again", &t2)?;
-    if t2 != a.target {
+    if t2 != a_target {
         return refuse(format!(
             "target mismatch after cooling-off: typed `{t2}`, the action is on `{}`",
-            a.target
+            a_target
         ));
     }
     let why = answers.ask("/reason", "Why now (one line)?")?;
@@ -300,7 +317,7 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
         &who,
         "confirmed",
         json!({
-            "confirmation": id, "operation": op, "target": a.target, "tier": tier, "state": state,
+            "confirmation": id, "operation": op, "target": a_target, "tier": tier, "state": state,
             "valid_until": valid_until, "fatigue": {"check": check, "over": over},
             "override_reason": override_reason, "reason": why,
             "incident": inc.as_ref().map(|i| i.id.clone()),
@@ -312,7 +329,7 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
         store.transact(&i.id, &who, |_| {
             Ok(vec![(
                 "decision".into(),
-                json!({"decision": format!("high-danger confirmation {id} passed: {op} on {}", a.target), "reason": why, "alternatives": []}),
+                json!({"decision": format!("high-danger confirmation {id} passed: {op} on {}", a_target), "reason": why, "alternatives": []}),
             )])
         })?;
     }
@@ -324,7 +341,7 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
         }
         _ => format!(
             "{id} confirmed: {op} on `{}`, valid until {valid_until}, used once.\n",
-            a.target
+            a_target
         ),
     };
     crate::output::emit(&text, None)?;

@@ -1320,3 +1320,37 @@ fn a_timed_out_hook_is_stopped_with_its_children_and_status_warns() {
         "{out}"
     );
 }
+
+/// The acceptance form: `opsbook confirm OPERATION --answers FILE`.
+#[test]
+fn confirm_with_only_an_answers_file() {
+    let (_t, dir) = init_ssot();
+    short_cooling_off(&dir, 0);
+    ok(
+        &dir,
+        "2026-11-29T12:00:00Z",
+        &["safety", "set", "HALTED", "--reason", "x"],
+    );
+    let a = answers(&dir, "RECOVERING", 8);
+    let out = ok(
+        &dir,
+        "2026-11-29T12:01:00Z",
+        &["confirm", "release_halt", "--answers", a.to_str().unwrap()],
+    );
+    assert!(
+        out.contains("confirmed: release_halt on `RECOVERING`"),
+        "{out}"
+    );
+    let b = answers(&dir, "binance-main", 8);
+    let out = ok(
+        &dir,
+        "2026-11-29T12:02:00Z",
+        &[
+            "confirm",
+            "rotate_api_key",
+            "--answers",
+            b.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("rotate_api_key on `binance-main`"), "{out}");
+}
