@@ -622,10 +622,19 @@ pub fn p0(a: &P0Args) -> anyhow::Result<u8> {
             para.join(" "),
             cb.code.trim_end()
         ));
-        let ans = answers.ask(
-            &format!("/steps/{step}/result"),
-            &format!("Step {step}: done, skipped or quit?"),
-        )?;
+        // From a file: `"3": {result: done, note: …}` or simply `"3": done`.
+        let ans = match &answers {
+            Answers::File(v)
+                if v.pointer(&format!("/steps/{step}"))
+                    .is_some_and(Value::is_string) =>
+            {
+                answers.ask(&format!("/steps/{step}"), "result")?
+            }
+            _ => answers.ask(
+                &format!("/steps/{step}/result"),
+                &format!("Step {step}: done, skipped or quit?"),
+            )?,
+        };
         let result = match ans.to_ascii_lowercase().as_str() {
             "d" | "done" | "y" | "yes" => "done",
             "s" | "skip" | "skipped" | "n" | "no" => "skipped",
