@@ -366,7 +366,7 @@ pub fn collect(
     out_dir: &Path,
     progress: &mut dyn Progress,
 ) -> Result<Sealed, EvidenceError> {
-    let mut files: Vec<(FileEntry, Vec<u8>, Vec<Hit>)> = Vec::new();
+    let mut files: Vec<(FileEntry, PathBuf, Vec<Hit>)> = Vec::new();
     let mut excluded = Vec::new();
     let mut total: u64 = 0;
     let archive = ArchiveLimits::default();
@@ -378,169 +378,122 @@ pub fn collect(
         .collect();
     ordered.extend(req.sources.iter().filter(|s| matches!(s, Source::File(_))));
     let n = ordered.len();
-    for (i, src) in ordered.into_iter().enumerate() {
-        // Names go into the manifest: they never carry a secret either.
-        let (original, kind) = match src {
-            Source::Command(name, _) => (rules.scrub(&format!("command:{name}")), "command"),
-            Source::File(p) => (rules.scrub(&p.display().to_string()), "file"),
-        };
-        progress.step(i, n, &original);
-        if files.len() >= limits.max_files {
-            excluded.push(Excluded {
-                source: original,
-                reason: format!(
-                    "over the {} files of a bundle (limits.max_files)",
-                    limits.max_files
-                ),
-            });
-            continue;
-        }
-        let (bytes, source_size, source_sha, truncated, command) = match src {
-            Source::Command(name, line) => {
-                let started = jiff::Timestamp::now();
-                let hook = opsbook_core::hook::Hook {
-                    command: shell(line),
-                    timeout_seconds: limits.command_seconds,
-                    manual_runbook: None,
-                };
-                let cap = usize::try_from(limits.max_file_bytes).unwrap_or(usize::MAX);
-                let r = opsbook_core::hook::run_raw(&hook, &[], cap);
-                let ended = jiff::Timestamp::now();
-                if let Some(e) = &r.error {
-                    excluded.push(Excluded {
-                        source: original,
-                        reason: format!("command `{name}` did not start: {e}"),
-                    });
-                    continue;
-                }
-                let mut out = r.stdout.0;
-                if !r.stderr.0.is_empty() {
-                    out.extend_from_slice(b"\n[stderr]\n");
-                    out.extend_from_slice(&r.stderr.0);
-                }
-                let argv: Vec<String> = hook
-                    .command
-                    .iter()
-                    .map(|a| {
-                        rules
-                            .redact(a, None)
-                            .map(|r| r.text)
-                            .unwrap_or_else(|_| "[REDACTED:unscannable]".into())
-                    })
-                    .collect();
-                let sha = sha256_hex(&out);
-                let size = out.len() as u64;
-                let cmd = json!({
-                    "argv": argv, "exit_code": r.exit_code, "timed_out": r.timed_out,
-                    "started_utc": opsbook_core::ledger::format_ts(started),
-                    "ended_utc": opsbook_core::ledger::format_ts(ended),
-                    "output_cut_bytes": r.stdout.1 + r.stderr.1,
-                });
-                (out, size, sha, None, Some(cmd))
-            }
-            Source::File(p) => match std::fs::symlink_metadata(p) {
-                Err(e) => {
-                    excluded.push(Excluded {
-                        source: original,
-                        reason: format!("cannot be read: {e}"),
-                    });
-                    continue;
-                }
-                Ok(m) if !m.is_file() => {
-                    excluded.push(Excluded {
-                        source: original,
-                        reason: if m.file_type().is_symlink() {
-                            "a symbolic link: collect its target explicitly".into()
-                        } else {
-                            "not a regular file".into()
-                        },
-                    });
-                    continue;
-                }
-                Ok(_) => match read_bounded(p, limits) {
-                    Ok((b, size, sha, t)) => (b, size, sha, t, None),
-                    Err(e) => {
+    std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+    let tmp = out_dir.join(format!(
+        ".collect-{}-{}",
+        std::process::id(),
+        req.now.as_millisecond()
+    ));
+    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let cleanup = TempDir(tmp.clone());
+    // Commands run one after the other, first (volatility); files are read
+    // and redacted in parallel batches, then taken in order, so limits and
+    // entry names do not depend on scheduling.
+    let batch = rayon::current_num_threads().max(1) * 2;
+    let mut done = 0usize;
+    let mut pending: Vec<&Source> = Vec::new();
+    let mut flush_batch = |pending: &mut Vec<&Source>,
+                           files: &mut Vec<(FileEntry, PathBuf, Vec<Hit>)>,
+                           excluded: &mut Vec<Excluded>,
+                           total: &mut u64,
+                           done: &mut usize|
+     -> Result<(), EvidenceError> {
+        use rayon::prelude::*;
+        let results: Vec<Result<Processed, EvidenceError>> = pending
+            .par_iter()
+            .map(|src| process(src, rules, limits, &archive))
+            .collect();
+        for r in results {
+            *done += 1;
+            progress.step(*done, n, &r.original());
+            let r = r?;
+            match r {
+                Processed::Excluded { original, reason } => excluded.push(Excluded {
+                    source: original,
+                    reason,
+                }),
+                Processed::Kept {
+                    original,
+                    kind,
+                    out,
+                    hits,
+                    encoding,
+                    source_size,
+                    source_sha,
+                    truncated,
+                    command,
+                } => {
+                    if files.len() >= limits.max_files {
                         excluded.push(Excluded {
                             source: original,
-                            reason: format!("cannot be read: {e}"),
+                            reason: format!(
+                                "over the {} files of a bundle (limits.max_files)",
+                                limits.max_files
+                            ),
                         });
                         continue;
                     }
-                },
-            },
-        };
-        let deadline = Instant::now() + Duration::from_secs(limits.scan_seconds.max(1));
-        match rules.redact_file(&bytes, &archive, Some(deadline)) {
-            FileOutcome::Excluded { reason } => excluded.push(Excluded {
-                source: original,
-                reason,
-            }),
-            FileOutcome::Kept {
-                bytes: out,
-                encoding,
-                hits,
-            } => {
-                // Redaction must not damage structured evidence.
-                let lower = original.to_ascii_lowercase();
-                if !hits.is_empty() {
-                    if lower.ends_with(".json")
-                        && serde_json::from_slice::<Value>(&bytes).is_ok()
-                        && serde_json::from_slice::<Value>(&out).is_err()
-                    {
-                        return Err(EvidenceError::Refused(format!(
-                            "redaction broke the JSON of `{original}` (redaction_error: abort_bundle)"
-                        )));
+                    if *total + out.len() as u64 > limits.max_bundle_bytes {
+                        excluded.push(Excluded {
+                            source: original,
+                            reason: format!(
+                                "over the bundle limit of {} bytes (limits.max_bundle_bytes)",
+                                limits.max_bundle_bytes
+                            ),
+                        });
+                        continue;
                     }
-                    if (lower.ends_with(".yaml") || lower.ends_with(".yml"))
-                        && let (Ok(a), Ok(b)) =
-                            (std::str::from_utf8(&bytes), std::str::from_utf8(&out))
-                        && opsbook_core::yaml::parse(a).is_ok()
-                        && opsbook_core::yaml::parse(b).is_err()
-                    {
-                        return Err(EvidenceError::Refused(format!(
-                            "redaction broke the YAML of `{original}` (redaction_error: abort_bundle)"
-                        )));
+                    *total += out.len() as u64;
+                    let mut counts = std::collections::BTreeMap::new();
+                    for h in &hits {
+                        *counts.entry(h.rule.clone()).or_insert(0) += 1;
                     }
+                    let entry = format!("files/{:04}-{}", files.len() + 1, safe_name(&original));
+                    let at = tmp.join(format!("{:04}", files.len() + 1));
+                    std::fs::write(&at, &out).map_err(io(&at))?;
+                    files.push((
+                        FileEntry {
+                            entry,
+                            original,
+                            kind,
+                            size: out.len() as u64,
+                            sha256: sha256_hex(&out),
+                            source_size,
+                            source_sha256: source_sha,
+                            encoding,
+                            redactions: counts,
+                            truncated,
+                            command,
+                        },
+                        at,
+                        hits,
+                    ));
                 }
-                if total + out.len() as u64 > limits.max_bundle_bytes {
-                    excluded.push(Excluded {
-                        source: original,
-                        reason: format!(
-                            "over the bundle limit of {} bytes (limits.max_bundle_bytes)",
-                            limits.max_bundle_bytes
-                        ),
-                    });
-                    continue;
-                }
-                total += out.len() as u64;
-                let mut counts = std::collections::BTreeMap::new();
-                for h in &hits {
-                    *counts.entry(h.rule.clone()).or_insert(0) += 1;
-                }
-                let entry = format!("files/{:04}-{}", files.len() + 1, safe_name(&original));
-                files.push((
-                    FileEntry {
-                        entry,
-                        original,
-                        kind,
-                        size: out.len() as u64,
-                        sha256: sha256_hex(&out),
-                        source_size,
-                        source_sha256: source_sha,
-                        encoding: serde_json::to_value(encoding)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default(),
-                        redactions: counts,
-                        truncated,
-                        command,
-                    },
-                    out,
-                    hits,
-                ));
             }
         }
+        pending.clear();
+        Ok(())
+    };
+    for src in ordered {
+        let is_cmd = matches!(src, Source::Command(..));
+        pending.push(src);
+        if is_cmd || pending.len() >= batch {
+            flush_batch(
+                &mut pending,
+                &mut files,
+                &mut excluded,
+                &mut total,
+                &mut done,
+            )?;
+        }
     }
+    flush_batch(
+        &mut pending,
+        &mut files,
+        &mut excluded,
+        &mut total,
+        &mut done,
+    )?;
     progress.step(n, n, "sealing");
     if files.is_empty() {
         return Err(EvidenceError::Refused(format!(
@@ -599,33 +552,50 @@ pub fn collect(
         .map_err(|e| EvidenceError::Invalid(e.to_string()))?
         + "\n")
         .into_bytes();
-    // Entries, sorted by name.
-    let mut entries: Vec<(String, Vec<u8>)> = vec![
+    // Entries, sorted by name; the collected files stay on disk.
+    let mut small: Vec<(String, Vec<u8>)> = vec![
         ("manifest.json".into(), manifest_bytes.clone()),
         ("redaction-report.json".into(), report_bytes),
     ];
-    entries.extend(files.iter().map(|(f, b, _)| (f.entry.clone(), b.clone())));
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    let sums: String = entries
+    let mut hashes: Vec<(String, String)> = small
         .iter()
-        .map(|(n, b)| format!("{}  {n}\n", sha256_hex(b)))
+        .map(|(n, b)| (n.clone(), sha256_hex(b)))
+        .chain(
+            files
+                .iter()
+                .map(|(f, _, _)| (f.entry.clone(), f.sha256.clone())),
+        )
         .collect();
-    entries.push(("SHA256SUMS".into(), sums.into_bytes()));
+    hashes.sort();
+    let sums: String = hashes.iter().map(|(n, h)| format!("{h}  {n}\n")).collect();
+    small.push(("SHA256SUMS".into(), sums.into_bytes()));
+    // The independent scan of everything that will be released.
+    final_scan(&small, rules, limits)?;
+    final_scan_files(&files, rules, limits)?;
+    let mut entries: Vec<(String, Body)> =
+        small.into_iter().map(|(n, b)| (n, Body::Mem(b))).collect();
+    entries.extend(
+        files
+            .iter()
+            .map(|(f, p, _)| (f.entry.clone(), Body::File(p.clone()))),
+    );
     entries.sort_by(|a, b| a.0.cmp(&b.0));
-    final_scan(&entries, rules, limits)?;
-    let zip_bytes = write_zip(&entries, req.now)?;
-    std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
     let path = out_dir.join(format!("{bundle_id}.zip"));
-    opsbook_core::fsutil::write_atomic(&path, &zip_bytes).map_err(io(&path))?;
-    let sha256 = sha256_hex(&zip_bytes);
+    let part = out_dir.join(format!("{bundle_id}.zip.tmp"));
+    write_zip_to(&entries, req.now, &part)?;
+    let zip_sha = file_sha256(&part)?;
+    std::fs::rename(&part, &path).map_err(io(&path))?;
+    let size = std::fs::metadata(&path).map_err(io(&path))?.len();
+    let sha256 = zip_sha;
     let side = out_dir.join(format!("{bundle_id}.zip.sha256"));
     opsbook_core::fsutil::write_atomic(&side, format!("{sha256}  {bundle_id}.zip\n").as_bytes())
         .map_err(io(&side))?;
+    drop(cleanup);
     Ok(Sealed {
         bundle_id,
         path,
         sha256,
-        size: zip_bytes.len() as u64,
+        size,
         signed: false,
         files: files.into_iter().map(|(f, _, _)| f).collect(),
         excluded,
@@ -672,6 +642,248 @@ pub fn final_scan(
     Ok(())
 }
 
+/// Removes a temporary directory when dropped (also on errors).
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// An entry's content: in memory, or a file on disk.
+enum Body {
+    Mem(Vec<u8>),
+    File(PathBuf),
+}
+
+/// What one source became.
+#[allow(clippy::large_enum_variant)] // short-lived, one per source
+enum Processed {
+    Excluded {
+        original: String,
+        reason: String,
+    },
+    Kept {
+        original: String,
+        kind: &'static str,
+        out: Vec<u8>,
+        hits: Vec<Hit>,
+        encoding: String,
+        source_size: u64,
+        source_sha: String,
+        truncated: Option<Value>,
+        command: Option<Value>,
+    },
+}
+
+trait Original {
+    fn original(&self) -> String;
+}
+
+impl Original for Result<Processed, EvidenceError> {
+    fn original(&self) -> String {
+        match self {
+            Ok(Processed::Excluded { original, .. } | Processed::Kept { original, .. }) => {
+                original.clone()
+            }
+            Err(_) => String::new(),
+        }
+    }
+}
+
+/// Reads (or runs) one source and redacts it.
+fn process(
+    src: &Source,
+    rules: &RuleSet,
+    limits: &Limits,
+    archive: &ArchiveLimits,
+) -> Result<Processed, EvidenceError> {
+    // Names go into the manifest: they never carry a secret either.
+    let (original, kind) = match src {
+        Source::Command(name, _) => (rules.scrub(&format!("command:{name}")), "command"),
+        Source::File(p) => (rules.scrub(&p.display().to_string()), "file"),
+    };
+    let excluded = |reason: String| {
+        Ok(Processed::Excluded {
+            original: original.clone(),
+            reason,
+        })
+    };
+    let (bytes, source_size, source_sha, truncated, command) = match src {
+        Source::Command(name, line) => {
+            let started = jiff::Timestamp::now();
+            let hook = opsbook_core::hook::Hook {
+                command: shell(line),
+                timeout_seconds: limits.command_seconds,
+                manual_runbook: None,
+            };
+            let cap = usize::try_from(limits.max_file_bytes).unwrap_or(usize::MAX);
+            let r = opsbook_core::hook::run_raw(&hook, &[], cap);
+            let ended = jiff::Timestamp::now();
+            if let Some(e) = &r.error {
+                return excluded(format!("command `{name}` did not start: {e}"));
+            }
+            let mut out = r.stdout.0;
+            if !r.stderr.0.is_empty() {
+                out.extend_from_slice(b"\n[stderr]\n");
+                out.extend_from_slice(&r.stderr.0);
+            }
+            let argv: Vec<String> = hook.command.iter().map(|a| rules.scrub(a)).collect();
+            let sha = sha256_hex(&out);
+            let size = out.len() as u64;
+            let cmd = json!({
+                "argv": argv, "exit_code": r.exit_code, "timed_out": r.timed_out,
+                "started_utc": opsbook_core::ledger::format_ts(started),
+                "ended_utc": opsbook_core::ledger::format_ts(ended),
+                "output_cut_bytes": r.stdout.1 + r.stderr.1,
+            });
+            (out, size, sha, None, Some(cmd))
+        }
+        Source::File(p) => match std::fs::symlink_metadata(p) {
+            Err(e) => return excluded(format!("cannot be read: {e}")),
+            Ok(m) if !m.is_file() => {
+                return excluded(if m.file_type().is_symlink() {
+                    "a symbolic link: collect its target explicitly".into()
+                } else {
+                    "not a regular file".into()
+                });
+            }
+            Ok(_) => match read_bounded(p, limits) {
+                Ok((b, size, sha, t)) => (b, size, sha, t, None),
+                Err(e) => return excluded(format!("cannot be read: {e}")),
+            },
+        },
+    };
+    let deadline = Instant::now() + Duration::from_secs(limits.scan_seconds.max(1));
+    match rules.redact_file(&bytes, archive, Some(deadline)) {
+        FileOutcome::Excluded { reason } => excluded(reason),
+        FileOutcome::Kept {
+            bytes: out,
+            encoding,
+            hits,
+        } => {
+            // Redaction must not damage structured evidence.
+            let lower = original.to_ascii_lowercase();
+            if !hits.is_empty() {
+                if lower.ends_with(".json")
+                    && serde_json::from_slice::<Value>(&bytes).is_ok()
+                    && serde_json::from_slice::<Value>(&out).is_err()
+                {
+                    return Err(EvidenceError::Refused(format!(
+                        "redaction broke the JSON of `{original}` (redaction_error: abort_bundle)"
+                    )));
+                }
+                if (lower.ends_with(".yaml") || lower.ends_with(".yml"))
+                    && let (Ok(a), Ok(b)) = (std::str::from_utf8(&bytes), std::str::from_utf8(&out))
+                    && opsbook_core::yaml::parse(a).is_ok()
+                    && opsbook_core::yaml::parse(b).is_err()
+                {
+                    return Err(EvidenceError::Refused(format!(
+                        "redaction broke the YAML of `{original}` (redaction_error: abort_bundle)"
+                    )));
+                }
+            }
+            Ok(Processed::Kept {
+                original: original.clone(),
+                kind,
+                out,
+                hits,
+                encoding: serde_json::to_value(encoding)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                source_size,
+                source_sha,
+                truncated,
+                command,
+            })
+        }
+    }
+}
+
+fn file_sha256(p: &Path) -> Result<String, EvidenceError> {
+    let mut f = std::fs::File::open(p).map_err(io(p))?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(io(p))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// [`final_scan`] over the collected files on disk, in parallel.
+fn final_scan_files(
+    files: &[(FileEntry, PathBuf, Vec<Hit>)],
+    rules: &RuleSet,
+    limits: &Limits,
+) -> Result<(), EvidenceError> {
+    use rayon::prelude::*;
+    files
+        .par_iter()
+        .map(|(f, p, _)| {
+            let b = std::fs::read(p).map_err(io(p))?;
+            final_scan(&[(f.entry.clone(), b)], rules, limits)
+        })
+        .collect::<Result<Vec<()>, EvidenceError>>()
+        .map(|_| ())
+}
+
+/// Writes the ZIP to `path` (streaming the files from disk) and fsyncs it.
+fn write_zip_to(
+    entries: &[(String, Body)],
+    at: jiff::Timestamp,
+    path: &Path,
+) -> Result<(), EvidenceError> {
+    let f = std::fs::File::create(path).map_err(io(path))?;
+    let mut w = zip::ZipWriter::new(std::io::BufWriter::new(f));
+    let zerr =
+        |e: &dyn std::fmt::Display| EvidenceError::Invalid(format!("cannot write the ZIP: {e}"));
+    for (name, body) in entries {
+        let len = match body {
+            Body::Mem(b) => b.len() as u64,
+            Body::File(p) => std::fs::metadata(p).map_err(io(p))?.len(),
+        };
+        w.start_file(name.as_str(), zip_options(at, len))
+            .map_err(|e| zerr(&e))?;
+        match body {
+            Body::Mem(b) => w.write_all(b).map_err(|e| zerr(&e))?,
+            Body::File(p) => {
+                let mut src = std::fs::File::open(p).map_err(io(p))?;
+                std::io::copy(&mut src, &mut w).map_err(|e| zerr(&e))?;
+            }
+        }
+    }
+    let buf = w.finish().map_err(|e| zerr(&e))?;
+    let f = buf.into_inner().map_err(|e| zerr(&e.error().to_string()))?;
+    f.sync_all().map_err(io(path))?;
+    Ok(())
+}
+
+fn zip_options(at: jiff::Timestamp, len: u64) -> zip::write::SimpleFileOptions {
+    let z = at.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    let dt = zip::DateTime::from_date_and_time(
+        u16::try_from(z.year()).unwrap_or(1980).max(1980),
+        u8::try_from(z.month()).unwrap_or(1),
+        u8::try_from(z.day()).unwrap_or(1),
+        u8::try_from(z.hour()).unwrap_or(0),
+        u8::try_from(z.minute()).unwrap_or(0),
+        u8::try_from(z.second()).unwrap_or(0),
+    )
+    .unwrap_or_default();
+    zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(6))
+        .last_modified_time(dt)
+        .unix_permissions(0o644)
+        .large_file(len >= u64::from(u32::MAX))
+}
+
+#[cfg(test)]
 fn write_zip(entries: &[(String, Vec<u8>)], at: jiff::Timestamp) -> Result<Vec<u8>, EvidenceError> {
     let z = at.to_zoned_datetime(jiff::tz::TimeZone::UTC);
     let dt = zip::DateTime::from_date_and_time(

@@ -125,7 +125,7 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     (
         "telegram_bot_token",
         "Telegram bot tokens (alerting bots)",
-        r"\b(?P<secret>[0-9]{8,10}:[A-Za-z0-9_-]{35})\b",
+        r"(?P<secret>[0-9]{8,10}:[A-Za-z0-9_-]{35})(?:[^A-Za-z0-9_-]|$)",
     ),
     (
         "slack_webhook",
@@ -644,42 +644,119 @@ fn percent_view(text: &str) -> Option<View> {
     })
 }
 
+/// A span found: (start, end, rule index, view name), in the original text.
+type Span = (usize, usize, usize, &'static str);
+
 /// Spans (start, end, rule index, view name) found in `text`, not yet merged.
+///
+/// The text is cut into blocks of about [`BLOCK`] bytes at line ends (never
+/// inside a PEM block), scanned in parallel. In each block one pass of all
+/// patterns at once says which rules can match at all; views are built only
+/// for the lines that need them (a JSON escape, `%XX`, an ANSI code or an
+/// invisible character), so clean logs cost one pass.
 fn find(
     rs: &RuleSet,
     text: &str,
     deadline: Option<Instant>,
 ) -> Result<Vec<(usize, usize, usize, &'static str)>, String> {
+    use rayon::prelude::*;
+    let blocks = blocks(text);
+    let parts: Vec<Result<Vec<Span>, String>> = blocks
+        .par_iter()
+        .map(|&(a, b)| find_block(rs, &text[a..b], a, deadline))
+        .collect();
     let mut out = Vec::new();
-    let over = || deadline.is_some_and(|d| Instant::now() > d);
-    let scan = |view: &str, out: &mut Vec<(usize, usize, usize)>| {
-        // One pass over the text says which rules can match at all.
-        let set = rs.set.get_or_init(|| {
-            regex::RegexSetBuilder::new(rs.rules.iter().map(|r| r.re.as_str()))
-                .size_limit(256 << 20)
-                .dfa_size_limit(64 << 20)
-                .build()
-                .ok()
-        });
-        let candidates: Vec<usize> = match set {
-            Some(set) => set.matches(view).into_iter().collect(),
-            None => (0..rs.rules.len()).collect(),
-        };
-        for ri in candidates {
-            let r = &rs.rules[ri];
-            for caps in r.re.captures_iter(view) {
-                let m = caps.get(r.group).or_else(|| caps.get(0));
-                if let Some(m) = m
-                    && !m.as_str().starts_with(MARKER)
-                    && !m.as_str().is_empty()
-                {
-                    out.push((m.start(), m.end(), ri));
-                }
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
+/// Block size for scanning, bytes.
+const BLOCK: usize = 1 << 20;
+
+/// `(start, end)` of blocks of about [`BLOCK`] bytes ending at a line end,
+/// extended so that no `-----BEGIN … PRIVATE KEY-----` block is cut.
+fn blocks(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < text.len() {
+        let mut end = (at + BLOCK).min(text.len());
+        if end < text.len() {
+            end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+            // An unclosed private key in this block: run to its END line.
+            let block = &text[at..end];
+            if let Some(b) = block.rfind("-----BEGIN ")
+                && block[b..].find("-----END ").is_none()
+                && let Some(e) = text[end..].find("-----END ")
+            {
+                let after = end + e;
+                end = text[after..]
+                    .find('\n')
+                    .map_or(text.len(), |i| after + i + 1);
             }
         }
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        out.push((at, end));
+        at = end;
+    }
+    out
+}
+
+fn scan_view(rs: &RuleSet, view: &str, out: &mut Vec<(usize, usize, usize)>) {
+    let set = rs.set.get_or_init(|| {
+        regex::RegexSetBuilder::new(rs.rules.iter().map(|r| r.re.as_str()))
+            .size_limit(256 << 20)
+            .dfa_size_limit(64 << 20)
+            .build()
+            .ok()
+    });
+    let candidates: Vec<usize> = match set {
+        Some(set) => set.matches(view).into_iter().collect(),
+        None => (0..rs.rules.len()).collect(),
     };
+    for ri in candidates {
+        let r = &rs.rules[ri];
+        for caps in r.re.captures_iter(view) {
+            let m = caps.get(r.group).or_else(|| caps.get(0));
+            if let Some(m) = m
+                && !m.as_str().starts_with(MARKER)
+                && !m.as_str().is_empty()
+            {
+                out.push((m.start(), m.end(), ri));
+            }
+        }
+    }
+}
+
+/// The lines of `text` (with their offsets) that contain any of `needles`.
+fn lines_with<'t>(text: &'t str, needles: &[&str]) -> Vec<(usize, &'t str)> {
+    if !needles.iter().any(|n| text.contains(n)) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if needles.iter().any(|n| line.contains(n)) {
+            out.push((at, line));
+        }
+        at += line.len();
+    }
+    out
+}
+
+fn find_block(
+    rs: &RuleSet,
+    text: &str,
+    offset: usize,
+    deadline: Option<Instant>,
+) -> Result<Vec<(usize, usize, usize, &'static str)>, String> {
+    let mut out = Vec::new();
+    let over = || deadline.is_some_and(|d| Instant::now() > d);
     let mut raw = Vec::new();
-    scan(text, &mut raw);
+    scan_view(rs, text, &mut raw);
     for (s, e, r) in raw {
         let (s, e) = if rs.rules[r].id == "yaml_block_secret" {
             yaml_block(text, s)
@@ -687,21 +764,34 @@ fn find(
             (s, e)
         };
         if e > s {
-            out.push((s, e, r, "text"));
+            out.push((offset + s, offset + e, r, "text"));
         }
     }
     if over() {
         return Err("the scan exceeded its time budget".into());
     }
-    for v in [clean_view(text), json_view(text), percent_view(text)]
-        .into_iter()
-        .flatten()
-    {
+    // Views, line by line where they are needed.
+    let has_invisible = text.contains('\u{1b}') || text.chars().any(is_invisible);
+    let mut views: Vec<(usize, View)> = Vec::new();
+    if has_invisible && let Some(v) = clean_view(text) {
+        views.push((0, v));
+    }
+    for (at, line) in lines_with(text, &["\\\"", "\\n", "\\u", "\\/"]) {
+        if let Some(v) = json_view(line) {
+            views.push((at, v));
+        }
+    }
+    for (at, line) in lines_with(text, &["%"]) {
+        if let Some(v) = percent_view(line) {
+            views.push((at, v));
+        }
+    }
+    for (at, v) in views {
         let mut hits = Vec::new();
-        scan(&v.text, &mut hits);
+        scan_view(rs, &v.text, &mut hits);
         for (s, e, r) in hits {
             let (a, b) = v.original(s, e);
-            out.push((a, b, r, v.name));
+            out.push((offset + at + a, offset + at + b, r, v.name));
         }
         if over() {
             return Err("the scan exceeded its time budget".into());
@@ -709,7 +799,7 @@ fn find(
     }
     // Base64 runs: a secret inside redacts the whole run.
     for m in rs.base64_run.find_iter(text) {
-        if m.len() > 4 << 20 {
+        if m.len() > 4 << 20 || m.as_str().bytes().all(|b| b.is_ascii_hexdigit()) {
             continue;
         }
         let run = m.as_str().trim_end_matches('=');
@@ -726,9 +816,9 @@ fn find(
             continue;
         }
         let mut hits = Vec::new();
-        scan(inner, &mut hits);
+        scan_view(rs, inner, &mut hits);
         if let Some((_, _, r)) = hits.first() {
-            out.push((m.start(), m.end(), *r, "base64"));
+            out.push((offset + m.start(), offset + m.end(), *r, "base64"));
         }
         if over() {
             return Err("the scan exceeded its time budget".into());
@@ -785,7 +875,14 @@ fn extend_wrapped(text: &str, mut end: usize) -> usize {
         i += 1;
         let line_end = text[i..].find('\n').map_or(text.len(), |k| i + k);
         let line = text[i..line_end].trim_end_matches('\r');
+        // A wrapped continuation is indented, and is not `key=value`.
+        if !line.starts_with([' ', '\t']) {
+            return end;
+        }
         let token = line.trim();
+        if token.trim_end_matches('=').contains('=') {
+            return end;
+        }
         let is_token = token.len() >= 8
             && token.len() <= 512
             && token
@@ -1237,6 +1334,39 @@ mod tests {
             ),
             "hook https://hooks.slack.com/services/[REDACTED:slack_webhook]"
         );
+    }
+
+    /// Found by the benchmark: a token inside a Bot API URL, and a token on
+    /// the line after another secret.
+    #[test]
+    fn telegram_tokens_in_urls_and_adjacent_lines() {
+        assert_eq!(
+            red(
+                "POST https://api.telegram.org/bot5695165439:AAlZGCS7ruA2oOcO26jYevpZcfdN2AKzjdl/sendMessage -> 200"
+            ),
+            "POST https://api.telegram.org/bot[REDACTED:telegram_bot_token]/sendMessage -> 200"
+        );
+        let two = "hook https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\nGH_DEPLOY=ghp_oQrSZbrHQdMc5sgYX5Gl1iXpFmpXbZLREsrW\n";
+        let r = rs().redact(two, None).unwrap();
+        let rules: Vec<&str> = r.hits.iter().map(|h| h.rule.as_str()).collect();
+        assert_eq!(rules, ["slack_webhook", "github_token"], "{:?}", r.text);
+        assert_eq!(r.hits[1].line, 2);
+    }
+
+    /// Blocks are cut at line ends, never inside a private key.
+    #[test]
+    fn large_texts_are_scanned_in_blocks_without_cutting_a_key() {
+        let filler = "2026-11-29T02:10:00Z INFO heartbeat ok\n".repeat((BLOCK / 40) - 2);
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END PRIVATE KEY-----\n";
+        let text = format!("{filler}{pem}{filler}password=Hunter2Secret\n");
+        let r = rs().redact(&text, None).unwrap();
+        let rules: Vec<&str> = r.hits.iter().map(|h| h.rule.as_str()).collect();
+        assert_eq!(rules, ["pem_private_key", "labelled_secret"]);
+        assert!(
+            !r.text.contains("MIIEvQ") && !r.text.contains("AAAAAAAA"),
+            "no part of the key left"
+        );
+        assert!(blocks(&text).len() >= 2);
     }
 
     #[test]
