@@ -984,15 +984,16 @@ pub fn sign(
                 key.display()
             ))
         })?;
-    let bytes = std::fs::read(zip).map_err(io(zip))?;
+    // Streamed: a bundle of hundreds of MB is never held in memory.
     let trusted = format!(
         "bundle_id:{bundle_id} custody_head:{custody_head} sha256:{}",
-        sha256_hex(&bytes)
+        file_sha256(zip)?
     );
+    let data = std::io::BufReader::new(std::fs::File::open(zip).map_err(io(zip))?);
     let sig = minisign::sign(
         None,
         &sk,
-        std::io::Cursor::new(&bytes),
+        data,
         Some(&trusted),
         Some("opsbook evidence bundle"),
     )
