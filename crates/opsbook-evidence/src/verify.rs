@@ -78,8 +78,24 @@ pub fn verify(
     custody: Option<&Path>,
     rules: &RuleSet,
 ) -> std::io::Result<Report> {
-    let bytes = std::fs::read(zip)?;
-    let sha = sha256_hex(&bytes);
+    // Streamed: the archive is never held in memory whole.
+    let sha = {
+        use sha2::Digest;
+        let mut f = std::fs::File::open(zip)?;
+        let mut h = sha2::Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+        h.finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
     let mut r = Report {
         path: zip.display().to_string(),
         bundle_id: None,
@@ -126,7 +142,8 @@ pub fn verify(
         ),
     }
     // 2. Safe to open.
-    let mut archive = match zip::ZipArchive::new(std::io::Cursor::new(&bytes)) {
+    let mut archive = match zip::ZipArchive::new(std::io::BufReader::new(std::fs::File::open(zip)?))
+    {
         Ok(a) => a,
         Err(e) => {
             add("archive", false, format!("not a readable ZIP: {e}"));
@@ -141,7 +158,11 @@ pub fn verify(
         );
         return Ok(r);
     }
-    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    // Each entry is hashed and rescanned as it is read, and dropped: only
+    // manifest.json and SHA256SUMS are kept (bounded memory).
+    let mut entries: Vec<(String, String, u64)> = Vec::new();
+    let mut kept: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut hits: Vec<String> = Vec::new();
     let mut total = 0u64;
     for i in 0..archive.len() {
         let mut f = match archive.by_index(i) {
@@ -212,18 +233,35 @@ pub fn verify(
             );
             return Ok(r);
         }
-        entries.push((name, buf));
+        match rules.redact_file(&buf, &ArchiveLimits::default(), None) {
+            FileOutcome::Kept { hits: h, .. } if h.is_empty() => {}
+            FileOutcome::Kept { hits: h, .. } => hits.push(format!(
+                "`{name}`: {}",
+                h.iter()
+                    .map(|x| format!("{} at {}:{}", x.rule, x.line, x.column))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            FileOutcome::Excluded { reason } => {
+                hits.push(format!("`{name}` cannot be scanned: {reason}"))
+            }
+        }
+        entries.push((name.clone(), sha256_hex(&buf), buf.len() as u64));
+        if name == "manifest.json" || name == "SHA256SUMS" {
+            kept.push((name, buf));
+        }
     }
     add(
         "archive safety",
         true,
         format!("{} entries, no traversal, links or bombs", entries.len()),
     );
-    let get = |n: &str| {
+    let get = |n: &str| kept.iter().find(|(e, _)| e == n).map(|(_, b)| b.as_slice());
+    let seen = |n: &str| {
         entries
             .iter()
-            .find(|(e, _)| e == n)
-            .map(|(_, b)| b.as_slice())
+            .find(|(e, _, _)| e == n)
+            .map(|(_, h, l)| (h.as_str(), *l))
     };
     let manifest: Option<Value> = get("manifest.json").and_then(|b| serde_json::from_slice(b).ok());
     let bundle_id = manifest
@@ -242,7 +280,8 @@ pub fn verify(
                 .and_then(|pk| {
                     let sb = minisign::SignatureBox::from_string(&s).map_err(|e| format!("signature file: {e}"))?;
                     let trusted = sb.trusted_comment().unwrap_or_default();
-                    minisign::verify(&pk, &sb, std::io::Cursor::new(&bytes), true, false, false)
+                    let data = std::fs::File::open(zip).map_err(|e| format!("{}: {e}", zip.display()))?;
+                    minisign::verify(&pk, &sb, std::io::BufReader::new(data), true, false, false)
                         .map_err(|e| format!("signature does not verify: {e}"))?;
                     Ok(trusted)
                 });
@@ -277,15 +316,15 @@ pub fn verify(
                     continue;
                 };
                 listed += 1;
-                match get(name) {
+                match seen(name) {
                     None => bad.push(format!("`{name}` is listed but missing")),
-                    Some(b) if sha256_hex(b) != h => {
+                    Some((sha, _)) if sha != h => {
                         bad.push(format!("`{name}` does not match its hash"))
                     }
                     Some(_) => {}
                 }
             }
-            for (n, _) in &entries {
+            for (n, _, _) in &entries {
                 if n != "SHA256SUMS" && !sums.lines().any(|l| l.ends_with(&format!("  {n}"))) {
                     bad.push(format!("`{n}` is in the archive but not in SHA256SUMS"));
                 }
@@ -318,11 +357,11 @@ pub fn verify(
                 let entry = f.get("entry").and_then(Value::as_str).unwrap_or("");
                 let want = f.get("sha256").and_then(Value::as_str).unwrap_or("");
                 let size = f.get("size").and_then(Value::as_u64).unwrap_or(u64::MAX);
-                match get(entry) {
+                match seen(entry) {
                     None => bad.push(format!(
                         "`{entry}` is in the manifest but not in the archive"
                     )),
-                    Some(b) if sha256_hex(b) != want || b.len() as u64 != size => {
+                    Some((sha, len)) if sha != want || len != size => {
                         bad.push(format!("`{entry}` does not match the manifest"))
                     }
                     Some(_) => {}
@@ -365,23 +404,7 @@ pub fn verify(
             },
         );
     }
-    // 6. A fresh redaction scan.
-    let mut hits = Vec::new();
-    for (n, b) in &entries {
-        match rules.redact_file(b, &ArchiveLimits::default(), None) {
-            FileOutcome::Kept { hits: h, .. } if h.is_empty() => {}
-            FileOutcome::Kept { hits: h, .. } => hits.push(format!(
-                "`{n}`: {}",
-                h.iter()
-                    .map(|x| format!("{} at {}:{}", x.rule, x.line, x.column))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            FileOutcome::Excluded { reason } => {
-                hits.push(format!("`{n}` cannot be scanned: {reason}"))
-            }
-        }
-    }
+    // 6. The fresh redaction scan ran as each entry was read.
     add(
         "redaction rescan",
         hits.is_empty(),
