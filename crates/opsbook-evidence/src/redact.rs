@@ -496,6 +496,17 @@ impl View {
     }
 }
 
+/// A fast byte-level pre-check for [`is_invisible`] characters (their UTF-8
+/// lead bytes), confirmed char by char only when it fires.
+fn maybe_invisible(b: &[u8]) -> bool {
+    b.windows(2).any(|w| {
+        matches!(
+            (w[0], w[1]),
+            (0xE2, 0x80 | 0x81) | (0xEF, 0xBB) | (0xC2, 0xAD) | (0xE1, 0xA0)
+        )
+    }) && std::str::from_utf8(b).is_ok_and(|t| t.chars().any(is_invisible))
+}
+
 fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}')
 }
@@ -673,7 +684,7 @@ fn find(
 }
 
 /// Block size for scanning, bytes.
-const BLOCK: usize = 1 << 20;
+const BLOCK: usize = 64 << 10;
 
 /// `(start, end)` of blocks of about [`BLOCK`] bytes ending at a line end,
 /// extended so that no `-----BEGIN … PRIVATE KEY-----` block is cut.
@@ -684,6 +695,11 @@ fn blocks(text: &str) -> Vec<(usize, usize)> {
         let mut end = (at + BLOCK).min(text.len());
         if end < text.len() {
             end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+            // Indented lines continue what is above them (a YAML block
+            // scalar, a wrapped key, a stack trace): never cut before one.
+            while end < text.len() && text[end..].starts_with([' ', '\t']) {
+                end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+            }
             // An unclosed private key in this block: run to its END line.
             let block = &text[at..end];
             if let Some(b) = block.rfind("-----BEGIN ")
@@ -771,7 +787,7 @@ fn find_block(
         return Err("the scan exceeded its time budget".into());
     }
     // Views, line by line where they are needed.
-    let has_invisible = text.contains('\u{1b}') || text.chars().any(is_invisible);
+    let has_invisible = text.contains('\u{1b}') || maybe_invisible(text.as_bytes());
     let mut views: Vec<(usize, View)> = Vec::new();
     if has_invisible && let Some(v) = clean_view(text) {
         views.push((0, v));
@@ -1367,6 +1383,24 @@ mod tests {
             "no part of the key left"
         );
         assert!(blocks(&text).len() >= 2);
+    }
+
+    /// A YAML block scalar that straddles a block boundary stays whole.
+    #[test]
+    fn indented_continuations_are_never_cut_between_blocks() {
+        let head = "x: 1\n".repeat(BLOCK / 5 - 3);
+        let yaml = "exchange:\n  api_secret: |\n".to_string()
+            + &"    9f86d081884c7d659a2feaa0c55ad015\n".repeat(40)
+            + "  symbol: BTCUSDT\n";
+        let text = head + &yaml;
+        let r = rs().redact(&text, None).unwrap();
+        assert!(!r.text.contains("9f86d081"), "no line of the block left");
+        assert!(
+            r.text
+                .ends_with("    [REDACTED:yaml_block_secret]\n  symbol: BTCUSDT\n"),
+            "{}",
+            &r.text[r.text.len() - 80..]
+        );
     }
 
     #[test]
