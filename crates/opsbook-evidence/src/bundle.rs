@@ -325,7 +325,8 @@ pub fn expand(pattern: &str) -> Result<Vec<PathBuf>, EvidenceError> {
         .follow_links(false)
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
+        // Links are kept so that collect lists them as excluded, with why.
+        .filter(|e| e.file_type().is_file() || e.file_type().is_symlink())
         .map(walkdir::DirEntry::into_path)
         .filter(|path| {
             let s = path.to_string_lossy().replace('\\', "/");
@@ -960,6 +961,13 @@ pub fn keygen(dir: &Path) -> Result<(PathBuf, PathBuf), EvidenceError> {
         .to_box()
         .map_err(|e| EvidenceError::Invalid(e.to_string()))?;
     opsbook_core::fsutil::write_atomic(&sk, sk_box.to_string().as_bytes()).map_err(io(&sk))?;
+    // Only its owner may read the secret key (on Windows the user profile's
+    // ACL does this; keep the key under %APPDATA%).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&sk, std::fs::Permissions::from_mode(0o600)).map_err(io(&sk))?;
+    }
     opsbook_core::fsutil::write_atomic(&pk, pk_box.to_string().as_bytes()).map_err(io(&pk))?;
     Ok((sk, pk))
 }

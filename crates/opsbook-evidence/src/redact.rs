@@ -83,6 +83,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         r#"(?i)(?:api[_-]?key|api[_-]?secret|secret[_-]?key|client[_-]?secret|secret|passphrase|password|passwd|pwd|token|access[_-]?key|x-mbx-apikey|ok-access-key|ok-access-sign|ok-access-passphrase|x-bapi-api-key|x-bapi-sign|mnemonic|seed[_-]?phrase|private[_-]?key)["']?\s*(?:[:=]|=>)\s*["']?(?P<secret>[^\s"',;&<>]{6,})"#,
     ),
     (
+        "json_secret_value",
+        "A JSON string value of a secret-named key, escapes (\\\" \\\\) included",
+        r#"(?i)"[\w.-]*(?:api[_-]?key|api[_-]?secret|secret|passphrase|password|passwd|token|private[_-]?key|mnemonic)[\w.-]*"\s*:\s*"(?P<secret>(?:[^"\\]|\\.){6,})""#,
+    ),
+    (
         "connection_string_password",
         "Password= / Pwd= in ADO.NET, ODBC and JDBC connection strings",
         r#"(?i)(?:^|[;\s])(?:password|pwd)\s*=\s*(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|[^;\s]+)"#,
@@ -105,7 +110,7 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     (
         "url_credentials",
         "user:password@ in URLs (database, broker and proxy URLs), also when the password contains @",
-        r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:(?P<secret>[^/\s]*[^/\s@])@[^@/\s]+",
+        r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]*:(?P<secret>[^/\s]*[^/\s@])@[^@/\s]+",
     ),
     (
         "request_signature",
@@ -329,21 +334,9 @@ impl RuleSet {
                 });
             }
             let d = c.get("description").and_then(Value::as_str).unwrap_or("");
-            // A class with a built-in ID replaces it in place (order matters:
-            // the first class to match a span names it).
-            match rs.rules.iter().position(|r| r.id == id) {
-                Some(i) => {
-                    let (re, group) = compile(id, p)?;
-                    rs.rules[i] = Rule {
-                        id: id.to_string(),
-                        description: d.to_string(),
-                        re,
-                        group,
-                    };
-                    rs.refresh_fingerprint();
-                }
-                None => rs.add(id, d, p)?,
-            }
+            // A class with a built-in ID is added beside it, never instead of
+            // it: a policy can make redaction stricter, not weaker.
+            rs.add(id, d, p)?;
         }
         Ok(rs)
     }
@@ -1401,6 +1394,28 @@ mod tests {
             "{}",
             &r.text[r.text.len() - 80..]
         );
+    }
+
+    /// Found by a first-time user: single quotes with a policy class of the
+    /// same ID, an empty user in a URL, escaped quotes inside a JSON value.
+    #[test]
+    fn policy_classes_add_and_odd_forms_are_caught() {
+        let v: Value = serde_json::json!({"redaction": {"classes": [{"id": "labelled_secret", "pattern": "(?i)api_key=(?P<secret>[a-z]{6,})"}]}});
+        let r = RuleSet::from_policy(Some(&v)).unwrap();
+        assert_eq!(
+            r.redact("api_key = 'SingleQuoted12345'", None)
+                .unwrap()
+                .text,
+            "api_key = '[REDACTED:labelled_secret]'"
+        );
+        assert_eq!(
+            red("redis://:RedisNoUserPw55@cache:6379"),
+            "redis://:[REDACTED:url_credentials]@cache:6379"
+        );
+        let j = r#"{"secret":"a\"b\\cEscQuoteSecret","n":1}"#;
+        let out = red(j);
+        assert!(!out.contains("EscQuoteSecret"), "{out}");
+        assert!(serde_json::from_str::<Value>(&out).is_ok(), "{out}");
     }
 
     #[test]

@@ -278,31 +278,56 @@ pub fn verify(
             let res = minisign::PublicKey::from_file(pk)
                 .map_err(|e| format!("public key `{}`: {e}", pk.display()))
                 .and_then(|pk| {
-                    let sb = minisign::SignatureBox::from_string(&s).map_err(|e| format!("signature file: {e}"))?;
+                    let sb = minisign::SignatureBox::from_string(&s)
+                        .map_err(|e| format!("signature file: {e}"))?;
                     let trusted = sb.trusted_comment().unwrap_or_default();
-                    let data = std::fs::File::open(zip).map_err(|e| format!("{}: {e}", zip.display()))?;
+                    let data =
+                        std::fs::File::open(zip).map_err(|e| format!("{}: {e}", zip.display()))?;
                     minisign::verify(&pk, &sb, std::io::BufReader::new(data), true, false, false)
                         .map_err(|e| format!("signature does not verify: {e}"))?;
                     Ok(trusted)
                 });
             match res {
                 Ok(trusted) => {
-                    let pins = bundle_id.as_deref().is_some_and(|b| trusted.contains(&format!("bundle_id:{b}")));
+                    let pins = bundle_id
+                        .as_deref()
+                        .is_some_and(|b| trusted.contains(&format!("bundle_id:{b}")));
                     add(
                         "signature",
                         pins,
                         if pins {
                             format!("minisign signature valid; trusted comment: {trusted}")
                         } else {
-                            format!("the signature is valid but its trusted comment does not name this bundle: {trusted}")
+                            format!(
+                                "the signature is valid but its trusted comment does not name this bundle: {trusted}"
+                            )
                         },
                     );
                 }
                 Err(e) => add("signature", false, e),
             }
         }
-        (None, Ok(_)) => add("signature", true, "present, not checked: pass --pubkey FILE to check it".into()),
-        (_, Err(_)) => add("signature", true, "unsigned bundle (the manifest says why); integrity rests on the hashes and the custody chain".into()),
+        (None, Ok(_)) => add(
+            "signature",
+            true,
+            "present, not checked: pass --pubkey FILE to check it".into(),
+        ),
+        (_, Err(_)) => {
+            // A signature that was made and is gone is a stripped signature.
+            let signed_in_custody = custody
+                .and_then(|c| opsbook_core::ledger::read(c).ok())
+                .is_some_and(|ev| {
+                    ev.iter().any(|e| {
+                        e.kind == "signed"
+                            && e.data.get("sha256").and_then(Value::as_str) == Some(sha.as_str())
+                    })
+                });
+            match (pubkey.is_some(), signed_in_custody) {
+                (_, true) => add("signature", false, format!("{} is missing, but the custody ledger records that this bundle was signed: the signature was removed", sig.display())),
+                (true, false) => add("signature", false, format!("a public key was given but {} is missing: the signature was removed or never made", sig.display())),
+                (false, false) => add("signature", true, "unsigned bundle (the custody ledger says why when it is at hand); integrity rests on the hashes and the custody chain".into()),
+            }
+        }
     }
     // 4. SHA256SUMS and the manifest against every entry.
     match get("SHA256SUMS").and_then(|b| std::str::from_utf8(b).ok()) {

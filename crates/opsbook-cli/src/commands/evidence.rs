@@ -79,13 +79,15 @@ fn spool(arg: Option<&PathBuf>, policy: Option<&Value>) -> PathBuf {
 fn forward(
     root: &Path,
     who: &Actor,
+    rs: &RuleSet,
     id: &str,
     zip: &Path,
     sha: &str,
     dests: &[Destination],
 ) -> anyhow::Result<Option<String>> {
     for d in dests {
-        let to = d.display();
+        // Never a credential in a record or on the terminal.
+        let to = rs.scrub(&d.display());
         custody(
             root,
             who,
@@ -104,7 +106,7 @@ fn forward(
                     root,
                     who,
                     "remote_verify_ok",
-                    json!({"bundle_id": id, "sha256": sha, "at": at.display().to_string()}),
+                    json!({"bundle_id": id, "sha256": sha, "at": rs.scrub(&at.display().to_string())}),
                 )?;
                 deliver::remove_from_spool(zip).with_context(|| {
                     format!(
@@ -118,14 +120,15 @@ fn forward(
                     "spool_removed",
                     json!({"bundle_id": id, "sha256": sha, "path": zip.display().to_string()}),
                 )?;
-                return Ok(Some(at.display().to_string()));
+                return Ok(Some(rs.scrub(&at.display().to_string())));
             }
             Err(e) => {
+                let e = rs.scrub(&deliver::strip_credentials(&e));
                 custody(
                     root,
                     who,
                     "transfer_failed",
-                    json!({"bundle_id": id, "sha256": sha, "to": to, "error": deliver::strip_credentials(&e)}),
+                    json!({"bundle_id": id, "sha256": sha, "to": to, "error": e}),
                 )?;
                 note(&format!("warning: delivery to {to} failed: {e}"));
             }
@@ -220,6 +223,7 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
             let root = super::resolve_root(&common.root)?;
             let who = Actor::current(common.actor.clone());
             let pol = policy(&root);
+            let rs = rules(pol.as_ref())?;
             let dir = spool(spool_arg.as_ref(), pol.as_ref());
             let dests = destinations(dest, pol.as_ref());
             if dests.is_empty() {
@@ -231,7 +235,7 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
             let mut delivered = Vec::new();
             let mut left = Vec::new();
             for (id, zip, sha) in &waiting {
-                match forward(&root, &who, id, zip, sha, &dests)? {
+                match forward(&root, &who, &rs, id, zip, sha, &dests)? {
                     Some(at) => delivered.push(json!({"bundle_id": id, "sha256": sha, "at": at})),
                     None => left.push(json!({"bundle_id": id, "sha256": sha})),
                 }
@@ -274,6 +278,29 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
             if reason.trim().is_empty() {
                 bail!("--reason is empty: say why (legal hold, dispute, audit)");
             }
+            let rs = rules(policy(&root).as_ref())?;
+            // The target must exist: a sealed bundle or an incident.
+            let sealed = ledger::read(&root.join("ledger").join("custody.jsonl"))?
+                .iter()
+                .any(|e| {
+                    e.kind == "sealed"
+                        && e.data.get("bundle_id").and_then(Value::as_str) == Some(target.as_str())
+                });
+            let store = super::incident::store(&root)?;
+            if !sealed && store.resolve(target).is_err() {
+                bail!(
+                    "`{target}` is neither a bundle sealed here (custody ledger) nor an incident"
+                );
+            }
+            let held = holds(&root)?.contains(target.as_str());
+            if *release && !held {
+                note(&format!("refused: `{target}` is not under hold"));
+                return Ok(crate::EXIT_FINDINGS);
+            }
+            if !*release && held {
+                note(&format!("`{target}` is already under hold"));
+                return Ok(crate::EXIT_OK);
+            }
             let kind = if *release {
                 "hold_released"
             } else {
@@ -283,7 +310,7 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
                 &root,
                 &who,
                 kind,
-                json!({"target": target, "reason": reason}),
+                json!({"target": target, "reason": rs.scrub(reason)}),
             )?;
             super::incident::print_events(
                 common.format,
@@ -560,6 +587,7 @@ fn collect(
     let delivered = forward(
         &root,
         &who,
+        &rs,
         &sealed.bundle_id,
         &sealed.path,
         &sealed.sha256,
@@ -645,7 +673,8 @@ fn scan(common: &SafeCommon, paths: &[String]) -> anyhow::Result<u8> {
     )> = files
         .par_iter()
         .map(|f| {
-            let name = f.display().to_string();
+            // A file name can carry a secret too.
+            let name = rs.scrub(&f.display().to_string());
             let bytes = match std::fs::read(f) {
                 Ok(b) => b,
                 Err(e) => return (name, Err(format!("cannot be read: {e}")), 0),
@@ -711,9 +740,13 @@ fn scan(common: &SafeCommon, paths: &[String]) -> anyhow::Result<u8> {
                     }
                 }
             }
+            let with = results
+                .iter()
+                .filter(|r| r.1.as_ref().is_ok_and(|h| !h.is_empty()))
+                .count();
             let _ = writeln!(
                 s,
-                "{found} secret(s) in {} file(s), {bytes} bytes scanned",
+                "{found} secret(s) in {with} of {} file(s) scanned ({bytes} bytes)",
                 results.len()
             );
             s

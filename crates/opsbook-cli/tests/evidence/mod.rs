@@ -541,3 +541,122 @@ fn retention_never_prunes_open_incidents_or_holds() {
     let custody = std::fs::read_to_string(e.dir.join("ledger").join("custody.jsonl")).unwrap();
     assert!(custody.contains("retention_delete") && custody.contains(&id));
 }
+
+/// Found by a first-time user of the evidence commands.
+#[test]
+fn evidence_trial_findings_stay_fixed() {
+    let e = setup();
+    let root = e.dir.to_str().unwrap().to_string();
+    // A stripped signature fails verification (custody says it was signed).
+    let keys = e.dir.parent().unwrap().join("keys2");
+    let (c, _, _) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &["evidence", "keygen", "--out", keys.to_str().unwrap()],
+    );
+    assert_eq!(c, 0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(keys.join("opsbook-evidence.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the secret key is private");
+    }
+    let sk = keys.join("opsbook-evidence.key");
+    let (c, v, err) = collect(
+        &e,
+        &[],
+        &[("OPSBOOK_EVIDENCE_SIGNING_KEY", sk.to_str().unwrap())],
+    );
+    assert_eq!(c, 0, "{err}");
+    let zip = PathBuf::from(v["path"].as_str().unwrap());
+    let mut sig = zip.as_os_str().to_os_string();
+    sig.push(".minisig");
+    std::fs::remove_file(PathBuf::from(sig)).unwrap();
+    let (c, out, _) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &["evidence", "verify", zip.to_str().unwrap()],
+    );
+    assert_eq!(c, 1, "{out}");
+    assert!(
+        out.contains("FAIL signature") && out.contains("the signature was removed"),
+        "{out}"
+    );
+    // Credentials in an https or UNC destination never reach a record.
+    let (c, _, err) = collect(
+        &e,
+        &[
+            "--dest",
+            "https://user:HttpsDestPw77@files.local/x",
+            "--dest",
+            "missing-share;password=UncPw123456",
+        ],
+        &[],
+    );
+    assert_eq!(c, 0, "{err}");
+    assert!(
+        !err.contains("HttpsDestPw77") && !err.contains("UncPw123456"),
+        "{err}"
+    );
+    let custody = std::fs::read_to_string(e.dir.join("ledger").join("custody.jsonl")).unwrap();
+    assert!(
+        !custody.contains("HttpsDestPw77") && !custody.contains("UncPw123456"),
+        "{custody}"
+    );
+    // Holds: only on what exists; the reason is scrubbed; release needs a hold.
+    let (c, _, err) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &[
+            "evidence", "hold", "EVB-NOPE", "--reason", "x", "--root", &root,
+        ],
+    );
+    assert_eq!(c, 2, "{err}");
+    let (c, _, _) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &[
+            "evidence",
+            "hold",
+            &e.id,
+            "--reason",
+            "dispute password=HoldPw123456",
+            "--root",
+            &root,
+        ],
+    );
+    assert_eq!(c, 0);
+    let custody = std::fs::read_to_string(e.dir.join("ledger").join("custody.jsonl")).unwrap();
+    assert!(!custody.contains("HoldPw123456"), "{custody}");
+    let (c, _, _) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &[
+            "evidence",
+            "hold",
+            v["bundle_id"].as_str().unwrap(),
+            "--reason",
+            "x",
+            "--release",
+            "--root",
+            &root,
+        ],
+    );
+    assert_eq!(c, 1, "nothing held");
+    // scan never prints a secret file name.
+    std::fs::write(
+        e.dir.join("logs").join("password=NameWithHit777.log"),
+        "quiet\n",
+    )
+    .unwrap();
+    let (_, out, _) = run(&e.dir, &e.spool, &[], &["evidence", "scan", "logs"]);
+    assert!(!out.contains("NameWithHit777"), "{out}");
+}
