@@ -120,7 +120,8 @@ fn forward(
                     "spool_removed",
                     json!({"bundle_id": id, "sha256": sha, "path": zip.display().to_string()}),
                 )?;
-                return Ok(Some(rs.scrub(&at.display().to_string())));
+                // The operator gets the real path; records get the scrubbed one.
+                return Ok(Some(at.display().to_string()));
             }
             Err(e) => {
                 let e = rs.scrub(&deliver::strip_credentials(&e));
