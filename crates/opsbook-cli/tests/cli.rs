@@ -39,6 +39,33 @@ fn opsbook() -> Command {
     c
 }
 
+/// Runs opsbook with `args --root DIR` at time `now` (actor Aiko, UTC, no
+/// incident from the environment); returns (exit, stdout, stderr).
+fn at(dir: &Path, now: &str, args: &[&str]) -> (i32, String, String) {
+    let out = opsbook()
+        .env("OPSBOOK_NOW", now)
+        .env("OPSBOOK_ACTOR", "Aiko")
+        .env("TZ", "UTC")
+        .env_remove("OPSBOOK_INCIDENT")
+        .args(args)
+        .arg("--root")
+        .arg(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// [`at`], asserting exit 0; returns stdout.
+fn ok(dir: &Path, now: &str, args: &[&str]) -> String {
+    let (code, out, err) = at(dir, now, args);
+    assert_eq!(code, 0, "{args:?} failed: {out}{err}");
+    out
+}
+
 /// A fresh SSOT from `opsbook init` in a temp dir.
 fn init_ssot() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();

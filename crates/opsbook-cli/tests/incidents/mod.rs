@@ -7,31 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{codes, gate_json, init_ssot, opsbook};
-
-/// Runs `opsbook incident …` (or any args) at time `now`; returns (exit, stdout, stderr).
-fn at(dir: &Path, now: &str, args: &[&str]) -> (i32, String, String) {
-    let out = opsbook()
-        .env("OPSBOOK_NOW", now)
-        .env("OPSBOOK_ACTOR", "Aiko")
-        .env("TZ", "UTC")
-        .args(args)
-        .arg("--root")
-        .arg(dir)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok(dir: &Path, now: &str, args: &[&str]) -> String {
-    let (code, out, err) = at(dir, now, args);
-    assert_eq!(code, 0, "{args:?} failed: {out}{err}");
-    out
-}
+use super::{at, codes, gate_json, init_ssot, ok, opsbook};
 
 /// Asserts a refusal: exit 1 and the stderr contains `needle`.
 fn refused(dir: &Path, now: &str, args: &[&str], needle: &str) {

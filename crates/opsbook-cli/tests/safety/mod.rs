@@ -6,31 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{init_ssot, opsbook};
-
-fn at(dir: &Path, now: &str, args: &[&str]) -> (i32, String, String) {
-    let out = opsbook()
-        .env("OPSBOOK_NOW", now)
-        .env("OPSBOOK_ACTOR", "Aiko")
-        .env("TZ", "UTC")
-        .env_remove("OPSBOOK_INCIDENT")
-        .args(args)
-        .arg("--root")
-        .arg(dir)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok(dir: &Path, now: &str, args: &[&str]) -> String {
-    let (code, out, err) = at(dir, now, args);
-    assert_eq!(code, 0, "{args:?}: {out}{err}");
-    out
-}
+use super::{at, init_ssot, ok, opsbook};
 
 fn expect(dir: &Path, now: &str, args: &[&str], code: i32, needle: &str) -> String {
     let (c, out, err) = at(dir, now, args);
