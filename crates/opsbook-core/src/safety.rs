@@ -451,7 +451,8 @@ pub fn check<'m>(
         .and_then(|s| s.parse::<jiff::Timestamp>().ok())
     {
         let in_state_ms = req.now.as_millisecond() - since.as_millisecond();
-        let need_ms = dwell * 60_000;
+        // Policy values are not trusted to be small.
+        let need_ms = dwell.saturating_mul(60_000);
         if in_state_ms < need_ms {
             let left = (need_ms - in_state_ms + 59_999) / 60_000;
             return Err(refuse(format!(

@@ -651,11 +651,15 @@ fn load_file(
     } else {
         MAX_FILE_BYTES
     };
-    // Ledgers are verified as byte streams by the ledger check (they grow
-    // without bound and have no per-line contract): not read here.
+    // Ledgers and incident logs are read once, by the ledger checks, which
+    // verify the chain and (incidents) the contract per event: not read here.
     let checked = !matches!(
         kind,
-        FileKind::Other | FileKind::Excluded | FileKind::Contract | FileKind::Ledger
+        FileKind::Other
+            | FileKind::Excluded
+            | FileKind::Contract
+            | FileKind::Ledger
+            | FileKind::IncidentEvents
     );
     if !checked {
         return f;
@@ -667,7 +671,7 @@ fn load_file(
             return f;
         }
     };
-    if text.trim().is_empty() && !matches!(kind, FileKind::Ledger | FileKind::IncidentEvents) {
+    if text.trim().is_empty() {
         problems.push(Problem {
             kind: ProblemKind::Empty,
             file: rel.to_string(),
@@ -729,31 +733,6 @@ fn load_file(
             }
             Err(e) => problems.push(yaml_problem(rel, &e, 0)),
         },
-        FileKind::IncidentEvents | FileKind::Ledger => {
-            let mut ok = true;
-            for (i, line) in text.split('\n').enumerate() {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match serde_json::from_str::<Value>(line) {
-                    Ok(v) => {
-                        let doc = Document {
-                            value: v,
-                            tree: crate::yaml::PosTree::leaf(Pos { line: 1, col: 1 }),
-                            ..Document::default()
-                        };
-                        f.docs.push(ParsedDoc {
-                            doc,
-                            line_offset: i,
-                        });
-                    }
-                    // A bad line breaks the hash chain: the ledger check
-                    // (OB801) names it, with what kind of damage it is.
-                    Err(_) => ok = false,
-                }
-            }
-            f.parsed = ok;
-        }
         _ => match yaml::parse(&text) {
             Ok(doc) => {
                 f.docs = vec![ParsedDoc {

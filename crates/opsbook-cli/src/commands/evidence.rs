@@ -874,9 +874,17 @@ fn prune(
             rows.push(json!({"bundle": id, "action": "keep", "why": "no date to judge by: kept"}));
             continue;
         };
-        let expires = base_date
-            .checked_add(jiff::Span::new().days(keep_days))
-            .unwrap_or(base_date);
+        // A retention the calendar cannot hold (negative, absurd) keeps the
+        // bundle: a bad policy value must never delete evidence.
+        let Some(expires) = jiff::Span::new()
+            .try_days(keep_days)
+            .ok()
+            .filter(|_| keep_days >= 0)
+            .and_then(|span| base_date.checked_add(span).ok())
+        else {
+            rows.push(json!({"bundle": id, "action": "keep", "why": format!("retention of {keep_days} days is not usable: kept")}));
+            continue;
+        };
         if as_of <= expires {
             rows.push(json!({"bundle": id, "action": "keep", "why": format!("{why}; kept until {expires}")}));
             continue;

@@ -310,7 +310,9 @@ pub fn confirm_cmd(a: &ConfirmArgs) -> anyhow::Result<u8> {
         return refuse("no reason given for doing it now".into());
     }
     let valid_until = ledger::format_ts(jiff::Timestamp::from_millisecond(
-        opsbook_core::clock::now().as_millisecond() + policy.valid_minutes * 60_000,
+        opsbook_core::clock::now()
+            .as_millisecond()
+            .saturating_add(policy.valid_minutes.saturating_mul(60_000)),
     )?);
     let ev = ledger::append(
         &log,

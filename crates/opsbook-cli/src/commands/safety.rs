@@ -251,8 +251,7 @@ pub fn set_state(
             )));
         }
     };
-    drop(events);
-    let cur = safety::replay(&m, &w.events()?);
+    let cur = safety::replay(&m, &events);
     if let Some(p) = &cur.pending_hook {
         note(&format!(
             "warning: a hook attempt to {p} has no recorded result (interrupted?): the platform may not be in {} — check it",
@@ -439,8 +438,11 @@ pub fn set_state(
             .and_then(|i| m.watch_minutes.get(&i.severity).copied())
             .unwrap_or(m.watch_default_minutes);
         let until = ledger::format_ts(
-            jiff::Timestamp::from_millisecond(now.as_millisecond() + minutes * 60_000)
-                .unwrap_or(now),
+            jiff::Timestamp::from_millisecond(
+                now.as_millisecond()
+                    .saturating_add(minutes.saturating_mul(60_000)),
+            )
+            .unwrap_or(now),
         );
         let conds = super::severity::read_value(&root.join("policy").join("degraded.yaml"))
             .ok()
@@ -780,7 +782,13 @@ fn status(common: &SafeCommon) -> anyhow::Result<u8> {
         .since
         .as_deref()
         .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-        .and_then(|s| jiff::Timestamp::from_millisecond(s.as_millisecond() + dwell * 60_000).ok())
+        .and_then(|s| {
+            jiff::Timestamp::from_millisecond(
+                s.as_millisecond()
+                    .saturating_add(dwell.saturating_mul(60_000)),
+            )
+            .ok()
+        })
         .map(ledger::format_ts);
     let next: Vec<Value> = m
         .next(&cur.state)
