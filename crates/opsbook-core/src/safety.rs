@@ -645,22 +645,7 @@ impl Matrix {
 /// The closest of `candidates` to `s` within edit distance 3.
 #[must_use]
 pub fn closest<'a>(s: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    fn dist(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut prev: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut cur = vec![i + 1];
-            for (j, cb) in b.iter().enumerate() {
-                cur.push(
-                    (prev[j] + usize::from(ca != *cb))
-                        .min(prev[j + 1] + 1)
-                        .min(cur[j] + 1),
-                );
-            }
-            prev = cur;
-        }
-        prev[b.len()]
-    }
+    let dist = crate::text::edit_distance;
     candidates
         .map(|c| (dist(s, c), c))
         .filter(|(d, _)| *d <= 3)

@@ -803,7 +803,11 @@ fn process(
     }
 }
 
-fn file_sha256(p: &Path) -> Result<String, EvidenceError> {
+/// Hex SHA-256 of a file, streamed.
+///
+/// # Errors
+/// I/O errors.
+pub fn file_sha256(p: &Path) -> Result<String, EvidenceError> {
     let mut f = std::fs::File::open(p).map_err(io(p))?;
     let mut h = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];

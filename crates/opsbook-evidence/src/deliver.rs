@@ -12,10 +12,7 @@
 //! tests and drills, `OPSBOOK_FAULT` injects a failure at one step:
 //! `unreachable`, `mid-upload`, `before-verify`, `abort-after-copy`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use crate::bundle::sha256_hex;
 
 /// A destination.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +79,10 @@ pub fn bundle_files(zip: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// Copies `src` into `dir` as `<name>.partial`, fsyncs and renames it:
+/// streamed, so a bundle of hundreds of MB is never held in memory.
 fn copy_atomic(src: &Path, dir: &Path) -> Result<PathBuf, String> {
+    use std::io::Read;
     let name = src
         .file_name()
         .ok_or_else(|| format!("{}: no file name", src.display()))?;
@@ -90,18 +90,18 @@ fn copy_atomic(src: &Path, dir: &Path) -> Result<PathBuf, String> {
     let mut partial = dest.as_os_str().to_os_string();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
-    let bytes = std::fs::read(src).map_err(|e| format!("{}: {e}", src.display()))?;
+    let mut from = std::fs::File::open(src).map_err(|e| format!("{}: {e}", src.display()))?;
     let mut f =
         std::fs::File::create(&partial).map_err(|e| format!("{}: {e}", partial.display()))?;
     if fault("mid-upload") {
-        let _ = f.write_all(&bytes[..bytes.len() / 2]);
+        let len = from.metadata().map_or(0, |m| m.len());
+        let _ = std::io::copy(&mut Read::by_ref(&mut from).take(len / 2), &mut f);
         return Err(format!(
             "{}: injected failure mid-upload",
             partial.display()
         ));
     }
-    f.write_all(&bytes)
-        .map_err(|e| format!("{}: {e}", partial.display()))?;
+    std::io::copy(&mut from, &mut f).map_err(|e| format!("{}: {e}", partial.display()))?;
     f.sync_all()
         .map_err(|e| format!("{}: {e}", partial.display()))?;
     drop(f);
@@ -140,7 +140,7 @@ pub fn deliver(zip: &Path, sha256: &str, dest: &Destination) -> Result<PathBuf, 
     let name = zip.file_name().ok_or_else(|| "no file name".to_string())?;
     let target = dir.join(name);
     // Already there and verified: idempotent.
-    let already = std::fs::read(&target).is_ok_and(|b| sha256_hex(&b) == sha256);
+    let already = crate::bundle::file_sha256(&target).is_ok_and(|h| h == sha256);
     if !already {
         for f in bundle_files(zip) {
             copy_atomic(&f, dir)?;
@@ -160,13 +160,12 @@ pub fn deliver(zip: &Path, sha256: &str, dest: &Destination) -> Result<PathBuf, 
             copy_atomic(&f, dir)?;
         }
     }
-    let got = std::fs::read(&target).map_err(|e| {
+    let h = crate::bundle::file_sha256(&target).map_err(|e| {
         format!(
             "{}: cannot read back for verification: {e}",
             target.display()
         )
     })?;
-    let h = sha256_hex(&got);
     if h != sha256 {
         return Err(format!(
             "{}: the destination copy's SHA-256 is {h}, expected {sha256}",

@@ -79,23 +79,7 @@ pub fn verify(
     rules: &RuleSet,
 ) -> std::io::Result<Report> {
     // Streamed: the archive is never held in memory whole.
-    let sha = {
-        use sha2::Digest;
-        let mut f = std::fs::File::open(zip)?;
-        let mut h = sha2::Sha256::new();
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = f.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-        }
-        h.finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    };
+    let sha = crate::bundle::file_sha256(zip).map_err(|e| std::io::Error::other(e.to_string()))?;
     let mut r = Report {
         path: zip.display().to_string(),
         bundle_id: None,

@@ -289,24 +289,8 @@ pub fn suggest(key: &str) -> Option<&'static str> {
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance over characters.
-#[must_use]
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
+/// Levenshtein distance over characters (shared with the CLI's suggestions).
+pub(crate) use opsbook_core::text::edit_distance;
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,5 @@
 //! `opsbook incident …`: the incident lifecycle over the hash-chained log.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -11,7 +10,6 @@ use opsbook_core::incident::{
 use opsbook_core::ledger::{Actor, Event};
 use opsbook_core::ssot::Ssot;
 use serde_json::{Value, json};
-use sha2::Digest;
 
 use crate::cli::{IncCommon, IncidentCommand, ListFormat};
 
@@ -41,21 +39,13 @@ pub fn when(ts: &str) -> String {
     format!("{utc} ({} local)", local.strftime(fmt))
 }
 
+/// (SHA-256, size) of a file, streamed.
 fn sha256_file(path: &Path) -> anyhow::Result<(String, u64)> {
-    let mut f =
-        std::fs::File::open(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut n = 0u64;
-    loop {
-        let k = f.read(&mut buf)?;
-        if k == 0 {
-            break;
-        }
-        h.update(&buf[..k]);
-        n += k as u64;
-    }
-    Ok((h.finalize().iter().map(|b| format!("{b:02x}")).collect(), n))
+    let h = opsbook_evidence::bundle::file_sha256(path)?;
+    let n = std::fs::metadata(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?
+        .len();
+    Ok((h, n))
 }
 
 fn actor(c: &IncCommon) -> Actor {
