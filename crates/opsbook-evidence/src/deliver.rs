@@ -8,7 +8,8 @@
 //! is overwritten by the next attempt, an already delivered and verified
 //! bundle is not copied twice, and the spool copy is removed last.
 //!
-//! Destinations: a directory or UNC share (`\\server\share\path`). For
+//! Destinations: a directory or UNC share (`\\server\share\path`), or
+//! S3-compatible object storage (`s3://bucket/prefix`, see [`crate::s3`]). For
 //! tests and drills, `OPSBOOK_FAULT` injects a failure at one step:
 //! `unreachable`, `mid-upload`, `before-verify`, `abort-after-copy`.
 
@@ -19,17 +20,61 @@ use std::path::{Path, PathBuf};
 pub enum Destination {
     /// A directory or UNC share.
     Dir(PathBuf),
-    /// S3-compatible object storage (`s3://bucket/prefix`): not built in
-    /// this version; delivery fails and the bundle stays spooled.
-    S3(String),
+    /// S3-compatible object storage (see [`crate::s3`]).
+    S3(S3Target),
+}
+
+/// An S3-compatible bucket and key prefix. Never holds a secret: credentials
+/// come from the environment (see [`crate::s3`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Target {
+    /// Bucket name.
+    pub bucket: String,
+    /// Key prefix (`bundles/`); may be empty.
+    pub prefix: String,
+    /// Endpoint URL (`https://s3.ap-northeast-1.amazonaws.com`, a MinIO
+    /// URL); `None`: `AWS_ENDPOINT_URL` or AWS itself.
+    pub endpoint: Option<String>,
+    /// Region; `None`: `AWS_REGION` or `us-east-1`.
+    pub region: Option<String>,
+    /// `env:NAME` (reads `NAME_ACCESS_KEY_ID`, `NAME_SECRET_ACCESS_KEY`);
+    /// `None`: the standard `AWS_*` variables.
+    pub credentials_ref: Option<String>,
+}
+
+impl S3Target {
+    /// `s3://bucket/prefix`, with the endpoint when one is set (credentials
+    /// and query strings stripped).
+    #[must_use]
+    pub fn display(&self) -> String {
+        let base = format!(
+            "s3://{}/{}",
+            self.bucket,
+            self.prefix.trim_start_matches('/')
+        );
+        match &self.endpoint {
+            Some(e) => format!("{base} at {}", strip_credentials(e)),
+            None => base,
+        }
+    }
 }
 
 impl Destination {
-    /// Parses `DIR`, `\\server\share\dir` or `s3://bucket/prefix`.
+    /// Parses `DIR`, `\\server\share\dir` or `s3://bucket/prefix` (any
+    /// `user:secret@` in an S3 URL is ignored: credentials come from the
+    /// environment).
     #[must_use]
     pub fn parse(s: &str) -> Destination {
         if s.to_ascii_lowercase().starts_with("s3://") {
-            Destination::S3(s.to_string())
+            let rest = &strip_credentials(s)[5..];
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            Destination::S3(S3Target {
+                bucket: bucket.to_string(),
+                prefix: prefix.to_string(),
+                endpoint: None,
+                region: None,
+                credentials_ref: None,
+            })
         } else {
             Destination::Dir(PathBuf::from(s))
         }
@@ -41,7 +86,7 @@ impl Destination {
     pub fn display(&self) -> String {
         match self {
             Destination::Dir(p) => p.display().to_string(),
-            Destination::S3(u) => strip_credentials(u),
+            Destination::S3(t) => t.display(),
         }
     }
 }
@@ -60,7 +105,7 @@ pub fn strip_credentials(s: &str) -> String {
     no_query.to_string()
 }
 
-fn fault(step: &str) -> bool {
+pub(crate) fn fault(step: &str) -> bool {
     std::env::var("OPSBOOK_FAULT").is_ok_and(|f| f == step)
 }
 
@@ -110,18 +155,21 @@ fn copy_atomic(src: &Path, dir: &Path) -> Result<PathBuf, String> {
 }
 
 /// Delivers the bundle at `zip` (with its side files) to `dest` and
-/// verifies the destination copy's SHA-256 against `sha256`. Returns the
-/// destination path of the ZIP.
+/// verifies the destination copy's SHA-256 against `sha256`. Returns where
+/// the ZIP now is: a path, or `s3://bucket/key`.
 ///
 /// # Errors
 /// A message naming the step that failed (unreachable, copy, verify).
-pub fn deliver(zip: &Path, sha256: &str, dest: &Destination) -> Result<PathBuf, String> {
+pub fn deliver(zip: &Path, sha256: &str, dest: &Destination) -> Result<String, String> {
     let dir = match dest {
         Destination::Dir(d) => d,
-        Destination::S3(u) => {
+        #[cfg(feature = "s3")]
+        Destination::S3(t) => return crate::s3::deliver(&bundle_files(zip), sha256, t),
+        #[cfg(not(feature = "s3"))]
+        Destination::S3(t) => {
             return Err(format!(
-                "{}: S3 delivery is not built into this version of opsbook; the bundle stays in the spool (deliver it with a directory destination or by hand)",
-                strip_credentials(u)
+                "{}: this opsbook was built without the `s3` feature; the bundle stays in the spool",
+                t.display()
             ));
         }
     };
@@ -172,7 +220,7 @@ pub fn deliver(zip: &Path, sha256: &str, dest: &Destination) -> Result<PathBuf, 
             target.display()
         ));
     }
-    Ok(target)
+    Ok(target.display().to_string())
 }
 
 /// Bundles waiting in the spool: (bundle ID, ZIP path, SHA-256 from its

@@ -12,4 +12,6 @@
 pub mod bundle;
 pub mod deliver;
 pub mod redact;
+#[cfg(feature = "s3")]
+pub mod s3;
 pub mod verify;

@@ -48,11 +48,16 @@ fn destinations(args: &[String], policy: Option<&Value>) -> Vec<Destination> {
         .map(|a| {
             a.iter()
                 .filter_map(|d| match d.get("kind").and_then(Value::as_str) {
-                    Some("s3") => Some(Destination::S3(format!(
-                        "s3://{}/{}",
-                        d.get("bucket").and_then(Value::as_str).unwrap_or("?"),
-                        d.get("prefix").and_then(Value::as_str).unwrap_or("")
-                    ))),
+                    Some("s3") => {
+                        let field = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_string);
+                        Some(Destination::S3(deliver::S3Target {
+                            bucket: field("bucket").unwrap_or_default(),
+                            prefix: field("prefix").unwrap_or_default(),
+                            endpoint: field("endpoint"),
+                            region: field("region"),
+                            credentials_ref: field("credentials_ref"),
+                        }))
+                    }
                     _ => d
                         .get("path")
                         .and_then(Value::as_str)
@@ -106,7 +111,7 @@ fn forward(
                     root,
                     who,
                     "remote_verify_ok",
-                    json!({"bundle_id": id, "sha256": sha, "at": rs.scrub(&at.display().to_string())}),
+                    json!({"bundle_id": id, "sha256": sha, "at": rs.scrub(&at)}),
                 )?;
                 deliver::remove_from_spool(zip).with_context(|| {
                     format!(
@@ -121,7 +126,7 @@ fn forward(
                     json!({"bundle_id": id, "sha256": sha, "path": zip.display().to_string()}),
                 )?;
                 // The operator gets the real path; records get the scrubbed one.
-                return Ok(Some(at.display().to_string()));
+                return Ok(Some(at));
             }
             Err(e) => {
                 let e = rs.scrub(&deliver::strip_credentials(&e));

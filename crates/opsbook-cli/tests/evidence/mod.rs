@@ -7,6 +7,8 @@ use serde_json::Value;
 
 use super::{init_ssot, opsbook};
 
+mod s3;
+
 fn run(dir: &Path, spool: &Path, envs: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
     let mut c = opsbook();
     c.env("OPSBOOK_NOW", "2026-11-29T02:30:00Z")
