@@ -1159,6 +1159,11 @@ Examples (PowerShell):
         /// The local spool (default: OPSBOOK_SPOOL, policy spool.path, %ProgramData%\opsbook\spool)
         #[arg(long, value_name = "DIR")]
         spool: Option<PathBuf>,
+        /// SNTP server whose time the host's clock is compared with (one query; the
+        /// offset goes into the manifest); `none` skips it [default: policy
+        /// collection.clock_reference]
+        #[arg(long, value_name = "HOST[:PORT]|none", env = "OPSBOOK_CLOCK_REFERENCE")]
+        clock_reference: Option<String>,
     },
     /// Verify a bundle: archive hash, signature, every file, custody, a fresh redaction scan
     Verify {

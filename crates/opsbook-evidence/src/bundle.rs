@@ -143,8 +143,9 @@ pub struct Request {
     pub now: jiff::Timestamp,
     /// Local UTC offset of the collecting host, seconds.
     pub utc_offset_seconds: i32,
-    /// Measured clock offset against a reference, ms (when known).
-    pub clock_offset_ms: Option<i64>,
+    /// The host's clock against a time reference (offset in ms when
+    /// measured, or why not).
+    pub clock: crate::timeref::ClockCheck,
     /// Tool version.
     pub tool_version: String,
 }
@@ -533,7 +534,8 @@ pub fn collect(
         "rules": {"version": rules.fingerprint(), "classes": rules.rules().iter().map(|(i, _)| *i).collect::<Vec<_>>()},
         "created_utc": opsbook_core::ledger::format_ts(req.now),
         "utc_offset_seconds": req.utc_offset_seconds,
-        "clock_offset_ms": req.clock_offset_ms,
+        "clock_offset_ms": req.clock.offset_ms,
+        "clock": req.clock,
         "order_of_volatility": "RFC 3227: command outputs first, then files",
         "files": files.iter().map(|(f, _, _)| f).collect::<Vec<_>>(),
         "excluded": excluded,

@@ -14,4 +14,5 @@ pub mod deliver;
 pub mod redact;
 #[cfg(feature = "s3")]
 pub mod s3;
+pub mod timeref;
 pub mod verify;

@@ -68,6 +68,32 @@ fn destinations(args: &[String], policy: Option<&Value>) -> Vec<Destination> {
         .unwrap_or_default()
 }
 
+/// The clock offset against `--clock-reference`, else the policy's
+/// `collection.clock_reference`; `none` (or nothing configured) skips it.
+fn clock_check(arg: Option<&str>, policy: Option<&Value>) -> opsbook_evidence::timeref::ClockCheck {
+    use opsbook_evidence::timeref::{ClockCheck, measure};
+    let col = policy.and_then(|p| p.get("collection"));
+    let reference = arg.map(str::to_string).or_else(|| {
+        col.and_then(|c| c.get("clock_reference"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
+    match reference.as_deref().map(str::trim) {
+        None | Some("") => ClockCheck::skipped("none", "no clock reference configured"),
+        Some(r) if r.eq_ignore_ascii_case("none") => {
+            ClockCheck::skipped("none", "clock reference disabled")
+        }
+        Some(r) => {
+            let ms = col
+                .and_then(|c| c.get("clock_timeout_ms"))
+                .and_then(Value::as_u64)
+                .unwrap_or(1500)
+                .clamp(100, 10_000);
+            measure(r, std::time::Duration::from_millis(ms))
+        }
+    }
+}
+
 fn spool(arg: Option<&PathBuf>, policy: Option<&Value>) -> PathBuf {
     arg.cloned().unwrap_or_else(|| {
         deliver::spool_dir(
@@ -153,6 +179,7 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
             commands,
             dest,
             spool: spool_arg,
+            clock_reference,
         } => collect(
             common,
             incident,
@@ -161,6 +188,7 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
             commands,
             dest,
             spool_arg.as_ref(),
+            clock_reference.as_deref(),
         ),
         EvidenceCommand::Verify {
             common,
@@ -404,6 +432,7 @@ fn collect(
     commands: &[String],
     dest: &[String],
     spool_arg: Option<&PathBuf>,
+    clock_reference: Option<&str>,
 ) -> anyhow::Result<u8> {
     let root = super::resolve_root(&common.root)?;
     let who = Actor::current(common.actor.clone());
@@ -473,6 +502,15 @@ fn collect(
         ));
         return Ok(crate::EXIT_FINDINGS);
     }
+    let clock = clock_check(clock_reference, pol.as_ref());
+    if let Some(ms) = clock.offset_ms.filter(|ms| ms.abs() >= 1000) {
+        note(&format!(
+            "warning: this host's clock is {} by {} ms against {} (recorded in the manifest); check `w32tm /query /status`",
+            if ms > 0 { "behind" } else { "ahead" },
+            ms.abs(),
+            clock.reference
+        ));
+    }
     let now = opsbook_core::clock::now();
     let offset = jiff::tz::TimeZone::system().to_offset(now).seconds();
     let req = Request {
@@ -483,7 +521,7 @@ fn collect(
         collector: json!({"user": who.user, "name": who.name}),
         now,
         utc_offset_seconds: offset,
-        clock_offset_ms: None,
+        clock,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     };
     custody(

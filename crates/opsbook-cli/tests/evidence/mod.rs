@@ -16,6 +16,9 @@ fn run(dir: &Path, spool: &Path, envs: &[(&str, &str)], args: &[&str]) -> (i32, 
         .env("OPSBOOK_ACTOR", "Aiko")
         .env_remove("OPSBOOK_EVIDENCE_SIGNING_KEY")
         .env_remove("OPSBOOK_FAULT")
+        // No network in tests: the clock reference is a local server where
+        // a test wants one.
+        .env("OPSBOOK_CLOCK_REFERENCE", "none")
         .current_dir(dir);
     for (k, v) in envs {
         c.env(k, v);
@@ -101,6 +104,69 @@ fn entry(zip: &Path, name: &str) -> Vec<u8> {
     let mut v = Vec::new();
     f.read_to_end(&mut v).unwrap();
     v
+}
+
+/// A one-shot SNTP server on loopback whose clock is `skew_ms` ahead.
+fn sntp_server(skew_ms: i64) -> String {
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = s.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 48];
+        let Ok((_, from)) = s.recv_from(&mut buf) else {
+            return;
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+            + 2_208_988_800.0
+            + skew_ms as f64 / 1000.0;
+        let ts =
+            (((now.trunc() as u64) << 32) | (now.fract() * 4_294_967_296.0) as u64).to_be_bytes();
+        let mut r = [0u8; 48];
+        r[0] = 0x24;
+        r[1] = 2;
+        r[16..24].copy_from_slice(&ts);
+        r[24..32].copy_from_slice(&buf[40..48]);
+        r[32..40].copy_from_slice(&ts);
+        r[40..48].copy_from_slice(&ts);
+        let _ = s.send_to(&r, from);
+    });
+    addr
+}
+
+#[test]
+fn the_hosts_clock_offset_is_measured_and_recorded() {
+    let e = setup();
+    let server = sntp_server(-2500);
+    let (c, v, err) = collect(&e, &["--clock-reference", &server], &[]);
+    assert_eq!(c, 0, "{err}");
+    let zip = PathBuf::from(v["path"].as_str().unwrap());
+    let m: Value = serde_json::from_slice(&entry(&zip, "manifest.json")).unwrap();
+    let off = m["clock_offset_ms"].as_i64().unwrap();
+    assert!((-2600..=-2400).contains(&off), "{m}");
+    assert_eq!(m["clock"]["reference"], server.as_str());
+    assert_eq!(m["clock"]["stratum"], 2);
+    assert!(
+        err.contains("this host's clock is ahead by 25") || err.contains("ahead by 24"),
+        "{err}"
+    );
+    // Unreachable: recorded, not fatal.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    std::fs::write(e.dir.join("logs").join("quiet.log"), "again\n").unwrap();
+    let (c, v, err) = collect(&e, &["--clock-reference", &addr], &[]);
+    assert_eq!(c, 0, "{err}");
+    let zip = PathBuf::from(v["path"].as_str().unwrap());
+    let m: Value = serde_json::from_slice(&entry(&zip, "manifest.json")).unwrap();
+    assert_eq!(m["clock_offset_ms"], Value::Null);
+    assert!(
+        m["clock"]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("no answer"),
+        "{m}"
+    );
 }
 
 #[test]
