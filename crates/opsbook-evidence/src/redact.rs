@@ -207,7 +207,6 @@ pub struct RuleSet {
     /// All patterns in one automaton: one pass says which rules can match.
     set: std::sync::OnceLock<Option<regex::RegexSet>>,
     replacement: String,
-    base64_run: Regex,
     fingerprint: String,
 }
 
@@ -258,10 +257,6 @@ impl RuleSet {
             rules: Vec::new(),
             set: std::sync::OnceLock::new(),
             replacement: "[REDACTED:{class}]".into(),
-            base64_run: Regex::new(r"[A-Za-z0-9+/_-]{24,}={0,2}").map_err(|e| RuleError {
-                id: "base64".into(),
-                message: e.to_string(),
-            })?,
             fingerprint: String::new(),
         };
         for (id, d, p) in BUILTIN {
@@ -807,11 +802,12 @@ fn find_block(
         }
     }
     // Base64 runs: a secret inside redacts the whole run.
-    for m in rs.base64_run.find_iter(text) {
-        if m.len() > 4 << 20 || m.as_str().bytes().all(|b| b.is_ascii_hexdigit()) {
+    for (ms, me) in base64_runs(text) {
+        let m = &text[ms..me];
+        if m.len() > 4 << 20 || m.bytes().all(|b| b.is_ascii_hexdigit()) {
             continue;
         }
-        let run = m.as_str().trim_end_matches('=');
+        let run = m.trim_end_matches('=');
         let decoded = base64::engine::general_purpose::STANDARD_NO_PAD
             .decode(run)
             .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(run));
@@ -827,13 +823,52 @@ fn find_block(
         let mut hits = Vec::new();
         scan_view(rs, inner, &mut hits);
         if let Some((_, _, r)) = hits.first() {
-            out.push((offset + m.start(), offset + m.end(), *r, "base64"));
+            out.push((offset + ms, offset + me, *r, "base64"));
         }
         if over() {
             return Err("the scan exceeded its time budget".into());
         }
     }
     Ok(out)
+}
+
+/// Runs of at least 24 base64 (standard or URL-safe) characters with up to
+/// two `=` after them: `(start, end)`, left to right, not overlapping (what
+/// the regex `[A-Za-z0-9+/_-]{24,}={0,2}` finds, at a table lookup a byte).
+fn base64_runs(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    const fn table() -> [bool; 256] {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let c = i as u8;
+            t[i] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'_' || c == b'-';
+            i += 1;
+        }
+        t
+    }
+    static B64: [bool; 256] = table();
+    let b = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            while i < b.len() && !B64[usize::from(b[i])] {
+                i += 1;
+            }
+            let start = i;
+            while i < b.len() && B64[usize::from(b[i])] {
+                i += 1;
+            }
+            if i - start >= 24 {
+                let mut end = i;
+                while end < b.len() && end - i < 2 && b[end] == b'=' {
+                    end += 1;
+                }
+                i = end;
+                return Some((start, end));
+            }
+        }
+        None
+    })
 }
 
 /// The span of a YAML block scalar starting on the line at `start`: its
@@ -928,7 +963,10 @@ impl RuleSet {
     /// # Errors
     /// The time budget ran out (fail closed: the caller excludes the file).
     pub fn scan(&self, text: &str, deadline: Option<Instant>) -> Result<Vec<Hit>, String> {
-        Ok(self.redact(text, deadline)?.hits)
+        Ok(self
+            .redact_found(text, deadline)?
+            .map(|r| r.hits)
+            .unwrap_or_default())
     }
 
     /// Redacts `text`: every span found in any view is replaced by
@@ -937,12 +975,24 @@ impl RuleSet {
     /// # Errors
     /// The time budget ran out.
     pub fn redact(&self, text: &str, deadline: Option<Instant>) -> Result<Redacted, String> {
-        let mut spans = find(self, text, deadline)?;
-        if spans.is_empty() {
-            return Ok(Redacted {
+        Ok(self
+            .redact_found(text, deadline)?
+            .unwrap_or_else(|| Redacted {
                 text: text.to_string(),
                 hits: Vec::new(),
-            });
+            }))
+    }
+
+    /// As [`RuleSet::redact`], `None` when nothing fired (no copy of a
+    /// clean text is made).
+    fn redact_found(
+        &self,
+        text: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Redacted>, String> {
+        let mut spans = find(self, text, deadline)?;
+        if spans.is_empty() {
+            return Ok(None);
         }
         for s in &mut spans {
             s.1 = extend_wrapped(text, s.1);
@@ -994,7 +1044,7 @@ impl RuleSet {
             at = e;
         }
         out.push_str(&text[at..]);
-        Ok(Redacted { text: out, hits })
+        Ok(Some(Redacted { text: out, hits }))
     }
 }
 
@@ -1016,8 +1066,9 @@ pub enum Encoding {
     Zip,
 }
 
-fn decode_exact(b: &[u8]) -> Option<(String, Encoding, bool)> {
-    let utf16 = |body: &[u8], le: bool| -> Option<String> {
+fn decode_exact(b: &[u8]) -> Option<(std::borrow::Cow<'_, str>, Encoding, bool)> {
+    use std::borrow::Cow;
+    let utf16 = |body: &[u8], le: bool| -> Option<Cow<'_, str>> {
         if !body.len().is_multiple_of(2) {
             return None;
         }
@@ -1031,12 +1082,12 @@ fn decode_exact(b: &[u8]) -> Option<(String, Encoding, bool)> {
                 }
             })
             .collect();
-        String::from_utf16(&units).ok()
+        String::from_utf16(&units).ok().map(Cow::Owned)
     };
     if let Some(rest) = b.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return std::str::from_utf8(rest)
             .ok()
-            .map(|s| (s.to_string(), Encoding::Utf8Bom, true));
+            .map(|s| (Cow::Borrowed(s), Encoding::Utf8Bom, true));
     }
     if let Some(rest) = b.strip_prefix(&[0xFF, 0xFE]) {
         return utf16(rest, true).map(|s| (s, Encoding::Utf16le, true));
@@ -1047,7 +1098,7 @@ fn decode_exact(b: &[u8]) -> Option<(String, Encoding, bool)> {
     if !b.contains(&0) {
         return std::str::from_utf8(b)
             .ok()
-            .map(|s| (s.to_string(), Encoding::Utf8, false));
+            .map(|s| (Cow::Borrowed(s), Encoding::Utf8, false));
     }
     // UTF-16LE without BOM: ASCII text has a zero in every odd byte.
     let odd_zero = b.iter().skip(1).step_by(2).filter(|&&x| x == 0).count();
@@ -1192,14 +1243,19 @@ impl RuleSet {
         let Some((text, enc, bom)) = decode_exact(bytes) else {
             return excluded("binary or undecodable (not UTF-8 or UTF-16 text): cannot be scanned, so not shipped".into());
         };
-        match self.redact(&text, deadline) {
+        match self.redact_found(&text, deadline) {
             Err(e) => excluded(e),
-            Ok(r) if r.hits.is_empty() => FileOutcome::Kept {
+            Ok(None) => FileOutcome::Kept {
                 bytes: bytes.to_vec(),
                 encoding: enc,
                 hits: Vec::new(),
             },
-            Ok(r) => FileOutcome::Kept {
+            Ok(Some(r)) if r.hits.is_empty() => FileOutcome::Kept {
+                bytes: bytes.to_vec(),
+                encoding: enc,
+                hits: Vec::new(),
+            },
+            Ok(Some(r)) => FileOutcome::Kept {
                 bytes: encode_exact(&r.text, enc, bom),
                 encoding: enc,
                 hits: r.hits,
@@ -1652,6 +1708,14 @@ mod tests {
         }
 
         /// Arbitrary bytes as a file: never a panic; clean text comes back identical.
+        #[test]
+        fn base64_runs_are_what_the_regex_finds(s in "[A-Za-z0-9+/_=. -]{0,120}") {
+            let re = Regex::new(r"[A-Za-z0-9+/_-]{24,}={0,2}").expect("re");
+            let want: Vec<(usize, usize)> = re.find_iter(&s).map(|m| (m.start(), m.end())).collect();
+            let got: Vec<(usize, usize)> = base64_runs(&s).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
+
         #[test]
         fn any_bytes_are_kept_identical_or_excluded_or_redacted(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
             match rs().redact_file(&b, &ArchiveLimits::default(), None) {
