@@ -487,12 +487,19 @@ impl View {
 /// A fast byte-level pre-check for [`is_invisible`] characters (their UTF-8
 /// lead bytes), confirmed char by char only when it fires.
 fn maybe_invisible(b: &[u8]) -> bool {
-    b.windows(2).any(|w| {
+    // Lead bytes of the invisible characters' UTF-8 forms, found by memchr
+    // (ASCII logs have none); then their second byte.
+    let lead = |i: usize| {
         matches!(
-            (w[0], w[1]),
-            (0xE2, 0x80 | 0x81) | (0xEF, 0xBB) | (0xC2, 0xAD) | (0xE1, 0xA0)
+            (b[i], b.get(i + 1)),
+            (0xE2, Some(0x80 | 0x81))
+                | (0xEF, Some(0xBB))
+                | (0xC2, Some(0xAD))
+                | (0xE1, Some(0xA0))
         )
-    }) && std::str::from_utf8(b).is_ok_and(|t| t.chars().any(is_invisible))
+    };
+    (memchr::memchr3_iter(0xE2, 0xEF, 0xC2, b).any(lead) || memchr::memchr_iter(0xE1, b).any(lead))
+        && std::str::from_utf8(b).is_ok_and(|t| t.chars().any(is_invisible))
 }
 
 fn is_invisible(c: char) -> bool {
@@ -690,9 +697,9 @@ fn blocks(text: &str) -> Vec<(usize, usize)> {
             }
             // An unclosed private key in this block: run to its END line.
             let block = &text[at..end];
-            if let Some(b) = block.rfind("-----BEGIN ")
-                && block[b..].find("-----END ").is_none()
-                && let Some(e) = text[end..].find("-----END ")
+            if let Some(b) = memchr::memmem::rfind(block.as_bytes(), b"-----BEGIN ")
+                && memchr::memmem::find(&block.as_bytes()[b..], b"-----END ").is_none()
+                && let Some(e) = memchr::memmem::find(&text.as_bytes()[end..], b"-----END ")
             {
                 let after = end + e;
                 end = text[after..]
@@ -735,20 +742,39 @@ fn scan_view(rs: &RuleSet, view: &str, out: &mut Vec<(usize, usize, usize)>) {
     }
 }
 
-/// The lines of `text` (with their offsets) that contain any of `needles`.
+/// The lines of `text` (with their offsets) that contain any of `needles`,
+/// in order, each once. Needles are found with `memmem`, so a text without
+/// them costs one fast pass per needle.
 fn lines_with<'t>(text: &'t str, needles: &[&str]) -> Vec<(usize, &'t str)> {
-    if !needles.iter().any(|n| text.contains(n)) {
+    let b = text.as_bytes();
+    let mut hits: Vec<usize> = needles
+        .iter()
+        .flat_map(|n| memchr::memmem::find_iter(b, n.as_bytes()))
+        .collect();
+    if hits.is_empty() {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        if needles.iter().any(|n| line.contains(n)) {
-            out.push((at, line));
+    hits.sort_unstable();
+    // Line starts, found scanning back only over what lies between two hits
+    // (linear even for one long line with many hits).
+    let (mut line_start, mut scanned) = (0usize, 0usize);
+    let mut starts: Vec<usize> = Vec::with_capacity(hits.len());
+    for pos in hits {
+        if let Some(i) = memchr::memrchr(b'\n', &b[scanned..pos]) {
+            line_start = scanned + i + 1;
         }
-        at += line.len();
+        scanned = pos;
+        if starts.last() != Some(&line_start) {
+            starts.push(line_start);
+        }
     }
-    out
+    starts
+        .into_iter()
+        .map(|s| {
+            let e = memchr::memchr(b'\n', &b[s..]).map_or(b.len(), |i| s + i + 1);
+            (s, &text[s..e])
+        })
+        .collect()
 }
 
 fn find_block(
@@ -847,25 +873,38 @@ fn base64_runs(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
         t
     }
     static B64: [bool; 256] = table();
+    const MIN: usize = 24;
     let b = text.as_bytes();
+    let is = |i: usize| B64[usize::from(b[i])];
+    // Invariant: no run of MIN or more starts before `i`, and `i` is 0 or
+    // not inside a run that started before it. A run of MIN covers
+    // `i + MIN - 1`; if that byte is not in the alphabet, skip MIN bytes.
     let mut i = 0;
     std::iter::from_fn(move || {
-        while i < b.len() {
-            while i < b.len() && !B64[usize::from(b[i])] {
-                i += 1;
+        while i + MIN <= b.len() {
+            let probe = i + MIN - 1;
+            if !is(probe) {
+                i = probe + 1;
+                continue;
             }
-            let start = i;
-            while i < b.len() && B64[usize::from(b[i])] {
-                i += 1;
+            let mut start = probe;
+            while start > i && is(start - 1) {
+                start -= 1;
             }
-            if i - start >= 24 {
-                let mut end = i;
-                while end < b.len() && end - i < 2 && b[end] == b'=' {
+            let mut end = probe + 1;
+            while end < b.len() && is(end) {
+                end += 1;
+            }
+            if end - start >= MIN {
+                let run_end = end;
+                while end < b.len() && end - run_end < 2 && b[end] == b'=' {
                     end += 1;
                 }
                 i = end;
                 return Some((start, end));
             }
+            // `end` is outside the alphabet (or the end of the text).
+            i = end + 1;
         }
         None
     })
@@ -1708,6 +1747,20 @@ mod tests {
         }
 
         /// Arbitrary bytes as a file: never a panic; clean text comes back identical.
+        #[test]
+        fn lines_with_finds_each_line_with_a_needle_once(s in "[a-c%\\\\\"\n]{0,80}") {
+            let needles = ["\\\"", "\\n", "%"];
+            let mut want = Vec::new();
+            let mut at = 0;
+            for line in s.split_inclusive('\n') {
+                if needles.iter().any(|n| line.contains(n)) {
+                    want.push((at, line));
+                }
+                at += line.len();
+            }
+            proptest::prop_assert_eq!(lines_with(&s, &needles), want);
+        }
+
         #[test]
         fn base64_runs_are_what_the_regex_finds(s in "[A-Za-z0-9+/_=. -]{0,120}") {
             let re = Regex::new(r"[A-Za-z0-9+/_-]{24,}={0,2}").expect("re");
