@@ -1514,6 +1514,22 @@ mod tests {
     }
 
     #[test]
+    fn personal_data_classes_follow_the_policy() {
+        let line = "login ops@example.com from 10.1.2.3 C:\\Users\\aiko\\x.log";
+        let def = RuleSet::from_policy(None).unwrap();
+        assert_eq!(
+            def.redact(line, None).unwrap().text,
+            "login [REDACTED:email_address] from 10.1.2.3 C:\\Users\\[REDACTED:windows_user_path]\\x.log"
+        );
+        let v: Value = serde_json::json!({"redaction": {"personal_data": {"email": false, "ip": true, "windows_user": false}}});
+        let r = RuleSet::from_policy(Some(&v)).unwrap();
+        assert_eq!(
+            r.redact(line, None).unwrap().text,
+            "login ops@example.com from [REDACTED:ipv4_address] C:\\Users\\aiko\\x.log"
+        );
+    }
+
+    #[test]
     fn pem_multiline_flattened_and_in_json() {
         let pem = "-----BEGIN RSA PRIVATE KEY-----\r\nMIIEowIBAAKCAQEAx3o7\r\nZz9yQm8=\r\n-----END RSA PRIVATE KEY-----\r\n";
         assert_eq!(red(pem), "[REDACTED:pem_private_key]\r\n");

@@ -14,7 +14,10 @@ use super::{collect, run, setup};
 /// `(host:port, endpoint URL)` of the test server, or `None`.
 #[allow(clippy::print_stderr)]
 fn server() -> Option<(String, String)> {
-    let Ok(ep) = std::env::var("OPSBOOK_TEST_S3_ENDPOINT") else {
+    let Some(ep) = std::env::var("OPSBOOK_TEST_S3_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty())
+    else {
         assert!(
             std::env::var("OPSBOOK_REQUIRE_S3").is_err(),
             "OPSBOOK_REQUIRE_S3 is set but OPSBOOK_TEST_S3_ENDPOINT is not"
