@@ -978,6 +978,114 @@ fn extend_wrapped(text: &str, mut end: usize) -> usize {
     }
 }
 
+/// Where to cut `text` after about `target` bytes: at a line end, never
+/// before an indented continuation line, never inside a PEM private key
+/// block. `None` when the cut needs text not read yet (the END line of a
+/// key that began before `target`); at `eof` the whole text is one piece.
+fn safe_cut(text: &str, target: usize, eof: bool) -> Option<usize> {
+    if eof || text.len() <= target {
+        return eof.then_some(text.len());
+    }
+    let b = text.as_bytes();
+    let line_end = |from: usize| memchr::memchr(b'\n', &b[from..]).map(|i| from + i + 1);
+    let mut end = line_end(target)?;
+    while end < b.len() && matches!(b[end], b' ' | b'\t') {
+        end = line_end(end)?;
+    }
+    if let Some(begin) = memchr::memmem::rfind(&b[..end], b"-----BEGIN ")
+        && memchr::memmem::find(&b[begin..end], b"-----END ").is_none()
+    {
+        let e = memchr::memmem::find(&b[end..], b"-----END ")?;
+        end = line_end(end + e)?;
+    }
+    Some(end)
+}
+
+/// Decodes a stream of bytes as UTF-8 or UTF-16 piece by piece, carrying an
+/// incomplete character over to the next piece.
+struct StreamDecoder {
+    enc: Option<Encoding>,
+    carry: Vec<u8>,
+    at: u64,
+}
+
+impl StreamDecoder {
+    fn push(&mut self, bytes: &[u8], out: &mut String) -> Result<(), String> {
+        let mut buf = std::mem::take(&mut self.carry);
+        buf.extend_from_slice(bytes);
+        let mut body: &[u8] = &buf;
+        if self.enc.is_none() {
+            if body.len() < 3 && !bytes.is_empty() {
+                self.carry = buf;
+                return Ok(());
+            }
+            let (enc, skip) = if body.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                (Encoding::Utf8Bom, 3)
+            } else if body.starts_with(&[0xFF, 0xFE]) {
+                (Encoding::Utf16le, 2)
+            } else if body.starts_with(&[0xFE, 0xFF]) {
+                (Encoding::Utf16be, 2)
+            } else {
+                (Encoding::Utf8, 0)
+            };
+            self.enc = Some(enc);
+            body = &body[skip..];
+            self.at += skip as u64;
+        }
+        match self.enc {
+            Some(Encoding::Utf16le | Encoding::Utf16be) => {
+                let le = self.enc == Some(Encoding::Utf16le);
+                let mut units: Vec<u16> = body
+                    .chunks_exact(2)
+                    .map(|c| {
+                        if le {
+                            u16::from_le_bytes([c[0], c[1]])
+                        } else {
+                            u16::from_be_bytes([c[0], c[1]])
+                        }
+                    })
+                    .collect();
+                let mut keep = body.len() % 2;
+                // A high surrogate at the end waits for its pair.
+                if !bytes.is_empty() && units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {
+                    units.pop();
+                    keep += 2;
+                }
+                let text = String::from_utf16(&units)
+                    .map_err(|_| format!("not valid UTF-16 after byte {}: not scanned", self.at))?;
+                out.push_str(&text);
+                self.at += (body.len() - keep) as u64;
+                self.carry = body[body.len() - keep..].to_vec();
+            }
+            _ => match std::str::from_utf8(body) {
+                Ok(t) => {
+                    out.push_str(t);
+                    self.at += body.len() as u64;
+                }
+                Err(e) if e.error_len().is_none() && !bytes.is_empty() => {
+                    let ok = e.valid_up_to();
+                    out.push_str(std::str::from_utf8(&body[..ok]).unwrap_or_default());
+                    self.at += ok as u64;
+                    self.carry = body[ok..].to_vec();
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "not UTF-8 or UTF-16 text at byte {}: not scanned",
+                        self.at + e.valid_up_to() as u64
+                    ));
+                }
+            },
+        }
+        if bytes.is_empty() && !self.carry.is_empty() {
+            return Err(format!(
+                "the text ends inside a character at byte {}: not scanned",
+                self.at
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// What was found and redacted in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redacted {
@@ -1006,6 +1114,79 @@ impl RuleSet {
             .redact_found(text, deadline)?
             .map(|r| r.hits)
             .unwrap_or_default())
+    }
+
+    /// Scans a stream of any size (UTF-8 with or without BOM, UTF-16 with a
+    /// BOM) in pieces of about `window` bytes cut at safe line ends, with
+    /// memory bounded by a few windows; hits carry the line numbers of the
+    /// whole stream.
+    ///
+    /// # Errors
+    /// Read errors, bytes that are not text (named by offset: nothing is
+    /// silently skipped), or the time budget.
+    pub fn scan_stream<R: Read>(
+        &self,
+        mut r: R,
+        window: usize,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<Hit>, String> {
+        let mut dec = StreamDecoder {
+            enc: None,
+            carry: Vec::new(),
+            at: 0,
+        };
+        let mut pending = String::new();
+        let mut chunk = vec![0u8; window.clamp(4096, 64 << 20)];
+        let mut hits = Vec::new();
+        let mut lines_before = 0usize;
+        let mut carry_cols = 0usize;
+        let mut eof = false;
+        while !eof || !pending.is_empty() {
+            if !eof {
+                let n = r
+                    .read(&mut chunk)
+                    .map_err(|e| format!("cannot be read: {e}"))?;
+                eof = n == 0;
+                dec.push(&chunk[..n], &mut pending)?;
+            }
+            // Past 4 windows without a safe cut (one very long line, or a
+            // key whose END never comes): cut at the last line end, else at
+            // the last space or separator, so no token is split (the header
+            // rule still flags a cut key).
+            let cut = safe_cut(&pending, window, eof).or_else(|| {
+                (pending.len() > 4 * window).then(|| {
+                    let b = pending.as_bytes();
+                    memchr::memrchr(b'\n', b).map_or_else(
+                        || {
+                            let from = b.len().saturating_sub(64 << 10);
+                            b[from..]
+                                .iter()
+                                .rposition(|c| matches!(c, b' ' | b'\t' | b',' | b';'))
+                                .map_or(b.len(), |i| from + i + 1)
+                        },
+                        |i| i + 1,
+                    )
+                })
+            });
+            let Some(cut) = cut else { continue };
+            let piece = &pending[..cut];
+            for mut h in self.scan(piece, deadline)? {
+                if h.line == 1 {
+                    h.column += carry_cols;
+                }
+                h.line += lines_before;
+                hits.push(h);
+            }
+            let newlines = memchr::memchr_iter(b'\n', piece.as_bytes()).count();
+            // Columns continue on a line cut in the middle.
+            carry_cols = match memchr::memrchr(b'\n', piece.as_bytes()) {
+                Some(i) => piece[i + 1..].chars().count(),
+                None => carry_cols + piece.chars().count(),
+            };
+            lines_before += newlines;
+            pending.drain(..cut);
+        }
+        Ok(hits)
     }
 
     /// Redacts `text`: every span found in any view is replaced by
@@ -1511,6 +1692,66 @@ mod tests {
         let out = red(j);
         assert!(!out.contains("EscQuoteSecret"), "{out}");
         assert!(serde_json::from_str::<Value>(&out).is_ok(), "{out}");
+    }
+
+    #[test]
+    fn streams_are_scanned_in_pieces_with_whole_file_lines() {
+        let mut text = String::new();
+        for i in 0..3000 {
+            text.push_str(&format!("{i:05} ordinary line of a long log\r\n"));
+            if i == 1500 {
+                text.push_str("key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq\n");
+                text.push_str("  continuation\n-----END RSA PRIVATE KEY-----\n");
+            }
+        }
+        text.push_str("password=StreamTail99\n");
+        let whole = rs().scan(&text, None).unwrap();
+        // Small windows: many pieces, the key block never cut.
+        let got = rs().scan_stream(text.as_bytes(), 4096, None).unwrap();
+        assert_eq!(got, whole);
+        assert_eq!(
+            got.iter()
+                .map(|h| (h.rule.as_str(), h.line))
+                .collect::<Vec<_>>(),
+            vec![("pem_private_key", 1503), ("labelled_secret", 3006)]
+        );
+        // UTF-16LE with BOM, as Windows PowerShell 5.1 writes, in odd-sized reads.
+        let mut u16 = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            u16.extend_from_slice(&u.to_le_bytes());
+        }
+        struct Odd<'a>(&'a [u8]);
+        impl Read for Odd<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(buf.len()).min(4093);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        assert_eq!(rs().scan_stream(Odd(&u16), 4096, None).unwrap(), whole);
+        // One long line (minified JSON): cut between tokens, columns kept.
+        let long = format!(
+            "{}\"password\":\"LongLineSecret42\",{}",
+            "\"k\":1, ".repeat(9000),
+            "\"v\":2, ".repeat(9000)
+        );
+        let whole = rs().scan(&long, None).unwrap();
+        assert_eq!(whole.len(), 1);
+        assert_eq!(
+            rs().scan_stream(long.as_bytes(), 4096, None).unwrap(),
+            whole
+        );
+        let mut utf8 = "日本語のログ password=MultiByte123\n"
+            .repeat(500)
+            .into_bytes();
+        let all = rs().scan_stream(Odd(&utf8), 4096, None).unwrap();
+        assert_eq!(all.len(), 500);
+        assert_eq!(all[499].line, 500);
+        // Not text: named, never silently skipped.
+        utf8.splice(9000..9000, [0xFF, 0xFE, 0x00]);
+        let e = rs().scan_stream(&utf8[..], 4096, None).unwrap_err();
+        assert!(e.contains("not UTF-8 or UTF-16 text at byte 9000"), "{e}");
     }
 
     #[test]

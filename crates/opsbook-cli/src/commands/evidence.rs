@@ -719,30 +719,19 @@ fn scan(common: &SafeCommon, paths: &[String]) -> anyhow::Result<u8> {
         .map(|f| {
             // A file name can carry a secret too.
             let name = rs.scrub(&f.display().to_string());
+            let n = std::fs::metadata(f).map_or(0, |m| m.len());
+            if n > limits.max_file_bytes {
+                // Streamed in pieces cut at line ends: bounded memory, line
+                // numbers of the whole file.
+                let r = std::fs::File::open(f)
+                    .map_err(|e| format!("cannot be read: {e}"))
+                    .and_then(|file| rs.scan_stream(std::io::BufReader::new(file), 8 << 20, None));
+                return (name, r, n);
+            }
             let bytes = match std::fs::read(f) {
                 Ok(b) => b,
                 Err(e) => return (name, Err(format!("cannot be read: {e}")), 0),
             };
-            let n = bytes.len() as u64;
-            if n > limits.max_file_bytes {
-                // Scanned in overlapping windows: bounded work per window.
-                let mut hits = Vec::new();
-                let win = 8 << 20;
-                let mut at = 0usize;
-                while at < bytes.len() {
-                    let end = (at + win + 4096).min(bytes.len());
-                    if let Ok(text) = std::str::from_utf8(&bytes[at..end])
-                        .or_else(|e| std::str::from_utf8(&bytes[at..at + e.valid_up_to()]))
-                    {
-                        match rs.redact(text, None) {
-                            Ok(r) => hits.extend(r.hits),
-                            Err(e) => return (name, Err(e), n),
-                        }
-                    }
-                    at += win;
-                }
-                return (name, Ok(hits), n);
-            }
             match rs.redact_file(&bytes, &archive, None) {
                 opsbook_evidence::redact::FileOutcome::Kept { hits, .. } => (name, Ok(hits), n),
                 opsbook_evidence::redact::FileOutcome::Excluded { reason } => {

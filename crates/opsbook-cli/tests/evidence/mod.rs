@@ -728,3 +728,71 @@ fn evidence_trial_findings_stay_fixed() {
     let (_, out, _) = run(&e.dir, &e.spool, &[], &["evidence", "scan", "logs"]);
     assert!(!out.contains("NameWithHit777"), "{out}");
 }
+
+/// `evidence scan` streams files over the size cap: bounded memory, line
+/// numbers of the whole file, UTF-16 decoded, and bytes that are not text
+/// reported as unscannable (never silently passed).
+#[test]
+fn scan_streams_large_files_with_whole_file_lines() {
+    let (_t, dir) = init_ssot();
+    let pol = dir.join("policy").join("evidence.yaml");
+    let text = std::fs::read_to_string(&pol).unwrap();
+    std::fs::write(
+        &pol,
+        text.replace("max_file_bytes: 67108864", "max_file_bytes: 100000"),
+    )
+    .unwrap();
+    let big = dir.join("big");
+    std::fs::create_dir_all(&big).unwrap();
+    let mut log = String::new();
+    for i in 0..9000 {
+        log.push_str(&format!(
+            "2026-11-29T02:{:02}:00Z INFO tick {i}\r\n",
+            i % 60
+        ));
+    }
+    log.push_str(
+        "X-MBX-APIKEY: vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A\r\n",
+    );
+    let mut u16 = vec![0xFF, 0xFE];
+    for u in log.encode_utf16() {
+        u16.extend_from_slice(&u.to_le_bytes());
+    }
+    std::fs::write(big.join("transcript.txt"), &u16).unwrap();
+    let mut junk = log.clone().into_bytes();
+    junk[150_000] = 0xFF;
+    std::fs::write(big.join("junk.log"), junk).unwrap();
+    let (c, out, err) = run(
+        &dir,
+        &dir.join("spool"),
+        &[],
+        &[
+            "evidence",
+            "scan",
+            "big",
+            "--format",
+            "json",
+            "--root",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(c, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let r = v["results"].as_array().unwrap();
+    let junk = r
+        .iter()
+        .find(|x| x["file"].as_str().unwrap().ends_with("junk.log"))
+        .unwrap();
+    assert_eq!(
+        junk["unscannable"], "not UTF-8 or UTF-16 text at byte 150000: not scanned",
+        "{v}"
+    );
+    let tr = r
+        .iter()
+        .find(|x| x["file"].as_str().unwrap().ends_with("transcript.txt"))
+        .unwrap();
+    assert_eq!(tr["hits"][0]["rule"], "labelled_secret", "{v}");
+    assert_eq!(tr["hits"][0]["line"], 9001, "{v}");
+    assert_eq!(tr["hits"][0]["column"], 15, "{v}");
+    assert!(!out.contains("vmPUZE6mv9SD"));
+}
