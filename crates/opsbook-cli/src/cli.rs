@@ -1144,7 +1144,7 @@ Examples (PowerShell):
         /// The incident (its timeline gets the bundle reference)
         #[arg(long, value_name = "ID", env = "OPSBOOK_INCIDENT")]
         incident: String,
-        /// Runbook whose required_evidence is recorded (existing paths in it are collected)
+        /// Runbook whose required_evidence to collect: its `path` and `command` items, and paths named in its text
         #[arg(long, value_name = "RB")]
         runbook: Option<String>,
         /// A file or glob to collect (repeatable)

@@ -22,6 +22,7 @@ pub mod ledger;
 pub mod markdown;
 pub mod model;
 pub mod postmortem;
+pub mod required;
 pub mod safety;
 pub mod scaffold;
 pub mod severity;

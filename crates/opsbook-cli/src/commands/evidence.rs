@@ -388,9 +388,16 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
     }
 }
 
-/// Paths named in a runbook's required_evidence that exist here.
-fn required_paths(root: &Path, rb: &str) -> anyhow::Result<(Vec<String>, Vec<PathBuf>)> {
-    let ssot = opsbook_core::ssot::Ssot::load_metadata(root)?;
+/// What a runbook's `required_evidence` asks for (each item described) and
+/// the sources opsbook can collect for it: structured `path` (file or glob)
+/// and `command` items, and paths named in free text that exist here.
+/// Required files that are missing are listed as the third value.
+fn required_sources(
+    root: &Path,
+    rb: &str,
+) -> anyhow::Result<(Vec<String>, Vec<Source>, Vec<String>)> {
+    // The full load: a metadata-only load drops the front matter's values.
+    let ssot = opsbook_core::ssot::Ssot::load(root)?;
     let Some(r) = ssot
         .runbooks
         .iter()
@@ -399,28 +406,39 @@ fn required_paths(root: &Path, rb: &str) -> anyhow::Result<(Vec<String>, Vec<Pat
         bail!("runbook {rb} is not in this SSOT");
     };
     let f = ssot.runbook_file(r);
-    let items: Vec<String> = f
+    let items = f
         .value()
-        .and_then(|v| v.get("required_evidence"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
+        .map(opsbook_core::required::items)
         .unwrap_or_default();
     let re = regex::Regex::new(r#"(?:[A-Za-z]:\\|\\\\|/)[^\s"'(),]+"#)?;
-    let mut paths = Vec::new();
+    let mut sources = Vec::new();
+    let mut missing = Vec::new();
     for i in &items {
-        for m in re.find_iter(i) {
-            let p = PathBuf::from(m.as_str().trim_end_matches(['.', ';']));
-            if p.is_file() {
-                paths.push(p);
+        if let Some(c) = &i.command {
+            sources.push(Source::Command(i.name.clone(), c.clone()));
+        } else if let Some(p) = &i.path {
+            let found = bundle::expand(p)?;
+            if found.is_empty() {
+                missing.push(i.describe());
+            }
+            sources.extend(found.into_iter().map(Source::File));
+        } else {
+            for m in re.find_iter(&i.what) {
+                let p = PathBuf::from(m.as_str().trim_end_matches(['.', ';']));
+                if p.is_file() {
+                    sources.push(Source::File(p));
+                }
             }
         }
     }
-    Ok((items, paths))
+    Ok((
+        items
+            .iter()
+            .map(opsbook_core::required::EvidenceItem::describe)
+            .collect(),
+        sources,
+        missing,
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -461,14 +479,19 @@ fn collect(
     }
     let mut required = Vec::new();
     if let Some(rb) = runbook {
-        let (items, paths) = required_paths(&root, rb)?;
+        let (items, found, missing) = required_sources(&root, rb)?;
         required = items;
-        for p in paths {
-            if !sources
-                .iter()
-                .any(|s| matches!(s, Source::File(q) if *q == p))
-            {
-                sources.push(Source::File(p));
+        for m in &missing {
+            note(&format!("warning: {rb} asks for {m}: nothing there"));
+        }
+        for src in found {
+            let dup = sources.iter().any(|s| match (s, &src) {
+                (Source::File(a), Source::File(b)) => a == b,
+                (Source::Command(a, _), Source::Command(b, _)) => a == b,
+                _ => false,
+            });
+            if !dup {
+                sources.push(src);
             }
         }
     }
@@ -528,7 +551,7 @@ fn collect(
         &root,
         &who,
         "collect_started",
-        json!({"incident": id, "runbook": runbook, "sources": sources.iter().map(|s| rs.scrub(&match s { Source::Command(n, _) => format!("command:{n}"), Source::File(p) => p.display().to_string() })).collect::<Vec<_>>(), "required_evidence": required, "rules_version": rs.fingerprint()}),
+        json!({"incident": id, "runbook": runbook, "sources": sources.iter().map(|s| rs.scrub(&match s { Source::Command(n, _) => format!("command:{n}"), Source::File(p) => p.display().to_string() })).collect::<Vec<_>>(), "required_evidence": required.iter().map(|r| rs.scrub(r)).collect::<Vec<_>>(), "rules_version": rs.fingerprint()}),
     )?;
     let bar = if std::io::stderr().is_terminal() && common.format != ListFormat::Json {
         let b = indicatif::ProgressBar::new(sources.len() as u64);

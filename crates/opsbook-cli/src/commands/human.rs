@@ -373,15 +373,11 @@ fn runbook(root: &Path, id: &str) -> anyhow::Result<RunbookText> {
         .text;
     let required_evidence = f
         .value()
-        .and_then(|v| v.get("required_evidence"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+        .map(opsbook_core::required::items)
+        .unwrap_or_default()
+        .iter()
+        .map(opsbook_core::required::EvidenceItem::describe)
+        .collect();
     Ok(RunbookText {
         rel: f.rel.clone(),
         text,

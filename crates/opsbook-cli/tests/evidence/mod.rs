@@ -796,3 +796,61 @@ fn scan_streams_large_files_with_whole_file_lines() {
     assert_eq!(tr["hits"][0]["column"], 15, "{v}");
     assert!(!out.contains("vmPUZE6mv9SD"));
 }
+
+/// `collect --runbook` collects the runbook's structured required evidence
+/// itself: commands first (order of volatility), then files and globs; a
+/// required file that is missing is named.
+#[test]
+fn collect_follows_the_runbooks_required_evidence() {
+    let e = setup();
+    let rb = e
+        .dir
+        .join("runbooks")
+        .join("quick")
+        .join("halt-and-evidence.md");
+    let text = std::fs::read_to_string(&rb).unwrap();
+    let start = text.find("required_evidence:\n").unwrap();
+    let end = start + text[start..].find("dangerous_ops:").unwrap();
+    let items = "required_evidence:\n  - what: \"Engine logs\"\n    path: 'logs/*.log'\n  - what: \"Process list\"\n    command: \"echo engine-pid-4242 token=CmdOutputSecret77\"\n    name: procs\n  - what: \"Order journal\"\n    path: 'journal/*.jsonl'\n  - \"Free text for people\"\n";
+    std::fs::write(&rb, format!("{}{items}{}", &text[..start], &text[end..])).unwrap();
+    let (c, v, err) = collect(&e, &["--runbook", "RB-QUICK-HALT-EVIDENCE"], &[]);
+    assert_eq!(c, 0, "{err}");
+    assert!(
+        err.contains(
+            "RB-QUICK-HALT-EVIDENCE asks for Order journal (file: journal/*.jsonl): nothing there"
+        ),
+        "{err}"
+    );
+    let zip = PathBuf::from(v["path"].as_str().unwrap());
+    let m: Value = serde_json::from_slice(&entry(&zip, "manifest.json")).unwrap();
+    let files = m["files"].as_array().unwrap();
+    let originals: Vec<&str> = files
+        .iter()
+        .map(|f| f["original"].as_str().unwrap())
+        .collect();
+    // Commands first, then the files of the glob (and of --include).
+    assert_eq!(originals[0], "command:procs", "{originals:?}");
+    assert!(
+        originals.iter().any(|o| o.ends_with("engine.log")),
+        "{originals:?}"
+    );
+    assert!(
+        originals.iter().any(|o| o.ends_with("quiet.log")),
+        "{originals:?}"
+    );
+    #[cfg(unix)]
+    {
+        let procs = String::from_utf8(entry(&zip, files[0]["entry"].as_str().unwrap())).unwrap();
+        assert_eq!(procs, "engine-pid-4242 token=[REDACTED:labelled_secret]\n");
+        assert_eq!(files[0]["command"]["exit_code"], 0);
+    }
+    // The custody record lists what the runbook asked for.
+    let custody = std::fs::read_to_string(e.dir.join("ledger").join("custody.jsonl")).unwrap();
+    assert!(
+        custody.contains(
+            "Process list (command: echo engine-pid-4242 token=[REDACTED:labelled_secret]"
+        ),
+        "{custody}"
+    );
+    assert!(!custody.contains("CmdOutputSecret77"));
+}
