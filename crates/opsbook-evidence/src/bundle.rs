@@ -619,13 +619,13 @@ pub fn final_scan(
 ) -> Result<(), EvidenceError> {
     let archive = ArchiveLimits::default();
     for (name, b) in entries {
-        match rules.redact_file(
+        match rules.scan_file(
             b,
             &archive,
             Some(Instant::now() + Duration::from_secs(limits.scan_seconds.max(1))),
         ) {
-            FileOutcome::Kept { hits, .. } if hits.is_empty() => {}
-            FileOutcome::Kept { hits, .. } => {
+            Ok(hits) if hits.is_empty() => {}
+            Ok(hits) => {
                 return Err(EvidenceError::Refused(format!(
                     "the post-seal scan found {} secret(s) in `{name}` ({}): nothing released",
                     hits.len(),
@@ -635,7 +635,7 @@ pub fn final_scan(
                         .join(", ")
                 )));
             }
-            FileOutcome::Excluded { reason } => {
+            Err(reason) => {
                 return Err(EvidenceError::Refused(format!(
                     "the post-seal scan could not scan `{name}`: {reason}"
                 )));

@@ -1111,7 +1111,7 @@ impl RuleSet {
     /// The time budget ran out (fail closed: the caller excludes the file).
     pub fn scan(&self, text: &str, deadline: Option<Instant>) -> Result<Vec<Hit>, String> {
         Ok(self
-            .redact_found(text, deadline)?
+            .redact_found(text, deadline, false)?
             .map(|r| r.hits)
             .unwrap_or_default())
     }
@@ -1196,7 +1196,7 @@ impl RuleSet {
     /// The time budget ran out.
     pub fn redact(&self, text: &str, deadline: Option<Instant>) -> Result<Redacted, String> {
         Ok(self
-            .redact_found(text, deadline)?
+            .redact_found(text, deadline, true)?
             .unwrap_or_else(|| Redacted {
                 text: text.to_string(),
                 hits: Vec::new(),
@@ -1204,11 +1204,13 @@ impl RuleSet {
     }
 
     /// As [`RuleSet::redact`], `None` when nothing fired (no copy of a
-    /// clean text is made).
+    /// clean text is made). With `build` false only the hits are computed
+    /// (the returned `text` stays empty).
     fn redact_found(
         &self,
         text: &str,
         deadline: Option<Instant>,
+        build: bool,
     ) -> Result<Option<Redacted>, String> {
         let mut spans = find(self, text, deadline)?;
         if spans.is_empty() {
@@ -1225,7 +1227,7 @@ impl RuleSet {
                 _ => merged.push(s),
             }
         }
-        let mut out = String::with_capacity(text.len());
+        let mut out = String::with_capacity(if build { text.len() } else { 0 });
         let mut hits = Vec::with_capacity(merged.len());
         let mut at = 0;
         // Line counting runs forward with the sorted spans.
@@ -1243,17 +1245,18 @@ impl RuleSet {
             if e <= s {
                 continue;
             }
-            for (i, b) in text.as_bytes()[counted..s].iter().enumerate() {
-                if *b == b'\n' {
-                    line += 1;
-                    line_start = counted + i + 1;
-                }
+            let gap = &text.as_bytes()[counted..s];
+            line += memchr::memchr_iter(b'\n', gap).count();
+            if let Some(i) = memchr::memrchr(b'\n', gap) {
+                line_start = counted + i + 1;
             }
             counted = s;
             let column = text[line_start..s].chars().count() + 1;
-            out.push_str(&text[at..s]);
             let class = &self.rules[r].id;
-            out.push_str(&self.replacement(class));
+            if build {
+                out.push_str(&text[at..s]);
+                out.push_str(&self.replacement(class));
+            }
             hits.push(Hit {
                 rule: class.clone(),
                 line,
@@ -1263,7 +1266,9 @@ impl RuleSet {
             });
             at = e;
         }
-        out.push_str(&text[at..]);
+        if build {
+            out.push_str(&text[at..]);
+        }
         Ok(Some(Redacted { text: out, hits }))
     }
 }
@@ -1403,7 +1408,24 @@ impl RuleSet {
         limits: &ArchiveLimits,
         deadline: Option<Instant>,
     ) -> FileOutcome {
-        self.redact_file_at(bytes, limits, deadline, 1)
+        self.redact_file_at(bytes, limits, deadline, 1, true)
+    }
+
+    /// As [`RuleSet::redact_file`] for the hits only (no redacted copy is
+    /// made): `Err` with the reason when the file cannot be scanned.
+    ///
+    /// # Errors
+    /// The reason the file would be excluded.
+    pub fn scan_file(
+        &self,
+        bytes: &[u8],
+        limits: &ArchiveLimits,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<Hit>, String> {
+        match self.redact_file_at(bytes, limits, deadline, 1, false) {
+            FileOutcome::Kept { hits, .. } => Ok(hits),
+            FileOutcome::Excluded { reason } => Err(reason),
+        }
     }
 
     fn redact_file_at(
@@ -1412,6 +1434,7 @@ impl RuleSet {
         limits: &ArchiveLimits,
         deadline: Option<Instant>,
         depth: u8,
+        build: bool,
     ) -> FileOutcome {
         let excluded = |reason: String| FileOutcome::Excluded { reason };
         if bytes.starts_with(&[0x1f, 0x8b])
@@ -1434,7 +1457,7 @@ impl RuleSet {
                 Err(e) => return excluded(e),
             };
             for (name, inner) in &members {
-                match self.redact_file_at(inner, limits, deadline, depth + 1) {
+                match self.redact_file_at(inner, limits, deadline, depth + 1, false) {
                     FileOutcome::Kept { hits, .. } if hits.is_empty() => {}
                     FileOutcome::Kept { hits, .. } => {
                         let mut classes: Vec<&str> = hits.iter().map(|h| h.rule.as_str()).collect();
@@ -1455,7 +1478,7 @@ impl RuleSet {
                 }
             }
             return FileOutcome::Kept {
-                bytes: bytes.to_vec(),
+                bytes: if build { bytes.to_vec() } else { Vec::new() },
                 encoding: if gz { Encoding::Gzip } else { Encoding::Zip },
                 hits: Vec::new(),
             };
@@ -1463,20 +1486,26 @@ impl RuleSet {
         let Some((text, enc, bom)) = decode_exact(bytes) else {
             return excluded("binary or undecodable (not UTF-8 or UTF-16 text): cannot be scanned, so not shipped".into());
         };
-        match self.redact_found(&text, deadline) {
+        // Without `build` (a scan) no copy of the file is made.
+        let copy = || if build { bytes.to_vec() } else { Vec::new() };
+        match self.redact_found(&text, deadline, build) {
             Err(e) => excluded(e),
             Ok(None) => FileOutcome::Kept {
-                bytes: bytes.to_vec(),
+                bytes: copy(),
                 encoding: enc,
                 hits: Vec::new(),
             },
             Ok(Some(r)) if r.hits.is_empty() => FileOutcome::Kept {
-                bytes: bytes.to_vec(),
+                bytes: copy(),
                 encoding: enc,
                 hits: Vec::new(),
             },
             Ok(Some(r)) => FileOutcome::Kept {
-                bytes: encode_exact(&r.text, enc, bom),
+                bytes: if build {
+                    encode_exact(&r.text, enc, bom)
+                } else {
+                    Vec::new()
+                },
                 encoding: enc,
                 hits: r.hits,
             },

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::bundle::sha256_hex;
-use crate::redact::{ArchiveLimits, FileOutcome, RuleSet};
+use crate::redact::{ArchiveLimits, RuleSet};
 
 /// One check and its result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -217,18 +217,16 @@ pub fn verify(
             );
             return Ok(r);
         }
-        match rules.redact_file(&buf, &ArchiveLimits::default(), None) {
-            FileOutcome::Kept { hits: h, .. } if h.is_empty() => {}
-            FileOutcome::Kept { hits: h, .. } => hits.push(format!(
+        match rules.scan_file(&buf, &ArchiveLimits::default(), None) {
+            Ok(h) if h.is_empty() => {}
+            Ok(h) => hits.push(format!(
                 "`{name}`: {}",
                 h.iter()
                     .map(|x| format!("{} at {}:{}", x.rule, x.line, x.column))
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
-            FileOutcome::Excluded { reason } => {
-                hits.push(format!("`{name}` cannot be scanned: {reason}"))
-            }
+            Err(reason) => hits.push(format!("`{name}` cannot be scanned: {reason}")),
         }
         entries.push((name.clone(), sha256_hex(&buf), buf.len() as u64));
         if name == "manifest.json" || name == "SHA256SUMS" {

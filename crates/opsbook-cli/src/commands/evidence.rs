@@ -755,12 +755,7 @@ fn scan(common: &SafeCommon, paths: &[String]) -> anyhow::Result<u8> {
                 Ok(b) => b,
                 Err(e) => return (name, Err(format!("cannot be read: {e}")), 0),
             };
-            match rs.redact_file(&bytes, &archive, None) {
-                opsbook_evidence::redact::FileOutcome::Kept { hits, .. } => (name, Ok(hits), n),
-                opsbook_evidence::redact::FileOutcome::Excluded { reason } => {
-                    (name, Err(reason), n)
-                }
-            }
+            (name, rs.scan_file(&bytes, &archive, None), n)
         })
         .collect();
     let found: usize = results
