@@ -164,15 +164,26 @@ async fn upload(
     let mut sent = 0u64;
     while sent < limit {
         let want = usize::try_from((limit - sent).min(buf.len() as u64)).unwrap_or(buf.len());
-        let n = f
-            .read(&mut buf[..want])
-            .map_err(|e| format!("{}: {e}", src.display()))?;
-        if n == 0 {
-            break;
+        let step = match f.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(n) => w
+                .wait_for_capacity(2)
+                .await
+                .map(|()| n)
+                .map_err(|e| err(&e)),
+            Err(e) => Err(format!("{}: {e}", src.display())),
+        };
+        match step {
+            Ok(n) => {
+                w.write(&buf[..n]);
+                sent += n as u64;
+            }
+            Err(e) => {
+                // Best effort: do not leave the parts stored and billed.
+                let _ = w.abort().await;
+                return Err(e);
+            }
         }
-        w.wait_for_capacity(2).await.map_err(|e| err(&e))?;
-        w.write(&buf[..n]);
-        sent += n as u64;
     }
     if half_then_fail {
         // A connection lost mid-upload: the upload is never completed, so
