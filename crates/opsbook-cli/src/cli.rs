@@ -1153,8 +1153,11 @@ Examples (PowerShell):
         /// A command whose output to collect, NAME=COMMAND (PowerShell on Windows; repeatable)
         #[arg(long = "cmd", value_name = "NAME=COMMAND")]
         commands: Vec<String>,
-        /// Destination: a directory or UNC share (default: policy/evidence.yaml destinations)
-        #[arg(long, value_name = "DIR|URL")]
+        /// Destination, tried in order (repeatable): a directory, a UNC share, or
+        /// s3://BUCKET/PREFIX (endpoint and keys from AWS_ENDPOINT_URL, AWS_REGION,
+        /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) [default: policy/evidence.yaml
+        /// destinations]. If none takes the bundle it stays in the spool
+        #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
         dest: Vec<String>,
         /// The local spool (default: OPSBOOK_SPOOL, policy spool.path, %ProgramData%\opsbook\spool)
         #[arg(long, value_name = "DIR")]
@@ -1177,20 +1180,37 @@ Examples (PowerShell):
         pubkey: Option<PathBuf>,
     },
     /// Deliver spooled bundles; a spool copy is removed only after the destination copy verified
+    #[command(
+        after_long_help = "Safe to run again and to interrupt: a bundle already at the destination with the same
+SHA-256 is not copied twice, a different file under the same name is never overwritten, and the
+spool copy is removed last. Exit 1 while bundles are still waiting.
+
+Examples (PowerShell):
+  opsbook evidence flush --dest \\\\fileserver01\\opsbook-evidence
+  $env:AWS_ENDPOINT_URL = 'https://minio.ops.internal:9000'
+  opsbook evidence flush --dest s3://trading-ops-evidence/bundles/ --format json"
+    )]
     Flush {
         #[command(flatten)]
         common: SafeCommon,
-        /// Destination (default: policy/evidence.yaml destinations)
-        #[arg(long, value_name = "DIR|URL")]
+        /// Destination, tried in order (repeatable): a directory, a UNC share, or
+        /// s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,
+        /// AWS_SECRET_ACCESS_KEY) [default: policy/evidence.yaml destinations]
+        #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
         dest: Vec<String>,
-        /// The local spool
+        /// The local spool (default: OPSBOOK_SPOOL, policy spool.path, %ProgramData%\opsbook\spool)
         #[arg(long, value_name = "DIR")]
         spool: Option<PathBuf>,
     },
-    /// Scan files for secrets without collecting them (exit 1 when something is found)
+    /// Scan files for secrets without collecting them (exit 1 when something is found or a file could not be scanned)
     ///
     /// The same rules and views as `collect` (policy/evidence.yaml when run inside an SSOT).
-    /// Reports rule, file, line and column — never the value. Files are scanned in parallel.
+    /// Reports rule, file, line and column — never the value. Files are scanned in parallel;
+    /// files over limits.max_file_bytes are streamed with whole-file line numbers. A path or glob
+    /// that matches nothing is an error (exit 2), never "clean".
+    #[command(after_long_help = "Examples (PowerShell):
+  opsbook evidence scan D:\\trading\\logs
+  opsbook evidence scan 'D:\\trading\\logs\\*.log' --format json")]
     Scan {
         #[command(flatten)]
         common: SafeCommon,

@@ -44,26 +44,28 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-fn drain(
-    mut r: impl Read + Send + 'static,
-    cap: usize,
-) -> std::thread::JoinHandle<(Vec<u8>, usize)> {
-    std::thread::spawn(move || {
-        let mut kept = Vec::new();
+/// Output read so far and bytes cut beyond the cap, shared with the reader
+/// thread so that what was read is kept even if the stream never closes.
+type Shared = std::sync::Arc<std::sync::Mutex<(Vec<u8>, usize)>>;
+
+fn drain(mut r: impl Read + Send + 'static, cap: usize) -> (Shared, std::thread::JoinHandle<()>) {
+    let shared: Shared = std::sync::Arc::default();
+    let out = std::sync::Arc::clone(&shared);
+    let h = std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
-        let mut cut = 0usize;
         loop {
             match r.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    let room = cap.saturating_sub(kept.len());
-                    kept.extend_from_slice(&buf[..n.min(room)]);
-                    cut += n.saturating_sub(room);
+                    let Ok(mut g) = out.lock() else { break };
+                    let room = cap.saturating_sub(g.0.len());
+                    g.0.extend_from_slice(&buf[..n.min(room)]);
+                    g.1 += n.saturating_sub(room);
                 }
             }
         }
-        (kept, cut)
-    })
+    });
+    (shared, h)
 }
 
 fn as_text((kept, cut): (Vec<u8>, usize)) -> String {
@@ -186,25 +188,37 @@ fn run_inner(hook: &Hook, env: &[(&str, String)], cap: usize) -> RawOutcome {
             Err(_) => break None,
         }
     };
-    // A grandchild may keep the pipes open after a kill: do not wait forever.
-    let join = |h: Option<std::thread::JoinHandle<(Vec<u8>, usize)>>| {
-        h.map(|h| {
-            let deadline = Instant::now() + Duration::from_secs(2);
-            while !h.is_finished() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
+    // A grandchild (a background process) may keep the pipes open after the
+    // command ended or was killed: wait 2 s, then stop its process group and
+    // keep what was read.
+    let wait_done = |hs: &[&std::thread::JoinHandle<()>], d: Duration| {
+        let deadline = Instant::now() + d;
+        while hs.iter().any(|h| !h.is_finished()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        hs.iter().all(|h| h.is_finished())
+    };
+    let handles: Vec<&std::thread::JoinHandle<()>> =
+        out.iter().chain(err.iter()).map(|(_, h)| h).collect();
+    let mut held_open = false;
+    if !wait_done(&handles, Duration::from_secs(2)) {
+        held_open = true;
+        kill_tree(child.id());
+        wait_done(&handles, Duration::from_secs(1));
+    }
+    let take = |o: Option<(Shared, std::thread::JoinHandle<()>)>, note: bool| {
+        o.map(|(shared, _)| {
+            let (mut kept, cut) = shared.lock().map(|g| g.clone()).unwrap_or_default();
+            if held_open && note {
+                kept.extend_from_slice(
+                    b"\n[output cut: a process the command started kept the stream open after it ended; it was stopped]\n",
+                );
             }
-            if h.is_finished() {
-                h.join().unwrap_or_default()
-            } else {
-                (
-                    b"[output not collected: the stream stayed open]".to_vec(),
-                    0,
-                )
-            }
+            (kept, cut)
         })
         .unwrap_or_default()
     };
-    let (stdout, stderr) = (join(out), join(err));
+    let (stdout, stderr) = (take(out, true), take(err, false));
     let exit_code = status.and_then(|s| s.code());
     RawOutcome {
         ok: !timed_out && status.is_some_and(|s| s.success()),

@@ -74,8 +74,10 @@ pub struct Limits {
     pub tail_bytes: u64,
     /// Per-file scan time budget, seconds.
     pub scan_seconds: u64,
-    /// Per-command timeout, seconds.
+    /// Per-command timeout, seconds (`collection.command_timeout_seconds`).
     pub command_seconds: u64,
+    /// Per-command captured output, bytes (`collection.max_command_output_bytes`).
+    pub command_output_bytes: u64,
 }
 
 impl Default for Limits {
@@ -87,13 +89,14 @@ impl Default for Limits {
             head_bytes: 8 << 20,
             tail_bytes: 32 << 20,
             scan_seconds: 60,
-            command_seconds: 120,
+            command_seconds: 60,
+            command_output_bytes: 16 << 20,
         }
     }
 }
 
 impl Limits {
-    /// Reads `limits` of `policy/evidence.yaml`.
+    /// Reads `limits` and `collection` of `policy/evidence.yaml`.
     #[must_use]
     pub fn from_policy(p: Option<&Value>) -> Limits {
         let d = Limits::default();
@@ -110,7 +113,11 @@ impl Limits {
             head_bytes: g("/limits/truncation/head_bytes", d.head_bytes),
             tail_bytes: g("/limits/truncation/tail_bytes", d.tail_bytes),
             scan_seconds: g("/limits/scan_seconds", d.scan_seconds),
-            command_seconds: g("/limits/command_seconds", d.command_seconds),
+            command_seconds: g("/collection/command_timeout_seconds", d.command_seconds),
+            command_output_bytes: g(
+                "/collection/max_command_output_bytes",
+                d.command_output_bytes,
+            ),
         }
     }
 }
@@ -148,6 +155,10 @@ pub struct Request {
     pub clock: crate::timeref::ClockCheck,
     /// Tool version.
     pub tool_version: String,
+    /// Bundle IDs already used (from the custody ledger): a bundle of the
+    /// same files in the same second gets a `-2`, `-3`… suffix instead of
+    /// replacing the earlier one anywhere.
+    pub taken_ids: std::collections::BTreeSet<String>,
 }
 
 /// A file in the bundle.
@@ -522,7 +533,13 @@ pub fn collect(
         .map(|b| format!("{b:02x}"))
         .collect();
     let utc = req.now.to_zoned_datetime(jiff::tz::TimeZone::UTC);
-    let bundle_id = format!("EVB-{}-{tag}", utc.strftime("%Y%m%d-%H%M%S"));
+    let base_id = format!("EVB-{}-{tag}", utc.strftime("%Y%m%d-%H%M%S"));
+    let mut bundle_id = base_id.clone();
+    let mut n = 2;
+    while req.taken_ids.contains(&bundle_id) || out_dir.join(format!("{bundle_id}.zip")).exists() {
+        bundle_id = format!("{base_id}-{n}");
+        n += 1;
+    }
     let redactions: usize = files.iter().map(|(_, _, h)| h.len()).sum();
     let manifest = json!({
         "bundle_id": bundle_id,
@@ -721,7 +738,7 @@ fn process(
                 timeout_seconds: limits.command_seconds,
                 manual_runbook: None,
             };
-            let cap = usize::try_from(limits.max_file_bytes).unwrap_or(usize::MAX);
+            let cap = usize::try_from(limits.command_output_bytes).unwrap_or(usize::MAX);
             let r = opsbook_core::hook::run_raw(&hook, &[], cap);
             let ended = jiff::Timestamp::now();
             if let Some(e) = &r.error {

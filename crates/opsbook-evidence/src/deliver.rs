@@ -52,10 +52,21 @@ impl S3Target {
             self.bucket,
             self.prefix.trim_start_matches('/')
         );
-        match &self.endpoint {
-            Some(e) => format!("{base} at {}", strip_credentials(e)),
+        match self.effective_endpoint() {
+            Some(e) => format!("{base} at {}", strip_credentials(&e)),
             None => base,
         }
+    }
+
+    /// The endpoint used: the configured one, else `AWS_ENDPOINT_URL_S3`,
+    /// `AWS_ENDPOINT_URL` or `AWS_ENDPOINT`; `None`: AWS itself.
+    #[must_use]
+    pub fn effective_endpoint(&self) -> Option<String> {
+        self.endpoint.clone().or_else(|| {
+            ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_ENDPOINT"]
+                .iter()
+                .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        })
     }
 }
 
@@ -187,8 +198,18 @@ pub fn deliver(zip: &Path, sha256: &str, dest: &Destination) -> Result<String, S
     }
     let name = zip.file_name().ok_or_else(|| "no file name".to_string())?;
     let target = dir.join(name);
-    // Already there and verified: idempotent.
-    let already = crate::bundle::file_sha256(&target).is_ok_and(|h| h == sha256);
+    // Already there and verified: idempotent. A different file under the
+    // same name is never overwritten.
+    let already = match crate::bundle::file_sha256(&target) {
+        Ok(h) if h == sha256 => true,
+        Ok(h) => {
+            return Err(format!(
+                "{}: a different file (SHA-256 {h}) already has this name at the destination: not overwritten",
+                target.display()
+            ));
+        }
+        Err(_) => false,
+    };
     if !already {
         for f in bundle_files(zip) {
             copy_atomic(&f, dir)?;

@@ -75,11 +75,7 @@ pub fn store(t: &S3Target) -> Result<Arc<dyn ObjectStore>, String> {
     {
         b = b.with_region("us-east-1");
     }
-    let endpoint = t.endpoint.clone().or_else(|| {
-        ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_ENDPOINT"]
-            .iter()
-            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-    });
+    let endpoint = t.effective_endpoint();
     if let Some(e) = &endpoint {
         b = b
             .with_endpoint(e)
@@ -112,16 +108,53 @@ pub fn store(t: &S3Target) -> Result<Arc<dyn ObjectStore>, String> {
     Ok(Arc::new(s))
 }
 
+/// An `object_store` error with its whole chain of causes (the top level
+/// alone says "error sending request" where the cause is "connection
+/// refused").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// Adds what to do to the S3 errors an operator meets first.
+fn explain(e: &str, t: &S3Target) -> String {
+    if e.contains("169.254.169.254") {
+        format!(
+            "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or credentials_ref: env:NAME in the policy destination); no instance metadata service answered either ({e})"
+        )
+    } else if e.contains("NoSuchBucket") || e.contains("404 Not Found") {
+        format!(
+            "bucket `{}` not found at {} (or the key cannot be written): {e}",
+            t.bucket,
+            t.effective_endpoint().map_or_else(
+                || "AWS".to_string(),
+                |x| crate::deliver::strip_credentials(&x)
+            )
+        )
+    } else {
+        e.to_string()
+    }
+}
+
 async fn remote_sha256(store: &dyn ObjectStore, key: &Key) -> Result<(String, u64), String> {
     let r = store
         .get(key)
         .await
-        .map_err(|e| format!("{key}: cannot read back for verification: {e}"))?;
+        .map_err(|e| format!("{key}: cannot read back for verification: {}", chain(&e)))?;
     let mut stream = r.into_stream();
     let mut h = Sha256::new();
     let mut n = 0u64;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| format!("{key}: read back: {e}"))?;
+        let chunk = chunk.map_err(|e| format!("{key}: read back: {}", chain(&e)))?;
         n += chunk.len() as u64;
         h.update(&chunk);
     }
@@ -144,7 +177,7 @@ async fn upload(
     key: &Key,
     half_then_fail: bool,
 ) -> Result<(), String> {
-    let err = |e: &dyn std::fmt::Display| format!("{key}: upload: {e}");
+    let err = |e: &object_store::Error| format!("{key}: upload: {}", chain(e));
     let mut f = std::fs::File::open(src).map_err(|e| format!("{}: {e}", src.display()))?;
     let len = f
         .metadata()
@@ -218,12 +251,19 @@ pub async fn deliver_to(
     let local_len = std::fs::metadata(zip)
         .map_err(|e| format!("{}: {e}", zip.display()))?
         .len();
-    // Already there and verified: idempotent.
+    // Already there and verified: idempotent. A different object under the
+    // same key is never overwritten.
     let already = match store.head(&zip_key).await {
-        Ok(m) if m.size == local_len => remote_sha256(store, &zip_key)
-            .await
-            .is_ok_and(|(h, _)| h == sha256),
-        _ => false,
+        Ok(_) => {
+            let (h, _) = remote_sha256(store, &zip_key).await?;
+            if h != sha256 {
+                return Err(format!(
+                    "{zip_key}: a different object (SHA-256 {h}) already has this key: not overwritten"
+                ));
+            }
+            true
+        }
+        Err(_) => false,
     };
     if !already {
         upload(store, zip, &zip_key, fault("mid-upload")).await?;
@@ -263,7 +303,9 @@ pub fn deliver(files: &[PathBuf], sha256: &str, t: &S3Target) -> Result<String, 
         ));
     }
     let store = store(t)?;
-    let k = runtime()?.block_on(deliver_to(store.as_ref(), |n| key(t, n), files, sha256))?;
+    let k = runtime()?
+        .block_on(deliver_to(store.as_ref(), |n| key(t, n), files, sha256))
+        .map_err(|e| explain(&e, t))?;
     Ok(format!("s3://{}/{k}", t.bucket))
 }
 

@@ -94,6 +94,20 @@ fn clock_check(arg: Option<&str>, policy: Option<&Value>) -> opsbook_evidence::t
     }
 }
 
+/// Bundle IDs the custody ledger records as sealed.
+fn sealed_ids(root: &Path) -> std::collections::BTreeSet<String> {
+    ledger::read(&root.join("ledger").join("custody.jsonl"))
+        .map(|events| {
+            events
+                .iter()
+                .filter(|e| e.kind == "sealed")
+                .filter_map(|e| e.data.get("bundle_id").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn spool(arg: Option<&PathBuf>, policy: Option<&Value>) -> PathBuf {
     arg.cloned().unwrap_or_else(|| {
         deliver::spool_dir(
@@ -414,6 +428,12 @@ fn required_sources(
     let mut sources = Vec::new();
     let mut missing = Vec::new();
     for i in &items {
+        if i.command.is_some() && i.path.is_some() {
+            note(&format!(
+                "warning: {rb}: the item `{}` has both path and command (the runbook contract allows one): only the command is run; `opsbook gate` reports it",
+                i.what
+            ));
+        }
         if let Some(c) = &i.command {
             sources.push(Source::Command(i.name.clone(), c.clone()));
         } else if let Some(p) = &i.path {
@@ -526,6 +546,15 @@ fn collect(
         return Ok(crate::EXIT_FINDINGS);
     }
     let clock = clock_check(clock_reference, pol.as_ref());
+    if clock.reference != "none"
+        && let Some(e) = &clock.error
+    {
+        // In a clock incident the operator must not believe it was checked.
+        note(&format!(
+            "warning: the clock offset was NOT measured against {}: {e} (recorded in the manifest; `--clock-reference none` to skip, or name a reachable NTP server)",
+            clock.reference
+        ));
+    }
     if let Some(ms) = clock.offset_ms.filter(|ms| ms.abs() >= 1000) {
         note(&format!(
             "warning: this host's clock is {} by {} ms against {} (recorded in the manifest); check `w32tm /query /status`",
@@ -546,6 +575,7 @@ fn collect(
         utc_offset_seconds: offset,
         clock,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        taken_ids: sealed_ids(&root),
     };
     custody(
         &root,
@@ -588,6 +618,33 @@ fn collect(
     };
     if let Some(b) = &bar {
         b.finish_and_clear();
+    }
+    // A command that failed or timed out is evidence too (its output is in
+    // the bundle), but the operator must know it did not do its job.
+    let failed_commands: Vec<Value> = sealed
+        .files
+        .iter()
+        .filter_map(|f| {
+            let c = f.command.as_ref()?;
+            let timed_out = c["timed_out"].as_bool().unwrap_or(false);
+            let code = c["exit_code"].as_i64();
+            (timed_out || code != Some(0))
+                .then(|| json!({"source": f.original, "exit_code": code, "timed_out": timed_out}))
+        })
+        .collect();
+    for c in &failed_commands {
+        note(&format!(
+            "warning: {} {}: its output is in the bundle, but check it",
+            c["source"].as_str().unwrap_or("?"),
+            if c["timed_out"] == true {
+                format!("was stopped at the {} s timeout", limits.command_seconds)
+            } else {
+                match c["exit_code"].as_i64() {
+                    Some(code) => format!("exited with {code}"),
+                    None => "ended without an exit code".to_string(),
+                }
+            }
+        ));
     }
     let mut by_class = std::collections::BTreeMap::new();
     for f in &sealed.files {
@@ -678,7 +735,7 @@ fn collect(
             serde_json::to_string_pretty(&json!({
                 "bundle_id": sealed.bundle_id, "path": path, "sha256": sealed.sha256, "spooled": spooled,
                 "signed": signed, "files": sealed.files.len(), "redactions": sealed.redactions,
-                "excluded": sealed.excluded,
+                "excluded": sealed.excluded, "commands_failed": failed_commands,
             }))? + "\n"
         }
         _ => {
@@ -698,7 +755,7 @@ fn collect(
             if spooled {
                 let _ = writeln!(
                     s,
-                    "  not delivered: kept in the spool; `opsbook evidence flush --dest DIR` delivers it later"
+                    "  not delivered: kept in the spool; `opsbook evidence flush` (or `--dest DIR|s3://BUCKET/PREFIX`) delivers it later"
                 );
             }
             s
@@ -728,7 +785,14 @@ fn scan(common: &SafeCommon, paths: &[String]) -> anyhow::Result<u8> {
                     .map(walkdir::DirEntry::into_path),
             );
         } else {
-            files.extend(bundle::expand(p)?);
+            let found = bundle::expand(p)?;
+            // A typo must not read as "clean".
+            if found.is_empty()
+                || (found.len() == 1 && std::fs::symlink_metadata(&found[0]).is_err())
+            {
+                bail!("`{p}` matches no file: nothing was scanned");
+            }
+            files.extend(found);
         }
     }
     files.sort();
@@ -762,11 +826,12 @@ fn scan(common: &SafeCommon, paths: &[String]) -> anyhow::Result<u8> {
         .iter()
         .map(|r| r.1.as_ref().map_or(0, Vec::len))
         .sum();
+    let unscanned = results.iter().filter(|r| r.1.is_err()).count();
     let bytes: u64 = results.iter().map(|r| r.2).sum();
     let text = match common.format {
         ListFormat::Json => {
             serde_json::to_string_pretty(&json!({
-                "files": results.len(), "bytes": bytes, "findings": found,
+                "files": results.len(), "bytes": bytes, "findings": found, "unscannable": unscanned,
                 "results": results.iter().map(|(f, r, _)| match r {
                     Ok(h) => json!({"file": f, "hits": h}),
                     Err(e) => json!({"file": f, "unscannable": e}),
@@ -797,14 +862,20 @@ fn scan(common: &SafeCommon, paths: &[String]) -> anyhow::Result<u8> {
                 .count();
             let _ = writeln!(
                 s,
-                "{found} secret(s) in {with} of {} file(s) scanned ({bytes} bytes)",
-                results.len()
+                "{found} secret(s) in {with} of {} file(s) scanned ({bytes} bytes){}",
+                results.len(),
+                if unscanned > 0 {
+                    format!("; {unscanned} file(s) could NOT be scanned (not proven clean)")
+                } else {
+                    String::new()
+                }
             );
             s
         }
     };
     crate::output::emit(&text, None)?;
-    Ok(if found == 0 {
+    // Fail closed: a file that could not be scanned is not proven clean.
+    Ok(if found == 0 && unscanned == 0 {
         crate::EXIT_OK
     } else {
         crate::EXIT_FINDINGS

@@ -287,10 +287,18 @@ fn collect_redacts_every_representation_and_keeps_clean_files_identical() {
         out.contains("Get-FileHash") && out.contains("ok   custody"),
         "{out}"
     );
-    // Same input and time: same manifest (deterministic).
-    let (_, v2, _) = collect(&e, &[], &[]);
+    // Same input and time in another SSOT: same manifest (deterministic).
+    let e2 = setup();
+    let (_, v2, _) = collect(&e2, &[], &[]);
     let zip2 = PathBuf::from(v2["path"].as_str().unwrap());
     assert_eq!(entry(&zip2, "manifest.json"), entry(&zip, "manifest.json"));
+    // The same files again in the same second and SSOT: a new bundle ID,
+    // never a replaced bundle.
+    let (c, v3, err) = collect(&e, &[], &[]);
+    assert_eq!(c, 0, "{err}");
+    let id = v["bundle_id"].as_str().unwrap();
+    assert_eq!(v3["bundle_id"].as_str().unwrap(), format!("{id}-2"));
+    assert!(zip.is_file() && PathBuf::from(v3["path"].as_str().unwrap()).is_file());
 }
 
 #[test]
@@ -853,4 +861,106 @@ fn collect_follows_the_runbooks_required_evidence() {
         "{custody}"
     );
     assert!(!custody.contains("CmdOutputSecret77"));
+}
+
+/// Trial findings: the policy's command timeout applies, failed commands
+/// are named, output read before a background process held the stream open
+/// is kept, and `scan` never calls a typo or an unreadable file clean.
+#[test]
+fn commands_and_scans_fail_loudly() {
+    let e = setup();
+    let pol = e.dir.join("policy").join("evidence.yaml");
+    let text = std::fs::read_to_string(&pol).unwrap();
+    std::fs::write(
+        &pol,
+        text.replace("command_timeout_seconds: 60", "command_timeout_seconds: 1"),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        let started = std::time::Instant::now();
+        let (c, v, err) = collect(
+            &e,
+            &[
+                "--cmd",
+                "slow=sleep 20; echo done",
+                "--cmd",
+                "bg=sleep 20 & echo started",
+                "--cmd",
+                "bad=exit 3",
+            ],
+            &[],
+        );
+        assert_eq!(c, 0, "{err}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "the 1 s timeout applied"
+        );
+        assert!(
+            err.contains("warning: command:slow was stopped at the 1 s timeout"),
+            "{err}"
+        );
+        assert!(err.contains("warning: command:bad exited with 3"), "{err}");
+        let failed = v["commands_failed"].as_array().unwrap();
+        assert_eq!(failed.len(), 2, "{v}");
+        let zip = PathBuf::from(v["path"].as_str().unwrap());
+        let m: Value = serde_json::from_slice(&entry(&zip, "manifest.json")).unwrap();
+        let bg = m["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["original"] == "command:bg")
+            .unwrap();
+        let out = String::from_utf8(entry(&zip, bg["entry"].as_str().unwrap())).unwrap();
+        assert!(out.starts_with("started\n"), "{out}");
+        assert!(out.contains("kept the stream open"), "{out}");
+    }
+    // scan: a typo is an error, an unreadable file is not "clean".
+    let (c, _, err) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &["evidence", "scan", "logs/nope.log"],
+    );
+    assert_eq!(c, 2, "{err}");
+    assert!(err.contains("`logs/nope.log` matches no file"), "{err}");
+    let (c, out, _) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &["evidence", "scan", "logs/core.bin"],
+    );
+    assert_eq!(c, 1, "{out}");
+    assert!(
+        out.contains("1 file(s) could NOT be scanned (not proven clean)"),
+        "{out}"
+    );
+}
+
+/// A different file under a bundle's name at the destination is never
+/// overwritten.
+#[test]
+fn delivery_never_overwrites_a_different_file() {
+    let e = setup();
+    let dest = e.dest.to_str().unwrap().to_string();
+    let (c, v, err) = collect(&e, &[], &[("OPSBOOK_FAULT", "unreachable")]);
+    assert_eq!(c, 0, "{err}");
+    let id = v["bundle_id"].as_str().unwrap();
+    std::fs::write(e.dest.join(format!("{id}.zip")), b"someone else's file").unwrap();
+    let (c, _, err) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &["evidence", "flush", "--dest", &dest],
+    );
+    assert_eq!(c, 1, "{err}");
+    assert!(
+        err.contains("already has this name at the destination: not overwritten"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(e.dest.join(format!("{id}.zip"))).unwrap(),
+        b"someone else's file"
+    );
+    assert_eq!(deliverables(&e.spool), vec![format!("{id}.zip")]);
 }
