@@ -1219,6 +1219,30 @@ impl RuleSet {
         for s in &mut spans {
             s.1 = extend_wrapped(text, s.1);
         }
+        // A personal-data match that overlaps a secret is the secret's
+        // neighbourhood seen wrongly (`user:pass@host` read as an e-mail
+        // address): the secret's class and extent win, so the host stays.
+        let personal = |r: usize| PERSONAL.iter().any(|(id, _, _)| *id == self.rules[r].id);
+        let mut secrets: Vec<(usize, usize)> = spans
+            .iter()
+            .filter(|s| !personal(s.2))
+            .map(|s| (s.0, s.1))
+            .collect();
+        if !secrets.is_empty() && secrets.len() < spans.len() {
+            secrets.sort_unstable();
+            // The furthest end among secrets starting at or before each one.
+            let reach: Vec<usize> = secrets
+                .iter()
+                .scan(0, |m, &(_, e)| {
+                    *m = (*m).max(e);
+                    Some(*m)
+                })
+                .collect();
+            spans.retain(|s| {
+                let n = secrets.partition_point(|&(a, _)| a < s.1);
+                !personal(s.2) || n == 0 || reach[n - 1] <= s.0
+            });
+        }
         spans.sort_by_key(|s| (s.0, std::cmp::Reverse(s.1)));
         let mut merged: Vec<(usize, usize, usize, &'static str)> = Vec::new();
         for s in spans {
@@ -1784,6 +1808,19 @@ mod tests {
     }
 
     #[test]
+    fn a_password_in_a_url_is_not_read_as_an_email_address() {
+        assert_eq!(
+            red("postgres://trader:S3cretPassw0rd@db.internal:5432/oms"),
+            "postgres://trader:[REDACTED:url_credentials]@db.internal:5432/oms"
+        );
+        // An address on its own is still personal data.
+        assert_eq!(
+            red("contact ops-lead@example.com"),
+            "contact [REDACTED:email_address]"
+        );
+    }
+
+    #[test]
     fn personal_data_classes_follow_the_policy() {
         let line = "login ops@example.com from 10.1.2.3 C:\\Users\\aiko\\x.log";
         let def = RuleSet::from_policy(None).unwrap();
@@ -1815,8 +1852,9 @@ mod tests {
     fn passwords_in_urls_even_with_at_signs_and_connection_strings() {
         assert_eq!(
             red("db=postgres://trader:p@ss:w0rd@db01.internal:5432/fills"),
-            // `w0rd@db01.internal` also looks like an e-mail address: the spans merge.
-            "db=postgres://trader:[REDACTED:url_credentials]:5432/fills"
+            // `w0rd@db01.internal` also looks like an e-mail address: the
+            // secret wins and the host stays readable.
+            "db=postgres://trader:[REDACTED:url_credentials]@db01.internal:5432/fills"
         );
         assert_eq!(
             red("Server=sql01;Database=fills;User Id=svc;Password=Winter2026!;Encrypt=true"),
