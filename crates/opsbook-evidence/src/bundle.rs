@@ -159,6 +159,9 @@ pub struct Request {
     /// same files in the same second gets a `-2`, `-3`… suffix instead of
     /// replacing the earlier one anywhere.
     pub taken_ids: std::collections::BTreeSet<String>,
+    /// What the runbook asked for and is not here (`source`, `reason`):
+    /// listed with the excluded items so the manifest shows the gap.
+    pub missing: Vec<Excluded>,
 }
 
 /// A file in the bundle.
@@ -380,7 +383,7 @@ pub fn collect(
     progress: &mut dyn Progress,
 ) -> Result<Sealed, EvidenceError> {
     let mut files: Vec<(FileEntry, PathBuf, Vec<Hit>)> = Vec::new();
-    let mut excluded = Vec::new();
+    let mut excluded = req.missing.clone();
     let mut total: u64 = 0;
     let archive = ArchiveLimits::default();
     // RFC 3227: the most volatile first.

@@ -498,9 +498,11 @@ fn collect(
         sources.extend(found.into_iter().map(Source::File));
     }
     let mut required = Vec::new();
+    let mut missing = Vec::new();
     if let Some(rb) = runbook {
-        let (items, found, missing) = required_sources(&root, rb)?;
+        let (items, found, gaps) = required_sources(&root, rb)?;
         required = items;
+        missing = gaps;
         for m in &missing {
             note(&format!("warning: {rb} asks for {m}: nothing there"));
         }
@@ -576,6 +578,16 @@ fn collect(
         clock,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         taken_ids: sealed_ids(&root),
+        missing: missing
+            .iter()
+            .map(|m| bundle::Excluded {
+                source: rs.scrub(m),
+                reason: format!(
+                    "asked for by {}: nothing there",
+                    runbook.unwrap_or("the runbook")
+                ),
+            })
+            .collect(),
     };
     custody(
         &root,

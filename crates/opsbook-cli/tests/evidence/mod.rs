@@ -846,6 +846,16 @@ fn collect_follows_the_runbooks_required_evidence() {
         originals.iter().any(|o| o.ends_with("quiet.log")),
         "{originals:?}"
     );
+    // The gap is in the manifest too, not only on the terminal.
+    assert!(
+        m["excluded"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["source"] == "Order journal (file: journal/*.jsonl)"
+                && x["reason"] == "asked for by RB-QUICK-HALT-EVIDENCE: nothing there"),
+        "{m}"
+    );
     #[cfg(unix)]
     {
         let procs = String::from_utf8(entry(&zip, files[0]["entry"].as_str().unwrap())).unwrap();
