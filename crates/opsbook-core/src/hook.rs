@@ -117,16 +117,19 @@ pub struct RawOutcome {
 }
 
 /// Runs `hook` keeping at most `cap` bytes of each stream, as bytes (for
-/// evidence collection, where the output is the evidence).
+/// evidence collection, where the output is the evidence). A process it
+/// leaves behind holding its output open is stopped: an evidence command
+/// must not leave anything running.
 #[must_use]
 pub fn run_raw(hook: &Hook, env: &[(&str, String)], cap: usize) -> RawOutcome {
-    run_inner(hook, env, cap)
+    run_inner(hook, env, cap, true)
 }
 
 /// Runs `hook` with extra environment variables, waiting at most its timeout.
 #[must_use]
 pub fn run(hook: &Hook, env: &[(&str, String)]) -> Outcome {
-    let r = run_inner(hook, env, OUTPUT_CAP);
+    // A platform hook may start something on purpose: it is left running.
+    let r = run_inner(hook, env, OUTPUT_CAP, false);
     Outcome {
         ok: r.ok,
         exit_code: r.exit_code,
@@ -138,7 +141,7 @@ pub fn run(hook: &Hook, env: &[(&str, String)]) -> Outcome {
     }
 }
 
-fn run_inner(hook: &Hook, env: &[(&str, String)], cap: usize) -> RawOutcome {
+fn run_inner(hook: &Hook, env: &[(&str, String)], cap: usize, stop_leftovers: bool) -> RawOutcome {
     let start = Instant::now();
     let failed = |error: String| RawOutcome {
         ok: false,
@@ -189,8 +192,8 @@ fn run_inner(hook: &Hook, env: &[(&str, String)], cap: usize) -> RawOutcome {
         }
     };
     // A grandchild (a background process) may keep the pipes open after the
-    // command ended or was killed: wait 2 s, then stop its process group and
-    // keep what was read.
+    // command ended or was killed: wait 2 s, keep what was read, and (for
+    // evidence commands) stop the process group.
     let wait_done = |hs: &[&std::thread::JoinHandle<()>], d: Duration| {
         let deadline = Instant::now() + d;
         while hs.iter().any(|h| !h.is_finished()) && Instant::now() < deadline {
@@ -203,16 +206,20 @@ fn run_inner(hook: &Hook, env: &[(&str, String)], cap: usize) -> RawOutcome {
     let mut held_open = false;
     if !wait_done(&handles, Duration::from_secs(2)) {
         held_open = true;
-        kill_tree(child.id());
-        wait_done(&handles, Duration::from_secs(1));
+        if stop_leftovers {
+            kill_tree(child.id());
+            wait_done(&handles, Duration::from_secs(1));
+        }
     }
     let take = |o: Option<(Shared, std::thread::JoinHandle<()>)>, note: bool| {
         o.map(|(shared, _)| {
             let (mut kept, cut) = shared.lock().map(|g| g.clone()).unwrap_or_default();
             if held_open && note {
-                kept.extend_from_slice(
-                    b"\n[output cut: a process the command started kept the stream open after it ended; it was stopped]\n",
-                );
+                kept.extend_from_slice(if stop_leftovers {
+                    b"\n[output cut: a process the command started kept the stream open after it ended; it was stopped]\n"
+                } else {
+                    b"\n[output cut: a process the command started kept the stream open after it ended; it was left running]\n"
+                });
             }
             (kept, cut)
         })
@@ -228,5 +235,51 @@ fn run_inner(hook: &Hook, env: &[(&str, String)], cap: usize) -> RawOutcome {
         stdout,
         stderr,
         error: None,
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn hook(line: &str) -> Hook {
+        Hook {
+            command: vec!["sh".into(), "-c".into(), line.into()],
+            timeout_seconds: 10,
+            manual_runbook: None,
+        }
+    }
+
+    /// Output written before a background process held the pipe open is
+    /// kept; an evidence command's leftover is stopped, a platform hook's
+    /// is left running (it may have started it on purpose).
+    #[test]
+    fn a_background_process_holding_the_output_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let line =
+            |mark: &std::path::Path| format!("(sleep 4; touch {}) & echo started", mark.display());
+        let (stopped, kept) = (dir.path().join("stopped"), dir.path().join("kept"));
+        let r = run_raw(&hook(&line(&stopped)), &[], 1 << 20);
+        let out = String::from_utf8_lossy(&r.stdout.0).into_owned();
+        assert!(
+            out.starts_with("started\n") && out.contains("it was stopped"),
+            "{out}"
+        );
+        let o = run(&hook(&line(&kept)), &[]);
+        assert!(
+            o.stdout.starts_with("started\n") && o.stdout.contains("it was left running"),
+            "{}",
+            o.stdout
+        );
+        std::thread::sleep(Duration::from_secs(3));
+        assert!(
+            !stopped.exists(),
+            "the evidence command's leftover was stopped"
+        );
+        let mark = kept;
+        assert!(
+            mark.exists(),
+            "the hook's background process was left running"
+        );
     }
 }
