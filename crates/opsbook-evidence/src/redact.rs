@@ -16,6 +16,12 @@
 //! - base64-decoded runs (a config blob wrapped in base64): a hit inside
 //!   redacts the whole run.
 //!
+//! Each class runs only where its [`Anchor`] says a match can start (a line
+//! holding one of its keywords, or a long base64 run): one SIMD keyword pass
+//! per block replaces a pass of every pattern over every byte. A property
+//! test checks the built-in anchors on generated matches, another that the
+//! anchored scan redacts exactly what a scan of every byte does.
+//!
 //! [`RuleSet::redact_file`] decides per file: UTF-8 (with or without BOM)
 //! and UTF-16LE/BE (what Windows PowerShell 5.1 writes) are decoded exactly
 //! (CR, CRLF and the BOM are kept) and re-encoded the same way; a file in
@@ -52,6 +58,136 @@ pub struct Rule {
     re: Regex,
     /// Index of the capture group to replace (`secret`), or 0 for the match.
     group: usize,
+    /// Where its matches can be: what the scan looks for before running it.
+    anchor: Anchor,
+    /// For [`Anchor::Line`] and [`Anchor::Run`]: the pattern as group 1
+    /// behind a lazy `[^\n]*?` prefix, searched anchored at a line start.
+    line_re: Option<regex_automata::meta::Regex>,
+}
+
+/// Where a rule's matches can be, so that the scan runs the rule only there
+/// instead of over every byte (the keyword prefilter of gitleaks, kept
+/// sound): one pass of all keywords over a block (ASCII case-insensitive,
+/// Teddy SIMD) names the lines worth running a rule on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anchor {
+    /// Every match starts on a line, or at the line break just before it,
+    /// that contains one of these keywords (lowercase ASCII; matched ASCII
+    /// case-insensitively; a block holding the Unicode case variants of `k`
+    /// and `s`, U+212A and U+017F, is scanned whole). The match may run on
+    /// over later lines. A property test checks this of every built-in class
+    /// on generated matches.
+    Line(Vec<String>),
+    /// Every match starts on a line that holds a run of at least this many
+    /// base64 characters (`[A-Za-z0-9+/_-]`), e.g. a Telegram bot token.
+    Run(usize),
+    /// The rule runs over a whole block in which one of these keywords
+    /// appears anywhere (gitleaks `keywords`, a policy class's `keywords`).
+    Block(Vec<String>),
+    /// The rule runs over every block.
+    Everywhere,
+}
+
+/// The anchors of the built-in classes (by ID); a class not listed here
+/// runs everywhere.
+const ANCHORS: &[(&str, &[&str])] = &[
+    ("pem_private_key", &["-----begin "]),
+    ("pem_private_key_header", &["-----begin "]),
+    (
+        "yaml_block_secret",
+        &[
+            "apikey",
+            "api_key",
+            "api-key",
+            "secret",
+            "passphrase",
+            "password",
+            "passwd",
+            "token",
+            "privatekey",
+            "private_key",
+            "private-key",
+            "mnemonic",
+        ],
+    ),
+    (
+        "labelled_secret",
+        &[
+            "apikey",
+            "api_key",
+            "api-key",
+            "secret",
+            "passphrase",
+            "password",
+            "passwd",
+            "pwd",
+            "token",
+            "accesskey",
+            "access_key",
+            "access-key",
+            "access-sign",
+            "bapi-sign",
+            "mnemonic",
+            "seedphrase",
+            "seed_phrase",
+            "seed-phrase",
+            "privatekey",
+            "private_key",
+            "private-key",
+        ],
+    ),
+    (
+        "json_secret_value",
+        &[
+            "apikey",
+            "api_key",
+            "api-key",
+            "secret",
+            "passphrase",
+            "password",
+            "passwd",
+            "token",
+            "privatekey",
+            "private_key",
+            "private-key",
+            "mnemonic",
+        ],
+    ),
+    ("connection_string_password", &["password", "pwd"]),
+    ("authorization_header", &["authorization"]),
+    ("bearer_token", &["bearer"]),
+    ("jwt", &["eyj"]),
+    ("url_credentials", &["://"]),
+    ("request_signature", &["signature=", "sign="]),
+    (
+        "aws_access_key_id",
+        &["akia", "asia", "agpa", "aida", "aroa"],
+    ),
+    ("aws_secret_access_key", &["secret"]),
+    ("slack_webhook", &["hooks.slack.com"]),
+    ("discord_webhook", &["discord"]),
+    ("slack_token", &["xox"]),
+    (
+        "github_token",
+        &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
+    ),
+    ("exchange_api_key", &["key", "secret"]),
+    ("email_address", &["@"]),
+    ("windows_user_path", &["users\\"]),
+];
+
+/// Built-in classes anchored on a base64 run rather than a keyword.
+const RUN_ANCHORS: &[(&str, usize)] = &[("telegram_bot_token", 35)];
+
+/// The anchor of a built-in class.
+fn builtin_anchor(id: &str) -> Anchor {
+    if let Some((_, k)) = ANCHORS.iter().find(|(i, _)| *i == id) {
+        return Anchor::Line(k.iter().map(|k| (*k).to_string()).collect());
+    }
+    if let Some((_, n)) = RUN_ANCHORS.iter().find(|(i, _)| *i == id) {
+        return Anchor::Run(*n);
+    }
+    Anchor::Everywhere
 }
 
 /// The marker a replacement starts with: hits inside one are ignored, so
@@ -204,8 +340,8 @@ impl Default for Personal {
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    /// All patterns in one automaton: one pass says which rules can match.
-    set: std::sync::OnceLock<Option<regex::RegexSet>>,
+    /// All keywords in one automaton, built on first use.
+    keywords: std::sync::OnceLock<Keywords>,
     replacement: String,
     fingerprint: String,
 }
@@ -246,6 +382,98 @@ fn compile(id: &str, pattern: &str) -> Result<(Regex, usize), RuleError> {
     Ok((re, group))
 }
 
+/// The pattern as group 1 behind a lazy `\n??[^\n]*?` prefix (its own
+/// groups shift by one), for anchored searches from a line start (or the
+/// line break before it): it finds the leftmost match starting on that line,
+/// however far it runs on, and gives up at the line's end when none starts
+/// there.
+fn compile_line(id: &str, pattern: &str) -> Result<regex_automata::meta::Regex, RuleError> {
+    regex_automata::meta::Regex::builder()
+        .configure(regex_automata::meta::Config::new().nfa_size_limit(Some(64 << 20)))
+        .build(&format!("\\n??[^\\n]*?({pattern})"))
+        .map_err(|e| RuleError {
+            id: id.to_string(),
+            message: format!("does not compile: {e}"),
+        })
+}
+
+/// A user class's anchor: [`Anchor::Block`] with its keywords, or
+/// [`Anchor::Everywhere`] without.
+///
+/// # Errors
+/// An empty keyword (it would be found everywhere and say nothing).
+fn block_anchor(id: &str, keywords: Option<Vec<String>>) -> Result<Anchor, RuleError> {
+    let Some(k) = keywords.filter(|k| !k.is_empty()) else {
+        return Ok(Anchor::Everywhere);
+    };
+    if k.iter().any(|k| k.trim().is_empty()) {
+        return Err(RuleError {
+            id: id.to_string(),
+            message: "has an empty keyword: keywords must be non-empty strings".into(),
+        });
+    }
+    Ok(Anchor::Block(
+        k.iter().map(|k| k.to_ascii_lowercase()).collect(),
+    ))
+}
+
+/// Every keyword of a rule set in one automaton (leftmost-longest, over
+/// ASCII-lowercased text), and for each keyword the rules it may stand for:
+/// those with a keyword that is a prefix of it, since a longest match at a
+/// position hides the shorter keywords starting there.
+///
+/// One-byte keywords (`@`) are found by `memchr` instead: in the automaton
+/// they would turn off its SIMD prefilter.
+#[derive(Debug, Clone)]
+struct Keywords {
+    ac: Option<aho_corasick::AhoCorasick>,
+    owners: Vec<Vec<usize>>,
+    /// One-byte keywords and the rules they stand for.
+    bytes: Vec<(u8, Vec<usize>)>,
+}
+
+impl Keywords {
+    fn new(rules: &[Rule]) -> Keywords {
+        let mut words: Vec<&str> = rules
+            .iter()
+            .flat_map(|r| match &r.anchor {
+                Anchor::Line(k) | Anchor::Block(k) => k.as_slice(),
+                Anchor::Run(_) | Anchor::Everywhere => &[],
+            })
+            .map(String::as_str)
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        let owners_of = |w: &str| -> Vec<usize> {
+            rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| match &r.anchor {
+                    Anchor::Line(k) | Anchor::Block(k) => {
+                        k.iter().any(|k| w.starts_with(k.as_str()))
+                    }
+                    Anchor::Run(_) | Anchor::Everywhere => false,
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let bytes = words
+            .iter()
+            .filter(|w| w.len() == 1)
+            .map(|w| (w.as_bytes()[0], owners_of(w)))
+            .collect();
+        words.retain(|w| w.len() > 1);
+        let owners = words.iter().map(|w| owners_of(w)).collect();
+        let ac = (!words.is_empty()).then(|| {
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&words)
+                .expect("keywords are non-empty strings of bounded size")
+        });
+        Keywords { ac, owners, bytes }
+    }
+}
+
 impl RuleSet {
     /// The built-in classes plus the chosen personal-data classes.
     ///
@@ -255,12 +483,12 @@ impl RuleSet {
     pub fn builtin(personal: Personal) -> Result<RuleSet, RuleError> {
         let mut rs = RuleSet {
             rules: Vec::new(),
-            set: std::sync::OnceLock::new(),
+            keywords: std::sync::OnceLock::new(),
             replacement: "[REDACTED:{class}]".into(),
             fingerprint: String::new(),
         };
         for (id, d, p) in BUILTIN {
-            rs.add(id, d, p)?;
+            rs.add(id, d, p, builtin_anchor(id))?;
         }
         for (id, d, p) in PERSONAL {
             let on = match *id {
@@ -269,7 +497,7 @@ impl RuleSet {
                 _ => personal.windows_user,
             };
             if on {
-                rs.add(id, d, p)?;
+                rs.add(id, d, p, builtin_anchor(id))?;
             }
         }
         Ok(rs)
@@ -329,20 +557,40 @@ impl RuleSet {
                 });
             }
             let d = c.get("description").and_then(Value::as_str).unwrap_or("");
+            let anchor = block_anchor(
+                id,
+                c.get("keywords").and_then(Value::as_array).map(|k| {
+                    k.iter()
+                        .map(|k| k.as_str().unwrap_or_default().to_string())
+                        .collect()
+                }),
+            )?;
             // A class with a built-in ID is added beside it, never instead of
             // it: a policy can make redaction stricter, not weaker.
-            rs.add(id, d, p)?;
+            rs.add(id, d, p, anchor)?;
         }
         Ok(rs)
     }
 
-    fn add(&mut self, id: &str, description: &str, pattern: &str) -> Result<(), RuleError> {
+    fn add(
+        &mut self,
+        id: &str,
+        description: &str,
+        pattern: &str,
+        anchor: Anchor,
+    ) -> Result<(), RuleError> {
         let (re, group) = compile(id, pattern)?;
+        let line_re = match anchor {
+            Anchor::Line(_) | Anchor::Run(_) => Some(compile_line(id, pattern)?),
+            Anchor::Block(_) | Anchor::Everywhere => None,
+        };
         self.rules.push(Rule {
             id: id.to_string(),
             description: description.to_string(),
             re,
             group,
+            anchor,
+            line_re,
         });
         self.refresh_fingerprint();
         Ok(())
@@ -383,7 +631,15 @@ impl RuleSet {
                 .get("description")
                 .and_then(toml::Value::as_str)
                 .unwrap_or("");
-            self.add(&format!("gitleaks:{id}"), d, re)?;
+            let anchor = block_anchor(
+                id,
+                r.get("keywords").and_then(toml::Value::as_array).map(|k| {
+                    k.iter()
+                        .map(|k| k.as_str().unwrap_or_default().to_string())
+                        .collect()
+                }),
+            )?;
+            self.add(&format!("gitleaks:{id}"), d, re, anchor)?;
             if let Some(g) = r.get("secretGroup").and_then(toml::Value::as_integer)
                 && let Some(last) = self.rules.last_mut()
             {
@@ -410,18 +666,25 @@ impl RuleSet {
                 ),
             });
         }
-        self.add(id, "literal value", &regex::escape(v))
+        self.add(id, "literal value", &regex::escape(v), Anchor::Everywhere)
     }
 
     fn refresh_fingerprint(&mut self) {
         use sha2::Digest;
-        self.set = std::sync::OnceLock::new();
+        self.keywords = std::sync::OnceLock::new();
         let mut h = sha2::Sha256::new();
         for r in &self.rules {
             h.update(r.id.as_bytes());
             h.update([0]);
             h.update(r.re.as_str().as_bytes());
             h.update([0]);
+            // User keywords decide where a rule runs: part of the version.
+            if let Anchor::Block(k) = &r.anchor {
+                for k in k {
+                    h.update(k.as_bytes());
+                    h.update([1]);
+                }
+            }
         }
         self.fingerprint = h
             .finalize()
@@ -656,10 +919,10 @@ type Span = (usize, usize, usize, &'static str);
 /// Spans (start, end, rule index, view name) found in `text`, not yet merged.
 ///
 /// The text is cut into blocks of about [`BLOCK`] bytes at line ends (never
-/// inside a PEM block), scanned in parallel. In each block one pass of all
-/// patterns at once says which rules can match at all; views are built only
+/// inside a PEM block), scanned in parallel. In each block one keyword pass
+/// (see [`Anchor`]) names the lines each rule runs on; views are built only
 /// for the lines that need them (a JSON escape, `%XX`, an ANSI code or an
-/// invisible character), so clean logs cost one pass.
+/// invisible character), so clean logs cost a few SIMD passes.
 fn find(
     rs: &RuleSet,
     text: &str,
@@ -697,7 +960,8 @@ fn blocks(text: &str) -> Vec<(usize, usize)> {
             }
             // An unclosed private key in this block: run to its END line.
             let block = &text[at..end];
-            if let Some(b) = memchr::memmem::rfind(block.as_bytes(), b"-----BEGIN ")
+            if memchr::memmem::find(block.as_bytes(), b"-----BEGIN ").is_some()
+                && let Some(b) = memchr::memmem::rfind(block.as_bytes(), b"-----BEGIN ")
                 && memchr::memmem::find(&block.as_bytes()[b..], b"-----END ").is_none()
                 && let Some(e) = memchr::memmem::find(&text.as_bytes()[end..], b"-----END ")
             {
@@ -716,20 +980,117 @@ fn blocks(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
-fn scan_view(rs: &RuleSet, view: &str, out: &mut Vec<(usize, usize, usize)>) {
-    let set = rs.set.get_or_init(|| {
-        regex::RegexSetBuilder::new(rs.rules.iter().map(|r| r.re.as_str()))
-            .size_limit(256 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()
-            .ok()
-    });
-    let candidates: Vec<usize> = match set {
-        Some(set) => set.matches(view).into_iter().collect(),
-        None => (0..rs.rules.len()).collect(),
-    };
-    for ri in candidates {
+/// Hits `(start, end, rule index)` of every rule in `view`, each rule run
+/// only where its [`Anchor`] says a match can be. `runs` are the view's
+/// [`base64_runs`].
+fn scan_view(
+    rs: &RuleSet,
+    view: &str,
+    runs: &[(usize, usize)],
+    out: &mut Vec<(usize, usize, usize)>,
+) {
+    let b = view.as_bytes();
+    let n = rs.rules.len();
+    // The Unicode case variants of ASCII letters (KELVIN SIGN for k, LONG S
+    // for s) match `(?i)` keywords but not their ASCII-lowercased form.
+    let folded = memchr::memmem::find(b, "\u{212A}".as_bytes()).is_some()
+        || memchr::memmem::find(b, "\u{17F}".as_bytes()).is_some();
+    let mut whole = vec![false; n];
+    let mut lines: Vec<(usize, usize)> = Vec::new();
+    for (i, r) in rs.rules.iter().enumerate() {
+        match r.anchor {
+            Anchor::Everywhere => whole[i] = true,
+            Anchor::Line(_) | Anchor::Block(_) if folded => whole[i] = true,
+            _ => {}
+        }
+    }
+    let kw = rs.keywords.get_or_init(|| Keywords::new(&rs.rules));
+    if let Some(ac) = &kw.ac
+        && !folded
+    {
+        let mut lower = b.to_vec();
+        lower.make_ascii_lowercase();
+        let mut starts = LineStarts::default();
+        let mut at = 0;
+        while at < lower.len() {
+            let Some(m) = ac.find(aho_corasick::Input::new(&lower).span(at..lower.len())) else {
+                break;
+            };
+            for &ri in &kw.owners[m.pattern().as_usize()] {
+                match rs.rules[ri].anchor {
+                    Anchor::Block(_) => whole[ri] = true,
+                    _ => lines.push((ri, starts.of(b, m.start()))),
+                }
+            }
+            at = m.start() + 1;
+        }
+    }
+    if !folded {
+        for (byte, owners) in &kw.bytes {
+            let mut starts = LineStarts::default();
+            for at in memchr::memchr_iter(*byte, b) {
+                for &ri in owners {
+                    match rs.rules[ri].anchor {
+                        Anchor::Block(_) => whole[ri] = true,
+                        _ => lines.push((ri, starts.of(b, at))),
+                    }
+                }
+            }
+        }
+    }
+    let run_rules: Vec<(usize, usize)> = rs
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r.anchor {
+            Anchor::Run(len) => Some((i, len)),
+            _ => None,
+        })
+        .collect();
+    if !run_rules.is_empty() {
+        let mut starts = LineStarts::default();
+        for &(s, e) in runs {
+            let len = view[s..e].trim_end_matches('=').len();
+            for &(ri, min) in &run_rules {
+                if len >= min {
+                    lines.push((ri, starts.of(b, s)));
+                }
+            }
+        }
+    }
+    lines.sort_unstable();
+    lines.dedup();
+    let mut caps_of: Vec<Option<regex_automata::util::captures::Captures>> = vec![None; n];
+    for (ri, ls) in lines {
         let r = &rs.rules[ri];
+        if whole[ri] {
+            continue;
+        }
+        let Some(re) = &r.line_re else { continue };
+        let caps = caps_of[ri].get_or_insert_with(|| re.create_captures());
+        let line_end = memchr::memchr(b'\n', &b[ls..]).map_or(b.len(), |i| ls + i);
+        let mut from = ls.saturating_sub(1);
+        while from <= line_end {
+            let input = regex_automata::Input::new(view)
+                .span(from..view.len())
+                .anchored(regex_automata::Anchored::Yes);
+            re.search_captures(&input, caps);
+            let Some(whole_match) = caps.get_match() else {
+                break;
+            };
+            if let Some(m) = caps.get_group(r.group + 1).or_else(|| caps.get_group(1))
+                && m.start < m.end
+                && !view[m.start..m.end].starts_with(MARKER)
+            {
+                out.push((m.start, m.end, ri));
+            }
+            from = whole_match.end().max(from + 1);
+        }
+    }
+    for (ri, r) in rs.rules.iter().enumerate() {
+        if !whole[ri] {
+            continue;
+        }
         for caps in r.re.captures_iter(view) {
             let m = caps.get(r.group).or_else(|| caps.get(0));
             if let Some(m) = m
@@ -739,6 +1100,28 @@ fn scan_view(rs: &RuleSet, view: &str, out: &mut Vec<(usize, usize, usize)>) {
                 out.push((m.start(), m.end(), ri));
             }
         }
+    }
+}
+
+/// Line starts of increasing positions, scanning back only over what lies
+/// between two asked positions (linear even on one long line).
+#[derive(Default)]
+struct LineStarts {
+    scanned: usize,
+    start: usize,
+}
+
+impl LineStarts {
+    fn of(&mut self, b: &[u8], pos: usize) -> usize {
+        if pos < self.scanned {
+            // Asked out of order: scan back from here.
+            return memchr::memrchr(b'\n', &b[..pos]).map_or(0, |i| i + 1);
+        }
+        if let Some(i) = memchr::memrchr(b'\n', &b[self.scanned..pos]) {
+            self.start = self.scanned + i + 1;
+        }
+        self.scanned = pos;
+        self.start
     }
 }
 
@@ -785,8 +1168,9 @@ fn find_block(
 ) -> Result<Vec<(usize, usize, usize, &'static str)>, String> {
     let mut out = Vec::new();
     let over = || deadline.is_some_and(|d| Instant::now() > d);
+    let runs: Vec<(usize, usize)> = base64_runs(text).collect();
     let mut raw = Vec::new();
-    scan_view(rs, text, &mut raw);
+    scan_view(rs, text, &runs, &mut raw);
     for (s, e, r) in raw {
         let (s, e) = if rs.rules[r].id == "yaml_block_secret" {
             yaml_block(text, s)
@@ -801,7 +1185,8 @@ fn find_block(
         return Err("the scan exceeded its time budget".into());
     }
     // Views, line by line where they are needed.
-    let has_invisible = text.contains('\u{1b}') || maybe_invisible(text.as_bytes());
+    let has_invisible =
+        memchr::memchr(0x1b, text.as_bytes()).is_some() || maybe_invisible(text.as_bytes());
     let mut views: Vec<(usize, View)> = Vec::new();
     if has_invisible && let Some(v) = clean_view(text) {
         views.push((0, v));
@@ -818,7 +1203,8 @@ fn find_block(
     }
     for (at, v) in views {
         let mut hits = Vec::new();
-        scan_view(rs, &v.text, &mut hits);
+        let runs: Vec<(usize, usize)> = base64_runs(&v.text).collect();
+        scan_view(rs, &v.text, &runs, &mut hits);
         for (s, e, r) in hits {
             let (a, b) = v.original(s, e);
             out.push((offset + at + a, offset + at + b, r, v.name));
@@ -828,7 +1214,7 @@ fn find_block(
         }
     }
     // Base64 runs: a secret inside redacts the whole run.
-    for (ms, me) in base64_runs(text) {
+    for (ms, me) in runs {
         let m = &text[ms..me];
         if m.len() > 4 << 20 || m.bytes().all(|b| b.is_ascii_hexdigit()) {
             continue;
@@ -847,7 +1233,8 @@ fn find_block(
             continue;
         }
         let mut hits = Vec::new();
-        scan_view(rs, inner, &mut hits);
+        let inner_runs: Vec<(usize, usize)> = base64_runs(inner).collect();
+        scan_view(rs, inner, &inner_runs, &mut hits);
         if let Some((_, _, r)) = hits.first() {
             out.push((offset + ms, offset + me, *r, "base64"));
         }
@@ -1748,6 +2135,41 @@ mod tests {
     }
 
     #[test]
+    fn user_keywords_decide_which_blocks_a_class_runs_on() {
+        let class = |k: Value| {
+            serde_json::json!({"redaction": {"classes": [
+                {"id": "desk_id", "pattern": "DESK-[0-9]{6}", "keywords": k}
+            ]}})
+        };
+        let text = "order routed via DESK-123456 at 09:00";
+        // A keyword found in the block (ASCII case-insensitively): it runs.
+        let r = RuleSet::from_policy(Some(&class(serde_json::json!(["desk-"])))).unwrap();
+        assert_eq!(
+            r.redact(text, None).unwrap().text,
+            "order routed via [REDACTED:desk_id] at 09:00"
+        );
+        // As in gitleaks, a keyword anywhere in the block is enough.
+        let r = RuleSet::from_policy(Some(&class(serde_json::json!(["ROUTED"])))).unwrap();
+        assert_eq!(r.redact(text, None).unwrap().hits.len(), 1);
+        // None of them in the block: the class does not run (the author's
+        // promise), and the keywords are part of the rule-set version.
+        let r2 = RuleSet::from_policy(Some(&class(serde_json::json!(["nowhere"])))).unwrap();
+        assert!(r2.redact(text, None).unwrap().hits.is_empty());
+        assert_ne!(r.fingerprint(), r2.fingerprint());
+        let err = RuleSet::from_policy(Some(&class(serde_json::json!([" "])))).unwrap_err();
+        assert!(err.to_string().contains("empty keyword"), "{err}");
+        let mut g = RuleSet::builtin(Personal::default()).unwrap();
+        g.add_gitleaks_toml(
+            "[[rules]]\nid = \"desk\"\nregex = 'DESK-[0-9]{6}'\nkeywords = [\"desk\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            g.redact(text, None).unwrap().text,
+            "order routed via [REDACTED:gitleaks:desk] at 09:00"
+        );
+    }
+
+    #[test]
     fn streams_are_scanned_in_pieces_with_whole_file_lines() {
         let mut text = String::new();
         for i in 0..3000 {
@@ -2053,8 +2475,160 @@ mod tests {
         assert_eq!(r.text, once);
     }
 
+    /// The pattern without look-around assertions (`\b`, `^`, `$`, `\z`,
+    /// `\A`), which the generator cannot produce: it matches a superset.
+    fn without_assertions(p: &str) -> String {
+        let mut out = String::new();
+        let mut class = false;
+        let mut chars = p.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    let n = chars.next().unwrap_or_default();
+                    if class || !matches!(n, 'b' | 'z' | 'A' | 'B') {
+                        out.push('\\');
+                        out.push(n);
+                    }
+                }
+                '[' if !class => {
+                    class = true;
+                    out.push(c);
+                    if chars.peek() == Some(&'^') {
+                        out.push(chars.next().unwrap_or_default());
+                    }
+                    if chars.peek() == Some(&']') {
+                        out.push(chars.next().unwrap_or_default());
+                    }
+                }
+                ']' if class => {
+                    class = false;
+                    out.push(c);
+                }
+                '^' | '$' if !class => {}
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// What [`Anchor`] promises, checked of generated matches of every
+    /// built-in class: a keyword starts on the match's first line (the
+    /// match may begin at the line break before it), or the first line
+    /// holds a long enough base64 run.
+    #[test]
+    fn every_builtin_anchor_holds_for_generated_matches() {
+        use proptest::strategy::{Strategy, ValueTree};
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let all = RuleSet::builtin(Personal {
+            email: true,
+            ip: true,
+            windows_user: true,
+        })
+        .expect("builtin");
+        let mut checked = 0;
+        for rule in &all.rules {
+            let pattern = without_assertions(rule.re.as_str());
+            let matches = proptest::string::string_regex(&pattern)
+                .unwrap_or_else(|e| panic!("{}: {e}: {pattern}", rule.id));
+            for _ in 0..400 {
+                let m = matches.new_tree(&mut runner).expect("tree").current();
+                // Only strings the real pattern finds in themselves count.
+                let Some(found) = rule.re.find(&m) else {
+                    continue;
+                };
+                let m = found.as_str();
+                let folded = m.replace('\u{212A}', "k").replace('\u{17F}', "s");
+                let lower = folded.to_ascii_lowercase();
+                // The first line: up to the first line break after the first
+                // character (the match may start with the break before it).
+                let first_line_end = lower
+                    .char_indices()
+                    .skip(1)
+                    .find(|(_, c)| *c == '\n')
+                    .map_or(lower.len(), |(i, _)| i);
+                let ok = match &rule.anchor {
+                    Anchor::Line(k) => k.iter().any(|k| {
+                        lower
+                            .match_indices(k.as_str())
+                            .any(|(i, _)| i < first_line_end)
+                    }),
+                    Anchor::Run(n) => {
+                        let line = &folded[..first_line_end.min(folded.len())];
+                        base64_runs(line).any(|(s, e)| line[s..e].trim_end_matches('=').len() >= *n)
+                    }
+                    Anchor::Block(_) | Anchor::Everywhere => true,
+                };
+                assert!(
+                    ok,
+                    "{}: generated match {m:?} breaks {:?}",
+                    rule.id, rule.anchor
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 4000,
+            "only {checked} generated matches were checked"
+        );
+    }
+
+    /// The same rule set with every rule run over every byte.
+    fn unanchored(rs: &RuleSet) -> RuleSet {
+        let mut all = rs.clone();
+        for r in &mut all.rules {
+            r.anchor = Anchor::Everywhere;
+            r.line_re = None;
+        }
+        all.keywords = std::sync::OnceLock::new();
+        all
+    }
+
+    #[test]
+    fn anchored_scanning_finds_what_a_scan_of_every_byte_finds_on_the_corpus() {
+        // Real secrets-shaped lines of every class (the fixtures above),
+        // joined with ordinary log lines.
+        let text = [
+            "2026-11-29T00:25:45.367Z INFO  [engine] order 2643 clientOrderId=ob-7104 status=FILLED",
+            "X-MBX-APIKEY: vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
+            "GET /api/v3/order?symbol=BTCUSDT&timestamp=1&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71",
+            "Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789",
+            "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "postgres://app:p@ss:w0rd@db.internal:5432/trade",
+            "AKIAIOSFODNN7EXAMPLE and telegram 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_",
+            "webhook https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+            "slack xoxb-1234567890-abcdefghij github ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+            "Server=db;Database=t;User Id=sa;Password=Sup3r$ecret;",
+            "api_key:",
+            "  wrapped-value-on-next-line",
+            "private_key: |",
+            "  MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7",
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu",
+            "-----END RSA PRIVATE KEY-----",
+            "{\"password\": \"hunter2hunter2\", \"user\": \"ops@example.com\"}",
+            "C:\\Users\\tanaka\\AppData\\x.log key 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "ſecret=not-ascii-long-s TOKEN=UPPERCASE-VALUE",
+        ]
+        .join("\n");
+        let rs = rs();
+        let anchored = rs.redact(&text, None).expect("anchored");
+        let every = unanchored(&rs).redact(&text, None).expect("every byte");
+        assert_eq!(anchored.text, every.text);
+        assert!(anchored.hits.len() >= 18, "{:?}", anchored.hits);
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Keyword-anchored scanning redacts what running every rule over
+        /// every byte redacts, on texts dense with keywords and secrets.
+        #[test]
+        fn anchored_scanning_equals_a_scan_of_every_byte(s in "(?s)((token|Password|API_KEY|pwd|://|@|bearer |eyJ|&sign=|-----BEGIN |-----END |PRIVATE KEY-----|Authorization: |secret|key|users\\\\|x-mbx-apikey|[0-9]{9}:|[A-Za-z0-9_-]{6,40}|[ \t]{1,4}|[:=\"'|>;/.@\\\\]|\r?\n|\u{212A}|\u{17F}){0,40})") {
+            let rs = rs();
+            let anchored = rs.redact(&s, None).unwrap();
+            let every = unanchored(&rs).redact(&s, None).unwrap();
+            proptest::prop_assert_eq!(anchored.text, every.text);
+        }
 
         /// Any text: no panic, redacting twice changes nothing more, and the
         /// result rescans clean.
