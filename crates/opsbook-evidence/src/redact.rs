@@ -1263,37 +1263,40 @@ fn base64_runs(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     const MIN: usize = 24;
     let b = text.as_bytes();
     let is = |i: usize| B64[usize::from(b[i])];
-    // Invariant: no run of MIN or more starts before `i`, and `i` is 0 or
-    // not inside a run that started before it. A run of MIN covers
-    // `i + MIN - 1`; if that byte is not in the alphabet, skip MIN bytes.
-    let mut i = 0;
+    // Invariant: a run of MIN or more can start no earlier than `start` (0,
+    // or just after a byte outside the alphabet or a run's end), and
+    // `start..good` are known to be in the alphabet. A run starting at
+    // `start` covers `start + MIN - 1`: check backwards from there down to
+    // `good`; the first byte outside the alphabet, at `k`, moves `start`
+    // past it (so most bytes are never looked at), else the run is found.
+    let (mut start, mut good) = (0usize, 0usize);
     std::iter::from_fn(move || {
-        while i + MIN <= b.len() {
-            let probe = i + MIN - 1;
-            if !is(probe) {
-                i = probe + 1;
-                continue;
+        loop {
+            let probe = start + MIN - 1;
+            if probe >= b.len() {
+                return None;
             }
-            let mut start = probe;
-            while start > i && is(start - 1) {
-                start -= 1;
-            }
-            let mut end = probe + 1;
-            while end < b.len() && is(end) {
-                end += 1;
-            }
-            if end - start >= MIN {
-                let run_end = end;
-                while end < b.len() && end - run_end < 2 && b[end] == b'=' {
-                    end += 1;
+            match (good.max(start)..=probe).rev().find(|&j| !is(j)) {
+                Some(k) => {
+                    start = k + 1;
+                    good = probe + 1;
                 }
-                i = end;
-                return Some((start, end));
+                None => {
+                    let mut end = probe + 1;
+                    while end < b.len() && is(end) {
+                        end += 1;
+                    }
+                    let run_end = end;
+                    while end < b.len() && end - run_end < 2 && b[end] == b'=' {
+                        end += 1;
+                    }
+                    let found = (start, end);
+                    start = end;
+                    good = end;
+                    return Some(found);
+                }
             }
-            // `end` is outside the alphabet (or the end of the text).
-            i = end + 1;
         }
-        None
     })
 }
 
