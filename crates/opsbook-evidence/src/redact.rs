@@ -1060,6 +1060,7 @@ fn scan_view(
     }
     lines.sort_unstable();
     lines.dedup();
+    let first = out.len();
     let mut caps_of: Vec<Option<regex_automata::util::captures::Captures>> = vec![None; n];
     for (ri, ls) in lines {
         let r = &rs.rules[ri];
@@ -1080,7 +1081,6 @@ fn scan_view(
             };
             if let Some(m) = caps.get_group(r.group + 1).or_else(|| caps.get_group(1))
                 && m.start < m.end
-                && !view[m.start..m.end].starts_with(MARKER)
             {
                 out.push((m.start, m.end, ri));
             }
@@ -1094,10 +1094,46 @@ fn scan_view(
         for caps in r.re.captures_iter(view) {
             let m = caps.get(r.group).or_else(|| caps.get(0));
             if let Some(m) = m
-                && !m.as_str().starts_with(MARKER)
                 && !m.as_str().is_empty()
             {
                 out.push((m.start(), m.end(), ri));
+            }
+        }
+    }
+    outside_markers(view, &mut out[first..]);
+    out.retain(|s| s.0 < s.1);
+}
+
+/// Trims hits to what lies outside earlier redactions (`[REDACTED:…]`): a
+/// hit inside one is emptied (the caller drops it). Redacting a token in
+/// `https://TOKEN@host` leaves `https://[REDACTED:github_token]@host`, in
+/// which `url_credentials` would read `[REDACTED` as a user and
+/// `github_token]` as a password; the rescan before sealing must not refuse
+/// the bundle for it. A hit that reaches out of a marker keeps the part
+/// outside, so no real byte is let through.
+fn outside_markers(view: &str, hits: &mut [(usize, usize, usize)]) {
+    let b = view.as_bytes();
+    let markers: Vec<(usize, usize)> = memchr::memmem::find_iter(b, MARKER.as_bytes())
+        .map(|s| {
+            let limit = (s + 256).min(b.len());
+            let e = memchr::memchr2(b']', b'\n', &b[s + MARKER.len()..limit])
+                .filter(|&i| b[s + MARKER.len() + i] == b']')
+                .map_or(s + MARKER.len(), |i| s + MARKER.len() + i + 1);
+            (s, e)
+        })
+        .collect();
+    if markers.is_empty() {
+        return;
+    }
+    for h in hits {
+        for &(ms, me) in &markers {
+            if h.0 >= ms && h.0 < me {
+                h.0 = me.min(h.1);
+            }
+            if h.1 > ms && h.1 <= me && h.0 < ms {
+                h.1 = ms;
+            } else if h.1 > ms && h.1 <= me {
+                h.1 = h.0;
             }
         }
     }
@@ -2470,9 +2506,14 @@ mod tests {
     #[test]
     fn redaction_is_idempotent_and_the_rescan_is_clean() {
         let text = format!(
-            "api_key={BINANCE_KEY}\npassword=Hunter2Secret\nAuthorization: Basic dXNlcjpwYXNzd29yZA==\n"
+            "api_key={BINANCE_KEY}\npassword=Hunter2Secret\nAuthorization: Basic dXNlcjpwYXNzd29yZA==\n\
+             PS D:\\deploy> git fetch https://ghp_uxtGrWhlahOEfhUQC5VWk5ORqe6KQ60QLc91@github.com/x/y.git\n"
         );
         let once = red(&text);
+        assert!(
+            once.contains("git fetch https://[REDACTED:github_token]@github.com/x/y.git"),
+            "{once}"
+        );
         let r = rs().redact(&once, None).unwrap();
         assert!(r.hits.is_empty(), "{:?} in {once}", r.hits);
         assert_eq!(r.text, once);
