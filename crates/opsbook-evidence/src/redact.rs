@@ -397,6 +397,13 @@ fn compile_line(id: &str, pattern: &str) -> Result<regex_automata::meta::Regex, 
         })
 }
 
+fn keywords_not_strings(id: &str) -> RuleError {
+    RuleError {
+        id: id.to_string(),
+        message: "`keywords` must be a list of strings, e.g. [account, acct]".into(),
+    }
+}
+
 /// A user class's anchor: [`Anchor::Block`] with its keywords, or
 /// [`Anchor::Everywhere`] without.
 ///
@@ -559,11 +566,14 @@ impl RuleSet {
             let d = c.get("description").and_then(Value::as_str).unwrap_or("");
             let anchor = block_anchor(
                 id,
-                c.get("keywords").and_then(Value::as_array).map(|k| {
-                    k.iter()
-                        .map(|k| k.as_str().unwrap_or_default().to_string())
-                        .collect()
-                }),
+                match c.get("keywords") {
+                    None => None,
+                    Some(k) => Some(
+                        k.as_array()
+                            .and_then(|k| k.iter().map(|k| k.as_str().map(String::from)).collect())
+                            .ok_or_else(|| keywords_not_strings(id))?,
+                    ),
+                },
             )?;
             // A class with a built-in ID is added beside it, never instead of
             // it: a policy can make redaction stricter, not weaker.
@@ -633,11 +643,14 @@ impl RuleSet {
                 .unwrap_or("");
             let anchor = block_anchor(
                 id,
-                r.get("keywords").and_then(toml::Value::as_array).map(|k| {
-                    k.iter()
-                        .map(|k| k.as_str().unwrap_or_default().to_string())
-                        .collect()
-                }),
+                match r.get("keywords") {
+                    None => None,
+                    Some(k) => Some(
+                        k.as_array()
+                            .and_then(|k| k.iter().map(|k| k.as_str().map(String::from)).collect())
+                            .ok_or_else(|| keywords_not_strings(id))?,
+                    ),
+                },
             )?;
             self.add(&format!("gitleaks:{id}"), d, re, anchor)?;
             if let Some(g) = r.get("secretGroup").and_then(toml::Value::as_integer)
@@ -2197,6 +2210,13 @@ mod tests {
         assert_ne!(r.fingerprint(), r2.fingerprint());
         let err = RuleSet::from_policy(Some(&class(serde_json::json!([" "])))).unwrap_err();
         assert!(err.to_string().contains("empty keyword"), "{err}");
+        for bad in [serde_json::json!("desk"), serde_json::json!([42])] {
+            let err = RuleSet::from_policy(Some(&class(bad))).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "redaction rule `desk_id`: `keywords` must be a list of strings, e.g. [account, acct]"
+            );
+        }
         let mut g = RuleSet::builtin(Personal::default()).unwrap();
         g.add_gitleaks_toml(
             "[[rules]]\nid = \"desk\"\nregex = 'DESK-[0-9]{6}'\nkeywords = [\"desk\"]\n",
