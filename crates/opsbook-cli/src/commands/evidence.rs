@@ -18,8 +18,20 @@ fn note(s: &str) {
     eprintln!("{s}");
 }
 
-fn policy(root: &Path) -> Option<Value> {
-    super::severity::read_value(&root.join("policy").join("evidence.yaml")).ok()
+/// `policy/evidence.yaml`: `None` when there is none (built-in rules and
+/// defaults apply).
+///
+/// # Errors
+/// A policy that exists but cannot be read or parsed: evidence work stops
+/// rather than run without the classes and limits it sets (fail closed).
+fn policy(root: &Path) -> anyhow::Result<Option<Value>> {
+    let path = root.join("policy").join("evidence.yaml");
+    if !path.exists() {
+        return Ok(None);
+    }
+    super::severity::read_value(&path).map(Some).map_err(|e| {
+        anyhow::anyhow!("{e}; nothing was done (fail closed): fix the evidence policy")
+    })
 }
 
 /// The rule set; a rule that does not compile stops the run (fail closed).
@@ -210,7 +222,10 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
             pubkey,
         } => {
             let root = super::resolve_root(&common.root).ok();
-            let pol = root.as_deref().and_then(policy);
+            let pol = match root.as_deref() {
+                Some(r) => policy(r)?,
+                None => None,
+            };
             let rs = rules(pol.as_ref())?;
             let custody_log = root
                 .as_ref()
@@ -270,7 +285,7 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
         } => {
             let root = super::resolve_root(&common.root)?;
             let who = Actor::current(common.actor.clone());
-            let pol = policy(&root);
+            let pol = policy(&root)?;
             let rs = rules(pol.as_ref())?;
             let dir = spool(spool_arg.as_ref(), pol.as_ref());
             let dests = destinations(dest, pol.as_ref());
@@ -326,7 +341,7 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
             if reason.trim().is_empty() {
                 bail!("--reason is empty: say why (legal hold, dispute, audit)");
             }
-            let rs = rules(policy(&root).as_ref())?;
+            let rs = rules(policy(&root)?.as_ref())?;
             // The target must exist: a sealed bundle or an incident.
             let sealed = ledger::read(&root.join("ledger").join("custody.jsonl"))?
                 .iter()
@@ -474,7 +489,7 @@ fn collect(
 ) -> anyhow::Result<u8> {
     let root = super::resolve_root(&common.root)?;
     let who = Actor::current(common.actor.clone());
-    let pol = policy(&root);
+    let pol = policy(&root)?;
     let rs = rules(pol.as_ref())?;
     let limits = Limits::from_policy(pol.as_ref());
     let store = super::incident::store(&root)?;
@@ -779,10 +794,10 @@ fn collect(
 
 fn scan(common: &SafeCommon, paths: &[String]) -> anyhow::Result<u8> {
     use rayon::prelude::*;
-    let pol = super::resolve_root(&common.root)
-        .ok()
-        .as_deref()
-        .and_then(policy);
+    let pol = match super::resolve_root(&common.root) {
+        Ok(root) => policy(&root)?,
+        Err(_) => None,
+    };
     let rs = rules(pol.as_ref())?;
     let limits = Limits::from_policy(pol.as_ref());
     let mut files = Vec::new();
@@ -926,7 +941,7 @@ fn prune(
     use std::io::Read;
     let root = super::resolve_root(&common.root)?;
     let who = Actor::current(common.actor.clone());
-    let pol = policy(&root);
+    let pol = policy(&root)?;
     let as_of = super::parse_as_of(as_of)?;
     let held = holds(&root)?;
     let store = super::incident::store(&root)?;

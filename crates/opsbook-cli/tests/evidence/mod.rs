@@ -974,3 +974,45 @@ fn delivery_never_overwrites_a_different_file() {
     );
     assert_eq!(deliverables(&e.spool), vec![format!("{id}.zip")]);
 }
+
+/// An evidence policy that cannot be read, or a class whose keywords are
+/// not a list of strings, stops collection and scans (fail closed): nothing
+/// runs without the classes and limits the policy sets.
+#[test]
+fn a_broken_evidence_policy_stops_evidence_work() {
+    let e = setup();
+    let pol = e.dir.join("policy").join("evidence.yaml");
+    let good = std::fs::read_to_string(&pol).unwrap();
+    std::fs::write(&pol, format!("{good}\nredaction: [unclosed\n")).unwrap();
+    let (c, v, err) = collect(&e, &[], &[]);
+    assert_ne!(c, 0, "{v}");
+    assert!(err.contains("evidence.yaml"), "{err}");
+    assert!(err.contains("fail closed"), "{err}");
+    assert!(!e.spool.exists() || std::fs::read_dir(&e.spool).unwrap().count() == 0);
+    let (c, _, err) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &["evidence", "scan", "logs/quiet.log"],
+    );
+    assert_ne!(c, 0);
+    assert!(err.contains("evidence.yaml"), "{err}");
+    std::fs::write(
+        &pol,
+        good.replace("      keywords: [account]", "      keywords: account"),
+    )
+    .unwrap();
+    assert!(
+        std::fs::read_to_string(&pol)
+            .unwrap()
+            .contains("keywords: account\n")
+    );
+    let (c, _, err) = collect(&e, &[], &[]);
+    assert_ne!(c, 0);
+    assert!(
+        err.contains(
+            "redaction rule `broker_account_number`: `keywords` must be a list of strings"
+        ),
+        "{err}"
+    );
+}
