@@ -211,7 +211,7 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     (
         "yaml_block_secret",
         "A secret-named YAML key whose value is a block scalar (| or >) on the following lines",
-        r"(?im)^[ \t]*[\w.-]*(?:api[_-]?key|api[_-]?secret|secret[_-]?key|secret|passphrase|password|passwd|token|private[_-]?key|mnemonic)[\w.-]*[ \t]*:[ \t]*[|>][-+0-9]*[ \t]*\r?\n(?P<secret>(?:[ \t]+[^\r\n]*\S[^\r\n]*(?:\r?\n|\z))+)",
+        r"(?im)^[ \t]*[\w.-]*(?:api[_-]?key|api[_-]?secret|secret[_-]?key|secret|passphrase|password|passwd|token|private[_-]?key|mnemonic)[\w.-]*[ \t]*:[ \t]*[|>][-+0-9]*[ \t]*\r?\n(?:[ \t]*\r?\n)*(?P<secret>(?:[ \t]+[^\r\n]*\S[^\r\n]*(?:\r?\n|\z))+)",
     ),
     (
         "labelled_secret",
@@ -897,33 +897,38 @@ fn percent_view(text: &str) -> Option<View> {
     {
         return None;
     }
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
-    let mut start = Vec::with_capacity(b.len());
-    let mut end = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
-        {
-            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+    // All escapes decoded; if that is not UTF-8 (`%FF`), only those that
+    // decode to ASCII, the others kept as they are.
+    let decode = |ascii_only: bool| {
+        let mut out: Vec<u8> = Vec::with_capacity(b.len());
+        let mut start = Vec::with_capacity(b.len());
+        let mut end = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%'
+                && i + 2 < b.len()
+                && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+                && (!ascii_only || h < 8)
+            {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                start.push(i);
+                end.push(i + 3);
+                i += 3;
+                continue;
+            }
+            out.push(b[i]);
             start.push(i);
-            end.push(i + 3);
-            i += 3;
-            continue;
+            end.push(i + 1);
+            i += 1;
         }
-        out.push(b[i]);
-        start.push(i);
-        end.push(i + 1);
-        i += 1;
-    }
-    let text = String::from_utf8(out).ok()?;
-    Some(View {
-        name: "percent",
-        text,
-        start,
-        end,
-    })
+        String::from_utf8(out).ok().map(|text| View {
+            name: "percent",
+            text,
+            start,
+            end,
+        })
+    };
+    decode(false).or_else(|| decode(true))
 }
 
 /// A span found: (start, end, rule index, view name), in the original text.
@@ -945,7 +950,7 @@ fn find(
     let blocks = blocks(text);
     let parts: Vec<Result<Vec<Span>, String>> = blocks
         .par_iter()
-        .map(|&(a, b)| find_block(rs, &text[a..b], a, deadline))
+        .map(|&(a, b)| find_block(rs, text, a, b, deadline))
         .collect();
     let mut out = Vec::new();
     for p in parts {
@@ -993,21 +998,24 @@ fn blocks(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// Hits `(start, end, rule index)` of every rule in `view`, each rule run
-/// only where its [`Anchor`] says a match can be. `runs` are the view's
-/// [`base64_runs`].
+/// Hits `(start, end, rule index)` of every rule in `view` that start
+/// before `limit` (they may run on past it), each rule run only where its
+/// [`Anchor`] says a match can be. `runs` are the [`base64_runs`] of
+/// `view[..limit]`.
 fn scan_view(
     rs: &RuleSet,
     view: &str,
+    limit: usize,
     runs: &[(usize, usize)],
     out: &mut Vec<(usize, usize, usize)>,
 ) {
     let b = view.as_bytes();
+    let region = &b[..limit];
     let n = rs.rules.len();
     // The Unicode case variants of ASCII letters (KELVIN SIGN for k, LONG S
     // for s) match `(?i)` keywords but not their ASCII-lowercased form.
-    let folded = memchr::memmem::find(b, "\u{212A}".as_bytes()).is_some()
-        || memchr::memmem::find(b, "\u{17F}".as_bytes()).is_some();
+    let folded = memchr::memmem::find(region, "\u{212A}".as_bytes()).is_some()
+        || memchr::memmem::find(region, "\u{17F}".as_bytes()).is_some();
     let mut whole = vec![false; n];
     let mut lines: Vec<(usize, usize)> = Vec::new();
     for (i, r) in rs.rules.iter().enumerate() {
@@ -1021,7 +1029,7 @@ fn scan_view(
     if let Some(ac) = &kw.ac
         && !folded
     {
-        let mut lower = b.to_vec();
+        let mut lower = region.to_vec();
         lower.make_ascii_lowercase();
         let mut starts = LineStarts::default();
         let mut at = 0;
@@ -1041,7 +1049,7 @@ fn scan_view(
     if !folded {
         for (byte, owners) in &kw.bytes {
             let mut starts = LineStarts::default();
-            for at in memchr::memchr_iter(*byte, b) {
+            for at in memchr::memchr_iter(*byte, region) {
                 for &ri in owners {
                     match rs.rules[ri].anchor {
                         Anchor::Block(_) => whole[ri] = true,
@@ -1100,14 +1108,26 @@ fn scan_view(
             from = whole_match.end().max(from + 1);
         }
     }
+    // Whole-block rules see a few lines past the limit, for a match that
+    // starts before it and runs on.
+    let mut ext = limit;
+    for _ in 0..3 {
+        if ext < b.len() {
+            ext = memchr::memchr(b'\n', &b[ext..]).map_or(b.len(), |i| ext + i + 1);
+        }
+    }
+    let ext = (ext.min(limit + 4096)..=b.len())
+        .find(|&i| view.is_char_boundary(i))
+        .unwrap_or(b.len());
     for (ri, r) in rs.rules.iter().enumerate() {
         if !whole[ri] {
             continue;
         }
-        for caps in r.re.captures_iter(view) {
+        for caps in r.re.captures_iter(&view[..ext]) {
             let m = caps.get(r.group).or_else(|| caps.get(0));
             if let Some(m) = m
                 && !m.as_str().is_empty()
+                && caps.get(0).is_some_and(|w| w.start() < limit)
             {
                 out.push((m.start(), m.end(), ri));
             }
@@ -1126,7 +1146,10 @@ fn scan_view(
 /// outside, so no real byte is let through.
 fn outside_markers(view: &str, hits: &mut [(usize, usize, usize)]) {
     let b = view.as_bytes();
-    let markers: Vec<(usize, usize)> = memchr::memmem::find_iter(b, MARKER.as_bytes())
+    let Some(reach) = hits.iter().map(|h| h.1).max() else {
+        return;
+    };
+    let markers: Vec<(usize, usize)> = memchr::memmem::find_iter(&b[..reach], MARKER.as_bytes())
         .map(|s| {
             let limit = (s + 256).min(b.len());
             let e = memchr::memchr2(b']', b'\n', &b[s + MARKER.len()..limit])
@@ -1139,6 +1162,19 @@ fn outside_markers(view: &str, hits: &mut [(usize, usize, usize)]) {
         return;
     }
     for h in hits {
+        // Nothing but white space outside the markers (an indented YAML
+        // block scalar already redacted): nothing left to redact.
+        let mut at = h.0;
+        let mut real = false;
+        for &(ms, me) in markers.iter().filter(|m| m.1 > h.0 && m.0 < h.1) {
+            real |= b[at..ms.max(at)].iter().any(|c| !c.is_ascii_whitespace());
+            at = at.max(me);
+        }
+        real |= b[at.min(h.1)..h.1].iter().any(|c| !c.is_ascii_whitespace());
+        if !real {
+            h.1 = h.0;
+            continue;
+        }
         for &(ms, me) in &markers {
             if h.0 >= ms && h.0 < me {
                 h.0 = me.min(h.1);
@@ -1209,20 +1245,26 @@ fn lines_with<'t>(text: &'t str, needles: &[&str]) -> Vec<(usize, &'t str)> {
         .collect()
 }
 
+/// Spans found in the block `full[offset..end]`: matches start in the
+/// block but may run on past its end (`password:` as a block's last line,
+/// its value on the next block's first).
 fn find_block(
     rs: &RuleSet,
-    text: &str,
+    full: &str,
     offset: usize,
+    end: usize,
     deadline: Option<Instant>,
 ) -> Result<Vec<(usize, usize, usize, &'static str)>, String> {
     let mut out = Vec::new();
     let over = || deadline.is_some_and(|d| Instant::now() > d);
+    let tail = &full[offset..];
+    let text = &full[offset..end];
     let runs: Vec<(usize, usize)> = base64_runs(text).collect();
     let mut raw = Vec::new();
-    scan_view(rs, text, &runs, &mut raw);
+    scan_view(rs, tail, text.len(), &runs, &mut raw);
     for (s, e, r) in raw {
         let (s, e) = if rs.rules[r].id == "yaml_block_secret" {
-            yaml_block(text, s)
+            yaml_block(tail, s)
         } else {
             (s, e)
         };
@@ -1253,7 +1295,7 @@ fn find_block(
     for (at, v) in views {
         let mut hits = Vec::new();
         let runs: Vec<(usize, usize)> = base64_runs(&v.text).collect();
-        scan_view(rs, &v.text, &runs, &mut hits);
+        scan_view(rs, &v.text, v.text.len(), &runs, &mut hits);
         for (s, e, r) in hits {
             let (a, b) = v.original(s, e);
             out.push((offset + at + a, offset + at + b, r, v.name));
@@ -1283,7 +1325,7 @@ fn find_block(
         }
         let mut hits = Vec::new();
         let inner_runs: Vec<(usize, usize)> = base64_runs(inner).collect();
-        scan_view(rs, inner, &inner_runs, &mut hits);
+        scan_view(rs, inner, inner.len(), &inner_runs, &mut hits);
         if let Some((_, _, r)) = hits.first() {
             out.push((offset + ms, offset + me, *r, "base64"));
         }
@@ -2537,6 +2579,58 @@ mod tests {
         let r = rs().redact(&once, None).unwrap();
         assert!(r.hits.is_empty(), "{:?} in {once}", r.hits);
         assert_eq!(r.text, once);
+    }
+
+    /// Found by a first-time user's trial: each redacts, and the redacted
+    /// text rescans clean (the pre-seal scan would refuse the bundle).
+    #[test]
+    fn trial_findings_block_edges_yaml_blocks_and_bad_percent_escapes() {
+        let pad = |n: usize| format!("{}\n", "x".repeat(n));
+        let cases = [
+            // A 64 KiB block ends between the label and its value.
+            (
+                format!("{}password:\nAKfakeCutValue0123\n", pad(65_530)),
+                "AKfakeCutValue0123",
+            ),
+            (
+                format!("{}password:\n\n    AKfakeCutBlank0123\n", pad(65_530)),
+                "AKfakeCutBlank0123",
+            ),
+            (
+                format!("{}{{\"password\":\n\"AKfakeCutJson0123\"}}\n", pad(65_530)),
+                "AKfakeCutJson0123",
+            ),
+            (
+                "password: |\n  AKfakeYamlBlock0123\n".to_string(),
+                "AKfakeYamlBlock0123",
+            ),
+            (
+                "svc:\n  api_secret: |\n\n    AKfakeBlankFirstLine01\n  other: 1\n".to_string(),
+                "AKfakeBlankFirstLine01",
+            ),
+            (
+                "GET /x?q=%FF&pass%77ord%3DAKfakePctBad0123 HTTP/1.1\n".to_string(),
+                "AKfakePctBad0123",
+            ),
+        ];
+        for (text, secret) in cases {
+            let once = red(&text);
+            assert!(
+                !once.contains(secret),
+                "{secret} left in {:?}",
+                &once[once.len().saturating_sub(120)..]
+            );
+            let again = rs().redact(&once, None).unwrap();
+            assert!(
+                again.hits.is_empty(),
+                "{secret}: rescan found {:?}",
+                again.hits
+            );
+        }
+        assert_eq!(
+            red("password: |\n  AKfakeYamlBlock0123\nnext: 1\n"),
+            "password: |\n  [REDACTED:yaml_block_secret]\nnext: 1\n"
+        );
     }
 
     /// The pattern without look-around assertions (`\b`, `^`, `$`, `\z`,
