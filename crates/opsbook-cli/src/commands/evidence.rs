@@ -37,7 +37,7 @@ fn policy(root: &Path) -> anyhow::Result<Option<Value>> {
 /// The rule set; a rule that does not compile stops the run (fail closed).
 fn rules(policy: Option<&Value>) -> anyhow::Result<RuleSet> {
     RuleSet::from_policy(policy).map_err(|e| {
-        anyhow::anyhow!("{e}; nothing was collected (fail closed): fix policy/evidence.yaml")
+        anyhow::anyhow!("{e}; nothing was done (fail closed): fix policy/evidence.yaml")
     })
 }
 
