@@ -1621,6 +1621,7 @@ impl RuleSet {
         let mut hits = Vec::new();
         let mut lines_before = 0usize;
         let mut carry_cols = 0usize;
+        let mut seen = std::collections::HashSet::new();
         let mut eof = false;
         while !eof || !pending.is_empty() {
             if !eof {
@@ -1656,16 +1657,48 @@ impl RuleSet {
                     h.column += carry_cols;
                 }
                 h.line += lines_before;
-                hits.push(h);
+                // A hit in the overlap of two pieces is reported once.
+                if seen.insert((h.rule.clone(), h.line, h.column)) {
+                    hits.push(h);
+                }
             }
-            let newlines = memchr::memchr_iter(b'\n', piece.as_bytes()).count();
+            // A cut may fall between a label and its value: inside a line
+            // (at a space: `password: VALUE`) or at a line end (`password:`
+            // with the value below). The next piece starts again up to
+            // 4 KiB before the cut (at a space, or at the start of one of
+            // the last three lines), so both are seen together.
+            let b = piece.as_bytes();
+            let back = cut - (4096).min(cut / 2);
+            let keep = if eof {
+                cut
+            } else if piece.ends_with('\n') {
+                let mut ls = cut - 1;
+                for _ in 0..3 {
+                    match memchr::memrchr(b'\n', &b[back..ls]) {
+                        Some(i) => ls = back + i,
+                        None => break,
+                    }
+                }
+                if ls + 1 < cut && ls >= back {
+                    ls + 1
+                } else {
+                    cut
+                }
+            } else {
+                b[back..cut.saturating_sub(1)]
+                    .iter()
+                    .position(|c| matches!(c, b' ' | b'\t' | b',' | b';'))
+                    .map_or(cut, |i| back + i + 1)
+            };
+            let done = &pending[..keep];
+            let newlines = memchr::memchr_iter(b'\n', done.as_bytes()).count();
             // Columns continue on a line cut in the middle.
-            carry_cols = match memchr::memrchr(b'\n', piece.as_bytes()) {
-                Some(i) => piece[i + 1..].chars().count(),
-                None => carry_cols + piece.chars().count(),
+            carry_cols = match memchr::memrchr(b'\n', done.as_bytes()) {
+                Some(i) => done[i + 1..].chars().count(),
+                None => carry_cols + done.chars().count(),
             };
             lines_before += newlines;
-            pending.drain(..cut);
+            pending.drain(..keep);
         }
         Ok(hits)
     }
@@ -2631,6 +2664,47 @@ mod tests {
             red("password: |\n  AKfakeYamlBlock0123\nnext: 1\n"),
             "password: |\n  [REDACTED:yaml_block_secret]\nnext: 1\n"
         );
+    }
+
+    /// A one-line stream cut at a space between a label and its value: the
+    /// pieces overlap, so the value is found once, at its real column.
+    #[test]
+    fn a_stream_cut_between_label_and_value_still_finds_it() {
+        let window = 4096;
+        let label = " password: ";
+        // Five reads of `window` bytes fill the pending text past four
+        // windows; its last space is the one after the label.
+        let mut line = "a".repeat(5 * window - label.len());
+        line.push_str(label);
+        let col = line.chars().count() + 1;
+        line.push_str("AKfakeStreamCut0123");
+        line.push_str(&"b".repeat(3 * window));
+        line.push_str(" tail\n");
+        let hits = rs()
+            .scan_stream(std::io::Cursor::new(line.into_bytes()), window, None)
+            .unwrap();
+        let found: Vec<(&str, usize, usize)> = hits
+            .iter()
+            .map(|h| (h.rule.as_str(), h.line, h.column))
+            .collect();
+        assert_eq!(found, vec![("labelled_secret", 1, col)]);
+        // The same at a line end: the label ends a piece (the first line
+        // end past `window` bytes), the value (after a blank line) starts
+        // the next.
+        let mut text = "2026-11-29 ordinary line\n".repeat(163);
+        text.push_str(&format!("{}\n", "c".repeat(window - 6 - text.len() - 1)));
+        assert_eq!(text.len(), window - 6);
+        let lines = text.lines().count();
+        text.push_str("password:\n\n  AKfakeStreamNextLine01\n");
+        text.push_str(&"2026-11-29 more\n".repeat(400));
+        let hits = rs()
+            .scan_stream(std::io::Cursor::new(text.into_bytes()), window, None)
+            .unwrap();
+        let found: Vec<(&str, usize, usize)> = hits
+            .iter()
+            .map(|h| (h.rule.as_str(), h.line, h.column))
+            .collect();
+        assert_eq!(found, vec![("labelled_secret", lines + 3, 3)]);
     }
 
     /// The pattern without look-around assertions (`\b`, `^`, `$`, `\z`,
