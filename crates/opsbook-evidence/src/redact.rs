@@ -1305,7 +1305,7 @@ fn find_block(
         }
     }
     // Base64 runs: a secret inside redacts the whole run.
-    for (ms, me) in runs {
+    for &(ms, me) in &runs {
         let m = &text[ms..me];
         if m.len() > 4 << 20 || m.bytes().all(|b| b.is_ascii_hexdigit()) {
             continue;
@@ -1333,7 +1333,79 @@ fn find_block(
             return Err("the scan exceeded its time budget".into());
         }
     }
+    // Base64 wrapped over lines (MIME's 76 columns, `base64 -w`, a YAML
+    // block scalar): the lines are decoded together; a secret inside
+    // redacts them all.
+    for (ms, me, joined) in wrapped_base64(text, &runs) {
+        let run = joined.trim_end_matches('=');
+        let decoded = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(run)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(run));
+        let Some(inner) = decoded.ok().and_then(|b| String::from_utf8(b).ok()) else {
+            continue;
+        };
+        let mut hits = Vec::new();
+        let inner_runs: Vec<(usize, usize)> = base64_runs(&inner).collect();
+        scan_view(rs, &inner, inner.len(), &inner_runs, &mut hits);
+        if let Some((_, _, r)) = hits.first() {
+            out.push((offset + ms, offset + me, *r, "base64"));
+        }
+        if over() {
+            return Err("the scan exceeded its time budget".into());
+        }
+    }
     Ok(out)
+}
+
+/// Base64 wrapped over two or more lines: consecutive lines that are each
+/// one base64 run (after indentation, before an optional CR), all but the
+/// last of the same length (at least 40 characters) and without `=`.
+/// Returns `(start, end, the runs joined)`, at most 4 MiB each.
+fn wrapped_base64(text: &str, runs: &[(usize, usize)]) -> Vec<(usize, usize, String)> {
+    let b = text.as_bytes();
+    // A run that is its line's whole content.
+    let whole_line = |&(s, e): &(usize, usize)| {
+        let ls = memchr::memrchr(b'\n', &b[..s]).map_or(0, |i| i + 1);
+        let rest = &b[e..];
+        b[ls..s].iter().all(|c| matches!(c, b' ' | b'\t'))
+            && (rest.is_empty() || rest.starts_with(b"\n") || rest.starts_with(b"\r\n"))
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < runs.len() {
+        let (s0, e0) = runs[i];
+        let width = e0 - s0;
+        if width < 40 || b[s0..e0].contains(&b'=') || !whole_line(&runs[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        let mut joined = text[s0..e0].to_string();
+        while j + 1 < runs.len() {
+            let (s, e) = runs[j + 1];
+            let (_, pe) = runs[j];
+            // The next line directly below, nothing but indentation between.
+            let between = &b[pe..s];
+            let one_break = between.strip_prefix(b"\r").unwrap_or(between);
+            let adjacent = one_break.first() == Some(&b'\n')
+                && one_break[1..].iter().all(|c| matches!(c, b' ' | b'\t'));
+            let (ps, _) = runs[j];
+            let last_was_full = pe - ps == width && !b[ps..pe].contains(&b'=');
+            if !adjacent || !last_was_full || e - s > width || !whole_line(&runs[j + 1]) {
+                break;
+            }
+            joined.push_str(&text[s..e]);
+            j += 1;
+            if joined.len() > 4 << 20 {
+                break;
+            }
+        }
+        if j > i {
+            out.push((s0, runs[j].1, joined));
+        }
+        i = j + 1;
+    }
+    out
 }
 
 /// Runs of at least 24 base64 (standard or URL-safe) characters with up to
@@ -2664,6 +2736,37 @@ mod tests {
             red("password: |\n  AKfakeYamlBlock0123\nnext: 1\n"),
             "password: |\n  [REDACTED:yaml_block_secret]\nnext: 1\n"
         );
+    }
+
+    #[test]
+    fn base64_wrapped_over_lines_is_decoded_together() {
+        use base64::Engine as _;
+        let config = "db:\n  host: db.internal\n  password: AKfakeWrapped0123456\n  pool: 10\n";
+        let enc = base64::engine::general_purpose::STANDARD.encode(config);
+        assert!(enc.len() > 76);
+        let wrapped: Vec<&str> = enc
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).expect("ascii"))
+            .collect();
+        let text = format!(
+            "2026-11-29 config dump follows\r\n  {}\r\n2026-11-29 done\r\n",
+            wrapped.join("\r\n  ")
+        );
+        assert_eq!(
+            red(&text),
+            "2026-11-29 config dump follows\r\n  [REDACTED:labelled_secret]\r\n2026-11-29 done\r\n"
+        );
+        // A wrapped PEM certificate body (binary inside) and wrapped
+        // base64 of harmless text stay as they are.
+        let harmless = base64::engine::general_purpose::STANDARD.encode("x".repeat(200));
+        let lines: Vec<&str> = harmless
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).expect("ascii"))
+            .collect();
+        let text = format!("{}\n", lines.join("\n"));
+        assert_eq!(red(&text), text);
     }
 
     /// A one-line stream cut at a space between a label and its value: the
