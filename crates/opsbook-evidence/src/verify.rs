@@ -24,6 +24,9 @@ pub struct Check {
     pub name: String,
     /// Passed.
     pub ok: bool,
+    /// Passed, but with something the reader should know (an unsigned
+    /// bundle, a signature not checked for want of a key).
+    pub warning: bool,
     /// Details (the reason when it failed).
     pub detail: String,
 }
@@ -86,10 +89,12 @@ pub fn verify(
         sha256: sha.clone(),
         checks: Vec::new(),
     };
+    let mut signature_warning = false;
     let mut add = |name: &str, ok: bool, detail: String| {
         r.checks.push(Check {
             name: name.to_string(),
             ok,
+            warning: false,
             detail,
         });
     };
@@ -289,11 +294,14 @@ pub fn verify(
                 Err(e) => add("signature", false, e),
             }
         }
-        (None, Ok(_)) => add(
-            "signature",
-            true,
-            "present, not checked: pass --pubkey FILE to check it".into(),
-        ),
+        (None, Ok(_)) => {
+            signature_warning = true;
+            add(
+                "signature",
+                true,
+                "present, not checked: pass --pubkey FILE to check it".into(),
+            );
+        }
         (_, Err(_)) => {
             // A signature that was made and is gone is a stripped signature.
             let signed_in_custody = custody
@@ -305,9 +313,26 @@ pub fn verify(
                     })
                 });
             match (pubkey.is_some(), signed_in_custody) {
-                (_, true) => add("signature", false, format!("{} is missing, but the custody ledger records that this bundle was signed: the signature was removed", sig.display())),
-                (true, false) => add("signature", false, format!("a public key was given but {} is missing: the signature was removed or never made", sig.display())),
-                (false, false) => add("signature", true, "unsigned bundle (the custody ledger says why when it is at hand); integrity rests on the hashes and the custody chain".into()),
+                (_, true) => add(
+                    "signature",
+                    false,
+                    format!(
+                        "{} is missing, but the custody ledger records that this bundle was signed: the signature was removed",
+                        sig.display()
+                    ),
+                ),
+                (true, false) => add(
+                    "signature",
+                    false,
+                    format!(
+                        "a public key was given but {} is missing: the signature was removed or never made",
+                        sig.display()
+                    ),
+                ),
+                (false, false) => {
+                    signature_warning = true;
+                    add("signature", true, "unsigned bundle (the custody ledger says why when it is at hand); integrity rests on the hashes and the custody chain".into());
+                }
             }
         }
     }
@@ -422,6 +447,9 @@ pub fn verify(
         },
     );
     r.bundle_id = bundle_id;
+    if signature_warning && let Some(c) = r.checks.iter_mut().find(|c| c.name == "signature") {
+        c.warning = true;
+    }
     Ok(r)
 }
 

@@ -254,7 +254,11 @@ pub fn run(c: &EvidenceCommand) -> anyhow::Result<u8> {
                         let _ = writeln!(
                             s,
                             "{} {:<18} {}",
-                            if ch.ok { "ok  " } else { "FAIL" },
+                            match (ch.ok, ch.warning) {
+                                (false, _) => "FAIL",
+                                (true, true) => "WARN",
+                                (true, false) => "ok  ",
+                            },
                             ch.name,
                             ch.detail
                         );

@@ -287,6 +287,11 @@ fn collect_redacts_every_representation_and_keeps_clean_files_identical() {
         out.contains("Get-FileHash") && out.contains("ok   custody"),
         "{out}"
     );
+    // Unsigned: it passes, but the line says so rather than "ok".
+    assert!(
+        out.contains("WARN signature          unsigned bundle"),
+        "{out}"
+    );
     // Same input and time in another SSOT: same manifest (deterministic).
     let e2 = setup();
     let (_, v2, _) = collect(&e2, &[], &[]);
