@@ -527,6 +527,66 @@ fn unregistered_runbook_and_safety_matrix_hole_and_broken_link() {
     );
 }
 
+/// A redaction class that `evidence collect` would refuse (OB203) and one
+/// whose keywords its matches never contain (OB204) fail or warn in CI.
+#[test]
+fn redaction_classes_are_checked_by_the_gate() {
+    let (_t, dir) = init_ssot();
+    let pol = dir.join("policy/evidence.yaml");
+    let text = std::fs::read_to_string(&pol).unwrap();
+    assert!(text.contains("      keywords: [account]\n"));
+    let text = text.replace(
+        "      keywords: [account]\n",
+        "      keywords: [acct]\n\
+         \x20   - id: desk_token\n\
+         \x20     description: look-behind\n\
+         \x20     pattern: '(?<=desk=)\\w+'\n\
+         \x20   - id: any_x\n\
+         \x20     description: matches nothing too\n\
+         \x20     pattern: 'x*'\n",
+    );
+    std::fs::write(&pol, &text).unwrap();
+    let (code, v) = gate_json(&dir, &[]);
+    assert_eq!(code, 1, "{v}");
+    let unused = finding(&v, "OB204");
+    assert_eq!(unused["file"], "policy/evidence.yaml");
+    assert_eq!(
+        unused["line"].as_u64().unwrap(),
+        line_of(&pol, "keywords: [acct]")
+    );
+    assert!(
+        unused["message"]
+            .as_str()
+            .unwrap()
+            .contains("class `broker_account_number`: none of its keywords (acct)"),
+        "{unused}"
+    );
+    let invalid: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "OB203")
+        .map(|f| {
+            (
+                f["message"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(invalid.len(), 2, "{invalid:?}");
+    assert!(
+        invalid[0]
+            .0
+            .starts_with("class `desk_token`: the pattern does not compile: error: look-around"),
+        "{invalid:?}"
+    );
+    assert_eq!(invalid[0].1, line_of(&pol, "(?<=desk=)"));
+    assert_eq!(
+        invalid[1].0,
+        "class `any_x`: the pattern matches the empty string"
+    );
+}
+
 fn find_or_panic(hay: &str, needle: &str) -> usize {
     hay.find(needle)
         .unwrap_or_else(|| panic!("{needle} not found"))

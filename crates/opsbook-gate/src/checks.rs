@@ -1653,6 +1653,73 @@ pub fn postmortems(cx: &mut Ctx<'_>, as_of: jiff::civil::Date) {
     cx.out.extend(found);
 }
 
+/// `redaction.classes` of `policy/evidence.yaml` (D-EVD-LIMITS): each
+/// pattern compiles and cannot match the empty string (OB203), and when the
+/// class has `keywords`, one of them appears in the pattern (OB204).
+pub fn redaction_classes(cx: &mut Ctx<'_>) {
+    let Some(f) = cx.ssot.policy("evidence") else {
+        return;
+    };
+    let Some(d) = f.doc() else { return };
+    let Some(Value::Array(classes)) = d.doc.value.get("redaction").and_then(|r| r.get("classes"))
+    else {
+        return;
+    };
+    let mut found = Vec::new();
+    for (i, c) in classes.iter().enumerate() {
+        let id = c.get("id").and_then(Value::as_str).unwrap_or("?");
+        let Some(pattern) = c.get("pattern").and_then(Value::as_str) else {
+            continue;
+        };
+        let p = d.pos(&format!("/redaction/classes/{i}/pattern"));
+        match regex::RegexBuilder::new(pattern).size_limit(64 << 20).build() {
+            Err(e) => found.push(Finding::new(
+                "OB203",
+                &f.rel,
+                p.line,
+                p.col,
+                format!(
+                    "class `{id}`: the pattern does not compile: {}",
+                    e.to_string().lines().last().unwrap_or_default().trim()
+                ),
+                "use Rust regex syntax (no look-around); `opsbook evidence collect` refuses to run until it compiles".into(),
+            )),
+            Ok(re) if re.is_match("") => found.push(Finding::new(
+                "OB203",
+                &f.rel,
+                p.line,
+                p.col,
+                format!("class `{id}`: the pattern matches the empty string"),
+                "require at least one character, e.g. `+` instead of `*`".into(),
+            )),
+            Ok(_) => {}
+        }
+        if let Some(Value::Array(kw)) = c.get("keywords") {
+            let lower = pattern.to_ascii_lowercase();
+            let words: Vec<&str> = kw.iter().filter_map(Value::as_str).collect();
+            if !words.is_empty()
+                && !words
+                    .iter()
+                    .any(|w| lower.contains(&w.trim().to_ascii_lowercase()))
+            {
+                let p = d.pos(&format!("/redaction/classes/{i}/keywords"));
+                found.push(Finding::new(
+                    "OB204",
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!(
+                        "class `{id}`: none of its keywords ({}) appears in its pattern",
+                        words.join(", ")
+                    ),
+                    "the class runs only where a keyword is found: use a word every match contains, or drop `keywords`".into(),
+                ));
+            }
+        }
+    }
+    cx.out.extend(found);
+}
+
 /// OB703–OB706: the safety state machine and the actions matrix.
 pub fn safety_model(cx: &mut Ctx<'_>) {
     let degraded = cx.ssot.policy("degraded");

@@ -254,6 +254,7 @@ fn finish(ssot: &Ssot, contracts: &Contracts, opts: &Options, per_runbook: Vec<F
     checks::alert_rules(&mut cx);
     checks::deprecated(&mut cx);
     checks::safety_model(&mut cx);
+    checks::redaction_classes(&mut cx);
     checks::ledgers(&mut cx, contracts);
     checks::postmortems(&mut cx, opts.as_of);
     let mut findings = cx.out;

@@ -153,6 +153,12 @@ rules! {
 "OB202" "no-contract" Warn "D-CONTRACTS" "a policy or plan file has no contract"
 "## What it does\nReports `policy/*.yaml` and `plans/*.yaml` files for which no `policy-<name>` / `plan-<name>` contract exists.\n\n## Why is this bad?\nAn unvalidated policy is a policy whose typos nobody catches.\n\n## Example\n`policy/severty.yaml` (misspelt: no contract matches).\n\nUse instead: rename the file, or add `contracts/policy-<name>.schema.json`.";
 
+"OB203" "redaction-class-invalid" Error "D-EVD-LIMITS" "a redaction class of the evidence policy cannot be used"
+"## What it does\nCompiles each class of `policy/evidence.yaml` `redaction.classes` as the redaction does (Rust `regex` syntax) and reports a pattern that does not compile or that matches the empty string.\n\n## Why is this bad?\nRedaction fails closed: `opsbook evidence collect` refuses to run with such a class, so the broken pattern is found during an incident, when evidence is needed, instead of in CI.\n\n## Example\n`pattern: '(?<=token=)\\w+'` (look-behind: not supported)\n\nUse instead: `pattern: 'token=(?P<secret>\\w+)'`: the named group `secret` is what gets replaced.";
+
+"OB204" "redaction-keyword-unused" Warn "D-EVD-LIMITS" "a redaction class's keywords do not appear in its pattern"
+"## What it does\nReports a class of `policy/evidence.yaml` whose `keywords` list has no word that appears (ASCII case-insensitively) in the text of its pattern.\n\n## Why is this bad?\nA class with keywords runs only on 64 KiB blocks that contain one of them. A keyword the pattern's matches do not contain (a typo, an abbreviation) can make the class never run, silently, so what it should redact is shipped in clear.\n\n## Example\n`pattern: '(?i)account[_-]?no\\s*=\\s*(?P<secret>[0-9]{6,12})'` with `keywords: [acct]`\n\nUse instead: `keywords: [account]`, a word every match contains, or no `keywords` (the class then runs over every byte).";
+
 "OB301" "unregistered-runbook" Error "D-GATE-REGISTRY" "a runbook file is not in runbooks.yaml"
 "## What it does\nReports runbook files under `runbooks/` that have no entry in `runbooks/runbooks.yaml`.\n\n## Why is this bad?\nThe registry is the SSOT of what exists (seed §4.1.5). An unregistered runbook is invisible to the index, the coverage matrix and the drill plan.\n\n## Example\n`runbooks/platform/new.md` added without a registry entry.\n\nUse instead: add `- {id: RB-…, path: platform/new.md, status: active}`.";
 
