@@ -986,16 +986,44 @@ pub fn keygen(dir: &Path) -> Result<(PathBuf, PathBuf), EvidenceError> {
         .pk
         .to_box()
         .map_err(|e| EvidenceError::Invalid(e.to_string()))?;
-    opsbook_core::fsutil::write_atomic(&sk, sk_box.to_string().as_bytes()).map_err(io(&sk))?;
-    // Only its owner may read the secret key (on Windows the user profile's
-    // ACL does this; keep the key under %APPDATA%).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&sk, std::fs::Permissions::from_mode(0o600)).map_err(io(&sk))?;
-    }
+    write_new_private(&sk, sk_box.to_string().as_bytes()).map_err(io(&sk))?;
     opsbook_core::fsutil::write_atomic(&pk, pk_box.to_string().as_bytes()).map_err(io(&pk))?;
     Ok((sk, pk))
+}
+
+/// Writes a secret file that did not exist: a temporary file created for
+/// its owner alone (mode 0600 on Unix from the first byte; on Windows the
+/// user profile's ACL does this: keep the key under `%APPDATA%`), synced,
+/// then published by a hard link, which fails rather than replace a file
+/// that appeared meanwhile.
+///
+/// # Errors
+/// `AlreadyExists` when `path` exists; I/O errors.
+fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut tmp = path.as_os_str().to_os_string();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        o.mode(0o600);
+    }
+    let written = o.open(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    let published = written.and_then(|()| match std::fs::hard_link(&tmp, path) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists && !path.exists() => {
+            // A file system without hard links: a rename, after the check.
+            std::fs::rename(&tmp, path)
+        }
+        r => r,
+    });
+    let _ = std::fs::remove_file(&tmp);
+    published
 }
 
 /// Signs the ZIP with the key at `key`: writes `<zip>.minisig` whose trusted

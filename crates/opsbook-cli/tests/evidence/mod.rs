@@ -647,6 +647,18 @@ fn evidence_trial_findings_stay_fixed() {
         assert_eq!(mode & 0o777, 0o600, "the secret key is private");
     }
     let sk = keys.join("opsbook-evidence.key");
+    // A second keygen never replaces the key, and leaves no stray file.
+    let before = std::fs::read(&sk).unwrap();
+    let (c, _, err) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &["evidence", "keygen", "--out", keys.to_str().unwrap()],
+    );
+    assert_ne!(c, 0);
+    assert!(err.contains("never overwritten"), "{err}");
+    assert_eq!(std::fs::read(&sk).unwrap(), before);
+    assert_eq!(std::fs::read_dir(&keys).unwrap().count(), 2);
     let (c, v, err) = collect(
         &e,
         &[],
