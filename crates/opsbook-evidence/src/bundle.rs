@@ -296,13 +296,8 @@ fn read_bounded(
     {
         head.truncate(i + 1);
     }
-    if let Some(i) = tail
-        .iter()
-        .position(|&b| b == b'\n')
-        .filter(|i| *i < 1 << 20)
-    {
-        tail.drain(..=i);
-    }
+    let skip = tail_skip(&tail);
+    tail.drain(..skip);
     let cut = size - head.len() as u64 - tail.len() as u64;
     let marker = format!(
         "\n[opsbook: {cut} bytes cut here (head {} + tail {} of {size} kept)]\n",
@@ -314,6 +309,56 @@ fn read_bounded(
     out.extend_from_slice(&tail);
     let rec = json!({"head_bytes": head.len(), "tail_bytes": tail.len(), "cut_bytes": cut});
     Ok((out, size, sha, Some(rec)))
+}
+
+/// How many bytes to drop at the start of a kept tail, so that nothing whose
+/// label was cut off starts it (D-EVD-LIMITS): the partial first line, then
+/// lines that continue something above (blank, indented, a bare token such
+/// as a wrapped key, the rest of a PEM block up to its END line); in a
+/// single long line, the first three words. At most 1 MiB.
+fn tail_skip(tail: &[u8]) -> usize {
+    let lim = tail.len().min(1 << 20);
+    let b = &tail[..lim];
+    let Some(first) = memchr::memchr(b'\n', b) else {
+        // One long line: `passw|ord: VALUE` must not start with the value.
+        let mut at = 0;
+        for _ in 0..3 {
+            while at < lim && !b[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            while at < lim && b[at].is_ascii_whitespace() {
+                at += 1;
+            }
+        }
+        return at;
+    };
+    let line_end = |from: usize| memchr::memchr(b'\n', &b[from..]).map(|i| from + i);
+    let mut at = first + 1;
+    // Inside a private key block: past its END line.
+    if let Some(e) = memchr::memmem::find(b, b"-----END ")
+        && memchr::memmem::find(&b[..e], b"-----BEGIN ").is_none()
+        && let Some(le) = line_end(e)
+    {
+        at = at.max(le + 1);
+    }
+    while at < lim {
+        let Some(le) = line_end(at) else { break };
+        let line = b[at..le].strip_suffix(b"\r").unwrap_or(&b[at..le]);
+        let bare_token = line.len() >= 8
+            && line
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"+/=_-.".contains(c));
+        if line.iter().all(u8::is_ascii_whitespace)
+            || line.starts_with(b" ")
+            || line.starts_with(b"\t")
+            || bare_token
+        {
+            at = le + 1;
+        } else {
+            break;
+        }
+    }
+    at
 }
 
 /// Expands a path or glob (`logs/*.log`, `C:\trading\logs\*.log`) into files.
@@ -1070,6 +1115,44 @@ pub fn sign(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kept_tail_never_starts_with_what_its_label_was_cut_from() {
+        let cases: &[(&[u8], &str)] = &[
+            // A partial line, then a value below a cut-off label.
+            (
+                b"rd:\nAKfakeValue0123\n2026-11-29 next\n",
+                "2026-11-29 next\n",
+            ),
+            // The rest of a YAML block scalar and a blank line.
+            (
+                b"x: |\n    AKfakeBlock0123\n\n  more: v\ntop: 1\n",
+                "top: 1\n",
+            ),
+            // Inside a private key: past its END line.
+            (
+                b"MIIEv\nQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\nafter\n",
+                "after\n",
+            ),
+            // One long line: the first three words go.
+            (b"AKfakeTailCut0123 and the rest of it", "rest of it"),
+            (b"ord: AKfakeTailCut0123 rest of it", "of it"),
+            // An ordinary log: only the partial first line.
+            (
+                b"partial\n2026-11-29 a\n2026-11-29 b\n",
+                "2026-11-29 a\n2026-11-29 b\n",
+            ),
+        ];
+        for (tail, kept) in cases {
+            let skip = tail_skip(tail);
+            assert_eq!(
+                String::from_utf8_lossy(&tail[skip..]),
+                *kept,
+                "{:?}",
+                String::from_utf8_lossy(tail)
+            );
+        }
+    }
 
     #[test]
     fn the_final_scan_refuses_a_bundle_with_anything_left() {
