@@ -373,13 +373,21 @@ fn compile(id: &str, pattern: &str) -> Result<(Regex, usize), RuleError> {
         .capture_names()
         .position(|n| n == Some("secret"))
         .unwrap_or(0);
-    if re.is_match("") {
+    if re.is_match("") || can_match_empty(pattern) {
         return Err(RuleError {
             id: id.to_string(),
-            message: "matches the empty string: it would redact nothing or everything".into(),
+            message: "can match an empty span (e.g. `x*` or `\\b`): it would redact nothing or everything".into(),
         });
     }
     Ok((re, group))
+}
+
+/// Whether some match of `pattern` can be empty (its shortest match is 0
+/// bytes), by the syntax tree; an unparsable pattern says no here and fails
+/// to compile elsewhere.
+#[must_use]
+pub fn can_match_empty(pattern: &str) -> bool {
+    regex_syntax::parse(pattern).is_ok_and(|h| h.properties().minimum_len() == Some(0))
 }
 
 /// The pattern as group 1 behind a lazy `\n??[^\n]*?` prefix (its own
@@ -1262,12 +1270,20 @@ fn find_block(
     let runs: Vec<(usize, usize)> = base64_runs(text).collect();
     let mut raw = Vec::new();
     scan_view(rs, tail, text.len(), &runs, &mut raw);
+    // A YAML block scalar's extent is its indentation's, not the regex's
+    // (which also takes the sibling keys below); earlier redactions are
+    // left out again once it is known.
+    let mut yaml = false;
+    for h in &mut raw {
+        if rs.rules[h.2].id == "yaml_block_secret" {
+            (h.0, h.1) = yaml_block(tail, h.0);
+            yaml = true;
+        }
+    }
+    if yaml {
+        outside_markers(tail, &mut raw);
+    }
     for (s, e, r) in raw {
-        let (s, e) = if rs.rules[r].id == "yaml_block_secret" {
-            yaml_block(tail, s)
-        } else {
-            (s, e)
-        };
         if e > s {
             out.push((offset + s, offset + e, r, "text"));
         }
@@ -1469,10 +1485,18 @@ fn base64_runs(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// break is kept, so the YAML stays valid around the replacement).
 fn yaml_block(text: &str, start: usize) -> (usize, usize) {
     let indent = |l: &str| l.len() - l.trim_start_matches([' ', '\t']).len();
-    let key_line_start = text[..start.saturating_sub(1)]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let key_indent = indent(&text[key_line_start..start]);
+    // The key's line: the nearest line above that is not blank.
+    let mut line_start = start;
+    let key_indent = loop {
+        let prev = text[..line_start.saturating_sub(1)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line = &text[prev..line_start.max(prev)];
+        if prev == 0 || !line.trim().is_empty() {
+            break indent(line);
+        }
+        line_start = prev;
+    };
     let mut pos = start;
     let mut first = None;
     let mut end = start;
@@ -2650,14 +2674,16 @@ mod tests {
                 .message
                 .contains("does not compile")
         );
-        let v: Value =
-            serde_json::json!({"redaction": {"classes": [{"id": "empty", "pattern": "x*"}]}});
-        assert!(
-            RuleSet::from_policy(Some(&v))
-                .unwrap_err()
-                .message
-                .contains("empty string")
-        );
+        for pattern in ["x*", "\\b", "(?:key)?"] {
+            let v: Value = serde_json::json!({"redaction": {"classes": [{"id": "empty", "pattern": pattern}]}});
+            assert!(
+                RuleSet::from_policy(Some(&v))
+                    .unwrap_err()
+                    .message
+                    .contains("can match an empty span"),
+                "{pattern}"
+            );
+        }
         let n = r
             .add_gitleaks_toml(
                 "[[rules]]\nid = \"internal-token\"\nregex = '''itk_[a-z0-9]{20}'''\n",
@@ -2735,6 +2761,21 @@ mod tests {
         assert_eq!(
             red("password: |\n  AKfakeYamlBlock0123\nnext: 1\n"),
             "password: |\n  [REDACTED:yaml_block_secret]\nnext: 1\n"
+        );
+        // Nested: the sibling key below stays, and the result rescans clean.
+        let nested = "db:\n  password: |\n    AKfakeYamlBlock0123\n  host: x\n";
+        let once = red(nested);
+        assert_eq!(
+            once,
+            "db:\n  password: |\n    [REDACTED:yaml_block_secret]\n  host: x\n"
+        );
+        assert!(rs().redact(&once, None).unwrap().hits.is_empty());
+        // A blank first line: the siblings after the block stay too.
+        assert_eq!(
+            red(
+                "svc:\n  api_secret: |\n\n    AKfakeBlankFirstLine01\n  other: 1\n  more: 2\ntop: 3\n"
+            ),
+            "svc:\n  api_secret: |\n\n    [REDACTED:yaml_block_secret]\n  other: 1\n  more: 2\ntop: 3\n"
         );
     }
 

@@ -1684,14 +1684,20 @@ pub fn redaction_classes(cx: &mut Ctx<'_>) {
                 ),
                 "use Rust regex syntax (no look-around); `opsbook evidence collect` refuses to run until it compiles".into(),
             )),
-            Ok(re) if re.is_match("") => found.push(Finding::new(
+            Ok(re)
+                if re.is_match("")
+                    || regex_syntax::parse(pattern)
+                        .is_ok_and(|h| h.properties().minimum_len() == Some(0)) =>
+            {
+                found.push(Finding::new(
                 "OB203",
                 &f.rel,
                 p.line,
                 p.col,
-                format!("class `{id}`: the pattern matches the empty string"),
-                "require at least one character, e.g. `+` instead of `*`".into(),
-            )),
+                format!("class `{id}`: the pattern can match an empty span"),
+                "require at least one character, e.g. `+` instead of `*`; a bare `\\b` matches nothing to redact".into(),
+            ));
+            }
             Ok(_) => {}
         }
         if let Some(Value::Array(kw)) = c.get("keywords") {
