@@ -200,13 +200,13 @@ pub const MARKER: &str = "[REDACTED:";
 pub const BUILTIN: &[(&str, &str, &str)] = &[
     (
         "pem_private_key",
-        "PEM private key blocks (RSA, EC, Ed25519, OpenSSH, encrypted), multi-line or flattened",
-        r"(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----",
+        "PEM private key blocks (RSA, EC, Ed25519, OpenSSH, encrypted), multi-line or flattened, in any letter case",
+        r"(?is)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----",
     ),
     (
         "pem_private_key_header",
         "A PEM private key header whose END line is missing (a cut or partial key)",
-        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[A-Za-z0-9+/=\s\\n]{16,}",
+        r"(?i)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[A-Za-z0-9+/=\s\\n]{16,}",
     ),
     (
         "yaml_block_secret",
@@ -2761,6 +2761,13 @@ mod tests {
         assert_eq!(
             red("password: |\n  AKfakeYamlBlock0123\nnext: 1\n"),
             "password: |\n  [REDACTED:yaml_block_secret]\nnext: 1\n"
+        );
+        // A PEM block written in lower case is still a private key.
+        assert_eq!(
+            red(
+                "-----begin private key-----\nAKfakeLowerPem0123456789abcdefghij\n-----end private key-----\n"
+            ),
+            "[REDACTED:pem_private_key]\n"
         );
         // Nested: the sibling key below stays, and the result rescans clean.
         let nested = "db:\n  password: |\n    AKfakeYamlBlock0123\n  host: x\n";
