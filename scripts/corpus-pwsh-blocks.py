@@ -25,13 +25,14 @@ ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
     os.path.dirname(__file__), "..", "..", "shared", "corpus", "powershell-docs", "reference", "7.5")
 
 OPEN = re.compile(r"^((?:\s*>)*\s*)(`{3,}|~{3,})\s*([^\s{`]*)(.*)$")
-DASHES = {0x2013, 0x2014, 0x2015, 0x2212}
+DASHES = {0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE63, 0xFF0D}
+INVISIBLE = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF}
 QUOTES = {0x2018, 0x2019, 0x201A, 0x201B, 0x201C, 0x201D, 0x201E}
 
 
 def odd_space(c: str) -> bool:
     o = ord(c)
-    return o in (0x00A0, 0x0085, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0x200B, 0xFEFF) or 0x2000 <= o <= 0x200A
+    return o in (0x00A0, 0x0085, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000) or 0x2000 <= o <= 0x200A
 
 
 def blocks(path):
@@ -59,7 +60,7 @@ def blocks(path):
 
 def main():
     files = sorted(os.path.join(d, f) for d, _, fs in os.walk(ROOT) for f in fs if f.endswith(".md"))
-    n = dash = quote = space = empty = 0
+    n = dash = quote = space = invisible = empty = 0
     for p in files:
         for lang, code in blocks(p):
             if lang != "powershell":
@@ -68,6 +69,7 @@ def main():
             dash += any(ord(c) in DASHES for c in code)
             quote += any(ord(c) in QUOTES for c in code)
             space += any(odd_space(c) for c in code)
+            invisible += any(ord(c) in INVISIBLE for c in code)
             empty += code.strip() == ""
     print(json.dumps({
         "files": len(files),
@@ -75,6 +77,7 @@ def main():
         "blocks_with_non_ascii_dash": dash,
         "blocks_with_curly_quote": quote,
         "blocks_with_odd_space": space,
+        "blocks_with_invisible_character": invisible,
         "empty_blocks": empty,
     }, indent=2))
 

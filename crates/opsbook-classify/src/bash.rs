@@ -15,6 +15,8 @@ use crate::{Shell, parse, parse_error_hit};
 
 /// Classifies bash code; hit spans are offsets in `code`.
 pub(crate) fn analyse(t: &Tables, code: &str, depth: usize) -> Vec<Hit> {
+    let safe = ascii_only(code);
+    let code = safe.as_str();
     let Some(tree) = parse(code, Shell::Bash) else {
         return vec![Hit {
             tier: Tier::T2,
@@ -40,6 +42,27 @@ pub(crate) fn analyse(t: &Tables, code: &str, depth: usize) -> Vec<Hit> {
     }
     w.walk(root);
     w.hits
+}
+
+/// tree-sitter-bash 0.25.1's scanner calls C `isdigit` on the character
+/// after `{` (brace ranges), which reads out of bounds for characters above
+/// U+00FF and crashes the process for some (`{` + U+65E20 and above). bash
+/// reads every non-ASCII character as part of a word, so each is replaced
+/// by as many `_` as it has bytes: offsets stay the same and no word
+/// boundary moves. (Non-ASCII dashes and quotes are reported before this.)
+fn ascii_only(code: &str) -> String {
+    if code.is_ascii() {
+        return code.to_string();
+    }
+    let mut out = String::with_capacity(code.len());
+    for c in code.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.extend(std::iter::repeat_n('_', c.len_utf8()));
+        }
+    }
+    out
 }
 
 fn collect_functions(n: Node<'_>, src: &str, out: &mut HashSet<String>) {

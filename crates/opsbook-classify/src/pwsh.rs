@@ -1431,8 +1431,9 @@ fn is_number_expression(s: &str) -> bool {
             && x.chars().next().is_some_and(|c| c.is_ascii_digit())
             && (x.chars().all(|c| c.is_ascii_digit() || c == '.')
                 || (x.len() > 2
-                    && x[..2].eq_ignore_ascii_case("0x")
-                    && x[2..].chars().all(|c| c.is_ascii_hexdigit())))
+                    && x.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"))
+                    && x.get(2..)
+                        .is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit()))))
     };
     match s.split_once("..") {
         Some((a, b)) => num(a) && num(b),
