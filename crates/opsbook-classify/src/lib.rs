@@ -37,7 +37,7 @@ pub use tables::table_problems;
 use engine::Hit;
 
 /// The shell a step is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Shell {
     /// Windows PowerShell 5.1 and PowerShell 7 (both hosts' meanings count).
@@ -142,7 +142,13 @@ pub struct Classification {
     pub findings: Vec<Finding>,
 }
 
+/// Steps remembered per thread: runbooks repeat snippets (`opsbook safety
+/// status`, the same evidence command), and classification is a pure
+/// function of the code, the shell and the embedded tables.
+const CACHE_ENTRIES: usize = 4096;
+
 thread_local! {
+    static CACHE: RefCell<std::collections::HashMap<(Shell, String), Classification>> = RefCell::new(std::collections::HashMap::new());
     static PWSH: RefCell<Option<tree_sitter::Parser>> = const { RefCell::new(None) };
     static BASH: RefCell<Option<tree_sitter::Parser>> = const { RefCell::new(None) };
 }
@@ -183,8 +189,27 @@ pub fn grammar_loads(shell: Shell) -> bool {
 /// accepted). Never panics: malformed code is T2 with
 /// `fail-closed:parse-error`. Line and column numbers are 1-based and count
 /// from the first line of `code`; columns count characters.
+/// Results are remembered per thread (up to 4,096 distinct steps) so that a
+/// snippet repeated across runbooks is parsed once.
 #[must_use]
 pub fn classify(code: &str, shell: Shell) -> Classification {
+    if let Some(c) = CACHE.with(|c| c.borrow().get(&(shell, code.to_string())).cloned()) {
+        return c;
+    }
+    let c = classify_uncached(code, shell);
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert((shell, code.to_string()), c.clone());
+    });
+    c
+}
+
+/// [`classify`] without the per-thread cache (for benchmarks).
+#[must_use]
+pub fn classify_uncached(code: &str, shell: Shell) -> Classification {
     let (findings, norm) = normalize::scan(code, shell == Shell::PowerShell);
     let mut hits = match &*tables::TABLES {
         Err(problems) => vec![Hit {
