@@ -11,21 +11,14 @@ use crate::engine::{Hit, NArg, Verdict};
 use crate::native::{classify_native, program_from_path};
 use crate::pwsh_value::{children, named};
 use crate::tables::Tables;
-use crate::{Shell, parse, parse_error_hit};
+use crate::{Shell, parse, parse_error_hit, parser_failed};
 
 /// Classifies bash code; hit spans are offsets in `code`.
 pub(crate) fn analyse(t: &Tables, code: &str, depth: usize) -> Vec<Hit> {
     let safe = ascii_only(code);
     let code = safe.as_str();
     let Some(tree) = parse(code, Shell::Bash) else {
-        return vec![Hit {
-            tier: Tier::T2,
-            rule: "fail-closed:parser".into(),
-            reason: "the bash grammar could not be loaded or the parser failed".into(),
-            name: String::new(),
-            resolved: String::new(),
-            span: (0, code.len()),
-        }];
+        return vec![parser_failed(Shell::Bash, code.len())];
     };
     let root = tree.root_node();
     let mut functions = HashSet::new();

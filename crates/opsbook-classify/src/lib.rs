@@ -370,6 +370,18 @@ pub(crate) fn nested(t: &tables::Tables, code: &str, shell: Shell, depth: usize)
     }
 }
 
+/// The hit when a grammar cannot be loaded or the parser gives up: T2.
+pub(crate) fn parser_failed(shell: Shell, len: usize) -> Hit {
+    Hit {
+        tier: Tier::T2,
+        rule: "fail-closed:parser".into(),
+        reason: format!("the {shell:?} grammar could not be loaded or the parser failed"),
+        name: String::new(),
+        resolved: String::new(),
+        span: (0, len),
+    }
+}
+
 /// A parse-error hit for the first ERROR or MISSING node under `root`.
 pub(crate) fn parse_error_hit(root: tree_sitter::Node<'_>, code: &str) -> Option<Hit> {
     if !root.has_error() {

@@ -471,24 +471,15 @@ static AWK_WRITE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"print[f]?[^;}\n]*>"#).ok());
 
 fn awk_program(p: &str, rule: &str) -> Verdict {
-    let runs = AWK_RUN.as_ref().is_none_or(|r| r.is_match(p));
-    if runs {
-        return Verdict::new(
-            Tier::T2,
-            format!("{rule}:system"),
+    program_verdict(
+        p,
+        rule,
+        (
+            &AWK_RUN,
+            "system",
             "`awk` program runs commands (system() or a pipe)",
-        );
-    }
-    if AWK_WRITE.as_ref().is_none_or(|r| r.is_match(p)) {
-        return Verdict::new(
-            Tier::T1,
-            format!("{rule}:print>"),
-            "`awk` program may print to a file",
-        );
-    }
-    Verdict::new(
-        Tier::T0,
-        rule.to_string(),
+        ),
+        (&AWK_WRITE, "print>", "`awk` program may print to a file"),
         "`awk` program only reads and prints",
     )
 }
@@ -500,23 +491,38 @@ static SED_WRITE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(^|[;\n{}])\s*[wW]\s|/[gpImMe0-9]*w\s").ok());
 
 fn sed_script(s: &str, rule: &str) -> Verdict {
-    if SED_EXEC.as_ref().is_none_or(|r| r.is_match(s)) {
-        return Verdict::new(
-            Tier::T2,
-            format!("{rule}:e"),
+    program_verdict(
+        s,
+        rule,
+        (
+            &SED_EXEC,
+            "e",
             "`sed` script runs commands (the e command or flag)",
-        );
-    }
-    if SED_WRITE.as_ref().is_none_or(|r| r.is_match(s)) {
-        return Verdict::new(
-            Tier::T1,
-            format!("{rule}:w"),
+        ),
+        (
+            &SED_WRITE,
+            "w",
             "`sed` script writes a file (the w command or flag)",
-        );
-    }
-    Verdict::new(
-        Tier::T0,
-        rule.to_string(),
+        ),
         "`sed` script only edits its output",
     )
+}
+
+type Pattern<'a> = (&'a LazyLock<Option<Regex>>, &'a str, &'a str);
+
+/// A literal awk/sed program: T2 when it runs commands, T1 when it writes
+/// a file, else T0 (a pattern that fails to compile counts as matching).
+fn program_verdict(
+    text: &str,
+    rule: &str,
+    runs: Pattern<'_>,
+    writes: Pattern<'_>,
+    reads: &str,
+) -> Verdict {
+    for (tier, (re, id, why)) in [(Tier::T2, runs), (Tier::T1, writes)] {
+        if re.as_ref().is_none_or(|r| r.is_match(text)) {
+            return Verdict::new(tier, format!("{rule}:{id}"), why);
+        }
+    }
+    Verdict::new(Tier::T0, rule.to_string(), reads)
 }

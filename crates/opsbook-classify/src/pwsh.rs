@@ -20,19 +20,12 @@ use crate::pwsh_value::{
     unescape, unwrap, var_name,
 };
 use crate::tables::{Cmdlet, CmdletHandler, Tables};
-use crate::{Shell, parse, parse_error_hit};
+use crate::{Shell, parse, parse_error_hit, parser_failed};
 
 /// Classifies normalised PowerShell code; hit spans are offsets in `code`.
 pub(crate) fn analyse(t: &Tables, code: &str, depth: usize, norm: Option<&Normalized>) -> Vec<Hit> {
     let Some(tree) = parse(code, Shell::PowerShell) else {
-        return vec![Hit {
-            tier: Tier::T2,
-            rule: "fail-closed:parser".into(),
-            reason: "the PowerShell grammar could not be loaded or the parser failed".into(),
-            name: String::new(),
-            resolved: String::new(),
-            span: (0, code.len()),
-        }];
+        return vec![parser_failed(Shell::PowerShell, code.len())];
     };
     let root = tree.root_node();
     let mut facts = Facts::default();
@@ -510,35 +503,13 @@ impl<'a, 't> Walker<'a, 't> {
                 }
                 _ => match literal(inner, self.src) {
                     Some(l) => written = l,
-                    None => {
-                        let verdict = Verdict::new(
-                            Tier::T2,
-                            "fail-closed:dynamic-command",
-                            format!(
-                                "runs `{}`, a command name computed at run time: the classifier cannot see it",
-                                self.text(inner)
-                            ),
-                        );
-                        self.hit(cmd, verdict, self.text(inner), "?");
-                        return;
-                    }
+                    None => return self.computed_name(cmd, inner),
                 },
             }
         } else {
             match literal(name_node, self.src) {
                 Some(l) => written = l,
-                None => {
-                    let verdict = Verdict::new(
-                        Tier::T2,
-                        "fail-closed:dynamic-command",
-                        format!(
-                            "runs `{}`, a command name computed at run time: the classifier cannot see it",
-                            self.text(name_node)
-                        ),
-                    );
-                    self.hit(cmd, verdict, self.text(name_node), "?");
-                    return;
-                }
+                None => return self.computed_name(cmd, name_node),
             }
         }
         if is_number_expression(&written) {
@@ -548,6 +519,19 @@ impl<'a, 't> Walker<'a, 't> {
         }
         let (verdict, resolved) = self.resolve(&written, &args, cmd, under);
         self.hit(cmd, verdict, &written, &resolved);
+    }
+
+    /// A command whose name is computed at run time: T2.
+    fn computed_name(&mut self, cmd: Node<'t>, name: Node<'t>) {
+        let text = self.text(name);
+        let verdict = Verdict::new(
+            Tier::T2,
+            "fail-closed:dynamic-command",
+            format!(
+                "runs `{text}`, a command name computed at run time: the classifier cannot see it"
+            ),
+        );
+        self.hit(cmd, verdict, text, "?");
     }
 
     /// Resolves a written command name and rates the call.
