@@ -75,20 +75,17 @@ fn truncate(s: &str) -> String {
     }
 }
 
-/// The error chain of a reqwest error in one line ("error sending request:
-/// connection refused").
+/// An error with its causes in one line ("error sending request: connection
+/// refused"), each cause once. (The same helper exists in opsbook-lease and
+/// opsbook-evidence; it belongs in opsbook-core.)
 fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
+    std::iter::successors(Some(e), |e| e.source())
+        .map(ToString::to_string)
+        .fold(String::new(), |acc, m| match acc.is_empty() {
+            true => m,
+            false if acc.contains(&m) => acc,
+            false => format!("{acc}: {m}"),
+        })
 }
 
 /// One request: `(offset_ms, rtt_ms)`, or the failure and whether it ends

@@ -18,13 +18,7 @@ use opsbook_time::{
 };
 
 fn now_ms() -> i64 {
-    i64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap()
+    jiff::Timestamp::now().as_millisecond()
 }
 
 /// What a responder does with one request.
