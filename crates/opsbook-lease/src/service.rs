@@ -185,6 +185,20 @@ pub enum LeaseError {
 }
 
 impl LeaseError {
+    /// The lease's status behind a refusal (held, stale, expired), for
+    /// `--format json`: who holds it, its token, since and until when.
+    #[must_use]
+    pub fn status(&self) -> Option<&Status> {
+        match self {
+            LeaseError::Held { status, .. }
+            | LeaseError::Stale {
+                current: status, ..
+            }
+            | LeaseError::Expired { status } => Some(status),
+            _ => None,
+        }
+    }
+
     /// 1 for a refusal (held, stale, expired, contended), 2 for an error.
     #[must_use]
     pub fn exit_code(&self) -> i32 {

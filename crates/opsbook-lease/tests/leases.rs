@@ -95,6 +95,7 @@ fn one_holder_at_a_time_and_a_second_acquire_is_refused_with_who_and_since() {
             panic!("{e:?}")
         };
         assert_eq!(claimant, "n2");
+        assert_eq!(e.status(), Some(&**status));
         assert_eq!(status.holder.as_deref(), Some("n1"));
         assert_eq!(status.token, Some(1));
         assert_eq!(status.since.unwrap().as_millisecond(), T0);
@@ -328,7 +329,7 @@ fn a_waiting_standby_takes_over_by_watching_the_record_on_its_monotonic_clock() 
         .unwrap();
     let waited = start.elapsed();
     assert!(waited >= Duration::from_millis(1000), "{waited:?}");
-    assert!(waited < Duration::from_secs(3), "{waited:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
     assert_eq!(b.token, a.token + 1);
     assert_eq!(
         serde_json::to_value(b.took_over.unwrap().rule).unwrap(),
