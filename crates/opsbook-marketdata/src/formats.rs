@@ -1,0 +1,863 @@
+//! CSV inputs: data.binance.vision trades / aggTrades / klines (headerless
+//! or with a header; ms or µs timestamps), Binance depth rows with
+//! `first_update_id`/`last_update_id`/`pu`, Tardis.dev CSV, headerless
+//! trades without IDs, and any CSV with a header under a declared or
+//! judged scheme. Also the row feeder the JSON, Arrow and Parquet readers
+//! share, and the dispatch by format.
+//!
+//! Lines are split on commas directly when they hold no quote character;
+//! a line with a quote is parsed by the `csv` crate (quoted fields may not
+//! span lines).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::input::{Format, Lines, open};
+use crate::report::Unit;
+use crate::scan::{Engine, Planned, Scheme};
+use crate::sink::{Loc, Meta, parse_i64, parse_time_us, parse_u64, to_us, trim};
+
+/// Reads one planned file into the engine; returns the records read.
+pub(crate) fn read(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
+    match item.format {
+        Format::Cryptofeed => crate::cryptofeed::read(e, item),
+        Format::Json => crate::jsonfmt::read(e, item),
+        #[cfg(feature = "arrow")]
+        Format::ArrowIpc | Format::Parquet => crate::arrowfmt::read(e, item),
+        #[cfg(not(feature = "arrow"))]
+        Format::ArrowIpc | Format::Parquet => Err(Error::Unsupported {
+            path: item.path.clone(),
+            reason: "Arrow IPC / Parquet input needs opsbook built with the `arrow` feature".into(),
+        }),
+        Format::BinanceTrades { header } | Format::BinanceAggTrades { header } => {
+            read_binance_ids(e, item, header)
+        }
+        Format::BinanceKlines { header } => read_klines(e, item, header),
+        Format::BinanceDepthCsv => read_depth_csv(e, item),
+        Format::Tardis => read_tardis(e, item),
+        Format::TradesNoId => read_noid(e, item),
+        Format::Csv => read_generic(e, item),
+    }
+}
+
+/// Field boundaries of one CSV line.
+pub(crate) struct Row {
+    ranges: Vec<(usize, usize)>,
+    quoted: Option<csv::ByteRecord>,
+}
+
+impl Row {
+    pub fn new() -> Row {
+        Row {
+            ranges: Vec::with_capacity(16),
+            quoted: None,
+        }
+    }
+
+    /// Splits `line`.
+    pub fn split(&mut self, line: &[u8]) {
+        self.ranges.clear();
+        self.quoted = None;
+        if memchr::memchr(b'"', line).is_some() {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(line);
+            let mut rec = csv::ByteRecord::new();
+            if r.read_byte_record(&mut rec).unwrap_or(false) {
+                self.quoted = Some(rec);
+                return;
+            }
+        }
+        let mut start = 0;
+        for i in memchr::memchr_iter(b',', line) {
+            self.ranges.push((start, i));
+            start = i + 1;
+        }
+        self.ranges.push((start, line.len()));
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.quoted {
+            Some(r) => r.len(),
+            None => self.ranges.len(),
+        }
+    }
+
+    pub fn get<'a>(&'a self, line: &'a [u8], i: usize) -> Option<&'a [u8]> {
+        match &self.quoted {
+            Some(r) => r.get(i),
+            None => self.ranges.get(i).map(|(a, b)| &line[*a..*b]),
+        }
+    }
+}
+
+fn show(b: Option<&[u8]>) -> String {
+    match b {
+        Some(b) => format!("`{}`", String::from_utf8_lossy(b)),
+        None => "nothing".into(),
+    }
+}
+
+fn meta_for(item: &Planned, stream: &str) -> Meta {
+    Meta {
+        venue: String::new(),
+        symbol: item.info.symbol.clone(),
+        stream: stream.to_string(),
+    }
+}
+
+fn loc(item: &Planned) -> Loc {
+    Loc {
+        file: item.shown.clone(),
+        line: 0,
+    }
+}
+
+fn io(p: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| Error::io(p, e)
+}
+
+/// data.binance.vision trades and aggTrades: contiguous IDs per symbol,
+/// across daily files in name order.
+fn read_binance_ids(e: &mut Engine, item: &Planned, header: bool) -> Result<u64, Error> {
+    let agg_file = matches!(item.format, Format::BinanceAggTrades { .. });
+    let agg = match e.opts.scheme {
+        Scheme::Auto | Scheme::AggTrade => agg_file,
+        Scheme::TradeId => false,
+        other => return Err(wrong_scheme(&item.path, other, item.format.name())),
+    };
+    if e.opts.scheme == Scheme::AggTrade && !agg_file {
+        return Err(wrong_scheme(
+            &item.path,
+            Scheme::AggTrade,
+            item.format.name(),
+        ));
+    }
+    let (stream, unit) = if agg_file {
+        ("aggTrades", Unit::AggTradeId)
+    } else {
+        ("trades", Unit::TradeId)
+    };
+    let meta = meta_for(item, stream);
+    let time_col = if agg_file { 5 } else { 4 };
+    let mut lines = Lines::new(open(&item.path)?);
+    let mut at = loc(item);
+    let mut row = Row::new();
+    let mut n = 0;
+    let mut first_t = None;
+    let mut last_t = None;
+    {
+        let (ck, sink) = e.id(&meta, unit);
+        while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
+            at.line = no;
+            if (header && at.line == 1) || trim(line).is_empty() {
+                continue;
+            }
+            row.split(line);
+            let id = row.get(line, 0).and_then(parse_u64).ok_or_else(|| {
+                Error::record(
+                    &item.path,
+                    at.line,
+                    format!(
+                        "expected an integer trade ID in column 1, found {}",
+                        show(row.get(line, 0))
+                    ),
+                )
+            })?;
+            let t = row.get(line, time_col).and_then(parse_i64).map(to_us);
+            if t.is_some() {
+                first_t = first_t.or(t);
+                last_t = t;
+            }
+            n += 1;
+            if agg {
+                let f = row.get(line, 3).and_then(parse_u64);
+                let l = row.get(line, 4).and_then(parse_u64);
+                let (Some(f), Some(l)) = (f, l) else {
+                    return Err(Error::record(
+                        &item.path,
+                        at.line,
+                        "expected integer first and last trade IDs in columns 4 and 5",
+                    ));
+                };
+                ck.record_agg(sink, &at, (id, f, l), t, line);
+            } else {
+                ck.record(sink, &at, id, t, line);
+            }
+        }
+    }
+    if let (Some(a), Some(b)) = (first_t, last_t) {
+        e.span(&meta, a);
+        e.span(&meta, b);
+    }
+    Ok(n)
+}
+
+fn wrong_scheme(p: &Path, s: Scheme, format: &str) -> Error {
+    Error::Unsupported {
+        path: p.to_path_buf(),
+        reason: format!("scheme {s:?} does not apply to a {format} file"),
+    }
+}
+
+/// data.binance.vision klines: one candle per interval slot.
+fn read_klines(e: &mut Engine, item: &Planned, header: bool) -> Result<u64, Error> {
+    if !matches!(
+        e.opts.scheme,
+        Scheme::Auto | Scheme::Candles | Scheme::TimeGrid
+    ) {
+        return Err(wrong_scheme(&item.path, e.opts.scheme, item.format.name()));
+    }
+    let mut feeder = RowFeeder::grid(e, item, true)?;
+    let mut lines = Lines::new(open(&item.path)?);
+    let mut at = loc(item);
+    let mut row = Row::new();
+    let mut n = 0;
+    while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
+        at.line = no;
+        if (header && at.line == 1) || trim(line).is_empty() {
+            continue;
+        }
+        row.split(line);
+        let t = row
+            .get(line, 0)
+            .and_then(parse_i64)
+            .map(to_us)
+            .ok_or_else(|| {
+                Error::record(
+                    &item.path,
+                    at.line,
+                    format!(
+                        "expected the open time (integer ms or µs) in column 1, found {}",
+                        show(row.get(line, 0))
+                    ),
+                )
+            })?;
+        let v = row
+            .get(line, 5)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .and_then(|s| s.trim().parse::<f64>().ok());
+        n += 1;
+        feeder.row(
+            e,
+            &at,
+            RowValues {
+                time_us: Some(t),
+                volume: v,
+                ..RowValues::default()
+            },
+            line,
+        )?;
+    }
+    feeder.end(e, &at);
+    Ok(n)
+}
+
+/// Binance depth rows (USD-M historical depth layout): consecutive rows with
+/// the same `first_update_id`/`last_update_id`/`pu` form one event; `snap`
+/// rows form a snapshot.
+fn read_depth_csv(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
+    if !matches!(e.opts.scheme, Scheme::Auto | Scheme::BinanceDepth) {
+        return Err(wrong_scheme(&item.path, e.opts.scheme, item.format.name()));
+    }
+    let mut lines = Lines::new(open(&item.path)?);
+    let mut row = Row::new();
+    let Some((_, head)) = lines.next_line().map_err(io(&item.path))? else {
+        return Ok(0);
+    };
+    row.split(head);
+    let names: Vec<String> = (0..row.len())
+        .map(|i| {
+            String::from_utf8_lossy(row.get(head, i).unwrap_or_default())
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .collect();
+    let col = |n: &str| names.iter().position(|x| x == n);
+    let (Some(c_first), Some(c_last)) = (col("first_update_id"), col("last_update_id")) else {
+        return Err(Error::record(
+            &item.path,
+            1,
+            "expected a header with first_update_id and last_update_id",
+        ));
+    };
+    let (c_sym, c_type, c_pu) = (col("symbol"), col("update_type"), col("pu"));
+    let mut at = loc(item);
+    // The event being collected: (symbol, U, u, pu, snap, first line, crc of rows).
+    let mut cur: Option<(String, u64, u64, Option<u64>, bool, u64, crc32fast::Hasher)> = None;
+    let mut n = 0;
+    let flush =
+        |e: &mut Engine, ev: (String, u64, u64, Option<u64>, bool, u64, crc32fast::Hasher)| {
+            let (sym, first, last, pu, snap, line, h) = ev;
+            if snap {
+                e.snapshot("", &sym, last);
+                return;
+            }
+            let meta = Meta {
+                venue: String::new(),
+                symbol: Some(sym),
+                stream: "depth".into(),
+            };
+            let at = Loc {
+                file: item.shown.clone(),
+                line,
+            };
+            let (ck, sink) = e.depth(&meta);
+            ck.event(sink, &at, first, last, pu, &h.finalize().to_le_bytes());
+        };
+    while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
+        at.line = no;
+        if trim(line).is_empty() {
+            continue;
+        }
+        n += 1;
+        row.split(line);
+        let bad =
+            |what: &str| Error::record(&item.path, at.line, format!("expected an integer {what}"));
+        let first = row
+            .get(line, c_first)
+            .and_then(parse_u64)
+            .ok_or_else(|| bad("first_update_id"))?;
+        let last = row
+            .get(line, c_last)
+            .and_then(parse_u64)
+            .ok_or_else(|| bad("last_update_id"))?;
+        let pu = c_pu
+            .and_then(|c| row.get(line, c))
+            .and_then(parse_i64)
+            .and_then(|v| u64::try_from(v).ok());
+        let snap = c_type
+            .and_then(|c| row.get(line, c))
+            .is_some_and(|t| trim(t) == b"snap");
+        let sym = c_sym
+            .and_then(|c| row.get(line, c))
+            .map(|s| String::from_utf8_lossy(s).trim().to_string())
+            .or_else(|| item.info.symbol.clone())
+            .unwrap_or_default();
+        let same = cur
+            .as_ref()
+            .is_some_and(|c| c.0 == sym && c.1 == first && c.2 == last && c.3 == pu && c.4 == snap);
+        if !same {
+            if let Some(ev) = cur.take() {
+                flush(e, ev);
+            }
+            cur = Some((
+                sym,
+                first,
+                last,
+                pu,
+                snap,
+                at.line,
+                crc32fast::Hasher::new(),
+            ));
+        }
+        if let Some(c) = cur.as_mut() {
+            c.6.update(line);
+        }
+    }
+    if let Some(ev) = cur.take() {
+        flush(e, ev);
+    }
+    Ok(n)
+}
+
+/// Tardis.dev CSV: exchange vs local timestamps everywhere; trade IDs where
+/// they are sequential; the other data types carry nothing to check.
+fn read_tardis(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
+    let mut lines = Lines::new(open(&item.path)?);
+    let mut row = Row::new();
+    let Some((_, head)) = lines.next_line().map_err(io(&item.path))? else {
+        return Ok(0);
+    };
+    row.split(head);
+    let names: Vec<String> = (0..row.len())
+        .map(|i| {
+            String::from_utf8_lossy(row.get(head, i).unwrap_or_default())
+                .trim()
+                .to_string()
+        })
+        .collect();
+    let col = |n: &str| names.iter().position(|x| x == n);
+    let kind = if col("id").is_some() && col("price").is_some() {
+        "trades"
+    } else if col("is_snapshot").is_some() {
+        "incremental_book_L2"
+    } else if names.iter().any(|n| n.starts_with("asks[0]")) {
+        "book_snapshot"
+    } else if col("ask_price").is_some() {
+        "quotes"
+    } else if col("funding_rate").is_some() || col("mark_price").is_some() {
+        "derivative_ticker"
+    } else {
+        "tardis"
+    };
+    let c_id = col("id");
+    let mut at = loc(item);
+    let mut n = 0;
+    while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
+        at.line = no;
+        if trim(line).is_empty() {
+            continue;
+        }
+        n += 1;
+        row.split(line);
+        let exch = String::from_utf8_lossy(row.get(line, 0).unwrap_or_default()).into_owned();
+        let meta = Meta {
+            venue: format!("tardis:{exch}"),
+            symbol: row
+                .get(line, 1)
+                .map(|s| String::from_utf8_lossy(s).into_owned()),
+            stream: kind.to_string(),
+        };
+        let ts = row.get(line, 2).and_then(parse_i64).map(to_us);
+        let local = row.get(line, 3).and_then(parse_i64).map(to_us);
+        let (Some(ts), Some(local)) = (ts, local) else {
+            return Err(Error::record(
+                &item.path,
+                at.line,
+                "expected integer µs `timestamp` and `local_timestamp` in columns 3 and 4",
+            ));
+        };
+        e.clock(&meta, &at, ts, local);
+        e.span(&meta, ts);
+        if kind == "trades" {
+            let id = c_id.and_then(|c| row.get(line, c));
+            let payload = &line[line
+                .len()
+                .min(row.get(line, 0).map_or(0, |f| f.len()))
+                .min(line.len())..];
+            match id.and_then(parse_u64) {
+                Some(id) if exch.starts_with("binance") || exch.starts_with("coinbase") => {
+                    let (ck, sink) = e.id(&meta, Unit::TradeId);
+                    ck.record(sink, &at, id, Some(ts), payload);
+                }
+                Some(id) => {
+                    let (ck, sink) = e.mono(&meta, Unit::TradeId);
+                    ck.record(sink, &at, id, payload);
+                }
+                None => {
+                    e.no_check(&meta, &at, "trade IDs are not sequential (UUIDs): gaps cannot be detected; duplicates only where rows are identical; receive time checked");
+                    let (ck, sink) = e.noid(&meta);
+                    ck.record(sink, &at, ts, payload);
+                }
+            }
+        } else {
+            e.no_check(
+                &meta,
+                &at,
+                &format!("Tardis {kind} rows carry no sequence number or checksum: gaps and duplicates cannot be detected; only exchange vs local time is checked"),
+            );
+        }
+    }
+    Ok(n)
+}
+
+/// Headerless `time,price,amount` trades (Kraken exports): no IDs.
+fn read_noid(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
+    let meta = meta_for(item, "trades");
+    let mut lines = Lines::new(open(&item.path)?);
+    let mut row = Row::new();
+    let mut at = loc(item);
+    let mut n = 0;
+    while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
+        at.line = no;
+        if trim(line).is_empty() {
+            continue;
+        }
+        n += 1;
+        row.split(line);
+        let t = row.get(line, 0).and_then(parse_time_us).ok_or_else(|| {
+            Error::record(
+                &item.path,
+                at.line,
+                format!(
+                    "expected a time in column 1, found {}",
+                    show(row.get(line, 0))
+                ),
+            )
+        })?;
+        if n == 1 {
+            e.no_check(&meta, &at, "no trade IDs: missing trades cannot be detected; time order and identical rows are checked");
+        }
+        e.span(&meta, t);
+        let (ck, sink) = e.noid(&meta);
+        ck.record(sink, &at, t, line);
+    }
+    Ok(n)
+}
+
+/// Column roles found by name (case-insensitive).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Columns {
+    pub id: Option<usize>,
+    pub first: Option<usize>,
+    pub last: Option<usize>,
+    pub time: Option<usize>,
+    pub volume: Option<usize>,
+    pub ohlc: bool,
+    /// An unnamed first column (a pandas index): left out of the payload.
+    pub index: Option<usize>,
+}
+
+impl Columns {
+    pub fn resolve(names: &[String]) -> Columns {
+        let find = |cands: &[&str]| {
+            cands
+                .iter()
+                .find_map(|c| names.iter().position(|n| n.eq_ignore_ascii_case(c)))
+        };
+        Columns {
+            id: find(&[
+                "id",
+                "trade_id",
+                "tradeid",
+                "agg_trade_id",
+                "a",
+                "sequence",
+                "seq_id",
+            ]),
+            first: find(&["first_trade_id", "f"]),
+            last: find(&["last_trade_id", "l"]),
+            time: find(&[
+                "timestamp",
+                "time",
+                "date",
+                "datetime",
+                "open_time",
+                "ts",
+                "transact_time",
+            ]),
+            volume: find(&["volume", "vol", "v"]),
+            ohlc: ["open", "high", "low", "close"]
+                .iter()
+                .all(|c| names.iter().any(|n| n.eq_ignore_ascii_case(c))),
+            index: names
+                .first()
+                .filter(|n| n.is_empty() || *n == "__index_level_0__")
+                .map(|_| 0),
+        }
+    }
+}
+
+/// The check a row stream gets.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Mode {
+    Ids { agg: bool },
+    Grid { family: Option<String> },
+    NoId,
+}
+
+/// One row's values, as far as the columns give them.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RowValues {
+    pub id: Option<u64>,
+    pub agg: Option<(u64, u64, u64)>,
+    pub time_us: Option<i64>,
+    pub volume: Option<f64>,
+    /// The ID cell is present but not an integer (UUIDs).
+    pub id_not_integer: bool,
+}
+
+/// Feeds rows (CSV, JSON, Arrow, Parquet) to the right checker; buffers the
+/// first rows of a grid whose interval is unknown to infer it.
+pub(crate) struct RowFeeder {
+    pub meta: Meta,
+    mode: Mode,
+    interval: Option<i64>,
+    buf: Vec<(Loc, i64, Option<f64>, Vec<u8>)>,
+    path: std::path::PathBuf,
+    said: bool,
+}
+
+/// Rows buffered to infer a grid interval.
+const INFER_ROWS: usize = 256;
+
+impl RowFeeder {
+    /// A grid feeder for a candle-like file.
+    pub fn grid(e: &Engine, item: &Planned, candles: bool) -> Result<RowFeeder, Error> {
+        let interval = interval_for(e, item)?;
+        let family = (candles
+            && !matches!(
+                item.info.kind.as_deref(),
+                Some("funding_rate" | "mark" | "premium" | "index")
+            ))
+        .then(|| "candles".to_string());
+        let stream = grid_stream(item, interval);
+        Ok(RowFeeder {
+            meta: meta_for(item, &stream),
+            mode: Mode::Grid { family },
+            interval,
+            buf: Vec::new(),
+            path: item.path.clone(),
+            said: false,
+        })
+    }
+
+    /// A feeder for a row stream with named columns under the scheme.
+    pub fn for_columns(
+        e: &Engine,
+        item: &Planned,
+        cols: &Columns,
+        stream_hint: &str,
+    ) -> Result<RowFeeder, Error> {
+        let unsupported = |reason: &str| Error::Unsupported {
+            path: item.path.clone(),
+            reason: reason.to_string(),
+        };
+        let mode = match e.opts.scheme {
+            Scheme::Auto => {
+                if cols.id.is_some() && cols.first.is_some() && cols.last.is_some() {
+                    Mode::Ids { agg: true }
+                } else if cols.id.is_some() {
+                    Mode::Ids { agg: false }
+                } else if cols.time.is_some() && (cols.ohlc || item.info.interval.is_some()) {
+                    Mode::Grid { family: None }
+                } else if cols.time.is_some() {
+                    Mode::NoId
+                } else {
+                    return Err(unsupported(
+                        "no ID column (id, trade_id, agg_trade_id, a, sequence) and no time column (timestamp, time, date, open_time, ts): declare the columns with a header",
+                    ));
+                }
+            }
+            Scheme::TradeId => {
+                cols.id.ok_or_else(|| {
+                    unsupported("scheme trade-id needs an ID column (id, trade_id, a, sequence)")
+                })?;
+                Mode::Ids { agg: false }
+            }
+            Scheme::AggTrade => {
+                if cols.id.is_none() || cols.first.is_none() || cols.last.is_none() {
+                    return Err(unsupported(
+                        "scheme agg-trade needs columns a (agg_trade_id), f (first_trade_id) and l (last_trade_id)",
+                    ));
+                }
+                Mode::Ids { agg: true }
+            }
+            Scheme::Candles | Scheme::TimeGrid => {
+                cols.time.ok_or_else(|| {
+                    unsupported(
+                        "a time grid needs a time column (timestamp, time, date, open_time, ts)",
+                    )
+                })?;
+                Mode::Grid { family: None }
+            }
+            s => return Err(wrong_scheme(&item.path, s, item.format.name())),
+        };
+        if let Mode::Grid { .. } = mode {
+            let candles = cols.ohlc || e.opts.scheme == Scheme::Candles;
+            return RowFeeder::grid(e, item, candles);
+        }
+        let stream = match mode {
+            Mode::Ids { agg: true } => "aggTrades".to_string(),
+            _ => stream_hint.to_string(),
+        };
+        Ok(RowFeeder {
+            meta: meta_for(item, &stream),
+            mode,
+            interval: None,
+            buf: Vec::new(),
+            path: item.path.clone(),
+            said: false,
+        })
+    }
+
+    /// One row.
+    pub fn row(
+        &mut self,
+        e: &mut Engine,
+        at: &Loc,
+        v: RowValues,
+        payload: &[u8],
+    ) -> Result<(), Error> {
+        if let Some(t) = v.time_us {
+            e.span(&self.meta, t);
+        }
+        match self.mode.clone() {
+            Mode::Ids { agg } => {
+                if v.id_not_integer && v.id.is_none() {
+                    // UUID-like IDs: fall back to rows without IDs.
+                    self.mode = Mode::NoId;
+                    return self.row(e, at, v, payload);
+                }
+                let Some(id) = v.id else {
+                    return Err(Error::record(&self.path, at.line, "expected an integer ID"));
+                };
+                if agg {
+                    let Some(a) = v.agg else {
+                        return Err(Error::record(
+                            &self.path,
+                            at.line,
+                            "expected integer a, f and l",
+                        ));
+                    };
+                    let (ck, sink) = e.id(&self.meta, Unit::AggTradeId);
+                    ck.record_agg(sink, at, a, v.time_us, payload);
+                } else {
+                    let (ck, sink) = e.id(&self.meta, Unit::TradeId);
+                    ck.record(sink, at, id, v.time_us, payload);
+                }
+            }
+            Mode::NoId => {
+                if !self.said {
+                    self.said = true;
+                    e.no_check(&self.meta, at, "no sequential IDs: missing records cannot be detected; time order and identical rows are checked");
+                }
+                let Some(t) = v.time_us else {
+                    return Err(Error::record(&self.path, at.line, "expected a time value"));
+                };
+                let (ck, sink) = e.noid(&self.meta);
+                ck.record(sink, at, t, payload);
+            }
+            Mode::Grid { family } => {
+                let Some(t) = v.time_us else {
+                    return Err(Error::record(&self.path, at.line, "expected a time value"));
+                };
+                match self.interval {
+                    Some(iv) => {
+                        let (g, sink) = e.grid(&self.meta, iv, false, family.as_deref());
+                        g.record(sink, at, t, v.volume, payload);
+                    }
+                    None => {
+                        self.buf.push((at.clone(), t, v.volume, payload.to_vec()));
+                        if self.buf.len() >= INFER_ROWS {
+                            self.infer(e);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn infer(&mut self, e: &mut Engine) {
+        let iv = self
+            .buf
+            .windows(2)
+            .map(|w| w[1].1 - w[0].1)
+            .filter(|d| *d > 0)
+            .min();
+        let buf = std::mem::take(&mut self.buf);
+        let Some(iv) = iv else {
+            if let Some((at, ..)) = buf.first() {
+                e.no_check(
+                    &self.meta,
+                    at,
+                    "too few distinct times to know the grid interval: pass --interval",
+                );
+            }
+            return;
+        };
+        self.interval = Some(iv);
+        self.meta.stream = format!(
+            "{}_{}",
+            self.meta.stream.trim_end_matches("_?"),
+            crate::grid::fmt_interval(iv)
+        );
+        let family = match &self.mode {
+            Mode::Grid { family } => family.clone(),
+            _ => None,
+        };
+        for (at, t, v, p) in buf {
+            let (g, sink) = e.grid(&self.meta, iv, false, family.as_deref());
+            g.record(sink, &at, t, v, &p);
+        }
+    }
+
+    /// End of the file.
+    pub fn end(&mut self, e: &mut Engine, _at: &Loc) {
+        if !self.buf.is_empty() {
+            self.infer(e);
+        }
+    }
+}
+
+fn interval_for(e: &Engine, item: &Planned) -> Result<Option<i64>, Error> {
+    if let Some(s) = &e.opts.interval {
+        return crate::grid::parse_interval(s).map(Some).ok_or_else(|| {
+            Error::Usage(format!(
+                "--interval `{s}`: expected e.g. 1s, 1m, 5m, 1h, 8h, 1d, 1w"
+            ))
+        });
+    }
+    Ok(item.info.interval.as_ref().map(|i| i.1))
+}
+
+fn grid_stream(item: &Planned, interval: Option<i64>) -> String {
+    let base = match item.info.kind.as_deref() {
+        Some(k @ ("funding_rate" | "mark" | "premium" | "index")) => k.to_string(),
+        _ => "candles".to_string(),
+    };
+    match interval {
+        Some(iv) => format!("{base}_{}", crate::grid::fmt_interval(iv)),
+        None => format!("{base}_?"),
+    }
+}
+
+/// Any CSV with a header line, under the scheme.
+fn read_generic(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
+    let mut lines = Lines::new(open(&item.path)?);
+    let mut row = Row::new();
+    let Some((_, head)) = lines.next_line().map_err(io(&item.path))? else {
+        return Ok(0);
+    };
+    row.split(head);
+    let names: Vec<String> = (0..row.len())
+        .map(|i| {
+            String::from_utf8_lossy(row.get(head, i).unwrap_or_default())
+                .trim()
+                .to_string()
+        })
+        .collect();
+    let cols = Columns::resolve(&names);
+    let mut feeder = RowFeeder::for_columns(e, item, &cols, "trades")?;
+    let mut at = loc(item);
+    let mut n = 0;
+    while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
+        at.line = no;
+        if trim(line).is_empty() {
+            continue;
+        }
+        n += 1;
+        row.split(line);
+        let int = |c: Option<usize>| c.and_then(|c| row.get(line, c)).and_then(parse_u64);
+        let id_cell = cols.id.and_then(|c| row.get(line, c));
+        let id = id_cell.and_then(parse_u64);
+        let v = RowValues {
+            id,
+            agg: match (id, int(cols.first), int(cols.last)) {
+                (Some(a), Some(f), Some(l)) => Some((a, f, l)),
+                _ => None,
+            },
+            time_us: cols
+                .time
+                .and_then(|c| row.get(line, c))
+                .and_then(parse_time_us),
+            volume: cols
+                .volume
+                .and_then(|c| row.get(line, c))
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .and_then(|s| s.trim().parse().ok()),
+            id_not_integer: id_cell.is_some_and(|c| !trim(c).is_empty()) && id.is_none(),
+        };
+        let payload = match cols.index {
+            Some(_) => row
+                .get(line, 0)
+                .map_or(line, |f| &line[(f.len() + 1).min(line.len())..]),
+            None => line,
+        };
+        feeder.row(e, &at, v, payload)?;
+    }
+    feeder.end(e, &at);
+    Ok(n)
+}
+
+/// A `Loc` for row `n` of `file`.
+pub(crate) fn row_loc(file: &Arc<str>, n: u64) -> Loc {
+    Loc {
+        file: file.clone(),
+        line: n,
+    }
+}
