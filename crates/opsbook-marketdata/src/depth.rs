@@ -602,6 +602,12 @@ mod tests {
             (f[0].kind, f[0].line, f[0].from, f[0].to),
             (Kind::Gap, Some(2), Some(104), Some(110))
         );
+        // U must not pass lastUpdateId+1: an event starting at L+2 skips update L+1.
+        let f = feed(vec![100], &[(102, 110, None)]);
+        assert_eq!(
+            f.iter().map(|x| x.kind).collect::<Vec<_>>(),
+            vec![Kind::NoBridge]
+        );
         // Snapshot older than the stream: no bridge.
         let f = feed(vec![100], &[(150, 160, None), (161, 170, None)]);
         assert_eq!(f.len(), 1);
@@ -627,6 +633,31 @@ mod tests {
         let f = feed(vec![100], &[(95, 105, Some(99)), (120, 130, Some(110))]);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].kind, Kind::Gap);
+    }
+
+    #[test]
+    fn okx_seq_ids_chain_and_stale_messages() {
+        let mut b = OkxBook::new(meta());
+        let mut s = Sink::default();
+        let msg = |snapshot, seq| OkxMessage {
+            snapshot,
+            bids: vec![],
+            asks: vec![],
+            checksum: None,
+            seq: Some(seq),
+            ts_us: None,
+        };
+        let at = |l| Loc {
+            file: Arc::from("o"),
+            line: l,
+        };
+        b.message(&mut s, &at(1), &msg(true, (10, -1)));
+        b.message(&mut s, &at(2), &msg(false, (15, 10)));
+        b.message(&mut s, &at(3), &msg(false, (15, 15)));
+        b.message(&mut s, &at(4), &msg(false, (30, 20)));
+        b.finish(&mut s);
+        let got: Vec<_> = s.findings.iter().map(|f| (f.kind, f.line)).collect();
+        assert_eq!(got, vec![(Kind::Stale, Some(3)), (Kind::Gap, Some(4))]);
     }
 
     #[test]

@@ -331,18 +331,22 @@ fn read_depth_csv(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
         let snap = c_type
             .and_then(|c| row.get(line, c))
             .is_some_and(|t| trim(t) == b"snap");
-        let sym = c_sym
-            .and_then(|c| row.get(line, c))
-            .map(|s| String::from_utf8_lossy(s).trim().to_string())
-            .or_else(|| item.info.symbol.clone())
-            .unwrap_or_default();
-        let same = cur
-            .as_ref()
-            .is_some_and(|c| c.0 == sym && c.1 == first && c.2 == last && c.3 == pu && c.4 == snap);
+        let sym_bytes = c_sym.and_then(|c| row.get(line, c)).map(trim);
+        let same = cur.as_ref().is_some_and(|c| {
+            c.1 == first
+                && c.2 == last
+                && c.3 == pu
+                && c.4 == snap
+                && sym_bytes.is_none_or(|s| s == c.0.as_bytes())
+        });
         if !same {
             if let Some(ev) = cur.take() {
                 flush(e, ev);
             }
+            let sym = sym_bytes
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .or_else(|| item.info.symbol.clone())
+                .unwrap_or_default();
             cur = Some((
                 sym,
                 first,
@@ -859,5 +863,51 @@ pub(crate) fn row_loc(file: &Arc<str>, n: u64) -> Loc {
     Loc {
         file: file.clone(),
         line: n,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn via_csv(line: &[u8]) -> Vec<Vec<u8>> {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(line);
+        let mut rec = csv::ByteRecord::new();
+        assert!(r.read_byte_record(&mut rec).unwrap());
+        rec.iter().map(<[u8]>::to_vec).collect()
+    }
+
+    proptest! {
+        /// The comma split of a quote-free line gives what the csv crate gives.
+        #[test]
+        fn split_matches_the_csv_crate(fields in proptest::collection::vec("[a-zA-Z0-9 .:+-]{0,12}", 1..12)) {
+            let line = fields.join(",");
+            prop_assume!(!line.trim().is_empty());
+            let mut row = Row::new();
+            row.split(line.as_bytes());
+            let ours: Vec<Vec<u8>> = (0..row.len()).map(|i| row.get(line.as_bytes(), i).unwrap().to_vec()).collect();
+            prop_assert_eq!(ours, via_csv(line.as_bytes()));
+        }
+
+        /// Quoted fields (commas and doubled quotes inside) go through the csv crate.
+        #[test]
+        fn quoted_lines_are_parsed_by_the_csv_crate(a in "[a-z,\"]{0,8}", b in "[0-9]{1,6}") {
+            let line = format!("\"{}\",{b}", a.replace('"', "\"\""));
+            let mut row = Row::new();
+            row.split(line.as_bytes());
+            prop_assert_eq!(row.len(), 2);
+            prop_assert_eq!(row.get(line.as_bytes(), 0).unwrap(), a.as_bytes());
+            prop_assert_eq!(row.get(line.as_bytes(), 1).unwrap(), b.as_bytes());
+        }
+
+        /// Integer parsing agrees with the standard library.
+        #[test]
+        fn integers_agree_with_std(s in "[0-9]{1,22}|-?[0-9]{1,5}|[0-9a-x]{0,4}") {
+            prop_assert_eq!(parse_u64(s.as_bytes()), s.parse::<u64>().ok());
+        }
     }
 }

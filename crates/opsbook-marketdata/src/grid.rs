@@ -48,8 +48,8 @@ pub struct GridChecker {
     tracked: HashMap<(i64, i64), f64>,
     /// Coarse volumes per (interval, window) handed over by coarser series.
     proofs: HashMap<(i64, i64), f64>,
-    /// When this series is itself a coarse one: windows of interest and
-    /// the volumes seen there.
+    /// When this series is itself a coarse one: the finer series' gap
+    /// ranges (µs, inclusive), sorted and disjoint.
     pub interest: Vec<(i64, i64)>,
     /// Volumes of this series' candles inside `interest`, by open time (µs).
     pub volumes: HashMap<i64, f64>,

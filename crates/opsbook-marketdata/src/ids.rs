@@ -450,7 +450,7 @@ impl MonoChecker {
 pub struct NoIdChecker {
     meta: Meta,
     last_time: Option<i64>,
-    same_time: Vec<(Vec<u8>, u64)>,
+    same_time: Vec<Vec<u8>>,
     run: Option<(Loc, u64, u64)>,
 }
 
@@ -490,8 +490,7 @@ impl NoIdChecker {
                 return;
             }
             Some(t) if time_us == t => {
-                if let Some((_, first)) = self.same_time.iter().find(|(p, _)| p == payload) {
-                    let first = *first;
+                if self.same_time.iter().any(|p| p == payload) {
                     match &mut self.run {
                         Some((l, last, n)) if l.file == at.file && *last + 1 == at.line => {
                             *last = at.line;
@@ -502,7 +501,6 @@ impl NoIdChecker {
                             self.run = Some((at.clone(), at.line, 1));
                         }
                     }
-                    let _ = first;
                     return;
                 }
             }
@@ -513,7 +511,7 @@ impl NoIdChecker {
         }
         self.flush(sink);
         if self.same_time.len() < SAME_TIME_CAP {
-            self.same_time.push((payload.to_vec(), at.line));
+            self.same_time.push(payload.to_vec());
         }
     }
 

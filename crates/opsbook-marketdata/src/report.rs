@@ -281,6 +281,15 @@ impl Report {
             .unwrap_or(0)
     }
 
+    /// Reads a report written by [`Report::to_json`] (for `mark`,
+    /// `quarantine` and `backfill-plan` run from a saved scan).
+    ///
+    /// # Errors
+    /// The JSON error, with its line and column.
+    pub fn from_json(s: &str) -> Result<Report, serde_json::Error> {
+        serde_json::from_str(s)
+    }
+
     /// The report as pretty JSON (the shape, plus `inputs`).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))

@@ -307,6 +307,15 @@ impl Engine {
                     }
                 }
             }
+            interest.sort_unstable();
+            let mut merged: Vec<(i64, i64)> = Vec::with_capacity(interest.len());
+            for (a, b) in interest {
+                match merged.last_mut() {
+                    Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            let interest = merged;
             let mut g = GridChecker::new(meta.clone(), interval, tol, updates, coarse);
             g.interest = interest;
             self.grids.insert(meta.clone(), g);
@@ -432,6 +441,7 @@ pub(crate) struct Planned {
 /// # Errors
 /// I/O errors, bad records, unsupported named files.
 pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<Report, Error> {
+    // Holds the candle families and the skipped files' findings.
     let mut engine = Engine::new(opts.clone());
     let mut plan = Vec::new();
     let mut skipped = Vec::new();
@@ -481,15 +491,7 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<Report, Error> {
         );
         ka.cmp(&kb)
     });
-    let mut inputs = Vec::new();
-    for item in &plan {
-        let records = crate::formats::read(&mut engine, item)?;
-        inputs.push(Input {
-            file: item.shown.to_string(),
-            format: item.format.name().to_string(),
-            records,
-        });
-    }
+    let (mut sink, mut spans, mut inputs) = run_plan(&plan, opts, &engine.families)?;
     for (f, reason) in skipped {
         let shown = f.display().to_string();
         engine.sink.push(Finding {
@@ -513,9 +515,81 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<Report, Error> {
             records: 0,
         });
     }
-    let (mut sink, spans) = engine.finish();
+    let (rest, rest_spans) = engine.finish();
+    sink.findings.extend(rest.findings);
+    for (k, n) in rest.omitted {
+        *sink.omitted.entry(k).or_default() += n;
+    }
+    spans.extend(rest_spans);
     judge_scope(&mut sink.findings, &spans);
     Ok(Report::new(sink.findings, inputs, &sink.omitted))
+}
+
+type Families = HashMap<(String, String, String), Vec<i64>>;
+
+/// Runs the plan. Files whose streams cannot meet (data.binance.vision CSV
+/// and Binance depth rows, one symbol per file name) are scanned in
+/// parallel, one engine per symbol; anything else in one engine, in order.
+fn run_plan(
+    plan: &[Planned],
+    opts: &ScanOptions,
+    families: &Families,
+) -> Result<(Sink, HashMap<Meta, (i64, i64)>, Vec<Input>), Error> {
+    use rayon::prelude::*;
+    let independent = opts.snapshots.is_empty()
+        && plan.iter().all(|p| {
+            matches!(
+                p.format,
+                Format::BinanceTrades { .. }
+                    | Format::BinanceAggTrades { .. }
+                    | Format::BinanceKlines { .. }
+                    | Format::BinanceDepthCsv
+            ) && p.info.symbol.is_some()
+        });
+    let mut groups: BTreeMap<String, Vec<&Planned>> = BTreeMap::new();
+    for p in plan {
+        let key = if independent {
+            p.info
+                .symbol
+                .clone()
+                .unwrap_or_default()
+                .to_ascii_uppercase()
+        } else {
+            String::new()
+        };
+        groups.entry(key).or_default().push(p);
+    }
+    let results: Vec<Result<(Sink, HashMap<Meta, (i64, i64)>, Vec<Input>), Error>> = groups
+        .into_par_iter()
+        .map(|(_, items)| {
+            let mut e = Engine::new(opts.clone());
+            e.families = families.clone();
+            let mut inputs = Vec::new();
+            for item in items {
+                let records = crate::formats::read(&mut e, item)?;
+                inputs.push(Input {
+                    file: item.shown.to_string(),
+                    format: item.format.name().to_string(),
+                    records,
+                });
+            }
+            let (sink, spans) = e.finish();
+            Ok((sink, spans, inputs))
+        })
+        .collect();
+    let mut sink = Sink::default();
+    let mut spans = HashMap::new();
+    let mut inputs = Vec::new();
+    for r in results {
+        let (s, sp, inp) = r?;
+        sink.findings.extend(s.findings);
+        for (k, n) in s.omitted {
+            *sink.omitted.entry(k).or_default() += n;
+        }
+        spans.extend(sp);
+        inputs.extend(inp);
+    }
+    Ok((sink, spans, inputs))
 }
 
 fn family_of(item: &Planned) -> Option<String> {
