@@ -286,27 +286,26 @@ fn read_depth_csv(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
     let (c_sym, c_type, c_pu) = (col("symbol"), col("update_type"), col("pu"));
     let mut at = loc(item);
     // The event being collected: (symbol, U, u, pu, snap, first line, crc of rows).
-    let mut cur: Option<(String, u64, u64, Option<u64>, bool, u64, crc32fast::Hasher)> = None;
+    let mut cur: Option<DepthEvent> = None;
     let mut n = 0;
-    let flush =
-        |e: &mut Engine, ev: (String, u64, u64, Option<u64>, bool, u64, crc32fast::Hasher)| {
-            let (sym, first, last, pu, snap, line, h) = ev;
-            if snap {
-                e.snapshot("", &sym, last);
-                return;
-            }
-            let meta = Meta {
-                venue: String::new(),
-                symbol: Some(sym),
-                stream: "depth".into(),
-            };
-            let at = Loc {
-                file: item.shown.clone(),
-                line,
-            };
-            let (ck, sink) = e.depth(&meta);
-            ck.event(sink, &at, first, last, pu, &h.finalize().to_le_bytes());
+    let flush = |e: &mut Engine, ev: DepthEvent| {
+        let DepthEvent(sym, first, last, pu, snap, line, h) = ev;
+        if snap {
+            e.snapshot("", &sym, last);
+            return;
+        }
+        let meta = Meta {
+            venue: String::new(),
+            symbol: Some(sym),
+            stream: "depth".into(),
         };
+        let at = Loc {
+            file: item.shown.clone(),
+            line,
+        };
+        let (ck, sink) = e.depth(&meta);
+        ck.event(sink, &at, first, last, pu, &h.finalize().to_le_bytes());
+    };
     while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
         at.line = no;
         if trim(line).is_empty() {
@@ -347,7 +346,7 @@ fn read_depth_csv(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
                 .map(|s| String::from_utf8_lossy(s).into_owned())
                 .or_else(|| item.info.symbol.clone())
                 .unwrap_or_default();
-            cur = Some((
+            cur = Some(DepthEvent(
                 sym,
                 first,
                 last,
@@ -366,6 +365,10 @@ fn read_depth_csv(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
     }
     Ok(n)
 }
+
+/// One depth event being collected: symbol, `U`, `u`, `pu`, snapshot rows,
+/// first line, CRC32 of its rows (the payload compared for duplicates).
+struct DepthEvent(String, u64, u64, Option<u64>, bool, u64, crc32fast::Hasher);
 
 /// Tardis.dev CSV: exchange vs local timestamps everywhere; trade IDs where
 /// they are sequential; the other data types carry nothing to check.

@@ -368,13 +368,12 @@ pub fn sniff(path: &Path) -> Result<Format, Error> {
 
 /// `1633998512.06: {…}` or `wss://… <-> 1633…` / `https://… -> 1633…: {…}`.
 pub fn is_cryptofeed_line(t: &str) -> bool {
-    if let Some((ts, rest)) = t.split_once(": ") {
-        if !ts.is_empty()
-            && ts.bytes().all(|c| c.is_ascii_digit() || c == b'.')
-            && (rest.starts_with('{') || rest.starts_with('['))
-        {
-            return true;
-        }
+    if let Some((ts, rest)) = t.split_once(": ")
+        && !ts.is_empty()
+        && ts.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+        && (rest.starts_with('{') || rest.starts_with('['))
+    {
+        return true;
     }
     (t.starts_with("wss://")
         || t.starts_with("ws://")

@@ -79,18 +79,19 @@ pub struct Mark {
     pub reference: Option<String>,
 }
 
+/// What makes two marks the same: the finding and the file's bytes.
+type MarkKey = (
+    Kind,
+    Option<u64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    String,
+);
+
 impl Mark {
-    fn key(
-        &self,
-    ) -> (
-        Kind,
-        Option<u64>,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-        Option<i64>,
-        String,
-    ) {
+    fn key(&self) -> MarkKey {
         (
             self.kind,
             self.line,

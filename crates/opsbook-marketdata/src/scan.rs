@@ -526,15 +526,15 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<Report, Error> {
 }
 
 type Families = HashMap<(String, String, String), Vec<i64>>;
+/// What running (part of) a plan gives: findings, time spans per stream (µs), inputs.
+type Ran = (Sink, HashMap<Meta, (i64, i64)>, Vec<Input>);
+/// A gap finding's index, symbol and time range (ms).
+type GapRef = (usize, String, (i64, i64));
 
 /// Runs the plan. Files whose streams cannot meet (data.binance.vision CSV
 /// and Binance depth rows, one symbol per file name) are scanned in
 /// parallel, one engine per symbol; anything else in one engine, in order.
-fn run_plan(
-    plan: &[Planned],
-    opts: &ScanOptions,
-    families: &Families,
-) -> Result<(Sink, HashMap<Meta, (i64, i64)>, Vec<Input>), Error> {
+fn run_plan(plan: &[Planned], opts: &ScanOptions, families: &Families) -> Result<Ran, Error> {
     use rayon::prelude::*;
     let independent = opts.snapshots.is_empty()
         && plan.iter().all(|p| {
@@ -559,7 +559,7 @@ fn run_plan(
         };
         groups.entry(key).or_default().push(p);
     }
-    let results: Vec<Result<(Sink, HashMap<Meta, (i64, i64)>, Vec<Input>), Error>> = groups
+    let results: Vec<Result<Ran, Error>> = groups
         .into_par_iter()
         .map(|(_, items)| {
             let mut e = Engine::new(opts.clone());
@@ -658,7 +658,7 @@ fn judge_scope(findings: &mut [Finding], spans: &HashMap<Meta, (i64, i64)>) {
             _ => None,
         }
     };
-    let mut by_stream: BTreeMap<String, Vec<(usize, String, (i64, i64))>> = BTreeMap::new();
+    let mut by_stream: BTreeMap<String, Vec<GapRef>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
         if let (Some(r), Some(sym), Some(st)) = (range(f), &f.symbol, &f.stream) {
             by_stream

@@ -3,6 +3,7 @@
 //! `scripts/marketdata-figures.json`, computed by the independent
 //! `scripts/marketdata-figures.py` (plain Python sharing no code with the
 //! crate); the tests read that file so the two cannot drift apart silently.
+#![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
 
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,7 @@
 //! by path, never kept in the project) and from generated Binance-format
 //! files: each damage is found at the line where it is, and the undamaged
 //! copy gives no finding.
+#![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
 
 use std::path::{Path, PathBuf};
 
