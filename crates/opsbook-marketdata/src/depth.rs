@@ -241,12 +241,29 @@ impl DepthChecker {
             };
             s.keep(payload);
         };
-        if first == pf && last == pl {
-            let kind = if payload == self.last_payload.as_slice() {
-                Kind::Duplicate
+        let repeat = first == pf && last == pl;
+        if repeat || last < pl || (last == pl && first != pf) {
+            let (kind, what) = if repeat {
+                let same = payload == self.last_payload.as_slice();
+                (
+                    if same {
+                        Kind::Duplicate
+                    } else {
+                        Kind::Conflict
+                    },
+                    "received twice".to_string(),
+                )
             } else {
-                Kind::Conflict
+                (
+                    if last == pl {
+                        Kind::Stale
+                    } else {
+                        Kind::OutOfOrder
+                    },
+                    format!("after {pf}..{pl}: it does not advance the book"),
+                )
             };
+            let msg = format!("{}: event {first}..{last} {what}", self.meta.label());
             sink.push(self.meta.finding(
                 kind,
                 Some(at),
@@ -254,30 +271,7 @@ impl DepthChecker {
                 Some(first as i64),
                 Some(last as i64),
                 1,
-                format!(
-                    "{}: event {first}..{last} received twice",
-                    self.meta.label()
-                ),
-            ));
-            return;
-        }
-        if last < pl || (last == pl && first != pf) {
-            let kind = if last == pl {
-                Kind::Stale
-            } else {
-                Kind::OutOfOrder
-            };
-            sink.push(self.meta.finding(
-                kind,
-                Some(at),
-                Some(Unit::UpdateId),
-                Some(first as i64),
-                Some(last as i64),
-                1,
-                format!(
-                    "{}: event {first}..{last} after {pf}..{pl}: it does not advance the book",
-                    self.meta.label()
-                ),
+                msg,
             ));
             return;
         }

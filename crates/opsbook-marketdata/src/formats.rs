@@ -255,6 +255,32 @@ fn read_klines(e: &mut Engine, item: &Planned, header: bool) -> Result<u64, Erro
     Ok(n)
 }
 
+/// A CSV whose first line names the columns.
+struct Headed {
+    lines: Lines<Box<dyn std::io::Read + Send>>,
+    row: Row,
+    /// Column names, trimmed.
+    names: Vec<String>,
+}
+
+/// Opens a CSV with a header line; `None` for an empty file.
+fn headed(item: &Planned) -> Result<Option<Headed>, Error> {
+    let mut lines = Lines::new(open(&item.path)?);
+    let mut row = Row::new();
+    let Some((_, head)) = lines.next_line().map_err(io(&item.path))? else {
+        return Ok(None);
+    };
+    row.split(head);
+    let names = (0..row.len())
+        .map(|i| {
+            String::from_utf8_lossy(row.get(head, i).unwrap_or_default())
+                .trim()
+                .to_string()
+        })
+        .collect();
+    Ok(Some(Headed { lines, row, names }))
+}
+
 /// Binance depth rows (USD-M historical depth layout): consecutive rows with
 /// the same `first_update_id`/`last_update_id`/`pu` form one event; `snap`
 /// rows form a snapshot.
@@ -262,19 +288,15 @@ fn read_depth_csv(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
     if !matches!(e.opts.scheme, Scheme::Auto | Scheme::BinanceDepth) {
         return Err(wrong_scheme(&item.path, e.opts.scheme, item.format.name()));
     }
-    let mut lines = Lines::new(open(&item.path)?);
-    let mut row = Row::new();
-    let Some((_, head)) = lines.next_line().map_err(io(&item.path))? else {
+    let Some(Headed {
+        mut lines,
+        mut row,
+        names,
+    }) = headed(item)?
+    else {
         return Ok(0);
     };
-    row.split(head);
-    let names: Vec<String> = (0..row.len())
-        .map(|i| {
-            String::from_utf8_lossy(row.get(head, i).unwrap_or_default())
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .collect();
+    let names: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
     let col = |n: &str| names.iter().position(|x| x == n);
     let (Some(c_first), Some(c_last)) = (col("first_update_id"), col("last_update_id")) else {
         return Err(Error::record(
@@ -373,19 +395,14 @@ struct DepthEvent(String, u64, u64, Option<u64>, bool, u64, crc32fast::Hasher);
 /// Tardis.dev CSV: exchange vs local timestamps everywhere; trade IDs where
 /// they are sequential; the other data types carry nothing to check.
 fn read_tardis(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
-    let mut lines = Lines::new(open(&item.path)?);
-    let mut row = Row::new();
-    let Some((_, head)) = lines.next_line().map_err(io(&item.path))? else {
+    let Some(Headed {
+        mut lines,
+        mut row,
+        names,
+    }) = headed(item)?
+    else {
         return Ok(0);
     };
-    row.split(head);
-    let names: Vec<String> = (0..row.len())
-        .map(|i| {
-            String::from_utf8_lossy(row.get(head, i).unwrap_or_default())
-                .trim()
-                .to_string()
-        })
-        .collect();
     let col = |n: &str| names.iter().position(|x| x == n);
     let kind = if col("id").is_some() && col("price").is_some() {
         "trades"
@@ -805,19 +822,14 @@ fn grid_stream(item: &Planned, interval: Option<i64>) -> String {
 
 /// Any CSV with a header line, under the scheme.
 fn read_generic(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
-    let mut lines = Lines::new(open(&item.path)?);
-    let mut row = Row::new();
-    let Some((_, head)) = lines.next_line().map_err(io(&item.path))? else {
+    let Some(Headed {
+        mut lines,
+        mut row,
+        names,
+    }) = headed(item)?
+    else {
         return Ok(0);
     };
-    row.split(head);
-    let names: Vec<String> = (0..row.len())
-        .map(|i| {
-            String::from_utf8_lossy(row.get(head, i).unwrap_or_default())
-                .trim()
-                .to_string()
-        })
-        .collect();
     let cols = Columns::resolve(&names);
     let mut feeder = RowFeeder::for_columns(e, item, &cols, "trades")?;
     let mut at = loc(item);

@@ -355,14 +355,58 @@ pub fn parse_interval(tok: &str) -> Option<i64> {
     Some(n * unit * 1_000_000)
 }
 
+/// Messages counted into one finding: where the first was, how many, the
+/// largest amount (µs) and the first and last exchange times (µs).
+#[derive(Debug)]
+struct Tally {
+    at: Loc,
+    count: u64,
+    max: i64,
+    first: i64,
+    last: i64,
+}
+
+impl Tally {
+    fn add(slot: &mut Option<Tally>, at: &Loc, amount: i64, exch_us: i64) {
+        match slot {
+            Some(t) => {
+                t.count += 1;
+                t.max = t.max.max(amount);
+                t.last = exch_us;
+            }
+            None => {
+                *slot = Some(Tally {
+                    at: at.clone(),
+                    count: 1,
+                    max: amount,
+                    first: exch_us,
+                    last: exch_us,
+                });
+            }
+        }
+    }
+
+    fn finding(self, meta: &Meta, message: String) -> crate::report::Finding {
+        meta.finding(
+            Kind::Clock,
+            Some(&self.at),
+            Some(Unit::Message),
+            Some(us_to_ms(self.first)),
+            Some(us_to_ms(self.last)),
+            self.count,
+            message,
+        )
+    }
+}
+
 /// Receive time against exchange time for one stream.
 #[derive(Debug)]
 pub struct ClockChecker {
     meta: Meta,
     tol: i64,
     stall: i64,
-    behind: Option<(Loc, u64, i64, i64, i64)>,
-    stalled: Option<(Loc, u64, i64, i64, i64)>,
+    behind: Option<Tally>,
+    stalled: Option<Tally>,
 }
 
 impl ClockChecker {
@@ -382,65 +426,39 @@ impl ClockChecker {
     pub fn record(&mut self, sink: &mut Sink, at: &Loc, exch_us: i64, recv_us: i64) {
         let lag = recv_us - exch_us;
         if lag < -self.tol {
-            match &mut self.behind {
-                Some((_, n, m, _, last)) => {
-                    *n += 1;
-                    *m = (*m).max(-lag);
-                    *last = exch_us;
-                }
-                None => self.behind = Some((at.clone(), 1, -lag, exch_us, exch_us)),
-            }
+            Tally::add(&mut self.behind, at, -lag, exch_us);
         }
         if lag > self.stall {
-            match &mut self.stalled {
-                Some((_, n, m, _, last)) => {
-                    *n += 1;
-                    *m = (*m).max(lag);
-                    *last = exch_us;
-                }
-                None => self.stalled = Some((at.clone(), 1, lag, exch_us, exch_us)),
-            }
+            Tally::add(&mut self.stalled, at, lag, exch_us);
         } else if self.stalled.is_some() {
             self.flush_stall(sink);
         }
     }
 
     fn flush_stall(&mut self, sink: &mut Sink) {
-        if let Some((at, n, max, a, b)) = self.stalled.take() {
-            sink.push(self.meta.finding(
-                Kind::Clock,
-                Some(&at),
-                Some(Unit::Message),
-                Some(us_to_ms(a)),
-                Some(us_to_ms(b)),
-                n,
-                format!(
-                    "{}: delivery stalled: {n} message(s) received more than {} ms after their exchange time (up to {:.1} ms): the feed or the recorder fell behind",
-                    self.meta.label(),
-                    self.stall / 1000,
-                    max as f64 / 1000.0
-                ),
-            ));
+        if let Some(t) = self.stalled.take() {
+            let msg = format!(
+                "{}: delivery stalled: {} message(s) received more than {} ms after their exchange time (up to {:.1} ms): the feed or the recorder fell behind",
+                self.meta.label(),
+                t.count,
+                self.stall / 1000,
+                t.max as f64 / 1000.0
+            );
+            sink.push(t.finding(&self.meta, msg));
         }
     }
 
     /// End of the stream.
     pub fn finish(&mut self, sink: &mut Sink) {
         self.flush_stall(sink);
-        if let Some((at, n, max, a, b)) = self.behind.take() {
-            sink.push(self.meta.finding(
-                Kind::Clock,
-                Some(&at),
-                Some(Unit::Message),
-                Some(us_to_ms(a)),
-                Some(us_to_ms(b)),
-                n,
-                format!(
-                    "{}: {n} message(s) received before their exchange time (up to {:.3} ms): the recording host's clock was behind; check it with `opsbook time check`",
-                    self.meta.label(),
-                    max as f64 / 1000.0
-                ),
-            ));
+        if let Some(t) = self.behind.take() {
+            let msg = format!(
+                "{}: {} message(s) received before their exchange time (up to {:.3} ms): the recording host's clock was behind; check it with `opsbook time check`",
+                self.meta.label(),
+                t.count,
+                t.max as f64 / 1000.0
+            );
+            sink.push(t.finding(&self.meta, msg));
         }
     }
 }
