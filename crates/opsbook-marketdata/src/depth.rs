@@ -12,7 +12,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::ids::fmt_us;
 use crate::report::{Kind, Unit};
 use crate::sink::{Loc, Meta, Sink};
 
@@ -544,11 +543,6 @@ impl OkxBook {
             ));
         }
     }
-}
-
-/// `fmt_us` re-exported for depth messages.
-pub fn when(us: i64) -> String {
-    fmt_us(us)
 }
 
 #[cfg(test)]

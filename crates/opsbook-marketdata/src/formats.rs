@@ -150,12 +150,11 @@ fn read_binance_ids(e: &mut Engine, item: &Planned, header: bool) -> Result<u64,
     let mut last_t = None;
     {
         let (ck, sink) = e.id(&meta, unit);
-        while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
+        if header {
+            lines.next_line().map_err(io(&item.path))?;
+        }
+        while let Some((no, line)) = next_row(&mut lines, &mut row, &item.path)? {
             at.line = no;
-            if (header && at.line == 1) || trim(line).is_empty() {
-                continue;
-            }
-            row.split(line);
             let id = row.get(line, 0).and_then(parse_u64).ok_or_else(|| {
                 Error::record(
                     &item.path,
@@ -215,12 +214,11 @@ fn read_klines(e: &mut Engine, item: &Planned, header: bool) -> Result<u64, Erro
     let mut at = loc(item);
     let mut row = Row::new();
     let mut n = 0;
-    while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
+    if header {
+        lines.next_line().map_err(io(&item.path))?;
+    }
+    while let Some((no, line)) = next_row(&mut lines, &mut row, &item.path)? {
         at.line = no;
-        if (header && at.line == 1) || trim(line).is_empty() {
-            continue;
-        }
-        row.split(line);
         let t = row
             .get(line, 0)
             .and_then(parse_i64)
@@ -253,6 +251,19 @@ fn read_klines(e: &mut Engine, item: &Planned, header: bool) -> Result<u64, Erro
     }
     feeder.end(e, &at);
     Ok(n)
+}
+
+/// The next non-blank line, split into `row`, with its 1-based number.
+fn next_row<'a, R: std::io::Read>(
+    lines: &'a mut Lines<R>,
+    row: &mut Row,
+    path: &Path,
+) -> Result<Option<(u64, &'a [u8])>, Error> {
+    let next = lines.next_nonblank().map_err(io(path))?;
+    if let Some((_, l)) = next {
+        row.split(l);
+    }
+    Ok(next)
 }
 
 /// A CSV whose first line names the columns.
@@ -328,13 +339,9 @@ fn read_depth_csv(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
         let (ck, sink) = e.depth(&meta);
         ck.event(sink, &at, first, last, pu, &h.finalize().to_le_bytes());
     };
-    while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
+    while let Some((no, line)) = next_row(&mut lines, &mut row, &item.path)? {
         at.line = no;
-        if trim(line).is_empty() {
-            continue;
-        }
         n += 1;
-        row.split(line);
         let bad =
             |what: &str| Error::record(&item.path, at.line, format!("expected an integer {what}"));
         let first = row
@@ -420,13 +427,9 @@ fn read_tardis(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
     let c_id = col("id");
     let mut at = loc(item);
     let mut n = 0;
-    while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
+    while let Some((no, line)) = next_row(&mut lines, &mut row, &item.path)? {
         at.line = no;
-        if trim(line).is_empty() {
-            continue;
-        }
         n += 1;
-        row.split(line);
         let exch = String::from_utf8_lossy(row.get(line, 0).unwrap_or_default()).into_owned();
         let meta = Meta {
             venue: format!("tardis:{exch}"),
@@ -485,13 +488,9 @@ fn read_noid(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
     let mut row = Row::new();
     let mut at = loc(item);
     let mut n = 0;
-    while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
+    while let Some((no, line)) = next_row(&mut lines, &mut row, &item.path)? {
         at.line = no;
-        if trim(line).is_empty() {
-            continue;
-        }
         n += 1;
-        row.split(line);
         let t = row.get(line, 0).and_then(parse_time_us).ok_or_else(|| {
             Error::record(
                 &item.path,
@@ -834,13 +833,9 @@ fn read_generic(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
     let mut feeder = RowFeeder::for_columns(e, item, &cols, "trades")?;
     let mut at = loc(item);
     let mut n = 0;
-    while let Some((no, line)) = lines.next_line().map_err(io(&item.path))? {
+    while let Some((no, line)) = next_row(&mut lines, &mut row, &item.path)? {
         at.line = no;
-        if trim(line).is_empty() {
-            continue;
-        }
         n += 1;
-        row.split(line);
         let int = |c: Option<usize>| c.and_then(|c| row.get(line, c)).and_then(parse_u64);
         let id_cell = cols.id.and_then(|c| row.get(line, c));
         let id = id_cell.and_then(parse_u64);

@@ -181,50 +181,71 @@ impl<R: Read> Lines<R> {
     /// # Errors
     /// I/O errors, and a line longer than [`MAX_LINE`].
     pub fn next_line(&mut self) -> io::Result<Option<(u64, &[u8])>> {
-        let (start, end) = loop {
-            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.pos..self.len]) {
-                let s = self.pos;
-                self.pos += i + 1;
-                break (s, s + i);
-            }
-            if self.eof {
-                if self.pos < self.len {
+        Ok(self
+            .next_span(false)?
+            .map(|(a, b)| (self.line, &self.buf[a..b])))
+    }
+
+    /// The next line holding more than whitespace.
+    ///
+    /// # Errors
+    /// As [`Lines::next_line`].
+    pub fn next_nonblank(&mut self) -> io::Result<Option<(u64, &[u8])>> {
+        Ok(self
+            .next_span(true)?
+            .map(|(a, b)| (self.line, &self.buf[a..b])))
+    }
+
+    /// Byte range of the next line in `buf`, without its line break.
+    fn next_span(&mut self, skip_blank: bool) -> io::Result<Option<(usize, usize)>> {
+        loop {
+            let (start, mut end) = loop {
+                if let Some(i) = memchr::memchr(b'\n', &self.buf[self.pos..self.len]) {
                     let s = self.pos;
-                    self.pos = self.len;
-                    break (s, self.len);
+                    self.pos += i + 1;
+                    break (s, s + i);
                 }
-                return Ok(None);
-            }
-            if self.pos > 0 {
-                self.buf.copy_within(self.pos..self.len, 0);
-                self.len -= self.pos;
-                self.pos = 0;
-            }
-            if self.len == self.buf.len() {
-                if self.buf.len() >= MAX_LINE {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!(
-                            "line {} is longer than {} MiB",
-                            self.line + 1,
-                            MAX_LINE >> 20
-                        ),
-                    ));
+                if self.eof {
+                    if self.pos < self.len {
+                        let s = self.pos;
+                        self.pos = self.len;
+                        break (s, self.len);
+                    }
+                    return Ok(None);
                 }
-                self.buf.resize(self.buf.len() * 2, 0);
+                if self.pos > 0 {
+                    self.buf.copy_within(self.pos..self.len, 0);
+                    self.len -= self.pos;
+                    self.pos = 0;
+                }
+                if self.len == self.buf.len() {
+                    if self.buf.len() >= MAX_LINE {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!(
+                                "line {} is longer than {} MiB",
+                                self.line + 1,
+                                MAX_LINE >> 20
+                            ),
+                        ));
+                    }
+                    self.buf.resize(self.buf.len() * 2, 0);
+                }
+                let n = self.r.read(&mut self.buf[self.len..])?;
+                if n == 0 {
+                    self.eof = true;
+                }
+                self.len += n;
+            };
+            self.line += 1;
+            if end > start && self.buf[end - 1] == b'\r' {
+                end -= 1;
             }
-            let n = self.r.read(&mut self.buf[self.len..])?;
-            if n == 0 {
-                self.eof = true;
+            if skip_blank && self.buf[start..end].iter().all(u8::is_ascii_whitespace) {
+                continue;
             }
-            self.len += n;
-        };
-        self.line += 1;
-        let mut s = &self.buf[start..end];
-        if let [rest @ .., b'\r'] = s {
-            s = rest;
+            return Ok(Some((start, end)));
         }
-        Ok(Some((self.line, s)))
     }
 }
 
