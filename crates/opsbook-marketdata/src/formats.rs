@@ -70,10 +70,14 @@ impl Row {
                 return;
             }
         }
+        // Market-data lines are short (tens of bytes): a plain loop beats a
+        // vectorised search set up once per comma.
         let mut start = 0;
-        for i in memchr::memchr_iter(b',', line) {
-            self.ranges.push((start, i));
-            start = i + 1;
+        for (i, c) in line.iter().enumerate() {
+            if *c == b',' {
+                self.ranges.push((start, i));
+                start = i + 1;
+            }
         }
         self.ranges.push((start, line.len()));
     }
@@ -358,14 +362,14 @@ fn read_depth_csv(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
             .and_then(|v| u64::try_from(v).ok());
         let snap = c_type
             .and_then(|c| row.get(line, c))
-            .is_some_and(|t| trim(t) == b"snap");
+            .is_some_and(|t| matches!(trim(t), [b's', b'n', b'a', b'p']));
         let sym_bytes = c_sym.and_then(|c| row.get(line, c)).map(trim);
         let same = cur.as_ref().is_some_and(|c| {
             c.1 == first
                 && c.2 == last
                 && c.3 == pu
                 && c.4 == snap
-                && sym_bytes.is_none_or(|s| s == c.0.as_bytes())
+                && sym_bytes.is_none_or(|s| same_bytes(s, c.0.as_bytes()))
         });
         if !same {
             if let Some(ev) = cur.take() {
@@ -393,6 +397,12 @@ fn read_depth_csv(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
         flush(e, ev);
     }
     Ok(n)
+}
+
+/// Byte equality without a `memcmp` call (symbols are a few bytes long and
+/// compared on every depth row).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// One depth event being collected: symbol, `U`, `u`, `pu`, snapshot rows,

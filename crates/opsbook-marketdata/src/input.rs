@@ -20,12 +20,16 @@ pub const MAX_LINE: usize = 64 << 20;
 /// [`Error::Io`] when the file cannot be read.
 pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, Error> {
     let io = |e| Error::io(path, e);
-    let mut f = BufReader::with_capacity(BUF, File::open(path).map_err(io)?);
+    // No BufReader over a plain file: `Lines` reads in 1 MiB blocks itself.
+    let mut f = File::open(path).map_err(io)?;
     let head = peek(&mut f, 4).map_err(io)?;
     let inner: Box<dyn Read + Send> = if head.starts_with(&[0x1f, 0x8b]) {
         Box::new(BufReader::with_capacity(
             BUF,
-            flate2::read::MultiGzDecoder::new(Prefixed::new(head, f)),
+            flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+                BUF,
+                Prefixed::new(head, f),
+            )),
         ))
     } else {
         Box::new(Prefixed::new(head, f))

@@ -119,12 +119,25 @@ pub fn us_to_ms(us: i64) -> i64 {
 /// Parses an unsigned decimal integer from ASCII bytes (surrounding spaces
 /// and one pair of double quotes allowed).
 pub fn parse_u64(b: &[u8]) -> Option<u64> {
+    // Fast path: plain digits, at most 19 of them (cannot overflow).
+    if !b.is_empty() && b.len() <= 19 {
+        let mut n: u64 = 0;
+        let mut ok = true;
+        for &c in b {
+            let d = c.wrapping_sub(b'0');
+            ok &= d < 10;
+            n = n.wrapping_mul(10).wrapping_add(u64::from(d));
+        }
+        if ok {
+            return Some(n);
+        }
+    }
     let b = trim(b);
     let b = b
         .strip_prefix(b"\"")
         .and_then(|x| x.strip_suffix(b"\""))
         .unwrap_or(b);
-    if b.is_empty() || b.len() > 20 {
+    if b.is_empty() {
         return None;
     }
     let mut n: u64 = 0;
@@ -139,6 +152,9 @@ pub fn parse_u64(b: &[u8]) -> Option<u64> {
 
 /// Parses a signed decimal integer; a trailing `.0…` fraction is allowed.
 pub fn parse_i64(b: &[u8]) -> Option<i64> {
+    if let Some(n) = parse_u64(b) {
+        return i64::try_from(n).ok();
+    }
     let b = trim(b);
     let (neg, digits) = match b.first() {
         Some(b'-') => (true, &b[1..]),
