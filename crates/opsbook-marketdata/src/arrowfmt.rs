@@ -14,8 +14,8 @@ use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader};
 use arrow_schema::{DataType, TimeUnit};
 
 use crate::error::Error;
-use crate::formats::{Columns, RowFeeder, RowValues, row_loc};
 use crate::input::Format;
+use crate::rows::{Columns, RowFeeder, RowValues, row_loc};
 use crate::scan::{Engine, Planned};
 use crate::sink::{parse_time_us, to_us};
 

@@ -11,8 +11,8 @@ use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::formats::{Columns, RowFeeder, RowValues, row_loc};
 use crate::input::open;
+use crate::rows::{Columns, RowFeeder, RowValues, row_loc};
 use crate::scan::{Engine, Planned, Scheme};
 use crate::sink::{parse_time_us, to_us};
 

@@ -39,6 +39,7 @@ pub mod input;
 mod jsonfmt;
 pub mod repair;
 pub mod report;
+mod rows;
 mod scan;
 pub mod sink;
 
