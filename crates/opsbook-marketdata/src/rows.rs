@@ -108,9 +108,16 @@ impl RowFeeder {
             ))
         .then(|| "candles".to_string());
         let stream = grid_stream(item, interval);
+        // Months are not a fixed length: monthly candles get the time-order
+        // and identical-row checks, and say that the grid is not checked.
+        let monthly = interval.is_none() && item.info.monthly;
         Ok(RowFeeder {
-            meta: meta_for(item, &stream),
-            mode: Mode::Grid { family },
+            meta: meta_for(item, if monthly { "candles_1mo" } else { &stream }),
+            mode: if monthly {
+                Mode::NoId
+            } else {
+                Mode::Grid { family }
+            },
             interval,
             buf: Vec::new(),
             path: item.path.clone(),
@@ -226,7 +233,12 @@ impl RowFeeder {
             Mode::NoId => {
                 if !self.said {
                     self.said = true;
-                    e.no_check(&self.meta, at, "no sequential IDs: missing records cannot be detected; time order and identical rows are checked");
+                    let what = if self.meta.stream == "candles_1mo" {
+                        "calendar months are not a fixed grid: missing months are not detected; time order and identical rows are checked"
+                    } else {
+                        "no sequential IDs: missing records cannot be detected; time order and identical rows are checked"
+                    };
+                    e.no_check(&self.meta, at, what);
                 }
                 let Some(t) = v.time_us else {
                     return Err(Error::record(&self.path, at.line, "expected a time value"));

@@ -97,6 +97,8 @@ pub struct NameInfo {
     pub interval: Option<(String, i64)>,
     /// `trades`, `aggTrades`, `klines`, `funding_rate`, `mark`, `depth`, …
     pub kind: Option<String>,
+    /// A `1mo` (or `1M`) interval token: calendar months, not a fixed grid.
+    pub monthly: bool,
 }
 
 const KIND_TOKENS: [&str; 10] = [
@@ -143,6 +145,10 @@ pub fn name_info(path: &Path) -> NameInfo {
         });
         if let Some(iv) = interval {
             info.interval = parse_interval(iv).map(|us| (iv.to_string(), us));
+            done = true;
+        }
+        if tok == "1mo" || tok == "1M" {
+            info.monthly = true;
             done = true;
         }
         if let Some(k) = kind {
@@ -718,6 +724,9 @@ mod tests {
         let n = name_info(Path::new("btc-perp-20211231-20220201_1m.csv"));
         assert_eq!(n.symbol.as_deref(), Some("btc-perp"));
         assert_eq!(n.interval.map(|i| i.0), Some("1m".to_string()));
+        let n = name_info(Path::new("BTCUSDT-1mo-2024-01.csv"));
+        assert!(n.monthly && n.interval.is_none());
+        assert_eq!(n.symbol.as_deref(), Some("BTCUSDT"));
         let n = name_info(Path::new("BTCUSDT-1m-2025-01-01.csv"));
         assert_eq!(
             (n.symbol.as_deref(), n.interval.map(|i| i.1)),

@@ -460,3 +460,17 @@ fn utf16_and_crlf_input_is_read() {
         (Kind::Gap, Some(3), Some(3))
     );
 }
+
+#[test]
+fn monthly_klines_are_not_judged_on_a_fixed_grid() {
+    let t = tempfile::tempdir().unwrap();
+    // January, February, April 2024 (March missing): months differ in length.
+    let rows: Vec<String> = [1_704_067_200_000i64, 1_706_745_600_000, 1_711_929_600_000]
+        .iter()
+        .map(|o| format!("{o},1,2,0.5,1.5,10,{},3,4,5,6,0", o + 1))
+        .collect();
+    let r = run(&[write(t.path(), "BTCUSDT-1mo-2024.csv", &rows)]);
+    let kinds: Vec<_> = r.findings.iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, vec![Kind::NoCheck], "{:#?}", r.findings);
+    assert!(r.findings[0].message.contains("calendar months"));
+}
