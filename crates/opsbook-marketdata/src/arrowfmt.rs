@@ -13,10 +13,10 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader};
 use arrow_schema::{DataType, TimeUnit};
 
+use crate::engine::{Engine, Planned};
 use crate::error::Error;
 use crate::input::Format;
 use crate::rows::{Columns, RowFeeder, RowValues, row_loc};
-use crate::scan::{Engine, Planned};
 use crate::sink::{parse_time_us, to_us};
 
 /// Rows per batch read (bounded memory).

@@ -10,10 +10,10 @@
 use serde_json::Value;
 
 use crate::depth::OkxMessage;
+use crate::engine::{Engine, Planned, Scheme};
 use crate::error::Error;
 use crate::input::{Lines, open};
 use crate::report::Unit;
-use crate::scan::{Engine, Planned, Scheme};
 use crate::sink::{Loc, Meta, parse_time_us};
 
 /// What the scheme lets through.

@@ -11,25 +11,16 @@
 
 use std::path::Path;
 
+use crate::engine::{Engine, Planned, Scheme, meta_for, wrong_scheme};
 use crate::error::Error;
 use crate::input::{Format, Lines, open};
 use crate::report::Unit;
 use crate::rows::{Columns, RowFeeder, RowValues};
-use crate::scan::{Engine, Planned, Scheme};
 use crate::sink::{Loc, Meta, parse_i64, parse_time_us, parse_u64, to_us, trim};
 
-/// Reads one planned file into the engine; returns the records read.
+/// Reads one planned CSV file into the engine; returns the records read.
 pub(crate) fn read(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
     match item.format {
-        Format::Cryptofeed => crate::cryptofeed::read(e, item),
-        Format::Json => crate::jsonfmt::read(e, item),
-        #[cfg(feature = "arrow")]
-        Format::ArrowIpc | Format::Parquet => crate::arrowfmt::read(e, item),
-        #[cfg(not(feature = "arrow"))]
-        Format::ArrowIpc | Format::Parquet => Err(Error::Unsupported {
-            path: item.path.clone(),
-            reason: "Arrow IPC / Parquet input needs opsbook built with the `arrow` feature".into(),
-        }),
         Format::BinanceTrades { header } | Format::BinanceAggTrades { header } => {
             read_binance_ids(e, item, header)
         }
@@ -38,6 +29,10 @@ pub(crate) fn read(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
         Format::Tardis => read_tardis(e, item),
         Format::TradesNoId => read_noid(e, item),
         Format::Csv => read_generic(e, item),
+        _ => Err(Error::Unsupported {
+            path: item.path.clone(),
+            reason: format!("{} is not a CSV format", item.format.name()),
+        }),
     }
 }
 
@@ -101,14 +96,6 @@ fn show(b: Option<&[u8]>) -> String {
     match b {
         Some(b) => format!("`{}`", String::from_utf8_lossy(b)),
         None => "nothing".into(),
-    }
-}
-
-pub(crate) fn meta_for(item: &Planned, stream: &str) -> Meta {
-    Meta {
-        venue: String::new(),
-        symbol: item.info.symbol.clone(),
-        stream: stream.to_string(),
     }
 }
 
@@ -196,13 +183,6 @@ fn read_binance_ids(e: &mut Engine, item: &Planned, header: bool) -> Result<u64,
         e.span(&meta, b);
     }
     Ok(n)
-}
-
-pub(crate) fn wrong_scheme(p: &Path, s: Scheme, format: &str) -> Error {
-    Error::Unsupported {
-        path: p.to_path_buf(),
-        reason: format!("scheme {s:?} does not apply to a {format} file"),
-    }
 }
 
 /// data.binance.vision klines: one candle per interval slot.

@@ -10,10 +10,10 @@ use std::io::BufReader;
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::Value;
 
+use crate::engine::{Engine, Planned, Scheme};
 use crate::error::Error;
 use crate::input::open;
 use crate::rows::{Columns, RowFeeder, RowValues, row_loc};
-use crate::scan::{Engine, Planned, Scheme};
 use crate::sink::{parse_time_us, to_us};
 
 /// Reads a JSON array file; returns the rows read.

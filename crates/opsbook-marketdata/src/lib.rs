@@ -31,6 +31,7 @@ mod arrowfmt;
 mod cryptofeed;
 pub mod depth;
 pub mod destructive;
+mod engine;
 mod error;
 mod formats;
 pub mod grid;
@@ -43,6 +44,7 @@ mod rows;
 mod scan;
 pub mod sink;
 
+pub use engine::{NameInfo, ScanOptions, Scheme, name_info};
 pub use error::Error;
 pub use report::{Finding, Input, Kind, Report, Scope, Summary, Unit, Verdict};
-pub use scan::{NameInfo, ScanOptions, Scheme, name_info, scan};
+pub use scan::scan;

@@ -5,10 +5,9 @@
 
 use std::sync::Arc;
 
+use crate::engine::{Engine, Planned, Scheme, meta_for, wrong_scheme};
 use crate::error::Error;
-use crate::formats::{meta_for, wrong_scheme};
 use crate::report::Unit;
-use crate::scan::{Engine, Planned, Scheme};
 use crate::sink::{Loc, Meta};
 
 /// Column roles found by name (case-insensitive).
