@@ -388,32 +388,41 @@ pub struct SafetyModel {
 }
 
 impl SafetyModel {
-    /// Reads states and transitions from `degraded.yaml` and actions from `safety-matrix.yaml`.
+    /// Reads states and transitions from `degraded.yaml` and actions from
+    /// `safety-matrix.yaml`, through their typed policies; a file that is
+    /// not the policy's shape contributes nothing (the contract check
+    /// reports it).
     #[must_use]
     pub fn from_values(degraded: Option<&Value>, matrix: Option<&Value>) -> SafetyModel {
-        let mut m = SafetyModel::default();
-        if let Some(d) = degraded {
-            if let Some(Value::Array(states)) = d.get("states") {
-                m.states = states.iter().filter_map(|st| s(st, "id")).collect();
-            }
-            m.initial = s(d, "initial");
-            if let Some(Value::Array(ts)) = d.get("transitions") {
-                m.transitions = ts
-                    .iter()
-                    .filter_map(|t| {
-                        Some((
-                            s(t, "from")?,
-                            s(t, "to")?,
-                            s(t, "direction").unwrap_or_default(),
-                        ))
-                    })
-                    .collect();
-            }
+        // Only the sections read here must have the policy's shape.
+        #[derive(serde::Deserialize)]
+        struct DegradedView {
+            #[serde(default)]
+            initial: Option<String>,
+            #[serde(default)]
+            states: Vec<crate::policy::StateDecl>,
+            #[serde(default)]
+            transitions: Vec<crate::policy::TransitionDecl>,
         }
-        if let Some(x) = matrix
-            && let Some(Value::Array(actions)) = x.get("actions")
+        #[derive(serde::Deserialize)]
+        struct MatrixView {
+            #[serde(default)]
+            actions: Vec<crate::policy::ActionDecl>,
+        }
+        let mut m = SafetyModel::default();
+        if let Some(d) =
+            degraded.and_then(|v| serde_json::from_value::<DegradedView>(v.clone()).ok())
         {
-            m.actions = actions.iter().filter_map(|a| s(a, "id")).collect();
+            m.states = d.states.iter().map(|s| s.id.clone()).collect();
+            m.initial = d.initial;
+            m.transitions = d
+                .transitions
+                .into_iter()
+                .map(|t| (t.from, t.to, t.direction.unwrap_or_default()))
+                .collect();
+        }
+        if let Some(x) = matrix.and_then(|v| serde_json::from_value::<MatrixView>(v.clone()).ok()) {
+            m.actions = x.actions.into_iter().map(|a| a.id).collect();
         }
         m
     }

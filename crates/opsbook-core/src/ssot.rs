@@ -380,7 +380,7 @@ pub struct Ssot {
 #[non_exhaustive]
 pub enum LoadError {
     /// The root has no `opsbook.toml`.
-    #[error("`{0}` is not an opsbook SSOT: no opsbook.toml there (create one with `opsbook init`)")]
+    #[error("`{0}` is not an opsbook SSOT: no opsbook.toml there")]
     NotAnSsot(PathBuf),
     /// The root cannot be read.
     #[error("cannot read `{path}`: {source}")]
@@ -800,10 +800,7 @@ impl Ssot {
         if let Some(pr) = problems.first() {
             return Err(LoadError::Config {
                 path: p,
-                message: format!(
-                    "line {}: {}; fix it first (`opsbook gate` shows every problem)",
-                    pr.line, pr.message
-                ),
+                message: format!("line {}: {}; fix it first", pr.line, pr.message),
             });
         }
         Ok(f.value().map(Config::from_value).unwrap_or_default())
