@@ -58,10 +58,12 @@ pub fn hint(next: &NextStep) -> String {
         NextStep::DraftPostmortem { incident } => {
             format!(": `opsbook postmortem new {incident}`")
         }
-        NextStep::Confirm { operation, target } if operation == "release_halt" => format!(
-            ": `opsbook confirm release_halt --target {}` (valid 15 min, used once)",
-            target.as_deref().unwrap_or("RECOVERING")
-        ),
+        NextStep::Confirm {
+            operation,
+            target: Some(t),
+        } if operation == "release_halt" => {
+            format!(": `opsbook confirm release_halt --target {t}` (valid 15 min, used once)")
+        }
         NextStep::Confirm { operation, target } => format!(
             ": `opsbook confirm {operation} --target {}`",
             target.as_deref().unwrap_or("NAME")
