@@ -53,24 +53,8 @@ fn as_text((kept, cut): (Vec<u8>, usize)) -> String {
     s
 }
 
-/// The raw result of [`run_raw`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawOutcome {
-    /// Exit status 0 within the timeout.
-    pub ok: bool,
-    /// The exit code, if the process exited.
-    pub exit_code: Option<i32>,
-    /// Killed at the timeout.
-    pub timed_out: bool,
-    /// Wall time, ms.
-    pub duration_ms: u64,
-    /// Standard output bytes (at most `cap`), and how many were cut.
-    pub stdout: (Vec<u8>, usize),
-    /// Standard error bytes (at most `cap`), and how many were cut.
-    pub stderr: (Vec<u8>, usize),
-    /// Why it could not start, if it did not.
-    pub error: Option<String>,
-}
+/// The raw result of [`run_raw`]: the process's outcome, bytes as read.
+pub type RawOutcome = crate::process::Outcome;
 
 /// Runs `hook` keeping at most `cap` bytes of each stream, as bytes (for
 /// evidence collection, where the output is the evidence). A process it
@@ -98,41 +82,21 @@ pub fn run(hook: &Hook, env: &[(&str, String)]) -> Outcome {
 }
 
 fn run_inner(hook: &Hook, env: &[(&str, String)], cap: usize, stop_leftovers: bool) -> RawOutcome {
-    if hook.command.is_empty() {
-        return RawOutcome {
-            ok: false,
-            exit_code: None,
-            timed_out: false,
-            duration_ms: 0,
-            stdout: (Vec::new(), 0),
-            stderr: (Vec::new(), 0),
-            error: Some("the hook command is empty".into()),
-        };
-    }
-    let o = crate::process::run(&crate::process::Spec {
+    let mut o = crate::process::run(&crate::process::Spec {
         argv: &hook.command,
         env,
         timeout: Duration::from_secs(hook.timeout_seconds.max(1)),
         output_cap: cap,
         stop_leftovers,
     });
-    let mut stdout = o.stdout;
     if o.held_open {
-        stdout.0.extend_from_slice(if stop_leftovers {
+        o.stdout.0.extend_from_slice(if stop_leftovers {
             b"\n[output cut: a process the command started kept the stream open after it ended; it was stopped]\n"
         } else {
             b"\n[output cut: a process the command started kept the stream open after it ended; it was left running]\n"
         });
     }
-    RawOutcome {
-        ok: o.ok,
-        exit_code: o.exit_code,
-        timed_out: o.timed_out,
-        duration_ms: o.duration_ms,
-        stdout,
-        stderr: o.stderr,
-        error: o.error,
-    }
+    o
 }
 
 #[cfg(all(test, unix))]

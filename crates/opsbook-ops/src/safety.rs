@@ -135,6 +135,27 @@ fn manual_steps(ctx: &Context, runbook: Option<&str>) -> ManualSteps {
     }
 }
 
+/// The failure of `hook` (the recorded state stays `from`).
+fn hook_failure(
+    ctx: &Context,
+    h: &opsbook_core::hook::Hook,
+    o: &Outcome,
+    from: &str,
+    to: &str,
+    reengage: bool,
+) -> OpsError {
+    OpsError::HookFailed(Box::new(HookFailure {
+        to: to.to_string(),
+        from: from.to_string(),
+        reengage,
+        why: why_failed(o, h.timeout_seconds),
+        timed_out: o.timed_out,
+        stderr: o.stderr.clone(),
+        manual: manual_steps(ctx, h.manual_runbook.as_deref()),
+        incident: None,
+    }))
+}
+
 fn why_failed(o: &Outcome, timeout_seconds: u64) -> String {
     match (&o.error, o.timed_out, o.exit_code) {
         (Some(e), _, _) => e.clone(),
@@ -293,35 +314,20 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
         if !req.manual
             && let Some(h) = cfg.hooks.get(&to)
         {
-            events.push(w.append_event(
-                clock,
-                who,
-                &SafetyEvent::HookAttempt(sev::HookAttempt {
-                    from: cur.state.clone(),
-                    to: to.clone(),
-                    command: h.command.clone(),
-                    timeout_seconds: h.timeout_seconds,
-                    source: req.source.as_string(),
-                    reason: reason.to_string(),
-                    reengage: Some(true),
-                }),
-            )?);
             let mut env = hook_env(&cur.state);
             env.pop();
-            let o = opsbook_core::hook::run(h, &env);
-            events.push(hook_result(&mut w, ctx, &to, &o)?);
-            if !o.ok {
-                return Err(OpsError::HookFailed(Box::new(HookFailure {
-                    to: to.clone(),
-                    from: cur.state.clone(),
-                    reengage: true,
-                    why: why_failed(&o, h.timeout_seconds),
-                    timed_out: o.timed_out,
-                    stderr: o.stderr.clone(),
-                    manual: manual_steps(ctx, h.manual_runbook.as_deref()),
-                    incident: None,
-                })));
-            }
+            let (evs, o) = run_hook(
+                &mut w,
+                ctx,
+                h,
+                &cur.state,
+                &to,
+                &req.source,
+                reason,
+                true,
+                &env,
+            )?;
+            events.extend(evs);
             outcome = Some(o);
         }
         return Ok(SetOutcome {
@@ -393,33 +399,18 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
     let mut events = Vec::new();
     let mut outcome = None;
     if let Some(h) = cfg.hooks.get(&to).filter(|_| !req.manual) {
-        events.push(w.append_event(
-            clock,
-            who,
-            &SafetyEvent::HookAttempt(sev::HookAttempt {
-                from: cur.state.clone(),
-                to: to.clone(),
-                command: h.command.clone(),
-                timeout_seconds: h.timeout_seconds,
-                source: req.source.as_string(),
-                reason: reason.to_string(),
-                reengage: None,
-            }),
-        )?);
-        let o = opsbook_core::hook::run(h, &hook_env(&cur.state));
-        events.push(hook_result(&mut w, ctx, &to, &o)?);
-        if !o.ok {
-            return Err(OpsError::HookFailed(Box::new(HookFailure {
-                to: to.clone(),
-                from: cur.state.clone(),
-                reengage: false,
-                why: why_failed(&o, h.timeout_seconds),
-                timed_out: o.timed_out,
-                stderr: o.stderr.clone(),
-                manual: manual_steps(ctx, h.manual_runbook.as_deref()),
-                incident: None,
-            })));
-        }
+        let (evs, o) = run_hook(
+            &mut w,
+            ctx,
+            h,
+            &cur.state,
+            &to,
+            &req.source,
+            reason,
+            false,
+            &hook_env(&cur.state),
+        )?;
+        events.extend(evs);
         outcome = Some(o);
     }
     let dwell_ms = cur
@@ -531,15 +522,47 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
     })
 }
 
-fn hook_result(w: &mut Writer, ctx: &Context, to: &str, o: &Outcome) -> Result<Event, OpsError> {
-    Ok(w.append_event(
-        ctx.clock.as_ref(),
-        &ctx.actor,
+/// Runs the platform hook: its attempt recorded first, then the hook,
+/// then its result. A failure leaves the recorded state as it is.
+#[allow(clippy::too_many_arguments)]
+fn run_hook(
+    w: &mut Writer,
+    ctx: &Context,
+    h: &opsbook_core::hook::Hook,
+    from: &str,
+    to: &str,
+    source: &Source,
+    reason: &str,
+    reengage: bool,
+    env: &[(&str, String)],
+) -> Result<(Vec<Event>, Outcome), OpsError> {
+    let (clock, who) = (ctx.clock.as_ref(), &ctx.actor);
+    let attempt = w.append_event(
+        clock,
+        who,
+        &SafetyEvent::HookAttempt(sev::HookAttempt {
+            from: from.to_string(),
+            to: to.to_string(),
+            command: h.command.clone(),
+            timeout_seconds: h.timeout_seconds,
+            source: source.as_string(),
+            reason: reason.to_string(),
+            reengage: reengage.then_some(true),
+        }),
+    )?;
+    let o = opsbook_core::hook::run(h, env);
+    let result = w.append_event(
+        clock,
+        who,
         &SafetyEvent::HookResult(sev::HookResult {
             to: to.to_string(),
-            outcome: serde_json::to_value(o).map_err(|e| OpsError::Other(e.to_string()))?,
+            outcome: serde_json::to_value(&o).map_err(|e| OpsError::Other(e.to_string()))?,
         }),
-    )?)
+    )?;
+    if !o.ok {
+        return Err(hook_failure(ctx, h, &o, from, to, reengage));
+    }
+    Ok((vec![attempt, result], o))
 }
 
 /// The manual steps as lines of text.

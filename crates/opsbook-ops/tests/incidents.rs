@@ -11,14 +11,7 @@ use opsbook_core::incident::Status;
 use opsbook_ops::incident::{self as inc, OpenRequest, Relation, ScopeRequest, SeverityInput};
 use opsbook_ops::{learn, views};
 
-const ACCEPT_ALL: [&str; 6] = [
-    "cause_mitigated=pass:EVB-20261129-0215",
-    "reconciliation_ok=pass:recon-0240.csv",
-    "time_ok=pass:w32tm-0241.txt",
-    "no_split_brain=pass:lease-0242.txt",
-    "alerts_quiet=pass:alertmanager-0243.json",
-    "recovering_dwell=pass:safety.jsonl#12",
-];
+use opsbook_testkit::ssot::ACCEPT_ALL;
 
 fn answers(list: &[&str]) -> Vec<opsbook_core::incident::CheckAnswer> {
     list.iter().map(|a| inc::parse_check(a).unwrap()).collect()
@@ -47,9 +40,7 @@ fn postmortem(
     write(
         &s.root,
         &format!("incidents/{id}/postmortem.md"),
-        &format!(
-            "---\r\nincident_id: {id}\r\ntitle:\r\n  en: Orders rejected because the clock ran ahead\r\nseverity: P0\r\nstatus: reviewed\r\nauthors: [Aiko]\r\ncreated: 2026-11-29\r\nsummary: W32Time stopped syncing; Binance rejected signed requests for 40 minutes.\r\nimpact: No orders 02:10-02:50 UTC; unexpected loss USD 0.\r\nroot_cause: A firewall change blocked UDP 123.\r\ndefect_analysis:\r\n  detection: No alert on sync age.\r\n  response: The gateway was restarted first.\r\n  recovery: Resync needed Administrator rights.\r\n  learning: The time drill had never been run.\r\naction_items:\r\n  - id: AI-1\r\n    type: runbook\r\n    target: {target}\r\n    description: \"{desc}\"\r\n    owner: Aiko\r\n    due: {due}\r\n    status: {status}\r\n    done_ref: null\r\n---\r\n\r\n# Postmortem\r\n"
-        ),
+        &opsbook_testkit::ssot::postmortem(id, desc, target, status, due),
     )
 }
 

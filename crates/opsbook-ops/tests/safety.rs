@@ -45,9 +45,7 @@ fn back(evidence: &str) -> SetRequest {
 
 /// The answers file of a fit operator for `target`.
 fn answers(target: &str, awake: u32) -> FileAnswers {
-    let text = format!(
-        "hours_awake: {awake}\r\nhours_slept: 7\r\nhours_on_incident: 1\r\nchecklist: {{evidence_sealed: yes, backout_read: yes, cause_mitigated: yes, scope_known: yes, freeze_checked: yes}}\r\ntarget: {target}\r\ntarget_again: {target}\r\nreason: reconciliation clean twice\r\n"
-    );
+    let text = opsbook_testkit::ssot::confirm_answers(target, awake);
     FileAnswers::new(opsbook_core::yaml::parse(&text).unwrap().value)
 }
 

@@ -51,3 +51,31 @@ pub fn starter_in(base: &Path) -> PathBuf {
     write_starter(&root);
     root
 }
+
+/// An answers file for the high-danger confirmation (`opsbook confirm
+/// --answers`): a fit operator (`awake` hours up, 7 slept), every checklist
+/// answer yes, `target` typed twice, a reason.
+#[must_use]
+pub fn confirm_answers(target: &str, awake: u32) -> String {
+    format!(
+        "hours_awake: {awake}\r\nhours_slept: 7\r\nhours_on_incident: 1\r\nchecklist: {{evidence_sealed: yes, backout_read: yes, cause_mitigated: yes, scope_known: yes, freeze_checked: yes}}\r\ntarget: {target}\r\ntarget_again: {target}\r\nreason: reconciliation clean twice\r\n"
+    )
+}
+
+/// Every recovery-acceptance check of the starter policy, passed with evidence.
+pub const ACCEPT_ALL: [&str; 6] = [
+    "cause_mitigated=pass:EVB-20261129-0215",
+    "reconciliation_ok=pass:recon-0240.csv",
+    "time_ok=pass:w32tm-0241.txt",
+    "no_split_brain=pass:lease-0242.txt",
+    "alerts_quiet=pass:alertmanager-0243.json",
+    "recovering_dwell=pass:safety.jsonl#12",
+];
+
+/// A postmortem of `id` (P0, reviewed) with one runbook action item.
+#[must_use]
+pub fn postmortem(id: &str, item: &str, target: &str, status: &str, due: &str) -> String {
+    format!(
+        "---\r\nincident_id: {id}\r\ntitle:\r\n  en: Orders rejected because the clock ran ahead\r\nseverity: P0\r\nstatus: reviewed\r\nauthors: [Aiko]\r\ncreated: 2026-11-29\r\nsummary: W32Time stopped syncing; Binance rejected signed requests for 40 minutes.\r\nimpact: No orders 02:10-02:50 UTC; unexpected loss USD 0.\r\nroot_cause: A firewall change blocked UDP 123.\r\ndefect_analysis:\r\n  detection: No alert on sync age.\r\n  response: The gateway was restarted first.\r\n  recovery: Resync needed Administrator rights.\r\n  learning: The time drill had never been run.\r\naction_items:\r\n  - id: AI-1\r\n    type: runbook\r\n    target: {target}\r\n    description: \"{item}\"\r\n    owner: Aiko\r\n    due: {due}\r\n    status: {status}\r\n    done_ref: null\r\n---\r\n\r\n# Postmortem\r\n"
+    )
+}

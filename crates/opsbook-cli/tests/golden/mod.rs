@@ -48,11 +48,7 @@ fn run(dir: &Path, now: &str, args: &[&str]) -> (i32, String, String) {
         .args(args)
         .output()
         .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    super::outcome(&out)
 }
 
 fn ok(dir: &Path, now: &str, args: &[&str]) -> String {
@@ -72,13 +68,7 @@ fn toml_str(s: &str) -> String {
 
 fn answers(dir: &Path, name: &str, target: &str) -> String {
     let p = dir.join(format!("answers-{name}.yaml"));
-    std::fs::write(
-        &p,
-        format!(
-            "hours_awake: 9\nhours_slept: 7\nhours_on_incident: 1\nchecklist: {{evidence_sealed: yes, backout_read: yes, cause_mitigated: yes, scope_known: yes, freeze_checked: yes}}\ntarget: {target}\ntarget_again: {target}\nreason: reconciliation clean twice\n"
-        ),
-    )
-    .unwrap();
+    std::fs::write(&p, opsbook_testkit::ssot::confirm_answers(target, 9)).unwrap();
     p.file_name().unwrap().to_string_lossy().into_owned()
 }
 

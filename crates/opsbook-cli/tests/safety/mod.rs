@@ -136,13 +136,7 @@ fn hooks_recorded_state_matches_the_platform() {
 
 fn answers(dir: &Path, target: &str, awake: u32) -> PathBuf {
     let p = dir.join(format!("answers-{target}-{awake}.yaml"));
-    std::fs::write(
-        &p,
-        format!(
-            "hours_awake: {awake}\r\nhours_slept: 7\r\nhours_on_incident: 1\r\nchecklist: {{evidence_sealed: yes, backout_read: yes, cause_mitigated: yes, scope_known: yes, freeze_checked: yes}}\r\ntarget: {target}\r\ntarget_again: {target}\r\nreason: reconciliation clean twice\r\n"
-        ),
-    )
-    .unwrap();
+    std::fs::write(&p, opsbook_testkit::ssot::confirm_answers(target, awake)).unwrap();
     p
 }
 
