@@ -322,7 +322,7 @@ pub fn record(
         }
     }
     // Record first: the ledger is the truth; then the dates it implies.
-    let ev = ledger::append_event(
+    let ev = crate::event::append(
         &crate::layout::Layout::new(&ssot.root).ledger(crate::layout::LedgerFile::Drills),
         clock,
         actor,

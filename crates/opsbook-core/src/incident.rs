@@ -282,20 +282,7 @@ pub struct Link {
     pub relation: String,
 }
 
-/// One answered recovery-acceptance check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct CheckAnswer {
-    /// Check ID from the policy.
-    pub id: String,
-    /// `pass` or `fail`.
-    pub result: String,
-    /// Evidence reference for the answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<String>,
-    /// A note.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
+pub use crate::event::incident::CheckAnswer;
 
 /// The latest recovery acceptance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -15,6 +15,9 @@
 
 use std::path::{Path, PathBuf};
 
+/// Name of the root configuration file.
+pub const CONFIG_FILE: &str = "opsbook.toml";
+
 /// A policy file of `policy/` (D-POLICY-*).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PolicyFile {
@@ -138,7 +141,7 @@ impl Layout {
     /// `opsbook.toml`.
     #[must_use]
     pub fn config(&self) -> PathBuf {
-        self.root.join(crate::ssot::CONFIG_FILE)
+        self.root.join(CONFIG_FILE)
     }
 
     /// `policy/<name>.yaml`.

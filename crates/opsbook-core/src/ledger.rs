@@ -363,18 +363,18 @@ impl Writer {
         append_locked(&self.path, actor, kind, data, crate::clock::now())
     }
 
-    /// Appends one typed event, stamped by `clock` read under the lock.
+    /// Appends one event stamped `ts` (a clock read under the lock).
     ///
     /// # Errors
     /// As [`append`].
-    pub fn append_event<E: crate::event::LedgerEvent>(
+    pub fn append_at(
         &mut self,
-        clock: &dyn crate::clock::Clock,
         actor: &Actor,
-        event: &E,
+        kind: &str,
+        data: Value,
+        ts: jiff::Timestamp,
     ) -> Result<Event, LedgerError> {
-        let (kind, data) = crate::event::to_parts(event)?;
-        append_locked(&self.path, actor, &kind, data, clock.now())
+        append_locked(&self.path, actor, kind, data, ts)
     }
 
     /// The log's path.
@@ -383,35 +383,6 @@ impl Writer {
         &self.path
     }
 }
-
-/// Appends one typed event under the lock (see [`Writer::append_event`]).
-///
-/// # Errors
-/// As [`append`].
-pub fn append_event<E: crate::event::LedgerEvent>(
-    path: &Path,
-    clock: &dyn crate::clock::Clock,
-    actor: &Actor,
-    event: &E,
-) -> Result<Event, LedgerError> {
-    Writer::open(path)?.append_event(clock, actor, event)
-}
-
-/// The typed events of a log (verified first); events of other types or
-/// shapes are left out.
-///
-/// # Errors
-/// As [`read`].
-pub fn read_events<E: crate::event::LedgerEvent>(
-    path: &Path,
-) -> Result<Vec<(Event, E)>, LedgerError> {
-    Ok(read(path)?
-        .into_iter()
-        .filter_map(|e| crate::event::parse::<E>(&e).map(|t| (e, t)))
-        .collect())
-}
-
-impl Writer {}
 
 /// Reads a whole log after verifying its chain. A missing log is empty.
 ///

@@ -18,8 +18,7 @@ use crate::model::RunbookMeta;
 use crate::text;
 use crate::yaml::{self, Document, Pos};
 
-/// Name of the root configuration file.
-pub const CONFIG_FILE: &str = "opsbook.toml";
+pub use crate::layout::CONFIG_FILE;
 
 /// Runbooks larger than this are reported, not parsed (bytes).
 pub const MAX_RUNBOOK_BYTES: u64 = 2 * 1024 * 1024;

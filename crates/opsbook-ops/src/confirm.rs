@@ -189,7 +189,7 @@ pub fn confirm(
             )));
         }
     };
-    let (m, cur) = crate::safety::current(ctx)?;
+    let (m, cur) = crate::state::current(ctx)?;
     let state = cur.state;
     let target: String = match (&req.target, answers.live()) {
         (Some(t), _) => t.clone(),
@@ -244,7 +244,7 @@ pub fn confirm(
     };
     let clock = ctx.clock.as_ref();
     let who = &ctx.actor;
-    let append = |e: ConfirmationEvent| ledger::append_event(&log, clock, who, &e);
+    let append = |e: ConfirmationEvent| opsbook_core::event::append(&log, clock, who, &e);
     let start = append(ConfirmationEvent::ConfirmationStarted(cev::Started {
         operation: op.clone(),
         target: target.clone(),

@@ -64,6 +64,22 @@ impl Context {
         }
     }
 
+    /// Warns when an event was written with a clock behind the ledger
+    /// (the ledger kept time going forward and recorded how far behind).
+    pub fn warn_clock(&self, events: &[opsbook_core::ledger::Event], what: &str) {
+        if let Some(e) = events
+            .iter()
+            .find(|e| e.data.get("clock_behind_ms").is_some())
+        {
+            self.warn(format!(
+                "warning: this machine's clock ({}) is {} ms behind {what}; recorded at {} so that time never goes backwards. Check time sync: w32tm /query /status",
+                e.data["clock_observed"].as_str().unwrap_or("?"),
+                e.data["clock_behind_ms"],
+                e.ts
+            ));
+        }
+    }
+
     /// The warnings recorded so far (emptied).
     #[must_use]
     pub fn take_warnings(&self) -> Vec<String> {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use opsbook_core::event::{CustodyEvent, IncidentEvent, custody as cev, incident as iev};
 use opsbook_core::layout::LedgerFile;
-use opsbook_core::ledger::{self, Event};
+use opsbook_core::ledger::Event;
 use opsbook_core::policy::Evidence;
 use opsbook_evidence::bundle::{self, EvidenceError, Excluded, Limits, Request, Source};
 use opsbook_evidence::deliver::{self, Destination};
@@ -48,7 +48,7 @@ pub fn rules(policy: Option<&Evidence>) -> Result<RuleSet, OpsError> {
 }
 
 fn custody(ctx: &Context, e: CustodyEvent) -> Result<Event, OpsError> {
-    Ok(ledger::append_event(
+    Ok(opsbook_core::event::append(
         &ctx.layout.ledger(LedgerFile::Custody),
         ctx.clock.as_ref(),
         &ctx.actor,
@@ -115,7 +115,7 @@ pub fn clock_check(reference: Option<&str>, policy: Option<&Evidence>) -> ClockC
 
 /// The custody ledger's events.
 fn custody_events(ctx: &Context) -> Result<Vec<(Event, CustodyEvent)>, OpsError> {
-    Ok(ledger::read_events::<CustodyEvent>(
+    Ok(opsbook_core::event::read::<CustodyEvent>(
         &ctx.layout.ledger(LedgerFile::Custody),
     )?)
 }

@@ -180,7 +180,7 @@ pub fn on(ctx: &Context, reason: &str, incident: Option<&str>) -> Result<Recorde
     if reason.trim().is_empty() {
         return Err(OpsError::invalid("--reason is empty"));
     }
-    let ev = ledger::append_event(
+    let ev = opsbook_core::event::append(
         &ctx.layout.ledger(LedgerFile::Freeze),
         ctx.clock.as_ref(),
         &ctx.actor,
@@ -190,7 +190,7 @@ pub fn on(ctx: &Context, reason: &str, incident: Option<&str>) -> Result<Recorde
             source: "operator".into(),
         }),
     )?;
-    crate::incident::warn_clock(ctx, std::slice::from_ref(&ev), "the last freeze event");
+    ctx.warn_clock(std::slice::from_ref(&ev), "the last freeze event");
     Ok(Recorded { events: vec![ev] })
 }
 
@@ -276,7 +276,7 @@ pub fn lift_unmet(ctx: &Context, fp: &Policy, st: &State) -> Result<Vec<String>,
                 }
             }
             "post_recovery_watch_ended" => {
-                let (_, cur) = crate::safety::current(ctx)?;
+                let (_, cur) = crate::state::current(ctx)?;
                 if let Some((u, _)) = &cur.watch {
                     out.push(format!(
                         "the post-recovery watch runs until {u} (`opsbook safety watch-end`)"
@@ -286,7 +286,7 @@ pub fn lift_unmet(ctx: &Context, fp: &Policy, st: &State) -> Result<Vec<String>,
                 }
             }
             "safety_state_normal" => {
-                let (m, cur) = crate::safety::current(ctx)?;
+                let (m, cur) = crate::state::current(ctx)?;
                 if cur.state != m.initial {
                     out.push(format!(
                         "the safety state is {} (must be {})",
@@ -482,7 +482,7 @@ pub fn except(ctx: &Context, r: &ExceptionRequest) -> Result<ExceptionAdded, Ops
     )?;
     drop(w);
     if let Some(cid) = &conf_id {
-        ledger::append_event(
+        opsbook_core::event::append(
             &ctx.layout.ledger(LedgerFile::Confirmations),
             ctx.clock.as_ref(),
             who,

@@ -325,23 +325,8 @@ where
     let events = st.transact(ctx.clock.as_ref(), &id, &ctx.actor, |inc| {
         Ok::<_, OpsError>(vec![f(inc)?])
     })?;
-    warn_clock(ctx, &events, "the last recorded event");
+    ctx.warn_clock(&events, "the last recorded event");
     Ok(Recorded { id, events })
-}
-
-/// A clock behind the ledger: recorded, and worth saying.
-pub(crate) fn warn_clock(ctx: &Context, events: &[Event], what: &str) {
-    if let Some(e) = events
-        .iter()
-        .find(|e| e.data.get("clock_behind_ms").is_some())
-    {
-        ctx.warn(format!(
-            "warning: this machine's clock ({}) is {} ms behind {what}; recorded at {} so that time never goes backwards. Check time sync: w32tm /query /status",
-            e.data["clock_observed"].as_str().unwrap_or("?"),
-            e.data["clock_behind_ms"],
-            e.ts
-        ));
-    }
 }
 
 /// What a status change did.
@@ -435,7 +420,7 @@ pub fn change_status(
         out.push(IncidentEvent::StatusChanged(change));
         Ok::<_, OpsError>(out)
     })?;
-    warn_clock(ctx, &events, "the last recorded event");
+    ctx.warn_clock(&events, "the last recorded event");
     let freeze_liftable = matches!(to, Status::Closed | Status::Cancelled | Status::Resolved)
         && crate::freeze::liftable_after_close(ctx);
     Ok(StatusChange {
@@ -965,7 +950,7 @@ pub fn accept(ctx: &Context, id: &str, answers: Vec<CheckAnswer>) -> Result<Acce
             },
         )])
     })?;
-    warn_clock(ctx, &events, "the last recorded event");
+    ctx.warn_clock(&events, "the last recorded event");
     Ok(Accepted {
         id,
         passed,

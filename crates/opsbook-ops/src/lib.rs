@@ -31,6 +31,7 @@ pub mod incident;
 pub mod learn;
 pub mod ledger;
 pub mod safety;
+mod state;
 pub mod views;
 
 pub use context::Context;

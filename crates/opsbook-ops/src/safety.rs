@@ -17,39 +17,14 @@ use opsbook_core::hook::Outcome;
 use opsbook_core::incident::Incident;
 use opsbook_core::layout::LedgerFile;
 use opsbook_core::ledger::{self, Event, Writer};
-use opsbook_core::policy::{Degraded, SafetyMatrix};
-use opsbook_core::safety::{self, Answer, Current, Decision, Machine, Matrix, Request, Source};
+use opsbook_core::policy::Degraded;
+use opsbook_core::safety::{self, Answer, Decision, Machine, Request, Source};
 use opsbook_core::ssot::Ssot;
 use serde::Serialize;
 
 use crate::{Context, HookFailure, ManualSteps, OpsError};
 
-/// The state machine of `policy/degraded.yaml`.
-///
-/// # Errors
-/// The policy cannot be read, or has no states.
-pub fn machine(ctx: &Context) -> Result<Machine, OpsError> {
-    let d: Degraded = ctx.policy()?;
-    Machine::from_policy(&d).map_err(OpsError::Other)
-}
-
-/// The machine, and the current state (a snapshot, without the lock).
-///
-/// # Errors
-/// The policy or the safety ledger cannot be read.
-pub fn current(ctx: &Context) -> Result<(Machine, Current), OpsError> {
-    let m = machine(ctx)?;
-    let cur = safety::replay(&m, &ledger::read(&ctx.layout.ledger(LedgerFile::Safety))?);
-    Ok((m, cur))
-}
-
-/// The safety actions matrix.
-///
-/// # Errors
-/// The policy cannot be read.
-pub fn matrix(ctx: &Context) -> Result<Matrix, OpsError> {
-    Ok(Matrix::from_policy(&ctx.policy::<SafetyMatrix>()?))
-}
+pub use crate::state::{current, machine, matrix};
 
 /// A transition to ask for.
 #[derive(Debug, Clone)]
@@ -476,9 +451,9 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
         watch_until = Some(until);
     }
     drop(w);
-    crate::incident::warn_clock(ctx, &events, "the last safety event");
+    ctx.warn_clock(&events, "the last safety event");
     if let Some(c) = &conf {
-        ledger::append_event(
+        opsbook_core::event::append(
             &ctx.layout.ledger(LedgerFile::Confirmations),
             clock,
             who,

@@ -51,7 +51,7 @@ fn nothing_scannable_is_refused_and_recorded() {
     );
     assert!(e.to_string().contains("core.dmp"), "{e}");
     let custody =
-        opsbook_core::ledger::read_events::<CustodyEvent>(&s.path("ledger/custody.jsonl")).unwrap();
+        opsbook_core::event::read::<CustodyEvent>(&s.path("ledger/custody.jsonl")).unwrap();
     let kinds: Vec<&str> = custody.iter().map(|(e, _)| e.kind.as_str()).collect();
     assert_eq!(kinds, ["collect_started", "collect_refused"]);
     let CustodyEvent::CollectRefused(r) = &custody[1].1 else {

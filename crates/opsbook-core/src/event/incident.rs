@@ -242,10 +242,25 @@ pub struct Linked {
 pub struct RecoveryAcceptance {
     /// The answers, in policy order.
     #[serde(default)]
-    pub checks: Vec<crate::incident::CheckAnswer>,
+    pub checks: Vec<CheckAnswer>,
     /// Whether every check passed.
     #[serde(default)]
     pub passed: bool,
+}
+
+/// One answered recovery-acceptance check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckAnswer {
+    /// Check ID from the policy.
+    pub id: String,
+    /// `pass` or `fail`.
+    pub result: String,
+    /// Evidence reference for the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// A note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// `postmortem_attached`.

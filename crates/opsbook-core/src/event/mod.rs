@@ -28,7 +28,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::ledger::{Event, LedgerError};
+use crate::ledger::{Actor, Event, LedgerError, Writer};
 
 /// An event enum of one ledger: serialises as `{"type": …, "data": {…}}`.
 pub trait LedgerEvent: Serialize + DeserializeOwned {}
@@ -56,6 +56,47 @@ pub fn to_parts<E: LedgerEvent>(e: &E) -> Result<(String, Value), LedgerError> {
 #[must_use]
 pub fn parse<E: LedgerEvent>(e: &Event) -> Option<E> {
     serde_json::from_value(serde_json::json!({"type": e.kind, "data": e.data})).ok()
+}
+
+impl Writer {
+    /// Appends one typed event, stamped by `clock` read under the lock.
+    ///
+    /// # Errors
+    /// As [`crate::ledger::append`].
+    pub fn append_event<E: LedgerEvent>(
+        &mut self,
+        clock: &dyn crate::clock::Clock,
+        actor: &Actor,
+        event: &E,
+    ) -> Result<Event, LedgerError> {
+        let (kind, data) = to_parts(event)?;
+        self.append_at(actor, &kind, data, clock.now())
+    }
+}
+
+/// Appends one typed event to the log at `path`, under its lock.
+///
+/// # Errors
+/// As [`crate::ledger::append`].
+pub fn append<E: LedgerEvent>(
+    path: &std::path::Path,
+    clock: &dyn crate::clock::Clock,
+    actor: &Actor,
+    event: &E,
+) -> Result<Event, LedgerError> {
+    Writer::open(path)?.append_event(clock, actor, event)
+}
+
+/// The typed events of a log (verified first); events of other types or
+/// shapes are left out.
+///
+/// # Errors
+/// As [`crate::ledger::read`].
+pub fn read<E: LedgerEvent>(path: &std::path::Path) -> Result<Vec<(Event, E)>, LedgerError> {
+    Ok(crate::ledger::read(path)?
+        .into_iter()
+        .filter_map(|e| parse::<E>(&e).map(|t| (e, t)))
+        .collect())
 }
 
 /// `Option<Option<T>>` that tells an absent field (`None`) from an explicit
