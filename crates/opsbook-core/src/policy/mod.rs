@@ -8,12 +8,17 @@
 //! machine, the matrix, the freeze, the confirmation, severity, evidence
 //! limits) is built from these types, never from raw YAML values.
 
+pub mod alert_noise;
 mod change_freeze;
 mod degraded;
 mod evidence;
+pub mod failover;
+pub mod notification;
 mod safety_matrix;
 mod severity;
+pub mod time;
 
+pub use alert_noise::AlertNoise;
 pub use change_freeze::{Automatic, ChangeFreeze, Exceptions, ScheduledFreeze, SelfApproval};
 pub use degraded::{
     AcceptanceCheck, AutoEscalation, Degraded, OnLimit, PostRecoveryWatch, RecoveryAcceptance,
@@ -23,8 +28,11 @@ pub use evidence::{
     Collection, DestinationDecl, Evidence, EvidenceLimits, Integrity, Retention, Signature,
     SpoolDecl, Truncation,
 };
+pub use failover::Failover;
+pub use notification::Notification;
 pub use safety_matrix::{ActionDecl, ConfirmationDecl, FatigueDecl, QuestionDecl, SafetyMatrix};
 pub use severity::{FactDecl, RuleDecl, Severity};
+pub use time::Time;
 
 use std::path::Path;
 
@@ -268,6 +276,19 @@ mod tests {
             e.collection.clock_reference.as_deref(),
             Some("time.windows.com")
         );
+        let t: Time = builtin().unwrap();
+        assert_eq!(
+            (t.thresholds_ms.warn, t.thresholds_ms.critical),
+            (250, 1000)
+        );
+        assert_eq!(t.actions.critical.safety_state.as_deref(), Some("HALTED"));
+        let f: Failover = builtin().unwrap();
+        assert_eq!(f.fencing.unwrap().lease_ttl_seconds, 30);
+        assert_eq!(f.split_brain.unwrap().on_detect, "HALTED");
+        let n: Notification = builtin().unwrap();
+        assert_eq!(n.routes["P0"].channels, ["phone", "push", "chat"]);
+        let a: AlertNoise = builtin().unwrap();
+        assert_eq!(a.silences.unwrap().max_duration_hours["critical"], 4);
     }
 
     #[test]
