@@ -129,6 +129,12 @@ fn hooks_recorded_state_matches_the_platform() {
         );
         assert!(started.elapsed().as_secs() < 10, "the timeout is honoured");
         assert_eq!(state(&dir, "2026-11-29T02:05:00Z")["state"], "DEGRADED");
+        // Stopped midway: the platform may be partly switched, and status says so.
+        let out = ok(&dir, "2026-11-29T02:05:00Z", &["safety", "status"]);
+        assert!(
+            out.contains("WARNING") && out.contains("check the platform"),
+            "{out}"
+        );
     }
     // Every ledger verifies.
     ok(&dir, "2026-11-29T02:06:00Z", &["ledger", "verify"]);
