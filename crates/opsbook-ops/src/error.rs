@@ -101,6 +101,14 @@ pub enum OpsError {
     /// Bad input: a value that is not what was expected (exit 2).
     #[error("{0}")]
     Invalid(String),
+    /// Bad input or a missing prerequisite, with the step that provides it (exit 2).
+    #[error("{message}")]
+    Needs {
+        /// What is wrong.
+        message: String,
+        /// The step that would provide what is missing.
+        next: NextStep,
+    },
     /// A policy is missing, unreadable or invalid (exit 2).
     #[error(transparent)]
     Policy(#[from] opsbook_core::policy::PolicyError),
@@ -145,6 +153,15 @@ impl OpsError {
         OpsError::Invalid(message.into())
     }
 
+    /// Bad input, with the step that provides what is missing.
+    #[must_use]
+    pub fn needs(message: impl Into<String>, next: NextStep) -> OpsError {
+        OpsError::Needs {
+            message: message.into(),
+            next,
+        }
+    }
+
     /// An I/O error on `path`.
     #[must_use]
     pub fn io(path: &std::path::Path, source: std::io::Error) -> OpsError {
@@ -171,6 +188,7 @@ impl OpsError {
         use opsbook_core::incident::IncidentError;
         match self {
             OpsError::Refused(r) => r.next.clone(),
+            OpsError::Needs { next, .. } => Some(next.clone()),
             OpsError::Incident(IncidentError::Guard(g)) => g.next(),
             OpsError::Incident(IncidentError::Ledger(l)) | OpsError::Ledger(l) => l.next(),
             OpsError::Load(opsbook_core::ssot::LoadError::NotAnSsot(_)) => {

@@ -236,12 +236,15 @@ pub fn off(ctx: &Context, reason: &str) -> Result<Recorded, OpsError> {
     }
     let unmet = lift_unmet(ctx, &fp, &st)?;
     if !unmet.is_empty() {
+        let watch = unmet
+            .iter()
+            .any(|u| u.starts_with("the post-recovery watch runs"));
         return Err(OpsError::refused(
             format!(
                 "the freeze lifts only when every lift_requires holds (never by timeout): {}",
                 unmet.join("; ")
             ),
-            None,
+            watch.then_some(NextStep::EndWatch),
         ));
     }
     let ev = w.append_event(
@@ -278,9 +281,7 @@ pub fn lift_unmet(ctx: &Context, fp: &Policy, st: &State) -> Result<Vec<String>,
             "post_recovery_watch_ended" => {
                 let (_, cur) = crate::state::current(ctx)?;
                 if let Some((u, _)) = &cur.watch {
-                    out.push(format!(
-                        "the post-recovery watch runs until {u} (`opsbook safety watch-end`)"
-                    ));
+                    out.push(format!("the post-recovery watch runs until {u}"));
                 } else if cur.last_watch_result.as_deref() == Some("retriggered") {
                     out.push("the last post-recovery watch re-triggered".into());
                 }
@@ -508,9 +509,10 @@ pub fn close_exception(ctx: &Context, id: &str, reason: &str) -> Result<Recorded
     let mut w = Writer::open(&ctx.layout.ledger(LedgerFile::Freeze))?;
     let st = freeze::replay(&w.events()?);
     if !st.exceptions.iter().any(|x| x.id == id && !x.closed) {
-        return Err(OpsError::invalid(format!(
-            "no open exception `{id}` (`opsbook freeze status` lists them)"
-        )));
+        return Err(OpsError::needs(
+            format!("no open exception `{id}`"),
+            NextStep::FreezeStatus,
+        ));
     }
     let ev = w.append_event(
         ctx.clock.as_ref(),

@@ -925,10 +925,13 @@ pub fn accept(ctx: &Context, id: &str, answers: Vec<CheckAnswer>) -> Result<Acce
         .copied()
         .collect();
     if !missing.is_empty() {
-        return Err(OpsError::invalid(format!(
-            "every check must be answered; missing: {} (`opsbook incident accept {id}` lists them)",
-            missing.join(", ")
-        )));
+        return Err(OpsError::needs(
+            format!(
+                "every check must be answered; missing: {}",
+                missing.join(", ")
+            ),
+            NextStep::ListAcceptance { incident: id },
+        ));
     }
     // Policy order.
     got.sort_by_key(|g| known.iter().position(|k| *k == g.id));

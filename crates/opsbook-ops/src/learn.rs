@@ -135,10 +135,10 @@ pub fn check(ctx: &Context, id: &str, as_of: jiff::civil::Date) -> Result<Checke
     let id = st.resolve(id)?;
     let path = ctx.layout.postmortem(&id);
     if !path.is_file() {
-        return Err(OpsError::invalid(format!(
-            "{id} has no postmortem ({}); draft one with `opsbook postmortem new {id}`",
-            path.display()
-        )));
+        return Err(OpsError::needs(
+            format!("{id} has no postmortem ({}); draft one", path.display()),
+            opsbook_core::next::NextStep::DraftPostmortem { incident: id },
+        ));
     }
     let ssot = Ssot::load_metadata(ctx.layout.root())?;
     let ed = error_days(&ssot);

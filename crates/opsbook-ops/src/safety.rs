@@ -225,9 +225,14 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
                     )
                 };
             }
-            return Err(OpsError::Other(format!(
-                "{e}{ran}\nthe safety ledger is broken, so the new state could not be recorded: restore it from backup or git (`opsbook ledger verify`)"
-            )));
+            return Err(OpsError::needs(
+                format!(
+                    "{e}{ran}\nthe safety ledger is broken, so the new state could not be recorded: restore it from backup or git"
+                ),
+                opsbook_core::next::NextStep::VerifyLedger {
+                    path: ctx.layout.ledger(LedgerFile::Safety).display().to_string(),
+                },
+            ));
         }
     };
     let cur = safety::replay(&m, &events);

@@ -79,9 +79,12 @@ pub fn hint(next: &NextStep) -> String {
         NextStep::CreateSsot => " (create one with `opsbook init`)".into(),
         NextStep::RunGate => " (`opsbook gate` shows every problem)".into(),
         NextStep::FlushEvidence => ": run `opsbook evidence flush`".into(),
-        NextStep::FreezeStatus => " (`opsbook freeze status`)".into(),
+        NextStep::FreezeStatus => " (`opsbook freeze status` lists them)".into(),
         NextStep::LiftFreeze => ": `opsbook freeze off --reason …`".into(),
-        NextStep::EndWatch => ": `opsbook safety watch-end --result ok --reason …`".into(),
+        NextStep::EndWatch => {
+            " (end the watch when it is over: `opsbook safety watch-end --result ok --reason …`)"
+                .into()
+        }
         NextStep::Acknowledge { incident } => format!(": `opsbook incident ack {incident}`"),
         NextStep::Resolve { incident } => {
             format!(": `opsbook incident resolve {incident} --reason …`")
