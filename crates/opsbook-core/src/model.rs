@@ -315,38 +315,97 @@ impl Default for VerificationPlan {
     }
 }
 
-fn window(v: Option<&Value>) -> Option<ExpiryWindow> {
-    let v = v?;
-    Some(ExpiryWindow {
-        warn_after_days: v.get("warn_after_days")?.as_i64()?,
-        fail_after_days: v.get("fail_after_days")?.as_i64()?,
-    })
+/// A field read on its own: a value of the wrong shape is `None` (the
+/// contract reports it) instead of failing the whole plan.
+fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let v = <Value as serde::Deserialize>::deserialize(d)?;
+    Ok(serde_json::from_value(v).ok())
+}
+
+/// `plans/verification.yaml` as written (the fields the gate reads).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+struct PlanDoc {
+    #[serde(default, deserialize_with = "lenient")]
+    last_verified: Option<WindowDoc>,
+    #[serde(default, deserialize_with = "lenient")]
+    last_drilled: Option<WindowDoc>,
+    #[serde(default, deserialize_with = "lenient")]
+    overrides: Option<Vec<Value>>,
+    #[serde(default, deserialize_with = "lenient")]
+    drilled_required_for: Option<StringOrList>,
+}
+
+/// An expiry window as written.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+struct WindowDoc {
+    warn_after_days: i64,
+    fail_after_days: i64,
+}
+
+impl From<WindowDoc> for ExpiryWindow {
+    fn from(w: WindowDoc) -> ExpiryWindow {
+        ExpiryWindow {
+            warn_after_days: w.warn_after_days,
+            fail_after_days: w.fail_after_days,
+        }
+    }
+}
+
+/// One override as written.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct OverrideDoc {
+    #[serde(rename = "match")]
+    key: String,
+    #[serde(default, deserialize_with = "lenient")]
+    last_verified: Option<WindowDoc>,
+    #[serde(default, deserialize_with = "lenient")]
+    last_drilled: Option<WindowDoc>,
+}
+
+/// A string, or a list of strings.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+enum StringOrList {
+    One(String),
+    Many(Vec<Value>),
 }
 
 impl VerificationPlan {
     /// Reads the plan, falling back to the defaults (90/180 and 120/180 days)
-    /// for anything missing.
+    /// for anything missing or of the wrong shape.
     #[must_use]
     pub fn from_value(v: &Value) -> VerificationPlan {
         let d = VerificationPlan::default();
-        let overrides = match v.get("overrides") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|o| {
-                    Some((
-                        s(o, "match")?,
-                        window(o.get("last_verified")),
-                        window(o.get("last_drilled")),
-                    ))
+        let doc: PlanDoc = serde_json::from_value(v.clone()).unwrap_or_default();
+        VerificationPlan {
+            last_verified: doc.last_verified.map_or(d.last_verified, Into::into),
+            last_drilled: doc.last_drilled.map_or(d.last_drilled, Into::into),
+            overrides: doc
+                .overrides
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|o| serde_json::from_value::<OverrideDoc>(o).ok())
+                .map(|o| {
+                    (
+                        o.key,
+                        o.last_verified.map(Into::into),
+                        o.last_drilled.map(Into::into),
+                    )
                 })
                 .collect(),
-            _ => Vec::new(),
-        };
-        VerificationPlan {
-            last_verified: window(v.get("last_verified")).unwrap_or(d.last_verified),
-            last_drilled: window(v.get("last_drilled")).unwrap_or(d.last_drilled),
-            overrides,
-            drilled_required_for: strings(v.get("drilled_required_for")),
+            drilled_required_for: match doc.drilled_required_for {
+                Some(StringOrList::One(x)) => vec![x],
+                Some(StringOrList::Many(a)) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+                None => Vec::new(),
+            },
         }
     }
 
