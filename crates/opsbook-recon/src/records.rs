@@ -1,0 +1,541 @@
+//! The records reconciliation compares, and how a mapped row becomes one.
+//!
+//! [`Fill`] is compact (88 bytes: three exact decimals, two packed IDs,
+//! interned names) because the fills join holds one per internal row — ten
+//! million of them in the benchmark. The other kinds are small and owned.
+
+use rust_decimal::Decimal;
+
+use crate::ids::{Id, Name};
+use crate::mapping::{Cells, Plan, Side};
+use crate::profile::Field;
+use crate::stream::{Build, Ctx};
+
+/// Where a record came from: the input's index on its side and the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Loc {
+    /// Index of the input file on its side (0-based).
+    pub file: u8,
+    /// 1-based line of the row (of its first line, for a multi-line row).
+    pub line: u64,
+}
+
+/// One execution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fill {
+    /// Base quantity (positive).
+    pub qty: Decimal,
+    /// Price in quote units.
+    pub price: Decimal,
+    /// Fee in `fee_asset` (zero and `HAS_FEE` unset when absent).
+    pub fee: Decimal,
+    /// Execution time, ms since the Unix epoch (UTC).
+    pub ts_ms: i64,
+    /// Trade ID (unique per exchange and symbol).
+    pub trade: Id,
+    /// Order ID (`Id::NONE` when absent).
+    pub order: Id,
+    /// Interned `exchange \u{1f} symbol`.
+    pub inst: Name,
+    /// Interned fee asset (0 when absent).
+    pub fee_asset: Name,
+    /// 1-based line.
+    pub line: u32,
+    /// Input index on its side.
+    pub file: u8,
+    /// Buy or sell.
+    pub side: Side,
+    /// Bit flags (`HAS_FEE`, and engine marks).
+    pub flags: u8,
+}
+
+/// [`Fill::flags`]: the row has a fee.
+pub const HAS_FEE: u8 = 1;
+/// [`Fill::flags`]: the fill is later than its order's cancel (set by the engine).
+pub const AFTER_CANCEL: u8 = 2;
+
+impl Fill {
+    /// Where it came from.
+    #[must_use]
+    pub fn loc(&self) -> Loc {
+        Loc {
+            file: self.file,
+            line: u64::from(self.line),
+        }
+    }
+}
+
+/// Splits an instrument name back into (exchange, symbol).
+#[must_use]
+pub fn split_inst(s: &str) -> (&str, &str) {
+    s.split_once('\u{1f}').unwrap_or(("", s))
+}
+
+fn need<T>(v: Option<T>, plan: &Plan, f: Field) -> Result<T, String> {
+    v.ok_or_else(|| format!("missing `{}` (column `{}`)", f.as_str(), plan.label(f)))
+}
+
+fn line32(line: u64) -> Result<u32, String> {
+    u32::try_from(line).map_err(|_| "more than 4,294,967,295 lines".to_string())
+}
+
+/// Builds [`Fill`]s.
+pub(crate) struct FillBuild;
+
+impl Build for FillBuild {
+    type Out = Fill;
+
+    #[inline]
+    fn build<C: Cells>(&self, plan: &Plan, row: &C, ctx: &mut Ctx<'_>) -> Result<Fill, String> {
+        let exchange = plan.raw(Field::Exchange, row);
+        let symbol = need(plan.raw(Field::Symbol, row), plan, Field::Symbol)?;
+        let inst = ctx
+            .local
+            .intern_pair(ctx.names, exchange.as_deref().unwrap_or(b""), &symbol);
+        let trade_raw = need(plan.raw(Field::TradeId, row), plan, Field::TradeId)?;
+        let trade = Id::parse(&trade_raw, ctx.arena).map_err(|e| format!("`trade_id`: {e}"))?;
+        let order = match plan.raw(Field::OrderId, row) {
+            Some(o) => Id::parse(&o, ctx.arena).map_err(|e| format!("`order_id`: {e}"))?,
+            None => Id::NONE,
+        };
+        let side = plan.side(row)?;
+        let qty = need(plan.dec(Field::Qty, row)?, plan, Field::Qty)?;
+        let price = need(plan.dec(Field::Price, row)?, plan, Field::Price)?;
+        let fee = plan.dec(Field::Fee, row)?;
+        let fee_asset = match plan.raw(Field::FeeAsset, row) {
+            Some(a) => ctx.local.intern(ctx.names, &a),
+            None => 0,
+        };
+        let ts_ms = need(plan.ts(Field::Ts, row)?, plan, Field::Ts)?;
+        Ok(Fill {
+            qty,
+            price,
+            fee: fee.unwrap_or(Decimal::ZERO),
+            ts_ms,
+            trade,
+            order,
+            inst,
+            fee_asset,
+            line: line32(ctx.line)?,
+            file: ctx.file,
+            side,
+            flags: if fee.is_some() { HAS_FEE } else { 0 },
+        })
+    }
+}
+
+/// An order's normalised status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OrderStatus {
+    /// Accepted, nothing filled.
+    New,
+    /// Partly filled, still working.
+    PartiallyFilled,
+    /// Completely filled.
+    Filled,
+    /// A cancel was requested and not yet confirmed.
+    PendingCancel,
+    /// Cancelled (possibly after partial fills).
+    Canceled,
+    /// Expired (time in force, or self-trade prevention).
+    Expired,
+    /// Rejected.
+    Rejected,
+}
+
+impl OrderStatus {
+    /// Parses an exchange's status (`FILLED`, `PartiallyFilled`, `partially_filled`, `Cancelled`, …).
+    #[must_use]
+    pub fn parse(s: &str) -> Option<OrderStatus> {
+        let k: String = s
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        Some(match k.as_str() {
+            "new" | "open" | "accepted" | "pendingnew" => OrderStatus::New,
+            "partiallyfilled" | "partial" | "partfilled" => OrderStatus::PartiallyFilled,
+            "filled" | "done" | "closed" => OrderStatus::Filled,
+            "pendingcancel" => OrderStatus::PendingCancel,
+            "canceled" | "cancelled" => OrderStatus::Canceled,
+            "expired" | "expiredinmatch" => OrderStatus::Expired,
+            "rejected" => OrderStatus::Rejected,
+            _ => return None,
+        })
+    }
+
+    /// The status's name in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::New => "new",
+            OrderStatus::PartiallyFilled => "partially_filled",
+            OrderStatus::Filled => "filled",
+            OrderStatus::PendingCancel => "pending_cancel",
+            OrderStatus::Canceled => "canceled",
+            OrderStatus::Expired => "expired",
+            OrderStatus::Rejected => "rejected",
+        }
+    }
+
+    /// Whether no more fills may follow.
+    #[must_use]
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Filled
+                | OrderStatus::Canceled
+                | OrderStatus::Expired
+                | OrderStatus::Rejected
+        )
+    }
+}
+
+/// One order's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderRec {
+    /// Exchange name.
+    pub exchange: String,
+    /// Symbol.
+    pub symbol: String,
+    /// Order ID as text.
+    pub order_id: String,
+    /// Side, when given.
+    pub side: Option<Side>,
+    /// Ordered quantity.
+    pub qty: Option<Decimal>,
+    /// Limit price.
+    pub price: Option<Decimal>,
+    /// Executed quantity.
+    pub executed: Option<Decimal>,
+    /// Average execution price.
+    pub avg_price: Option<Decimal>,
+    /// Executed quote quantity (Σ qty × price).
+    pub cum_quote: Option<Decimal>,
+    /// Status.
+    pub status: Option<OrderStatus>,
+    /// Status text as written.
+    pub status_text: Option<String>,
+    /// Creation time, ms.
+    pub ts_ms: Option<i64>,
+    /// Time of the last change (the cancel, for a cancelled order), ms.
+    pub update_ms: Option<i64>,
+    /// Source.
+    pub loc: Loc,
+}
+
+pub(crate) struct OrderBuild;
+
+impl Build for OrderBuild {
+    type Out = OrderRec;
+    fn build<C: Cells>(&self, plan: &Plan, row: &C, ctx: &mut Ctx<'_>) -> Result<OrderRec, String> {
+        let status_text = plan.text(Field::Status, row);
+        let status = match &status_text {
+            Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| {
+                format!(
+                    "`status` (column `{}`): unknown order status `{s}`",
+                    plan.label(Field::Status)
+                )
+            })?),
+            None => None,
+        };
+        let side = if plan.raw(Field::Side, row).is_some() {
+            Some(plan.side(row)?)
+        } else {
+            None
+        };
+        Ok(OrderRec {
+            exchange: plan.text(Field::Exchange, row).unwrap_or_default(),
+            symbol: need(plan.text(Field::Symbol, row), plan, Field::Symbol)?,
+            order_id: need(plan.text(Field::OrderId, row), plan, Field::OrderId)?,
+            side,
+            qty: plan.dec(Field::Qty, row)?,
+            price: plan.dec(Field::Price, row)?,
+            executed: plan.dec(Field::ExecutedQty, row)?,
+            avg_price: plan.dec(Field::AvgPrice, row)?,
+            cum_quote: plan.dec(Field::CumQuote, row)?,
+            status,
+            status_text,
+            ts_ms: plan.ts(Field::Ts, row)?,
+            update_ms: plan.ts(Field::UpdateTs, row)?,
+            loc: Loc {
+                file: ctx.file,
+                line: ctx.line,
+            },
+        })
+    }
+}
+
+/// One position snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PositionRec {
+    /// Exchange name.
+    pub exchange: String,
+    /// Symbol.
+    pub symbol: String,
+    /// Signed quantity (short < 0).
+    pub qty: Decimal,
+    /// Quantity at `opening_ms`, when the export says.
+    pub opening_qty: Option<Decimal>,
+    /// Time of `opening_qty`, ms.
+    pub opening_ms: Option<i64>,
+    /// Snapshot time, ms.
+    pub ts_ms: Option<i64>,
+    /// Source.
+    pub loc: Loc,
+}
+
+pub(crate) struct PositionBuild;
+
+impl Build for PositionBuild {
+    type Out = PositionRec;
+    fn build<C: Cells>(
+        &self,
+        plan: &Plan,
+        row: &C,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<PositionRec, String> {
+        let mut qty = need(plan.dec(Field::Qty, row)?, plan, Field::Qty)?;
+        if plan.raw(Field::Side, row).is_some()
+            && plan.side(row)? == Side::Sell
+            && qty.is_sign_positive()
+        {
+            qty = -qty;
+        }
+        Ok(PositionRec {
+            exchange: plan.text(Field::Exchange, row).unwrap_or_default(),
+            symbol: need(plan.text(Field::Symbol, row), plan, Field::Symbol)?,
+            qty,
+            opening_qty: plan.dec(Field::OpeningQty, row)?,
+            opening_ms: plan.ts(Field::OpeningTs, row)?,
+            ts_ms: plan.ts(Field::Ts, row)?,
+            loc: Loc {
+                file: ctx.file,
+                line: ctx.line,
+            },
+        })
+    }
+}
+
+/// One balance snapshot line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceRec {
+    /// Exchange name.
+    pub exchange: String,
+    /// Account (wallet) name, empty when not given.
+    pub account: String,
+    /// Asset.
+    pub asset: String,
+    /// Amount at `ts_ms`.
+    pub amount: Decimal,
+    /// Amount at `opening_ms`, when the export carries it.
+    pub opening: Option<Decimal>,
+    /// Time of `opening`, ms.
+    pub opening_ms: Option<i64>,
+    /// Snapshot time, ms.
+    pub ts_ms: Option<i64>,
+    /// Source.
+    pub loc: Loc,
+}
+
+pub(crate) struct BalanceBuild;
+
+impl Build for BalanceBuild {
+    type Out = BalanceRec;
+    fn build<C: Cells>(
+        &self,
+        plan: &Plan,
+        row: &C,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<BalanceRec, String> {
+        Ok(BalanceRec {
+            exchange: plan.text(Field::Exchange, row).unwrap_or_default(),
+            account: plan.text(Field::Account, row).unwrap_or_default(),
+            asset: need(plan.text(Field::Asset, row), plan, Field::Asset)?,
+            amount: need(plan.dec(Field::Amount, row)?, plan, Field::Amount)?,
+            opening: plan.dec(Field::Opening, row)?,
+            opening_ms: plan.ts(Field::OpeningTs, row)?,
+            ts_ms: plan.ts(Field::Ts, row)?,
+            loc: Loc {
+                file: ctx.file,
+                line: ctx.line,
+            },
+        })
+    }
+}
+
+/// What a balance movement is, for the breakdown of a balance.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// A trade leg (base or quote).
+    Trade,
+    /// A fee.
+    Fee,
+    /// An internal transfer between the owner's accounts (legs net to zero).
+    Transfer,
+    /// A deposit from outside.
+    Deposit,
+    /// A withdrawal to outside.
+    Withdrawal,
+    /// Perpetual funding.
+    Funding,
+    /// Realised profit and loss.
+    RealisedPnl,
+    /// Interest, staking rewards, distributions.
+    Reward,
+    /// Subscriptions to and redemptions from earn products.
+    Earn,
+    /// Anything else.
+    Other,
+}
+
+impl Category {
+    /// All categories, in report order.
+    pub const ALL: [Category; 10] = [
+        Category::Trade,
+        Category::Fee,
+        Category::Transfer,
+        Category::Deposit,
+        Category::Withdrawal,
+        Category::Funding,
+        Category::RealisedPnl,
+        Category::Reward,
+        Category::Earn,
+        Category::Other,
+    ];
+
+    /// The category's name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Trade => "trade",
+            Category::Fee => "fee",
+            Category::Transfer => "transfer",
+            Category::Deposit => "deposit",
+            Category::Withdrawal => "withdrawal",
+            Category::Funding => "funding",
+            Category::RealisedPnl => "realised_pnl",
+            Category::Reward => "reward",
+            Category::Earn => "earn",
+            Category::Other => "other",
+        }
+    }
+
+    /// The category of that name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// One balance movement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Movement {
+    /// Exchange name.
+    pub exchange: String,
+    /// Account (wallet) name, empty when not given.
+    pub account: String,
+    /// Asset.
+    pub asset: String,
+    /// Signed amount (credit > 0).
+    pub amount: Decimal,
+    /// Category.
+    pub category: Category,
+    /// The operation as the export writes it.
+    pub operation: Option<String>,
+    /// Running balance after this movement, when the export carries one.
+    pub balance: Option<Decimal>,
+    /// Transfer ID grouping the legs of one transfer.
+    pub transfer_id: Option<String>,
+    /// Status (`cancelled` movements never change a balance).
+    pub status: Option<String>,
+    /// Time, ms.
+    pub ts_ms: Option<i64>,
+    /// Source.
+    pub loc: Loc,
+}
+
+impl Movement {
+    /// Whether the movement was cancelled (and so must not move a balance).
+    #[must_use]
+    pub fn cancelled(&self) -> bool {
+        self.status.as_deref().is_some_and(|s| {
+            matches!(
+                s.to_ascii_lowercase().as_str(),
+                "canceled" | "cancelled" | "failed" | "rejected"
+            )
+        })
+    }
+}
+
+pub(crate) struct MovementBuild;
+
+impl Build for MovementBuild {
+    type Out = Movement;
+    fn build<C: Cells>(&self, plan: &Plan, row: &C, ctx: &mut Ctx<'_>) -> Result<Movement, String> {
+        let category = match plan.text(Field::Category, row) {
+            Some(c) => Category::parse(&c).ok_or_else(|| {
+                format!(
+                    "`category` (column `{}`): `{c}` is not one of {}",
+                    plan.label(Field::Category),
+                    Category::ALL.map(Category::as_str).join(", ")
+                )
+            })?,
+            None => Category::Other,
+        };
+        if let Some(op) = plan.unmapped(Field::Category, row) {
+            ctx.notes.push((
+                ctx.line,
+                format!(
+                    "operation `{op}` is not in the profile's map: counted as {}",
+                    category.as_str()
+                ),
+            ));
+        }
+        Ok(Movement {
+            exchange: plan.text(Field::Exchange, row).unwrap_or_default(),
+            account: plan.text(Field::Account, row).unwrap_or_default(),
+            asset: need(plan.text(Field::Asset, row), plan, Field::Asset)?,
+            amount: need(plan.dec(Field::Amount, row)?, plan, Field::Amount)?,
+            category,
+            operation: plan.text(Field::Operation, row),
+            balance: plan.dec(Field::Balance, row)?,
+            transfer_id: plan.text(Field::TransferId, row),
+            status: plan.text(Field::Status, row),
+            ts_ms: plan.ts(Field::Ts, row)?,
+            loc: Loc {
+                file: ctx.file,
+                line: ctx.line,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fill_stays_small() {
+        assert_eq!(std::mem::size_of::<Fill>(), 88);
+    }
+
+    #[test]
+    fn statuses_as_venues_spell_them() {
+        for (s, want) in [
+            ("FILLED", OrderStatus::Filled),
+            ("PartiallyFilled", OrderStatus::PartiallyFilled),
+            ("PARTIALLY_FILLED", OrderStatus::PartiallyFilled),
+            ("Cancelled", OrderStatus::Canceled),
+            ("CANCELED", OrderStatus::Canceled),
+            ("EXPIRED_IN_MATCH", OrderStatus::Expired),
+            ("New", OrderStatus::New),
+        ] {
+            assert_eq!(OrderStatus::parse(s), Some(want), "{s}");
+        }
+        assert_eq!(OrderStatus::parse("weird"), None);
+    }
+}
