@@ -49,7 +49,7 @@ impl Dated for Movement {
 /// One run's shared state.
 pub(crate) struct RunCtx<'r> {
     pub req: &'r Request,
-    pub names: Names,
+    pub names: std::sync::Arc<Names>,
     pub findings: Vec<Finding>,
     pub inputs: Vec<InputRecord>,
 }
@@ -58,7 +58,7 @@ impl<'r> RunCtx<'r> {
     pub fn new(req: &'r Request) -> RunCtx<'r> {
         RunCtx {
             req,
-            names: Names::default(),
+            names: std::sync::Arc::new(Names::default()),
             findings: Vec::new(),
             inputs: Vec::new(),
         }

@@ -25,6 +25,8 @@
 use std::hash::{BuildHasher, Hasher};
 
 use hashbrown::{HashMap, HashSet, HashTable};
+
+use crate::join::{GROUP, JoinIndex};
 use serde_json::{Map, Value};
 
 use crate::decimal;
@@ -42,13 +44,13 @@ const SEED: u64 = 0x6f70_7362_6f6f_6b21;
 pub(crate) struct FillSet {
     pub fills: Vec<Fill>,
     pub arena: Arena,
-    table: HashTable<u64>,
+    index: JoinIndex,
     state: foldhash::fast::FixedState,
 }
 
 #[inline]
-fn spread(h: u32) -> u64 {
-    (u64::from(h) << 32) | u64::from(h.rotate_left(16))
+fn key_eq(a: &Fill, aa: &Arena, b: &Fill, ba: &Arena) -> bool {
+    a.inst == b.inst && a.trade.eq_in(aa, b.trade, ba)
 }
 
 impl FillSet {
@@ -56,7 +58,7 @@ impl FillSet {
         FillSet {
             fills: Vec::new(),
             arena: Arena::default(),
-            table: HashTable::new(),
+            index: JoinIndex::default(),
             state: foldhash::fast::FixedState::with_seed(SEED),
         }
     }
@@ -69,38 +71,75 @@ impl FillSet {
         (h.finish() >> 32) as u32
     }
 
-    #[inline]
-    fn find_h(&self, h: u32, f: &Fill, arena: &Arena) -> Option<u32> {
-        self.table
-            .find(spread(h), |&e| {
-                (e >> 32) as u32 == h && {
-                    let g = &self.fills[(e as u32) as usize];
-                    g.inst == f.inst && g.trade.eq_in(&self.arena, f.trade, arena)
-                }
-            })
-            .map(|&e| e as u32)
-    }
-
     /// The index of the fill with `f`'s key (`f`'s IDs live in `arena`).
     #[inline]
     pub fn find(&self, f: &Fill, arena: &Arena) -> Option<u32> {
-        self.find_h(self.hash(f, arena), f, arena)
+        let h = self.hash(f, arena);
+        self.index.find(h, |i| {
+            key_eq(&self.fills[i as usize], &self.arena, f, arena)
+        })
+    }
+
+    /// Looks up every fill of a batch, a group at a time (see [`JoinIndex`]),
+    /// and calls `on(position, index)` while the group's fills are in cache.
+    pub fn find_many(&self, batch: &[Fill], arena: &Arena, mut on: impl FnMut(usize, Option<u32>)) {
+        let mut hashes = [0u32; GROUP];
+        let mut res = [None; GROUP];
+        for (c, chunk) in batch.chunks(GROUP).enumerate() {
+            for (h, f) in hashes.iter_mut().zip(chunk) {
+                *h = self.hash(f, arena);
+            }
+            self.index.find_group(
+                &hashes[..chunk.len()],
+                |i| {
+                    let f = &self.fills[i as usize];
+                    f.ts_ms as u64 ^ u64::from(f.flags) ^ u64::from(f.inst)
+                },
+                |k, i| key_eq(&self.fills[i as usize], &self.arena, &chunk[k], arena),
+                &mut res[..chunk.len()],
+            );
+            for (k, r) in res[..chunk.len()].iter().enumerate() {
+                on(c * GROUP + k, *r);
+            }
+        }
     }
 
     /// Adds `f` (IDs already in this set's arena): `Ok(index)`, or
     /// `Err(index of the first fill with that key)`.
     pub fn push(&mut self, f: Fill) -> Result<u32, u32> {
         let h = self.hash(&f, &self.arena);
-        if let Some(i) = self.find_h(h, &f, &self.arena) {
-            return Err(i);
-        }
+        self.push_h(h, f)
+    }
+
+    fn push_h(&mut self, h: u32, f: Fill) -> Result<u32, u32> {
         let idx = u32::try_from(self.fills.len()).map_err(|_| u32::MAX)?;
-        self.fills.push(f);
-        self.table
-            .insert_unique(spread(h), (u64::from(h) << 32) | u64::from(idx), |&e| {
-                spread((e >> 32) as u32)
-            });
+        let FillSet {
+            fills,
+            arena,
+            index,
+            ..
+        } = self;
+        index.insert(h, idx, |o| key_eq(&fills[o as usize], arena, &f, arena))?;
+        fills.push(f);
         Ok(idx)
+    }
+
+    /// Adds a batch (IDs already in this set's arena), a group at a time;
+    /// `dup(first, fill)` receives each fill whose key is already present.
+    pub fn push_many(&mut self, batch: Vec<Fill>, mut dup: impl FnMut(u32, Fill)) {
+        self.reserve(batch.len());
+        let mut hashes = [0u32; GROUP];
+        for chunk in batch.chunks(GROUP) {
+            for (h, f) in hashes.iter_mut().zip(chunk) {
+                *h = self.hash(f, &self.arena);
+            }
+            self.index.prefetch(&hashes[..chunk.len()]);
+            for (h, f) in hashes.iter().zip(chunk) {
+                if let Err(first) = self.push_h(*h, *f) {
+                    dup(first, *f);
+                }
+            }
+        }
     }
 
     /// Adds a fill whose IDs live in `from`, copying string IDs.
@@ -108,16 +147,36 @@ impl FillSet {
         let mut g = *f;
         g.trade = f.trade.copy_to(from, &mut self.arena);
         g.order = f.order.copy_to(from, &mut self.arena);
-        self.push(g).map_err(|first| {
-            // Keep the extra row's IDs resolvable for the report.
-            first
-        })
+        self.push(g)
     }
 
-    fn reserve(&mut self, n: usize) {
+    /// Makes room for `n` more fills.
+    pub fn reserve(&mut self, n: usize) {
         self.fills.reserve(n);
-        self.table.reserve(n, |&e| spread((e >> 32) as u32));
+        self.index.reserve(n);
     }
+}
+
+/// Rows in a plain-text input, estimated from its size and its first
+/// 256 KiB (for sizing the index once; `None` for gzip and UTF-16).
+fn estimate_rows(path: &std::path::Path) -> Option<usize> {
+    use std::io::Read;
+    let len = std::fs::metadata(path).ok()?.len();
+    let mut head = Vec::with_capacity(1 << 18);
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 18)
+        .read_to_end(&mut head)
+        .ok()?;
+    if head.starts_with(&[0x1f, 0x8b])
+        || head.starts_with(&[0xFF, 0xFE])
+        || head.starts_with(&[0xFE, 0xFF])
+    {
+        return None;
+    }
+    let lines = head.iter().filter(|b| **b == b'\n').count().max(1);
+    let per = (head.len() / lines).max(1) as u64;
+    usize::try_from(len / per + len / per / 50 + 16).ok()
 }
 
 /// Whether two rows of the same key agree: times within `tol` ms, fields
@@ -154,6 +213,13 @@ struct Cancels {
     table: HashTable<(Name, Id, i64)>,
     arena: Arena,
     state: foldhash::fast::FixedState,
+    /// One bit per numeric order ID hash: most fills are rejected here.
+    numeric: Vec<u64>,
+    any_string: bool,
+}
+
+fn order_bit(n: u64) -> usize {
+    (n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize
 }
 
 impl Cancels {
@@ -166,6 +232,18 @@ impl Cancels {
 
     fn get(&self, inst: Name, id: Id, arena: &Arena) -> Option<i64> {
         if self.table.is_empty() || id.is_none() {
+            return None;
+        }
+        if let Some(n) = id.as_num() {
+            let b = order_bit(n);
+            if self
+                .numeric
+                .get(b / 64)
+                .is_none_or(|w| w & (1 << (b % 64)) == 0)
+            {
+                return None;
+            }
+        } else if !self.any_string {
             return None;
         }
         self.table
@@ -193,6 +271,8 @@ impl Cancels {
             table: HashTable::new(),
             arena: Arena::default(),
             state: foldhash::fast::FixedState::with_seed(SEED),
+            numeric: vec![0; 1024],
+            any_string: false,
         };
         let req = cx.req;
         let orders = cx.collect("orders", &req.orders, &OrderBuild)?;
@@ -209,11 +289,19 @@ impl Cancels {
             let Ok(id) = Id::parse(o.order_id.as_bytes(), &mut c.arena) else {
                 continue;
             };
+            match id.as_num() {
+                Some(n) => {
+                    let b = order_bit(n);
+                    c.numeric[b / 64] |= 1 << (b % 64);
+                }
+                None => c.any_string = true,
+            }
             let h = c.hash(inst, id, &c.arena);
             let Cancels {
                 table,
                 arena,
                 state,
+                ..
             } = &mut c;
             let arena: &Arena = arena;
             match table.find_mut(h, |(i, x, _)| *i == inst && x.eq_in(arena, id, arena)) {
@@ -251,17 +339,20 @@ where
     for (i, input) in inputs.iter().enumerate() {
         let par = |b: &mut Batch<Fill>| {
             cancels.mark(b, tol);
-            b.aux = b
-                .items
-                .iter()
-                .map(|f| match int.find(f, &b.arena) {
-                    Some(ix) => {
-                        let eq = same(&int.fills[ix as usize], &int.arena, f, &b.arena, tol);
-                        FOUND | if eq { EQUAL } else { 0 } | u64::from(ix)
-                    }
-                    None => 0,
-                })
-                .collect();
+            let mut aux = vec![0u64; b.items.len()];
+            int.find_many(&b.items, &b.arena, |k, ix| {
+                if let Some(ix) = ix {
+                    let eq = same(
+                        &int.fills[ix as usize],
+                        &int.arena,
+                        &b.items[k],
+                        &b.arena,
+                        tol,
+                    );
+                    aux[k] = FOUND | if eq { EQUAL } else { 0 } | u64::from(ix);
+                }
+            });
+            b.aux = aux;
         };
         cx.stream(
             role,
@@ -475,30 +566,29 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
 
     let cancels = Cancels::load(&mut cx)?;
 
-    // Ours: the build side.
+    // Ours: the build side, sized once from the files' sizes.
     let mut int = FillSet::new();
+    let estimate: usize = req
+        .internal
+        .iter()
+        .filter_map(|i| estimate_rows(&i.path))
+        .sum();
+    int.reserve(estimate);
     let mut int_extras: Vec<(u32, Fill)> = Vec::new();
     for (i, input) in req.internal.iter().enumerate() {
         let par = |b: &mut Batch<Fill>| cancels.mark(b, tol);
-        cx.stream(
-            "internal",
-            u8::try_from(i).unwrap_or(u8::MAX),
-            input,
-            &FillBuild,
-            &par,
-            |b| {
-                let base = int.arena.append(&b.arena);
-                int.reserve(b.items.len());
-                for mut f in b.items {
+        let file = u8::try_from(i).unwrap_or(u8::MAX);
+        cx.stream("internal", file, input, &FillBuild, &par, |mut b| {
+            let base = int.arena.append(&b.arena);
+            if base > 0 {
+                for f in &mut b.items {
                     f.trade = f.trade.rebased(base);
                     f.order = f.order.rebased(base);
-                    if let Err(first) = int.push(f) {
-                        int_extras.push((first, f));
-                    }
                 }
-                Ok(())
-            },
-        )?;
+            }
+            int.push_many(b.items, |first, f| int_extras.push((first, f)));
+            Ok(())
+        })?;
     }
     let n = int.fills.len();
 
@@ -945,6 +1035,8 @@ impl Cancels {
             table: HashTable::new(),
             arena: Arena::default(),
             state: foldhash::fast::FixedState::with_seed(SEED),
+            numeric: Vec::new(),
+            any_string: false,
         }
     }
 }

@@ -73,6 +73,17 @@ impl Names {
 pub struct LocalNames {
     cache: HashMap<Box<[u8]>, Name>,
     buf: Vec<u8>,
+    /// Direct-mapped front cache for (exchange, symbol) pairs.
+    pairs: Vec<(Box<[u8]>, Box<[u8]>, Name)>,
+}
+
+const PAIR_SLOTS: usize = 64;
+
+#[inline]
+fn pair_slot(a: &[u8], b: &[u8]) -> usize {
+    let last = |x: &[u8]| x.last().copied().unwrap_or(0) as usize;
+    let first = |x: &[u8]| x.first().copied().unwrap_or(0) as usize;
+    (b.len() * 31 + last(b) * 7 + first(b) * 3 + a.len() + last(a)) % PAIR_SLOTS
 }
 
 impl LocalNames {
@@ -94,6 +105,22 @@ impl LocalNames {
     /// once the pair has been seen.
     #[inline]
     pub fn intern_pair(&mut self, names: &Names, a: &[u8], b: &[u8]) -> Name {
+        let slot = pair_slot(a, b);
+        if let Some((x, y, n)) = self.pairs.get(slot)
+            && **x == *a
+            && **y == *b
+        {
+            return *n;
+        }
+        let n = self.intern_pair_slow(names, a, b);
+        if self.pairs.is_empty() {
+            self.pairs = vec![(Box::from(&b""[..]), Box::from(&b""[..]), Name::MAX); PAIR_SLOTS];
+        }
+        self.pairs[slot] = (Box::from(a), Box::from(b), n);
+        n
+    }
+
+    fn intern_pair_slow(&mut self, names: &Names, a: &[u8], b: &[u8]) -> Name {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         buf.extend_from_slice(a);

@@ -34,6 +34,7 @@ pub mod synth;
 mod balances;
 mod engine;
 mod fills;
+mod join;
 mod orders;
 mod positions;
 mod transfers;

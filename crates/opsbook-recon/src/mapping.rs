@@ -40,6 +40,24 @@ pub(crate) struct Plan {
     fields: Vec<Option<FieldPlan>>,
     filters: Vec<(usize, Vec<Vec<u8>>)>,
     exchange: Option<Vec<u8>>,
+    /// Direct slots for the common fills shape (see [`FastFill`]).
+    pub fast: Option<FastFill>,
+}
+
+/// A fills profile whose fields are plain columns (no map, constant, sum,
+/// shift or negation; time in epoch ms): read without the general machinery.
+#[derive(Debug, Clone)]
+pub(crate) struct FastFill {
+    pub exchange: Result<usize, Vec<u8>>,
+    pub symbol: usize,
+    pub trade: usize,
+    pub order: Option<usize>,
+    pub side: usize,
+    pub qty: usize,
+    pub price: usize,
+    pub fee: Option<usize>,
+    pub fee_asset: Option<usize>,
+    pub ts: usize,
 }
 
 fn idx(f: Field) -> usize {
@@ -93,7 +111,59 @@ impl Plan {
             fields,
             filters,
             exchange: profile.exchange.as_ref().map(|e| e.as_bytes().to_vec()),
+            fast: None,
         }
+    }
+
+    /// The single plain column of a field, if that is all it is.
+    fn plain(&self, f: Field) -> Option<Option<usize>> {
+        let Some(p) = self.fields[idx(f)].as_ref() else {
+            return Some(None);
+        };
+        let s = &p.spec;
+        if p.constant.is_some()
+            || p.slots.len() != 1
+            || !s.map.is_empty()
+            || s.default.is_some()
+            || s.shift != 0
+            || s.negate
+        {
+            return None;
+        }
+        let slot = p.slots[0];
+        match self.csv_index.get(slot) {
+            Some(Some(_)) => Some(Some(slot)),
+            _ if s.optional => Some(None),
+            _ => None,
+        }
+    }
+
+    fn fast_fill(&self) -> Option<FastFill> {
+        if self.profile.kind != crate::profile::RecordKind::Fills || !self.filters.is_empty() {
+            return None;
+        }
+        let ts_ok = self.fields[idx(Field::Ts)]
+            .as_ref()
+            .is_some_and(|p| p.spec.format == Some(TsFormat::EpochMs));
+        if !ts_ok || self.plain(Field::IsBuyer)?.is_some() {
+            return None;
+        }
+        let exchange = match self.plain(Field::Exchange)? {
+            Some(s) => Ok(s),
+            None => Err(self.exchange.clone().unwrap_or_default()),
+        };
+        Some(FastFill {
+            exchange,
+            symbol: self.plain(Field::Symbol)??,
+            trade: self.plain(Field::TradeId)??,
+            order: self.plain(Field::OrderId)?,
+            side: self.plain(Field::Side)??,
+            qty: self.plain(Field::Qty)??,
+            price: self.plain(Field::Price)??,
+            fee: self.plain(Field::Fee)?,
+            fee_asset: self.plain(Field::FeeAsset)?,
+            ts: self.plain(Field::Ts)??,
+        })
     }
 
     /// A plan for JSON rows (columns looked up by key or pointer per row).
@@ -123,6 +193,7 @@ impl Plan {
             missing.push(plan.either_label(Field::Side, Field::IsBuyer));
         }
         if missing.is_empty() {
+            plan.fast = plan.fast_fill();
             Ok(plan)
         } else {
             Err(missing.join("`, `"))
@@ -167,6 +238,14 @@ impl Plan {
             let c = row.cell(*slot).map(trim).unwrap_or(b"");
             values.iter().any(|v| v.as_slice() == c)
         })
+    }
+
+    /// Whether the field is mapped to a column the profile does not mark
+    /// optional (its cells must then not be empty, for times).
+    pub fn mandatory(&self, f: Field) -> bool {
+        self.fields[idx(f)]
+            .as_ref()
+            .is_some_and(|p| !p.spec.optional && p.constant.is_none())
     }
 
     /// Whether the profile maps the field at all.
@@ -339,7 +418,7 @@ impl Side {
     }
 }
 
-fn parse_side(c: &[u8]) -> Option<Side> {
+pub(crate) fn parse_side(c: &[u8]) -> Option<Side> {
     match c.to_ascii_lowercase().as_slice() {
         b"buy" | b"b" | b"bid" | b"long" => Some(Side::Buy),
         b"sell" | b"s" | b"ask" | b"short" => Some(Side::Sell),
@@ -365,7 +444,7 @@ fn shift(d: Decimal, by: i32) -> Option<Decimal> {
     decimal::parse(text.as_bytes()).ok()
 }
 
-fn int_of(b: &[u8]) -> Option<i64> {
+pub(crate) fn int_of(b: &[u8]) -> Option<i64> {
     let (neg, digits) = match b.first()? {
         b'-' => (true, &b[1..]),
         _ => (false, b),

@@ -6,8 +6,9 @@
 
 use rust_decimal::Decimal;
 
+use crate::decimal;
 use crate::ids::{Id, Name};
-use crate::mapping::{Cells, Plan, Side};
+use crate::mapping::{Cells, FastFill, Plan, Side, int_of, parse_side, trim};
 use crate::profile::Field;
 use crate::stream::{Build, Ctx};
 
@@ -71,6 +72,27 @@ pub fn split_inst(s: &str) -> (&str, &str) {
     s.split_once('\u{1f}').unwrap_or(("", s))
 }
 
+/// Quote assets recognised at the end of a concatenated symbol (`ETHBTC`),
+/// longest first.
+const QUOTES: &[&str] = &[
+    "FDUSD", "USDT", "USDC", "BUSD", "TUSD", "USDP", "EURI", "USD", "EUR", "GBP", "TRY", "BRL",
+    "JPY", "AUD", "BTC", "ETH", "BNB", "XBT", "DAI",
+];
+
+/// Splits a symbol into (base, quote): `BTC/USDT`, `BTC-USDT`, `BTC_USDT`,
+/// or a concatenated `ETHBTC` whose quote is a known quote asset.
+#[must_use]
+pub fn split_symbol(symbol: &str) -> Option<(String, String)> {
+    if let Some((b, q)) = symbol.split_once(['/', '-', '_']) {
+        let q = q.split(':').next().unwrap_or(q);
+        return (!b.is_empty() && !q.is_empty()).then(|| (b.to_string(), q.to_string()));
+    }
+    QUOTES.iter().find_map(|q| {
+        let b = symbol.strip_suffix(q)?;
+        (!b.is_empty()).then(|| (b.to_string(), (*q).to_string()))
+    })
+}
+
 fn need<T>(v: Option<T>, plan: &Plan, f: Field) -> Result<T, String> {
     v.ok_or_else(|| format!("missing `{}` (column `{}`)", f.as_str(), plan.label(f)))
 }
@@ -87,6 +109,9 @@ impl Build for FillBuild {
 
     #[inline]
     fn build<C: Cells>(&self, plan: &Plan, row: &C, ctx: &mut Ctx<'_>) -> Result<Fill, String> {
+        if let Some(fast) = &plan.fast {
+            return fast_fill(fast, plan, row, ctx);
+        }
         let exchange = plan.raw(Field::Exchange, row);
         let symbol = need(plan.raw(Field::Symbol, row), plan, Field::Symbol)?;
         let inst = ctx
@@ -122,6 +147,76 @@ impl Build for FillBuild {
             flags: if fee.is_some() { HAS_FEE } else { 0 },
         })
     }
+}
+
+/// [`FillBuild`] for plain-column profiles: the same result, less work.
+#[inline]
+fn fast_fill<C: Cells>(
+    ff: &FastFill,
+    plan: &Plan,
+    row: &C,
+    ctx: &mut Ctx<'_>,
+) -> Result<Fill, String> {
+    let cell = |slot: usize| row.cell(slot).map(trim).filter(|c| !c.is_empty());
+    let cell_of = |slot: usize, f: Field| {
+        cell(slot).ok_or_else(|| format!("missing `{}` (column `{}`)", f.as_str(), plan.label(f)))
+    };
+    let exchange: &[u8] = match &ff.exchange {
+        Ok(s) => cell(*s).unwrap_or(b""),
+        Err(c) => c,
+    };
+    let symbol = cell_of(ff.symbol, Field::Symbol)?;
+    let inst = ctx.local.intern_pair(ctx.names, exchange, symbol);
+    let trade = Id::parse(cell_of(ff.trade, Field::TradeId)?, ctx.arena)
+        .map_err(|e| format!("`trade_id`: {e}"))?;
+    let order = match ff.order.and_then(cell) {
+        Some(o) => Id::parse(o, ctx.arena).map_err(|e| format!("`order_id`: {e}"))?,
+        None => Id::NONE,
+    };
+    let side_cell = cell_of(ff.side, Field::Side)?;
+    let side = parse_side(side_cell).ok_or_else(|| {
+        format!(
+            "`side` (column `{}`): `{}` is not buy or sell",
+            plan.label(Field::Side),
+            String::from_utf8_lossy(side_cell)
+        )
+    })?;
+    let dec = |slot: usize, f: Field| -> Result<Decimal, String> {
+        decimal::parse(cell_of(slot, f)?)
+            .map_err(|e| format!("`{}` (column `{}`): {e}", f.as_str(), plan.label(f)))
+    };
+    let qty = dec(ff.qty, Field::Qty)?;
+    let price = dec(ff.price, Field::Price)?;
+    let fee = match ff.fee.and_then(cell) {
+        Some(c) => Some(
+            decimal::parse(c)
+                .map_err(|e| format!("`fee` (column `{}`): {e}", plan.label(Field::Fee)))?,
+        ),
+        None => None,
+    };
+    let fee_asset = match ff.fee_asset.and_then(cell) {
+        Some(a) => ctx.local.intern(ctx.names, a),
+        None => 0,
+    };
+    let ts_cell = cell_of(ff.ts, Field::Ts)?;
+    let ts_ms = match int_of(ts_cell) {
+        Some(t) => t,
+        None => plan.ts(Field::Ts, row)?.unwrap_or(0),
+    };
+    Ok(Fill {
+        qty,
+        price,
+        fee: fee.unwrap_or(Decimal::ZERO),
+        ts_ms,
+        trade,
+        order,
+        inst,
+        fee_asset,
+        line: line32(ctx.line)?,
+        file: ctx.file,
+        side,
+        flags: if fee.is_some() { HAS_FEE } else { 0 },
+    })
 }
 
 /// An order's normalised status.
@@ -486,6 +581,10 @@ impl Build for MovementBuild {
             })?,
             None => Category::Other,
         };
+        let ts_ms = plan.ts(Field::Ts, row)?;
+        if ts_ms.is_none() && plan.mandatory(Field::Ts) {
+            return Err(format!("missing `ts` (column `{}`)", plan.label(Field::Ts)));
+        }
         if let Some(op) = plan.unmapped(Field::Category, row) {
             ctx.notes.push((
                 ctx.line,
@@ -505,7 +604,7 @@ impl Build for MovementBuild {
             balance: plan.dec(Field::Balance, row)?,
             transfer_id: plan.text(Field::TransferId, row),
             status: plan.text(Field::Status, row),
-            ts_ms: plan.ts(Field::Ts, row)?,
+            ts_ms,
             loc: Loc {
                 file: ctx.file,
                 line: ctx.line,
@@ -517,6 +616,18 @@ impl Build for MovementBuild {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symbols_split_into_base_and_quote() {
+        let s = |x: &str| split_symbol(x).map(|(b, q)| format!("{b} {q}"));
+        assert_eq!(s("ETHBTC").as_deref(), Some("ETH BTC"));
+        assert_eq!(s("BTCFDUSD").as_deref(), Some("BTC FDUSD"));
+        assert_eq!(s("XRP/ETH").as_deref(), Some("XRP ETH"));
+        assert_eq!(s("BTC-USD").as_deref(), Some("BTC USD"));
+        assert_eq!(s("BTC/USDT:USDT").as_deref(), Some("BTC USDT"));
+        assert_eq!(s("XBTUSD").as_deref(), Some("XBT USD"));
+        assert_eq!(s("WEIRD"), None);
+    }
 
     #[test]
     fn a_fill_stays_small() {
