@@ -241,21 +241,6 @@ impl<'r> RunCtx<'r> {
         Ok(out)
     }
 
-    /// The path of input `file` of a role, as given.
-    pub fn path_of(&self, role: &str, file: u8) -> String {
-        let list = match role {
-            "internal" => &self.req.internal,
-            "exchange" => &self.req.exchange,
-            "orders" => &self.req.orders,
-            "opening" => &self.req.opening,
-            "previous_internal" => &self.req.previous_internal,
-            _ => &self.req.previous_exchange,
-        };
-        list.get(file as usize)
-            .map(|i| i.path.display().to_string())
-            .unwrap_or_default()
-    }
-
     /// Where a side's history starts: declared, else its earliest record.
     pub fn side_start(&self, role: &str) -> Option<i64> {
         let declared = match role {

@@ -8,7 +8,7 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sha2::{Digest, Sha256};
@@ -55,6 +55,30 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// SHA-256 (lowercase hex) and size of a file as stored, read in 1 MiB
+/// chunks (never whole in memory).
+///
+/// # Errors
+/// The I/O error.
+pub fn hash_file(path: &Path) -> io::Result<InputDigest> {
+    let mut f = File::open(path)?;
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        sha.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok(InputDigest {
+        sha256: hex(&sha.finalize()),
+        bytes,
+    })
+}
+
 /// Lowercase hex of bytes.
 #[must_use]
 pub fn hex(b: &[u8]) -> String {
@@ -77,7 +101,6 @@ pub(crate) enum Stored {
 
 /// An input opened for streaming: text bytes (UTF-8, no BOM) and its digest.
 pub(crate) struct Opened {
-    pub path: PathBuf,
     pub reader: Box<dyn Read + Send>,
     pub stored: Stored,
     state: Arc<Mutex<HashState>>,
@@ -142,7 +165,6 @@ pub(crate) fn open(path: &Path) -> Result<Opened, String> {
     if head.starts_with(&[0x1f, 0x8b]) {
         let gz = flate2::read::MultiGzDecoder::new(chained);
         return Ok(Opened {
-            path: path.to_path_buf(),
             reader: Box::new(StripBom::new(gz)),
             stored: Stored::Gzip,
             state,
@@ -156,7 +178,6 @@ pub(crate) fn open(path: &Path) -> Result<Opened, String> {
             .map_err(|e| format!("cannot read: {e}"))?;
         let decoded = opsbook_core::text::decode(&all).map_err(|e| format!("{e}"))?;
         return Ok(Opened {
-            path: path.to_path_buf(),
             reader: Box::new(io::Cursor::new(decoded.text.into_bytes())),
             stored: Stored::Utf16,
             state,
@@ -171,7 +192,6 @@ pub(crate) fn open(path: &Path) -> Result<Opened, String> {
             .map_err(|e| format!("cannot read: {e}"))?;
     }
     Ok(Opened {
-        path: path.to_path_buf(),
         reader: Box::new(chained),
         stored: if bom { Stored::Utf8Bom } else { Stored::Utf8 },
         state,

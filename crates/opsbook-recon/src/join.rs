@@ -38,6 +38,7 @@ impl JoinIndex {
     }
 
     /// Keys held.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.len
     }
@@ -154,7 +155,7 @@ mod tests {
     fn insert_find_and_grow_with_colliding_hashes() {
         let keys: Vec<u64> = (0..10_000).map(|i| i * 7 + 3).collect();
         // A bad hash: many keys share one (only 64 distinct values).
-        let h = |k: u64| (k % 64) as u32 * 0x9E37_79B9;
+        let h = |k: u64| ((k % 64) as u32).wrapping_mul(0x9E37_79B9);
         let mut ix = JoinIndex::with_capacity(10);
         for (i, k) in keys.iter().enumerate() {
             assert_eq!(

@@ -34,9 +34,11 @@ pub mod synth;
 mod balances;
 mod engine;
 mod fills;
+mod fillset;
 mod join;
 mod orders;
 mod positions;
+mod rows;
 mod transfers;
 
 use std::collections::BTreeMap;

@@ -79,18 +79,34 @@ const QUOTES: &[&str] = &[
     "JPY", "AUD", "BTC", "ETH", "BNB", "XBT", "DAI",
 ];
 
+/// Major base assets: a concatenated symbol whose split leaves one of these
+/// as the base is read that way (`XBTUSD` is XBT/USD, not XB/TUSD).
+const BASES: &[&str] = &[
+    "BTC", "XBT", "ETH", "BNB", "SOL", "XRP", "ADA", "DOGE", "TRX", "DOT", "LTC", "LINK", "AVAX",
+    "MATIC", "BCH", "ETC", "XLM", "ATOM", "UNI",
+];
+
 /// Splits a symbol into (base, quote): `BTC/USDT`, `BTC-USDT`, `BTC_USDT`,
-/// or a concatenated `ETHBTC` whose quote is a known quote asset.
+/// or a concatenated `ETHBTC` whose quote is a known quote asset (a split
+/// leaving a major base asset wins; else the longest quote).
 #[must_use]
 pub fn split_symbol(symbol: &str) -> Option<(String, String)> {
     if let Some((b, q)) = symbol.split_once(['/', '-', '_']) {
         let q = q.split(':').next().unwrap_or(q);
         return (!b.is_empty() && !q.is_empty()).then(|| (b.to_string(), q.to_string()));
     }
-    QUOTES.iter().find_map(|q| {
-        let b = symbol.strip_suffix(q)?;
-        (!b.is_empty()).then(|| (b.to_string(), (*q).to_string()))
-    })
+    let splits: Vec<(&str, &str)> = QUOTES
+        .iter()
+        .filter_map(|q| {
+            let b = symbol.strip_suffix(q)?;
+            (!b.is_empty()).then_some((b, *q))
+        })
+        .collect();
+    splits
+        .iter()
+        .find(|(b, _)| BASES.contains(b))
+        .or_else(|| splits.first())
+        .map(|(b, q)| ((*b).to_string(), (*q).to_string()))
 }
 
 fn need<T>(v: Option<T>, plan: &Plan, f: Field) -> Result<T, String> {
@@ -626,6 +642,7 @@ mod tests {
         assert_eq!(s("BTC-USD").as_deref(), Some("BTC USD"));
         assert_eq!(s("BTC/USDT:USDT").as_deref(), Some("BTC USDT"));
         assert_eq!(s("XBTUSD").as_deref(), Some("XBT USD"));
+        assert_eq!(s("BTCTUSD").as_deref(), Some("BTC TUSD"));
         assert_eq!(s("WEIRD"), None);
     }
 

@@ -507,9 +507,9 @@ impl Report {
                 Some(b) if p.is_relative() => b.join(p),
                 _ => p.to_path_buf(),
             };
-            match std::fs::read(&p) {
-                Ok(bytes) => {
-                    let sha = hex(&Sha256::digest(&bytes));
+            match crate::input::hash_file(&p) {
+                Ok(d) => {
+                    let sha = d.sha256;
                     if sha != i.sha256 {
                         out.push((
                             i.clone(),

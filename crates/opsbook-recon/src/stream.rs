@@ -13,7 +13,6 @@
 //! `header_line`, or the first line (of the first 200) that holds every
 //! required column — preamble lines before it are skipped and reported.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::mpsc::{channel, sync_channel};
@@ -21,10 +20,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::value::RawValue;
 
+use crate::rows::{csv_block, json_array, jsonl_block, split_block};
+
 use crate::ids::{Arena, LocalNames, Names};
 use crate::input::{self, DigestHandle, InputDigest, Stored};
 use crate::mapping::{Cells, Plan};
-use crate::profile::{Col, Layout, Profile};
+use crate::profile::{Layout, Profile};
 
 /// Tuning of the reader (tests use tiny blocks to exercise the cuts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,31 +122,10 @@ pub(crate) struct StreamError {
     pub message: String,
 }
 
-fn serr(line: Option<u64>, message: impl Into<String>) -> StreamError {
+pub(crate) fn serr(line: Option<u64>, message: impl Into<String>) -> StreamError {
     StreamError {
         line,
         message: message.into(),
-    }
-}
-
-struct CsvCells<'a> {
-    rec: &'a csv::ByteRecord,
-    index: &'a [Option<usize>],
-}
-
-impl Cells for CsvCells<'_> {
-    fn cell(&self, slot: usize) -> Option<&[u8]> {
-        self.rec.get((*self.index.get(slot)?)?)
-    }
-}
-
-struct JsonCells<'a> {
-    vals: Vec<Option<Cow<'a, [u8]>>>,
-}
-
-impl Cells for JsonCells<'_> {
-    fn cell(&self, slot: usize) -> Option<&[u8]> {
-        self.vals.get(slot)?.as_deref()
     }
 }
 
@@ -331,6 +311,7 @@ fn find_header(
     let mut rec = csv::ByteRecord::new();
     let mut first_line_text = None;
     let mut idx = 0usize;
+    let mut lines = Lines::new(&head, 1);
     loop {
         let pos_before = rdr.position().clone();
         match rdr.read_byte_record(&mut rec) {
@@ -339,9 +320,10 @@ fn find_header(
             Err(e) => return Err(serr(Some(pos_before.line()), format!("not CSV: {e}"))),
         }
         idx += 1;
-        let line = rec
+        let start = rec
             .position()
-            .map_or(pos_before.line(), csv::Position::line) as usize;
+            .map_or(pos_before.byte(), csv::Position::byte);
+        let line = lines.at(start) as usize;
         let cells: Vec<String> = rec
             .iter()
             .map(|c| String::from_utf8_lossy(crate::mapping::trim(c)).into_owned())
@@ -403,6 +385,40 @@ pub(crate) fn count_newlines(b: &[u8]) -> u64 {
         total += it.remainder().iter().filter(|x| **x == b'\n').count() as u64;
     }
     total
+}
+
+/// Lines of records found by byte offset: a record's line is the line of
+/// its first byte, after the blank lines the CSV reader skips before it.
+pub(crate) struct Lines<'a> {
+    data: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    /// Lines of `data`, whose first byte is on line `first`.
+    pub fn new(data: &'a [u8], first: u64) -> Lines<'a> {
+        Lines {
+            data,
+            pos: 0,
+            line: first,
+        }
+    }
+
+    /// The line of the record that starts at (or after blank lines from) `byte`.
+    pub fn at(&mut self, byte: u64) -> u64 {
+        let mut b = usize::try_from(byte)
+            .unwrap_or(self.data.len())
+            .min(self.data.len());
+        while b < self.data.len() && matches!(self.data[b], b'\n' | b'\r') {
+            b += 1;
+        }
+        if b >= self.pos {
+            self.line += count_newlines(&self.data[self.pos..b]);
+            self.pos = b;
+        }
+        self.line
+    }
 }
 
 /// Where to cut `buf` so that it ends at a record boundary.
@@ -548,493 +564,4 @@ where
             .unwrap_or_else(|_| Err(serr(None, "the reader thread failed")));
         result.and(read)
     })
-}
-
-/// One row of a quote-free block: the line and its field bounds.
-struct SplitCells<'a> {
-    line: &'a [u8],
-    bounds: &'a [(u32, u32)],
-    index: &'a [Option<usize>],
-}
-
-impl Cells for SplitCells<'_> {
-    #[inline]
-    fn cell(&self, slot: usize) -> Option<&[u8]> {
-        let (a, b) = *self.bounds.get((*self.index.get(slot)?)?)?;
-        self.line.get(a as usize..b as usize)
-    }
-}
-
-/// Parses a block without quotes by splitting lines at `\n` and fields at
-/// the delimiter — exactly what RFC 4180 reading gives when no field is
-/// quoted. `None` (use [`csv_block`]) for a block with a quote or a `\r`
-/// that does not end a line.
-#[allow(clippy::too_many_arguments)]
-fn split_block<B: Build>(
-    block: &[u8],
-    first_line: u64,
-    quote_free: bool,
-    delim: u8,
-    header_len: usize,
-    plan: &Plan,
-    file: u8,
-    names: &Names,
-    local: &mut LocalNames,
-    builder: &B,
-) -> Option<Batch<B::Out>> {
-    if delim == b'\n'
-        || delim == b'\r'
-        || delim == b'"'
-        || block.len() > u32::MAX as usize
-        || (!quote_free && memchr::memchr(b'"', block).is_some())
-    {
-        return None;
-    }
-    let mut batch = Batch::default();
-    let mut emit = |line_no: u64, line: &[u8], bounds: &[(u32, u32)]| {
-        batch.rows += 1;
-        let cells = SplitCells {
-            line,
-            bounds,
-            index: &plan.csv_index,
-        };
-        if !plan.keep(&cells) {
-            batch.filtered += 1;
-            return;
-        }
-        let mut ctx = Ctx {
-            line: line_no,
-            names,
-            local: &mut *local,
-            arena: &mut batch.arena,
-            notes: &mut batch.notes,
-            file,
-        };
-        match builder.build(plan, &cells, &mut ctx) {
-            Ok(r) => batch.items.push(r),
-            Err(mut m) => {
-                if header_len > 0 && bounds.len() != header_len {
-                    m.push_str(&format!(
-                        " (the row has {} fields, the header {})",
-                        bounds.len(),
-                        header_len
-                    ));
-                }
-                batch.rejects.push(Reject {
-                    line: line_no,
-                    message: m,
-                });
-            }
-        }
-    };
-    // One SIMD pass over the block for delimiters and line ends.
-    let mut bounds: Vec<(u32, u32)> = Vec::with_capacity(32);
-    let mut line_no = first_line;
-    let mut line_start = 0usize;
-    let mut field_start = 0usize;
-    for pos in memchr::memchr3_iter(delim, b'\n', b'\r', block) {
-        let b = block[pos];
-        if b == delim {
-            bounds.push(((field_start - line_start) as u32, (pos - line_start) as u32));
-            field_start = pos + 1;
-        } else if b == b'\r' {
-            if block.get(pos + 1) != Some(&b'\n') {
-                return None;
-            }
-        } else {
-            let end = if pos > line_start && block[pos - 1] == b'\r' {
-                pos - 1
-            } else {
-                pos
-            };
-            if end > line_start || !bounds.is_empty() {
-                bounds.push(((field_start - line_start) as u32, (end - line_start) as u32));
-                emit(line_no, &block[line_start..end], &bounds);
-            }
-            bounds.clear();
-            line_no += 1;
-            line_start = pos + 1;
-            field_start = pos + 1;
-        }
-    }
-    if line_start < block.len() {
-        let end = block.len();
-        bounds.push(((field_start - line_start) as u32, (end - line_start) as u32));
-        emit(line_no, &block[line_start..end], &bounds);
-    }
-    Some(batch)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn csv_block<B: Build>(
-    block: &[u8],
-    first_line: u64,
-    delim: u8,
-    header_len: usize,
-    plan: &Plan,
-    file: u8,
-    names: &Names,
-    local: &mut LocalNames,
-    builder: &B,
-) -> Batch<B::Out> {
-    let mut batch = Batch::default();
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delim)
-        .from_reader(block);
-    let mut rec = csv::ByteRecord::new();
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = first_line + rdr.position().line().saturating_sub(1);
-                batch.rows += 1;
-                batch.rejects.push(Reject {
-                    line,
-                    message: format!("not CSV: {e}"),
-                });
-                break;
-            }
-        }
-        let line = first_line + rec.position().map_or(1, csv::Position::line) - 1;
-        batch.rows += 1;
-        let cells = CsvCells {
-            rec: &rec,
-            index: &plan.csv_index,
-        };
-        if !plan.keep(&cells) {
-            batch.filtered += 1;
-            continue;
-        }
-        let mut ctx = Ctx {
-            line,
-            names,
-            local,
-            arena: &mut batch.arena,
-            notes: &mut batch.notes,
-            file,
-        };
-        match builder.build(plan, &cells, &mut ctx) {
-            Ok(r) => batch.items.push(r),
-            Err(mut m) => {
-                if header_len > 0 && rec.len() != header_len {
-                    m.push_str(&format!(
-                        " (the row has {} fields, the header {})",
-                        rec.len(),
-                        header_len
-                    ));
-                }
-                batch.rejects.push(Reject { line, message: m });
-            }
-        }
-    }
-    batch
-}
-
-/// The cells of a JSON row for a plan's columns.
-fn json_cells<'a>(plan: &Plan, row: &'a RawValue) -> Result<JsonCells<'a>, String> {
-    let top = Node::of(row)?;
-    let mut vals = Vec::with_capacity(plan.columns.len());
-    for col in &plan.columns {
-        let v = match col {
-            Col::Name(n) => top.get(n)?,
-            Col::Pointer(p) => {
-                let mut cur: Option<&'a RawValue> = Some(row);
-                for seg in p.split('/').skip(1) {
-                    let seg = seg.replace("~1", "/").replace("~0", "~");
-                    cur = match cur {
-                        Some(r) => Node::of(r)?.get(&seg)?,
-                        None => None,
-                    };
-                }
-                cur
-            }
-        };
-        vals.push(match v {
-            None => None,
-            Some(r) => scalar(r)?,
-        });
-    }
-    Ok(JsonCells { vals })
-}
-
-enum Node<'a> {
-    Obj(Vec<(Cow<'a, str>, &'a RawValue)>),
-    Arr(Vec<&'a RawValue>),
-    Other,
-}
-
-impl<'a> Node<'a> {
-    fn of(r: &'a RawValue) -> Result<Node<'a>, String> {
-        let t = r.get().trim_start();
-        if t.starts_with('{') {
-            let m: Vec<(Cow<'a, str>, &'a RawValue)> =
-                serde_json::from_str::<BTreeMap<Cow<'a, str>, &'a RawValue>>(r.get())
-                    .map_err(|e| format!("not a JSON object: {e}"))?
-                    .into_iter()
-                    .collect();
-            Ok(Node::Obj(m))
-        } else if t.starts_with('[') {
-            Ok(Node::Arr(
-                serde_json::from_str(r.get()).map_err(|e| format!("not a JSON array: {e}"))?,
-            ))
-        } else {
-            Ok(Node::Other)
-        }
-    }
-
-    fn get(&self, key: &str) -> Result<Option<&'a RawValue>, String> {
-        Ok(match self {
-            Node::Obj(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| *v),
-            Node::Arr(a) => key.parse::<usize>().ok().and_then(|i| a.get(i).copied()),
-            Node::Other => None,
-        })
-    }
-}
-
-fn scalar(r: &RawValue) -> Result<Option<Cow<'_, [u8]>>, String> {
-    let t = r.get().trim();
-    if t == "null" {
-        return Ok(None);
-    }
-    if t.starts_with('"') {
-        let s: Cow<'_, str> =
-            serde_json::from_str(t).map_err(|e| format!("bad JSON string: {e}"))?;
-        return Ok(Some(match s {
-            Cow::Borrowed(b) => Cow::Borrowed(b.as_bytes()),
-            Cow::Owned(o) => Cow::Owned(o.into_bytes()),
-        }));
-    }
-    if t.starts_with('{') || t.starts_with('[') {
-        return Ok(Some(Cow::Borrowed(t.as_bytes())));
-    }
-    Ok(Some(Cow::Borrowed(t.as_bytes())))
-}
-
-fn build_json<B: Build>(
-    plan: &Plan,
-    row: &RawValue,
-    line: u64,
-    batch: &mut Batch<B::Out>,
-    file: u8,
-    names: &Names,
-    local: &mut LocalNames,
-    builder: &B,
-) {
-    batch.rows += 1;
-    let cells = match json_cells(plan, row) {
-        Ok(c) => c,
-        Err(message) => {
-            batch.rejects.push(Reject { line, message });
-            return;
-        }
-    };
-    if !plan.keep(&cells) {
-        batch.filtered += 1;
-        return;
-    }
-    let mut ctx = Ctx {
-        line,
-        names,
-        local,
-        arena: &mut batch.arena,
-        notes: &mut batch.notes,
-        file,
-    };
-    match builder.build(plan, &cells, &mut ctx) {
-        Ok(r) => batch.items.push(r),
-        Err(message) => batch.rejects.push(Reject { line, message }),
-    }
-}
-
-fn jsonl_block<B: Build>(
-    block: &[u8],
-    first_line: u64,
-    plan: &Plan,
-    file: u8,
-    names: &Names,
-    local: &mut LocalNames,
-    builder: &B,
-) -> Batch<B::Out> {
-    let mut batch = Batch::default();
-    for (i, line) in block.split(|b| *b == b'\n').enumerate() {
-        let line_no = first_line + i as u64;
-        let t = crate::mapping::trim(line);
-        if t.is_empty() {
-            continue;
-        }
-        match serde_json::from_slice::<&RawValue>(t) {
-            Ok(r) => build_json(plan, r, line_no, &mut batch, file, names, local, builder),
-            Err(e) => {
-                batch.rows += 1;
-                batch.rejects.push(Reject {
-                    line: line_no,
-                    message: format!("not a JSON value: {e}"),
-                });
-            }
-        }
-    }
-    batch
-}
-
-const JSON_BATCH: usize = 1 << 14;
-
-#[allow(clippy::too_many_arguments)]
-fn json_array<B, P, S>(
-    reader: Box<dyn Read + Send>,
-    head: Vec<u8>,
-    plan: &Plan,
-    file: u8,
-    names: &Names,
-    builder: &B,
-    par: &P,
-    seq: &mut S,
-) -> Result<(), StreamError>
-where
-    B: Build,
-    P: Fn(&mut Batch<B::Out>) + Sync,
-    S: FnMut(Batch<B::Out>) -> Result<(), StreamError>,
-{
-    use serde::de::{Deserializer as _, SeqAccess, Visitor};
-    struct V<'p, B: Build, P, S> {
-        plan: &'p Plan,
-        file: u8,
-        names: &'p Names,
-        builder: &'p B,
-        par: &'p P,
-        seq: &'p mut S,
-        local: LocalNames,
-        failed: Option<StreamError>,
-        counter: std::rc::Rc<LineCounter>,
-    }
-    impl<'de, B, P, S> Visitor<'de> for V<'_, B, P, S>
-    where
-        B: Build,
-        P: Fn(&mut Batch<B::Out>) + Sync,
-        S: FnMut(Batch<B::Out>) -> Result<(), StreamError>,
-    {
-        type Value = Option<StreamError>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a JSON array of rows, or one JSON object")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(mut self, mut a: A) -> Result<Self::Value, A::Error> {
-            let mut batch = Batch::default();
-            loop {
-                let Some(row) = a.next_element::<Box<RawValue>>()? else {
-                    break;
-                };
-                // The reader is read byte by byte (through a buffer below the
-                // counter): the count is exact at the element's last byte.
-                let inside = row.get().bytes().filter(|b| *b == b'\n').count() as u64;
-                let line = self.counter.line().saturating_sub(inside);
-                build_json(
-                    self.plan,
-                    &row,
-                    line,
-                    &mut batch,
-                    self.file,
-                    self.names,
-                    &mut self.local,
-                    self.builder,
-                );
-                if batch.rows as usize >= JSON_BATCH {
-                    let mut b = std::mem::take(&mut batch);
-                    (self.par)(&mut b);
-                    if let Err(e) = (self.seq)(b) {
-                        self.failed = Some(e);
-                        return Ok(self.failed);
-                    }
-                }
-            }
-            (self.par)(&mut batch);
-            if let Err(e) = (self.seq)(batch) {
-                self.failed = Some(e);
-            }
-            Ok(self.failed)
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            mut self,
-            a: A,
-        ) -> Result<Self::Value, A::Error> {
-            let v: serde_json::Value =
-                serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(a))?;
-            let text = v.to_string();
-            let row: Box<RawValue> =
-                RawValue::from_string(text).map_err(serde::de::Error::custom)?;
-            let mut batch = Batch::default();
-            build_json(
-                self.plan,
-                &row,
-                1,
-                &mut batch,
-                self.file,
-                self.names,
-                &mut self.local,
-                self.builder,
-            );
-            (self.par)(&mut batch);
-            if let Err(e) = (self.seq)(batch) {
-                self.failed = Some(e);
-            }
-            Ok(self.failed)
-        }
-    }
-    let counter = std::rc::Rc::new(LineCounter::default());
-    let counting = CountingReader {
-        inner: std::io::BufReader::with_capacity(1 << 16, std::io::Cursor::new(head).chain(reader)),
-        counter: std::rc::Rc::clone(&counter),
-    };
-    let mut de = serde_json::Deserializer::from_reader(counting);
-    let v = V {
-        plan,
-        file,
-        names,
-        builder,
-        par,
-        seq,
-        local: LocalNames::default(),
-        failed: None,
-        counter: std::rc::Rc::clone(&counter),
-    };
-    let failed = (&mut de)
-        .deserialize_any(v)
-        .map_err(|e| serr(Some(e.line() as u64), format!("not JSON: {e}")))?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    de.end().map_err(|e| {
-        serr(
-            Some(e.line() as u64),
-            format!("trailing data after the JSON value: {e}"),
-        )
-    })?;
-    Ok(())
-}
-
-/// Lines passed through a reader so far.
-#[derive(Default)]
-struct LineCounter {
-    lines: std::cell::Cell<u64>,
-}
-
-impl LineCounter {
-    fn line(&self) -> u64 {
-        self.lines.get() + 1
-    }
-}
-
-struct CountingReader<R> {
-    inner: R,
-    counter: std::rc::Rc<LineCounter>,
-}
-
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let nl = buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
-        self.counter.lines.set(self.counter.lines.get() + nl);
-        Ok(n)
-    }
 }

@@ -1,0 +1,295 @@
+#![allow(clippy::unwrap_used)]
+//! Re-reconciliation (D-DATA-RERECON): a run, new exports, and what happened
+//! to each break; the report's helpers for recovery acceptance; renderers.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use opsbook_recon::recheck::{Rerun, Transition, recheck, rerun};
+use opsbook_recon::{
+    Class, Input, Kind, Params, Report, Request, Verdict, Window, reconcile, render,
+};
+
+const IHEAD: &str = "exchange,symbol,trade_id,order_id,side,qty,price,fee,fee_asset,ts_ms";
+const EHEAD: &str = "symbol,id,orderId,side,qty,price,commission,commissionAsset,time";
+/// 2026-01-01T00:00:00Z
+const T0: i64 = 1_767_225_600_000;
+const HOUR: i64 = 3_600_000;
+
+fn write(dir: &Path, name: &str, head: &str, rows: &[&str]) -> PathBuf {
+    let mut s = String::from(head);
+    s.push('\n');
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    let p = dir.join(name);
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+fn at(ms: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(ms).unwrap()
+}
+
+struct Scene {
+    _dir: tempfile::TempDir,
+    root: String,
+    internal: PathBuf,
+    v1: PathBuf,
+    v2: PathBuf,
+}
+
+fn scene() -> Scene {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let t = |off: i64| (T0 + off).to_string();
+    let ours = [
+        format!(
+            "binance,BTCUSDT,1,7,buy,0.5,60000,0.0001,BNB,{}",
+            t(-2 * HOUR)
+        ),
+        format!(
+            "binance,BTCUSDT,2,7,buy,0.25,60000,0.0001,BNB,{}",
+            t(-2 * HOUR)
+        ),
+        format!("binance,BTCUSDT,3,8,sell,1,61000,0.0002,BNB,{}", t(-10_000)),
+        format!("binance,BTCUSDT,4,9,sell,2,61000,0.0002,BNB,{}", t(-HOUR)),
+    ];
+    let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
+    let internal = write(d, "ours.csv", IHEAD, &ours);
+    let e1 = format!(
+        "BTCUSDT,1,7,BUY,0.50000000,60000.00000000,0.00010000,BNB,{}",
+        t(-2 * HOUR)
+    );
+    let e2_old = format!(
+        "BTCUSDT,2,7,BUY,0.26000000,60000.00000000,0.00010000,BNB,{}",
+        t(-2 * HOUR)
+    );
+    let e2_new = format!(
+        "BTCUSDT,2,7,BUY,0.25000000,60000.00000000,0.00010000,BNB,{}",
+        t(-2 * HOUR)
+    );
+    let e3 = format!(
+        "BTCUSDT,3,8,SELL,1.00000000,61000.00000000,0.00020000,BNB,{}",
+        t(-10_000)
+    );
+    let e5 = format!(
+        "BTCUSDT,5,9,BUY,1.00000000,61000.00000000,0.00020000,BNB,{}",
+        t(-HOUR)
+    );
+    let e6 = format!(
+        "BTCUSDT,6,9,BUY,1.00000000,61000.00000000,0.00020000,BNB,{}",
+        t(-HOUR)
+    );
+    let v1 = write(d, "export-1.csv", EHEAD, &[&e1, &e2_old, &e5]);
+    let v2 = write(d, "export-2.csv", EHEAD, &[&e1, &e2_new, &e3, &e5, &e6]);
+    Scene {
+        root: d.display().to_string(),
+        _dir: dir,
+        internal,
+        v1,
+        v2,
+    }
+}
+
+fn first_run(s: &Scene) -> Report {
+    let mut req = Request::new(Kind::Fills, Params::new(at(T0)));
+    req.internal
+        .push(Input::new(&s.internal, "opsbook", None).unwrap());
+    req.exchange
+        .push(Input::new(&s.v1, "binance-mytrades", None).unwrap());
+    reconcile(&req).unwrap()
+}
+
+fn ids_of(r: &Report, c: Class) -> Vec<String> {
+    r.breaks_of(c)
+        .map(|b| b.key["trade_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn pending_resolves_corrections_show_and_old_breaks_stay_open() {
+    let s = scene();
+    let r1 = first_run(&s);
+    assert_eq!(ids_of(&r1, Class::Pending), ["3"]);
+    assert_eq!(ids_of(&r1, Class::ValueDiff), ["2"]);
+    assert_eq!(ids_of(&r1, Class::MissingExchange), ["4"]);
+    assert_eq!(ids_of(&r1, Class::MissingInternal), ["5"]);
+    assert_eq!(r1.summary.matched, 1);
+
+    let new = Rerun {
+        internal: vec![Input::new(&s.internal, "opsbook", None).unwrap()],
+        exchange: vec![Input::new(&s.v2, "binance-mytrades", None).unwrap()],
+        orders: vec![],
+        opening: vec![],
+        as_of: at(T0 + HOUR),
+    };
+    let (r2, rc) = rerun(&r1, new).unwrap();
+    // The previous export is the baseline: trade 2 was corrected by the exchange.
+    let corrected: Vec<_> = r2.breaks_of(Class::Corrected).collect();
+    assert_eq!(corrected.len(), 1);
+    assert_eq!(corrected[0].key["trade_id"], "2");
+    let f = &corrected[0].fields[0];
+    assert_eq!(
+        (
+            f.field.as_str(),
+            f.previous.as_deref(),
+            f.exchange.as_deref()
+        ),
+        ("qty", Some("0.26000000"), Some("0.25"))
+    );
+    assert_eq!(
+        r2.run
+            .inputs
+            .iter()
+            .filter(|i| i.role == "previous_exchange")
+            .count(),
+        1
+    );
+    let by = |t: Transition| -> Vec<String> {
+        rc.changes
+            .iter()
+            .filter(|c| c.transition == t)
+            .map(|c| c.key["trade_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(by(Transition::Resolved), ["3"]);
+    assert_eq!(by(Transition::Changed), ["2"]);
+    assert_eq!(by(Transition::StillOpen), ["4", "5"]);
+    assert_eq!(by(Transition::New), ["6"]);
+    assert_eq!(rc.counts[&Transition::Resolved], 1);
+    assert_eq!(rc.exit_code(), 1);
+    let changed = rc
+        .changes
+        .iter()
+        .find(|c| c.transition == Transition::Changed)
+        .unwrap();
+    assert_eq!(changed.previous.as_ref().unwrap().class, Class::ValueDiff);
+    assert_eq!(changed.current.as_ref().unwrap().class, Class::Corrected);
+    // IDs are stable: still-open breaks keep theirs.
+    for c in rc
+        .changes
+        .iter()
+        .filter(|c| c.transition == Transition::StillOpen)
+    {
+        assert_eq!(
+            c.previous.as_ref().unwrap().id,
+            c.current.as_ref().unwrap().id
+        );
+    }
+    insta::assert_snapshot!("recheck_human", render::recheck_human(&rc));
+    insta::assert_snapshot!("recheck_csv", render::recheck_csv(&rc));
+}
+
+#[test]
+fn a_previous_input_that_changed_is_not_used_and_says_so() {
+    let s = scene();
+    let r1 = first_run(&s);
+    std::fs::write(
+        &s.v1,
+        "symbol,id,orderId,side,qty,price,commission,commissionAsset,time\n",
+    )
+    .unwrap();
+    let problems = r1.verify_inputs(None);
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].1.contains("SHA-256 is now"),
+        "{}",
+        problems[0].1
+    );
+    let new = Rerun {
+        internal: vec![Input::new(&s.internal, "opsbook", None).unwrap()],
+        exchange: vec![Input::new(&s.v2, "binance-mytrades", None).unwrap()],
+        orders: vec![],
+        opening: vec![],
+        as_of: at(T0 + HOUR),
+    };
+    let (r2, rc) = rerun(&r1, new).unwrap();
+    assert_eq!(r2.breaks_of(Class::Corrected).count(), 0);
+    let note = r2.findings.iter().find(|f| f.role == "previous").unwrap();
+    assert!(
+        note.message.contains("changed since the report"),
+        "{}",
+        note.message
+    );
+    assert!(
+        note.message
+            .contains("corrections since the previous run cannot be seen")
+    );
+    let resolved: BTreeSet<_> = rc
+        .changes
+        .iter()
+        .filter(|c| c.transition == Transition::Resolved)
+        .map(|c| c.key["trade_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(resolved, BTreeSet::from(["2".to_string(), "3".to_string()]));
+}
+
+#[test]
+fn recovery_acceptance_helpers() {
+    let s = scene();
+    let r = first_run(&s);
+    assert!(r.verify_inputs(None).is_empty());
+    // The window both sides cover: from the later first record to as_of.
+    let start = r.run.window.start_ms.unwrap();
+    assert_eq!(start, T0 - 2 * HOUR);
+    assert_eq!(r.run.window.end_ms, T0);
+    assert!(r.covers(Window {
+        start_ms: Some(T0 - HOUR),
+        end_ms: T0
+    }));
+    assert!(r.covers(Window {
+        start_ms: Some(start),
+        end_ms: T0 - 1
+    }));
+    assert!(!r.covers(Window {
+        start_ms: Some(start - 1),
+        end_ms: T0
+    }));
+    assert!(!r.covers(Window {
+        start_ms: Some(T0 - HOUR),
+        end_ms: T0 + 1
+    }));
+    // Clean only once every break is accepted.
+    let all: BTreeSet<String> = r.breaks.iter().map(|b| b.id.clone()).collect();
+    assert!(!r.is_clean_or_accepted(&BTreeSet::new()));
+    let mut some = all.clone();
+    some.pop_first();
+    assert!(!r.is_clean_or_accepted(&some));
+    assert!(r.is_clean_or_accepted(&all));
+    // The JSON reads back to the same report.
+    let back = Report::from_json(&r.to_json()).unwrap();
+    assert_eq!(back, r);
+    assert_eq!(
+        recheck(&r, &back).counts[&Transition::StillOpen],
+        r.breaks.len() as u64
+    );
+    assert_eq!(r.summary.verdict, Verdict::Breaks);
+}
+
+#[test]
+fn renderers() {
+    let s = scene();
+    let r = first_run(&s);
+    let escaped = s.root.replace('\\', "\\\\");
+    let clean = |x: String| {
+        x.replace(&escaped, "<dir>")
+            .replace(&s.root, "<dir>")
+            .replace("\\\\", "/")
+            .replace('\\', "/")
+    };
+    insta::assert_snapshot!("report_human", clean(render::human(&r, 10)));
+    insta::assert_snapshot!("report_markdown", clean(render::markdown(&r, 50)));
+    insta::assert_snapshot!("report_csv", clean(render::csv(&r)));
+    let json = clean(render::json(&r));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // The shape.
+    for k in ["rows", "matched", "classes"] {
+        assert!(v["summary"].get(k).is_some(), "{k}");
+    }
+    for k in ["id", "class", "key", "fields", "internal", "exchange"] {
+        assert!(v["breaks"][0].get(k).is_some(), "{k}");
+    }
+    insta::assert_snapshot!("report_json", json);
+}
