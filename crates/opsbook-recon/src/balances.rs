@@ -341,7 +341,13 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
             with.sort_by_key(|m| (m.ts_ms, m.loc));
             with.last().and_then(|m| m.balance)
         };
-        let open = opening.get(kk).copied().or(implied_open);
+        // An opening snapshot lists what was held: an asset it does not
+        // list was at zero. With no opening at all, the opening is unknown.
+        let open = opening
+            .get(kk)
+            .copied()
+            .or(implied_open)
+            .or((!opening.is_empty()).then_some(Decimal::ZERO));
         let i_side = int.get(kk).cloned().unwrap_or_default();
         let e_side = ext.get(kk).cloned().unwrap_or_default();
         let close = closing.get(kk).copied().or(last_balance);

@@ -65,7 +65,11 @@ pub struct Params {
     pub grace: jiff::SignedDuration,
     /// Timestamp skews up to this are not breaks (default 1 s).
     pub tolerance: jiff::SignedDuration,
-    /// Where our history starts: their records before it are `incomplete_window`.
+    /// Where our history starts. Fills: their records before it are
+    /// `incomplete_window`. Positions: our fills cover everything since, so a
+    /// difference is judged (flat before it unless an opening says
+    /// otherwise); without it a difference is `incomplete_window`. Orders:
+    /// orders created before it without fills are `incomplete_window`.
     pub internal_since: Option<jiff::Timestamp>,
     /// Where their history starts: our records before it are `incomplete_window`.
     pub exchange_since: Option<jiff::Timestamp>,

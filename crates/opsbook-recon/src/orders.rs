@@ -13,7 +13,7 @@
 //!   precision the exchange writes the average price with, must equal it;
 //! - `status`: `filled` ⇔ executed = ordered; `new`/`rejected` ⇒ nothing
 //!   filled; `partially_filled` ⇒ 0 < executed < ordered; `canceled`/`expired`
-//!   ⇒ executed < ordered;
+//!   ⇒ executed < ordered (executed as the order states it, else Σ fills);
 //! - `fill_after_cancel`: a fill later than the cancel (the order's last
 //!   update) beyond the time tolerance.
 //!
@@ -293,13 +293,15 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
                 b.fields.push(diff("avg_price", r, avg));
             }
         }
+        // The status must agree with what the order says it executed (or,
+        // when it does not say, with what the fills add up to).
         let executed = o.executed.unwrap_or(a.qty);
         if let Some(st) = o.status
-            && !status_ok(st, a.qty, o.qty)
+            && !status_ok(st, executed, o.qty)
         {
             b.fields.push(FieldDiff {
                 field: "status".into(),
-                internal: Some(implied(a.qty, o.qty).into()),
+                internal: Some(implied(executed, o.qty).into()),
                 exchange: Some(st.as_str().into()),
                 delta: None,
                 previous: None,

@@ -9,8 +9,9 @@
 //!
 //! Whether a difference is a break depends on whether our fills cover the
 //! position's whole life: with a declared history start (`internal_since`)
-//! at or before the opening time, a difference beyond the precision step is
-//! `value_diff` (`missing_exchange` when the exchange lists no position);
+//! at or before the opening time (or, with no opening, the position flat
+//! before it), a difference beyond the precision step is `value_diff`
+//! (`missing_exchange` when the exchange lists no position);
 //! without one, the fills may start mid-position and the difference is
 //! `incomplete_window` — not a mismatch, and the report says how to judge it.
 //! A difference while fills arrived inside the grace window is `pending`.
@@ -139,12 +140,10 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
             .sum();
         let sum_all: Decimal = net.fills.iter().map(|(_, q)| *q).sum();
         let theirs = snap.map_or(Decimal::ZERO, |s| s.qty);
-        let covered = open_qty.is_some() && since.is_some_and(|s| open_ms.is_none_or(|o| s <= o));
-        let expected = if covered {
-            open_qty.unwrap_or_default() + sum_after
-        } else {
-            open_qty.map_or(sum_all, |o| o + sum_after)
-        };
+        // Our fills cover the position's life when our declared history
+        // starts at or before its opening (with no opening: flat before it).
+        let covered = since.is_some_and(|s| open_ms.is_none_or(|o| s <= o));
+        let expected = open_qty.map_or(sum_all, |o| o + sum_after);
         let diff = theirs - expected;
         let within = if step.is_zero() {
             diff.is_zero()

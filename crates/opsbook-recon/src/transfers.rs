@@ -170,10 +170,14 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
     }
     // Across sides, by transfer ID.
     if !r.exchange.is_empty() {
+        // Cancelled-only transfers never moved anything: nothing to find on
+        // the other side.
         let ids = |i: usize| -> BTreeMap<(String, String), Decimal> {
             nets[i]
                 .iter()
-                .filter(|((g, _), _)| g.starts_with("id:"))
+                .filter(|((g, _), (_, legs))| {
+                    g.starts_with("id:") && legs.iter().any(|m| !m.cancelled())
+                })
                 .map(|(k, (n, _))| (k.clone(), *n))
                 .collect()
         };
