@@ -158,7 +158,7 @@ fn scale_by_pow10(m: Decimal, exp: i32) -> Option<Decimal> {
     if m.is_zero() {
         return Some(Decimal::ZERO);
     }
-    if exp > 60 || exp < -60 {
+    if !(-60..=60).contains(&exp) {
         return None;
     }
     if exp < 0 {

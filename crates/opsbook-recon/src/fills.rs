@@ -450,8 +450,7 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
     let mut matched = 0u64;
     let ia = &int.arena;
 
-    for ix in 0..n {
-        let f = &int.fills[ix];
+    for (ix, f) in int.fills.iter().enumerate() {
         let ixu = ix as u32;
         if let Some(p) = int_prev.get(&ixu) {
             let mut b = Break::new(kind, Class::Corrected, view.key(f, ia));

@@ -74,10 +74,13 @@ pub struct LocalNames {
     cache: HashMap<Box<[u8]>, Name>,
     buf: Vec<u8>,
     /// Direct-mapped front cache for (exchange, symbol) pairs.
-    pairs: Vec<(Box<[u8]>, Box<[u8]>, Name)>,
+    pairs: Vec<PairSlot>,
 }
 
 const PAIR_SLOTS: usize = 64;
+
+/// (exchange, symbol, name) in the front cache.
+type PairSlot = (Box<[u8]>, Box<[u8]>, Name);
 
 #[inline]
 fn pair_slot(a: &[u8], b: &[u8]) -> usize {

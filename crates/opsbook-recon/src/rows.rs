@@ -299,6 +299,7 @@ fn scalar(r: &RawValue) -> Result<Option<Cow<'_, [u8]>>, String> {
     Ok(Some(Cow::Borrowed(t.as_bytes())))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build_json<B: Build>(
     plan: &Plan,
     row: &RawValue,

@@ -131,6 +131,7 @@ pub(crate) fn serr(line: Option<u64>, message: impl Into<String>) -> StreamError
 
 /// Streams `path` through `builder`, then `par` (in the worker, per batch),
 /// then `seq` (in order, on the calling thread).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn stream<B, P, S>(
     path: &std::path::Path,
     profile: &Profile,

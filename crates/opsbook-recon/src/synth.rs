@@ -141,7 +141,7 @@ fn row(spec: &Spec, i: u64) -> Row {
     Row {
         i,
         order: 5_000_000 + i / 3,
-        buy: r.next() % 2 == 0,
+        buy: r.next().is_multiple_of(2),
         qty: (100_000_000 + r.next() % 900_000_000, r.next() % 100_000_000),
         price: (1 + r.next() % 90_000, r.next() % 100_000_000),
         fee: (0, r.next() % 10_000_000),
@@ -363,7 +363,9 @@ pub fn generate(spec: &Spec, dir: &Path) -> io::Result<(Files, Truth)> {
                     r.fee.1 += 1;
                 }
                 Role::AfterCancel => r.order = 9_000_000 + r.i,
-                Role::Plain if r.i % 5 == 0 && tol > 0 => r.ts += (r.i as i64 % tol).min(tol),
+                Role::Plain if r.i.is_multiple_of(5) && tol > 0 => {
+                    r.ts += (r.i as i64 % tol).min(tol)
+                }
                 _ => {}
             }
             exchange_line(&mut buf, &r);

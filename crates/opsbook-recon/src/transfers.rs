@@ -26,6 +26,9 @@ use crate::records::{Category, Movement};
 use crate::report::{Break, Class, FieldDiff, Kind, Report};
 use crate::{ReconError, Request};
 
+/// (transfer, asset) → (net of live legs, every leg).
+type Groups<'a> = BTreeMap<(String, String), (Decimal, Vec<&'a Movement>)>;
+
 fn group_key(m: &Movement) -> String {
     match &m.transfer_id {
         Some(t) => format!("id:{t}"),
@@ -68,8 +71,7 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
     let mut breaks = Vec::new();
     let mut matched = 0u64;
     // (side, group, asset) → (net, legs)
-    let mut nets: [BTreeMap<(String, String), (Decimal, Vec<&Movement>)>; 2] =
-        [BTreeMap::new(), BTreeMap::new()];
+    let mut nets: [Groups<'_>; 2] = [BTreeMap::new(), BTreeMap::new()];
     for (si, (side, rows)) in sides.iter().enumerate() {
         let path = |m: &Movement| {
             let list = if si == 0 { &r.internal } else { &r.exchange };

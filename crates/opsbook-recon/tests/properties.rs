@@ -226,7 +226,7 @@ proptest! {
         let our_rows: Vec<String> = ours.iter().map(|(f, _)| ours_line(f)).collect();
         let base_i = write(dir.path(), "i.csv", IHEAD, &our_rows);
         let base_e = write(dir.path(), "e.csv", EHEAD, &their_rows(&ours, &extra, &plain));
-        let base = run(&[base_i.clone()], &[base_e.clone()], IoOptions::default());
+        let base = run(std::slice::from_ref(&base_i), std::slice::from_ref(&base_e), IoOptions::default());
         let want = outcome(&base);
         // The generator's own count: every `Same` and `Twice` matches.
         let same = ours.iter().filter(|(_, op)| matches!(op, Op::Same | Op::Twice)).count() as u64;
@@ -250,7 +250,7 @@ proptest! {
             }
         };
         let se = write(dir.path(), "se.csv", EHEAD, &their_rows(&ours, &extra, &respell));
-        prop_assert_eq!(outcome(&run(&[base_i.clone()], &[se], IoOptions::default())), want.clone());
+        prop_assert_eq!(outcome(&run(std::slice::from_ref(&base_i), &[se], IoOptions::default())), want.clone());
 
         // Split files.
         let split = |rows: &[String], head: &str, name: &str| -> Vec<PathBuf> {
