@@ -487,24 +487,27 @@ where
                 buf.extend_from_slice(&carry);
                 carry.clear();
                 let mut want = block_bytes;
+                // Cut within the first `want` bytes (whatever was read ahead),
+                // doubling the window when it holds no record boundary.
                 let block = loop {
                     if !eof && buf.len() < want {
                         let need = want - buf.len();
                         eof = fill_to(&mut reader, &mut buf, need)
                             .map_err(|e| serr(Some(line), format!("cannot read: {e}")))?;
                     }
-                    let quoted = delim != b'\n' && memchr::memchr(b'"', &buf).is_some();
-                    if eof {
+                    let end = want.min(buf.len());
+                    let quoted = delim != b'\n' && memchr::memchr(b'"', &buf[..end]).is_some();
+                    if eof && buf.len() <= want {
                         break (buf, quoted);
                     }
-                    match cut_point(&buf, delim, quoted) {
+                    match cut_point(&buf[..end], delim, quoted) {
                         Some(c) if c < buf.len() => {
                             carry.extend_from_slice(&buf[c..]);
                             buf.truncate(c);
                             break (buf, quoted);
                         }
                         Some(_) => break (buf, quoted),
-                        None => want = buf.len() * 2,
+                        None => want = want.saturating_mul(2),
                     }
                 };
                 let (block, quoted) = block;

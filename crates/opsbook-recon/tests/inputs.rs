@@ -314,3 +314,40 @@ fn a_format_that_reads_another_record_kind_is_refused() {
         "{msg}"
     );
 }
+
+#[test]
+fn trade_ids_are_unique_per_symbol_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = write(
+        dir.path(),
+        "ours.csv",
+        rows(&[
+            "binance,BTCUSDT,7,1,buy,1,100,0,BNB,1700000000000",
+            "binance,ETHUSDT,7,2,buy,2,10,0,BNB,1700000000000",
+        ])
+        .as_bytes(),
+    );
+    let theirs = write(
+        dir.path(),
+        "theirs.csv",
+        rows(&[
+            "binance,ETHUSDT,7,2,buy,2,10,0,BNB,1700000000000",
+            "binance,SOLUSDT,7,3,buy,3,1,0,BNB,1700000000000",
+        ])
+        .as_bytes(),
+    );
+    let r = fills(&ours, "opsbook", &theirs, "opsbook").unwrap();
+    assert_eq!(r.summary.matched, 1);
+    let sym = |c: Class| -> Vec<String> {
+        r.breaks_of(c)
+            .map(|b| b.key["symbol"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(sym(Class::MissingExchange), ["BTCUSDT"]);
+    assert_eq!(sym(Class::MissingInternal), ["SOLUSDT"]);
+    assert!(
+        r.breaks
+            .iter()
+            .all(|b| b.class != Class::Duplicate && b.class != Class::Conflict)
+    );
+}

@@ -55,6 +55,7 @@ fn scene() -> Scene {
         ),
         format!("binance,BTCUSDT,3,8,sell,1,61000,0.0002,BNB,{}", t(-10_000)),
         format!("binance,BTCUSDT,4,9,sell,2,61000,0.0002,BNB,{}", t(-HOUR)),
+        format!("binance,BTCUSDT,7,9,sell,1,61000,0.0002,BNB,{}", t(-HOUR)),
     ];
     let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
     let internal = write(d, "ours.csv", IHEAD, &ours);
@@ -82,8 +83,21 @@ fn scene() -> Scene {
         "BTCUSDT,6,9,BUY,1.00000000,61000.00000000,0.00020000,BNB,{}",
         t(-HOUR)
     );
-    let v1 = write(d, "export-1.csv", EHEAD, &[&e1, &e2_old, &e5]);
-    let v2 = write(d, "export-2.csv", EHEAD, &[&e1, &e2_new, &e3, &e5, &e6]);
+    let e7_old = format!(
+        "BTCUSDT,7,9,SELL,1.10000000,61000.00000000,0.00020000,BNB,{}",
+        t(-HOUR)
+    );
+    let e7_new = format!(
+        "BTCUSDT,7,9,SELL,1.20000000,61000.00000000,0.00020000,BNB,{}",
+        t(-HOUR)
+    );
+    let v1 = write(d, "export-1.csv", EHEAD, &[&e1, &e2_old, &e5, &e7_old]);
+    let v2 = write(
+        d,
+        "export-2.csv",
+        EHEAD,
+        &[&e1, &e2_new, &e3, &e5, &e6, &e7_new],
+    );
     Scene {
         root: d.display().to_string(),
         _dir: dir,
@@ -113,7 +127,7 @@ fn pending_resolves_corrections_show_and_old_breaks_stay_open() {
     let s = scene();
     let r1 = first_run(&s);
     assert_eq!(ids_of(&r1, Class::Pending), ["3"]);
-    assert_eq!(ids_of(&r1, Class::ValueDiff), ["2"]);
+    assert_eq!(ids_of(&r1, Class::ValueDiff), ["2", "7"]);
     assert_eq!(ids_of(&r1, Class::MissingExchange), ["4"]);
     assert_eq!(ids_of(&r1, Class::MissingInternal), ["5"]);
     assert_eq!(r1.summary.matched, 1);
@@ -127,9 +141,8 @@ fn pending_resolves_corrections_show_and_old_breaks_stay_open() {
     };
     let (r2, rc) = rerun(&r1, new).unwrap();
     // The previous export is the baseline: trade 2 was corrected by the exchange.
+    assert_eq!(ids_of(&r2, Class::Corrected), ["2", "7"]);
     let corrected: Vec<_> = r2.breaks_of(Class::Corrected).collect();
-    assert_eq!(corrected.len(), 1);
-    assert_eq!(corrected[0].key["trade_id"], "2");
     let f = &corrected[0].fields[0];
     assert_eq!(
         (
@@ -155,7 +168,8 @@ fn pending_resolves_corrections_show_and_old_breaks_stay_open() {
             .collect()
     };
     assert_eq!(by(Transition::Resolved), ["3"]);
-    assert_eq!(by(Transition::Changed), ["2"]);
+    // Trade 7 changed on the exchange too: against the previous export it is a correction.
+    assert_eq!(by(Transition::Changed), ["2", "7"]);
     assert_eq!(by(Transition::StillOpen), ["4", "5"]);
     assert_eq!(by(Transition::New), ["6"]);
     assert_eq!(rc.counts[&Transition::Resolved], 1);
@@ -179,6 +193,29 @@ fn pending_resolves_corrections_show_and_old_breaks_stay_open() {
         );
     }
     insta::assert_snapshot!("recheck_human", render::recheck_human(&rc));
+    // Without the previous export as a baseline, trade 7 is a value_diff
+    // both times, with other values: changed, not still open.
+    let mut req = Request::new(Kind::Fills, Params::new(at(T0 + HOUR)));
+    req.internal
+        .push(Input::new(&s.internal, "opsbook", None).unwrap());
+    req.exchange
+        .push(Input::new(&s.v2, "binance-mytrades", None).unwrap());
+    let plain = reconcile(&req).unwrap();
+    let rc2 = recheck(&r1, &plain);
+    let seven = rc2
+        .changes
+        .iter()
+        .find(|c| c.key["trade_id"] == "7")
+        .unwrap();
+    assert_eq!(seven.transition, Transition::Changed);
+    assert_eq!(seven.previous.as_ref().unwrap().class, Class::ValueDiff);
+    assert_eq!(seven.current.as_ref().unwrap().class, Class::ValueDiff);
+    assert_eq!(
+        seven.current.as_ref().unwrap().fields[0]
+            .exchange
+            .as_deref(),
+        Some("1.20000000")
+    );
     insta::assert_snapshot!("recheck_csv", render::recheck_csv(&rc));
 }
 
@@ -224,6 +261,14 @@ fn a_previous_input_that_changed_is_not_used_and_says_so() {
         .map(|c| c.key["trade_id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(resolved, BTreeSet::from(["2".to_string(), "3".to_string()]));
+    assert_eq!(
+        rc.changes
+            .iter()
+            .find(|c| c.key["trade_id"] == "7")
+            .unwrap()
+            .transition,
+        Transition::Changed
+    );
 }
 
 #[test]
