@@ -28,6 +28,18 @@ fn write(dir: &Path, name: &str, head: &str, rows: &[&str]) -> PathBuf {
     p
 }
 
+/// Snapshot settings with an absolute snapshot directory: under Wine insta
+/// cannot run `cargo metadata` to find the workspace, so it must not need to.
+fn snapshots() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests")
+            .join("snapshots"),
+    );
+    s
+}
+
 fn at(ms: i64) -> jiff::Timestamp {
     jiff::Timestamp::from_millisecond(ms).unwrap()
 }
@@ -192,7 +204,7 @@ fn pending_resolves_corrections_show_and_old_breaks_stay_open() {
             c.current.as_ref().unwrap().id
         );
     }
-    insta::assert_snapshot!("recheck_human", render::recheck_human(&rc));
+    snapshots().bind(|| insta::assert_snapshot!("recheck_human", render::recheck_human(&rc)));
     // Without the previous export as a baseline, trade 7 is a value_diff
     // both times, with other values: changed, not still open.
     let mut req = Request::new(Kind::Fills, Params::new(at(T0 + HOUR)));
@@ -216,7 +228,7 @@ fn pending_resolves_corrections_show_and_old_breaks_stay_open() {
             .as_deref(),
         Some("1.20000000")
     );
-    insta::assert_snapshot!("recheck_csv", render::recheck_csv(&rc));
+    snapshots().bind(|| insta::assert_snapshot!("recheck_csv", render::recheck_csv(&rc)));
 }
 
 #[test]
@@ -324,9 +336,10 @@ fn renderers() {
             .replace("\\\\", "/")
             .replace('\\', "/")
     };
-    insta::assert_snapshot!("report_human", clean(render::human(&r, 10)));
-    insta::assert_snapshot!("report_markdown", clean(render::markdown(&r, 50)));
-    insta::assert_snapshot!("report_csv", clean(render::csv(&r)));
+    snapshots().bind(|| insta::assert_snapshot!("report_human", clean(render::human(&r, 10))));
+    snapshots()
+        .bind(|| insta::assert_snapshot!("report_markdown", clean(render::markdown(&r, 50))));
+    snapshots().bind(|| insta::assert_snapshot!("report_csv", clean(render::csv(&r))));
     let json = clean(render::json(&r));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     // The shape.
@@ -336,5 +349,5 @@ fn renderers() {
     for k in ["id", "class", "key", "fields", "internal", "exchange"] {
         assert!(v["breaks"][0].get(k).is_some(), "{k}");
     }
-    insta::assert_snapshot!("report_json", json);
+    snapshots().bind(|| insta::assert_snapshot!("report_json", json));
 }
