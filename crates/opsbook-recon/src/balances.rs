@@ -25,7 +25,7 @@ use crate::decimal::delta;
 use crate::engine::{RunCtx, rfc3339};
 use crate::profile::RecordKind;
 use crate::records::{
-    BalanceBuild, BalanceRec, Category, FillBuild, Loc, Movement, MovementBuild, split_inst,
+    Category, FillBuild, Holding, HoldingBuild, Loc, Movement, MovementBuild, split_inst,
     split_symbol,
 };
 use crate::report::{Break, Class, FieldDiff, Finding, Kind, Report, Severity};
@@ -51,7 +51,7 @@ pub(crate) fn movements(
         }
         let names = std::sync::Arc::clone(&cx.names);
         let mut unsplit: BTreeMap<String, u64> = BTreeMap::new();
-        let none = |_: &mut crate::stream::Batch<crate::records::Fill>| {};
+        let none = |_: &mut crate::batch::Batch<crate::records::Fill>| {};
         cx.stream(role, file, input, &FillBuild, &none, |b| {
             for f in &b.items {
                 let inst = names.get(f.inst);
@@ -116,6 +116,19 @@ pub(crate) struct ChainBreak<'a> {
     pub row: &'a Movement,
     pub expected: Decimal,
     pub cancelled: bool,
+}
+
+impl ChainBreak<'_> {
+    /// The `balance` field: what it should have been, what the row says.
+    pub fn diff(&self) -> FieldDiff {
+        FieldDiff {
+            field: "balance".into(),
+            internal: Some(self.expected.to_string()),
+            exchange: self.row.balance.map(|x| x.to_string()),
+            delta: self.row.balance.and_then(|x| delta(self.expected, x)),
+            previous: None,
+        }
+    }
 }
 
 /// Per (account, asset) in time order: opening implied by the first row,
@@ -243,17 +256,17 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
     let pending_from = p.as_of.as_millisecond().saturating_sub(grace);
     let r = cx.req;
     let ours = movements(&mut cx, "internal", &r.internal)?;
-    let mut snaps: Vec<BalanceRec> = Vec::new();
+    let mut snaps: Vec<Holding> = Vec::new();
     let mut theirs: Vec<Movement> = Vec::new();
     for input in &r.exchange {
         let one = std::slice::from_ref(input);
         if input.profile.kind == RecordKind::Ledger {
             theirs.extend(movements(&mut cx, "exchange", one)?);
         } else {
-            snaps.extend(cx.collect("exchange", one, &BalanceBuild)?);
+            snaps.extend(cx.collect("exchange", one, &HoldingBuild(RecordKind::Balances))?);
         }
     }
-    let openings = cx.collect("opening", &r.opening, &BalanceBuild)?;
+    let openings = cx.collect("opening", &r.opening, &HoldingBuild(RecordKind::Balances))?;
     let by_account = ours.iter().all(|m| !m.account.is_empty())
         && theirs.iter().all(|m| !m.account.is_empty())
         && snaps.iter().all(|s| !s.account.is_empty())
@@ -297,16 +310,16 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
     let mut closing: BTreeMap<(String, String), Decimal> = BTreeMap::new();
     let mut opening: BTreeMap<(String, String), Decimal> = BTreeMap::new();
     for s in &snaps {
-        let kk = k(&s.account, &s.asset);
-        *closing.entry(kk.clone()).or_insert(Decimal::ZERO) += s.amount;
+        let kk = k(&s.account, &s.item);
+        *closing.entry(kk.clone()).or_insert(Decimal::ZERO) += s.qty;
         if let Some(o) = s.opening {
             *opening.entry(kk.clone()).or_insert(Decimal::ZERO) += o;
         }
         keys.insert(kk, ());
     }
     for s in &openings {
-        let kk = k(&s.account, &s.asset);
-        *opening.entry(kk.clone()).or_insert(Decimal::ZERO) += s.amount;
+        let kk = k(&s.account, &s.item);
+        *opening.entry(kk.clone()).or_insert(Decimal::ZERO) += s.qty;
         keys.insert(kk, ());
     }
 
@@ -321,13 +334,7 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
             let mut bkey = key(&kk.0, &kk.1);
             bkey.insert("line".into(), cb.row.loc.line.into());
             let mut b = Break::new(kind, Class::ValueDiff, bkey);
-            b.fields.push(FieldDiff {
-                field: "balance".into(),
-                internal: Some(cb.expected.to_string()),
-                exchange: cb.row.balance.map(|x| x.to_string()),
-                delta: cb.row.balance.and_then(|x| delta(cb.expected, x)),
-                previous: None,
-            });
+            b.fields.push(cb.diff());
             b.exchange = Some(mv_rec(cb.row, &path_of("exchange", cb.row.loc)));
             b.note = Some(if cb.cancelled {
                 "a cancelled movement changed the running balance".into()

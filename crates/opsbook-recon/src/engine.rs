@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use crate::batch::{Batch, Build};
 use crate::ids::Names;
 use crate::profile::RecordKind;
-use crate::records::{BalanceRec, Fill, Movement, OrderRec, PositionRec};
+use crate::records::{Fill, Holding, Movement, OrderRec};
 use crate::report::{
     Break, Finding, InputRecord, Kind, Report, Run, Severity, Summary, Verdict, Window,
 };
-use crate::stream::{self, Batch, Build};
+use crate::stream;
 use crate::{Input, ReconError, Request, TOOL, VERSION};
 
 /// Rows listed one by one per input before the rest are summarised.
@@ -30,12 +31,7 @@ impl Dated for OrderRec {
         self.update_ms.or(self.ts_ms)
     }
 }
-impl Dated for PositionRec {
-    fn ts_ms(&self) -> Option<i64> {
-        self.ts_ms
-    }
-}
-impl Dated for BalanceRec {
+impl Dated for Holding {
     fn ts_ms(&self) -> Option<i64> {
         self.ts_ms
     }
@@ -104,7 +100,7 @@ impl<'r> RunCtx<'r> {
         B: Build,
         B::Out: Dated,
         P: Fn(&mut Batch<B::Out>) + Sync,
-        S: FnMut(Batch<B::Out>) -> Result<(), stream::StreamError>,
+        S: FnMut(Batch<B::Out>) -> Result<(), crate::batch::StreamError>,
     {
         let path = input.path.display().to_string();
         let mut rows = 0u64;

@@ -27,13 +27,13 @@ use hashbrown::{HashMap, HashSet};
 use crate::fillset::{Cancels, FillSet, estimate_rows, fee_asset_differs, identical, same};
 use serde_json::{Map, Value};
 
+use crate::batch::Batch;
 use crate::decimal;
 use crate::engine::{RunCtx, later, rfc3339};
 use crate::ids::{Arena, Names};
 use crate::profile::RecordKind;
 use crate::records::{AFTER_CANCEL, Fill, FillBuild, HAS_FEE, split_inst};
 use crate::report::{Break, Class, FieldDiff, Kind, Report};
-use crate::stream::Batch;
 use crate::{Input, ReconError, Request};
 
 const FOUND: u64 = 1 << 62;

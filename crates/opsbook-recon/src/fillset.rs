@@ -7,11 +7,11 @@ use std::hash::{BuildHasher, Hasher};
 use hashbrown::HashTable;
 
 use crate::ReconError;
+use crate::batch::Batch;
 use crate::engine::RunCtx;
 use crate::ids::{Arena, Id, Name};
 use crate::join::{GROUP, JoinIndex};
 use crate::records::{AFTER_CANCEL, Fill, HAS_FEE, OrderBuild, OrderStatus};
-use crate::stream::Batch;
 
 const SEED: u64 = 0x6f70_7362_6f6f_6b21;
 

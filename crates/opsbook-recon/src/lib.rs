@@ -32,6 +32,7 @@ pub mod stream;
 pub mod synth;
 
 mod balances;
+mod batch;
 mod engine;
 mod fills;
 mod fillset;

@@ -154,7 +154,7 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
     for (i, input) in req.internal.iter().enumerate() {
         let names = std::sync::Arc::clone(&cx.names);
         let file = u8::try_from(i).unwrap_or(u8::MAX);
-        let none = |_: &mut crate::stream::Batch<crate::records::Fill>| {};
+        let none = |_: &mut crate::batch::Batch<crate::records::Fill>| {};
         cx.stream("internal", file, input, &FillBuild, &none, |b| {
             for f in &b.items {
                 let inst = names.get(f.inst);

@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 use crate::decimal::delta;
 use crate::engine::{RunCtx, later, rfc3339};
 use crate::profile::RecordKind;
-use crate::records::{FillBuild, PositionBuild, PositionRec, split_inst};
+use crate::records::{FillBuild, Holding, HoldingBuild, split_inst};
 use crate::report::{Break, Class, FieldDiff, Kind, Report};
 use crate::{ReconError, Request, Side};
 
@@ -41,12 +41,12 @@ fn pkey(exchange: &str, symbol: &str) -> Map<String, Value> {
     m
 }
 
-fn pos_rec(p: &PositionRec, path: &str) -> Map<String, Value> {
-    let mut m = pkey(&p.exchange, &p.symbol);
+fn pos_rec(p: &Holding, path: &str) -> Map<String, Value> {
+    let mut m = pkey(&p.exchange, &p.item);
     m.insert("qty".into(), p.qty.to_string().into());
     m.insert(
         "opening_qty".into(),
-        p.opening_qty.map_or(Value::Null, |d| d.to_string().into()),
+        p.opening.map_or(Value::Null, |d| d.to_string().into()),
     );
     m.insert(
         "opening".into(),
@@ -81,7 +81,7 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
     let mut nets: BTreeMap<(String, String), Net> = BTreeMap::new();
     for (i, input) in req.internal.iter().enumerate() {
         let names = std::sync::Arc::clone(&cx.names);
-        let none = |_: &mut crate::stream::Batch<crate::records::Fill>| {};
+        let none = |_: &mut crate::batch::Batch<crate::records::Fill>| {};
         cx.stream(
             "internal",
             u8::try_from(i).unwrap_or(u8::MAX),
@@ -102,13 +102,17 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
         )?;
     }
     let r = cx.req;
-    let snaps = cx.collect("exchange", &r.exchange, &PositionBuild)?;
-    let openings = cx.collect("opening", &r.opening, &PositionBuild)?;
-    let opening_of: BTreeMap<(String, String), &PositionRec> = openings
+    let snaps = cx.collect(
+        "exchange",
+        &r.exchange,
+        &HoldingBuild(RecordKind::Positions),
+    )?;
+    let openings = cx.collect("opening", &r.opening, &HoldingBuild(RecordKind::Positions))?;
+    let opening_of: BTreeMap<(String, String), &Holding> = openings
         .iter()
-        .map(|o| ((o.exchange.clone(), o.symbol.clone()), o))
+        .map(|o| ((o.exchange.clone(), o.item.clone()), o))
         .collect();
-    let path = |x: &PositionRec| {
+    let path = |x: &Holding| {
         req.exchange
             .get(x.loc.file as usize)
             .map(|i| i.path.display().to_string())
@@ -119,14 +123,14 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
     let mut matched = 0u64;
     let mut details = Vec::new();
     let mut seen: BTreeMap<(String, String), u32> = BTreeMap::new();
-    let mut judge = |k: &(String, String), snap: Option<&PositionRec>, breaks: &mut Vec<Break>| {
+    let mut judge = |k: &(String, String), snap: Option<&Holding>, breaks: &mut Vec<Break>| {
         let net = nets.get(k).cloned().unwrap_or_default();
         let step = p.precision.get(&k.1).copied().unwrap_or(Decimal::ZERO);
         // The opening: ours, else the snapshot's own.
         let (open_qty, open_ms) = match opening_of.get(k) {
             Some(o) => (Some(o.qty), o.ts_ms),
             None => match snap {
-                Some(s) => (s.opening_qty, s.opening_ms),
+                Some(s) => (s.opening, s.opening_ms),
                 None => (None, None),
             },
         };
@@ -209,7 +213,7 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
         false
     };
     for s in &snaps {
-        let k = (s.exchange.clone(), s.symbol.clone());
+        let k = (s.exchange.clone(), s.item.clone());
         let n = seen.entry(k.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {

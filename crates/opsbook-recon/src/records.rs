@@ -6,20 +6,12 @@
 
 use rust_decimal::Decimal;
 
+pub use crate::batch::Loc;
+use crate::batch::{Build, Ctx};
 use crate::decimal;
 use crate::ids::{Id, Name};
 use crate::mapping::{Cells, FastFill, Plan, Side, int_of, parse_side, trim};
-use crate::profile::Field;
-use crate::stream::{Build, Ctx};
-
-/// Where a record came from: the input's index on its side and the line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Loc {
-    /// Index of the input file on its side (0-based).
-    pub file: u8,
-    /// 1-based line of the row (of its first line, for a multi-line row).
-    pub line: u64,
-}
+use crate::profile::{Field, RecordKind};
 
 /// One execution.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -369,77 +361,24 @@ impl Build for OrderBuild {
             status_text,
             ts_ms: plan.ts(Field::Ts, row)?,
             update_ms: plan.ts(Field::UpdateTs, row)?,
-            loc: Loc {
-                file: ctx.file,
-                line: ctx.line,
-            },
+            loc: ctx.loc(),
         })
     }
 }
 
-/// One position snapshot.
+/// A holding at a point in time: a position (per symbol) or a balance (per
+/// asset and account), with the opening the export may carry.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PositionRec {
-    /// Exchange name.
-    pub exchange: String,
-    /// Symbol.
-    pub symbol: String,
-    /// Signed quantity (short < 0).
-    pub qty: Decimal,
-    /// Quantity at `opening_ms`, when the export says.
-    pub opening_qty: Option<Decimal>,
-    /// Time of `opening_qty`, ms.
-    pub opening_ms: Option<i64>,
-    /// Snapshot time, ms.
-    pub ts_ms: Option<i64>,
-    /// Source.
-    pub loc: Loc,
-}
-
-pub(crate) struct PositionBuild;
-
-impl Build for PositionBuild {
-    type Out = PositionRec;
-    fn build<C: Cells>(
-        &self,
-        plan: &Plan,
-        row: &C,
-        ctx: &mut Ctx<'_>,
-    ) -> Result<PositionRec, String> {
-        let mut qty = need(plan.dec(Field::Qty, row)?, plan, Field::Qty)?;
-        if plan.raw(Field::Side, row).is_some()
-            && plan.side(row)? == Side::Sell
-            && qty.is_sign_positive()
-        {
-            qty = -qty;
-        }
-        Ok(PositionRec {
-            exchange: plan.text(Field::Exchange, row).unwrap_or_default(),
-            symbol: need(plan.text(Field::Symbol, row), plan, Field::Symbol)?,
-            qty,
-            opening_qty: plan.dec(Field::OpeningQty, row)?,
-            opening_ms: plan.ts(Field::OpeningTs, row)?,
-            ts_ms: plan.ts(Field::Ts, row)?,
-            loc: Loc {
-                file: ctx.file,
-                line: ctx.line,
-            },
-        })
-    }
-}
-
-/// One balance snapshot line.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BalanceRec {
+pub struct Holding {
     /// Exchange name.
     pub exchange: String,
     /// Account (wallet) name, empty when not given.
     pub account: String,
-    /// Asset.
-    pub asset: String,
-    /// Amount at `ts_ms`.
-    pub amount: Decimal,
-    /// Amount at `opening_ms`, when the export carries it.
+    /// The symbol (positions) or the asset (balances).
+    pub item: String,
+    /// Quantity (positions: signed, short < 0) or amount (balances).
+    pub qty: Decimal,
+    /// Quantity or amount at `opening_ms`, when the export carries it.
     pub opening: Option<Decimal>,
     /// Time of `opening`, ms.
     pub opening_ms: Option<i64>,
@@ -449,28 +388,36 @@ pub struct BalanceRec {
     pub loc: Loc,
 }
 
-pub(crate) struct BalanceBuild;
+/// Builds [`Holding`]s from positions or balances rows.
+pub(crate) struct HoldingBuild(pub RecordKind);
 
-impl Build for BalanceBuild {
-    type Out = BalanceRec;
-    fn build<C: Cells>(
-        &self,
-        plan: &Plan,
-        row: &C,
-        ctx: &mut Ctx<'_>,
-    ) -> Result<BalanceRec, String> {
-        Ok(BalanceRec {
+impl Build for HoldingBuild {
+    type Out = Holding;
+    fn build<C: Cells>(&self, plan: &Plan, row: &C, ctx: &mut Ctx<'_>) -> Result<Holding, String> {
+        let positions = self.0 == RecordKind::Positions;
+        let (item, qty, opening) = if positions {
+            (Field::Symbol, Field::Qty, Field::OpeningQty)
+        } else {
+            (Field::Asset, Field::Amount, Field::Opening)
+        };
+        let mut q = need(plan.dec(qty, row)?, plan, qty)?;
+        // A position export may give a side and an unsigned size.
+        if positions
+            && plan.raw(Field::Side, row).is_some()
+            && plan.side(row)? == Side::Sell
+            && q.is_sign_positive()
+        {
+            q = -q;
+        }
+        Ok(Holding {
             exchange: plan.text(Field::Exchange, row).unwrap_or_default(),
             account: plan.text(Field::Account, row).unwrap_or_default(),
-            asset: need(plan.text(Field::Asset, row), plan, Field::Asset)?,
-            amount: need(plan.dec(Field::Amount, row)?, plan, Field::Amount)?,
-            opening: plan.dec(Field::Opening, row)?,
+            item: need(plan.text(item, row), plan, item)?,
+            qty: q,
+            opening: plan.dec(opening, row)?,
             opening_ms: plan.ts(Field::OpeningTs, row)?,
             ts_ms: plan.ts(Field::Ts, row)?,
-            loc: Loc {
-                file: ctx.file,
-                line: ctx.line,
-            },
+            loc: ctx.loc(),
         })
     }
 }
@@ -621,10 +568,7 @@ impl Build for MovementBuild {
             transfer_id: plan.text(Field::TransferId, row),
             status: plan.text(Field::Status, row),
             ts_ms,
-            loc: Loc {
-                file: ctx.file,
-                line: ctx.line,
-            },
+            loc: ctx.loc(),
         })
     }
 }

@@ -8,10 +8,10 @@ use std::io::Read;
 
 use serde_json::value::RawValue;
 
+use crate::batch::{Batch, Build, Ctx, Reject, StreamError, serr};
 use crate::ids::{LocalNames, Names};
 use crate::mapping::{Cells, Plan};
 use crate::profile::Col;
-use crate::stream::{Batch, Build, Ctx, Reject, StreamError, serr};
 
 pub(crate) struct CsvCells<'a> {
     rec: &'a csv::ByteRecord,
@@ -49,22 +49,69 @@ impl Cells for SplitCells<'_> {
     }
 }
 
+/// Where every block parser hands its rows: filter, build, file the record
+/// or the reason it could not be read.
+pub(crate) struct Sink<'a, B: Build> {
+    pub plan: &'a Plan,
+    pub names: &'a Names,
+    pub builder: &'a B,
+    pub file: u8,
+    /// Cells in the CSV header (0: no header, or JSON).
+    pub header_len: usize,
+}
+
+impl<B: Build> Sink<'_, B> {
+    /// Takes one row of `fields` cells (CSV; `None` for JSON) at `line`.
+    fn take<C: Cells>(
+        &self,
+        batch: &mut Batch<B::Out>,
+        local: &mut LocalNames,
+        line: u64,
+        cells: &C,
+        fields: Option<usize>,
+    ) {
+        batch.rows += 1;
+        if !self.plan.keep(cells) {
+            batch.filtered += 1;
+            return;
+        }
+        let mut ctx = Ctx {
+            line,
+            names: self.names,
+            local,
+            arena: &mut batch.arena,
+            notes: &mut batch.notes,
+            file: self.file,
+        };
+        match self.builder.build(self.plan, cells, &mut ctx) {
+            Ok(r) => batch.items.push(r),
+            Err(mut message) => {
+                if let Some(n) = fields
+                    && self.header_len > 0
+                    && n != self.header_len
+                {
+                    message.push_str(&format!(
+                        " (the row has {n} fields, the header {})",
+                        self.header_len
+                    ));
+                }
+                batch.rejects.push(Reject { line, message });
+            }
+        }
+    }
+}
+
 /// Parses a block without quotes by splitting lines at `\n` and fields at
 /// the delimiter — exactly what RFC 4180 reading gives when no field is
 /// quoted. `None` (use [`csv_block`]) for a block with a quote or a `\r`
 /// that does not end a line.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn split_block<B: Build>(
     block: &[u8],
     first_line: u64,
     quote_free: bool,
     delim: u8,
-    header_len: usize,
-    plan: &Plan,
-    file: u8,
-    names: &Names,
+    sink: &Sink<'_, B>,
     local: &mut LocalNames,
-    builder: &B,
 ) -> Option<Batch<B::Out>> {
     if delim == b'\n'
         || delim == b'\r'
@@ -76,40 +123,12 @@ pub(crate) fn split_block<B: Build>(
     }
     let mut batch = Batch::default();
     let mut emit = |line_no: u64, line: &[u8], bounds: &[(u32, u32)]| {
-        batch.rows += 1;
         let cells = SplitCells {
             line,
             bounds,
-            index: &plan.csv_index,
+            index: &sink.plan.csv_index,
         };
-        if !plan.keep(&cells) {
-            batch.filtered += 1;
-            return;
-        }
-        let mut ctx = Ctx {
-            line: line_no,
-            names,
-            local: &mut *local,
-            arena: &mut batch.arena,
-            notes: &mut batch.notes,
-            file,
-        };
-        match builder.build(plan, &cells, &mut ctx) {
-            Ok(r) => batch.items.push(r),
-            Err(mut m) => {
-                if header_len > 0 && bounds.len() != header_len {
-                    m.push_str(&format!(
-                        " (the row has {} fields, the header {})",
-                        bounds.len(),
-                        header_len
-                    ));
-                }
-                batch.rejects.push(Reject {
-                    line: line_no,
-                    message: m,
-                });
-            }
-        }
+        sink.take(&mut batch, local, line_no, &cells, Some(bounds.len()));
     };
     // One SIMD pass over the block for delimiters and line ends.
     let mut bounds: Vec<(u32, u32)> = Vec::with_capacity(32);
@@ -149,17 +168,12 @@ pub(crate) fn split_block<B: Build>(
     Some(batch)
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn csv_block<B: Build>(
     block: &[u8],
     first_line: u64,
     delim: u8,
-    header_len: usize,
-    plan: &Plan,
-    file: u8,
-    names: &Names,
+    sink: &Sink<'_, B>,
     local: &mut LocalNames,
-    builder: &B,
 ) -> Batch<B::Out> {
     let mut batch = Batch::default();
     let mut rdr = csv::ReaderBuilder::new()
@@ -168,7 +182,7 @@ pub(crate) fn csv_block<B: Build>(
         .delimiter(delim)
         .from_reader(block);
     let mut rec = csv::ByteRecord::new();
-    let mut lines = crate::stream::Lines::new(block, first_line);
+    let mut lines = Lines::new(block, first_line);
     loop {
         let before = rdr.position().byte();
         match rdr.read_byte_record(&mut rec) {
@@ -185,36 +199,11 @@ pub(crate) fn csv_block<B: Build>(
             }
         }
         let line = lines.at(rec.position().map_or(before, csv::Position::byte));
-        batch.rows += 1;
         let cells = CsvCells {
             rec: &rec,
-            index: &plan.csv_index,
+            index: &sink.plan.csv_index,
         };
-        if !plan.keep(&cells) {
-            batch.filtered += 1;
-            continue;
-        }
-        let mut ctx = Ctx {
-            line,
-            names,
-            local,
-            arena: &mut batch.arena,
-            notes: &mut batch.notes,
-            file,
-        };
-        match builder.build(plan, &cells, &mut ctx) {
-            Ok(r) => batch.items.push(r),
-            Err(mut m) => {
-                if header_len > 0 && rec.len() != header_len {
-                    m.push_str(&format!(
-                        " (the row has {} fields, the header {})",
-                        rec.len(),
-                        header_len
-                    ));
-                }
-                batch.rejects.push(Reject { line, message: m });
-            }
-        }
+        sink.take(&mut batch, local, line, &cells, Some(rec.len()));
     }
     batch
 }
@@ -299,51 +288,27 @@ fn scalar(r: &RawValue) -> Result<Option<Cow<'_, [u8]>>, String> {
     Ok(Some(Cow::Borrowed(t.as_bytes())))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn build_json<B: Build>(
-    plan: &Plan,
+    sink: &Sink<'_, B>,
     row: &RawValue,
     line: u64,
     batch: &mut Batch<B::Out>,
-    file: u8,
-    names: &Names,
     local: &mut LocalNames,
-    builder: &B,
 ) {
-    batch.rows += 1;
-    let cells = match json_cells(plan, row) {
-        Ok(c) => c,
+    match json_cells(sink.plan, row) {
+        Ok(cells) => sink.take(batch, local, line, &cells, None),
         Err(message) => {
+            batch.rows += 1;
             batch.rejects.push(Reject { line, message });
-            return;
         }
-    };
-    if !plan.keep(&cells) {
-        batch.filtered += 1;
-        return;
-    }
-    let mut ctx = Ctx {
-        line,
-        names,
-        local,
-        arena: &mut batch.arena,
-        notes: &mut batch.notes,
-        file,
-    };
-    match builder.build(plan, &cells, &mut ctx) {
-        Ok(r) => batch.items.push(r),
-        Err(message) => batch.rejects.push(Reject { line, message }),
     }
 }
 
 pub(crate) fn jsonl_block<B: Build>(
     block: &[u8],
     first_line: u64,
-    plan: &Plan,
-    file: u8,
-    names: &Names,
+    sink: &Sink<'_, B>,
     local: &mut LocalNames,
-    builder: &B,
 ) -> Batch<B::Out> {
     let mut batch = Batch::default();
     for (i, line) in block.split(|b| *b == b'\n').enumerate() {
@@ -353,7 +318,7 @@ pub(crate) fn jsonl_block<B: Build>(
             continue;
         }
         match serde_json::from_slice::<&RawValue>(t) {
-            Ok(r) => build_json(plan, r, line_no, &mut batch, file, names, local, builder),
+            Ok(r) => build_json(sink, r, line_no, &mut batch, local),
             Err(e) => {
                 batch.rows += 1;
                 batch.rejects.push(Reject {
@@ -368,14 +333,10 @@ pub(crate) fn jsonl_block<B: Build>(
 
 const JSON_BATCH: usize = 1 << 14;
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn json_array<B, P, S>(
     reader: Box<dyn Read + Send>,
     head: Vec<u8>,
-    plan: &Plan,
-    file: u8,
-    names: &Names,
-    builder: &B,
+    sink: &Sink<'_, B>,
     par: &P,
     seq: &mut S,
 ) -> Result<(), StreamError>
@@ -385,18 +346,15 @@ where
     S: FnMut(Batch<B::Out>) -> Result<(), StreamError>,
 {
     use serde::de::{Deserializer as _, SeqAccess, Visitor};
-    struct V<'p, B: Build, P, S> {
-        plan: &'p Plan,
-        file: u8,
-        names: &'p Names,
-        builder: &'p B,
+    struct V<'p, 's, B: Build, P, S> {
+        sink: &'p Sink<'s, B>,
         par: &'p P,
         seq: &'p mut S,
         local: LocalNames,
         failed: Option<StreamError>,
         counter: std::rc::Rc<LineCounter>,
     }
-    impl<'de, B, P, S> Visitor<'de> for V<'_, B, P, S>
+    impl<'de, B, P, S> Visitor<'de> for V<'_, '_, B, P, S>
     where
         B: Build,
         P: Fn(&mut Batch<B::Out>) + Sync,
@@ -416,16 +374,7 @@ where
                 // counter): the count is exact at the element's last byte.
                 let inside = row.get().bytes().filter(|b| *b == b'\n').count() as u64;
                 let line = self.counter.line().saturating_sub(inside);
-                build_json(
-                    self.plan,
-                    &row,
-                    line,
-                    &mut batch,
-                    self.file,
-                    self.names,
-                    &mut self.local,
-                    self.builder,
-                );
+                build_json(self.sink, &row, line, &mut batch, &mut self.local);
                 if batch.rows as usize >= JSON_BATCH {
                     let mut b = std::mem::take(&mut batch);
                     (self.par)(&mut b);
@@ -451,16 +400,7 @@ where
             let row: Box<RawValue> =
                 RawValue::from_string(text).map_err(serde::de::Error::custom)?;
             let mut batch = Batch::default();
-            build_json(
-                self.plan,
-                &row,
-                1,
-                &mut batch,
-                self.file,
-                self.names,
-                &mut self.local,
-                self.builder,
-            );
+            build_json(self.sink, &row, 1, &mut batch, &mut self.local);
             (self.par)(&mut batch);
             if let Err(e) = (self.seq)(batch) {
                 self.failed = Some(e);
@@ -475,10 +415,7 @@ where
     };
     let mut de = serde_json::Deserializer::from_reader(counting);
     let v = V {
-        plan,
-        file,
-        names,
-        builder,
+        sink,
         par,
         seq,
         local: LocalNames::default(),
@@ -523,5 +460,57 @@ impl<R: Read> Read for CountingReader<R> {
         let nl = buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
         self.counter.lines.set(self.counter.lines.get() + nl);
         Ok(n)
+    }
+}
+
+/// Counts `\n` bytes (byte counters that the compiler turns into SIMD
+/// compares; a plain `filter().count()` widens every byte to 64 bits).
+pub(crate) fn count_newlines(b: &[u8]) -> u64 {
+    let mut total = 0u64;
+    for outer in b.chunks(255 * 32) {
+        let mut acc = [0u8; 32];
+        let mut it = outer.chunks_exact(32);
+        for c in &mut it {
+            for (a, x) in acc.iter_mut().zip(c) {
+                *a += u8::from(*x == b'\n');
+            }
+        }
+        total += acc.iter().map(|&x| u64::from(x)).sum::<u64>();
+        total += it.remainder().iter().filter(|x| **x == b'\n').count() as u64;
+    }
+    total
+}
+
+/// Lines of records found by byte offset: a record's line is the line of
+/// its first byte, after the blank lines the CSV reader skips before it.
+pub(crate) struct Lines<'a> {
+    data: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    /// Lines of `data`, whose first byte is on line `first`.
+    pub fn new(data: &'a [u8], first: u64) -> Lines<'a> {
+        Lines {
+            data,
+            pos: 0,
+            line: first,
+        }
+    }
+
+    /// The line of the record that starts at (or after blank lines from) `byte`.
+    pub fn at(&mut self, byte: u64) -> u64 {
+        let mut b = usize::try_from(byte)
+            .unwrap_or(self.data.len())
+            .min(self.data.len());
+        while b < self.data.len() && matches!(self.data[b], b'\n' | b'\r') {
+            b += 1;
+        }
+        if b >= self.pos {
+            self.line += count_newlines(&self.data[self.pos..b]);
+            self.pos = b;
+        }
+        self.line
     }
 }

@@ -20,12 +20,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::value::RawValue;
 
-use crate::rows::{csv_block, json_array, jsonl_block, split_block};
-
-use crate::ids::{Arena, LocalNames, Names};
+use crate::batch::{Batch, Build, StreamError, serr};
+use crate::ids::{LocalNames, Names};
 use crate::input::{self, DigestHandle, InputDigest, Stored};
-use crate::mapping::{Cells, Plan};
+use crate::mapping::Plan;
 use crate::profile::{Layout, Profile};
+use crate::rows::{Lines, Sink, count_newlines, csv_block, json_array, jsonl_block, split_block};
 
 /// Tuning of the reader (tests use tiny blocks to exercise the cuts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,61 +48,6 @@ impl Default for IoOptions {
 const IN_FLIGHT: usize = 8;
 const HEADER_SEARCH_LINES: usize = 200;
 
-/// A row that could not be read, with its 1-based line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Reject {
-    pub line: u64,
-    pub message: String,
-}
-
-/// Records of one block, in file order.
-#[derive(Debug)]
-pub(crate) struct Batch<T> {
-    pub items: Vec<T>,
-    pub rejects: Vec<Reject>,
-    /// (line, note) for rows read with a remark (unknown operation, …).
-    pub notes: Vec<(u64, String)>,
-    /// Data rows seen (kept, filtered out and rejected).
-    pub rows: u64,
-    /// Rows the profile's filter left out.
-    pub filtered: u64,
-    /// String IDs of the items.
-    pub arena: Arena,
-    /// Per-item annotations a parallel stage computes for the sequential one.
-    pub aux: Vec<u64>,
-}
-
-impl<T> Default for Batch<T> {
-    fn default() -> Self {
-        Batch {
-            items: Vec::new(),
-            rejects: Vec::new(),
-            notes: Vec::new(),
-            rows: 0,
-            filtered: 0,
-            arena: Arena::default(),
-            aux: Vec::new(),
-        }
-    }
-}
-
-/// Per-row context handed to a record builder.
-pub(crate) struct Ctx<'a> {
-    pub line: u64,
-    pub names: &'a Names,
-    pub local: &'a mut LocalNames,
-    pub arena: &'a mut Arena,
-    pub notes: &'a mut Vec<(u64, String)>,
-    pub file: u8,
-}
-
-/// Turns one row into a record.
-pub(crate) trait Build: Sync {
-    type Out: Send;
-    fn build<C: Cells>(&self, plan: &Plan, row: &C, ctx: &mut Ctx<'_>)
-    -> Result<Self::Out, String>;
-}
-
 /// What streaming one input found out about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StreamInfo {
@@ -113,20 +58,6 @@ pub(crate) struct StreamInfo {
     pub preamble: usize,
     /// 1-based header line (0: none).
     pub header_line: usize,
-}
-
-/// Why an input could not be streamed (the caller adds the path).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct StreamError {
-    pub line: Option<u64>,
-    pub message: String,
-}
-
-pub(crate) fn serr(line: Option<u64>, message: impl Into<String>) -> StreamError {
-    StreamError {
-        line,
-        message: message.into(),
-    }
 }
 
 /// Streams `path` through `builder`, then `par` (in the worker, per batch),
@@ -196,18 +127,17 @@ where
                     ),
                 )
             })?;
-            let header_len = h.header.as_ref().map_or(0, Vec::len);
+            let sink = Sink {
+                plan: &plan,
+                names,
+                builder,
+                file,
+                header_len: h.header.as_ref().map_or(0, Vec::len),
+            };
             let delim = profile.delimiter;
             let work = |block: &[u8], first_line: u64, quote_free: bool, local: &mut LocalNames| {
-                let mut b = split_block(
-                    block, first_line, quote_free, delim, header_len, &plan, file, names, local,
-                    builder,
-                )
-                .unwrap_or_else(|| {
-                    csv_block(
-                        block, first_line, delim, header_len, &plan, file, names, local, builder,
-                    )
-                });
+                let mut b = split_block(block, first_line, quote_free, delim, &sink, local)
+                    .unwrap_or_else(|| csv_block(block, first_line, delim, &sink, local));
                 par(&mut b);
                 b
             };
@@ -225,8 +155,9 @@ where
         }
         Layout::Jsonl => {
             let plan = Plan::for_json(profile);
+            let sink = json_sink(&plan, names, builder, file);
             let work = |block: &[u8], first_line: u64, _: bool, local: &mut LocalNames| {
-                let mut b = jsonl_block(block, first_line, &plan, file, names, local, builder);
+                let mut b = jsonl_block(block, first_line, &sink, local);
                 par(&mut b);
                 b
             };
@@ -235,7 +166,13 @@ where
         }
         Layout::Json => {
             let plan = Plan::for_json(profile);
-            json_array(reader, head, &plan, file, names, builder, par, seq)?;
+            json_array(
+                reader,
+                head,
+                &json_sink(&plan, names, builder, file),
+                par,
+                seq,
+            )?;
             (0, 0)
         }
     };
@@ -247,6 +184,21 @@ where
         preamble,
         header_line,
     })
+}
+
+fn json_sink<'a, B: Build>(
+    plan: &'a Plan,
+    names: &'a Names,
+    builder: &'a B,
+    file: u8,
+) -> Sink<'a, B> {
+    Sink {
+        plan,
+        names,
+        builder,
+        file,
+        header_len: 0,
+    }
 }
 
 fn digest_of(h: &DigestHandle) -> Result<InputDigest, StreamError> {
@@ -368,58 +320,6 @@ fn find_header(
                 .collect::<String>()
         ),
     ))
-}
-
-/// Counts `\n` bytes (byte counters that the compiler turns into SIMD
-/// compares; a plain `filter().count()` widens every byte to 64 bits).
-pub(crate) fn count_newlines(b: &[u8]) -> u64 {
-    let mut total = 0u64;
-    for outer in b.chunks(255 * 32) {
-        let mut acc = [0u8; 32];
-        let mut it = outer.chunks_exact(32);
-        for c in &mut it {
-            for (a, x) in acc.iter_mut().zip(c) {
-                *a += u8::from(*x == b'\n');
-            }
-        }
-        total += acc.iter().map(|&x| u64::from(x)).sum::<u64>();
-        total += it.remainder().iter().filter(|x| **x == b'\n').count() as u64;
-    }
-    total
-}
-
-/// Lines of records found by byte offset: a record's line is the line of
-/// its first byte, after the blank lines the CSV reader skips before it.
-pub(crate) struct Lines<'a> {
-    data: &'a [u8],
-    pos: usize,
-    line: u64,
-}
-
-impl<'a> Lines<'a> {
-    /// Lines of `data`, whose first byte is on line `first`.
-    pub fn new(data: &'a [u8], first: u64) -> Lines<'a> {
-        Lines {
-            data,
-            pos: 0,
-            line: first,
-        }
-    }
-
-    /// The line of the record that starts at (or after blank lines from) `byte`.
-    pub fn at(&mut self, byte: u64) -> u64 {
-        let mut b = usize::try_from(byte)
-            .unwrap_or(self.data.len())
-            .min(self.data.len());
-        while b < self.data.len() && matches!(self.data[b], b'\n' | b'\r') {
-            b += 1;
-        }
-        if b >= self.pos {
-            self.line += count_newlines(&self.data[self.pos..b]);
-            self.pos = b;
-        }
-        self.line
-    }
 }
 
 /// Where to cut `buf` so that it ends at a record boundary.

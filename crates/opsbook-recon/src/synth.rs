@@ -205,6 +205,39 @@ fn exchange_line(w: &mut Vec<u8>, r: &Row) {
     let _ = writeln!(w, ",{},{}", r.fee_asset, r.ts);
 }
 
+/// Their version of a row: what an injected role changes (the same in the
+/// previous export as now, so those differences are not corrections), plus a
+/// time skew within the tolerance on some plain rows now, and another price
+/// before for a `Corrected` row.
+fn theirs(r: &mut Row, ro: Role, tol: i64, now: bool) {
+    match ro {
+        Role::ValueDiff => match r.i % 3 {
+            0 => r.qty.1 = (r.qty.1 + 1) % 100_000_000,
+            1 => r.price.1 = (r.price.1 + 1) % 100_000_000,
+            _ => r.ts += tol + 5,
+        },
+        Role::FeeAssetDiff => {
+            r.fee_asset = if r.fee_asset == "BNB" { "USDT" } else { "BNB" };
+            r.fee.1 += 1;
+        }
+        Role::AfterCancel => r.order = 9_000_000 + r.i,
+        Role::Corrected if !now => r.price.0 += 1,
+        Role::Plain if now && r.i.is_multiple_of(5) && tol > 0 => {
+            r.ts += (r.i as i64 % tol).min(tol)
+        }
+        _ => {}
+    }
+}
+
+/// Writes `buf` out once it holds 1 MiB.
+fn spill(w: &mut impl Write, buf: &mut Vec<u8>) -> io::Result<()> {
+    if buf.len() > (1 << 20) {
+        w.write_all(buf)?;
+        buf.clear();
+    }
+    Ok(())
+}
+
 fn key(i: u64, dup: Option<(&str, u32)>) -> String {
     let mut m = serde_json::Map::new();
     m.insert("exchange".into(), "binance".into());
@@ -327,10 +360,7 @@ pub fn generate(spec: &Spec, dir: &Path) -> io::Result<(Files, Truth)> {
             }
             _ => {}
         }
-        if buf.len() > (1 << 20) {
-            w.write_all(&buf)?;
-            buf.clear();
-        }
+        spill(&mut w, &mut buf)?;
     }
     w.write_all(&buf)?;
     w.flush()?;
@@ -352,22 +382,7 @@ pub fn generate(spec: &Spec, dir: &Path) -> io::Result<(Files, Truth)> {
             ) {
                 continue;
             }
-            match ro {
-                Role::ValueDiff => match r.i % 3 {
-                    0 => r.qty.1 = (r.qty.1 + 1) % 100_000_000,
-                    1 => r.price.1 = (r.price.1 + 1) % 100_000_000,
-                    _ => r.ts += tol + 5,
-                },
-                Role::FeeAssetDiff => {
-                    r.fee_asset = if r.fee_asset == "BNB" { "USDT" } else { "BNB" };
-                    r.fee.1 += 1;
-                }
-                Role::AfterCancel => r.order = 9_000_000 + r.i,
-                Role::Plain if r.i.is_multiple_of(5) && tol > 0 => {
-                    r.ts += (r.i as i64 % tol).min(tol)
-                }
-                _ => {}
-            }
+            theirs(&mut r, ro, tol, true);
             exchange_line(&mut buf, &r);
             rows_ex += 1;
             match ro {
@@ -383,10 +398,7 @@ pub fn generate(spec: &Spec, dir: &Path) -> io::Result<(Files, Truth)> {
                 }
                 _ => {}
             }
-            if buf.len() > (1 << 20) {
-                w.write_all(&buf)?;
-                buf.clear();
-            }
+            spill(&mut w, &mut buf)?;
         }
     }
     w.write_all(&buf)?;
@@ -421,26 +433,9 @@ pub fn generate(spec: &Spec, dir: &Path) -> io::Result<(Files, Truth)> {
         ) {
             continue;
         }
-        match ro {
-            Role::Corrected => r.price.0 += 1,
-            // Present before as now: the same rows (differences are not corrections).
-            Role::ValueDiff => match r.i % 3 {
-                0 => r.qty.1 = (r.qty.1 + 1) % 100_000_000,
-                1 => r.price.1 = (r.price.1 + 1) % 100_000_000,
-                _ => r.ts += tol + 5,
-            },
-            Role::FeeAssetDiff => {
-                r.fee_asset = if r.fee_asset == "BNB" { "USDT" } else { "BNB" };
-                r.fee.1 += 1;
-            }
-            Role::AfterCancel => r.order = 9_000_000 + r.i,
-            _ => {}
-        }
+        theirs(&mut r, ro, tol, false);
         exchange_line(&mut buf, &r);
-        if buf.len() > (1 << 20) {
-            w.write_all(&buf)?;
-            buf.clear();
-        }
+        spill(&mut w, &mut buf)?;
     }
     w.write_all(&buf)?;
     w.flush()?;

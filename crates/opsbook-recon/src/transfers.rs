@@ -94,13 +94,7 @@ pub(crate) fn run(req: &Request) -> Result<Report, ReconError> {
                     Class::ValueDiff,
                     tkey(side, &group_key(cb.row), &cb.row.asset),
                 );
-                b.fields.push(FieldDiff {
-                    field: "balance".into(),
-                    internal: Some(cb.expected.to_string()),
-                    exchange: cb.row.balance.map(|x| x.to_string()),
-                    delta: cb.row.balance.and_then(|x| delta(cb.expected, x)),
-                    previous: None,
-                });
+                b.fields.push(cb.diff());
                 let rec = mv_rec(cb.row, &path(cb.row));
                 if si == 0 {
                     b.internal = Some(rec);

@@ -4,10 +4,13 @@
 //! and the reader's block size and thread count change nothing in the
 //! result (classes, keys, IDs, matched count).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use opsbook_recon::{Input, IoOptions, Kind, Params, Report, Request, reconcile};
 use proptest::prelude::*;
+
+mod common;
+use common::write_rows as write;
 
 const IHEAD: &str = "exchange,symbol,trade_id,order_id,side,qty,price,fee,fee_asset,ts_ms";
 const EHEAD: &str = "symbol,id,orderId,side,qty,price,commission,commissionAsset,time";
@@ -120,18 +123,6 @@ fn case() -> impl Strategy<Value = (Vec<(F, Op)>, Vec<F>)> {
             }
             (ours, extra)
         })
-}
-
-fn write(dir: &Path, name: &str, head: &str, rows: &[String]) -> PathBuf {
-    let mut s = String::from(head);
-    s.push('\n');
-    for r in rows {
-        s.push_str(r);
-        s.push('\n');
-    }
-    let p = dir.join(name);
-    std::fs::write(&p, s).unwrap();
-    p
 }
 
 fn plain(s: &str, _: usize) -> String {

@@ -10,35 +10,14 @@ use opsbook_recon::{
     Class, Input, Kind, Params, Report, Request, Verdict, Window, reconcile, render,
 };
 
+mod common;
+use common::{snap, write_rows as write};
+
 const IHEAD: &str = "exchange,symbol,trade_id,order_id,side,qty,price,fee,fee_asset,ts_ms";
 const EHEAD: &str = "symbol,id,orderId,side,qty,price,commission,commissionAsset,time";
 /// 2026-01-01T00:00:00Z
 const T0: i64 = 1_767_225_600_000;
 const HOUR: i64 = 3_600_000;
-
-fn write(dir: &Path, name: &str, head: &str, rows: &[&str]) -> PathBuf {
-    let mut s = String::from(head);
-    s.push('\n');
-    for r in rows {
-        s.push_str(r);
-        s.push('\n');
-    }
-    let p = dir.join(name);
-    std::fs::write(&p, s).unwrap();
-    p
-}
-
-/// Snapshot settings with an absolute snapshot directory: under Wine insta
-/// cannot run `cargo metadata` to find the workspace, so it must not need to.
-fn snapshots() -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests")
-            .join("snapshots"),
-    );
-    s
-}
 
 fn at(ms: i64) -> jiff::Timestamp {
     jiff::Timestamp::from_millisecond(ms).unwrap()
@@ -119,6 +98,16 @@ fn scene() -> Scene {
     }
 }
 
+fn rerun_on(s: &Scene, export: &Path) -> Rerun {
+    Rerun {
+        internal: vec![Input::new(&s.internal, "opsbook", None).unwrap()],
+        exchange: vec![Input::new(export, "binance-mytrades", None).unwrap()],
+        orders: vec![],
+        opening: vec![],
+        as_of: at(T0 + HOUR),
+    }
+}
+
 fn first_run(s: &Scene) -> Report {
     let mut req = Request::new(Kind::Fills, Params::new(at(T0)));
     req.internal
@@ -144,14 +133,7 @@ fn pending_resolves_corrections_show_and_old_breaks_stay_open() {
     assert_eq!(ids_of(&r1, Class::MissingInternal), ["5"]);
     assert_eq!(r1.summary.matched, 1);
 
-    let new = Rerun {
-        internal: vec![Input::new(&s.internal, "opsbook", None).unwrap()],
-        exchange: vec![Input::new(&s.v2, "binance-mytrades", None).unwrap()],
-        orders: vec![],
-        opening: vec![],
-        as_of: at(T0 + HOUR),
-    };
-    let (r2, rc) = rerun(&r1, new).unwrap();
+    let (r2, rc) = rerun(&r1, rerun_on(&s, &s.v2)).unwrap();
     // The previous export is the baseline: trade 2 was corrected by the exchange.
     assert_eq!(ids_of(&r2, Class::Corrected), ["2", "7"]);
     let corrected: Vec<_> = r2.breaks_of(Class::Corrected).collect();
@@ -204,7 +186,7 @@ fn pending_resolves_corrections_show_and_old_breaks_stay_open() {
             c.current.as_ref().unwrap().id
         );
     }
-    snapshots().bind(|| insta::assert_snapshot!("recheck_human", render::recheck_human(&rc)));
+    snap("recheck__recheck_human", &render::recheck_human(&rc));
     // Without the previous export as a baseline, trade 7 is a value_diff
     // both times, with other values: changed, not still open.
     let mut req = Request::new(Kind::Fills, Params::new(at(T0 + HOUR)));
@@ -228,7 +210,7 @@ fn pending_resolves_corrections_show_and_old_breaks_stay_open() {
             .as_deref(),
         Some("1.20000000")
     );
-    snapshots().bind(|| insta::assert_snapshot!("recheck_csv", render::recheck_csv(&rc)));
+    snap("recheck__recheck_csv", &render::recheck_csv(&rc));
 }
 
 #[test]
@@ -247,14 +229,7 @@ fn a_previous_input_that_changed_is_not_used_and_says_so() {
         "{}",
         problems[0].1
     );
-    let new = Rerun {
-        internal: vec![Input::new(&s.internal, "opsbook", None).unwrap()],
-        exchange: vec![Input::new(&s.v2, "binance-mytrades", None).unwrap()],
-        orders: vec![],
-        opening: vec![],
-        as_of: at(T0 + HOUR),
-    };
-    let (r2, rc) = rerun(&r1, new).unwrap();
+    let (r2, rc) = rerun(&r1, rerun_on(&s, &s.v2)).unwrap();
     assert_eq!(r2.breaks_of(Class::Corrected).count(), 0);
     let note = r2.findings.iter().find(|f| f.role == "previous").unwrap();
     assert!(
@@ -336,10 +311,9 @@ fn renderers() {
             .replace("\\\\", "/")
             .replace('\\', "/")
     };
-    snapshots().bind(|| insta::assert_snapshot!("report_human", clean(render::human(&r, 10))));
-    snapshots()
-        .bind(|| insta::assert_snapshot!("report_markdown", clean(render::markdown(&r, 50))));
-    snapshots().bind(|| insta::assert_snapshot!("report_csv", clean(render::csv(&r))));
+    snap("recheck__report_human", &clean(render::human(&r, 10)));
+    snap("recheck__report_markdown", &clean(render::markdown(&r, 50)));
+    snap("recheck__report_csv", &clean(render::csv(&r)));
     let json = clean(render::json(&r));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     // The shape.
@@ -349,5 +323,5 @@ fn renderers() {
     for k in ["id", "class", "key", "fields", "internal", "exchange"] {
         assert!(v["breaks"][0].get(k).is_some(), "{k}");
     }
-    snapshots().bind(|| insta::assert_snapshot!("report_json", json));
+    snap("recheck__report_json", &json);
 }
