@@ -152,16 +152,17 @@ pub fn human(r: &Report, per_class: usize) -> String {
     if !r.findings.is_empty() {
         let _ = writeln!(o, "\nfindings");
         for f in &r.findings {
-            let at = match f.line {
-                Some(l) => format!("{}:{l}", f.file),
-                None => f.file.clone(),
+            let at = match (f.file.as_str(), f.line) {
+                ("", _) => String::new(),
+                (file, Some(l)) => format!(" {file}:{l}"),
+                (file, None) => format!(" {file}"),
             };
             let sev = if f.severity == Severity::Error {
                 "error"
             } else {
                 "note"
             };
-            let _ = writeln!(o, "  {sev} {} {at}: {}", f.role, f.message);
+            let _ = writeln!(o, "  {sev} {}{at}: {}", f.role, f.message);
         }
     }
     o

@@ -165,6 +165,12 @@ fn unreadable_rows_name_the_file_the_line_and_what_was_expected() {
         "`side` (column `side`): `hold` is not buy or sell"
     );
     assert!(r.findings.iter().all(|f| f.file.ends_with("theirs.csv")));
+    let text = opsbook_recon::render::human(&r, 5);
+    let want = format!(
+        "  error exchange {}:3: missing `ts` (column `ts_ms`)",
+        theirs.display()
+    );
+    assert!(text.contains(&want), "{text}");
     assert_eq!(r.summary.rows["rejected"], 3);
     // Rejected rows make the report not clean, and trade 2 is ours only.
     assert_eq!(r.exit_code(), 1);
