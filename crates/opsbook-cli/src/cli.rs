@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod reconcile;
+
 /// The operations single source of truth for incident response, runbooks and evidence.
 ///
 /// opsbook keeps runbooks, policies, plans and incident records of an automated
@@ -126,6 +128,25 @@ pub enum Command {
     /// Evidence support bundles: collect (redacted, fail closed), verify, flush the spool, keygen
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Reconcile fills, orders, balances, positions or transfers against exchange exports; re-check; accept breaks
+    ///
+    /// Exact decimals, grace windows for late records, stable break IDs. Every report is
+    /// stored in the SSOT (recon/reports/<ID>.json) with the SHA-256 of every input and
+    /// recorded in ledger/reconciliation.jsonl, so that `incident accept --check
+    /// reconciliation_ok=pass:<ID>` can verify it. Exit status of a report: 0 clean,
+    /// 1 breaks, 3 only `pending` left (run again after the grace window; here 3 is not
+    /// CONFIRM), 2 error.
+    #[command(
+        subcommand,
+        after_long_help = "Examples (PowerShell):
+  opsbook reconcile fills --internal fills.csv --exchange myTrades.json --grace 2m
+  $r = opsbook reconcile fills --internal fills.csv --exchange trades.csv --format json | ConvertFrom-Json
+  $r.summary.classes ; $r.stored.id
+  opsbook reconcile recheck REC-20261129-0123456789 --exchange trades-later.csv
+  opsbook reconcile accept R0123456789abcdef --reason \"dust fee rebate, ticket OPS-42\"
+  opsbook incident accept $id --check reconciliation_ok=pass:REC-20261129-0123456789 ..."
+    )]
+    Reconcile(reconcile::ReconcileCommand),
 }
 
 /// Drill outcome.

@@ -8,7 +8,7 @@
 //! | 0 | success; no finding at error level; ALLOW |
 //! | 1 | findings at error level, or refused (a guard, a policy, DENY) |
 //! | 2 | usage, configuration or I/O error |
-//! | 3 | needs the high-danger confirmation first (`safety can`: CONFIRM) |
+//! | 3 | needs the high-danger confirmation first (`safety can`: CONFIRM); for `reconcile`: only `pending` breaks left, run again after the grace window |
 //! | 4 | the platform hook failed; the recorded state is unchanged |
 //!
 //! A closed pipe (`opsbook … | Select-Object -First 5`) is not an error.
@@ -24,11 +24,26 @@ pub const FINDINGS: u8 = 1;
 pub const ERROR: u8 = 2;
 /// CONFIRM: the high-danger confirmation is needed first.
 pub const CONFIRM: u8 = 3;
+/// `reconcile`: only `pending` breaks left (inside the grace window): run
+/// again later. The same number as [`CONFIRM`]; no command returns both.
+pub const PENDING: u8 = 3;
 /// The platform hook failed; the recorded state is unchanged.
 pub const HOOK_FAILED: u8 = 4;
 
+/// The exit code of a reconciliation verdict: 0 clean, 1 breaks,
+/// 3 only `pending` left ([`PENDING`]).
+#[must_use]
+pub fn reconciliation(v: opsbook_ops::reconcile::engine::Verdict) -> u8 {
+    use opsbook_ops::reconcile::engine::Verdict;
+    match v {
+        Verdict::Clean => OK,
+        Verdict::Breaks => FINDINGS,
+        Verdict::PendingOnly => PENDING,
+    }
+}
+
 /// The exit codes as `--help` and the README list them.
-pub const HELP: &str = "Exit status: 0 success (ALLOW); 1 findings at error level, or refused (DENY, a guard); 2 usage, configuration or I/O error; 3 CONFIRM (run `opsbook confirm` first); 4 the platform hook failed (state unchanged).";
+pub const HELP: &str = "Exit status: 0 success (ALLOW); 1 findings at error level, or refused (DENY, a guard); 2 usage, configuration or I/O error; 3 CONFIRM (run `opsbook confirm` first), or for `reconcile` only pending breaks left (run again later); 4 the platform hook failed (state unchanged).";
 
 /// Why a command did not produce its answer.
 #[derive(Debug)]

@@ -11,6 +11,8 @@
 //! ledger/<name>.jsonl             LedgerFile (safety, freeze, custody, …)
 //! incidents/<ID>/events.jsonl     one incident's hash-chained log
 //! incidents/<ID>/postmortem.md
+//! recon/profiles/<name>.yaml      column-mapping profiles (contract recon-profile)
+//! recon/reports/<ID>.json         stored reconciliation reports
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -97,6 +99,9 @@ pub enum LedgerFile {
     Confirmations,
     /// `ledger/drills.jsonl`: drill results.
     Drills,
+    /// `ledger/reconciliation.jsonl`: stored reconciliation reports and
+    /// accepted breaks (D-DATA-RECON, D-DATA-RERECON).
+    Reconciliation,
 }
 
 impl LedgerFile {
@@ -109,6 +114,7 @@ impl LedgerFile {
             LedgerFile::Custody => "custody",
             LedgerFile::Confirmations => "confirmations",
             LedgerFile::Drills => "drills",
+            LedgerFile::Reconciliation => "reconciliation",
         }
     }
 
@@ -223,6 +229,38 @@ impl Layout {
         self.root.join("contracts")
     }
 
+    /// `recon/`: reconciliation profiles and reports.
+    #[must_use]
+    pub fn recon(&self) -> PathBuf {
+        self.root.join("recon")
+    }
+
+    /// `recon/profiles/<name>.yaml`: a column-mapping profile (contract
+    /// `recon-profile`), found by `--exchange-format NAME`.
+    #[must_use]
+    pub fn recon_profile(&self, name: &str) -> PathBuf {
+        self.recon().join("profiles").join(format!("{name}.yaml"))
+    }
+
+    /// `recon/reports/`.
+    #[must_use]
+    pub fn recon_reports(&self) -> PathBuf {
+        self.recon().join("reports")
+    }
+
+    /// `recon/reports/<ID>.json`: a stored reconciliation report.
+    #[must_use]
+    pub fn recon_report(&self, id: &str) -> PathBuf {
+        self.recon_reports().join(format!("{id}.json"))
+    }
+
+    /// `recon/reports/<ID>.json` relative to the root, `/`-separated (as
+    /// recorded in events and shown to people).
+    #[must_use]
+    pub fn recon_report_rel(id: &str) -> String {
+        format!("recon/reports/{id}.json")
+    }
+
     /// `.opsbook/baseline.json`, the default gate baseline.
     #[must_use]
     pub fn default_baseline(&self) -> PathBuf {
@@ -247,6 +285,22 @@ mod tests {
             Path::new("ops/ledger/confirmations.jsonl")
         );
         assert_eq!(LedgerFile::Custody.rel(), "ledger/custody.jsonl");
+        assert_eq!(
+            LedgerFile::Reconciliation.rel(),
+            "ledger/reconciliation.jsonl"
+        );
+        assert_eq!(
+            l.recon_report("REC-1"),
+            Path::new("ops/recon/reports/REC-1.json")
+        );
+        assert_eq!(
+            Layout::recon_report_rel("REC-1"),
+            "recon/reports/REC-1.json"
+        );
+        assert_eq!(
+            l.recon_profile("kraken"),
+            Path::new("ops/recon/profiles/kraken.yaml")
+        );
         assert_eq!(
             l.incident_events("INC-1"),
             Path::new("ops/incidents/INC-1/events.jsonl")

@@ -933,6 +933,21 @@ pub fn accept(ctx: &Context, id: &str, answers: Vec<CheckAnswer>) -> Result<Acce
             NextStep::ListAcceptance { incident: id },
         ));
     }
+    // A reconciliation report given as evidence must verify (issue 15).
+    for g in &mut got {
+        if g.id == crate::reconcile::ACCEPTANCE_CHECK
+            && g.result == "pass"
+            && let Some(note) = match g.evidence.as_deref() {
+                Some(r) => crate::reconcile::verify_answer(ctx, &pre, r)?,
+                None => None,
+            }
+        {
+            g.note = Some(match g.note.take() {
+                Some(n) => format!("{n}; {note}"),
+                None => note,
+            });
+        }
+    }
     // Policy order.
     got.sort_by_key(|g| known.iter().position(|k| *k == g.id));
     let passed = got.iter().all(|g| g.result == "pass");

@@ -16,6 +16,7 @@ mod incident;
 mod init;
 mod learn;
 mod ledger;
+mod reconcile;
 mod safety;
 mod severity;
 
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Halt(a) => halt::halt(&a),
         Command::P0(a) => halt::p0(&a),
         Command::Evidence(c) => evidence::run(&c),
+        Command::Reconcile(c) => reconcile::run(&c),
     }
 }
 
