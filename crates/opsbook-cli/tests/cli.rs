@@ -1197,7 +1197,7 @@ fn contracts_export_writes_valid_schemas_identical_to_init() {
         .arg(&out)
         .assert()
         .success()
-        .stdout(predicates::str::contains("Wrote 21 contracts"));
+        .stdout(predicates::str::contains("Wrote 22 contracts"));
     for e in std::fs::read_dir(&out).unwrap() {
         let p = e.unwrap().path();
         let v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
