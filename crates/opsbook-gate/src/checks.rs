@@ -1323,7 +1323,20 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
     cx.out.extend(found);
 }
 
-/// OB701: relative links in runbooks resolve.
+/// Whether a link names a URI scheme (`https:`, `mailto:`, `tel:`,
+/// `slack:`): not a file. One letter is a Windows drive (`C:\\…`), a path.
+fn has_scheme(d: &str) -> bool {
+    d.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.len() > 1
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
+/// OB701: relative links (and images) in runbooks resolve; e-mail
+/// autolinks and URIs with a scheme are not files.
 #[must_use]
 pub fn links_runbook(f: &SourceFile) -> Vec<Finding> {
     let mut found = Vec::new();
@@ -1336,11 +1349,11 @@ pub fn links_runbook(f: &SourceFile) -> Vec<Finding> {
             .unwrap_or_default();
         for l in &body.links {
             let d = l.dest.trim();
-            if d.is_empty()
+            if l.kind == opsbook_core::markdown::LinkKind::Email
+                || d.is_empty()
                 || d.starts_with('#')
                 || d.starts_with('/')
-                || d.contains("://")
-                || d.starts_with("mailto:")
+                || has_scheme(d)
                 || d.contains("<%")
                 || d.contains("{{")
             {
@@ -1357,7 +1370,14 @@ pub fn links_runbook(f: &SourceFile) -> Vec<Finding> {
                     &f.rel,
                     l.line,
                     l.col,
-                    format!("link `{d}` does not resolve to a file"),
+                    format!(
+                        "{} `{d}` does not resolve to a file",
+                        if l.kind == opsbook_core::markdown::LinkKind::Image {
+                            "image"
+                        } else {
+                            "link"
+                        }
+                    ),
                     "fix the relative path (it is resolved from this file's directory)".into(),
                 ));
             }
