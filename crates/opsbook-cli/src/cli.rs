@@ -54,13 +54,17 @@ pub enum Command {
     Contracts(ContractsCommand),
     /// Join the coverage matrix with Prometheus alert rules
     ///
-    /// Resolves every alerting rule's runbook link (`runbook_url` or `runbook`, in
-    /// annotations or labels) to a registered runbook, maps alert severity to
-    /// P0/P1/P2 by policy/severity.yaml, and fails (exit 1) when a P0 alert has no
-    /// active runbook.
+    /// Checks, for every alerting rule, where its runbook link (`runbook_url` or
+    /// `runbook`, in annotations or labels) leads — ok, missing, dead, foreign,
+    /// anchor-missing (the `#fragment` is no heading or anchor of the page),
+    /// case-mismatch, templated — and whether the coverage matrix maps it. Maps
+    /// alert severity to P0/P1/P2 by policy/severity.yaml (a label missing from
+    /// the map counts as P0). Fails (exit 1) when a P0 alert's link does not lead
+    /// to an active runbook, or a rule file cannot be read (the others are still
+    /// checked and reported).
     #[command(after_long_help = "Examples (PowerShell):
   opsbook coverage                      # the alert files in [gate] alerts
-  opsbook coverage --alerts monitoring\\rules --format json")]
+  opsbook coverage --alerts monitoring\\rules --exclude '*_test.yaml' --format json")]
     Coverage(CoverageArgs),
     /// Bring an existing Markdown runbook collection under opsbook
     ///
@@ -385,6 +389,10 @@ pub struct CoverageArgs {
     /// Prometheus rule files or directories (default: [gate] alerts in opsbook.toml)
     #[arg(long, value_name = "PATH", num_args = 1..)]
     pub alerts: Vec<PathBuf>,
+    /// Leave out rule files matching GLOB (below a directory of --alerts, or
+    /// the file name), e.g. `--exclude '*_test.yaml'` for promtool's tests; repeatable
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// URL prefix of runbook links (overrides runbook_url_base in opsbook.toml)
     #[arg(long, value_name = "URL")]
     pub runbook_base: Option<String>,

@@ -1304,20 +1304,64 @@ groups:
         ("missing".into(), "P2".into(), Value::Null)
     );
     assert_eq!(status("ToTheStub").0, "deprecated");
-    assert_eq!(
-        status(&coverage_alert).0,
-        "covered",
-        "no link, but the coverage matrix maps it"
+    // The matrix names a runbook, but the operator clicks the link: both
+    // facts are reported, and a P0 alert without a link is not covered.
+    let no_link = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["alert"] == coverage_alert.as_str())
+        .unwrap();
+    assert_eq!(no_link["status"], "missing", "{no_link:#}");
+    assert_eq!(no_link["link"], "missing");
+    assert!(
+        no_link["matrix"].as_str().unwrap().starts_with("RB-"),
+        "{no_link:#}"
     );
     assert_eq!(
         status("CriticalNowhere"),
         ("missing".into(), "P0".into(), Value::Null)
     );
+    let link = |name: &str| {
+        v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["alert"] == name)
+            .unwrap()["link"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(link("CriticalNowhere"), "dead");
+    assert_eq!(link("OtherHost"), "foreign");
     assert_eq!(
-        v["summary"]["p0_missing"], 2,
-        "CriticalNowhere and Templated"
+        link("AbsoluteUnderBase"),
+        "ok",
+        "#validation is a heading of the page"
+    );
+    assert_eq!(
+        v["summary"]["p0_missing"], 3,
+        "CriticalNowhere, Templated and the matrix-only alert"
     );
     assert_eq!(v["summary"]["templated"], 1);
+    assert_eq!(v["summary"]["links"]["dead"], 1);
+    // The human report shows both facts per alert.
+    let human = opsbook()
+        .args(["coverage", "--root"])
+        .arg(&dir)
+        .arg("--alerts")
+        .arg(dir.join("extra.rules.yaml"))
+        .output()
+        .unwrap();
+    let h = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        h.contains(&format!(
+            "error: P0 alert `{coverage_alert}` (critical) does not lead to its runbook"
+        )) && h.contains("  link: missing — no runbook_url or runbook annotation")
+            && h.contains("  coverage matrix: maps it to RB-"),
+        "{h}"
+    );
     // The gate runs the same check on the alert files opsbook.toml lists.
     std::fs::copy(dir.join("extra.rules.yaml"), dir.join("alerts/extra.yaml")).unwrap();
     let (code, g) = gate_json(&dir, &[]);
@@ -1326,6 +1370,99 @@ groups:
     for code in ["OB404", "OB405", "OB406", "OB603"] {
         assert!(c.iter().any(|x| x == code), "{code} in {c:?}");
     }
+}
+
+/// Rule files as Prometheus loads them (Go yaml, libyaml rules) are read; an
+/// unreadable one is a finding with its line and the rest is still checked;
+/// promtool's test files can be left out (issue 11, item 2).
+#[test]
+fn coverage_reads_what_prometheus_loads_and_goes_on_past_a_broken_file() {
+    let (_t, dir) = init_ssot();
+    let rules = dir.join("monitoring");
+    std::fs::create_dir_all(rules.join("team")).unwrap();
+    // A quoted description whose continuation lines sit at the key's
+    // indentation and below: Prometheus (yaml.v3) loads it, YAML 1.2 does not.
+    std::fs::write(
+        rules.join("team/clock.yaml"),
+        "groups:\n- name: clock\n  rules:\n  - alert: ClockDriftHigh\n    expr: abs(offset) > 1\n    labels:\n      severity: critical\n    annotations:\n      description: \"Signed requests are rejected,\n      cancels included; the offset is\n    {{ $value }} seconds\"\n      runbook_url: https://runbooks.example.com/runbooks/platform/time-drift\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rules.join("broken.yaml"),
+        "groups:\n- name: broken\n  rules:\n  - alert: Half\n    labels: {severity: critical\n  - alert: Other\n",
+    )
+    .unwrap();
+    // promtool's unit tests: not rule files.
+    std::fs::write(
+        rules.join("clock_test.yaml"),
+        "rule_files: [team/clock.yaml]\ntests:\n  - interval: 1m\n    input_series: [\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = opsbook()
+            .args(["coverage", "--format", "json", "--root"])
+            .arg(&dir)
+            .arg("--alerts")
+            .arg(&rules)
+            .args(extra)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), v)
+    };
+    let (code, v) = run(&["--exclude", "*_test.yaml"]);
+    assert_eq!(
+        code,
+        Some(1),
+        "an unreadable rule file fails the run, not exit 2"
+    );
+    assert_eq!(v["summary"]["files"], 2);
+    assert_eq!(v["summary"]["unreadable"], 1);
+    let u = &v["unreadable"][0];
+    assert_eq!(u["file"], "monitoring/broken.yaml");
+    assert_eq!(u["line"], 6, "{u:#}");
+    assert_eq!(
+        v["summary"]["alerts"], 1,
+        "the readable file is still checked"
+    );
+    assert_eq!(v["alerts"][0]["alert"], "ClockDriftHigh");
+    assert_eq!(v["alerts"][0]["status"], "covered");
+    // Without --exclude the promtool file is one more unreadable file.
+    let (_, v) = run(&[]);
+    assert_eq!(v["summary"]["unreadable"], 2, "{:#}", v["unreadable"]);
+    // The gate: `!` excludes in `[gate] alerts`, the broken file is OB005 at
+    // its line, and the continuation-line file loads.
+    std::fs::rename(&rules, dir.join("alerts/more")).unwrap();
+    edit(
+        &dir.join("opsbook.toml"),
+        r#"alerts = ["alerts/*.yaml"]"#,
+        r#"alerts = ["alerts/**/*.yaml", "!alerts/**/*_test.yaml"]"#,
+    );
+    let (code, g) = gate_json(&dir, &[]);
+    assert_eq!(code, 1);
+    let f: Vec<(String, String, u64)> = g["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        f,
+        [(
+            "OB005".to_string(),
+            "alerts/more/broken.yaml".to_string(),
+            6
+        )],
+        "{:#}",
+        g["findings"]
+    );
 }
 
 /// The first alert name listed in a coverage matrix (YAML flow list `alerts: [A, B]`).
