@@ -92,7 +92,7 @@ pub struct Heading {
 }
 
 /// The shell a fenced code block is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Shell {
     /// Windows PowerShell / PowerShell 7 (`powershell`, `pwsh`, `ps1`, `posh`, …).

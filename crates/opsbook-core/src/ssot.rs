@@ -465,7 +465,12 @@ fn classify(rel: &str, exclude: &Globs, alerts: &Globs) -> FileKind {
             "drills.yaml" => FileKind::Drills,
             _ if r.starts_with("templates/") => FileKind::Template,
             _ if exclude.is_match(rel) => FileKind::Excluded,
-            _ if lower.ends_with(".md") || lower.ends_with(".markdown") => FileKind::Runbook,
+            _ if lower.ends_with(".md")
+                || lower.ends_with(".markdown")
+                || lower.ends_with(".mdx") =>
+            {
+                FileKind::Runbook
+            }
             _ => FileKind::Other,
         };
     }
@@ -578,12 +583,25 @@ fn load_markdown(
     let body = markdown::parse_body(split.body, split.body_line);
     let Some(fm) = split.front_matter else {
         if needs_front_matter {
+            // Say what is there when it is almost front matter.
+            let first = text
+                .lines()
+                .enumerate()
+                .find(|(_, l)| !l.trim().is_empty())
+                .map(|(i, l)| (i + 1, l.trim_end()));
+            let message = match first {
+                Some((1, "+++")) => "TOML front matter (`+++`) is not read: opsbook runbooks carry YAML between `---` lines (`opsbook adopt` converts it)".to_string(),
+                Some((n, "---" | "+++")) => format!(
+                    "front matter starts on line {n}, after blank lines: `---` must be on line 1"
+                ),
+                _ => "no YAML front matter: expected `---` on line 1, the metadata, and a closing `---`".to_string(),
+            };
             problems.push(Problem {
                 kind: ProblemKind::FrontMatterMissing,
                 file: rel.to_string(),
-                line: 1,
+                line: first.map_or(1, |(n, _)| n),
                 col: 1,
-                message: "no YAML front matter: expected `---` on line 1, the metadata, and a closing `---`".into(),
+                message,
             });
         }
         return (Vec::new(), Some(body), false);
@@ -610,7 +628,8 @@ fn load_markdown(
     }
 }
 
-fn toml_to_json(v: toml::Value) -> Value {
+/// A TOML value as JSON (dates as their RFC 3339 text).
+pub(crate) fn toml_to_json(v: toml::Value) -> Value {
     match v {
         toml::Value::String(s) => Value::String(s),
         toml::Value::Integer(i) => Value::Number(i.into()),

@@ -258,6 +258,27 @@ pub fn parse(src: &str) -> Result<Document, YamlError> {
     }
 }
 
+/// Parses a single-document YAML string as [`parse`] does, with libyaml's
+/// rules as the fallback ([`parse_stream_compat`]): for other tools' YAML.
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_compat(src: &str) -> Result<Document, YamlError> {
+    let mut docs = parse_stream_compat(src)?;
+    match docs.len() {
+        0 => Ok(Document {
+            value: Value::Null,
+            ..Document::default()
+        }),
+        1 => Ok(docs.remove(0)),
+        _ => Err(YamlError {
+            first: None,
+            pos: docs[1].pos_of(""),
+            message: "expected one YAML document, found a second one (`---`)".to_string(),
+        }),
+    }
+}
+
 /// Parses a YAML stream of any number of documents (`---` separated).
 ///
 /// # Errors

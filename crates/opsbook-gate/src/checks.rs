@@ -16,18 +16,9 @@ use crate::Finding;
 /// The opsbook runbook sections (English, Japanese), in order (D-RB-SECTIONS).
 pub use opsbook_core::adopt::SECTIONS;
 
-/// Sections required per runbook `kind` (indices into [`SECTIONS`]).
-#[must_use]
-pub fn required_sections(kind: Option<&str>, deprecated: bool) -> Vec<usize> {
-    if deprecated {
-        return vec![9];
-    }
-    match kind {
-        Some("DRILL") => vec![0, 2, 3, 6, 7, 9, 10],
-        Some("GOVERNANCE") => vec![0, 3, 6, 9, 10],
-        _ => (0..SECTIONS.len()).collect(),
-    }
-}
+/// Sections required per runbook `kind` (shared with `opsbook adopt`, whose
+/// plan must say what the gate reports).
+pub use opsbook_core::adopt::required_sections;
 
 /// Shared state for the checks.
 pub struct Ctx<'a> {
