@@ -226,10 +226,16 @@ pub enum LedgerCommand {
         format: ListFormat,
     },
     /// Set aside an incomplete last line left by a crash (complete events are never dropped)
+    ///
+    /// With PATHs, repairs those ledgers (relative to --root when it is given,
+    /// else to the current directory); without, every ledger of the SSOT that
+    /// ends in a torn line. A ledger broken in any other way is left alone.
     Repair {
-        /// The ledger file
+        /// Ledger files (default: every torn ledger of the SSOT)
         #[arg(value_name = "PATH")]
-        path: PathBuf,
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        root: RootArg,
         /// Display name recorded with the OS user and host
         #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR")]
         actor: Option<String>,

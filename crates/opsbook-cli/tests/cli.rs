@@ -66,8 +66,28 @@ fn ok(dir: &Path, now: &str, args: &[&str]) -> String {
     out
 }
 
-/// A fresh SSOT from `opsbook init` in a temp dir.
+/// A fresh SSOT from `opsbook init` in a temp dir, whose starter runbooks
+/// the operator has then walked on their platform on [`AS_OF`] (`init`
+/// writes them as never verified: see `starter_ssot_is_green_on_any_date…`).
 fn init_ssot() -> (tempfile::TempDir, PathBuf) {
+    let (t, dir) = init_ssot_as_written();
+    for p in walkdir(&dir.join("runbooks")) {
+        if p.extension().is_some_and(|e| e == "md")
+            && !p.starts_with(dir.join("runbooks/templates"))
+        {
+            let s = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(
+                &p,
+                s.replacen("last_verified: null", &format!("last_verified: {AS_OF}"), 1),
+            )
+            .unwrap();
+        }
+    }
+    (t, dir)
+}
+
+/// A fresh SSOT exactly as `opsbook init` writes it.
+fn init_ssot_as_written() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("ops");
     opsbook().arg("init").arg(&dir).assert().success();
@@ -129,7 +149,7 @@ fn line_of(path: &Path, needle: &str) -> u64 {
 
 #[test]
 fn init_output_equals_examples_ops_byte_for_byte() {
-    let (_t, dir) = init_ssot();
+    let (_t, dir) = init_ssot_as_written();
     let example = project_root().join("examples").join("ops");
     let mut from_init = Vec::new();
     for e in walkdir(&dir) {
@@ -209,6 +229,76 @@ fn starter_ssot_passes_the_gate_with_no_finding() {
     assert_eq!(v["summary"]["warnings"], 0);
     assert_eq!(v["summary"]["runbooks"], 11);
     assert!(v["summary"]["files_checked"].as_u64().unwrap() >= 60);
+}
+
+/// The starter SSOT claims no verification the user never did, and stays
+/// green on any date (issue 11, item 7): each active starter runbook is a
+/// draft never verified (one OB505 warning each), the same today, in two
+/// years and in ten; the README's first command exits 0 whenever it is run.
+#[test]
+fn starter_ssot_is_green_on_any_date_without_claiming_a_verification() {
+    let (_t, dir) = init_ssot_as_written();
+    let example = project_root().join("examples").join("ops");
+    let today = opsbook_core::clock::today_utc();
+    let mut seen = Vec::new();
+    for root in [&dir, &example] {
+        for as_of in [
+            AS_OF.to_string(),
+            today.to_string(),
+            today
+                .checked_add(jiff::Span::new().years(2))
+                .unwrap()
+                .to_string(),
+            "2036-11-29".to_string(),
+        ] {
+            let (code, v) = gate_json(root, &["--as-of", &as_of]);
+            assert_eq!(code, 0, "{} as of {as_of}: {v:#}", root.display());
+            let found: Vec<(String, String, String)> = v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    (
+                        f["code"].as_str().unwrap().to_string(),
+                        f["level"].as_str().unwrap().to_string(),
+                        f["file"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            assert_eq!(found.len(), 10, "{found:#?}");
+            assert!(
+                found.iter().all(|(c, l, _)| c == "OB505" && l == "warning"),
+                "{found:#?}"
+            );
+            seen.push(found);
+        }
+    }
+    assert!(
+        seen.windows(2).all(|w| w[0] == w[1]),
+        "the same on every date"
+    );
+    for (path, bytes) in walk_scaffold_runbooks() {
+        let text = String::from_utf8(bytes).unwrap();
+        if path.contains("templates") {
+            continue;
+        }
+        assert!(
+            text.contains("\nmaturity: draft\n") && text.contains("\nlast_verified: null\n"),
+            "{path} claims a review or verification nobody did"
+        );
+    }
+    // The README's first command, as written: no --as-of, today's date.
+    let out = opsbook()
+        .current_dir(project_root())
+        .args(["gate", "--root", "examples/ops"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -1959,6 +2049,134 @@ fn ledger_survives_kill_9_in_a_loop_of_appends() {
         );
         before = events;
     }
+}
+
+/// Splits a printed command the way PowerShell reads it: words, and
+/// single-quoted words with `''` for a quote.
+fn split_printed(cmd: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = cmd.trim().chars().peekable();
+    let mut quoted = false;
+    let mut in_word = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if quoted && chars.peek() == Some(&'\'') => {
+                chars.next();
+                cur.push('\'');
+            }
+            '\'' => {
+                quoted = !quoted;
+                in_word = true;
+            }
+            ' ' if !quoted => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                }
+                in_word = false;
+            }
+            c => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
+}
+
+/// Runs a printed `opsbook …` hint as printed, from `cwd`.
+fn run_printed(cwd: &Path, cmd: &str) -> std::process::Output {
+    let words = split_printed(cmd);
+    assert_eq!(words[0], "opsbook", "{cmd}");
+    opsbook()
+        .current_dir(cwd)
+        .args(&words[1..])
+        .output()
+        .unwrap()
+}
+
+/// Every hint about a torn ledger is a command that works as printed, also
+/// when the SSOT's path holds a space (issue 11, item 6).
+#[test]
+fn torn_ledger_hints_work_as_printed() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("trading ops");
+    opsbook().arg("init").arg(&dir).assert().success();
+    let log = dir.join("ledger").join("safety.jsonl");
+    let tear = || {
+        opsbook()
+            .env("OPSBOOK_NOW", "2026-11-29T02:00:00Z")
+            .args(["ledger", "append", "--type", "note", "--data", r#"{"n":1}"#])
+            .arg(&log)
+            .assert()
+            .success();
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        std::io::Write::write_all(&mut f, br#"{"seq":2,"ts":"2026-11"#).unwrap();
+    };
+    // `ledger verify` with --root prints the path it verified and the repair.
+    tear();
+    let out = opsbook()
+        .current_dir(t.path())
+        .args(["ledger", "verify", "--root", "trading ops"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hint = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("run: "))
+        .unwrap_or_else(|| panic!("no hint in {text}"));
+    assert_eq!(
+        hint, "opsbook ledger repair 'trading ops/ledger/safety.jsonl'",
+        "{text}"
+    );
+    let fixed = run_printed(t.path(), hint);
+    assert!(fixed.status.success(), "{fixed:?}");
+    opsbook()
+        .args(["ledger", "verify"])
+        .arg(&log)
+        .assert()
+        .success();
+    // The gate's help names a command that repairs every torn ledger.
+    tear();
+    let (code, g) = gate_json(&dir, &[]);
+    assert_eq!(code, 1);
+    let help = finding(&g, "OB801")["help"].as_str().unwrap().to_string();
+    let cmd = help.split('`').nth(1).unwrap_or_else(|| panic!("{help}"));
+    assert!(cmd.starts_with("opsbook ledger repair --root '"), "{cmd}");
+    let fixed = run_printed(Path::new("/"), cmd);
+    assert!(fixed.status.success(), "{fixed:?}");
+    assert!(
+        String::from_utf8_lossy(&fixed.stdout).contains("set aside"),
+        "{fixed:?}"
+    );
+    opsbook()
+        .args(["ledger", "verify", "--root"])
+        .arg(&dir)
+        .assert()
+        .success();
+    // A command refused by a torn log says how to repair it, as printed.
+    tear();
+    let out = opsbook()
+        .current_dir(&dir)
+        .args(["safety", "set", "DEGRADED", "--reason", "test"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let cmd = err
+        .split('`')
+        .find(|s| s.starts_with("opsbook ledger repair"))
+        .unwrap_or_else(|| panic!("{err}"));
+    let fixed = run_printed(&dir, cmd);
+    assert!(fixed.status.success(), "{cmd}: {fixed:?}");
+    opsbook()
+        .args(["ledger", "verify", "--root"])
+        .arg(&dir)
+        .assert()
+        .success();
 }
 
 #[test]

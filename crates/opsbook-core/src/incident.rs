@@ -665,6 +665,13 @@ impl Incident {
                             format!("correction of seq {n}, which is not an earlier event"),
                         ));
                     } else {
+                        // A corrected `opened` event: its text is the title
+                        // shown everywhere from now on.
+                        if n == 1
+                            && let Some(t) = s(d, "text").filter(|t| !t.trim().is_empty())
+                        {
+                            self.title = t;
+                        }
                         self.corrections.insert(
                             n,
                             (ev.seq, s(d, "reason").unwrap_or_default(), s(d, "text")),
@@ -677,6 +684,17 @@ impl Incident {
                 .push((ev.seq, "a second `opened` event".into())),
             _ => {}
         }
+    }
+
+    /// Whether the gate's OB803 rejects this log: it holds events the
+    /// `opsbook incident` commands would have refused (an illegal transition,
+    /// MITIGATING before a safety decision, RESOLVED without evidence or
+    /// acceptance, …; listed in [`Incident::violations`]). Read models
+    /// (`incident show`, `list`, `report`) flag such an incident instead of
+    /// counting it silently (D-ORDER).
+    #[must_use]
+    pub fn breaks_order(&self) -> bool {
+        !self.violations.is_empty()
     }
 
     fn set_status(&mut self, to: Status, ts: &str) {
@@ -1017,6 +1035,9 @@ pub struct Summary {
     pub events: u64,
     /// A drill.
     pub drill: bool,
+    /// Events the gate's OB803 rejects ([`Incident::breaks_order`]); 0 for a
+    /// log written by the `opsbook incident` commands.
+    pub order_violations: usize,
 }
 
 impl Store {
@@ -1219,6 +1240,7 @@ impl Store {
                     updated_at: inc.events.last().map(|e| e.ts.clone()).unwrap_or_default(),
                     events: inc.events.len() as u64,
                     drill: inc.drill,
+                    order_violations: inc.violations.len(),
                 })
             })
             .collect();

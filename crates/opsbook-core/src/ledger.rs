@@ -94,7 +94,8 @@ pub enum LedgerError {
     },
     /// The log ends with an incomplete line: appending would hide it.
     #[error(
-        "{path}: the last line is incomplete (a write was interrupted); run `opsbook ledger repair {path}` first"
+        "{path}: the last line is incomplete (a write was interrupted); run `opsbook ledger repair {}` first",
+        crate::text::quote_arg(&.path.display().to_string())
     )]
     Torn {
         /// The log.
@@ -102,7 +103,8 @@ pub enum LedgerError {
     },
     /// The last complete line is not a ledger event.
     #[error(
-        "{path}:{line}: the last event cannot be read ({message}); run `opsbook ledger verify {path}`"
+        "{path}:{line}: the last event cannot be read ({message}); run `opsbook ledger verify {}`",
+        crate::text::quote_arg(&.path.display().to_string())
     )]
     BadTail {
         /// The log.
@@ -116,7 +118,10 @@ pub enum LedgerError {
     #[error("cannot encode the event: {0}")]
     Encode(String),
     /// The chain is broken before the end: nothing is appended to it.
-    #[error("{path}:{line}: {message} (run `opsbook ledger verify {path}`)")]
+    #[error(
+        "{path}:{line}: {message} (run `opsbook ledger verify {}`)",
+        crate::text::quote_arg(&.path.display().to_string())
+    )]
     Broken {
         /// The log.
         path: PathBuf,
@@ -367,6 +372,11 @@ pub fn read(path: &Path) -> Result<Vec<Event>, LedgerError> {
 pub fn read_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<Event>, LedgerError> {
     let v = verify_bytes(&path.display().to_string(), bytes);
     if let Some(b) = v.first_break {
+        if b.damage == Damage::Torn {
+            return Err(LedgerError::Torn {
+                path: path.to_path_buf(),
+            });
+        }
         return Err(LedgerError::Broken {
             path: path.to_path_buf(),
             line: b.line,
@@ -548,7 +558,7 @@ pub fn verify_bytes(name: &str, bytes: &[u8]) -> Verification {
                 out.first_break = brk(
                     line,
                     Damage::Torn,
-                    "the last line is incomplete (no line end: a write was interrupted); `opsbook ledger repair` sets it aside".into(),
+                    "the last line is incomplete (no line end: a write was interrupted); repairing sets it aside and keeps every complete event".into(),
                 );
             }
             break;

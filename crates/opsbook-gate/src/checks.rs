@@ -1553,7 +1553,10 @@ fn ledger_findings(root: &std::path::Path, f: &SourceFile, contracts: &Contracts
     let v = ledger::verify_bytes(&f.rel, &bytes);
     if let Some(b) = v.first_break {
         let help = if b.damage == ledger::Damage::Torn {
-            format!("run `opsbook ledger repair {}`", f.rel)
+            format!(
+                "run `opsbook ledger repair --root {}` (sets every torn last line aside; complete events are kept)",
+                opsbook_core::text::quote_arg(&root.display().to_string())
+            )
         } else {
             "restore the ledger from git or backup; never edit a ledger, append a `correction` event".to_string()
         };

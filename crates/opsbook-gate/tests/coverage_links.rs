@@ -248,12 +248,12 @@ fn the_gate_fails_p0_and_warns_below() {
         multiple.message,
         "P0 alert `ThanosCompactMultipleRunning` does not lead to its runbook: link anchor-missing: `#alert-name-thanoscompactmultiplerunning` is not a heading or anchor of `RB-PLAT-MIXIN`: the page opens at its top"
     );
-    // The rest of the starter SSOT stays clean.
+    // The rest of the starter SSOT stays clean (its runbooks are drafts
+    // nobody verified yet: OB505).
     assert!(
-        report
-            .findings
-            .iter()
-            .all(|f| f.file == "alerts/shapes.yaml" || f.file.starts_with("runbooks/platform/")),
+        report.findings.iter().all(|f| f.code == "OB505"
+            || f.file == "alerts/shapes.yaml"
+            || f.file.starts_with("runbooks/platform/")),
         "{:#?}",
         report.findings
     );

@@ -37,7 +37,7 @@ fn streaming_and_whole_loads_agree() {
     std::fs::write(&rb, text).unwrap();
     let rb = root.join("runbooks/execution/reconciliation.md");
     let text = std::fs::read_to_string(&rb).unwrap().replacen(
-        "last_verified: 2026-11-29",
+        "last_verified: null",
         "last_verified: 2026-01-01",
         1,
     );
@@ -58,7 +58,13 @@ fn streaming_and_whole_loads_agree() {
     let whole = opsbook_gate::run(&Ssot::load(&root).unwrap(), &contracts, &opts);
     assert_eq!(streamed.findings, whole.findings);
     assert_eq!(streamed.summary, whole.summary);
-    let codes: Vec<&str> = streamed.findings.iter().map(|f| f.code.as_str()).collect();
+    // The other starter runbooks are drafts nobody verified yet (OB505).
+    let codes: Vec<&str> = streamed
+        .findings
+        .iter()
+        .map(|f| f.code.as_str())
+        .filter(|c| *c != "OB505")
+        .collect();
     assert_eq!(
         codes,
         ["OB502", "OB006", "OB301", "OB102"],

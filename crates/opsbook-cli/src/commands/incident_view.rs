@@ -17,6 +17,7 @@ fn dur(ms: Option<i64>) -> String {
 /// The incident as JSON: the replayed state plus every event.
 pub fn to_json(inc: &Incident) -> serde_json::Value {
     let mut v = serde_json::to_value(inc).unwrap_or_default();
+    v["breaks_order"] = json!(inc.breaks_order());
     v["events"] = serde_json::to_value(&inc.events).unwrap_or_default();
     v["durations"] = serde_json::to_value(inc.durations()).unwrap_or_default();
     v["next"] = json!(
@@ -59,6 +60,16 @@ fn header(inc: &Incident, md: bool) -> String {
         format!("{}{}", inc.status, if inc.drill { " (drill)" } else { "" }),
     );
     line(&mut s, "Severity", inc.severity.clone());
+    if inc.breaks_order() {
+        line(
+            &mut s,
+            "Log",
+            format!(
+                "NOT TRUSTED: {} event(s) written around the guards (gate OB803; listed below)",
+                inc.violations.len()
+            ),
+        );
+    }
     if let Some(c) = &inc.commander {
         line(&mut s, "Commander", c.clone());
     }
@@ -347,6 +358,14 @@ pub fn list(c: &IncCommon, statuses: &[String], open: bool) -> anyhow::Result<u8
                     .unwrap_or(&r.opened_at)
                     .replace('T', " ");
                 let drill = if r.drill { " (drill)" } else { "" };
+                let drill = if r.order_violations > 0 {
+                    format!(
+                        "{drill}  [log breaks the order in {} place(s): gate OB803]",
+                        r.order_violations
+                    )
+                } else {
+                    drill.to_string()
+                };
                 if md {
                     let _ = writeln!(
                         s,
@@ -372,11 +391,19 @@ pub fn list(c: &IncCommon, statuses: &[String], open: bool) -> anyhow::Result<u8
             }
             if !md {
                 let open_n = rows.iter().filter(|r| r.status.is_open()).count();
+                let flagged = rows.iter().filter(|r| r.order_violations > 0).count();
                 let _ = writeln!(
                     s,
-                    "{} incident{}, {open_n} open.",
+                    "{} incident{}, {open_n} open{}.",
                     rows.len(),
-                    if rows.len() == 1 { "" } else { "s" }
+                    if rows.len() == 1 { "" } else { "s" },
+                    if flagged > 0 {
+                        format!(
+                            ", {flagged} with a log written around the guards (`opsbook gate` names the events)"
+                        )
+                    } else {
+                        String::new()
+                    }
                 );
             }
             s

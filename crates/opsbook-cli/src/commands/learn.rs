@@ -335,13 +335,18 @@ pub fn report(a: &ReportArgs) -> anyhow::Result<u8> {
                 .is_some_and(|z| z.date() >= s)
         })
     };
+    // A log written around the guards (OB803) is flagged, not counted.
+    let not_counted: Vec<&Incident> = incs
+        .iter()
+        .filter(|i| in_range(i) && i.breaks_order())
+        .collect();
     let mut by_sev: BTreeMap<String, (Stats, Vec<i64>, Vec<i64>)> = BTreeMap::new();
     for sev in ["P0", "P1", "P2"] {
         by_sev.insert(sev.into(), Default::default());
     }
     for i in incs
         .iter()
-        .filter(|i| in_range(i) && (a.include_drills || !i.drill))
+        .filter(|i| in_range(i) && (a.include_drills || !i.drill) && !i.breaks_order())
         .filter(|i| {
             !matches!(
                 i.status,
@@ -389,22 +394,46 @@ pub fn report(a: &ReportArgs) -> anyhow::Result<u8> {
                 "open_incidents": open.iter().map(|i| json!({"id": i.id, "severity": i.severity, "status": i.status, "title": i.title, "opened_at": i.opened_at})).collect::<Vec<_>>(),
                 "overdue_actions": overdue,
                 "due_drills": due,
+                "not_counted": not_counted.iter().map(|i| json!({"id": i.id, "severity": i.severity, "status": i.status, "order_violations": i.violations.iter().map(|(seq, m)| json!({"seq": seq, "message": m})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
                 "unreadable": unreadable,
             }))? + "\n"
         }
-        f => render_report(
-            f == ListFormat::Markdown,
-            as_of,
-            since,
-            &stats,
-            &open,
-            &overdue,
-            &due,
-            &unreadable,
-        ),
+        f => {
+            render_report(
+                f == ListFormat::Markdown,
+                as_of,
+                since,
+                &stats,
+                &open,
+                &overdue,
+                &due,
+                &unreadable,
+            ) + &render_not_counted(&not_counted)
+        }
     };
     crate::output::emit(&text, None)?;
     Ok(crate::EXIT_OK)
+}
+
+/// Incidents left out of MTTA/MTTR because the gate rejects their log (OB803).
+fn render_not_counted(not_counted: &[&Incident]) -> String {
+    let mut s = String::new();
+    if not_counted.is_empty() {
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "\nNot counted: {} incident(s) whose log breaks the incident order (gate OB803)",
+        not_counted.len()
+    );
+    for i in not_counted {
+        let first = i
+            .violations
+            .first()
+            .map_or(String::new(), |(seq, m)| format!(": event seq {seq}: {m}"));
+        let _ = writeln!(s, "  {} {} {}{first}", i.id, i.severity, i.status);
+    }
+    s
 }
 
 #[allow(clippy::too_many_arguments)]

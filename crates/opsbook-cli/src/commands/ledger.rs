@@ -44,6 +44,7 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
                         "ok": bad == 0,
                         "ledgers": results.iter().map(|v| serde_json::json!({
                             "path": v.path, "ok": v.ok(), "events": v.events, "first_break": v.first_break,
+                            "repair": repair_hint(v),
                         })).collect::<Vec<_>>(),
                     }))? + "\n"
                 }
@@ -54,10 +55,15 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
                             None => {
                                 s.push_str(&format!("ok     {} ({} events)\n", v.path, v.events))
                             }
-                            Some(b) => s.push_str(&format!(
-                                "BROKEN {}:{}: {:?}: {} ({} events verified before it)\n",
-                                v.path, b.line, b.damage, b.message, v.events
-                            )),
+                            Some(b) => {
+                                s.push_str(&format!(
+                                    "BROKEN {}:{}: {:?}: {} ({} events verified before it)\n",
+                                    v.path, b.line, b.damage, b.message, v.events
+                                ));
+                                if let Some(cmd) = repair_hint(v) {
+                                    s.push_str(&format!("       run: {cmd}\n"));
+                                }
+                            }
                         }
                     }
                     s.push_str(&format!(
@@ -75,18 +81,68 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
                 crate::EXIT_FINDINGS
             })
         }
-        LedgerCommand::Repair { path, actor } => {
-            let r = ledger::repair(path, &Actor::current(actor.clone()), now())?;
-            let msg = match (&r.set_aside_to, r.event_seq) {
-                (Some(to), Some(seq)) => format!(
-                    "Set aside {} bytes of an incomplete last line into `{to}`; recorded as event seq {seq}. Every complete event is kept.\n",
-                    r.set_aside_bytes
-                ),
-                _ => format!(
-                    "`{}`: nothing to repair, the chain holds.\n",
-                    path.display()
-                ),
+        LedgerCommand::Repair { paths, root, actor } => {
+            let targets: Vec<PathBuf> = if paths.is_empty() {
+                // Every ledger of the SSOT that ends in a torn line.
+                let root = super::resolve_root(root)?;
+                let ssot = opsbook_core::ssot::Ssot::load_metadata(&root)?;
+                let mut torn = Vec::new();
+                for f in ssot
+                    .files
+                    .iter()
+                    .filter(|f| matches!(f.kind, FileKind::Ledger | FileKind::IncidentEvents))
+                {
+                    let p = root.join(&f.rel);
+                    let v = ledger::verify(&p)?;
+                    if v.first_break
+                        .as_ref()
+                        .is_some_and(|b| b.damage == ledger::Damage::Torn)
+                    {
+                        torn.push(p);
+                    }
+                }
+                if torn.is_empty() {
+                    crate::output::emit(
+                        &format!(
+                            "No torn ledger in `{}`: nothing to repair.\n",
+                            root.display()
+                        ),
+                        None,
+                    )?;
+                    return Ok(crate::EXIT_OK);
+                }
+                torn
+            } else {
+                match &root.root {
+                    Some(r) => paths
+                        .iter()
+                        .map(|p| {
+                            if p.is_relative() {
+                                r.join(p)
+                            } else {
+                                p.clone()
+                            }
+                        })
+                        .collect(),
+                    None => paths.clone(),
+                }
             };
+            let who = Actor::current(actor.clone());
+            let mut msg = String::new();
+            for path in &targets {
+                let r = ledger::repair(path, &who, now())?;
+                msg.push_str(&match (&r.set_aside_to, r.event_seq) {
+                    (Some(to), Some(seq)) => format!(
+                        "`{}`: set aside {} bytes of an incomplete last line into `{to}`; recorded as event seq {seq}. Every complete event is kept.\n",
+                        path.display(),
+                        r.set_aside_bytes
+                    ),
+                    _ => format!(
+                        "`{}`: nothing to repair, the chain holds.\n",
+                        path.display()
+                    ),
+                });
+            }
             crate::output::emit(&msg, None)?;
             Ok(crate::EXIT_OK)
         }
@@ -112,4 +168,13 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
             Ok(crate::EXIT_OK)
         }
     }
+}
+
+/// The command that repairs a torn ledger, typed as printed in `verify`'s
+/// output (same path, quoted for PowerShell when needed).
+fn repair_hint(v: &ledger::Verification) -> Option<String> {
+    v.first_break
+        .as_ref()
+        .filter(|b| b.damage == ledger::Damage::Torn)
+        .map(|_| format!("opsbook ledger repair {}", super::quote_arg(&v.path)))
 }

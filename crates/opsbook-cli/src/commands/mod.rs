@@ -91,17 +91,7 @@ pub fn parse_as_of(s: Option<&str>) -> anyhow::Result<jiff::civil::Date> {
     }
 }
 
-/// An argument as it must be typed in a printed hint: as is when plain,
-/// else single-quoted (PowerShell, the canonical shell, doubles a `'`;
-/// single quotes work in bash too for anything without one).
+/// An argument as it must be typed in a printed hint ([`opsbook_core::text::quote_arg`]).
 pub fn quote_arg(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars().all(|c| {
-            c.is_alphanumeric() || matches!(c, '/' | '\\' | '.' | '-' | '_' | ':' | '+' | '=' | ',')
-        });
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "''"))
-    }
+    opsbook_core::text::quote_arg(s)
 }

@@ -247,7 +247,7 @@ pub fn set_state(
                 };
             }
             return Err(SetError::Other(anyhow::anyhow!(
-                "{e}{ran}\nthe safety ledger is broken, so the new state could not be recorded: restore it from backup or git (`opsbook ledger verify`)"
+                "{e}{ran}\nthe safety ledger is broken, so the new state could not be recorded: do what the first line says"
             )));
         }
     };
