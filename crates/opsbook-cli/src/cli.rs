@@ -425,7 +425,7 @@ pub struct AdoptArgs {
     /// Glob (relative to SRC) of files that are not runbooks; repeatable
     #[arg(long, value_name = "GLOB")]
     pub skip: Vec<String>,
-    /// Category for adopted runbooks (quick, platform, execution, marketdata, security, windows)
+    /// Category of every adopted runbook (default: `security` when the path names security, leaks, credentials, secrets or auth, else `platform`)
     #[arg(long, value_name = "NAME", value_parser = ["quick", "platform", "execution", "marketdata", "security", "windows"])]
     pub category: Option<String>,
     /// runbook_url_base to record in a new opsbook.toml (where alert links point)

@@ -1597,7 +1597,20 @@ fn corpus_prometheus_operator_adopt_and_kube_prometheus_coverage() {
         108,
         "108 runbooks, `_index.md` section pages skipped"
     );
-    assert_eq!(p["skipped"].as_array().unwrap().len(), 9);
+    assert_eq!(
+        p["skipped"].as_array().unwrap().len(),
+        10,
+        "9 `_index.md` and one runbook saved without an extension, listed, not silently left out"
+    );
+    assert!(
+        p["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["path"] == "prometheus-operator/PrometheusOperatorSyncFailed"),
+        "{:#}",
+        p["skipped"]
+    );
     opsbook()
         .args([
             "adopt",
@@ -1630,6 +1643,21 @@ fn corpus_prometheus_operator_adopt_and_kube_prometheus_coverage() {
     assert_eq!(s["covered"], 112);
     assert_eq!(s["templated"], 0);
     assert_eq!(s["p0_missing"], 1, "critical ones among them");
+    // Both facts per alert: where the link leads, and the matrix (here the
+    // adopted runbooks' triggers). Python: adopted_link_status, adopted_matrix_*.
+    assert_eq!(s["links"], serde_json::json!({"dead": 27, "ok": 112}));
+    assert_eq!(
+        (s["in_matrix"].as_u64(), s["not_in_matrix"].as_u64()),
+        (Some(112), Some(27))
+    );
+    assert!(
+        v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| (a["link"] == "ok") == (a["matrix"].is_string())),
+        "every alert with a page also has it as a trigger, and none other"
+    );
     let missing: std::collections::BTreeSet<&str> = v["alerts"]
         .as_array()
         .unwrap()
@@ -1668,6 +1696,39 @@ fn corpus_prometheus_operator_adopt_and_kube_prometheus_coverage() {
     assert_eq!(
         no_backout, 108,
         "no upstream runbook has a Do-Not-Do section"
+    );
+    // The plan said what the gate reports: missing sections per runbook.
+    let plan: Value = serde_json::from_slice(
+        &opsbook()
+            .args(["adopt", "--format", "json", "--into"])
+            .arg(t.path().join("again"))
+            .arg(&src)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    for item in plan["items"].as_array().unwrap() {
+        let dest = item["dest"].as_str().unwrap();
+        let from_gate: std::collections::BTreeSet<&str> = g["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "OB101" && f["file"] == dest)
+            .map(|f| f["message"].as_str().unwrap().split('`').nth(1).unwrap())
+            .collect();
+        let from_plan: std::collections::BTreeSet<&str> = item["missing_sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
+        assert_eq!(from_gate, from_plan, "{dest}");
+    }
+    assert_eq!(
+        c.iter().filter(|x| *x == "OB701").count(),
+        0,
+        "no link broken"
     );
 }
 
@@ -1717,6 +1778,47 @@ fn corpus_openshift_adopt_skips_helpers() {
         .find(|m| m["from"] == "Meaning")
         .unwrap();
     assert_eq!(meaning["to"], "Triage");
+    // Figures of scripts/corpus-figures.py ("adoption" → openshift_runbooks):
+    // 13 pages marked [Deprecated], whose replacement is outside the
+    // collection; 12 helpers the runbooks link to are copied; of 94 file
+    // links, the 17 that did not resolve in the source are the only broken
+    // links after adoption (75 before links were rewritten).
+    let deprecated: Vec<&Value> = items
+        .iter()
+        .filter(|i| i["status"] == "deprecated")
+        .collect();
+    assert_eq!(deprecated.len(), 13);
+    assert!(deprecated.iter().all(|i| i["replaced_by"].is_null()));
+    assert_eq!(p["assets"].as_array().unwrap().len(), 12);
+    opsbook()
+        .args([
+            "adopt",
+            "--write",
+            "--skip",
+            "**/helpers/**",
+            "--skip",
+            "example.md",
+            "--into",
+        ])
+        .arg(&into)
+        .arg(&src)
+        .assert()
+        .success();
+    let (_, g) = gate_json(&into, &[]);
+    let count = |code: &str| {
+        g["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code)
+            .count()
+    };
+    assert_eq!(count("OB701"), 17, "links broken in the source too");
+    assert_eq!(
+        count("OB601"),
+        13,
+        "deprecated, replacement not in the collection"
+    );
 }
 
 #[test]
@@ -1746,6 +1848,11 @@ fn corpus_moj_review_metadata_becomes_expiry() {
         "reviews overdue on 2026-11-29"
     );
     assert_eq!(count(&v, "OB505"), 42, "files without review metadata");
+    assert_eq!(
+        count(&v, "OB701"),
+        7,
+        "scripts/corpus-figures.py: of 77 file links, 7 did not resolve in the source (images not in the snapshot); 65 were reported before links were rewritten"
+    );
     let (_, v) = gate_json(&into, &["--as-of", "2027-12-31"]);
     assert_eq!(
         count(&v, "OB501") + count(&v, "OB502"),
