@@ -6,12 +6,17 @@
 //! the YAML 1.2 core schema (so `2026-11-01` stays a string, `yes` is not a
 //! boolean). Duplicate mapping keys are an error, aliases are expanded under a
 //! node budget (no "billion laughs"), and multi-document streams are supported
-//! for Prometheus rule files.
+//! for Prometheus rule files. Other tools' YAML (rule files, a source
+//! collection's front matter) that saphyr's strict parser refuses is read
+//! again with libyaml's rules ([`parse_stream_compat`], `compat`), into the
+//! same values and positions.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+mod compat;
 use serde_json::{Map, Number, Value};
 
 /// Upper bound on the number of nodes a document may expand to through aliases.
@@ -303,7 +308,7 @@ pub fn parse_stream_compat(src: &str) -> Result<Vec<Document>, YamlError> {
     match parse_stream(src) {
         Ok(d) => Ok(d),
         Err(strict) => {
-            match build(Libyaml::new(src)) {
+            match build(compat::Libyaml::new(src)) {
                 Ok(d) => Ok(d),
                 // A structural error of ours (duplicate key, alias bomb) is
                 // the same whichever parser found it; libyaml's own syntax
@@ -459,109 +464,6 @@ impl Source for Saphyr<'_> {
             };
             return Ok((ev, at));
         }
-    }
-}
-
-/// libyaml's rules (`libyaml-safer`), for [`parse_stream_compat`]. Keys and
-/// scalars are reported where saphyr reports them, so that a finding's line
-/// does not depend on which parser read the file: a block scalar at its
-/// first content line (not its `|`/`>`). (Sequence starts may differ by the
-/// width of `- `.)
-struct Libyaml<'a> {
-    parser: libyaml_safer::Parser<&'a [u8]>,
-    /// The source, by line, for block scalar positions.
-    lines: Vec<&'a str>,
-}
-
-impl<'a> Libyaml<'a> {
-    fn new(src: &'a str) -> Libyaml<'a> {
-        let mut parser = libyaml_safer::Parser::new();
-        parser.set_input(src.as_bytes());
-        Libyaml {
-            parser,
-            lines: src.split('\n').collect(),
-        }
-    }
-
-    fn raw(&mut self) -> Result<(Ev, Pos), YamlError> {
-        use libyaml_safer::EventData as D;
-        let ev = self.parser.parse().map_err(|e| {
-            let m = e.problem_mark().unwrap_or_default();
-            YamlError {
-                first: None,
-                pos: Pos {
-                    line: usize::try_from(m.line).unwrap_or(0) + 1,
-                    col: usize::try_from(m.column).unwrap_or(0) + 1,
-                },
-                message: match e.context() {
-                    Some(c) => format!("{c}: {}", e.problem()),
-                    None => e.problem().to_string(),
-                },
-            }
-        })?;
-        let mut at = Pos {
-            line: usize::try_from(ev.start_mark.line).unwrap_or(0) + 1,
-            col: usize::try_from(ev.start_mark.column).unwrap_or(0) + 1,
-        };
-        let ev = match ev.data {
-            D::StreamStart { .. } => Ev::StreamStart,
-            D::StreamEnd => Ev::StreamEnd,
-            D::DocumentStart { .. } => Ev::DocStart,
-            D::DocumentEnd { .. } => Ev::DocEnd,
-            D::Alias { anchor } => Ev::Alias(anchor),
-            D::Scalar {
-                anchor,
-                tag,
-                value,
-                style,
-                ..
-            } => {
-                if matches!(
-                    style,
-                    libyaml_safer::ScalarStyle::Literal | libyaml_safer::ScalarStyle::Folded
-                ) && let Some(first) = self.first_content_line(at.line)
-                {
-                    at = first;
-                }
-                Ev::Scalar(
-                    value,
-                    style == libyaml_safer::ScalarStyle::Plain,
-                    anchor,
-                    // A bare `!` forces a string, as in YAML 1.2.
-                    tag.map(|t| {
-                        if t == "!" {
-                            "tag:yaml.org,2002:str".to_string()
-                        } else {
-                            t
-                        }
-                    }),
-                )
-            }
-            D::SequenceStart { anchor, .. } => Ev::SeqStart(anchor),
-            D::SequenceEnd => Ev::SeqEnd,
-            D::MappingStart { anchor, .. } => Ev::MapStart(anchor),
-            D::MappingEnd => Ev::MapEnd,
-        };
-        Ok((ev, at))
-    }
-
-    /// The first non-blank line after `line` (1-based), at its indentation.
-    fn first_content_line(&self, line: usize) -> Option<Pos> {
-        self.lines
-            .iter()
-            .enumerate()
-            .skip(line)
-            .find(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| Pos {
-                line: i + 1,
-                col: l.chars().take_while(|c| *c == ' ').count() + 1,
-            })
-    }
-}
-
-impl Source for Libyaml<'_> {
-    fn next(&mut self) -> Result<(Ev, Pos), YamlError> {
-        self.raw()
     }
 }
 
@@ -911,7 +813,7 @@ mod tests {
     }
 
     fn via_libyaml(src: &str) -> Result<Vec<Document>, YamlError> {
-        build(Libyaml::new(src))
+        build(compat::Libyaml::new(src))
     }
 
     #[test]
