@@ -291,14 +291,7 @@ pub struct Resolver {
 }
 
 /// Markdown source extensions: a link ending in one names a file.
-const SOURCE_EXTS: &[&str] = &[
-    ".html.md.erb",
-    ".html.md",
-    ".md.erb",
-    ".markdown",
-    ".mdx",
-    ".md",
-];
+use crate::markdown::MARKDOWN_EXTS as SOURCE_EXTS;
 /// Rendered-page extensions.
 const PAGE_EXTS: &[&str] = &[".html", ".htm"];
 

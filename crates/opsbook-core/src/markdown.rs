@@ -159,6 +159,43 @@ impl CodeBlock {
     }
 }
 
+/// Markdown source file extensions, longest first (`page.html.md.erb` is a
+/// Middleman source of `page.html`).
+pub const MARKDOWN_EXTS: &[&str] = &[
+    ".html.md.erb",
+    ".html.md",
+    ".md.erb",
+    ".markdown",
+    ".mdx",
+    ".md",
+];
+
+/// Whether a link destination names a URI scheme (`https:`, `mailto:`,
+/// `tel:`, `slack:`): not a file. One letter is a Windows drive (`C:\…`).
+#[must_use]
+pub fn has_scheme(dest: &str) -> bool {
+    dest.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.len() > 1
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
+/// Whether a link destination is a path to a file (relative, or absolute on
+/// the site `/…`), as opposed to a URL, a fragment or a template.
+#[must_use]
+pub fn is_file_link(dest: &str) -> bool {
+    let d = dest.trim();
+    !(d.is_empty()
+        || d.starts_with('#')
+        || d.starts_with("//")
+        || d.contains("{{")
+        || d.contains("<%")
+        || has_scheme(d))
+}
+
 /// What kind of reference a [`Link`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkKind {

@@ -863,6 +863,19 @@ mod tests {
 
     #[test]
     fn vague_items_are_rejected_in_english_and_japanese() {
+        let check = |d: &str| {
+            check_items(
+                &[item(
+                    "runbook",
+                    "RB-PLAT-TIME-DRIFT",
+                    d,
+                    "open",
+                    "2027-01-01",
+                )],
+                &known(),
+                "2026-12-01".parse().unwrap(),
+            )
+        };
         for d in [
             "Operators must be careful when restarting the gateway",
             "Pay more  attention to clock alerts",
@@ -884,35 +897,14 @@ mod tests {
             "Keep an eye on the reconciliation drift",
             "Stay alert for -1021 errors",
         ] {
-            let p = check_items(
-                &[item(
-                    "runbook",
-                    "RB-PLAT-TIME-DRIFT",
-                    d,
-                    "open",
-                    "2027-01-01",
-                )],
-                &known(),
-                "2026-12-01".parse().unwrap(),
-            );
-            assert_eq!(kinds(&p), vec![ItemProblemKind::Vague], "{d}");
+            assert_eq!(kinds(&check(d)), vec![ItemProblemKind::Vague], "{d}");
         }
         for d in [
             "Add step 3: run w32tm /resync before restarting",
             "Add alert ClockDriftWarning so that the operator is paged while the offset stays above 250 ms",
             "Add a Do-Not-Do entry to RB-PLAT-TIME-DRIFT: never step the clock while orders are open; it needs attention from a second person (CONFIRM)",
         ] {
-            let ok = check_items(
-                &[item(
-                    "runbook",
-                    "RB-PLAT-TIME-DRIFT",
-                    d,
-                    "open",
-                    "2027-01-01",
-                )],
-                &known(),
-                "2026-12-01".parse().unwrap(),
-            );
+            let ok = check(d);
             assert!(ok.is_empty(), "{d}: {ok:?}");
         }
     }

@@ -1377,18 +1377,6 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
     cx.out.extend(found);
 }
 
-/// Whether a link names a URI scheme (`https:`, `mailto:`, `tel:`,
-/// `slack:`): not a file. One letter is a Windows drive (`C:\\…`), a path.
-fn has_scheme(d: &str) -> bool {
-    d.split_once(':').is_some_and(|(scheme, _)| {
-        scheme.len() > 1
-            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    })
-}
-
 /// OB701: relative links (and images) in runbooks resolve; e-mail
 /// autolinks and URIs with a scheme are not files.
 #[must_use]
@@ -1403,13 +1391,10 @@ pub fn links_runbook(f: &SourceFile) -> Vec<Finding> {
             .unwrap_or_default();
         for l in &body.links {
             let d = l.dest.trim();
+            // Site-absolute `/…` links depend on where the site is served.
             if l.kind == opsbook_core::markdown::LinkKind::Email
-                || d.is_empty()
-                || d.starts_with('#')
+                || !opsbook_core::markdown::is_file_link(d)
                 || d.starts_with('/')
-                || has_scheme(d)
-                || d.contains("<%")
-                || d.contains("{{")
             {
                 continue;
             }

@@ -8,6 +8,8 @@
 //! extensions are handled or reported, and the plan says what the gate says.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -261,11 +263,7 @@ fn adopted_collection_keeps_its_links_titles_and_deprecations() {
         "\u{89}PNG".as_bytes()
     );
     let contracts = Contracts::load(Some(&into));
-    let opts = opsbook_gate::Options {
-        as_of: jiff::civil::date(2026, 11, 29),
-        runbook_base: None,
-        baseline: None,
-    };
+    let opts = common::options();
     let (_, report) = opsbook_gate::check(&into, &contracts, &opts).unwrap();
     let broken: Vec<(&str, &str)> = report
         .findings

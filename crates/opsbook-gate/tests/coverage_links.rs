@@ -7,26 +7,15 @@
 //! URLs), written here from scratch.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use opsbook_core::alerts;
 use opsbook_core::contracts::Contracts;
 use opsbook_core::ssot::Ssot;
 use opsbook_gate::checks::Ctx;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
 
 const MIXIN: &str = "---
 runbook_id: RB-PLAT-MIXIN
@@ -101,12 +90,7 @@ const SHAPES: &str = r#"groups:
 /// The example SSOT plus a one-page-many-alerts runbook, a `.html.md`
 /// source and an upper-case file name, and the rule file above.
 fn ssot() -> (tempfile::TempDir, PathBuf) {
-    let t = tempfile::tempdir().unwrap();
-    let root = t.path().join("ops");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/ops"),
-        &root,
-    );
+    let (t, root) = common::example_ssot();
     let rb = root.join("runbooks/platform");
     std::fs::write(rb.join("mixin.md"), MIXIN).unwrap();
     std::fs::write(
@@ -206,11 +190,7 @@ fn each_alert_reports_its_link_and_the_matrix_apart() {
 fn the_gate_fails_p0_and_warns_below() {
     let (_t, root) = ssot();
     let contracts = Contracts::load(Some(&root));
-    let opts = opsbook_gate::Options {
-        as_of: jiff::civil::date(2026, 11, 29),
-        runbook_base: None,
-        baseline: None,
-    };
+    let opts = common::options();
     let (_, report) = opsbook_gate::check(&root, &contracts, &opts).unwrap();
     let lines: Vec<(&str, usize)> = report
         .findings

@@ -3,31 +3,15 @@
 //! step, e-mail autolinks and URIs are not files.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use opsbook_core::contracts::Contracts;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 /// The example SSOT with `runbooks/platform/time-drift.md`'s body replaced.
 fn with_body(body: &str) -> (tempfile::TempDir, PathBuf) {
-    let t = tempfile::tempdir().unwrap();
-    let root = t.path().join("ops");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/ops"),
-        &root,
-    );
+    let (t, root) = common::example_ssot();
     let rb = root.join("runbooks/platform/time-drift.md");
     let text = std::fs::read_to_string(&rb).unwrap();
     let end = text[4..].find("\n---\n").unwrap() + 4 + 5;
@@ -38,11 +22,7 @@ fn with_body(body: &str) -> (tempfile::TempDir, PathBuf) {
 /// (code, line, message) of the findings on time-drift.md.
 fn findings(root: &Path) -> Vec<(String, usize, String)> {
     let contracts = Contracts::load(Some(root));
-    let opts = opsbook_gate::Options {
-        as_of: jiff::civil::date(2026, 11, 29),
-        runbook_base: None,
-        baseline: None,
-    };
+    let opts = common::options();
     let (_, report) = opsbook_gate::check(root, &contracts, &opts).unwrap();
     report
         .findings

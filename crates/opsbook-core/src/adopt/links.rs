@@ -18,14 +18,7 @@ use std::path::Path;
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
 
 /// Markdown source extensions, longest first.
-pub(super) const MD_EXTS: &[&str] = &[
-    ".html.md.erb",
-    ".html.md",
-    ".md.erb",
-    ".markdown",
-    ".mdx",
-    ".md",
-];
+pub(super) use crate::markdown::MARKDOWN_EXTS as MD_EXTS;
 
 /// Directory index pages, in the order site generators prefer them.
 const INDEX_PAGES: &[&str] = &[
@@ -117,13 +110,7 @@ fn lookup(root: &Path, p: &str, trailing_slash: bool) -> Option<Target> {
 /// fragments, templates) and links that did not resolve in the source.
 pub(super) fn resolve(root: &Path, from: &str, dest: &str) -> Option<(Target, String)> {
     let d = dest.trim();
-    if d.is_empty()
-        || d.starts_with('#')
-        || d.starts_with("//")
-        || d.contains("{{")
-        || d.contains("<%")
-        || has_scheme(d)
-    {
+    if !is_relative_file_link(d) {
         return None;
     }
     let cut = d.find(['#', '?']).unwrap_or(d.len());
@@ -163,27 +150,8 @@ pub(super) fn resolve(root: &Path, from: &str, dest: &str) -> Option<(Target, St
     })
 }
 
-/// Whether a link is a relative (or site-absolute) path to a file, as
-/// opposed to a URL, a fragment or a template.
-pub(super) fn is_relative_file_link(dest: &str) -> bool {
-    let d = dest.trim();
-    !(d.is_empty()
-        || d.starts_with('#')
-        || d.starts_with("//")
-        || d.contains("{{")
-        || d.contains("<%")
-        || has_scheme(d))
-}
-
-fn has_scheme(d: &str) -> bool {
-    d.split_once(':').is_some_and(|(scheme, _)| {
-        scheme.len() > 1
-            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    })
-}
+/// Whether a link is a relative (or site-absolute) path to a file.
+pub(super) use crate::markdown::is_file_link as is_relative_file_link;
 
 /// The path from directory `from_dir` to `to` (both relative to one root).
 pub(super) fn relative(from_dir: &str, to: &str) -> String {

@@ -248,7 +248,11 @@ impl Document {
 /// [`YamlError`] on a syntax error, a duplicate key, a non-scalar key, an
 /// unknown alias, a second document, or when aliases expand beyond [`NODE_BUDGET`].
 pub fn parse(src: &str) -> Result<Document, YamlError> {
-    let mut docs = parse_stream(src)?;
+    single(parse_stream(src)?)
+}
+
+/// The one document of a stream (`null` when empty).
+fn single(mut docs: Vec<Document>) -> Result<Document, YamlError> {
     match docs.len() {
         0 => Ok(Document {
             value: Value::Null,
@@ -269,19 +273,7 @@ pub fn parse(src: &str) -> Result<Document, YamlError> {
 /// # Errors
 /// As [`parse`].
 pub fn parse_compat(src: &str) -> Result<Document, YamlError> {
-    let mut docs = parse_stream_compat(src)?;
-    match docs.len() {
-        0 => Ok(Document {
-            value: Value::Null,
-            ..Document::default()
-        }),
-        1 => Ok(docs.remove(0)),
-        _ => Err(YamlError {
-            first: None,
-            pos: docs[1].pos_of(""),
-            message: "expected one YAML document, found a second one (`---`)".to_string(),
-        }),
-    }
+    single(parse_stream_compat(src)?)
 }
 
 /// Parses a YAML stream of any number of documents (`---` separated).
