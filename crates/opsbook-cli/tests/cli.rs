@@ -2237,7 +2237,8 @@ fn torn_ledger_hints_work_as_printed() {
         .find_map(|l| l.trim().strip_prefix("run: "))
         .unwrap_or_else(|| panic!("no hint in {text}"));
     assert_eq!(
-        hint, "opsbook ledger repair 'trading ops/ledger/safety.jsonl'",
+        hint.replace('\\', "/"),
+        "opsbook ledger repair 'trading ops/ledger/safety.jsonl'",
         "{text}"
     );
     let fixed = run_printed(t.path(), hint);
