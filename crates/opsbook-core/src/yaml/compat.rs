@@ -2,7 +2,7 @@
 //! Go's yaml.v2/v3 and PyYAML read it, through `libyaml-safer` (a line-by-line
 //! safe Rust port of libyaml), turned into the same events as saphyr's.
 
-use super::{Ev, Pos, Source, YamlError};
+use super::{Ev, Pos, Source, YamlError, resolve_scalar};
 
 /// libyaml's rules (`libyaml-safer`), for [`parse_stream_compat`]. Keys and
 /// scalars are reported where saphyr reports them, so that a finding's line
@@ -65,18 +65,21 @@ impl<'a> Libyaml<'a> {
                 {
                     at = first;
                 }
+                // A bare `!` forces a string, as in YAML 1.2.
+                let tag = tag.map(|t| {
+                    if t == "!" {
+                        "tag:yaml.org,2002:str".to_string()
+                    } else {
+                        t
+                    }
+                });
                 Ev::Scalar(
-                    value,
-                    style == libyaml_safer::ScalarStyle::Plain,
+                    resolve_scalar(
+                        &value,
+                        style == libyaml_safer::ScalarStyle::Plain,
+                        tag.as_deref(),
+                    ),
                     anchor,
-                    // A bare `!` forces a string, as in YAML 1.2.
-                    tag.map(|t| {
-                        if t == "!" {
-                            "tag:yaml.org,2002:str".to_string()
-                        } else {
-                            t
-                        }
-                    }),
                 )
             }
             D::SequenceStart { anchor, .. } => Ev::SeqStart(anchor),

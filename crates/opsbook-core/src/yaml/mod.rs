@@ -363,9 +363,9 @@ enum Ev {
     StreamEnd,
     DocStart,
     DocEnd,
-    /// value, plain (unquoted, not a block scalar), anchor, full tag
-    /// (`tag:yaml.org,2002:str`, `!local`).
-    Scalar(String, bool, Option<String>, Option<String>),
+    /// The value, resolved by [`resolve_scalar`] where the parser hands the
+    /// text over (no copy of non-string scalars), and its anchor.
+    Scalar(Value, Option<String>),
     Alias(String),
     SeqStart(Option<String>),
     SeqEnd,
@@ -443,10 +443,12 @@ impl Source for Saphyr<'_> {
                 Event::DocumentStart(_) => Ev::DocStart,
                 Event::DocumentEnd => Ev::DocEnd,
                 Event::Scalar(v, style, anchor, tag) => Ev::Scalar(
-                    v.into_owned(),
-                    style == ScalarStyle::Plain,
+                    resolve_scalar(
+                        &v,
+                        style == ScalarStyle::Plain,
+                        full_tag(tag.as_deref()).as_deref(),
+                    ),
                     anchor_key(anchor),
-                    full_tag(tag.as_deref()),
                 ),
                 Event::Alias(id) => Ev::Alias(id.to_string()),
                 Event::SequenceStart(anchor, _) => Ev::SeqStart(anchor_key(anchor)),
@@ -485,8 +487,7 @@ impl<S: Source> Builder<S> {
     fn node(&mut self, ev: Ev, here: Pos) -> Result<(Value, Node), YamlError> {
         self.spend(1, here)?;
         match ev {
-            Ev::Scalar(v, plain, anchor, tag) => {
-                let value = resolve_scalar(v, plain, tag.as_deref());
+            Ev::Scalar(value, anchor) => {
                 if let Some(a) = anchor {
                     self.anchors.insert(a, value.clone());
                 }
@@ -533,13 +534,11 @@ impl<S: Source> Builder<S> {
                         break;
                     }
                     let key = match kev {
-                        Ev::Scalar(k, plain, _, tag) => {
-                            match resolve_scalar(k, plain, tag.as_deref()) {
-                                Value::String(s) => s,
-                                Value::Null => "null".to_string(),
-                                other => other.to_string(),
-                            }
-                        }
+                        Ev::Scalar(k, _) => match k {
+                            Value::String(s) => s,
+                            Value::Null => "null".to_string(),
+                            other => other.to_string(),
+                        },
                         Ev::Alias(id) => match self.anchors.get(&id) {
                             Some(Value::String(s)) => s.clone(),
                             _ => {
@@ -636,30 +635,32 @@ fn count_nodes(v: &Value) -> usize {
 }
 
 /// Resolves a scalar with the YAML 1.2 core schema. `tag` is the full tag
-/// (`tag:yaml.org,2002:int`); a local tag (`!foo`) keeps the text.
-fn resolve_scalar(s: String, plain: bool, tag: Option<&str>) -> Value {
+/// (`tag:yaml.org,2002:int`); a local tag (`!foo`) keeps the text. Only
+/// strings are allocated, at their exact size.
+fn resolve_scalar(s: &str, plain: bool, tag: Option<&str>) -> Value {
+    let text = || Value::String(s.to_string());
     if let Some(tag) = tag {
         if let Some(core) = tag.strip_prefix("tag:yaml.org,2002:") {
             return match core {
                 "null" => Value::Null,
-                "bool" => parse_bool(&s).map_or_else(|| Value::String(s.clone()), Value::Bool),
-                "int" | "float" => parse_number(&s).unwrap_or(Value::String(s)),
-                _ => Value::String(s),
+                "bool" => parse_bool(s).map_or_else(text, Value::Bool),
+                "int" | "float" => parse_number(s).unwrap_or_else(text),
+                _ => text(),
             };
         }
-        return Value::String(s);
+        return text();
     }
     if !plain {
-        return Value::String(s);
+        return text();
     }
-    match s.as_str() {
+    match s {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         _ => {}
     }
-    if let Some(b) = parse_bool(&s) {
+    if let Some(b) = parse_bool(s) {
         return Value::Bool(b);
     }
-    parse_number(&s).unwrap_or(Value::String(s))
+    parse_number(s).unwrap_or_else(text)
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
