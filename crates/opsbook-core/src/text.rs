@@ -255,6 +255,22 @@ pub fn encode(text: &str, encoding: Encoding, line_ending: LineEnding) -> Vec<u8
     }
 }
 
+/// An argument as it must be typed in a printed command (hints that must
+/// work as printed): as is when plain, else single-quoted — PowerShell, the
+/// canonical shell, doubles a `'` inside; single quotes work in bash too.
+#[must_use]
+pub fn quote_arg(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_alphanumeric() || matches!(c, '/' | '\\' | '.' | '-' | '_' | ':' | '+' | '=' | ',')
+        });
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+}
+
 /// Levenshtein distance in characters (for "did you mean" suggestions).
 #[must_use]
 pub fn edit_distance(a: &str, b: &str) -> usize {
