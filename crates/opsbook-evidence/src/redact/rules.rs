@@ -1,0 +1,445 @@
+//! The rule set: classes compiled from the catalog, `policy/evidence.yaml`,
+//! gitleaks TOML and literal values; the keyword automaton that decides
+//! where each class runs; the rule-set version recorded in manifests.
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::catalog::{BUILTIN, PERSONAL, Personal, builtin_anchor};
+use super::{MARKER, RuleError};
+
+/// One class of secret.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Class ID, e.g. `pem_private_key`; shown in the replacement and reports.
+    pub id: String,
+    /// What it catches.
+    pub description: String,
+    pub(super) re: Regex,
+    /// Index of the capture group to replace (`secret`), or 0 for the match.
+    pub(super) group: usize,
+    /// Where its matches can be: what the scan looks for before running it.
+    pub(super) anchor: Anchor,
+    /// For [`Anchor::Line`] and [`Anchor::Run`]: the pattern as group 1
+    /// behind a lazy `[^\n]*?` prefix, searched anchored at a line start.
+    pub(super) line_re: Option<regex_automata::meta::Regex>,
+}
+
+/// Where a rule's matches can be, so that the scan runs the rule only there
+/// instead of over every byte (the keyword prefilter of gitleaks, kept
+/// sound): one pass of all keywords over a block (ASCII case-insensitive,
+/// Teddy SIMD) names the lines worth running a rule on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anchor {
+    /// Every match starts on a line, or at the line break just before it,
+    /// that contains one of these keywords (lowercase ASCII; matched ASCII
+    /// case-insensitively; a block holding the Unicode case variants of `k`
+    /// and `s`, U+212A and U+017F, is scanned whole). The match may run on
+    /// over later lines. A property test checks this of every built-in class
+    /// on generated matches.
+    Line(Vec<String>),
+    /// Every match starts on a line that holds a run of at least this many
+    /// base64 characters (`[A-Za-z0-9+/_-]`), e.g. a Telegram bot token.
+    Run(usize),
+    /// The rule runs over a whole block in which one of these keywords
+    /// appears anywhere (gitleaks `keywords`, a policy class's `keywords`).
+    Block(Vec<String>),
+    /// The rule runs over every block.
+    Everywhere,
+}
+
+/// A compiled set of redaction rules.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub(super) rules: Vec<Rule>,
+    /// All keywords in one automaton, built on first use.
+    pub(super) keywords: std::sync::OnceLock<Keywords>,
+    pub(super) replacement: String,
+    pub(super) fingerprint: String,
+}
+
+pub(super) fn compile(id: &str, pattern: &str) -> Result<(Regex, usize), RuleError> {
+    let re = regex::RegexBuilder::new(pattern)
+        .size_limit(64 << 20)
+        .build()
+        .map_err(|e| RuleError {
+            id: id.to_string(),
+            message: format!("does not compile: {e}"),
+        })?;
+    let group = re
+        .capture_names()
+        .position(|n| n == Some("secret"))
+        .unwrap_or(0);
+    if re.is_match("") || can_match_empty(pattern) {
+        return Err(RuleError {
+            id: id.to_string(),
+            message: "can match an empty span (e.g. `x*` or `\\b`): it would redact nothing or everything".into(),
+        });
+    }
+    Ok((re, group))
+}
+
+/// Whether some match of `pattern` can be empty (its shortest match is 0
+/// bytes), by the syntax tree; an unparsable pattern says no here and fails
+/// to compile elsewhere.
+#[must_use]
+pub fn can_match_empty(pattern: &str) -> bool {
+    regex_syntax::parse(pattern).is_ok_and(|h| h.properties().minimum_len() == Some(0))
+}
+
+/// The pattern as group 1 behind a lazy `\n??[^\n]*?` prefix (its own
+/// groups shift by one), for anchored searches from a line start (or the
+/// line break before it): it finds the leftmost match starting on that line,
+/// however far it runs on, and gives up at the line's end when none starts
+/// there.
+pub(super) fn compile_line(
+    id: &str,
+    pattern: &str,
+) -> Result<regex_automata::meta::Regex, RuleError> {
+    regex_automata::meta::Regex::builder()
+        .configure(regex_automata::meta::Config::new().nfa_size_limit(Some(64 << 20)))
+        .build(&format!("\\n??[^\\n]*?({pattern})"))
+        .map_err(|e| RuleError {
+            id: id.to_string(),
+            message: format!("does not compile: {e}"),
+        })
+}
+
+/// A class's `keywords` (JSON from the policy, TOML from gitleaks) as
+/// strings.
+///
+/// # Errors
+/// Not a list, or an item that is not a string.
+pub(super) fn strings(list: Option<Vec<Option<&str>>>, id: &str) -> Result<Vec<String>, RuleError> {
+    list.and_then(|k| k.into_iter().map(|k| k.map(String::from)).collect())
+        .ok_or_else(|| RuleError {
+            id: id.to_string(),
+            message: "`keywords` must be a list of strings, e.g. [account, acct]".into(),
+        })
+}
+
+/// A user class's anchor: [`Anchor::Block`] with its keywords, or
+/// [`Anchor::Everywhere`] without.
+///
+/// # Errors
+/// An empty keyword (it would be found everywhere and say nothing).
+pub(super) fn block_anchor(id: &str, keywords: Option<Vec<String>>) -> Result<Anchor, RuleError> {
+    let Some(k) = keywords.filter(|k| !k.is_empty()) else {
+        return Ok(Anchor::Everywhere);
+    };
+    if k.iter().any(|k| k.trim().is_empty()) {
+        return Err(RuleError {
+            id: id.to_string(),
+            message: "has an empty keyword: keywords must be non-empty strings".into(),
+        });
+    }
+    Ok(Anchor::Block(
+        k.iter().map(|k| k.to_ascii_lowercase()).collect(),
+    ))
+}
+
+/// Every keyword of a rule set in one automaton (leftmost-longest, over
+/// ASCII-lowercased text), and for each keyword the rules it may stand for:
+/// those with a keyword that is a prefix of it, since a longest match at a
+/// position hides the shorter keywords starting there.
+///
+/// One-byte keywords (`@`) are found by `memchr` instead: in the automaton
+/// they would turn off its SIMD prefilter.
+#[derive(Debug, Clone)]
+pub(super) struct Keywords {
+    pub(super) ac: Option<aho_corasick::AhoCorasick>,
+    pub(super) owners: Vec<Vec<usize>>,
+    /// One-byte keywords and the rules they stand for.
+    pub(super) bytes: Vec<(u8, Vec<usize>)>,
+}
+
+impl Keywords {
+    pub(super) fn new(rules: &[Rule]) -> Keywords {
+        let mut words: Vec<&str> = rules
+            .iter()
+            .flat_map(|r| match &r.anchor {
+                Anchor::Line(k) | Anchor::Block(k) => k.as_slice(),
+                Anchor::Run(_) | Anchor::Everywhere => &[],
+            })
+            .map(String::as_str)
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        let owners_of = |w: &str| -> Vec<usize> {
+            rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| match &r.anchor {
+                    Anchor::Line(k) | Anchor::Block(k) => {
+                        k.iter().any(|k| w.starts_with(k.as_str()))
+                    }
+                    Anchor::Run(_) | Anchor::Everywhere => false,
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let bytes = words
+            .iter()
+            .filter(|w| w.len() == 1)
+            .map(|w| (w.as_bytes()[0], owners_of(w)))
+            .collect();
+        words.retain(|w| w.len() > 1);
+        let owners = words.iter().map(|w| owners_of(w)).collect();
+        let ac = (!words.is_empty()).then(|| {
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&words)
+                .expect("keywords are non-empty strings of bounded size")
+        });
+        Keywords { ac, owners, bytes }
+    }
+}
+
+impl RuleSet {
+    /// The built-in classes plus the chosen personal-data classes.
+    ///
+    /// # Errors
+    /// Never for the shipped patterns (a test compiles them); kept fallible
+    /// because a rule that does not compile must stop the run.
+    pub fn builtin(personal: Personal) -> Result<RuleSet, RuleError> {
+        let mut rs = RuleSet {
+            rules: Vec::new(),
+            keywords: std::sync::OnceLock::new(),
+            replacement: "[REDACTED:{class}]".into(),
+            fingerprint: String::new(),
+        };
+        for (id, d, p) in BUILTIN {
+            rs.add(id, d, p, builtin_anchor(id))?;
+        }
+        for (id, d, p) in PERSONAL {
+            let on = match *id {
+                "email_address" => personal.email,
+                "ipv4_address" => personal.ip,
+                _ => personal.windows_user,
+            };
+            if on {
+                rs.add(id, d, p, builtin_anchor(id))?;
+            }
+        }
+        Ok(rs)
+    }
+
+    /// Built-ins plus `redaction` of `policy/evidence.yaml`: `replacement`,
+    /// `classes: [{id, description, pattern}]` (a class with a built-in ID
+    /// replaces it), `personal_data: {email, ip, windows_user}`.
+    ///
+    /// # Errors
+    /// A class without an ID or pattern, or one that does not compile.
+    pub fn from_policy(policy: Option<&Value>) -> Result<RuleSet, RuleError> {
+        let red = policy.and_then(|p| p.get("redaction"));
+        let pd = red.and_then(|r| r.get("personal_data"));
+        let flag = |k: &str, d: bool| {
+            pd.and_then(|p| p.get(k))
+                .and_then(Value::as_bool)
+                .unwrap_or(d)
+        };
+        let def = Personal::default();
+        let mut rs = RuleSet::builtin(Personal {
+            email: flag("email", def.email),
+            ip: flag("ip", def.ip),
+            windows_user: flag("windows_user", def.windows_user),
+        })?;
+        if let Some(r) = red
+            .and_then(|r| r.get("replacement"))
+            .and_then(Value::as_str)
+        {
+            if !r.starts_with(MARKER) || !r.contains("{class}") {
+                return Err(RuleError {
+                    id: "replacement".into(),
+                    message: format!(
+                        "`{r}` must start with `{MARKER}` and contain {{class}} (the rescan recognises redacted spans by it)"
+                    ),
+                });
+            }
+            rs.replacement = r.to_string();
+        }
+        for c in red
+            .and_then(|r| r.get("classes"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let id = c.get("id").and_then(Value::as_str).unwrap_or("");
+            let Some(p) = c.get("pattern").and_then(Value::as_str) else {
+                return Err(RuleError {
+                    id: id.to_string(),
+                    message: "has no pattern".into(),
+                });
+            };
+            if id.is_empty() {
+                return Err(RuleError {
+                    id: "?".into(),
+                    message: format!("a class with pattern `{p}` has no id"),
+                });
+            }
+            let d = c.get("description").and_then(Value::as_str).unwrap_or("");
+            let anchor = block_anchor(
+                id,
+                c.get("keywords")
+                    .map(|k| {
+                        strings(
+                            k.as_array()
+                                .map(|k| k.iter().map(Value::as_str).collect::<Vec<_>>()),
+                            id,
+                        )
+                    })
+                    .transpose()?,
+            )?;
+            // A class with a built-in ID is added beside it, never instead of
+            // it: a policy can make redaction stricter, not weaker.
+            rs.add(id, d, p, anchor)?;
+        }
+        Ok(rs)
+    }
+
+    pub(super) fn add(
+        &mut self,
+        id: &str,
+        description: &str,
+        pattern: &str,
+        anchor: Anchor,
+    ) -> Result<(), RuleError> {
+        let (re, group) = compile(id, pattern)?;
+        let line_re = match anchor {
+            Anchor::Line(_) | Anchor::Run(_) => Some(compile_line(id, pattern)?),
+            Anchor::Block(_) | Anchor::Everywhere => None,
+        };
+        self.rules.push(Rule {
+            id: id.to_string(),
+            description: description.to_string(),
+            re,
+            group,
+            anchor,
+            line_re,
+        });
+        self.refresh_fingerprint();
+        Ok(())
+    }
+
+    /// Adds the `[[rules]]` of a gitleaks-style TOML file (`id`, `regex`,
+    /// optional `secretGroup`, `description`).
+    ///
+    /// # Errors
+    /// Unparsable TOML, a rule without `id`/`regex`, or a regex that does not
+    /// compile in Rust syntax (gitleaks uses Go RE2, almost the same).
+    pub fn add_gitleaks_toml(&mut self, text: &str) -> Result<usize, RuleError> {
+        let v: toml::Table = toml::from_str(text).map_err(|e: toml::de::Error| RuleError {
+            id: "gitleaks".into(),
+            message: format!("not TOML: {e}"),
+        })?;
+        let mut n = 0;
+        for r in v
+            .get("rules")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let id = r.get("id").and_then(toml::Value::as_str).unwrap_or("");
+            let Some(re) = r.get("regex").and_then(toml::Value::as_str) else {
+                return Err(RuleError {
+                    id: id.to_string(),
+                    message: "has no regex".into(),
+                });
+            };
+            if id.is_empty() {
+                return Err(RuleError {
+                    id: "?".into(),
+                    message: format!("a gitleaks rule with regex `{re}` has no id"),
+                });
+            }
+            let d = r
+                .get("description")
+                .and_then(toml::Value::as_str)
+                .unwrap_or("");
+            let anchor = block_anchor(
+                id,
+                r.get("keywords")
+                    .map(|k| {
+                        strings(
+                            k.as_array()
+                                .map(|k| k.iter().map(toml::Value::as_str).collect::<Vec<_>>()),
+                            id,
+                        )
+                    })
+                    .transpose()?,
+            )?;
+            self.add(&format!("gitleaks:{id}"), d, re, anchor)?;
+            if let Some(g) = r.get("secretGroup").and_then(toml::Value::as_integer)
+                && let Some(last) = self.rules.last_mut()
+            {
+                last.group = usize::try_from(g).unwrap_or(0);
+            }
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Adds a literal value to redact wherever it appears (a known key).
+    ///
+    /// # Errors
+    /// An empty or trivially short (< 8 characters) literal: redacting it
+    /// would destroy the evidence and protect nothing.
+    pub fn add_literal(&mut self, id: &str, value: &str) -> Result<(), RuleError> {
+        let v = value.trim();
+        if v.chars().count() < 8 {
+            return Err(RuleError {
+                id: id.to_string(),
+                message: format!(
+                    "the literal secret is {} characters: at least 8 are needed (an empty or short value would redact ordinary text and protect nothing)",
+                    v.chars().count()
+                ),
+            });
+        }
+        self.add(id, "literal value", &regex::escape(v), Anchor::Everywhere)
+    }
+
+    pub(super) fn refresh_fingerprint(&mut self) {
+        use sha2::Digest;
+        self.keywords = std::sync::OnceLock::new();
+        let mut h = sha2::Sha256::new();
+        for r in &self.rules {
+            h.update(r.id.as_bytes());
+            h.update([0]);
+            h.update(r.re.as_str().as_bytes());
+            h.update([0]);
+            // User keywords decide where a rule runs: part of the version.
+            if let Anchor::Block(k) = &r.anchor {
+                for k in k {
+                    h.update(k.as_bytes());
+                    h.update([1]);
+                }
+            }
+        }
+        self.fingerprint = h
+            .finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+    }
+
+    /// A short hash of every rule's ID and pattern: the rule-set version
+    /// recorded in manifests.
+    #[must_use]
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Rule IDs and descriptions.
+    #[must_use]
+    pub fn rules(&self) -> Vec<(&str, &str)> {
+        self.rules
+            .iter()
+            .map(|r| (r.id.as_str(), r.description.as_str()))
+            .collect()
+    }
+
+    pub(super) fn replacement(&self, class: &str) -> String {
+        self.replacement.replace("{class}", class)
+    }
+}
