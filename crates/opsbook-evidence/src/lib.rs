@@ -14,5 +14,7 @@ pub mod deliver;
 pub mod redact;
 #[cfg(feature = "s3")]
 pub mod s3;
+pub mod sign;
+pub mod sources;
 pub mod timeref;
 pub mod verify;

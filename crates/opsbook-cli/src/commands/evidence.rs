@@ -539,11 +539,11 @@ fn collect(
     if sources.is_empty() {
         if required.is_empty() {
             bail!(
-                "nothing to collect: give --include PATH|GLOB, --cmd NAME=COMMAND or --runbook RB"
+                "nothing to collect: give --include PATH|GLOB|DIR, --cmd NAME=COMMAND or --runbook RB"
             );
         }
         bail!(
-            "nothing to collect: none of the files named by {}'s required evidence exists here. It asks for:\n{}\nCollect them with --include PATH|GLOB and --cmd NAME=COMMAND",
+            "nothing to collect: none of the files named by {}'s required evidence exists here. It asks for:\n{}\nCollect them with --include PATH|GLOB|DIR and --cmd NAME=COMMAND",
             runbook.unwrap_or_default(),
             required
                 .iter()
@@ -607,6 +607,7 @@ fn collect(
                 ),
             })
             .collect(),
+        source_key: bundle::SourceKey::from_policy(pol.as_ref())?,
     };
     custody(
         &root,

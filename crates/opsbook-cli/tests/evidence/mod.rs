@@ -1033,3 +1033,137 @@ fn a_broken_evidence_policy_stops_evidence_work() {
         "{err}"
     );
 }
+
+/// Issue 10, item 5: `--include DIR` collects the directory recursively
+/// (what an operator types first): nested files, a rotated log compressed
+/// as gzip and a tar, each scanned inside and redacted; a link is listed
+/// as excluded, never followed.
+#[test]
+fn include_dir_collects_the_directory_recursively() {
+    use std::io::Write as _;
+    let e = setup();
+    let logs = e.dir.join("logs");
+    std::fs::create_dir_all(logs.join("rotated/2026-11-28")).unwrap();
+    std::fs::write(
+        logs.join("rotated/2026-11-28/gateway.log"),
+        "02:00 X-MBX-APIKEY: AKfakeNestedKey001\n",
+    )
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"01:00 password=AKfakeRotatedGz01\n").unwrap();
+    std::fs::write(logs.join("rotated/engine.log.1"), gz.finish().unwrap()).unwrap();
+    let mut t = tar::Builder::new(Vec::new());
+    let body: &[u8] = b"token: AKfakeTarMember02\n";
+    let mut h = tar::Header::new_gnu();
+    h.set_size(body.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    t.append_data(&mut h, "old/app.log", body).unwrap();
+    std::fs::write(logs.join("rotated/old-logs.dat"), t.into_inner().unwrap()).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/etc/hostname", logs.join("host-link")).unwrap();
+    let (c, out, err) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &[
+            "evidence",
+            "collect",
+            "--incident",
+            &e.id,
+            "--include",
+            "logs",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(c, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let zip = PathBuf::from(v["path"].as_str().unwrap());
+    let manifest: Value = serde_json::from_slice(&entry(&zip, "manifest.json")).unwrap();
+    let files = manifest["files"].as_array().unwrap();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| {
+            f["original"]
+                .as_str()
+                .unwrap()
+                .replace('\\', "/")
+                .rsplit("logs/")
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "engine.log",
+            "ps51.txt",
+            "quiet.log",
+            "rotated/2026-11-28/gateway.log",
+            "rotated/engine.log.1",
+            "rotated/old-logs.dat",
+        ]
+    );
+    let by = |suffix: &str| {
+        files
+            .iter()
+            .find(|f| f["original"].as_str().unwrap().ends_with(suffix))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        entry(&zip, by("gateway.log")["entry"].as_str().unwrap()),
+        b"02:00 X-MBX-APIKEY: [REDACTED:labelled_secret]\n"
+    );
+    let gz = by("engine.log.1");
+    assert_eq!(gz["encoding"], "gzip");
+    let mut inner = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&entry(&zip, gz["entry"].as_str().unwrap())[..]),
+        &mut inner,
+    )
+    .unwrap();
+    assert_eq!(inner, "01:00 password=[REDACTED:labelled_secret]\n");
+    let tar_entry = by("old-logs.dat");
+    assert_eq!(tar_entry["encoding"], "tar");
+    let bytes = entry(&zip, tar_entry["entry"].as_str().unwrap());
+    let mut a = tar::Archive::new(&bytes[..]);
+    let mut m = a.entries().unwrap().next().unwrap().unwrap();
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut m, &mut s).unwrap();
+    assert_eq!(s, "token: [REDACTED:labelled_secret]\n");
+    // The report names the member and the line, nothing more.
+    let report: Value = serde_json::from_slice(&entry(&zip, "redaction-report.json")).unwrap();
+    let tar_hits = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["original"].as_str().unwrap().ends_with("old-logs.dat"))
+        .unwrap()["hits"]
+        .clone();
+    assert_eq!(
+        tar_hits,
+        serde_json::json!([{"class": "labelled_secret", "line": 1, "member": "old/app.log"}])
+    );
+    let excluded: Vec<(String, String)> = manifest["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["source"].as_str().unwrap().replace('\\', "/"),
+                x["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(excluded.iter().any(|x| x.0.ends_with("logs/core.bin")));
+    #[cfg(unix)]
+    assert!(
+        excluded
+            .iter()
+            .any(|x| x.0.ends_with("logs/host-link") && x.1.starts_with("a symbolic link")),
+        "{excluded:?}"
+    );
+}

@@ -1,14 +1,22 @@
-//! One file's bytes: decoded exactly (UTF-8 with or without BOM, UTF-16),
-//! redacted and re-encoded the same way, archives opened, anything that
-//! cannot be scanned excluded with the reason.
+//! One file's bytes (D-EVD-LIMITS): read every way they read as text,
+//! redacted and re-encoded exactly as they were, archives opened, anything
+//! that cannot be scanned excluded with the reason.
+//!
+//! The encoding comes from `opsbook_core::text::readings`: a BOM decides;
+//! without one the bytes are read as UTF-8 and, when they hold a NUL byte,
+//! as UTF-16LE and UTF-16BE too. The reading the decoded text confirms is
+//! redacted; every other reading is scanned as well and must come out clean,
+//! or the file is excluded: a UTF-8 log followed by the NUL run of an
+//! unclean shutdown is never shipped on a guess that it is UTF-16.
 
 use std::time::Instant;
 
+use opsbook_core::text::{self, Reading};
 use serde::Serialize;
 
-use super::Hit;
-use super::archive::{ArchiveLimits, gunzip, unzip};
+use super::archive::{self, ArchiveLimits, Ctx};
 use super::rules::RuleSet;
+use super::{Hit, SecretValues};
 
 /// How a file's bytes are encoded (kept on output).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -18,76 +26,34 @@ pub enum Encoding {
     Utf8,
     /// UTF-8 with BOM.
     Utf8Bom,
-    /// UTF-16LE (with BOM, or detected).
+    /// UTF-16LE (with BOM, or confirmed by its text).
     Utf16le,
-    /// UTF-16BE (with BOM).
+    /// UTF-16BE (with BOM, or confirmed by its text).
     Utf16be,
     /// A gzip stream.
     Gzip,
     /// A ZIP archive.
     Zip,
+    /// A tar archive.
+    Tar,
 }
 
-pub(super) fn decode_exact(b: &[u8]) -> Option<(std::borrow::Cow<'_, str>, Encoding, bool)> {
-    use std::borrow::Cow;
-    let utf16 = |body: &[u8], le: bool| -> Option<Cow<'_, str>> {
-        if !body.len().is_multiple_of(2) {
-            return None;
+impl Encoding {
+    fn of(r: &Reading<'_>) -> Encoding {
+        match r.encoding {
+            text::Encoding::Utf8 => Encoding::Utf8,
+            text::Encoding::Utf8Bom => Encoding::Utf8Bom,
+            text::Encoding::Utf16Le => Encoding::Utf16le,
+            text::Encoding::Utf16Be => Encoding::Utf16be,
         }
-        let units: Vec<u16> = body
-            .chunks_exact(2)
-            .map(|c| {
-                if le {
-                    u16::from_le_bytes([c[0], c[1]])
-                } else {
-                    u16::from_be_bytes([c[0], c[1]])
-                }
-            })
-            .collect();
-        String::from_utf16(&units).ok().map(Cow::Owned)
-    };
-    if let Some(rest) = b.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return std::str::from_utf8(rest)
-            .ok()
-            .map(|s| (Cow::Borrowed(s), Encoding::Utf8Bom, true));
     }
-    if let Some(rest) = b.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, true).map(|s| (s, Encoding::Utf16le, true));
-    }
-    if let Some(rest) = b.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, false).map(|s| (s, Encoding::Utf16be, true));
-    }
-    if !b.contains(&0) {
-        return std::str::from_utf8(b)
-            .ok()
-            .map(|s| (Cow::Borrowed(s), Encoding::Utf8, false));
-    }
-    // UTF-16LE without BOM: ASCII text has a zero in every odd byte.
-    let odd_zero = b.iter().skip(1).step_by(2).filter(|&&x| x == 0).count();
-    if b.len() >= 4 && odd_zero * 10 >= (b.len() / 2) * 9 {
-        return utf16(b, true).map(|s| (s, Encoding::Utf16le, false));
-    }
-    None
-}
 
-pub(super) fn encode_exact(s: &str, enc: Encoding, bom: bool) -> Vec<u8> {
-    match enc {
-        Encoding::Utf8 | Encoding::Gzip | Encoding::Zip => s.as_bytes().to_vec(),
-        Encoding::Utf8Bom => {
-            let mut v = vec![0xEF, 0xBB, 0xBF];
-            v.extend_from_slice(s.as_bytes());
-            v
-        }
-        Encoding::Utf16le | Encoding::Utf16be => {
-            let le = enc == Encoding::Utf16le;
-            let mut v = Vec::with_capacity(s.len() * 2 + 2);
-            if bom {
-                v.extend_from_slice(if le { &[0xFF, 0xFE] } else { &[0xFE, 0xFF] });
-            }
-            for u in s.encode_utf16() {
-                v.extend_from_slice(&if le { u.to_le_bytes() } else { u.to_be_bytes() });
-            }
-            v
+    /// The name of a reading, as a hit's view.
+    fn view(r: &Reading<'_>) -> &'static str {
+        match r.encoding {
+            text::Encoding::Utf8 | text::Encoding::Utf8Bom => "utf8",
+            text::Encoding::Utf16Le => "utf16le",
+            text::Encoding::Utf16Be => "utf16be",
         }
     }
 }
@@ -104,12 +70,36 @@ pub enum FileOutcome {
         encoding: Encoding,
         /// Redactions.
         hits: Vec<Hit>,
+        /// The values redacted (in memory only; see [`RuleSet::with_values`]).
+        values: SecretValues,
     },
     /// Not shipped, with the reason (fail closed).
     Excluded {
         /// Why.
         reason: String,
     },
+}
+
+/// What was kept of a file over the size limit, in bytes of the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Cut {
+    /// Kept from the start (whole lines).
+    pub head_bytes: u64,
+    /// Kept from the end (from the first line that does not continue
+    /// something cut off).
+    pub tail_bytes: u64,
+    /// Left out between them.
+    pub cut_bytes: u64,
+}
+
+/// The line that stands for what was cut out of a file, between its head
+/// and tail (its own line; the scan treats it as a hard boundary).
+#[must_use]
+pub fn cut_marker(cut: &Cut, size: u64) -> String {
+    format!(
+        "[opsbook: {} bytes cut here (head {} + tail {} of {size} kept)]",
+        cut.cut_bytes, cut.head_bytes, cut.tail_bytes
+    )
 }
 
 impl RuleSet {
@@ -121,11 +111,12 @@ impl RuleSet {
         limits: &ArchiveLimits,
         deadline: Option<Instant>,
     ) -> FileOutcome {
-        self.redact_file_at(bytes, limits, deadline, 1, true)
+        self.file_at(bytes, &ctx(limits, deadline, true), 1)
     }
 
     /// As [`RuleSet::redact_file`] for the hits only (no redacted copy is
-    /// made): `Err` with the reason when the file cannot be scanned.
+    /// made): `Err` with the reason when the file cannot be scanned. The
+    /// hits are what redaction removes, and of every reading of the bytes.
     ///
     /// # Errors
     /// The reason the file would be excluded.
@@ -135,93 +126,335 @@ impl RuleSet {
         limits: &ArchiveLimits,
         deadline: Option<Instant>,
     ) -> Result<Vec<Hit>, String> {
-        match self.redact_file_at(bytes, limits, deadline, 1, false) {
+        match self.file_at(bytes, &ctx(limits, deadline, false), 1) {
             FileOutcome::Kept { hits, .. } => Ok(hits),
             FileOutcome::Excluded { reason } => Err(reason),
         }
     }
 
-    pub(super) fn redact_file_at(
-        &self,
-        bytes: &[u8],
-        limits: &ArchiveLimits,
-        deadline: Option<Instant>,
-        depth: u8,
-        build: bool,
-    ) -> FileOutcome {
+    /// One file's bytes at nesting `depth` (1 for a file, 2 for a member of
+    /// an archive, …).
+    pub(super) fn file_at(&self, bytes: &[u8], ctx: &Ctx<'_>, depth: u8) -> FileOutcome {
         let excluded = |reason: String| FileOutcome::Excluded { reason };
-        if bytes.starts_with(&[0x1f, 0x8b])
-            || bytes.starts_with(b"PK\x03\x04")
-            || bytes.starts_with(b"PK\x05\x06")
-        {
-            let gz = bytes.starts_with(&[0x1f, 0x8b]);
-            if depth > limits.max_depth {
-                return excluded(format!(
-                    "archive nested deeper than {} levels: not scanned",
-                    limits.max_depth
-                ));
-            }
-            let members = match if gz {
-                gunzip(bytes, limits)
-            } else {
-                unzip(bytes, limits)
-            } {
-                Ok(m) => m,
-                Err(e) => return excluded(e),
-            };
-            for (name, inner) in &members {
-                match self.redact_file_at(inner, limits, deadline, depth + 1, false) {
-                    FileOutcome::Kept { hits, .. } if hits.is_empty() => {}
-                    FileOutcome::Kept { hits, .. } => {
-                        let mut classes: Vec<&str> = hits.iter().map(|h| h.rule.as_str()).collect();
-                        classes.sort_unstable();
-                        classes.dedup();
+        if let Some(kind) = archive::kind(bytes) {
+            return self.archive(kind, bytes, ctx, depth);
+        }
+        if let Some(format) = archive::unsupported(bytes) {
+            return excluded(format!(
+                "{format}-compressed: opsbook opens gzip, ZIP and tar only, so it cannot be scanned and is not shipped; decompress it and collect the result"
+            ));
+        }
+        let readings = text::readings(bytes);
+        let Some(primary) = readings.iter().position(|r| r.confirmed) else {
+            return excluded(
+                "binary or undecodable (not UTF-8 or UTF-16 text): cannot be scanned, so not shipped"
+                    .into(),
+            );
+        };
+        let r = &readings[primary];
+        let found = match self.redact_found(&r.text, ctx.deadline, ctx.build) {
+            Err(e) => return excluded(e),
+            Ok(f) => f.filter(|f| !f.hits.is_empty()),
+        };
+        let out = match (&found, ctx.build) {
+            (Some(f), true) => r.encode(&f.text),
+            (None, true) => bytes.to_vec(),
+            (_, false) => Vec::new(),
+        };
+        let (mut hits, values) = found.map(|f| (f.hits, f.values)).unwrap_or_default();
+        // Every other reading of the bytes: scanned too (a guess is never
+        // trusted alone). When building, of the output: what is left there
+        // is what the post-seal scan would find.
+        let checked = if ctx.build { &out[..] } else { bytes };
+        if memchr::memchr(0, checked).is_some() {
+            let main = (r.encoding, r.bom);
+            for other in text::readings(checked)
+                .iter()
+                .filter(|o| (o.encoding, o.bom) != main)
+            {
+                match self.scan(&other.text, ctx.deadline) {
+                    Err(e) => return excluded(e),
+                    Ok(h) if h.is_empty() => {}
+                    Ok(h) if ctx.build => {
                         return excluded(format!(
-                            "{} member `{name}` holds secrets ({}): extract it and collect the file itself so it can be redacted",
-                            if gz { "gzip" } else { "ZIP" },
-                            classes.join(", ")
+                            "read as {} the bytes hold secrets ({} at line {}) that redacting them as {} cannot remove: not shipped",
+                            Encoding::view(other),
+                            h[0].rule,
+                            h[0].line,
+                            Encoding::view(r)
                         ));
                     }
-                    FileOutcome::Excluded { reason } => {
+                    Ok(h) => hits.extend(h.into_iter().map(|mut x| {
+                        x.view = Encoding::view(other);
+                        x
+                    })),
+                }
+            }
+        }
+        FileOutcome::Kept {
+            bytes: out,
+            encoding: Encoding::of(r),
+            hits,
+            values,
+        }
+    }
+
+    /// A file over the size limit (D-EVD-LIMITS): `head` is its first
+    /// bytes, `tail` its last, `size` its size. Both are decoded in the
+    /// file's encoding (from the head), the head kept to its last whole
+    /// line, the tail from its first line that does not continue something
+    /// cut off ([`tail_skip`]), joined by the [`cut_marker`] line, and
+    /// redacted as one text in which no match runs across the marker. An
+    /// archive cannot be cut and stay readable: it is excluded.
+    #[must_use]
+    pub fn redact_cut(
+        &self,
+        head: &[u8],
+        tail: &[u8],
+        size: u64,
+        deadline: Option<Instant>,
+    ) -> (FileOutcome, Option<Cut>) {
+        let excluded = |reason: String| (FileOutcome::Excluded { reason }, None);
+        if archive::kind(head).is_some() || archive::unsupported(head).is_some() {
+            return excluded(
+                "an archive over limits.max_file_bytes cannot be cut and stay readable: not shipped; raise the limit or extract what matters"
+                    .into(),
+            );
+        }
+        let Some(r) = sniff(head) else {
+            return excluded(
+                "binary or undecodable (not UTF-8 or UTF-16 text): cannot be scanned, so not shipped"
+                    .into(),
+            );
+        };
+        let bom = if r.bom {
+            if r.encoding == text::Encoding::Utf8Bom {
+                3
+            } else {
+                2
+            }
+        } else {
+            0
+        };
+        let utf16 = matches!(
+            r.encoding,
+            text::Encoding::Utf16Le | text::Encoding::Utf16Be
+        );
+        let le = r.encoding == text::Encoding::Utf16Le;
+        let Some((mut head_text, _)) = decode_prefix(&head[bom.min(head.len())..], utf16, le)
+        else {
+            return excluded(format!(
+                "not {} text in its first {} bytes: cannot be scanned, so not shipped",
+                Encoding::view(&r),
+                head.len()
+            ));
+        };
+        // The head ends at a line end when there is one in its last MiB.
+        if let Some(i) = head_text
+            .rfind('\n')
+            .filter(|i| head_text.len() - i < 1 << 20)
+        {
+            head_text.truncate(i + 1);
+        }
+        // The tail starts on a character: a UTF-16 unit boundary counted
+        // from the BOM, past UTF-8 continuation bytes.
+        let start = size - tail.len() as u64;
+        let mut skip = 0usize;
+        if utf16 && (start.saturating_sub(bom as u64)) % 2 == 1 {
+            skip = 1;
+        }
+        if !utf16 {
+            skip = tail
+                .iter()
+                .take(3)
+                .take_while(|&&b| (0x80..0xC0).contains(&b))
+                .count();
+        }
+        let tail = &tail[skip.min(tail.len())..];
+        let Some((tail_text, used)) = decode_prefix(tail, utf16, le) else {
+            return excluded(format!(
+                "not {} text in its last {} bytes: cannot be scanned, so not shipped",
+                Encoding::view(&r),
+                tail.len()
+            ));
+        };
+        let rest = &tail[used..];
+        if rest.iter().any(|&b| b != 0) {
+            return excluded(format!(
+                "not {} text at the end of the file: cannot be scanned, so not shipped",
+                Encoding::view(&r)
+            ));
+        }
+        let from = tail_skip(tail_text.as_bytes());
+        let tail_text = &tail_text[from..];
+        let units = |t: &str| {
+            if utf16 {
+                2 * t.encode_utf16().count() as u64
+            } else {
+                t.len() as u64
+            }
+        };
+        let head_bytes = bom as u64 + units(&head_text);
+        let tail_bytes = units(tail_text) + rest.len() as u64;
+        let cut = Cut {
+            head_bytes,
+            tail_bytes,
+            cut_bytes: size.saturating_sub(head_bytes + tail_bytes),
+        };
+        let whole = format!("{head_text}\n{}\n{tail_text}", cut_marker(&cut, size));
+        let reading = Reading {
+            text: whole.as_str().into(),
+            padding: rest.len(),
+            ..r
+        };
+        let found = match self.redact_found(&whole, deadline, true) {
+            Err(e) => return excluded(e),
+            Ok(f) => f.filter(|f| !f.hits.is_empty()),
+        };
+        let (hits, values, out) = match found {
+            Some(f) => (f.hits, f.values, reading.encode(&f.text)),
+            None => (Vec::new(), SecretValues::default(), reading.encode(&whole)),
+        };
+        // The other readings of what ships, as for a whole file.
+        if memchr::memchr(0, &out).is_some() {
+            for other in text::readings(&out)
+                .iter()
+                .filter(|o| (o.encoding, o.bom) != (r.encoding, r.bom))
+            {
+                match self.scan(&other.text, deadline) {
+                    Err(e) => return excluded(e),
+                    Ok(h) if h.is_empty() => {}
+                    Ok(h) => {
                         return excluded(format!(
-                            "{} member `{name}`: {reason}",
-                            if gz { "gzip" } else { "ZIP" }
+                            "read as {} the kept head and tail hold secrets ({} at line {}): not shipped",
+                            Encoding::view(other),
+                            h[0].rule,
+                            h[0].line
                         ));
                     }
                 }
             }
-            return FileOutcome::Kept {
-                bytes: if build { bytes.to_vec() } else { Vec::new() },
-                encoding: if gz { Encoding::Gzip } else { Encoding::Zip },
-                hits: Vec::new(),
-            };
         }
-        let Some((text, enc, bom)) = decode_exact(bytes) else {
-            return excluded("binary or undecodable (not UTF-8 or UTF-16 text): cannot be scanned, so not shipped".into());
+        (
+            FileOutcome::Kept {
+                bytes: out,
+                encoding: Encoding::of(&r),
+                hits,
+                values,
+            },
+            Some(cut),
+        )
+    }
+}
+
+fn ctx(limits: &ArchiveLimits, deadline: Option<Instant>, build: bool) -> Ctx<'_> {
+    Ctx {
+        limits,
+        deadline,
+        build,
+        room: std::cell::Cell::new(limits.max_unpacked_bytes),
+    }
+}
+
+/// The encoding of a file from its first bytes (cut anywhere): the reading
+/// the text confirms, of the prefix trimmed by up to 3 bytes so that a
+/// character cut at the end does not spoil it. The text is not kept.
+fn sniff(head: &[u8]) -> Option<Reading<'static>> {
+    let probe = &head[..head.len().min(1 << 20)];
+    (0..4.min(probe.len() + 1)).find_map(|cut| {
+        text::readings(&probe[..probe.len() - cut])
+            .into_iter()
+            .find(|r| r.confirmed)
+            .map(|r| Reading {
+                text: String::new().into(),
+                ..r
+            })
+    })
+}
+
+/// The longest prefix of `b` that decodes (UTF-8, or UTF-16 in the given
+/// byte order) when only a character cut at its end is missing: `(text,
+/// bytes used)`; `None` when the bytes are not that encoding.
+fn decode_prefix(b: &[u8], utf16: bool, le: bool) -> Option<(String, usize)> {
+    if !utf16 {
+        return match std::str::from_utf8(b) {
+            Ok(t) => Some((t.to_string(), b.len())),
+            Err(e) if e.error_len().is_none() => {
+                let n = e.valid_up_to();
+                std::str::from_utf8(&b[..n])
+                    .ok()
+                    .map(|t| (t.to_string(), n))
+            }
+            Err(_) => None,
         };
-        // Without `build` (a scan) no copy of the file is made.
-        let copy = || if build { bytes.to_vec() } else { Vec::new() };
-        match self.redact_found(&text, deadline, build) {
-            Err(e) => excluded(e),
-            Ok(None) => FileOutcome::Kept {
-                bytes: copy(),
-                encoding: enc,
-                hits: Vec::new(),
-            },
-            Ok(Some(r)) if r.hits.is_empty() => FileOutcome::Kept {
-                bytes: copy(),
-                encoding: enc,
-                hits: Vec::new(),
-            },
-            Ok(Some(r)) => FileOutcome::Kept {
-                bytes: if build {
-                    encode_exact(&r.text, enc, bom)
-                } else {
-                    Vec::new()
-                },
-                encoding: enc,
-                hits: r.hits,
-            },
+    }
+    let mut units: Vec<u16> = b
+        .chunks_exact(2)
+        .map(|c| {
+            if le {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        })
+        .collect();
+    // A low surrogate first (its pair cut off) and a high one last.
+    let first = usize::from(units.first().is_some_and(|u| (0xDC00..0xE000).contains(u)));
+    if units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {
+        units.pop();
+    }
+    let t = String::from_utf16(&units[first.min(units.len())..]).ok()?;
+    // `first` units were skipped at the start: report them as used too.
+    Some((t, 2 * units.len()))
+}
+
+/// How many bytes to drop at the start of a kept tail, so that nothing whose
+/// label was cut off starts it (D-EVD-LIMITS): the partial first line, then
+/// lines that continue something above (blank, indented, a bare token such
+/// as a wrapped key, the rest of a PEM block up to its END line); in a
+/// single long line, the first three words. At most 1 MiB.
+#[must_use]
+pub fn tail_skip(tail: &[u8]) -> usize {
+    let lim = tail.len().min(1 << 20);
+    let b = &tail[..lim];
+    let Some(first) = memchr::memchr(b'\n', b) else {
+        // One long line: `passw|ord: VALUE` must not start with the value.
+        let mut at = 0;
+        for _ in 0..3 {
+            while at < lim && !b[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            while at < lim && b[at].is_ascii_whitespace() {
+                at += 1;
+            }
+        }
+        return at;
+    };
+    let line_end = |from: usize| memchr::memchr(b'\n', &b[from..]).map(|i| from + i);
+    let mut at = first + 1;
+    // Inside a private key block: past its END line.
+    if let Some(e) = memchr::memmem::find(b, b"-----END ")
+        && memchr::memmem::find(&b[..e], b"-----BEGIN ").is_none()
+        && let Some(le) = line_end(e)
+    {
+        at = at.max(le + 1);
+    }
+    while at < lim {
+        let Some(le) = line_end(at) else { break };
+        let line = b[at..le].strip_suffix(b"\r").unwrap_or(&b[at..le]);
+        let bare_token = line.len() >= 8
+            && line
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"+/=_-.".contains(c));
+        if line.iter().all(u8::is_ascii_whitespace)
+            || line.starts_with(b" ")
+            || line.starts_with(b"\t")
+            || bare_token
+        {
+            at = le + 1;
+        } else {
+            break;
         }
     }
+    at
 }

@@ -37,6 +37,7 @@
 mod archive;
 pub mod catalog;
 mod file;
+mod plan;
 pub mod rules;
 mod scan;
 mod stream;
@@ -46,8 +47,9 @@ use serde::Serialize;
 
 pub use archive::ArchiveLimits;
 pub use catalog::{BUILTIN, PERSONAL, Personal};
-pub use file::{Encoding, FileOutcome};
-pub use rules::{Anchor, Rule, RuleSet, can_match_empty};
+pub use file::{Cut, Encoding, FileOutcome, cut_marker, tail_skip};
+pub use plan::{ROUNDS, SecretValues};
+pub use rules::{Anchor, PatternProblem, Rule, RuleSet, can_match_empty, check_pattern};
 
 /// Why a rule set cannot be built: the run stops (fail closed).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,8 +76,14 @@ pub struct Hit {
     pub column: usize,
     /// Length of the redacted span, bytes of the decoded text.
     pub bytes: usize,
-    /// The view it was found in: `text`, `clean`, `json`, `percent`, `base64`.
+    /// The view it was found in: `text`, `clean`, `json`, `percent`,
+    /// `base64`, `repeat` (a value found elsewhere in the text or bundle),
+    /// or another reading of the bytes (`utf16le`, `utf16be`, `utf8`).
     pub view: &'static str,
+    /// The archive member it is in (`logs/app.log`, nested members joined
+    /// by ` > `), for a hit inside an archive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
 }
 
 /// What was found and redacted in a text.
@@ -85,6 +93,8 @@ pub struct Redacted {
     pub text: String,
     /// Each redaction.
     pub hits: Vec<Hit>,
+    /// The values redacted (in memory only: never written).
+    pub values: SecretValues,
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@
 use regex::Regex;
 use serde_json::Value;
 
-use super::catalog::{BUILTIN, PERSONAL, Personal, builtin_anchor};
-use super::{MARKER, RuleError};
+use super::catalog::{BUILTIN, PERSONAL, Personal};
+use super::plan::Known;
+use super::{MARKER, RuleError, SecretValues};
 
 /// One class of secret.
 #[derive(Debug, Clone)]
@@ -56,27 +57,105 @@ pub struct RuleSet {
     pub(super) keywords: std::sync::OnceLock<Keywords>,
     pub(super) replacement: String,
     pub(super) fingerprint: String,
+    /// Values found in other files of the same bundle: redacted wherever
+    /// they appear ([`RuleSet::with_values`]).
+    pub(super) values: SecretValues,
+    /// The values in one automaton, built on first use.
+    pub(super) values_ac: std::sync::OnceLock<Known>,
 }
 
 pub(super) fn compile(id: &str, pattern: &str) -> Result<(Regex, usize), RuleError> {
-    let re = regex::RegexBuilder::new(pattern)
-        .size_limit(64 << 20)
-        .build()
-        .map_err(|e| RuleError {
-            id: id.to_string(),
-            message: format!("does not compile: {e}"),
-        })?;
+    let re = check_pattern(pattern).map_err(|p| RuleError {
+        id: id.to_string(),
+        message: p.to_string(),
+    })?;
     let group = re
         .capture_names()
         .position(|n| n == Some("secret"))
         .unwrap_or(0);
-    if re.is_match("") || can_match_empty(pattern) {
-        return Err(RuleError {
-            id: id.to_string(),
-            message: "can match an empty span (e.g. `x*` or `\\b`): it would redact nothing or everything".into(),
-        });
-    }
     Ok((re, group))
+}
+
+/// Why a redaction pattern cannot be right (D-EVD-LIMITS): the class is
+/// refused when the rule set loads, before anything is collected. The gate
+/// (OB203) reports the same, in CI.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternProblem {
+    /// Not Rust `regex` syntax (look-around, a typo).
+    #[error("does not compile: {0}")]
+    DoesNotCompile(String),
+    /// The pattern, or its `secret` group, can match an empty span.
+    #[error("can match an empty span (e.g. `x*` or `\\b`): it would redact nothing or everything")]
+    MatchesEmpty,
+    /// The pattern, or its `secret` group, matches only white space or line
+    /// breaks (`\n`, `\s+`).
+    #[error(
+        "matches only white space or line breaks (e.g. `\\n`, `\\s+`): it would redact the layout of every file and protect nothing"
+    )]
+    OnlySpace,
+}
+
+/// Compiles a redaction pattern as redaction does and refuses one that
+/// cannot be right: it does not compile, or it (or its `secret` group) can
+/// match an empty span or only white space.
+///
+/// # Errors
+/// The [`PatternProblem`].
+pub fn check_pattern(pattern: &str) -> Result<Regex, PatternProblem> {
+    let re = regex::RegexBuilder::new(pattern)
+        .size_limit(64 << 20)
+        .build()
+        .map_err(|e| PatternProblem::DoesNotCompile(e.to_string()))?;
+    if re.is_match("") || can_match_empty(pattern) {
+        return Err(PatternProblem::MatchesEmpty);
+    }
+    if let Ok(h) = regex_syntax::parse(pattern) {
+        let secret = secret_group(&h);
+        if secret.is_some_and(|g| g.properties().minimum_len() == Some(0)) {
+            return Err(PatternProblem::MatchesEmpty);
+        }
+        if only_space(&h) || secret.is_some_and(only_space) {
+            return Err(PatternProblem::OnlySpace);
+        }
+    }
+    Ok(re)
+}
+
+/// The `secret` capture group of a pattern's syntax tree.
+fn secret_group(h: &regex_syntax::hir::Hir) -> Option<&regex_syntax::hir::Hir> {
+    use regex_syntax::hir::HirKind;
+    match h.kind() {
+        HirKind::Capture(c) if c.name.as_deref() == Some("secret") => Some(&c.sub),
+        HirKind::Capture(c) => secret_group(&c.sub),
+        HirKind::Repetition(r) => secret_group(&r.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().find_map(secret_group),
+        _ => None,
+    }
+}
+
+/// Whether every character a syntax tree can match is white space
+/// (assertions match none).
+fn only_space(h: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(l) => {
+            std::str::from_utf8(&l.0).is_ok_and(|s| s.chars().all(char::is_whitespace))
+        }
+        // White space comes in short ranges: a long one holds other
+        // characters.
+        HirKind::Class(Class::Unicode(c)) => c.ranges().iter().all(|r| {
+            u32::from(r.end()) - u32::from(r.start()) < 64
+                && (r.start()..=r.end()).all(char::is_whitespace)
+        }),
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .all(|r| (r.start()..=r.end()).all(|b| b.is_ascii_whitespace() || b == 0x0b)),
+        HirKind::Repetition(r) => only_space(&r.sub),
+        HirKind::Capture(c) => only_space(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().all(only_space),
+    }
 }
 
 /// Whether some match of `pattern` can be empty (its shortest match is 0
@@ -207,18 +286,20 @@ impl RuleSet {
             keywords: std::sync::OnceLock::new(),
             replacement: "[REDACTED:{class}]".into(),
             fingerprint: String::new(),
+            values: SecretValues::default(),
+            values_ac: std::sync::OnceLock::new(),
         };
-        for (id, d, p) in BUILTIN {
-            rs.add(id, d, p, builtin_anchor(id))?;
+        for c in BUILTIN {
+            rs.add(c.id, c.description, c.pattern, c.anchor())?;
         }
-        for (id, d, p) in PERSONAL {
-            let on = match *id {
+        for c in PERSONAL {
+            let on = match c.id {
                 "email_address" => personal.email,
                 "ipv4_address" => personal.ip,
                 _ => personal.windows_user,
             };
             if on {
-                rs.add(id, d, p, builtin_anchor(id))?;
+                rs.add(c.id, c.description, c.pattern, c.anchor())?;
             }
         }
         Ok(rs)
@@ -428,6 +509,29 @@ impl RuleSet {
     #[must_use]
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
+    }
+
+    /// The same rule set, also redacting `values` (found in other files of
+    /// the bundle) wherever they appear, under their class.
+    #[must_use]
+    pub fn with_values(&self, values: &SecretValues) -> RuleSet {
+        let mut rs = self.clone();
+        rs.values.extend(values);
+        rs.values_ac = std::sync::OnceLock::new();
+        rs
+    }
+
+    /// The class IDs, each once, in rule order (a class may have several
+    /// patterns).
+    #[must_use]
+    pub fn classes(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for r in &self.rules {
+            if !out.contains(&r.id.as_str()) {
+                out.push(&r.id);
+            }
+        }
+        out
     }
 
     /// Rule IDs and descriptions.

@@ -6,14 +6,13 @@ use std::time::Instant;
 
 use base64::Engine as _;
 
-use super::catalog::PERSONAL;
+use super::MARKER;
 use super::rules::{Anchor, Keywords, RuleSet};
 use super::views::{
     View, base64_runs, clean_view, json_view, maybe_invisible, percent_view, wrapped_base64,
 };
-use super::{Hit, MARKER, Redacted};
 
-/// A span found: (start, end, rule index, view name), in the original text.
+/// A span found: (start, end, rule index, view name), in the scanned text.
 pub(super) type Span = (usize, usize, usize, &'static str);
 
 /// Spans (start, end, rule index, view name) found in `text`, not yet merged.
@@ -23,13 +22,21 @@ pub(super) type Span = (usize, usize, usize, &'static str);
 /// (see [`Anchor`]) names the lines each rule runs on; views are built only
 /// for the lines that need them (a JSON escape, `%XX`, an ANSI code or an
 /// invisible character), so clean logs cost a few SIMD passes.
+///
+/// With `near`, only the blocks that overlap one of those ranges, or end at
+/// most a block before one starts, are scanned (a rescan after redaction:
+/// what changed is there).
 pub(super) fn find(
     rs: &RuleSet,
     text: &str,
     deadline: Option<Instant>,
-) -> Result<Vec<(usize, usize, usize, &'static str)>, String> {
+    near: Option<&[(usize, usize)]>,
+) -> Result<Vec<Span>, String> {
     use rayon::prelude::*;
-    let blocks = blocks(text);
+    let mut blocks = blocks(text);
+    if let Some(near) = near {
+        blocks.retain(|&(a, b)| near.iter().any(|&(s, e)| s < b + BLOCK && e >= a));
+    }
     let parts: Vec<Result<Vec<Span>, String>> = blocks
         .par_iter()
         .map(|&(a, b)| find_block(rs, text, a, b, deadline))
@@ -520,134 +527,5 @@ pub(super) fn extend_wrapped(text: &str, mut end: usize) -> usize {
             return end;
         }
         end = i + line.trim_end().len();
-    }
-}
-
-impl RuleSet {
-    /// `text` with every secret replaced; for opsbook's own records (names,
-    /// paths, destinations) that must never carry one.
-    #[must_use]
-    pub fn scrub(&self, text: &str) -> String {
-        self.redact(text, None)
-            .map(|r| r.text)
-            .unwrap_or_else(|_| "[REDACTED:unscannable]".into())
-    }
-
-    /// Finds secrets in `text` (every view) without changing it.
-    ///
-    /// # Errors
-    /// The time budget ran out (fail closed: the caller excludes the file).
-    pub fn scan(&self, text: &str, deadline: Option<Instant>) -> Result<Vec<Hit>, String> {
-        Ok(self
-            .redact_found(text, deadline, false)?
-            .map(|r| r.hits)
-            .unwrap_or_default())
-    }
-
-    /// Redacts `text`: every span found in any view is replaced by
-    /// `[REDACTED:<class>]`; overlapping spans are merged.
-    ///
-    /// # Errors
-    /// The time budget ran out.
-    pub fn redact(&self, text: &str, deadline: Option<Instant>) -> Result<Redacted, String> {
-        Ok(self
-            .redact_found(text, deadline, true)?
-            .unwrap_or_else(|| Redacted {
-                text: text.to_string(),
-                hits: Vec::new(),
-            }))
-    }
-
-    /// As [`RuleSet::redact`], `None` when nothing fired (no copy of a
-    /// clean text is made). With `build` false only the hits are computed
-    /// (the returned `text` stays empty).
-    pub(super) fn redact_found(
-        &self,
-        text: &str,
-        deadline: Option<Instant>,
-        build: bool,
-    ) -> Result<Option<Redacted>, String> {
-        let mut spans = find(self, text, deadline)?;
-        if spans.is_empty() {
-            return Ok(None);
-        }
-        for s in &mut spans {
-            s.1 = extend_wrapped(text, s.1);
-        }
-        // A personal-data match that overlaps a secret is the secret's
-        // neighbourhood seen wrongly (`user:pass@host` read as an e-mail
-        // address): the secret's class and extent win, so the host stays.
-        let personal = |r: usize| PERSONAL.iter().any(|(id, _, _)| *id == self.rules[r].id);
-        let mut secrets: Vec<(usize, usize)> = spans
-            .iter()
-            .filter(|s| !personal(s.2))
-            .map(|s| (s.0, s.1))
-            .collect();
-        if !secrets.is_empty() && secrets.len() < spans.len() {
-            secrets.sort_unstable();
-            // The furthest end among secrets starting at or before each one.
-            let reach: Vec<usize> = secrets
-                .iter()
-                .scan(0, |m, &(_, e)| {
-                    *m = (*m).max(e);
-                    Some(*m)
-                })
-                .collect();
-            spans.retain(|s| {
-                let n = secrets.partition_point(|&(a, _)| a < s.1);
-                !personal(s.2) || n == 0 || reach[n - 1] <= s.0
-            });
-        }
-        spans.sort_by_key(|s| (s.0, std::cmp::Reverse(s.1)));
-        let mut merged: Vec<(usize, usize, usize, &'static str)> = Vec::new();
-        for s in spans {
-            match merged.last_mut() {
-                Some(last) if s.0 < last.1 => last.1 = last.1.max(s.1),
-                _ => merged.push(s),
-            }
-        }
-        let mut out = String::with_capacity(if build { text.len() } else { 0 });
-        let mut hits = Vec::with_capacity(merged.len());
-        let mut at = 0;
-        // Line counting runs forward with the sorted spans.
-        let (mut line, mut counted, mut line_start) = (1usize, 0usize, 0usize);
-        for (s, e, r, view) in merged {
-            // Keep spans on char boundaries of the original.
-            let s = (0..=s.max(at))
-                .rev()
-                .find(|i| text.is_char_boundary(*i))
-                .unwrap_or(0)
-                .max(at);
-            let e = (e..=text.len())
-                .find(|i| text.is_char_boundary(*i))
-                .unwrap_or(text.len());
-            if e <= s {
-                continue;
-            }
-            let gap = &text.as_bytes()[counted..s];
-            line += memchr::memchr_iter(b'\n', gap).count();
-            if let Some(i) = memchr::memrchr(b'\n', gap) {
-                line_start = counted + i + 1;
-            }
-            counted = s;
-            let column = text[line_start..s].chars().count() + 1;
-            let class = &self.rules[r].id;
-            if build {
-                out.push_str(&text[at..s]);
-                out.push_str(&self.replacement(class));
-            }
-            hits.push(Hit {
-                rule: class.clone(),
-                line,
-                column,
-                bytes: e - s,
-                view,
-            });
-            at = e;
-        }
-        if build {
-            out.push_str(&text[at..]);
-        }
-        Ok(Some(Redacted { text: out, hits }))
     }
 }

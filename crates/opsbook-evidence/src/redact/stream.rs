@@ -4,6 +4,8 @@
 use std::io::Read;
 use std::time::Instant;
 
+use opsbook_core::text::{self, bomless_utf16};
+
 use super::Hit;
 use super::file::Encoding;
 use super::rules::RuleSet;
@@ -31,6 +33,12 @@ pub(super) fn safe_cut(text: &str, target: usize, eof: bool) -> Option<usize> {
     Some(end)
 }
 
+/// [`bomless_utf16`] of a piece cut anywhere: trimmed by up to 3 bytes so
+/// that a unit or surrogate pair cut at its end does not spoil the guess.
+fn guess_utf16(b: &[u8]) -> Option<text::Encoding> {
+    (0..4.min(b.len() + 1)).find_map(|cut| bomless_utf16(&b[..b.len() - cut]))
+}
+
 /// Decodes a stream of bytes as UTF-8 or UTF-16 piece by piece, carrying an
 /// incomplete character over to the next piece.
 pub(super) struct StreamDecoder {
@@ -56,7 +64,13 @@ impl StreamDecoder {
             } else if body.starts_with(&[0xFE, 0xFF]) {
                 (Encoding::Utf16be, 2)
             } else {
-                (Encoding::Utf8, 0)
+                // Without a BOM: UTF-16 only when the text of the first
+                // piece confirms it (core's one guesser).
+                match guess_utf16(body) {
+                    Some(text::Encoding::Utf16Le) => (Encoding::Utf16le, 0),
+                    Some(_) => (Encoding::Utf16be, 0),
+                    None => (Encoding::Utf8, 0),
+                }
             };
             self.enc = Some(enc);
             body = &body[skip..];
@@ -86,6 +100,15 @@ impl StreamDecoder {
                 out.push_str(&text);
                 self.at += (body.len() - keep) as u64;
                 self.carry = body[body.len() - keep..].to_vec();
+            }
+            _ if self.at > 0
+                && memchr::memchr(0, body).is_some()
+                && guess_utf16(body).is_some() =>
+            {
+                return Err(format!(
+                    "UTF-16 text without a BOM after byte {} of a file read as UTF-8: not scanned",
+                    self.at
+                ));
             }
             _ => match std::str::from_utf8(body) {
                 Ok(t) => {

@@ -173,3 +173,49 @@ fn passwords_in_urls_even_with_at_signs_and_connection_strings() {
         "Server=sql01;Database=fills;User Id=svc;Password=[REDACTED:labelled_secret];Encrypt=true"
     );
 }
+
+/// Issue 10, item 4: a class that can only match white space or line
+/// breaks is refused at load, naming the class, like the empty pattern.
+#[test]
+fn classes_that_match_only_white_space_are_refused_at_load() {
+    let load = |pattern: &str| {
+        let v: Value =
+            serde_json::json!({"redaction": {"classes": [{"id": "desk", "pattern": pattern}]}});
+        RuleSet::from_policy(Some(&v))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    for pattern in [
+        "\n",
+        "\\n",
+        "\\s+",
+        "[ \\t]+",
+        "\\r?\\n",
+        "(?:\\s|\\n)+",
+        " ",
+        "\\s+\\b",
+        "password=(?P<secret>\\s+)",
+    ] {
+        assert_eq!(
+            load(pattern),
+            Err("redaction rule `desk`: matches only white space or line breaks (e.g. `\\n`, `\\s+`): it would redact the layout of every file and protect nothing".into()),
+            "{pattern:?}"
+        );
+    }
+    assert_eq!(
+        load("key=(?P<secret>x*)"),
+        Err("redaction rule `desk`: can match an empty span (e.g. `x*` or `\\b`): it would redact nothing or everything".into())
+    );
+    for fine in [
+        "\\s+token",
+        "DESK-[0-9]{6}",
+        "(?i)acct\\s*=\\s*(?P<secret>\\S+)",
+        "[\\s\\S]{4}",
+    ] {
+        assert_eq!(load(fine), Ok(()), "{fine:?}");
+    }
+    assert!(matches!(
+        check_pattern("\\t"),
+        Err(PatternProblem::OnlySpace)
+    ));
+}

@@ -3,8 +3,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod anchors;
+mod archives;
 mod classes;
+mod encodings;
 mod files;
+mod real_configs;
 mod representations;
 
 pub(super) use std::io::Read;
