@@ -156,13 +156,7 @@ fn decode_utf16(bytes: &[u8], little_endian: bool) -> Result<String, DecodeError
             reason: "UTF-16 file has an odd number of bytes (truncated?)".to_string(),
         });
     }
-    let units = bytes.chunks_exact(2).map(|c| {
-        if little_endian {
-            u16::from_le_bytes([c[0], c[1]])
-        } else {
-            u16::from_be_bytes([c[0], c[1]])
-        }
-    });
+    let units = utf16_units(bytes, little_endian);
     let mut out = String::with_capacity(bytes.len() / 2);
     let mut line = 1;
     for (i, r) in char::decode_utf16(units).enumerate() {
@@ -190,6 +184,18 @@ fn decode_utf16(bytes: &[u8], little_endian: bool) -> Result<String, DecodeError
         }
     }
     Ok(out)
+}
+
+/// The UTF-16 code units of `bytes` in the given byte order (a last odd
+/// byte is left out).
+pub fn utf16_units(bytes: &[u8], little_endian: bool) -> impl Iterator<Item = u16> + '_ {
+    bytes.chunks_exact(2).map(move |c| {
+        if little_endian {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    })
 }
 
 /// Normalises `\r\n` and lone `\r` to `\n` and reports the dominant style.
@@ -444,14 +450,7 @@ fn utf16_reading(bytes: &[u8], le: bool) -> Option<(String, usize)> {
     if !body.len().is_multiple_of(2) {
         return None;
     }
-    let units = body.chunks_exact(2).map(|c| {
-        if le {
-            u16::from_le_bytes([c[0], c[1]])
-        } else {
-            u16::from_be_bytes([c[0], c[1]])
-        }
-    });
-    char::decode_utf16(units)
+    char::decode_utf16(utf16_units(body, le))
         .collect::<Result<String, _>>()
         .ok()
         .map(|t| (t, padding))

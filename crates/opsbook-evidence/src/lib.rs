@@ -11,6 +11,8 @@
 
 pub mod bundle;
 pub mod deliver;
+pub mod error;
+pub mod hash;
 pub mod redact;
 #[cfg(feature = "s3")]
 pub mod s3;

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::bundle::{EvidenceError, file_sha256, io};
+use crate::error::{EvidenceError, io};
+use crate::hash::file_sha256;
 
 /// Where the signing key comes from: `env:VAR` (the variable holds the key
 /// file's path) or `file:PATH`.

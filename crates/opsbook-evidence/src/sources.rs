@@ -10,8 +10,74 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use sha2::Digest;
 
-use crate::bundle::{EvidenceError, Limits, io, sha256_hex};
+use serde::Serialize;
+
+use crate::error::{EvidenceError, io};
+use crate::hash::sha256_hex;
 use crate::redact::{ArchiveLimits, Cut, FileOutcome, Hit, RuleSet, SecretValues};
+
+/// Size limits (`policy/evidence.yaml` `limits`), bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// Per file; larger files are cut head + tail.
+    pub max_file_bytes: u64,
+    /// Per bundle; files beyond are excluded and listed.
+    pub max_bundle_bytes: u64,
+    /// Files per bundle.
+    pub max_files: usize,
+    /// Kept from the start of a cut file.
+    pub head_bytes: u64,
+    /// Kept from the end of a cut file.
+    pub tail_bytes: u64,
+    /// Per-file scan time budget, seconds.
+    pub scan_seconds: u64,
+    /// Per-command timeout, seconds (`collection.command_timeout_seconds`).
+    pub command_seconds: u64,
+    /// Per-command captured output, bytes (`collection.max_command_output_bytes`).
+    pub command_output_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_file_bytes: 64 << 20,
+            max_bundle_bytes: 512 << 20,
+            max_files: 2000,
+            head_bytes: 8 << 20,
+            tail_bytes: 32 << 20,
+            scan_seconds: 60,
+            command_seconds: 60,
+            command_output_bytes: 16 << 20,
+        }
+    }
+}
+
+impl Limits {
+    /// Reads `limits` and `collection` of `policy/evidence.yaml`.
+    #[must_use]
+    pub fn from_policy(p: Option<&Value>) -> Limits {
+        let d = Limits::default();
+        let g = |ptr: &str, def: u64| {
+            p.and_then(|p| p.pointer(ptr))
+                .and_then(Value::as_u64)
+                .unwrap_or(def)
+        };
+        Limits {
+            max_file_bytes: g("/limits/max_file_bytes", d.max_file_bytes),
+            max_bundle_bytes: g("/limits/max_bundle_bytes", d.max_bundle_bytes),
+            max_files: usize::try_from(g("/limits/max_files", d.max_files as u64))
+                .unwrap_or(d.max_files),
+            head_bytes: g("/limits/truncation/head_bytes", d.head_bytes),
+            tail_bytes: g("/limits/truncation/tail_bytes", d.tail_bytes),
+            scan_seconds: g("/limits/scan_seconds", d.scan_seconds),
+            command_seconds: g("/collection/command_timeout_seconds", d.command_seconds),
+            command_output_bytes: g(
+                "/collection/max_command_output_bytes",
+                d.command_output_bytes,
+            ),
+        }
+    }
+}
 
 /// One thing to collect.
 #[derive(Debug, Clone, PartialEq, Eq)]

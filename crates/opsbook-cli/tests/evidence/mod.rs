@@ -106,6 +106,15 @@ fn entry(zip: &Path, name: &str) -> Vec<u8> {
     v
 }
 
+/// The manifest (or report) entry whose `original` ends with `suffix`.
+fn by_original(files: &[Value], suffix: &str) -> Value {
+    files
+        .iter()
+        .find(|f| f["original"].as_str().unwrap().ends_with(suffix))
+        .unwrap_or_else(|| panic!("no file ending with {suffix}"))
+        .clone()
+}
+
 /// A one-shot SNTP server on loopback whose clock is `skew_ms` ahead.
 fn sntp_server(skew_ms: i64) -> String {
     let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -195,13 +204,7 @@ fn collect_redacts_every_representation_and_keeps_clean_files_identical() {
     );
     let manifest: Value = serde_json::from_slice(&entry(&zip, "manifest.json")).unwrap();
     let files = manifest["files"].as_array().unwrap();
-    let by = |suffix: &str| {
-        files
-            .iter()
-            .find(|f| f["original"].as_str().unwrap().ends_with(suffix))
-            .unwrap()
-            .clone()
-    };
+    let by = |suffix: &str| by_original(files, suffix);
     let engine = by("engine.log");
     assert_eq!(
         entry(&zip, engine["entry"].as_str().unwrap()),
@@ -1106,13 +1109,7 @@ fn include_dir_collects_the_directory_recursively() {
             "rotated/old-logs.dat",
         ]
     );
-    let by = |suffix: &str| {
-        files
-            .iter()
-            .find(|f| f["original"].as_str().unwrap().ends_with(suffix))
-            .unwrap()
-            .clone()
-    };
+    let by = |suffix: &str| by_original(files, suffix);
     assert_eq!(
         entry(&zip, by("gateway.log")["entry"].as_str().unwrap()),
         b"02:00 X-MBX-APIKEY: [REDACTED:labelled_secret]\n"
@@ -1136,13 +1133,7 @@ fn include_dir_collects_the_directory_recursively() {
     assert_eq!(s, "token: [REDACTED:labelled_secret]\n");
     // The report names the member and the line, nothing more.
     let report: Value = serde_json::from_slice(&entry(&zip, "redaction-report.json")).unwrap();
-    let tar_hits = report["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["original"].as_str().unwrap().ends_with("old-logs.dat"))
-        .unwrap()["hits"]
-        .clone();
+    let tar_hits = by_original(report["files"].as_array().unwrap(), "old-logs.dat")["hits"].clone();
     assert_eq!(
         tar_hits,
         serde_json::json!([{"class": "labelled_secret", "line": 1, "member": "old/app.log"}])

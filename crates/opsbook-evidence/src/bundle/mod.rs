@@ -13,7 +13,7 @@
 //! Collection follows the order of volatility (RFC 3227): command outputs
 //! (processes, connections, state) first, then files.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -21,109 +21,13 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::Digest;
 
+pub use crate::error::EvidenceError;
+use crate::error::io;
+pub use crate::hash::{file_sha256, sha256_hex};
 use crate::redact::{ArchiveLimits, FileOutcome, RuleSet, SecretValues};
 pub use crate::sign::{key_path, keygen, sign};
 use crate::sources::{Kept, Processed, process};
-pub use crate::sources::{Source, SourceKey, expand};
-
-/// Why collecting or sealing failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum EvidenceError {
-    /// I/O on a file or directory.
-    #[error("{path}: {source}")]
-    Io {
-        /// Path.
-        path: PathBuf,
-        /// Cause.
-        source: std::io::Error,
-    },
-    /// The bundle must not be released (fail closed).
-    #[error("no bundle released: {0}")]
-    Refused(String),
-    /// Bad input.
-    #[error("{0}")]
-    Invalid(String),
-}
-
-pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EvidenceError + '_ {
-    move |source| EvidenceError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// Hex SHA-256.
-#[must_use]
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Size limits (`policy/evidence.yaml` `limits`), bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Limits {
-    /// Per file; larger files are cut head + tail.
-    pub max_file_bytes: u64,
-    /// Per bundle; files beyond are excluded and listed.
-    pub max_bundle_bytes: u64,
-    /// Files per bundle.
-    pub max_files: usize,
-    /// Kept from the start of a cut file.
-    pub head_bytes: u64,
-    /// Kept from the end of a cut file.
-    pub tail_bytes: u64,
-    /// Per-file scan time budget, seconds.
-    pub scan_seconds: u64,
-    /// Per-command timeout, seconds (`collection.command_timeout_seconds`).
-    pub command_seconds: u64,
-    /// Per-command captured output, bytes (`collection.max_command_output_bytes`).
-    pub command_output_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_file_bytes: 64 << 20,
-            max_bundle_bytes: 512 << 20,
-            max_files: 2000,
-            head_bytes: 8 << 20,
-            tail_bytes: 32 << 20,
-            scan_seconds: 60,
-            command_seconds: 60,
-            command_output_bytes: 16 << 20,
-        }
-    }
-}
-
-impl Limits {
-    /// Reads `limits` and `collection` of `policy/evidence.yaml`.
-    #[must_use]
-    pub fn from_policy(p: Option<&Value>) -> Limits {
-        let d = Limits::default();
-        let g = |ptr: &str, def: u64| {
-            p.and_then(|p| p.pointer(ptr))
-                .and_then(Value::as_u64)
-                .unwrap_or(def)
-        };
-        Limits {
-            max_file_bytes: g("/limits/max_file_bytes", d.max_file_bytes),
-            max_bundle_bytes: g("/limits/max_bundle_bytes", d.max_bundle_bytes),
-            max_files: usize::try_from(g("/limits/max_files", d.max_files as u64))
-                .unwrap_or(d.max_files),
-            head_bytes: g("/limits/truncation/head_bytes", d.head_bytes),
-            tail_bytes: g("/limits/truncation/tail_bytes", d.tail_bytes),
-            scan_seconds: g("/limits/scan_seconds", d.scan_seconds),
-            command_seconds: g("/collection/command_timeout_seconds", d.command_seconds),
-            command_output_bytes: g(
-                "/collection/max_command_output_bytes",
-                d.command_output_bytes,
-            ),
-        }
-    }
-}
+pub use crate::sources::{Limits, Source, SourceKey, expand};
 
 /// What to collect.
 #[derive(Debug, Clone)]
@@ -675,24 +579,6 @@ impl Drop for TempDir {
 enum Body {
     Mem(Vec<u8>),
     File(PathBuf),
-}
-
-/// Hex SHA-256 of a file, streamed.
-///
-/// # Errors
-/// I/O errors.
-pub fn file_sha256(p: &Path) -> Result<String, EvidenceError> {
-    let mut f = std::fs::File::open(p).map_err(io(p))?;
-    let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf).map_err(io(p))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Writes the ZIP to `path` (streaming the files from disk) and fsyncs it.

@@ -3,6 +3,8 @@
 //! final scan's refusal.
 #![allow(clippy::unwrap_used)]
 
+use std::io::Read;
+
 use super::*;
 use crate::redact::tail_skip;
 

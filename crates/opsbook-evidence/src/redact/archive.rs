@@ -18,7 +18,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::SecretValues;
-use super::file::{Encoding, FileOutcome};
+use super::outcome::{Encoding, FileOutcome};
 use super::rules::RuleSet;
 
 /// Limits for archives inside evidence.

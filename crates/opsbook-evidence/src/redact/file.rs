@@ -12,95 +12,11 @@
 use std::time::Instant;
 
 use opsbook_core::text::{self, Reading};
-use serde::Serialize;
 
 use super::archive::{self, ArchiveLimits, Ctx};
+use super::outcome::{Cut, Encoding, FileOutcome, cut_marker};
 use super::rules::RuleSet;
 use super::{Hit, SecretValues};
-
-/// How a file's bytes are encoded (kept on output).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Encoding {
-    /// UTF-8 without BOM.
-    Utf8,
-    /// UTF-8 with BOM.
-    Utf8Bom,
-    /// UTF-16LE (with BOM, or confirmed by its text).
-    Utf16le,
-    /// UTF-16BE (with BOM, or confirmed by its text).
-    Utf16be,
-    /// A gzip stream.
-    Gzip,
-    /// A ZIP archive.
-    Zip,
-    /// A tar archive.
-    Tar,
-}
-
-impl Encoding {
-    fn of(r: &Reading<'_>) -> Encoding {
-        match r.encoding {
-            text::Encoding::Utf8 => Encoding::Utf8,
-            text::Encoding::Utf8Bom => Encoding::Utf8Bom,
-            text::Encoding::Utf16Le => Encoding::Utf16le,
-            text::Encoding::Utf16Be => Encoding::Utf16be,
-        }
-    }
-
-    /// The name of a reading, as a hit's view.
-    fn view(r: &Reading<'_>) -> &'static str {
-        match r.encoding {
-            text::Encoding::Utf8 | text::Encoding::Utf8Bom => "utf8",
-            text::Encoding::Utf16Le => "utf16le",
-            text::Encoding::Utf16Be => "utf16be",
-        }
-    }
-}
-
-/// What happens to one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FileOutcome {
-    /// Scanned; `bytes` is what goes into the bundle (identical to the input
-    /// when `hits` is empty).
-    Kept {
-        /// Output bytes.
-        bytes: Vec<u8>,
-        /// Encoding found (and kept).
-        encoding: Encoding,
-        /// Redactions.
-        hits: Vec<Hit>,
-        /// The values redacted (in memory only; see [`RuleSet::with_values`]).
-        values: SecretValues,
-    },
-    /// Not shipped, with the reason (fail closed).
-    Excluded {
-        /// Why.
-        reason: String,
-    },
-}
-
-/// What was kept of a file over the size limit, in bytes of the source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Cut {
-    /// Kept from the start (whole lines).
-    pub head_bytes: u64,
-    /// Kept from the end (from the first line that does not continue
-    /// something cut off).
-    pub tail_bytes: u64,
-    /// Left out between them.
-    pub cut_bytes: u64,
-}
-
-/// The line that stands for what was cut out of a file, between its head
-/// and tail (its own line; the scan treats it as a hard boundary).
-#[must_use]
-pub fn cut_marker(cut: &Cut, size: u64) -> String {
-    format!(
-        "[opsbook: {} bytes cut here (head {} + tail {} of {size} kept)]",
-        cut.cut_bytes, cut.head_bytes, cut.tail_bytes
-    )
-}
 
 impl RuleSet {
     /// Decides what one file's bytes become in the bundle.
@@ -166,30 +82,23 @@ impl RuleSet {
         // trusted alone). When building, of the output: what is left there
         // is what the post-seal scan would find.
         let checked = if ctx.build { &out[..] } else { bytes };
-        if memchr::memchr(0, checked).is_some() {
-            let main = (r.encoding, r.bom);
-            for other in text::readings(checked)
-                .iter()
-                .filter(|o| (o.encoding, o.bom) != main)
-            {
-                match self.scan(&other.text, ctx.deadline) {
-                    Err(e) => return excluded(e),
-                    Ok(h) if h.is_empty() => {}
-                    Ok(h) if ctx.build => {
-                        return excluded(format!(
-                            "read as {} the bytes hold secrets ({} at line {}) that redacting them as {} cannot remove: not shipped",
-                            Encoding::view(other),
-                            h[0].rule,
-                            h[0].line,
-                            Encoding::view(r)
-                        ));
-                    }
-                    Ok(h) => hits.extend(h.into_iter().map(|mut x| {
-                        x.view = Encoding::view(other);
-                        x
-                    })),
-                }
+        let others = match self.other_readings(checked, r, ctx.deadline) {
+            Ok(o) => o,
+            Err(e) => return excluded(e),
+        };
+        for (view, h) in others {
+            if ctx.build {
+                return excluded(format!(
+                    "read as {view} the bytes hold secrets ({} at line {}) that redacting them as {} cannot remove: not shipped",
+                    h[0].rule,
+                    h[0].line,
+                    Encoding::view(r)
+                ));
             }
+            hits.extend(h.into_iter().map(|mut x| {
+                x.view = view;
+                x
+            }));
         }
         FileOutcome::Kept {
             bytes: out,
@@ -316,22 +225,14 @@ impl RuleSet {
             None => (Vec::new(), SecretValues::default(), reading.encode(&whole)),
         };
         // The other readings of what ships, as for a whole file.
-        if memchr::memchr(0, &out).is_some() {
-            for other in text::readings(&out)
-                .iter()
-                .filter(|o| (o.encoding, o.bom) != (r.encoding, r.bom))
-            {
-                match self.scan(&other.text, deadline) {
-                    Err(e) => return excluded(e),
-                    Ok(h) if h.is_empty() => {}
-                    Ok(h) => {
-                        return excluded(format!(
-                            "read as {} the kept head and tail hold secrets ({} at line {}): not shipped",
-                            Encoding::view(other),
-                            h[0].rule,
-                            h[0].line
-                        ));
-                    }
+        match self.other_readings(&out, &r, deadline) {
+            Err(e) => return excluded(e),
+            Ok(o) => {
+                if let Some((view, h)) = o.first() {
+                    return excluded(format!(
+                        "read as {view} the kept head and tail hold secrets ({} at line {}): not shipped",
+                        h[0].rule, h[0].line
+                    ));
                 }
             }
         }
@@ -344,6 +245,33 @@ impl RuleSet {
             },
             Some(cut),
         )
+    }
+}
+
+impl RuleSet {
+    /// The hits of every reading of `bytes` other than `main` (only bytes
+    /// with a NUL have others), each with its name as a view; readings
+    /// without hits are left out.
+    fn other_readings(
+        &self,
+        bytes: &[u8],
+        main: &Reading<'_>,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<(&'static str, Vec<Hit>)>, String> {
+        if memchr::memchr(0, bytes).is_none() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for other in text::readings(bytes)
+            .iter()
+            .filter(|o| (o.encoding, o.bom) != (main.encoding, main.bom))
+        {
+            let h = self.scan(&other.text, deadline)?;
+            if !h.is_empty() {
+                out.push((Encoding::view(other), h));
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -388,16 +316,7 @@ fn decode_prefix(b: &[u8], utf16: bool, le: bool) -> Option<(String, usize)> {
             Err(_) => None,
         };
     }
-    let mut units: Vec<u16> = b
-        .chunks_exact(2)
-        .map(|c| {
-            if le {
-                u16::from_le_bytes([c[0], c[1]])
-            } else {
-                u16::from_be_bytes([c[0], c[1]])
-            }
-        })
-        .collect();
+    let mut units: Vec<u16> = text::utf16_units(b, le).collect();
     // A low surrogate first (its pair cut off) and a high one last.
     let first = usize::from(units.first().is_some_and(|u| (0xDC00..0xE000).contains(u)));
     if units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {

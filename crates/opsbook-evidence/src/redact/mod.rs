@@ -37,19 +37,23 @@
 mod archive;
 pub mod catalog;
 mod file;
+mod outcome;
 mod plan;
 pub mod rules;
 mod scan;
 mod stream;
+mod values;
 mod views;
 
 use serde::Serialize;
 
 pub use archive::ArchiveLimits;
 pub use catalog::{BUILTIN, PERSONAL, Personal};
-pub use file::{Cut, Encoding, FileOutcome, cut_marker, tail_skip};
-pub use plan::{ROUNDS, SecretValues};
+pub use file::tail_skip;
+pub use outcome::{Cut, Encoding, FileOutcome, cut_marker};
+pub use plan::ROUNDS;
 pub use rules::{Anchor, PatternProblem, Rule, RuleSet, can_match_empty, check_pattern};
+pub use values::SecretValues;
 
 /// Why a rule set cannot be built: the run stops (fail closed).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -21,63 +21,11 @@ use std::time::Instant;
 use super::catalog::PERSONAL;
 use super::rules::RuleSet;
 use super::scan::{Span, extend_wrapped, find, outside_markers};
-use super::{Hit, MARKER, Redacted};
+use super::values::{Known, SecretValues, automaton, occurrences, repeatable};
+use super::{Hit, Redacted};
 
 /// Rescans after redaction before a text is given up as unsettled.
 pub const ROUNDS: usize = 8;
-
-/// Secret values found, with their class: `(class ID, value)`. Kept in
-/// memory only, never written: a bundle uses them to redact a value found in
-/// one file wherever else it appears. Its `Debug` shows the count alone.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct SecretValues(pub(super) Vec<(String, String)>);
-
-impl std::fmt::Debug for SecretValues {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SecretValues({} values)", self.0.len())
-    }
-}
-
-impl SecretValues {
-    /// How many values.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether there are none.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Adds `other`'s values (each value once).
-    pub fn extend(&mut self, other: &SecretValues) {
-        for v in &other.0 {
-            if !self.0.iter().any(|x| x.1 == v.1) {
-                self.0.push(v.clone());
-            }
-        }
-    }
-}
-
-/// Whether a value found once is worth redacting wherever else it appears:
-/// 8 to 4096 bytes, not a redaction already, and mixed like a secret (two of
-/// lower case, upper case, digits, symbols) rather than a word (`required`,
-/// `disabled`) whose other occurrences are ordinary text.
-fn repeatable(v: &str) -> bool {
-    if v.len() < 8 || v.len() > 4096 || v.contains(MARKER) {
-        return false;
-    }
-    let kinds = [
-        v.bytes().any(|c| c.is_ascii_lowercase()),
-        v.bytes().any(|c| c.is_ascii_uppercase()),
-        v.bytes().any(|c| c.is_ascii_digit()),
-        v.bytes()
-            .any(|c| !c.is_ascii_alphanumeric() && !c.is_ascii_whitespace()),
-    ];
-    kinds.iter().filter(|k| **k).count() >= 2
-}
 
 /// One replacement: the original span and where its marker is in the output.
 #[derive(Debug, Clone, Copy)]
@@ -289,7 +237,7 @@ impl RuleSet {
         // one inside an earlier redaction is no hit.
         let mut trimmed: Vec<(usize, usize, usize)> =
             spans.iter().map(|s| (s.0, s.1, s.2)).collect();
-        outside_markers(&t, &mut trimmed);
+        outside_markers(&t, &mut trimmed, None);
         let spans = spans
             .into_iter()
             .zip(trimmed)
@@ -405,42 +353,6 @@ impl RuleSet {
         }
         hits
     }
-}
-
-/// Known values of other files, found by one automaton.
-#[derive(Debug, Clone)]
-pub(super) struct Known {
-    ac: Option<aho_corasick::AhoCorasick>,
-    /// The class (rule index) of each value.
-    classes: Vec<usize>,
-}
-
-/// One leftmost-longest automaton of `words` (`None` for none).
-fn automaton(words: &[&str]) -> Option<aho_corasick::AhoCorasick> {
-    (!words.is_empty())
-        .then(|| {
-            aho_corasick::AhoCorasick::builder()
-                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                .build(words)
-                .ok()
-        })
-        .flatten()
-}
-
-/// Every occurrence of the automaton's words in `text`, as spans of the
-/// word's class seen in the `repeat` view.
-fn occurrences(text: &str, ac: Option<&aho_corasick::AhoCorasick>, classes: &[usize]) -> Vec<Span> {
-    let Some(ac) = ac else { return Vec::new() };
-    ac.find_iter(text)
-        .map(|m| {
-            (
-                m.start(),
-                m.end(),
-                classes[m.pattern().as_usize()],
-                "repeat",
-            )
-        })
-        .collect()
 }
 
 /// Where a start position of the redacted text was in the original: inside

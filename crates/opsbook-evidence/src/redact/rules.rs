@@ -6,8 +6,8 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::catalog::{BUILTIN, PERSONAL, Personal};
-use super::plan::Known;
-use super::{MARKER, RuleError, SecretValues};
+use super::values::{Known, SecretValues};
+use super::{MARKER, RuleError};
 
 /// One class of secret.
 #[derive(Debug, Clone)]

@@ -171,6 +171,8 @@ pub(super) fn scan_view(
     lines.sort_unstable();
     lines.dedup();
     let first = out.len();
+    // Where each hit's whole match starts (its label, for a `secret` group).
+    let mut starts: Vec<usize> = Vec::new();
     let mut caps_of: Vec<Option<regex_automata::util::captures::Captures>> = vec![None; n];
     for (ri, ls) in lines {
         let r = &rs.rules[ri];
@@ -193,6 +195,7 @@ pub(super) fn scan_view(
                 && m.start < m.end
             {
                 out.push((m.start, m.end, ri));
+                starts.push(caps.get_group(1).map_or(m.start, |w| w.start));
             }
             from = whole_match.end().max(from + 1);
         }
@@ -219,10 +222,11 @@ pub(super) fn scan_view(
                 && caps.get(0).is_some_and(|w| w.start() < limit)
             {
                 out.push((m.start(), m.end(), ri));
+                starts.push(caps.get(0).map_or(m.start(), |w| w.start()));
             }
         }
     }
-    outside_markers(view, &mut out[first..]);
+    outside_markers(view, &mut out[first..], Some(&starts));
     out.retain(|s| s.0 < s.1);
 }
 
@@ -233,7 +237,16 @@ pub(super) fn scan_view(
 /// `github_token]` as a password; the rescan before sealing must not refuse
 /// the bundle for it. A hit that reaches out of a marker keeps the part
 /// outside, so no real byte is let through.
-pub(super) fn outside_markers(view: &str, hits: &mut [(usize, usize, usize)]) {
+///
+/// With `starts` (where each hit's whole match starts), a hit whose match
+/// starts inside a marker is emptied too: its label is the marker's own text
+/// (`key` in `[REDACTED:exchange_api_key]`), which says nothing about what
+/// follows.
+pub(super) fn outside_markers(
+    view: &str,
+    hits: &mut [(usize, usize, usize)],
+    starts: Option<&[usize]>,
+) {
     let b = view.as_bytes();
     let Some(reach) = hits.iter().map(|h| h.1).max() else {
         return;
@@ -250,7 +263,13 @@ pub(super) fn outside_markers(view: &str, hits: &mut [(usize, usize, usize)]) {
     if markers.is_empty() {
         return;
     }
-    for h in hits {
+    for (i, h) in hits.iter_mut().enumerate() {
+        if let Some(at) = starts.and_then(|s| s.get(i))
+            && markers.iter().any(|&(ms, me)| *at >= ms && *at < me)
+        {
+            h.1 = h.0;
+            continue;
+        }
         // Nothing but white space outside the markers (an indented YAML
         // block scalar already redacted): nothing left to redact.
         let mut at = h.0;
@@ -362,7 +381,7 @@ pub(super) fn find_block(
         }
     }
     if yaml {
-        outside_markers(tail, &mut raw);
+        outside_markers(tail, &mut raw, None);
     }
     for (s, e, r) in raw {
         if e > s {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use opsbook_core::text::{self, bomless_utf16};
 
 use super::Hit;
-use super::file::Encoding;
+use super::outcome::Encoding;
 use super::rules::RuleSet;
 
 /// Where to cut `text` after about `target` bytes: at a line end, never
@@ -79,16 +79,7 @@ impl StreamDecoder {
         match self.enc {
             Some(Encoding::Utf16le | Encoding::Utf16be) => {
                 let le = self.enc == Some(Encoding::Utf16le);
-                let mut units: Vec<u16> = body
-                    .chunks_exact(2)
-                    .map(|c| {
-                        if le {
-                            u16::from_le_bytes([c[0], c[1]])
-                        } else {
-                            u16::from_be_bytes([c[0], c[1]])
-                        }
-                    })
-                    .collect();
+                let mut units: Vec<u16> = text::utf16_units(body, le).collect();
                 let mut keep = body.len() % 2;
                 // A high surrogate at the end waits for its pair.
                 if !bytes.is_empty() && units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {

@@ -73,18 +73,6 @@ fn unzip(b: &[u8]) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn kept(b: &[u8]) -> (Vec<u8>, Encoding, Vec<Hit>) {
-    match rs().redact_file(b, &ArchiveLimits::default(), None) {
-        FileOutcome::Kept {
-            bytes,
-            encoding,
-            hits,
-            ..
-        } => (bytes, encoding, hits),
-        FileOutcome::Excluded { reason } => panic!("excluded: {reason}"),
-    }
-}
-
 fn excluded(b: &[u8]) -> String {
     match rs().redact_file(b, &ArchiveLimits::default(), None) {
         FileOutcome::Excluded { reason } => reason,
@@ -234,32 +222,27 @@ impl Tree {
         match self {
             Tree::Leaf(s) => s.clone().into_bytes(),
             Tree::Gz(t) => gz(&t.bytes()),
-            Tree::Tar(ts) => {
-                let owned: Vec<(String, Vec<u8>)> = ts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| (format!("m{i}.dat"), t.bytes()))
-                    .collect();
-                let refs: Vec<(&str, &[u8])> = owned
-                    .iter()
-                    .map(|(n, b)| (n.as_str(), b.as_slice()))
-                    .collect();
-                tar(&refs)
-            }
-            Tree::Zip(ts) => {
-                let owned: Vec<(String, Vec<u8>)> = ts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| (format!("z{i}.bin"), t.bytes()))
-                    .collect();
-                let refs: Vec<(&str, &[u8])> = owned
-                    .iter()
-                    .map(|(n, b)| (n.as_str(), b.as_slice()))
-                    .collect();
-                zip(&refs)
-            }
+            Tree::Tar(ts) => members(ts, "m", ".dat", tar),
+            Tree::Zip(ts) => members(ts, "z", ".bin", zip),
         }
     }
+}
+
+/// `pack` of the trees' bytes as members `{prefix}{i}{ext}`.
+/// An archive writer: members `(name, content)` to bytes.
+type Pack = fn(&[(&str, &[u8])]) -> Vec<u8>;
+
+fn members(ts: &[Tree], prefix: &str, ext: &str, pack: Pack) -> Vec<u8> {
+    let owned: Vec<(String, Vec<u8>)> = ts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("{prefix}{i}{ext}"), t.bytes()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = owned
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    pack(&refs)
 }
 
 /// Every leaf's text, opening archives by content (gzip, ZIP, tar).

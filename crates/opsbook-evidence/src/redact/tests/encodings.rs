@@ -16,18 +16,6 @@ fn utf16(text: &str, le: bool, bom: bool) -> Vec<u8> {
     v
 }
 
-fn kept(b: &[u8]) -> (Vec<u8>, Encoding, Vec<Hit>) {
-    match rs().redact_file(b, &ArchiveLimits::default(), None) {
-        FileOutcome::Kept {
-            bytes,
-            encoding,
-            hits,
-            ..
-        } => (bytes, encoding, hits),
-        FileOutcome::Excluded { reason } => panic!("excluded: {reason}"),
-    }
-}
-
 /// Issue 10, item 1: a UTF-8 log and the NUL run an unclean shutdown
 /// leaves after it used to read as BOM-less UTF-16 and ship in clear.
 #[test]
@@ -263,4 +251,31 @@ proptest::proptest! {
         };
         proptest::prop_assert_eq!(r.scan_file(&bytes, &ArchiveLimits::default(), None), Ok(Vec::new()));
     }
+}
+
+/// `evidence scan` streams files over the size limit: a BOM-less UTF-16
+/// log and a UTF-8 log with a NUL tail are scanned as what they are.
+#[test]
+fn streams_read_bomless_utf16_and_nul_tails_as_what_they_are() {
+    let mut text = "2026-11-29 ordinary line of a long log\r\n".repeat(300);
+    text.push_str("password=AKfakeStreamU16\r\n");
+    let hits = rs()
+        .scan_stream(&utf16(&text, true, false)[..], 4096, None)
+        .unwrap();
+    let found: Vec<(&str, usize)> = hits.iter().map(|h| (h.rule.as_str(), h.line)).collect();
+    assert_eq!(found, [("labelled_secret", 301)]);
+    let mut b = text.into_bytes();
+    b.resize(b.len() + 20_000, 0);
+    let hits = rs().scan_stream(&b[..], 4096, None).unwrap();
+    let found: Vec<(&str, usize)> = hits.iter().map(|h| (h.rule.as_str(), h.line)).collect();
+    assert_eq!(found, [("labelled_secret", 301)]);
+    // UTF-16 appearing later in a file read as UTF-8 is named, not skipped.
+    let mut mixed = "2026-11-29 ordinary\n".repeat(400).into_bytes();
+    mixed.extend(utf16(
+        &"password=AKfakeLateU16\r\n".repeat(200),
+        true,
+        false,
+    ));
+    let e = rs().scan_stream(&mixed[..], 4096, None).unwrap_err();
+    assert!(e.starts_with("UTF-16 text without a BOM after byte"), "{e}");
 }

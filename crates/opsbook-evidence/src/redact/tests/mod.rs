@@ -34,3 +34,17 @@ pub(super) fn red(s: &str) -> String {
 // Fake secrets only: none of these is a real credential.
 pub(super) const BINANCE_KEY: &str =
     "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+
+/// What a file becomes when it is kept: `(bytes, encoding, hits)`; panics
+/// with the reason when it is excluded.
+pub(super) fn kept(b: &[u8]) -> (Vec<u8>, Encoding, Vec<Hit>) {
+    match rs().redact_file(b, &ArchiveLimits::default(), None) {
+        FileOutcome::Kept {
+            bytes,
+            encoding,
+            hits,
+            ..
+        } => (bytes, encoding, hits),
+        FileOutcome::Excluded { reason } => panic!("excluded: {reason}"),
+    }
+}

@@ -344,21 +344,37 @@ fn one_verdict_for_request_logs_the_rescan_used_to_refuse() {
             "2026-11-29T02:10:00Z DEBUG POST https://api.binance.com/api/v3/order X-MBX-APIKEY: [REDACTED:labelled_secret] body=symbol=BTCUSDT&side=BUY&recvWindow=5000&timestamp=1701220000000&signature=[REDACTED:request_signature]\n",
         ),
     ]));
-    // A replacement shorter than the key brings `key` (in the marker)
-    // within reach of the next 64 characters: one pass would leave them
-    // for the rescan to find. Redaction rescans until nothing is left.
-    let line = format!(
-        "2026-11-29 order apiKey {BINANCE_KEY} ref {}",
-        "A1".repeat(32)
+    // A redaction shorter than what it replaced brings a label within
+    // reach: here a flattened private key of 600 characters stood between
+    // a bare "key" and its "secret". One pass would leave the key for the
+    // rescan to find; redaction rescans until nothing is left.
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\\n{}\\n-----END PRIVATE KEY-----",
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC".repeat(18)
     );
-    let first = line.replace(BINANCE_KEY, "[REDACTED:exchange_api_key]");
+    let json = format!(
+        "{{\"key\": \"AKfakeFixKey0001\", \"cert\": \"{pem}\", \"secret\": \"AKfakeFixSec0001\"}}"
+    );
+    let first = json
+        .replace(&pem, "[REDACTED:pem_private_key]")
+        .replace("AKfakeFixSec0001", "[REDACTED:labelled_secret]");
     assert_eq!(
         rs().scan(&first, None).unwrap()[0].rule,
-        "exchange_api_key",
+        "exchange_config_key",
         "the case needs a second round"
     );
     assert_eq!(
+        red(&json),
+        "{\"key\": \"[REDACTED:exchange_config_key]\", \"cert\": \"[REDACTED:pem_private_key]\", \"secret\": \"[REDACTED:labelled_secret]\"}"
+    );
+    // A marker's own text is no label: `key` in `[REDACTED:…_key]` does
+    // not make the 64 characters after it a key.
+    let line = format!("order apiKey {BINANCE_KEY} ref {}", "A1".repeat(32));
+    assert_eq!(
         red(&line),
-        "2026-11-29 order apiKey [REDACTED:exchange_api_key] ref [REDACTED:exchange_api_key]"
+        format!(
+            "order apiKey [REDACTED:exchange_api_key] ref {}",
+            "A1".repeat(32)
+        )
     );
 }
