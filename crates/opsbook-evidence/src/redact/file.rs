@@ -250,8 +250,8 @@ impl RuleSet {
 
 impl RuleSet {
     /// The hits of every reading of `bytes` other than `main` (only bytes
-    /// with a NUL have others), each with its name as a view; readings
-    /// without hits are left out.
+    /// with a NUL have others), and of the bytes without their NULs, each
+    /// with its name as a view; readings without hits are left out.
     fn other_readings(
         &self,
         bytes: &[u8],
@@ -269,6 +269,16 @@ impl RuleSet {
             let h = self.scan(&other.text, deadline)?;
             if !h.is_empty() {
                 out.push((Encoding::view(other), h));
+            }
+        }
+        // Without its NUL bytes: UTF-16 text of ASCII at an odd offset (a
+        // byte lost or added before it), which no aligned reading decodes,
+        // reads as the ASCII it is.
+        if !main.bom {
+            let stripped: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
+            let h = self.scan(&String::from_utf8_lossy(&stripped), deadline)?;
+            if !h.is_empty() {
+                out.push(("without-nul", h));
             }
         }
         Ok(out)

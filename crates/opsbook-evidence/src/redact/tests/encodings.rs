@@ -80,7 +80,13 @@ fn a_secret_in_the_other_reading_excludes_the_file() {
     b.extend(utf16("password=AKfakeOtherRead1\n", true, false));
     let hits = rs().scan_file(&b, &ArchiveLimits::default(), None).unwrap();
     let found: Vec<(&str, &str)> = hits.iter().map(|h| (h.rule.as_str(), h.view)).collect();
-    assert_eq!(found, [("labelled_secret", "utf16le")]);
+    assert_eq!(
+        found,
+        [
+            ("labelled_secret", "utf16le"),
+            ("labelled_secret", "without-nul")
+        ]
+    );
     match rs().redact_file(&b, &ArchiveLimits::default(), None) {
         FileOutcome::Excluded { reason } => assert_eq!(
             reason,
