@@ -373,7 +373,8 @@ pub fn readings(bytes: &[u8]) -> Vec<Reading<'_>> {
                 .collect();
         }
     }
-    if memchr_nul(bytes).is_none() {
+    // `contains` on bytes is a memchr: most files have no NUL at all.
+    if !bytes.contains(&0) {
         return std::str::from_utf8(bytes)
             .ok()
             .map(|t| Reading {

@@ -130,8 +130,7 @@ impl RuleSet {
             let values = self.values_of(text, &spans);
             let replaced;
             (out, replaced) = self.apply(text, &spans);
-            let near: Vec<(usize, usize)> =
-                replaced.iter().map(|r| (r.out_start, r.out_end)).collect();
+            let near = windows(&out, &replaced);
             let extra = self.plan(&out, &values, deadline, Some(&near))?;
             if extra.is_empty() {
                 settled = true;
@@ -193,8 +192,9 @@ impl RuleSet {
     }
 
     /// Spans found in `text` (NULs scanned as spaces) and the occurrences of
-    /// the known values and of `values`, merged; with `near`, only blocks
-    /// near those ranges are scanned (the values are looked for everywhere).
+    /// the known values and of `values`, merged; with `near`, only those
+    /// ranges of the text are scanned (the values are looked for
+    /// everywhere).
     fn plan(
         &self,
         text: &str,
@@ -204,21 +204,16 @@ impl RuleSet {
     ) -> Result<Vec<Span>, String> {
         let t = nul_as_space(text);
         let mut spans = Vec::new();
-        for (a, b) in parts(&t) {
-            let near: Option<Vec<(usize, usize)>> = near.map(|n| {
-                n.iter()
-                    .filter(|r| r.1 >= a && r.0 <= b)
-                    .map(|r| (r.0.saturating_sub(a), r.1.min(b) - a))
-                    .collect()
-            });
-            if near.as_ref().is_some_and(Vec::is_empty) {
-                continue;
+        let whole = [(0, t.len())];
+        for &(wa, wb) in near.unwrap_or(&whole) {
+            for (a, b) in parts(&t[wa..wb]) {
+                let (a, b) = (wa + a, wa + b);
+                spans.extend(
+                    find(self, &t[a..b], deadline)?
+                        .into_iter()
+                        .map(|(s, e, r, v)| (s + a, e + a, r, v)),
+                );
             }
-            spans.extend(
-                find(self, &t[a..b], deadline, near.as_deref())?
-                    .into_iter()
-                    .map(|(s, e, r, v)| (s + a, e + a, r, v)),
-            );
         }
         for s in &mut spans {
             s.1 = extend_wrapped(&t, s.1);
@@ -353,6 +348,27 @@ impl RuleSet {
         }
         hits
     }
+}
+
+/// What a rescan after redaction looks at: 4 KiB of whole lines around
+/// each replacement, merged. A new match needs a replacement to bring its
+/// parts together, so it lies there; the post-seal scan of the whole file
+/// (and a property test) check that nothing was missed.
+fn windows(out: &str, replaced: &[Replaced]) -> Vec<(usize, usize)> {
+    const AROUND: usize = 4096;
+    let b = out.as_bytes();
+    let mut w: Vec<(usize, usize)> = Vec::with_capacity(replaced.len());
+    for r in replaced {
+        let from = r.out_start.saturating_sub(AROUND);
+        let from = memchr::memrchr(b'\n', &b[..from]).map_or(0, |i| i + 1);
+        let to = (r.out_end + AROUND).min(b.len());
+        let to = memchr::memchr(b'\n', &b[to..]).map_or(b.len(), |i| to + i + 1);
+        match w.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => w.push((from, to)),
+        }
+    }
+    w
 }
 
 /// Where a start position of the redacted text was in the original: inside

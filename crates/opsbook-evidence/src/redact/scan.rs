@@ -22,21 +22,13 @@ pub(super) type Span = (usize, usize, usize, &'static str);
 /// (see [`Anchor`]) names the lines each rule runs on; views are built only
 /// for the lines that need them (a JSON escape, `%XX`, an ANSI code or an
 /// invisible character), so clean logs cost a few SIMD passes.
-///
-/// With `near`, only the blocks that overlap one of those ranges, or end at
-/// most a block before one starts, are scanned (a rescan after redaction:
-/// what changed is there).
 pub(super) fn find(
     rs: &RuleSet,
     text: &str,
     deadline: Option<Instant>,
-    near: Option<&[(usize, usize)]>,
 ) -> Result<Vec<Span>, String> {
     use rayon::prelude::*;
-    let mut blocks = blocks(text);
-    if let Some(near) = near {
-        blocks.retain(|&(a, b)| near.iter().any(|&(s, e)| s < b + BLOCK && e >= a));
-    }
+    let blocks = blocks(text);
     let parts: Vec<Result<Vec<Span>, String>> = blocks
         .par_iter()
         .map(|&(a, b)| find_block(rs, text, a, b, deadline))

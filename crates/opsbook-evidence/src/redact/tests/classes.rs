@@ -219,3 +219,17 @@ fn classes_that_match_only_white_space_are_refused_at_load() {
         Err(PatternProblem::OnlySpace)
     ));
 }
+
+/// The built-in classes are compiled without the policy checks at run
+/// time: here each passes them.
+#[test]
+fn every_builtin_pattern_passes_the_policy_checks() {
+    for c in BUILTIN.iter().chain(PERSONAL) {
+        assert!(
+            check_pattern(c.pattern).is_ok(),
+            "{}: {:?}",
+            c.id,
+            check_pattern(c.pattern).err()
+        );
+    }
+}

@@ -144,6 +144,11 @@ fn signatures_and_websocket_login_frames() {
             format!("{{\"args\":[\"AKfakeBybitWsKey2\",1701220000000,\"{HMAC}\"],\"op\":\"auth\"}}"),
             "{\"args\":[\"[REDACTED:ws_login_args]\"],\"op\":\"auth\"}".into(),
         ),
+        // OKX v3 login: key, passphrase, timestamp and sign as strings.
+        (
+            "{\"op\":\"login\",\"args\":[\"AKfakeOkxV3Key01\",\"AKfakeOkxV3Pass1\",\"1538054050.975\",\"AKfakeOkxV3Sign+/=\"]}".into(),
+            "{\"op\":\"login\",\"args\":[\"[REDACTED:ws_login_args]\"]}".into(),
+        ),
         // OKX login: each field by its name.
         (
             "{\"op\":\"login\",\"args\":[{\"apiKey\":\"AKfakeOkxKey0001\",\"passphrase\":\"AKfakeOkxPass01\",\"timestamp\":\"1701220000\",\"sign\":\"AKfakeOkxSignBase64Value01+/=\"}]}".into(),
