@@ -878,8 +878,16 @@ fn scan(common: &SafeCommon, paths: &[String]) -> anyhow::Result<u8> {
                         for x in h {
                             let _ = writeln!(
                                 s,
-                                "{f}:{}:{}: {} ({} bytes, {} view)",
-                                x.line, x.column, x.rule, x.bytes, x.view
+                                "{f}:{}:{}: {} ({} bytes, {} view){}",
+                                x.line,
+                                x.column,
+                                x.rule,
+                                x.bytes,
+                                x.view,
+                                x.member
+                                    .as_ref()
+                                    .map(|m| format!(" in member {}", rs.scrub(m)))
+                                    .unwrap_or_default()
                             );
                         }
                     }
