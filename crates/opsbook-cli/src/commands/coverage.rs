@@ -12,12 +12,16 @@ use crate::cli::{CoverageArgs, ListFormat};
 
 fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     if p.is_dir() {
-        for e in walkdir_sorted(p)? {
-            let l = e.to_string_lossy().to_lowercase();
-            if l.ends_with(".yaml") || l.ends_with(".yml") {
-                out.push(e);
+        let mut found = Vec::new();
+        for e in walkdir::WalkDir::new(p) {
+            let e = e.with_context(|| format!("cannot read `{}`", p.display()))?;
+            let l = e.file_name().to_string_lossy().to_lowercase();
+            if e.file_type().is_file() && (l.ends_with(".yaml") || l.ends_with(".yml")) {
+                found.push(e.into_path());
             }
         }
+        found.sort();
+        out.extend(found);
         Ok(())
     } else if p.is_file() {
         out.push(p.to_path_buf());
@@ -25,28 +29,6 @@ fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     } else {
         bail!("--alerts `{}` does not exist", p.display())
     }
-}
-
-fn walkdir_sorted(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)
-            .with_context(|| format!("cannot read `{}`", d.display()))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for e in entries {
-            if e.is_dir() {
-                stack.push(e);
-            } else {
-                out.push(e);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// Summary of a coverage report.
@@ -165,9 +147,9 @@ pub fn run(a: &CoverageArgs) -> anyhow::Result<u8> {
     };
     crate::output::emit(&text, a.output.as_deref())?;
     Ok(if p0_missing > 0 {
-        crate::EXIT_FINDINGS
+        crate::exit::FINDINGS
     } else {
-        crate::EXIT_OK
+        crate::exit::OK
     })
 }
 
@@ -219,17 +201,21 @@ fn markdown(s: &Summary, cov: &[AlertCoverage]) -> String {
         "## opsbook coverage\n\n| alerts | distinct | covered | missing | templated | deprecated | P0 missing |\n|---:|---:|---:|---:|---:|---:|---:|\n| {} | {} | {} | {} | {} | {} | {} |\n\n",
         s.alerts, s.distinct_alerts, s.covered, s.missing, s.templated, s.deprecated, s.p0_missing
     );
-    out.push_str("| alert | priority | status | runbook | file |\n|---|---|---|---|---|\n");
-    for c in cov {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | `{}:{}` |\n",
-            c.alert,
-            c.priority,
-            c.status,
-            c.runbook_id.as_deref().unwrap_or("-"),
-            c.file,
-            c.line
-        ));
-    }
+    let rows: Vec<Vec<String>> = cov
+        .iter()
+        .map(|c| {
+            vec![
+                c.alert.clone(),
+                c.priority.to_string(),
+                c.status.to_string(),
+                c.runbook_id.clone().unwrap_or_else(|| "-".into()),
+                format!("`{}:{}`", c.file, c.line),
+            ]
+        })
+        .collect();
+    out.push_str(&crate::render::markdown_table(
+        &["alert", "priority", "status", "runbook", "file"],
+        &rows,
+    ));
     out
 }

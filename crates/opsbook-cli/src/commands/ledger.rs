@@ -1,18 +1,16 @@
-//! `opsbook ledger verify|repair|append`: the hash-chained logs.
+//! `opsbook ledger verify|repair|append`: the hash-chained logs as files.
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
-use opsbook_core::ledger::{self, Actor};
-use opsbook_core::ssot::FileKind;
+use opsbook_core::clock::SystemClock;
+use opsbook_core::ledger::Actor;
+use opsbook_ops::ledger as ops;
 
+use super::resolve_root;
 use crate::cli::{LedgerCommand, ListFormat};
+use crate::exit::{self, Outcome};
 
-fn now() -> jiff::Timestamp {
-    opsbook_core::clock::now()
-}
-
-pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
+pub fn run(c: &LedgerCommand) -> Outcome {
     match c {
         LedgerCommand::Verify {
             paths,
@@ -20,23 +18,11 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
             format,
         } => {
             let paths: Vec<PathBuf> = if paths.is_empty() {
-                let root = super::resolve_root(root)?;
-                let ssot = opsbook_core::ssot::Ssot::load_metadata(&root)?;
-                ssot.files
-                    .iter()
-                    .filter(|f| matches!(f.kind, FileKind::Ledger | FileKind::IncidentEvents))
-                    .map(|f| root.join(&f.rel))
-                    .collect()
+                ops::all(&resolve_root(root)?)?
             } else {
                 paths.clone()
             };
-            let mut results = Vec::new();
-            for p in &paths {
-                if !p.is_file() {
-                    bail!("`{}` is not a file", p.display());
-                }
-                results.push(ledger::verify(p)?);
-            }
+            let results = ops::verify(&paths)?;
             let bad = results.iter().filter(|v| !v.ok()).count();
             let text = match format {
                 ListFormat::Json => {
@@ -52,7 +38,7 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
                     for v in &results {
                         match &v.first_break {
                             None => {
-                                s.push_str(&format!("ok     {} ({} events)\n", v.path, v.events))
+                                s.push_str(&format!("ok     {} ({} events)\n", v.path, v.events));
                             }
                             Some(b) => s.push_str(&format!(
                                 "BROKEN {}:{}: {:?}: {} ({} events verified before it)\n",
@@ -69,14 +55,14 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
                 }
             };
             crate::output::emit(&text, None)?;
-            Ok(if bad == 0 {
-                crate::EXIT_OK
-            } else {
-                crate::EXIT_FINDINGS
-            })
+            Ok(super::ok_or_findings(bad == 0))
         }
         LedgerCommand::Repair { path, actor } => {
-            let r = ledger::repair(path, &Actor::current(actor.clone()), now())?;
+            let r = ops::repair(
+                path,
+                &SystemClock::default(),
+                &Actor::current(actor.clone()),
+            )?;
             let msg = match (&r.set_aside_to, r.event_seq) {
                 (Some(to), Some(seq)) => format!(
                     "Set aside {} bytes of an incomplete last line into `{to}`; recorded as event seq {seq}. Every complete event is kept.\n",
@@ -88,7 +74,7 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
                 ),
             };
             crate::output::emit(&msg, None)?;
-            Ok(crate::EXIT_OK)
+            Ok(exit::OK)
         }
         LedgerCommand::Append {
             path,
@@ -97,19 +83,16 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
             actor,
             repeat,
         } => {
-            let data: serde_json::Value = match data {
-                Some(d) => {
-                    serde_json::from_str(d).with_context(|| format!("--data is not JSON: `{d}`"))?
-                }
-                None => serde_json::json!({}),
-            };
-            let who = Actor::current(actor.clone());
-            let mut ev = ledger::append(path, &who, kind, data.clone())?;
-            for _ in 1..*repeat {
-                ev = ledger::append(path, &who, kind, data.clone())?;
-            }
+            let ev = ops::append_raw(
+                path,
+                &SystemClock::default(),
+                &Actor::current(actor.clone()),
+                kind,
+                data.as_deref(),
+                *repeat,
+            )?;
             crate::output::emit(&(serde_json::to_string(&ev)? + "\n"), None)?;
-            Ok(crate::EXIT_OK)
+            Ok(exit::OK)
         }
     }
 }
