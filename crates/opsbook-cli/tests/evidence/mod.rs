@@ -1009,6 +1009,59 @@ fn a_broken_evidence_policy_stops_evidence_work() {
     );
 }
 
+/// Issue 10, item 4: a policy class that matches only line breaks (or can
+/// match an empty span) is refused when the rules load, naming the class,
+/// before anything is collected: no bundle, no custody event, an empty
+/// spool, and `evidence scan` refuses the same way.
+#[test]
+fn a_class_that_cannot_be_right_is_refused_before_anything_is_collected() {
+    let e = setup();
+    let pol = e.dir.join("policy").join("evidence.yaml");
+    let good = std::fs::read_to_string(&pol).unwrap();
+    let custody = e.dir.join("ledger").join("custody.jsonl");
+    let before = std::fs::read(&custody).unwrap_or_default();
+    for (pattern, problem) in [
+        (
+            "'\\r?\\n'",
+            "matches only white space or line breaks (e.g. `\\n`, `\\s+`): it would redact the layout of every file and protect nothing",
+        ),
+        (
+            "'desk=(?P<secret>x*)'",
+            "can match an empty span (e.g. `x*` or `\\b`): it would redact nothing or everything",
+        ),
+    ] {
+        std::fs::write(
+            &pol,
+            good.replace(
+                "      keywords: [account]\n",
+                &format!(
+                    "      keywords: [account]\n    - id: desk_layout\n      description: wrong\n      pattern: {pattern}\n"
+                ),
+            ),
+        )
+        .unwrap();
+        let (c, v, err) = collect(&e, &[], &[]);
+        assert_ne!(c, 0, "{v}");
+        assert_eq!(
+            err.trim_end().lines().next().unwrap_or_default(),
+            format!(
+                "error: redaction rule `desk_layout`: {problem}; nothing was done (fail closed): fix policy/evidence.yaml"
+            ),
+            "{err}"
+        );
+        assert!(!e.spool.exists() || std::fs::read_dir(&e.spool).unwrap().count() == 0);
+        assert_eq!(std::fs::read(&custody).unwrap_or_default(), before);
+        let (c, _, err) = run(
+            &e.dir,
+            &e.spool,
+            &[],
+            &["evidence", "scan", "logs/quiet.log"],
+        );
+        assert_ne!(c, 0);
+        assert!(err.contains("redaction rule `desk_layout`"), "{err}");
+    }
+}
+
 /// Issue 10, item 5: `--include DIR` collects the directory recursively
 /// (what an operator types first): nested files, a rotated log compressed
 /// as gzip and a tar, each scanned inside and redacted; a link is listed
