@@ -1009,6 +1009,75 @@ fn a_broken_evidence_policy_stops_evidence_work() {
     );
 }
 
+/// Issue 10, item 3: one rule set, one verdict. The lines that used to make
+/// `collect` refuse the whole `gateway.log` (a Binance request with
+/// `X-MBX-APIKEY` and `signature=`; JSON with an API key and a `sign`) are
+/// redacted whole: `evidence scan` names each secret, `collect` releases
+/// the bundle with exactly those values replaced, and a scan of what was
+/// shipped finds nothing.
+#[test]
+fn scan_redaction_and_the_post_seal_scan_agree_on_request_logs() {
+    let e = setup();
+    let key = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+    let sig = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71";
+    let log = format!(
+        "02:10:00 POST /api/v3/order X-MBX-APIKEY: {key} body=symbol=BTCUSDT&timestamp=1701220000000&signature={sig}\r\n\
+         02:10:01 {{\"apiKey\":\"AKfakeBybitKey01\",\"sign\":\"{sig}\"}}\r\n\
+         02:10:02 {{\"sign\":\"{sig}\"}}\r\n"
+    );
+    std::fs::create_dir_all(e.dir.join("gw")).unwrap();
+    std::fs::write(e.dir.join("gw/gateway.log"), &log).unwrap();
+    let (c, out, err) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &["evidence", "scan", "gw/gateway.log", "--format", "json"],
+    );
+    assert_eq!(c, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let hits: Vec<(String, u64)> = v["results"][0]["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["rule"].as_str().unwrap().to_string(),
+                h["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hits,
+        [
+            ("labelled_secret".to_string(), 1),
+            ("request_signature".to_string(), 1),
+            ("labelled_secret".to_string(), 2),
+            ("request_signature".to_string(), 2),
+            ("request_signature".to_string(), 3),
+        ]
+    );
+    let (c, v, err) = collect(&e, &["--include", "gw/gateway.log"], &[]);
+    assert_eq!(c, 0, "{v}{err}");
+    let zip = PathBuf::from(v["path"].as_str().unwrap());
+    let manifest: Value = serde_json::from_slice(&entry(&zip, "manifest.json")).unwrap();
+    let gw = by_original(manifest["files"].as_array().unwrap(), "gateway.log");
+    let shipped = entry(&zip, gw["entry"].as_str().unwrap());
+    assert_eq!(
+        String::from_utf8(shipped.clone()).unwrap(),
+        "02:10:00 POST /api/v3/order X-MBX-APIKEY: [REDACTED:labelled_secret] body=symbol=BTCUSDT&timestamp=1701220000000&signature=[REDACTED:request_signature]\r\n\
+         02:10:01 {\"apiKey\":\"[REDACTED:labelled_secret]\",\"sign\":\"[REDACTED:request_signature]\"}\r\n\
+         02:10:02 {\"sign\":\"[REDACTED:request_signature]\"}\r\n"
+    );
+    std::fs::write(e.dir.join("gw/shipped.log"), &shipped).unwrap();
+    let (c, out, _) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &["evidence", "scan", "gw/shipped.log"],
+    );
+    assert_eq!(c, 0, "{out}");
+}
+
 /// Issue 10, item 4: a policy class that matches only line breaks (or can
 /// match an empty span) is refused when the rules load, naming the class,
 /// before anything is collected: no bundle, no custody event, an empty
