@@ -2,8 +2,9 @@
 """Reference figures for the shared real-world corpus (../shared/corpus).
 
 Independent oracle for opsbook acceptance tests: this script deliberately
-re-implements everything in plain Python (stdlib + PyYAML) and shares no code
-or parser with the Rust crates.
+re-implements everything in plain Python (stdlib + PyYAML + markdown-it-py,
+a CommonMark parser: `pip install PyYAML markdown-it-py==4.3.0`) and shares
+no code or parser with the Rust crates.
 
 Usage:
     python3 scripts/corpus-figures.py [--corpus DIR] [--json-out PATH] [--quiet]
@@ -45,9 +46,10 @@ import urllib.parse
 from pathlib import Path
 
 import yaml
+from markdown_it import MarkdownIt
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CORPUS = (HERE.parent / ".." / "shared" / "corpus").resolve()
+DEFAULT_CORPUS = Path(os.path.normpath(HERE.parent / ".." / "shared" / "corpus"))
 
 SECTIONS = ["Meaning", "Impact", "Diagnosis", "Mitigation"]
 AS_OF_DATES = ["2026-11-29", "2025-06-01"]
@@ -131,6 +133,269 @@ def read_text(p: Path) -> str:
 
 def rel(p: Path, base: Path) -> str:
     return p.relative_to(base).as_posix()
+
+
+# --------------------------------------------------------------------------
+# Adoption: which pages are adopted, what their links reached in the source
+# --------------------------------------------------------------------------
+
+MD_EXTS = [".html.md.erb", ".html.md", ".md.erb", ".markdown", ".mdx", ".md"]
+INDEX_PAGES = ["_index.md", "index.md", "index.html.md", "index.html.md.erb", "index.markdown",
+               "index.mdx", "README.md", "readme.md", "README.markdown"]
+DEFAULT_SKIP = ["**/_index.md", "**/README.md", "**/CHANGELOG.md", "**/CONTRIBUTING.md",
+                "**/LICENSE*", "**/.*/**"]
+OTHER_DOC_EXTS = [".rst", ".adoc", ".asciidoc", ".txt", ".org", ".textile"]
+MDIT = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+def glob_re(g: str):
+    """A glob as opsbook's --skip reads it (globset defaults: `**/` any
+    directories, `*` anything including `/`, matched against the whole path)."""
+    out, i = "", 0
+    while i < len(g):
+        if g.startswith("**/", i):
+            out += "(?:.*/)?"
+            i += 3
+        elif g.startswith("/**", i) and i + 3 == len(g):
+            out += "/.*"
+            i += 3
+        elif g[i] == "*":
+            out += ".*"
+            i += 1
+        elif g[i] == "?":
+            out += "."
+            i += 1
+        else:
+            out += re.escape(g[i])
+            i += 1
+    return re.compile(out + r"\Z")
+
+
+def md_ext(name: str):
+    low = name.lower()
+    for e in MD_EXTS:
+        if low.endswith(e):
+            return e
+    return None
+
+
+def split_any_front_matter(text: str):
+    """Front matter as adopt reads it: the first non-blank line `---` (YAML,
+    closed by `---`/`...`) or `+++` (TOML, closed by `+++`). Returns
+    (front matter text or None, kind, body)."""
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines) and lines[i].strip() == "":
+        i += 1
+    if i < len(lines) and lines[i].rstrip() in ("---", "+++"):
+        closers = ("---", "...") if lines[i].rstrip() == "---" else ("+++",)
+        kind = "yaml" if lines[i].rstrip() == "---" else "toml"
+        for j in range(i + 1, len(lines)):
+            if lines[j].rstrip() in closers:
+                return "\n".join(lines[i + 1:j]), kind, "\n".join(lines[j + 1:])
+    return None, None, text
+
+
+def md_links(body: str):
+    """Destinations of links and images (CommonMark, reference links resolved)."""
+    out = []
+
+    def walk(tokens):
+        for t in tokens:
+            if t.type == "link_open":
+                out.append(t.attrGet("href"))
+            elif t.type == "image":
+                out.append(t.attrGet("src"))
+            if t.children:
+                walk(t.children)
+
+    walk(MDIT.parse(body))
+    return out
+
+
+SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]+:")
+
+
+def is_file_link(d: str) -> bool:
+    d = d.strip()
+    return not (d == "" or d.startswith("#") or d.startswith("//") or "{{" in d or "<%" in d
+                or SCHEME_RE.match(d))
+
+
+def norm_join(base: str, link: str):
+    parts = [p for p in base.split("/") if p]
+    for seg in link.split("/"):
+        if seg in ("", "."):
+            continue
+        if seg == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(seg)
+    return "/".join(parts)
+
+
+def site_lookup(root: Path, p: str, trailing: bool):
+    """(kind, path) a site generator serves for path p, or None."""
+    full = root / p if p else root
+    if p and full.is_file() and not trailing:
+        return ("file", p)
+    if full.is_dir():
+        for idx in INDEX_PAGES:
+            if (full / idx).is_file():
+                return ("file", f"{p}/{idx}" if p else idx)
+    if p:
+        stem = p
+        for e in (".html", ".htm"):
+            if stem.endswith(e):
+                stem = stem[: -len(e)]
+                break
+        for e in MD_EXTS:
+            if (root / (stem + e)).is_file():
+                return ("file", stem + e)
+    if p and full.is_dir():
+        return ("dir", p)
+    return None
+
+
+def resolve_in_source(root: Path, page: str, dest: str):
+    """What a link of `page` reached, as adopt documents it: from the page's
+    directory, from the parent for an index page, from `dir/<page>/` (Hugo's
+    pretty URLs); `/x` from the root."""
+    cut = min([i for i in (dest.find("#"), dest.find("?")) if i >= 0] or [len(dest)])
+    path = urllib.parse.unquote(dest[:cut]).replace("\\", "/")
+    if not path:
+        return None
+    trailing = path.endswith("/")
+    if path.startswith("/"):
+        j = norm_join("", path[1:])
+        return None if j is None else site_lookup(root, j, trailing)
+    d = page.rsplit("/", 1)[0] if "/" in page else ""
+    name = page.rsplit("/", 1)[-1]
+    e = md_ext(name)
+    stem_name = name[: -len(e)] if e else name
+    bases = [d]
+    if stem_name.lower() in ("index", "_index", "readme"):
+        bases.append(d.rsplit("/", 1)[0] if "/" in d else "")
+    bases.append(page[: -len(e)] if e else page)
+    for b in bases:
+        j = norm_join(b, path)
+        if j is None:
+            continue
+        r = site_lookup(root, j, trailing)
+        if r:
+            return r
+    return None
+
+
+DEPRECATED_TITLE_RE = re.compile(
+    r"^\s*(?:[\[(【［](?:deprecated|obsolete|廃止|非推奨)[\])】］]|(?:deprecated|obsolete)\s*[:\-–])"
+    r"|[\[(【［](?:deprecated|obsolete|廃止|非推奨)[\])】］]\s*$", re.I)
+REPLACED_RE = re.compile(r"replaced by|superseded by|in favou?r of|has been replaced|has moved to|置き換え|移行しました|後継", re.I)
+
+
+def adoption(src: Path, skips=()):
+    """Figures of `opsbook adopt SRC --skip …` computed from the source alone."""
+    globs = [glob_re(g) for g in list(DEFAULT_SKIP) + list(skips)]
+    pages, skipped_glob, skipped_noext, skipped_other = [], [], [], []
+    for p in sorted(x for x in src.rglob("*") if x.is_file()):
+        r = rel(p, src)
+        if any(part.startswith(".") for part in r.split("/")[:-1]):
+            # hidden directories (`**/.*/**`) — listed by adopt only when Markdown
+            pass
+        name = p.name
+        skip = any(g.match(r) for g in globs)
+        if md_ext(name) is None:
+            low = name.lower()
+            if not skip and any(low.endswith(e) for e in OTHER_DOC_EXTS):
+                skipped_other.append(r)
+            elif not skip and "." not in name:
+                head = p.read_bytes()[:512].decode("utf-8", "replace")
+                first = next((l for l in head.splitlines() if l.strip()), "")
+                if first.rstrip() == "---" or first.startswith("# ") or first.startswith("## "):
+                    skipped_noext.append(r)
+            continue
+        if skip:
+            skipped_glob.append(r)
+            continue
+        pages.append(r)
+    page_set = set(pages)
+    links_total = resolved = 0
+    unresolved_rel = []     # relative links that reached nothing in the source
+    unresolved_site = 0     # `/…` links that reached nothing (the gate skips them)
+    assets = set()
+    deprecated = []
+    for r in pages:
+        text = read_text(src / r)
+        fm_text, kind, body = split_any_front_matter(text)
+        fm = None
+        if fm_text is not None and kind == "yaml":
+            try:
+                fm = yaml.safe_load(fm_text)
+            except yaml.YAMLError:
+                fm = None
+            if not isinstance(fm, dict):
+                body = text
+                fm = None
+        for d in md_links(body):
+            if d is None or not is_file_link(d):
+                continue
+            links_total += 1
+            t = resolve_in_source(src, r, d)
+            if t is None:
+                if d.strip().startswith("/"):
+                    unresolved_site += 1
+                else:
+                    unresolved_rel.append(f"{r}: {d}")
+                continue
+            resolved += 1
+            if t[0] == "file" and t[1] not in page_set:
+                assets.add(t[1])
+        # Deprecation marks: directory, title, front matter, the intro.
+        title = fm.get("title") if isinstance(fm, dict) and isinstance(fm.get("title"), str) else None
+        heads = atx_headings(body.split("\n"), True)
+        if title is None:
+            h1 = [t for lvl, t, _ in heads if lvl == 1 and "<%" not in t]
+            title = h1[0] if h1 else ""
+        first_h2 = next((i for lvl, _, i in heads if lvl == 2), None)
+        intro = body.split("\n")[: first_h2 if first_h2 is not None else None]
+        dirs = [x.lower() for x in r.split("/")[:-1]]
+        is_dep = (any(x.startswith("deprecated") or x in ("archive", "archived", "obsolete") for x in dirs)
+                  or bool(DEPRECATED_TITLE_RE.search(title))
+                  or (isinstance(fm, dict) and (fm.get("deprecated") is True
+                                                or str(fm.get("status", "")).lower() in ("deprecated", "obsolete", "archived")))
+                  or any(REPLACED_RE.search(l) or ("deprecated" in l.lower() and "instead" in l.lower()) for l in intro))
+        if is_dep:
+            # The replacement: a link to an adopted page on the line saying so,
+            # else on any intro line.
+            said = [l for l in intro if REPLACED_RE.search(l) or ("deprecated" in l.lower() and "instead" in l.lower())]
+            replacement = None
+            for l in (said or intro):
+                for d in md_links(l):
+                    if d and is_file_link(d):
+                        t = resolve_in_source(src, r, d)
+                        if t and t[0] == "file" and t[1] in page_set and t[1] != r:
+                            replacement = t[1]
+                            break
+                if replacement:
+                    break
+            deprecated.append({"page": r, "replaced_by_page": replacement})
+    return {
+        "pages": len(pages),
+        "skipped_by_glob": len(skipped_glob),
+        "skipped_markdown_without_extension": skipped_noext,
+        "skipped_other_document_formats": skipped_other,
+        "file_links": links_total,
+        "file_links_resolved_in_source": resolved,
+        "file_links_unresolved_relative": len(unresolved_rel),
+        "file_links_unresolved_site_absolute": unresolved_site,
+        "unresolved_relative_links": unresolved_rel,
+        "linked_files_copied": len(assets),
+        "deprecated_pages": len(deprecated),
+        "deprecated_without_replacement": sum(1 for x in deprecated if x["replaced_by_page"] is None),
+        "deprecated": deprecated,
+    }
 
 
 # --------------------------------------------------------------------------
@@ -289,6 +554,60 @@ def kube_prometheus(corpus: Path):
             missing.append({"alert": str(r["alert"]), "severity": None if sevv is None else str(sevv),
                             "url": url, "file": x["file"], "reason": reason})
 
+    # Where each rule's link leads in the SSOT `opsbook adopt` makes of the
+    # runbooks snapshot (base https://runbooks.prometheus-operator.dev/runbooks/,
+    # each page reachable by its original path; section `_index.md` pages are
+    # not adopted): ok, dead, case-mismatch, anchor-missing. The path after the
+    # base must equal a page's path (case-sensitively), or be all lower case
+    # with no `.md` (Hugo lower-cases rendered URLs); a case-only match
+    # otherwise is case-mismatch. And the second fact: whether an adopted
+    # page's trigger (its file name when alert-like: letters and digits, an
+    # upper-case letter) names the alert.
+    exact_pages = {k_[:-3] if k_.lower().endswith(".md") else k_: v for v, k_ in
+                   ((v, v) for v in pages.values())}
+    lower_pages = {k_.lower(): v for k_, v in exact_pages.items()}
+    triggers = set()
+    for v in pages.values():
+        stem = v.rsplit("/", 1)[-1][:-3]
+        if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", stem) and any(c.isupper() for c in stem):
+            triggers.add(stem.lower())
+    link_status = collections.Counter()
+    link_by_sev = collections.defaultdict(collections.Counter)
+    matrix_mapped = 0
+    not_ok_critical = []
+    for x in rules:
+        r = x["rule"]
+        url, _ = get_runbook(r)
+        sevv = (r.get("labels") or {}).get("severity")
+        if url is None:
+            st = "missing"
+        elif "{{" in url:
+            st = "templated"
+        else:
+            sp = urllib.parse.urlsplit(url)
+            path = urllib.parse.unquote(sp.path)
+            if (sp.hostname or "").lower() != RUNBOOK_BASE_HOST or not path.lower().startswith(RUNBOOK_BASE_PATH):
+                st = "foreign"
+            else:
+                rest = path[len(RUNBOOK_BASE_PATH):].strip("/")
+                file_link = rest.lower().endswith(".md")
+                if file_link:
+                    rest = rest[:-3]
+                if rest in exact_pages:
+                    st = "ok"
+                elif rest.lower() in lower_pages:
+                    st = "ok" if (not file_link and rest == rest.lower()) else "case-mismatch"
+                else:
+                    st = "dead"
+                if st == "ok" and sp.fragment:
+                    st = "anchor-unchecked"
+        link_status[st] += 1
+        link_by_sev[str(sevv)][st] += 1
+        if str(r["alert"]).lower() in triggers:
+            matrix_mapped += 1
+        if sevv == "critical" and st != "ok":
+            not_ok_critical.append(str(r["alert"]))
+
     norm_urls = set()
     for u in urls:
         k, _ = runbook_key(u)
@@ -335,6 +654,11 @@ def kube_prometheus(corpus: Path):
         "runbook_page_existing_rules": with_url - len(missing),
         "runbook_page_existing_via_section_index": len(dir_matches),
         "runbook_page_existing_case_insensitive_only": case_only_matches,
+        "adopted_link_status": dict(sorted(link_status.items())),
+        "adopted_link_status_by_severity": {k: dict(sorted(v.items())) for k, v in sorted(link_by_sev.items())},
+        "adopted_critical_rules_link_not_ok": sorted(not_ok_critical),
+        "adopted_matrix_mapped_rules": matrix_mapped,
+        "adopted_matrix_unmapped_rules": len(rules) - matrix_mapped,
         "runbook_pages_not_referenced_by_any_rule": len(unreferenced_pages),
         "runbook_pages_not_referenced_list": unreferenced_pages,
     }
@@ -629,6 +953,16 @@ RULES = {
         "helper = any file under a helpers/ directory",
         "heading frequencies: ATX headings outside fenced code, raw text (trimmed, closing #'s removed, case preserved); ties ordered by text (Python str order); primary list = level>=2 counted per occurrence",
     ],
+    "adoption": [
+        "pages = files with a Markdown extension (.html.md.erb, .html.md, .md.erb, .markdown, .mdx, .md; any letter case) not matching the default skip globs (**/_index.md, **/README.md, **/CHANGELOG.md, **/CONTRIBUTING.md, **/LICENSE*, **/.*/**) or the --skip globs of the corpus test (openshift: **/helpers/**, example.md); globs as globset reads them (`*` crosses `/`)",
+        "skipped and listed: extension-less files whose first non-blank line is `---`, `# ` or `## `; .rst/.adoc/.asciidoc/.txt/.org/.textile files",
+        "links = href/src of every link and image in the body after front matter (the first non-blank line `---`…`---`/`...` or `+++`…`+++`), parsed as CommonMark by markdown-it-py (reference links resolved); file links = not empty, not `#…`, not `//…`, no URI scheme (2+ letters then `:`), no `{{` or `<%`",
+        "a file link resolved in the source when, percent-decoded, from the page's directory (for an index page also its parent; also `dir/<page stem>/`, Hugo's pretty URLs; `/x` from the source root only), it names a file (not with a trailing `/`), a directory's index page (_index.md, index.md, index.html.md, index.html.md.erb, index.markdown, index.mdx, README.md, readme.md, README.markdown), a page by its rendered name (x, x.html or x.htm → x + a Markdown extension), or a directory; climbing above the source root resolves nothing",
+        "after adoption a resolved link still resolves; the gate (OB701) reports the relative ones that did not resolve in the source (site-absolute `/…` links are not checked by the gate)",
+        "linked files copied = distinct resolved files that are not adopted pages",
+        "deprecated = a directory named deprecated*, archive, archived or obsolete; a title (front matter, else the first `# ` heading) starting with [Deprecated]/(Deprecated)/【廃止】/[非推奨]/`Deprecated:`/`Obsolete -` or ending with such a bracket; front matter deprecated: true or status deprecated/obsolete/archived; or an intro line (before the first `## `) saying replaced by / superseded by / in favo(u)r of / has been replaced / has moved to / 置き換え / 移行しました / 後継, or deprecated … instead",
+        "replacement = the first link to an adopted page (not itself) on such an intro line, else on any intro line; deprecated without replacement = the gate's OB601",
+    ],
     "moj_cloud_platform": [
         "file = *.html.md.erb under source/ (recursive)",
         "review fields from YAML front matter only (the example block in add-a-new-runbook.html.md.erb body is ignored)",
@@ -647,11 +981,16 @@ def main():
     a = ap.parse_args()
     c = a.corpus.resolve()
     figs = {
-        "corpus": os.path.relpath(c, HERE.parent),
+        "corpus": os.path.relpath(os.path.normpath(a.corpus.absolute()), HERE.parent),
         "kube_prometheus": kube_prometheus(c),
         "prometheus_operator_runbooks": po_runbooks(c),
         "openshift_runbooks": openshift(c),
         "moj_cloud_platform": moj(c),
+        "adoption": {
+            "prometheus_operator_runbooks": adoption(c / "prometheus-operator-runbooks" / "content" / "runbooks"),
+            "openshift_runbooks": adoption(c / "openshift-runbooks", ["**/helpers/**", "example.md"]),
+            "moj_cloud_platform": adoption(c / "moj-cloud-platform" / "source"),
+        },
         "rules": RULES,
     }
     text = json.dumps(figs, indent=2, ensure_ascii=False, default=str) + "\n"

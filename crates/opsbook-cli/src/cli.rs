@@ -55,13 +55,17 @@ pub enum Command {
     Contracts(ContractsCommand),
     /// Join the coverage matrix with Prometheus alert rules
     ///
-    /// Resolves every alerting rule's runbook link (`runbook_url` or `runbook`, in
-    /// annotations or labels) to a registered runbook, maps alert severity to
-    /// P0/P1/P2 by policy/severity.yaml, and fails (exit 1) when a P0 alert has no
-    /// active runbook.
+    /// Checks, for every alerting rule, where its runbook link (`runbook_url` or
+    /// `runbook`, in annotations or labels) leads — ok, missing, dead, foreign,
+    /// anchor-missing (the `#fragment` is no heading or anchor of the page),
+    /// case-mismatch, templated — and whether the coverage matrix maps it. Maps
+    /// alert severity to P0/P1/P2 by policy/severity.yaml (a label missing from
+    /// the map counts as P0). Fails (exit 1) when a P0 alert's link does not lead
+    /// to an active runbook, or a rule file cannot be read (the others are still
+    /// checked and reported).
     #[command(after_long_help = "Examples (PowerShell):
   opsbook coverage                      # the alert files in [gate] alerts
-  opsbook coverage --alerts monitoring\\rules --format json")]
+  opsbook coverage --alerts monitoring\\rules --exclude '*_test.yaml' --format json")]
     Coverage(CoverageArgs),
     /// Bring an existing Markdown runbook collection under opsbook
     ///
@@ -242,10 +246,16 @@ pub enum LedgerCommand {
         format: ListFormat,
     },
     /// Set aside an incomplete last line left by a crash (complete events are never dropped)
+    ///
+    /// With PATHs, repairs those ledgers (relative to --root when it is given,
+    /// else to the current directory); without, every ledger of the SSOT that
+    /// ends in a torn line. A ledger broken in any other way is left alone.
     Repair {
-        /// The ledger file
+        /// Ledger files (default: every torn ledger of the SSOT)
         #[arg(value_name = "PATH")]
-        path: PathBuf,
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        root: RootArg,
         /// Display name recorded with the OS user and host
         #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR")]
         actor: Option<String>,
@@ -405,6 +415,10 @@ pub struct CoverageArgs {
     /// Prometheus rule files or directories (default: [gate] alerts in opsbook.toml)
     #[arg(long, value_name = "PATH", num_args = 1..)]
     pub alerts: Vec<PathBuf>,
+    /// Leave out rule files matching GLOB (below a directory of --alerts, or
+    /// the file name), e.g. `--exclude '*_test.yaml'` for promtool's tests; repeatable
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// URL prefix of runbook links (overrides runbook_url_base in opsbook.toml)
     #[arg(long, value_name = "URL")]
     pub runbook_base: Option<String>,
@@ -431,7 +445,7 @@ pub struct AdoptArgs {
     /// Glob (relative to SRC) of files that are not runbooks; repeatable
     #[arg(long, value_name = "GLOB")]
     pub skip: Vec<String>,
-    /// Category for adopted runbooks (quick, platform, execution, marketdata, security, windows)
+    /// Category of every adopted runbook (default: `security` when the path names security, leaks, credentials, secrets or auth, else `platform`)
     #[arg(long, value_name = "NAME", value_parser = ["quick", "platform", "execution", "marketdata", "security", "windows"])]
     pub category: Option<String>,
     /// runbook_url_base to record in a new opsbook.toml (where alert links point)
@@ -1167,8 +1181,8 @@ Examples (PowerShell):
         /// Runbook whose required_evidence to collect: its `path` and `command` items, and paths named in its text
         #[arg(long, value_name = "RB")]
         runbook: Option<String>,
-        /// A file or glob to collect (repeatable)
-        #[arg(long = "include", visible_alias = "path", value_name = "PATH|GLOB")]
+        /// A file, a glob or a directory (collected recursively, links excluded and listed) to collect (repeatable)
+        #[arg(long = "include", visible_alias = "path", value_name = "PATH|GLOB|DIR")]
         includes: Vec<String>,
         /// A command whose output to collect, NAME=COMMAND (PowerShell on Windows; repeatable)
         #[arg(long = "cmd", value_name = "NAME=COMMAND")]

@@ -73,8 +73,28 @@ fn ok(dir: &Path, now: &str, args: &[&str]) -> String {
     out
 }
 
-/// A fresh SSOT from `opsbook init` in a temp dir.
+/// A fresh SSOT from `opsbook init` in a temp dir, whose starter runbooks
+/// the operator has then walked on their platform on [`AS_OF`] (`init`
+/// writes them as never verified: see `starter_ssot_is_green_on_any_date…`).
 fn init_ssot() -> (tempfile::TempDir, PathBuf) {
+    let (t, dir) = init_ssot_as_written();
+    for p in walkdir(&dir.join("runbooks")) {
+        if p.extension().is_some_and(|e| e == "md")
+            && !p.starts_with(dir.join("runbooks/templates"))
+        {
+            let s = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(
+                &p,
+                s.replacen("last_verified: null", &format!("last_verified: {AS_OF}"), 1),
+            )
+            .unwrap();
+        }
+    }
+    (t, dir)
+}
+
+/// A fresh SSOT exactly as `opsbook init` writes it.
+fn init_ssot_as_written() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("ops");
     opsbook().arg("init").arg(&dir).assert().success();
@@ -136,7 +156,7 @@ fn line_of(path: &Path, needle: &str) -> u64 {
 
 #[test]
 fn init_output_equals_examples_ops_byte_for_byte() {
-    let (_t, dir) = init_ssot();
+    let (_t, dir) = init_ssot_as_written();
     let example = project_root().join("examples").join("ops");
     let mut from_init = Vec::new();
     for e in walkdir(&dir) {
@@ -216,6 +236,76 @@ fn starter_ssot_passes_the_gate_with_no_finding() {
     assert_eq!(v["summary"]["warnings"], 0);
     assert_eq!(v["summary"]["runbooks"], 11);
     assert!(v["summary"]["files_checked"].as_u64().unwrap() >= 60);
+}
+
+/// The starter SSOT claims no verification the user never did, and stays
+/// green on any date (issue 11, item 7): each active starter runbook is a
+/// draft never verified (one OB505 warning each), the same today, in two
+/// years and in ten; the README's first command exits 0 whenever it is run.
+#[test]
+fn starter_ssot_is_green_on_any_date_without_claiming_a_verification() {
+    let (_t, dir) = init_ssot_as_written();
+    let example = project_root().join("examples").join("ops");
+    let today = opsbook_core::clock::today_utc();
+    let mut seen = Vec::new();
+    for root in [&dir, &example] {
+        for as_of in [
+            AS_OF.to_string(),
+            today.to_string(),
+            today
+                .checked_add(jiff::Span::new().years(2))
+                .unwrap()
+                .to_string(),
+            "2036-11-29".to_string(),
+        ] {
+            let (code, v) = gate_json(root, &["--as-of", &as_of]);
+            assert_eq!(code, 0, "{} as of {as_of}: {v:#}", root.display());
+            let found: Vec<(String, String, String)> = v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    (
+                        f["code"].as_str().unwrap().to_string(),
+                        f["level"].as_str().unwrap().to_string(),
+                        f["file"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            assert_eq!(found.len(), 10, "{found:#?}");
+            assert!(
+                found.iter().all(|(c, l, _)| c == "OB505" && l == "warning"),
+                "{found:#?}"
+            );
+            seen.push(found);
+        }
+    }
+    assert!(
+        seen.windows(2).all(|w| w[0] == w[1]),
+        "the same on every date"
+    );
+    for (path, bytes) in walk_scaffold_runbooks() {
+        let text = String::from_utf8(bytes).unwrap();
+        if path.contains("templates") {
+            continue;
+        }
+        assert!(
+            text.contains("\nmaturity: draft\n") && text.contains("\nlast_verified: null\n"),
+            "{path} claims a review or verification nobody did"
+        );
+    }
+    // The README's first command, as written: no --as-of, today's date.
+    let out = opsbook()
+        .current_dir(project_root())
+        .args(["gate", "--root", "examples/ops"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -550,7 +640,10 @@ fn redaction_classes_are_checked_by_the_gate() {
          \x20     pattern: '(?<=desk=)\\w+'\n\
          \x20   - id: any_x\n\
          \x20     description: matches nothing too\n\
-         \x20     pattern: 'x*'\n",
+         \x20     pattern: 'x*'\n\
+         \x20   - id: line_breaks\n\
+         \x20     description: matches only line breaks\n\
+         \x20     pattern: '\\r?\\n'\n",
     );
     std::fs::write(&pol, &text).unwrap();
     let (code, v) = gate_json(&dir, &[]);
@@ -580,7 +673,7 @@ fn redaction_classes_are_checked_by_the_gate() {
             )
         })
         .collect();
-    assert_eq!(invalid.len(), 2, "{invalid:?}");
+    assert_eq!(invalid.len(), 3, "{invalid:?}");
     assert!(
         invalid[0]
             .0
@@ -591,6 +684,10 @@ fn redaction_classes_are_checked_by_the_gate() {
     assert_eq!(
         invalid[1].0,
         "class `any_x`: the pattern can match an empty span"
+    );
+    assert_eq!(
+        invalid[2].0,
+        "class `line_breaks`: the pattern matches only white space or line breaks"
     );
 }
 
@@ -1311,20 +1408,64 @@ groups:
         ("missing".into(), "P2".into(), Value::Null)
     );
     assert_eq!(status("ToTheStub").0, "deprecated");
-    assert_eq!(
-        status(&coverage_alert).0,
-        "covered",
-        "no link, but the coverage matrix maps it"
+    // The matrix names a runbook, but the operator clicks the link: both
+    // facts are reported, and a P0 alert without a link is not covered.
+    let no_link = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["alert"] == coverage_alert.as_str())
+        .unwrap();
+    assert_eq!(no_link["status"], "missing", "{no_link:#}");
+    assert_eq!(no_link["link"], "missing");
+    assert!(
+        no_link["matrix"].as_str().unwrap().starts_with("RB-"),
+        "{no_link:#}"
     );
     assert_eq!(
         status("CriticalNowhere"),
         ("missing".into(), "P0".into(), Value::Null)
     );
+    let link = |name: &str| {
+        v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["alert"] == name)
+            .unwrap()["link"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(link("CriticalNowhere"), "dead");
+    assert_eq!(link("OtherHost"), "foreign");
     assert_eq!(
-        v["summary"]["p0_missing"], 2,
-        "CriticalNowhere and Templated"
+        link("AbsoluteUnderBase"),
+        "ok",
+        "#validation is a heading of the page"
+    );
+    assert_eq!(
+        v["summary"]["p0_missing"], 3,
+        "CriticalNowhere, Templated and the matrix-only alert"
     );
     assert_eq!(v["summary"]["templated"], 1);
+    assert_eq!(v["summary"]["links"]["dead"], 1);
+    // The human report shows both facts per alert.
+    let human = opsbook()
+        .args(["coverage", "--root"])
+        .arg(&dir)
+        .arg("--alerts")
+        .arg(dir.join("extra.rules.yaml"))
+        .output()
+        .unwrap();
+    let h = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        h.contains(&format!(
+            "error: P0 alert `{coverage_alert}` (critical) does not lead to its runbook"
+        )) && h.contains("  link: missing — no runbook_url or runbook annotation")
+            && h.contains("  coverage matrix: maps it to RB-"),
+        "{h}"
+    );
     // The gate runs the same check on the alert files opsbook.toml lists.
     std::fs::copy(dir.join("extra.rules.yaml"), dir.join("alerts/extra.yaml")).unwrap();
     let (code, g) = gate_json(&dir, &[]);
@@ -1333,6 +1474,99 @@ groups:
     for code in ["OB404", "OB405", "OB406", "OB603"] {
         assert!(c.iter().any(|x| x == code), "{code} in {c:?}");
     }
+}
+
+/// Rule files as Prometheus loads them (Go yaml, libyaml rules) are read; an
+/// unreadable one is a finding with its line and the rest is still checked;
+/// promtool's test files can be left out (issue 11, item 2).
+#[test]
+fn coverage_reads_what_prometheus_loads_and_goes_on_past_a_broken_file() {
+    let (_t, dir) = init_ssot();
+    let rules = dir.join("monitoring");
+    std::fs::create_dir_all(rules.join("team")).unwrap();
+    // A quoted description whose continuation lines sit at the key's
+    // indentation and below: Prometheus (yaml.v3) loads it, YAML 1.2 does not.
+    std::fs::write(
+        rules.join("team/clock.yaml"),
+        "groups:\n- name: clock\n  rules:\n  - alert: ClockDriftHigh\n    expr: abs(offset) > 1\n    labels:\n      severity: critical\n    annotations:\n      description: \"Signed requests are rejected,\n      cancels included; the offset is\n    {{ $value }} seconds\"\n      runbook_url: https://runbooks.example.com/runbooks/platform/time-drift\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rules.join("broken.yaml"),
+        "groups:\n- name: broken\n  rules:\n  - alert: Half\n    labels: {severity: critical\n  - alert: Other\n",
+    )
+    .unwrap();
+    // promtool's unit tests: not rule files.
+    std::fs::write(
+        rules.join("clock_test.yaml"),
+        "rule_files: [team/clock.yaml]\ntests:\n  - interval: 1m\n    input_series: [\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = opsbook()
+            .args(["coverage", "--format", "json", "--root"])
+            .arg(&dir)
+            .arg("--alerts")
+            .arg(&rules)
+            .args(extra)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), v)
+    };
+    let (code, v) = run(&["--exclude", "*_test.yaml"]);
+    assert_eq!(
+        code,
+        Some(1),
+        "an unreadable rule file fails the run, not exit 2"
+    );
+    assert_eq!(v["summary"]["files"], 2);
+    assert_eq!(v["summary"]["unreadable"], 1);
+    let u = &v["unreadable"][0];
+    assert_eq!(u["file"], "monitoring/broken.yaml");
+    assert_eq!(u["line"], 6, "{u:#}");
+    assert_eq!(
+        v["summary"]["alerts"], 1,
+        "the readable file is still checked"
+    );
+    assert_eq!(v["alerts"][0]["alert"], "ClockDriftHigh");
+    assert_eq!(v["alerts"][0]["status"], "covered");
+    // Without --exclude the promtool file is one more unreadable file.
+    let (_, v) = run(&[]);
+    assert_eq!(v["summary"]["unreadable"], 2, "{:#}", v["unreadable"]);
+    // The gate: `!` excludes in `[gate] alerts`, the broken file is OB005 at
+    // its line, and the continuation-line file loads.
+    std::fs::rename(&rules, dir.join("alerts/more")).unwrap();
+    edit(
+        &dir.join("opsbook.toml"),
+        r#"alerts = ["alerts/*.yaml"]"#,
+        r#"alerts = ["alerts/**/*.yaml", "!alerts/**/*_test.yaml"]"#,
+    );
+    let (code, g) = gate_json(&dir, &[]);
+    assert_eq!(code, 1);
+    let f: Vec<(String, String, u64)> = g["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        f,
+        [(
+            "OB005".to_string(),
+            "alerts/more/broken.yaml".to_string(),
+            6
+        )],
+        "{:#}",
+        g["findings"]
+    );
 }
 
 /// The first alert name listed in a coverage matrix (YAML flow list `alerts: [A, B]`).
@@ -1377,7 +1611,20 @@ fn corpus_prometheus_operator_adopt_and_kube_prometheus_coverage() {
         108,
         "108 runbooks, `_index.md` section pages skipped"
     );
-    assert_eq!(p["skipped"].as_array().unwrap().len(), 9);
+    assert_eq!(
+        p["skipped"].as_array().unwrap().len(),
+        10,
+        "9 `_index.md` and one runbook saved without an extension, listed, not silently left out"
+    );
+    assert!(
+        p["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["path"] == "prometheus-operator/PrometheusOperatorSyncFailed"),
+        "{:#}",
+        p["skipped"]
+    );
     opsbook()
         .args([
             "adopt",
@@ -1410,6 +1657,21 @@ fn corpus_prometheus_operator_adopt_and_kube_prometheus_coverage() {
     assert_eq!(s["covered"], 112);
     assert_eq!(s["templated"], 0);
     assert_eq!(s["p0_missing"], 1, "critical ones among them");
+    // Both facts per alert: where the link leads, and the matrix (here the
+    // adopted runbooks' triggers). Python: adopted_link_status, adopted_matrix_*.
+    assert_eq!(s["links"], serde_json::json!({"dead": 27, "ok": 112}));
+    assert_eq!(
+        (s["in_matrix"].as_u64(), s["not_in_matrix"].as_u64()),
+        (Some(112), Some(27))
+    );
+    assert!(
+        v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| (a["link"] == "ok") == (a["matrix"].is_string())),
+        "every alert with a page also has it as a trigger, and none other"
+    );
     let missing: std::collections::BTreeSet<&str> = v["alerts"]
         .as_array()
         .unwrap()
@@ -1448,6 +1710,39 @@ fn corpus_prometheus_operator_adopt_and_kube_prometheus_coverage() {
     assert_eq!(
         no_backout, 108,
         "no upstream runbook has a Do-Not-Do section"
+    );
+    // The plan said what the gate reports: missing sections per runbook.
+    let plan: Value = serde_json::from_slice(
+        &opsbook()
+            .args(["adopt", "--format", "json", "--into"])
+            .arg(t.path().join("again"))
+            .arg(&src)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    for item in plan["items"].as_array().unwrap() {
+        let dest = item["dest"].as_str().unwrap();
+        let from_gate: std::collections::BTreeSet<&str> = g["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "OB101" && f["file"] == dest)
+            .map(|f| f["message"].as_str().unwrap().split('`').nth(1).unwrap())
+            .collect();
+        let from_plan: std::collections::BTreeSet<&str> = item["missing_sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
+        assert_eq!(from_gate, from_plan, "{dest}");
+    }
+    assert_eq!(
+        c.iter().filter(|x| *x == "OB701").count(),
+        0,
+        "no link broken"
     );
 }
 
@@ -1497,6 +1792,47 @@ fn corpus_openshift_adopt_skips_helpers() {
         .find(|m| m["from"] == "Meaning")
         .unwrap();
     assert_eq!(meaning["to"], "Triage");
+    // Figures of scripts/corpus-figures.py ("adoption" → openshift_runbooks):
+    // 13 pages marked [Deprecated], whose replacement is outside the
+    // collection; 12 helpers the runbooks link to are copied; of 94 file
+    // links, the 17 that did not resolve in the source are the only broken
+    // links after adoption (75 before links were rewritten).
+    let deprecated: Vec<&Value> = items
+        .iter()
+        .filter(|i| i["status"] == "deprecated")
+        .collect();
+    assert_eq!(deprecated.len(), 13);
+    assert!(deprecated.iter().all(|i| i["replaced_by"].is_null()));
+    assert_eq!(p["assets"].as_array().unwrap().len(), 12);
+    opsbook()
+        .args([
+            "adopt",
+            "--write",
+            "--skip",
+            "**/helpers/**",
+            "--skip",
+            "example.md",
+            "--into",
+        ])
+        .arg(&into)
+        .arg(&src)
+        .assert()
+        .success();
+    let (_, g) = gate_json(&into, &[]);
+    let count = |code: &str| {
+        g["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code)
+            .count()
+    };
+    assert_eq!(count("OB701"), 17, "links broken in the source too");
+    assert_eq!(
+        count("OB601"),
+        13,
+        "deprecated, replacement not in the collection"
+    );
 }
 
 #[test]
@@ -1526,6 +1862,11 @@ fn corpus_moj_review_metadata_becomes_expiry() {
         "reviews overdue on 2026-11-29"
     );
     assert_eq!(count(&v, "OB505"), 42, "files without review metadata");
+    assert_eq!(
+        count(&v, "OB701"),
+        7,
+        "scripts/corpus-figures.py: of 77 file links, 7 did not resolve in the source (images not in the snapshot); 65 were reported before links were rewritten"
+    );
     let (_, v) = gate_json(&into, &["--as-of", "2027-12-31"]);
     assert_eq!(
         count(&v, "OB501") + count(&v, "OB502"),
@@ -1829,6 +2170,135 @@ fn ledger_survives_kill_9_in_a_loop_of_appends() {
         );
         before = events;
     }
+}
+
+/// Splits a printed command the way PowerShell reads it: words, and
+/// single-quoted words with `''` for a quote.
+fn split_printed(cmd: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = cmd.trim().chars().peekable();
+    let mut quoted = false;
+    let mut in_word = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if quoted && chars.peek() == Some(&'\'') => {
+                chars.next();
+                cur.push('\'');
+            }
+            '\'' => {
+                quoted = !quoted;
+                in_word = true;
+            }
+            ' ' if !quoted => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                }
+                in_word = false;
+            }
+            c => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
+}
+
+/// Runs a printed `opsbook …` hint as printed, from `cwd`.
+fn run_printed(cwd: &Path, cmd: &str) -> std::process::Output {
+    let words = split_printed(cmd);
+    assert_eq!(words[0], "opsbook", "{cmd}");
+    opsbook()
+        .current_dir(cwd)
+        .args(&words[1..])
+        .output()
+        .unwrap()
+}
+
+/// Every hint about a torn ledger is a command that works as printed, also
+/// when the SSOT's path holds a space (issue 11, item 6).
+#[test]
+fn torn_ledger_hints_work_as_printed() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("trading ops");
+    opsbook().arg("init").arg(&dir).assert().success();
+    let log = dir.join("ledger").join("safety.jsonl");
+    let tear = || {
+        opsbook()
+            .env("OPSBOOK_NOW", "2026-11-29T02:00:00Z")
+            .args(["ledger", "append", "--type", "note", "--data", r#"{"n":1}"#])
+            .arg(&log)
+            .assert()
+            .success();
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        std::io::Write::write_all(&mut f, br#"{"seq":2,"ts":"2026-11"#).unwrap();
+    };
+    // `ledger verify` with --root prints the path it verified and the repair.
+    tear();
+    let out = opsbook()
+        .current_dir(t.path())
+        .args(["ledger", "verify", "--root", "trading ops"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hint = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("run: "))
+        .unwrap_or_else(|| panic!("no hint in {text}"));
+    assert_eq!(
+        hint.replace('\\', "/"),
+        "opsbook ledger repair 'trading ops/ledger/safety.jsonl'",
+        "{text}"
+    );
+    let fixed = run_printed(t.path(), hint);
+    assert!(fixed.status.success(), "{fixed:?}");
+    opsbook()
+        .args(["ledger", "verify"])
+        .arg(&log)
+        .assert()
+        .success();
+    // The gate's help names a command that repairs every torn ledger.
+    tear();
+    let (code, g) = gate_json(&dir, &[]);
+    assert_eq!(code, 1);
+    let help = finding(&g, "OB801")["help"].as_str().unwrap().to_string();
+    let cmd = help.split('`').nth(1).unwrap_or_else(|| panic!("{help}"));
+    assert!(cmd.starts_with("opsbook ledger repair --root '"), "{cmd}");
+    let fixed = run_printed(Path::new("/"), cmd);
+    assert!(fixed.status.success(), "{fixed:?}");
+    assert!(
+        String::from_utf8_lossy(&fixed.stdout).contains("set aside"),
+        "{fixed:?}"
+    );
+    opsbook()
+        .args(["ledger", "verify", "--root"])
+        .arg(&dir)
+        .assert()
+        .success();
+    // A command refused by a torn log says how to repair it, as printed.
+    tear();
+    let out = opsbook()
+        .current_dir(&dir)
+        .args(["safety", "set", "DEGRADED", "--reason", "test"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let cmd = err
+        .split('`')
+        .find(|s| s.starts_with("opsbook ledger repair"))
+        .unwrap_or_else(|| panic!("{err}"));
+    let fixed = run_printed(&dir, cmd);
+    assert!(fixed.status.success(), "{cmd}: {fixed:?}");
+    opsbook()
+        .args(["ledger", "verify", "--root"])
+        .arg(&dir)
+        .assert()
+        .success();
 }
 
 #[test]

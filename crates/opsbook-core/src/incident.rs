@@ -718,6 +718,13 @@ impl Incident {
                         format!("correction of seq {corrects_seq}, which is not an earlier event"),
                     ));
                 } else {
+                    // A corrected `opened` event: its text is the title
+                    // shown everywhere from now on.
+                    if corrects_seq == 1
+                        && let Some(t) = text.as_deref().filter(|t| !t.trim().is_empty())
+                    {
+                        self.title = t.to_string();
+                    }
                     self.corrections
                         .insert(corrects_seq, (ev.seq, reason, text));
                 }
@@ -727,6 +734,17 @@ impl Incident {
                 .push((ev.seq, "a second `opened` event".into())),
             IncidentEvent::Note(_) | IncidentEvent::RunbookStep(_) => {}
         }
+    }
+
+    /// Whether the gate's OB803 rejects this log: it holds events the
+    /// `opsbook incident` commands would have refused (an illegal transition,
+    /// MITIGATING before a safety decision, RESOLVED without evidence or
+    /// acceptance, …; listed in [`Incident::violations`]). Read models
+    /// (`incident show`, `list`, `report`) flag such an incident instead of
+    /// counting it silently (D-ORDER).
+    #[must_use]
+    pub fn breaks_order(&self) -> bool {
+        !self.violations.is_empty()
     }
 
     fn set_status(&mut self, to: Status, ts: &str) {
@@ -1047,6 +1065,9 @@ pub struct Summary {
     pub events: u64,
     /// A drill.
     pub drill: bool,
+    /// Events the gate's OB803 rejects ([`Incident::breaks_order`]); 0 for a
+    /// log written by the `opsbook incident` commands.
+    pub order_violations: usize,
 }
 
 impl Store {
@@ -1262,6 +1283,7 @@ impl Store {
                     updated_at: inc.events.last().map(|e| e.ts.clone()).unwrap_or_default(),
                     events: inc.events.len() as u64,
                     drill: inc.drill,
+                    order_violations: inc.violations.len(),
                 })
             })
             .collect();

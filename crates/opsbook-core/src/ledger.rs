@@ -405,6 +405,11 @@ pub fn read(path: &Path) -> Result<Vec<Event>, LedgerError> {
 pub fn read_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<Event>, LedgerError> {
     let v = verify_bytes(&path.display().to_string(), bytes);
     if let Some(b) = v.first_break {
+        if b.damage == Damage::Torn {
+            return Err(LedgerError::Torn {
+                path: path.to_path_buf(),
+            });
+        }
         return Err(LedgerError::Broken {
             path: path.to_path_buf(),
             line: b.line,
@@ -586,7 +591,7 @@ pub fn verify_bytes(name: &str, bytes: &[u8]) -> Verification {
                 out.first_break = brk(
                     line,
                     Damage::Torn,
-                    "the last line is incomplete (no line end: a write was interrupted); `opsbook ledger repair` sets it aside".into(),
+                    "the last line is incomplete (no line end: a write was interrupted); repairing sets it aside and keeps every complete event".into(),
                 );
             }
             break;

@@ -10,6 +10,7 @@
 
 pub mod adopt;
 pub mod alerts;
+pub mod anchors;
 pub mod clock;
 pub mod confirm;
 pub mod contracts;

@@ -5,9 +5,10 @@
 //! line 1 and ends with `---` or `...` on its own line), as the pulldown-cmark
 //! metadata extension can mistake a thematic break for metadata. The body is
 //! parsed with pulldown-cmark's offset iterator so that every element keeps
-//! its position in the original file.
+//! its position in the original file. Heading attributes (`## Title {#id}`)
+//! are parsed, not kept in the heading text.
 
-use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 /// A Markdown file split into front matter and body.
 #[derive(Debug, Clone)]
@@ -80,10 +81,44 @@ pub fn split_front_matter(text: &str) -> Result<Split<'_>, FrontMatterError> {
 pub struct Heading {
     /// 1 for `#`, 2 for `##`, …
     pub level: u8,
-    /// The heading text, inline markup removed, trimmed.
+    /// The heading text, inline markup and `{#id .class}` attributes
+    /// removed, trimmed.
     pub text: String,
     /// 1-based line in the file.
     pub line: usize,
+    /// The explicit anchor of a `{#id}` attribute (Hugo, MkDocs attr_list,
+    /// Pandoc), when present.
+    pub id: Option<String>,
+}
+
+/// The shell a fenced code block is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shell {
+    /// Windows PowerShell / PowerShell 7 (`powershell`, `pwsh`, `ps1`, `posh`, …).
+    PowerShell,
+    /// A POSIX shell or a transcript of one (`bash`, `sh`, `zsh`, `console`, …).
+    Posix,
+    /// `cmd.exe` (`cmd`, `bat`, `batch`, …).
+    Cmd,
+}
+
+impl Shell {
+    /// The shell of a fence's language word (lower case), if it is one.
+    /// Every shell language a collection uses is a step: none escapes the
+    /// tier check (D-GATE-LINT).
+    #[must_use]
+    pub fn of_lang(lang: &str) -> Option<Shell> {
+        Some(match lang {
+            "powershell" | "pwsh" | "ps1" | "ps" | "posh" | "psm1" | "ps1con" | "pwsh-session"
+            | "powershell-session" => Shell::PowerShell,
+            "bash" | "sh" | "shell" | "zsh" | "ksh" | "dash" | "fish" | "csh" | "tcsh"
+            | "console" | "terminal" | "shell-session" | "shellsession" | "sh-session"
+            | "bash-session" | "zsh-session" => Shell::Posix,
+            "cmd" | "bat" | "batch" | "batchfile" | "dos" | "doscon" | "winbatch" => Shell::Cmd,
+            _ => return None,
+        })
+    }
 }
 
 /// A fenced code block; a *step* when its shell is a script language.
@@ -111,14 +146,65 @@ impl CodeBlock {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Whether this block is a runnable step (PowerShell or POSIX shell).
+    /// The shell the block is written for, if any ([`Shell::of_lang`]).
+    #[must_use]
+    pub fn shell(&self) -> Option<Shell> {
+        Shell::of_lang(&self.lang)
+    }
+
+    /// Whether this block is a runnable step (any shell of [`Shell`]).
     #[must_use]
     pub fn is_script(&self) -> bool {
-        matches!(
-            self.lang.as_str(),
-            "powershell" | "pwsh" | "ps1" | "ps" | "bash" | "sh" | "shell" | "cmd" | "bat"
-        )
+        self.shell().is_some()
     }
+}
+
+/// Markdown source file extensions, longest first (`page.html.md.erb` is a
+/// Middleman source of `page.html`).
+pub const MARKDOWN_EXTS: &[&str] = &[
+    ".html.md.erb",
+    ".html.md",
+    ".md.erb",
+    ".markdown",
+    ".mdx",
+    ".md",
+];
+
+/// Whether a link destination names a URI scheme (`https:`, `mailto:`,
+/// `tel:`, `slack:`): not a file. One letter is a Windows drive (`C:\…`).
+#[must_use]
+pub fn has_scheme(dest: &str) -> bool {
+    dest.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.len() > 1
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
+/// Whether a link destination is a path to a file (relative, or absolute on
+/// the site `/…`), as opposed to a URL, a fragment or a template.
+#[must_use]
+pub fn is_file_link(dest: &str) -> bool {
+    let d = dest.trim();
+    !(d.is_empty()
+        || d.starts_with('#')
+        || d.starts_with("//")
+        || d.contains("{{")
+        || d.contains("<%")
+        || has_scheme(d))
+}
+
+/// What kind of reference a [`Link`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `[text](dest)`, `[text][ref]`, `<https://…>`.
+    Link,
+    /// `![alt](dest)`: the file must exist too.
+    Image,
+    /// `<name@example.com>`: an e-mail address, never a file.
+    Email,
 }
 
 /// A link in the body.
@@ -126,6 +212,8 @@ impl CodeBlock {
 pub struct Link {
     /// The destination as written.
     pub dest: String,
+    /// Link, image or e-mail autolink.
+    pub kind: LinkKind,
     /// 1-based line.
     pub line: usize,
     /// 1-based column of the link start.
@@ -139,8 +227,10 @@ pub struct Link {
 pub struct Section {
     /// The `##` heading.
     pub heading: Heading,
-    /// True when anything but whitespace follows the heading before the next
-    /// heading of level 1 or 2.
+    /// True when the section says something before the next heading of
+    /// level 1 or 2: text, a non-empty code block, an image, a table with
+    /// text. Whitespace (`&nbsp;` included), HTML comments, horizontal rules,
+    /// empty fences and sub-headings alone are not content (OB103).
     pub has_content: bool,
 }
 
@@ -153,8 +243,11 @@ pub struct Body {
     pub sections: Vec<Section>,
     /// Fenced code blocks in order.
     pub code_blocks: Vec<CodeBlock>,
-    /// Inline links in order.
+    /// Inline links and images in order.
     pub links: Vec<Link>,
+    /// Explicit HTML anchors (`<a id="x">`, `<a name="x">`, any tag's
+    /// `id`), in order: fragment targets besides heading slugs.
+    pub html_anchors: Vec<String>,
 }
 
 /// Parses a Markdown body. `first_line` is the file line the body starts on.
@@ -172,79 +265,192 @@ pub fn parse_body(body: &str, first_line: usize) -> Body {
         (idx + first_line, col)
     };
     let mut out = Body::default();
-    let mut heading: Option<(u8, String, usize)> = None;
-    let mut code: Option<CodeBlock> = None;
-    // Byte offset where the current level-1/2 section's content starts.
-    let mut section_content_start: Option<usize> = None;
-    let prev_section_end = |out: &mut Body, start: Option<usize>, end: usize| {
-        if let (Some(s), Some(sec)) = (start, out.sections.last_mut()) {
-            sec.has_content = body[s.min(end)..end].chars().any(|c| !c.is_whitespace());
-        }
-    };
-    let parser = Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
-        .into_offset_iter();
+    let mut heading: Option<(u8, String, usize, Option<String>)> = None;
+    // The block being read and whether it is fenced (only fenced blocks are steps).
+    let mut code: Option<(CodeBlock, bool)> = None;
+    // HTML of the current HTML block (its lines arrive as separate events).
+    let mut html_block: Option<String> = None;
+    // Whether a level-2 section is open, and whether it has said anything yet.
+    let mut open = false;
+    let mut content = false;
+    let parser = Parser::new_ext(
+        body,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_HEADING_ATTRIBUTES,
+    )
+    .into_offset_iter();
     for (ev, range) in parser {
         match ev {
-            Event::Start(Tag::Heading { level, .. }) => {
+            Event::Start(Tag::Heading { level, id, .. }) => {
                 let lvl = heading_level(level);
                 if lvl <= 2 {
-                    prev_section_end(&mut out, section_content_start.take(), range.start);
+                    if open && let Some(sec) = out.sections.last_mut() {
+                        sec.has_content = content;
+                    }
+                    open = false;
                 }
-                heading = Some((lvl, String::new(), line_col(range.start).0));
+                heading = Some((
+                    lvl,
+                    String::new(),
+                    line_col(range.start).0,
+                    id.map(|i| i.to_string()),
+                ));
             }
             Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, text, line)) = heading.take() {
+                if let Some((level, text, line, id)) = heading.take() {
                     let h = Heading {
                         level,
                         text: text.trim().to_string(),
                         line,
+                        id,
                     };
                     if level == 2 {
                         out.sections.push(Section {
                             heading: h.clone(),
                             has_content: false,
                         });
-                        section_content_start = Some(range.end);
+                        open = true;
+                        content = false;
                     }
                     out.headings.push(h);
                 }
             }
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
-                let (lang, attrs) = parse_info(&info);
-                code = Some(CodeBlock {
-                    lang,
-                    attrs,
-                    code: String::new(),
-                    line: line_col(range.start).0,
-                    section: out.sections.len().checked_sub(1),
-                });
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let (lang, attrs, fenced) = match &kind {
+                    CodeBlockKind::Fenced(info) => {
+                        let (l, a) = parse_info(info);
+                        (l, a, true)
+                    }
+                    CodeBlockKind::Indented => (String::new(), Vec::new(), false),
+                };
+                code = Some((
+                    CodeBlock {
+                        lang,
+                        attrs,
+                        code: String::new(),
+                        line: line_col(range.start).0,
+                        section: out.sections.len().checked_sub(1),
+                    },
+                    fenced,
+                ));
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some(c) = code.take() {
-                    out.code_blocks.push(c);
+                if let Some((c, fenced)) = code.take() {
+                    content |= c.code.chars().any(|ch| !ch.is_whitespace());
+                    if fenced {
+                        out.code_blocks.push(c);
+                    }
                 }
             }
-            Event::Start(Tag::Link { dest_url, .. }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) => {
                 let (line, col) = line_col(range.start);
                 out.links.push(Link {
                     dest: dest_url.to_string(),
+                    kind: if link_type == LinkType::Email {
+                        LinkKind::Email
+                    } else {
+                        LinkKind::Link
+                    },
                     line,
                     col,
                     section: out.sections.len().checked_sub(1),
                 });
             }
-            Event::Text(t) | Event::Code(t) => {
-                if let Some((_, s, _)) = heading.as_mut() {
-                    s.push_str(&t);
-                } else if let Some(c) = code.as_mut() {
-                    c.code.push_str(&t);
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                content = true;
+                let (line, col) = line_col(range.start);
+                out.links.push(Link {
+                    dest: dest_url.to_string(),
+                    kind: LinkKind::Image,
+                    line,
+                    col,
+                    section: out.sections.len().checked_sub(1),
+                });
+            }
+            Event::Start(Tag::HtmlBlock) => html_block = Some(String::new()),
+            Event::End(TagEnd::HtmlBlock) => {
+                if let Some(h) = html_block.take() {
+                    content |= html_says_something(&h);
+                    out.html_anchors.extend(html_anchors(&h));
                 }
             }
+            Event::Html(t) | Event::InlineHtml(t) => match html_block.as_mut() {
+                Some(b) => b.push_str(&t),
+                None => {
+                    content |= html_says_something(&t);
+                    out.html_anchors.extend(html_anchors(&t));
+                }
+            },
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, s, _, _)) = heading.as_mut() {
+                    s.push_str(&t);
+                } else if let Some((c, _)) = code.as_mut() {
+                    c.code.push_str(&t);
+                } else if html_block.is_none() {
+                    content |= t.chars().any(|c| !c.is_whitespace());
+                }
+            }
+            Event::FootnoteReference(_) => content = true,
             _ => {}
         }
     }
-    prev_section_end(&mut out, section_content_start, body.len());
+    if open && let Some(sec) = out.sections.last_mut() {
+        sec.has_content = content;
+    }
     out
+}
+
+/// Whether HTML says something a reader sees: text outside tags and
+/// comments, or an element that shows something by itself.
+fn html_says_something(html: &str) -> bool {
+    let mut rest = html;
+    let mut visible = String::new();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("<!--") {
+            rest = r.find("-->").map_or("", |i| &r[i + 3..]);
+        } else if rest.starts_with('<') {
+            let end = rest.find('>').map_or(rest.len(), |i| i + 1);
+            let tag = rest[1..end].trim_start_matches('/').to_ascii_lowercase();
+            if [
+                "img", "table", "pre", "iframe", "video", "svg", "object", "embed",
+            ]
+            .iter()
+            .any(|t| tag.starts_with(t))
+            {
+                return true;
+            }
+            rest = &rest[end..];
+        } else {
+            let end = rest.find('<').unwrap_or(rest.len());
+            visible.push_str(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+    let visible = visible.replace("&nbsp;", " ").replace("&#160;", " ");
+    visible.chars().any(|c| !c.is_whitespace())
+}
+
+/// The values of `id` attributes (any tag) and `name` attributes (`<a>`)
+/// in a piece of HTML: explicit fragment targets.
+fn html_anchors(html: &str) -> Vec<String> {
+    static RE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"(?is)<([a-z][a-z0-9]*)\b[^>]*?\s(id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"#,
+        )
+        .ok()
+    });
+    let Some(re) = RE.as_ref() else {
+        return Vec::new();
+    };
+    re.captures_iter(html)
+        .filter(|c| c[2].eq_ignore_ascii_case("id") || c[1].eq_ignore_ascii_case("a"))
+        .filter_map(|c| c.get(3).or_else(|| c.get(4)).or_else(|| c.get(5)))
+        .map(|m| m.as_str().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn heading_level(level: HeadingLevel) -> u8 {
@@ -329,7 +535,8 @@ mod tests {
             Heading {
                 level: 1,
                 text: "T".into(),
-                line: 4
+                line: 4,
+                id: None,
             }
         );
         assert_eq!(b.sections.len(), 3);
@@ -367,5 +574,70 @@ mod tests {
         assert!(c.is_script());
         assert_eq!(b.links[0].dest, "../a.md");
         assert_eq!(b.links[0].line, 15);
+    }
+
+    #[test]
+    fn sections_with_nothing_to_say_are_empty() {
+        let t = "## A\n\n<!-- TODO -->\n\n## B\n\n---\n\n## C\n\n```bash\n```\n\n## D\n\n&nbsp;\n\n## E\n\n### Only a sub-heading\n\n## F\n\n<!--\nmulti-line\ncomment\n-->\n\n## G\n\n### Sub\n\nreal text\n\n## H\n\n![diagram](d.png)\n\n## I\n\n<a id=\"x\"></a>\n\n## J\n\n    indented output\n\n# Top\n\ntext after a level-1 heading\n";
+        let b = parse_body(t, 1);
+        let got: Vec<(&str, bool)> = b
+            .sections
+            .iter()
+            .map(|s| (s.heading.text.as_str(), s.has_content))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("A", false),
+                ("B", false),
+                ("C", false),
+                ("D", false),
+                ("E", false),
+                ("F", false),
+                ("G", true),
+                ("H", true),
+                ("I", false),
+                ("J", true),
+            ]
+        );
+        assert_eq!(b.html_anchors, vec!["x".to_string()]);
+        assert!(b.code_blocks.len() == 1, "indented blocks are not steps");
+    }
+
+    #[test]
+    fn heading_attributes_links_images_and_email() {
+        let t = "## Triage / トリアージ {#triage}\n\nSee <ops@example.com>, [x](a.md) and ![i](img/p.png).\n";
+        let b = parse_body(t, 1);
+        assert_eq!(b.headings[0].text, "Triage / トリアージ");
+        assert_eq!(b.headings[0].id.as_deref(), Some("triage"));
+        let kinds: Vec<(LinkKind, &str)> =
+            b.links.iter().map(|l| (l.kind, l.dest.as_str())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (LinkKind::Email, "ops@example.com"),
+                (LinkKind::Link, "a.md"),
+                (LinkKind::Image, "img/p.png"),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_shell_fence_is_a_step() {
+        for (lang, shell) in [
+            ("console", Shell::Posix),
+            ("zsh", Shell::Posix),
+            ("posh", Shell::PowerShell),
+            ("pwsh", Shell::PowerShell),
+            ("ps1", Shell::PowerShell),
+            ("cmd", Shell::Cmd),
+            ("bash", Shell::Posix),
+            ("powershell", Shell::PowerShell),
+        ] {
+            let b = parse_body(&format!("```{lang}\nx\n```\n"), 1);
+            assert_eq!(b.code_blocks[0].shell(), Some(shell), "{lang}");
+        }
+        let b = parse_body("```text\nx\n```\n", 1);
+        assert!(!b.code_blocks[0].is_script());
     }
 }

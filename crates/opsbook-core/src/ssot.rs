@@ -99,11 +99,14 @@ impl FileKind {
 pub struct Config {
     /// `[gate] baseline`: path of the baseline file, relative to the root.
     pub baseline: Option<String>,
-    /// `[gate] alerts`: globs of Prometheus rule files, relative to the root.
+    /// `[gate] alerts`: globs of Prometheus rule files, relative to the root;
+    /// an entry starting with `!` excludes (`"!alerts/**/*_test.yaml"`,
+    /// promtool's unit tests). `[gate] exclude` removes files too.
     pub alerts: Vec<String>,
     /// `[gate] runbook_url_base`.
     pub runbook_url_base: Option<String>,
-    /// `[gate] exclude`: globs not linted as runbooks.
+    /// `[gate] exclude`: globs not checked (runbooks, alert rule files, …);
+    /// `!` re-includes.
     pub exclude: Vec<String>,
     /// `[gate.levels]`: rule code or name → level.
     pub levels: BTreeMap<String, String>,
@@ -401,17 +404,45 @@ pub enum LoadError {
 
 const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules", ".opsbook-cache"];
 
-fn build_globs(globs: &[String]) -> GlobSet {
-    let mut b = GlobSetBuilder::new();
-    for g in globs {
-        if let Ok(glob) = Glob::new(g) {
-            b.add(glob);
-        }
-    }
-    b.build().unwrap_or_else(|_| GlobSet::empty())
+/// A list of globs where an entry starting with `!` excludes what the
+/// others include (gitignore style): `["alerts/**/*.yaml", "!**/*_test.yaml"]`.
+#[derive(Debug, Clone)]
+struct Globs {
+    include: GlobSet,
+    exclude: GlobSet,
 }
 
-fn classify(rel: &str, exclude: &GlobSet, alerts: &GlobSet) -> FileKind {
+impl Globs {
+    fn is_match(&self, rel: &str) -> bool {
+        self.include.is_match(rel) && !self.exclude.is_match(rel)
+    }
+}
+
+/// Builds [`Globs`]; invalid globs are left out and returned as messages.
+fn build_globs(globs: &[String]) -> (Globs, Vec<String>) {
+    let mut inc = GlobSetBuilder::new();
+    let mut exc = GlobSetBuilder::new();
+    let mut errors = Vec::new();
+    for g in globs {
+        let (b, pat) = match g.strip_prefix('!') {
+            Some(p) => (&mut exc, p),
+            None => (&mut inc, g.as_str()),
+        };
+        match Glob::new(pat) {
+            Ok(glob) => {
+                b.add(glob);
+            }
+            Err(e) => errors.push(format!("invalid glob `{g}`: {}", e.kind())),
+        }
+    }
+    let globs = Globs {
+        include: inc.build().unwrap_or_else(|_| GlobSet::empty()),
+        exclude: exc.build().unwrap_or_else(|_| GlobSet::empty()),
+    };
+    (globs, errors)
+}
+
+fn classify(rel: &str, exclude: &Globs, alerts: &Globs) -> FileKind {
     let lower = rel.to_ascii_lowercase();
     let is_yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
     let stem = |s: &str| -> String {
@@ -423,7 +454,7 @@ fn classify(rel: &str, exclude: &GlobSet, alerts: &GlobSet) -> FileKind {
     if rel == CONFIG_FILE {
         return FileKind::Config;
     }
-    if alerts.is_match(rel) {
+    if alerts.is_match(rel) && !exclude.is_match(rel) {
         return FileKind::Alerts;
     }
     if let Some(r) = rel.strip_prefix("runbooks/") {
@@ -433,7 +464,12 @@ fn classify(rel: &str, exclude: &GlobSet, alerts: &GlobSet) -> FileKind {
             "drills.yaml" => FileKind::Drills,
             _ if r.starts_with("templates/") => FileKind::Template,
             _ if exclude.is_match(rel) => FileKind::Excluded,
-            _ if lower.ends_with(".md") || lower.ends_with(".markdown") => FileKind::Runbook,
+            _ if lower.ends_with(".md")
+                || lower.ends_with(".markdown")
+                || lower.ends_with(".mdx") =>
+            {
+                FileKind::Runbook
+            }
             _ => FileKind::Other,
         };
     }
@@ -546,12 +582,25 @@ fn load_markdown(
     let body = markdown::parse_body(split.body, split.body_line);
     let Some(fm) = split.front_matter else {
         if needs_front_matter {
+            // Say what is there when it is almost front matter.
+            let first = text
+                .lines()
+                .enumerate()
+                .find(|(_, l)| !l.trim().is_empty())
+                .map(|(i, l)| (i + 1, l.trim_end()));
+            let message = match first {
+                Some((1, "+++")) => "TOML front matter (`+++`) is not read: opsbook runbooks carry YAML between `---` lines (`opsbook adopt` converts it)".to_string(),
+                Some((n, "---" | "+++")) => format!(
+                    "front matter starts on line {n}, after blank lines: `---` must be on line 1"
+                ),
+                _ => "no YAML front matter: expected `---` on line 1, the metadata, and a closing `---`".to_string(),
+            };
             problems.push(Problem {
                 kind: ProblemKind::FrontMatterMissing,
                 file: rel.to_string(),
-                line: 1,
+                line: first.map_or(1, |(n, _)| n),
                 col: 1,
-                message: "no YAML front matter: expected `---` on line 1, the metadata, and a closing `---`".into(),
+                message,
             });
         }
         return (Vec::new(), Some(body), false);
@@ -578,7 +627,8 @@ fn load_markdown(
     }
 }
 
-fn toml_to_json(v: toml::Value) -> Value {
+/// A TOML value as JSON (dates as their RFC 3339 text).
+pub(crate) fn toml_to_json(v: toml::Value) -> Value {
     match v {
         toml::Value::String(s) => Value::String(s),
         toml::Value::Integer(i) => Value::Number(i.into()),
@@ -737,7 +787,8 @@ fn load_file(
                 });
             }
         },
-        FileKind::Alerts => match yaml::parse_stream(&text) {
+        // Other tools' YAML: what Prometheus (Go, libyaml rules) loads must load.
+        FileKind::Alerts => match yaml::parse_stream_compat(&text) {
             Ok(docs) => {
                 f.docs = docs
                     .into_iter()
@@ -900,8 +951,22 @@ impl Ssot {
             &mut problems,
         );
         let config = cfg_file.value().map(Config::from_value).unwrap_or_default();
-        let exclude = build_globs(&config.exclude);
-        let alerts = build_globs(&config.alerts);
+        let (exclude, bad_exclude) = build_globs(&config.exclude);
+        let (alerts, bad_alerts) = build_globs(&config.alerts);
+        for (key, bad) in [("exclude", bad_exclude), ("alerts", bad_alerts)] {
+            let pos = cfg_file
+                .doc()
+                .map_or(Pos { line: 1, col: 1 }, |d| d.pos(&format!("/gate/{key}")));
+            for message in bad {
+                problems.push(Problem {
+                    kind: ProblemKind::Toml,
+                    file: CONFIG_FILE.to_string(),
+                    line: pos.line,
+                    col: pos.col,
+                    message: format!("`[gate] {key}`: {message}"),
+                });
+            }
+        }
 
         let mut entries: Vec<(PathBuf, String, u64, FileKind)> = Vec::new();
         let walker = walkdir::WalkDir::new(root)
@@ -1019,8 +1084,8 @@ impl Ssot {
     pub fn kind_of(&self, rel: &str) -> FileKind {
         classify(
             rel,
-            &build_globs(&self.config.exclude),
-            &build_globs(&self.config.alerts),
+            &build_globs(&self.config.exclude).0,
+            &build_globs(&self.config.alerts).0,
         )
     }
 
@@ -1072,8 +1137,12 @@ mod tests {
 
     #[test]
     fn classification() {
-        let ex = build_globs(&["runbooks/legacy/**".to_string()]);
-        let al = build_globs(&["alerts/*.yaml".to_string()]);
+        let (ex, _) = build_globs(&["runbooks/legacy/**".to_string()]);
+        let (al, _) = build_globs(&[
+            "alerts/**/*.yaml".to_string(),
+            "!alerts/**/*_test.yaml".to_string(),
+            "!alerts/**/*_tests.yaml".to_string(),
+        ]);
         assert_eq!(
             classify("runbooks/platform/a.md", &ex, &al),
             FileKind::Runbook
@@ -1103,6 +1172,14 @@ mod tests {
             FileKind::IncidentEvents
         );
         assert_eq!(classify("alerts/x.yaml", &ex, &al), FileKind::Alerts);
+        assert_eq!(classify("alerts/k8s/x.yaml", &ex, &al), FileKind::Alerts);
+        assert_eq!(
+            classify("alerts/k8s/x_tests.yaml", &ex, &al),
+            FileKind::Other,
+            "promtool's test files are excluded by `!`"
+        );
+        let (_, bad) = build_globs(&["alerts/[.yaml".to_string()]);
+        assert_eq!(bad.len(), 1, "{bad:?}");
         assert_eq!(classify("README.md", &ex, &al), FileKind::Other);
         assert_eq!(
             FileKind::Policy("time".into()).contract().as_deref(),

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
-use opsbook_core::alerts::{self, Resolution, Resolver, SeverityMap};
+use opsbook_core::alerts::{self, LinkStatus, Resolver, SeverityMap};
 use opsbook_core::contracts::Contracts;
 use opsbook_core::model::{self, RunbookMeta, SafetyModel, Tier, VerificationPlan};
 use opsbook_core::ssot::{FileKind, ParsedDoc, ProblemKind, SourceFile, Ssot};
@@ -16,18 +16,9 @@ use crate::Finding;
 /// The opsbook runbook sections (English, Japanese), in order (D-RB-SECTIONS).
 pub use opsbook_core::adopt::SECTIONS;
 
-/// Sections required per runbook `kind` (indices into [`SECTIONS`]).
-#[must_use]
-pub fn required_sections(kind: Option<&str>, deprecated: bool) -> Vec<usize> {
-    if deprecated {
-        return vec![9];
-    }
-    match kind {
-        Some("DRILL") => vec![0, 2, 3, 6, 7, 9, 10],
-        Some("GOVERNANCE") => vec![0, 3, 6, 9, 10],
-        _ => (0..SECTIONS.len()).collect(),
-    }
-}
+/// Sections required per runbook `kind` (shared with `opsbook adopt`, whose
+/// plan must say what the gate reports).
+pub use opsbook_core::adopt::required_sections;
 
 /// Shared state for the checks.
 pub struct Ctx<'a> {
@@ -898,7 +889,9 @@ pub fn alerts_covered_elsewhere(cx: &Ctx<'_>) -> HashMap<String, String> {
     m
 }
 
-/// One alert's coverage, as `opsbook coverage` reports it.
+/// One alert's coverage, as `opsbook coverage` reports it: two facts — the
+/// link the operator clicks, and the coverage matrix — and what they add up
+/// to (D-GATE-COVERAGE).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AlertCoverage {
     /// Alert name.
@@ -909,19 +902,31 @@ pub struct AlertCoverage {
     pub line: usize,
     /// `severity` label.
     pub severity: Option<String>,
-    /// P0 | P1 | P2 by `alert_severity_map`.
+    /// P0 | P1 | P2 by `alert_severity_map`; an unmapped or absent label
+    /// escalates to P0.
     pub priority: String,
+    /// Whether the `severity` label is in `alert_severity_map`.
+    pub severity_mapped: bool,
     /// The runbook link as written.
     pub runbook_url: Option<String>,
-    /// The runbook it resolves to.
+    /// What the link leads to: ok | missing | dead | foreign |
+    /// anchor-missing | case-mismatch | templated.
+    pub link: LinkStatus,
+    /// The runbook the link reaches, if any.
+    pub link_runbook: Option<String>,
+    /// The active runbook the coverage matrix (or a runbook's
+    /// `triggers.alerts`) routes the alert to, if any.
+    pub matrix: Option<String>,
+    /// The runbook of the report: the link's, else the matrix's.
     pub runbook_id: Option<String>,
-    /// covered | missing | templated | deprecated.
+    /// covered (the link leads to an active runbook) | missing | templated |
+    /// deprecated.
     pub status: String,
-    /// Why, when not covered.
+    /// Why, when the link is not `ok`.
     pub reason: Option<String>,
 }
 
-/// Resolves every alert rule against the SSOT.
+/// Checks every alert rule's link and coverage-matrix entry against the SSOT.
 #[must_use]
 pub fn alert_coverage(cx: &Ctx<'_>, rules: &[alerts::AlertRule]) -> Vec<AlertCoverage> {
     if rules.is_empty() {
@@ -938,47 +943,49 @@ pub fn alert_coverage(cx: &Ctx<'_>, rules: &[alerts::AlertRule]) -> Vec<AlertCov
         .iter()
         .map(|r| {
             let priority = sevmap.priority(r.severity.as_deref());
-            let res = resolver.resolve(r.runbook_url.as_deref());
-            let (status, runbook_id, reason) = match res {
-                Resolution::Runbook(id) if cx.is_active(&id) => ("covered", Some(id), None),
-                Resolution::Runbook(id) if cx.known(&id) => (
-                    "deprecated",
-                    Some(id.clone()),
-                    Some(format!("links to deprecated runbook `{id}`")),
-                ),
-                Resolution::Templated => (
-                    "templated",
-                    None,
-                    Some("templated link cannot be resolved statically".into()),
-                ),
-                other => match elsewhere.get(&r.alert.to_lowercase()) {
-                    Some(id) => ("covered", Some(id.clone()), None),
-                    None => {
-                        let why = match other {
-                            Resolution::NoLink => {
-                                "no runbook_url or runbook annotation".to_string()
-                            }
-                            Resolution::External => {
-                                format!(
-                                    "link is not under the runbook base `{}`",
-                                    base.clone().unwrap_or_default()
-                                )
-                            }
-                            Resolution::Runbook(id) => format!("`{id}` is not registered"),
-                            _ => "no registered runbook at that link".to_string(),
-                        };
-                        ("missing", None, Some(why))
-                    }
-                },
+            let mut check = resolver.check(r.runbook_url.as_deref());
+            if let Some(id) = check.runbook.clone()
+                && !cx.known(&id)
+            {
+                check = alerts::LinkCheck {
+                    status: LinkStatus::Dead,
+                    runbook: None,
+                    detail: Some(format!("`{id}` is not registered")),
+                };
+            }
+            let matrix = elsewhere.get(&r.alert.to_lowercase()).cloned();
+            let deprecated = check.runbook.as_deref().is_some_and(|id| !cx.is_active(id));
+            let status = match check.status {
+                _ if deprecated => "deprecated",
+                s if s.reaches_page() => "covered",
+                LinkStatus::Templated => "templated",
+                _ => "missing",
+            };
+            let reason = if deprecated {
+                Some(format!(
+                    "links to deprecated runbook `{}`",
+                    check.runbook.clone().unwrap_or_default()
+                ))
+            } else {
+                check.detail.clone().map(|d| match (&matrix, status) {
+                    (Some(m), "missing") => format!(
+                        "{d} (the coverage matrix routes it to `{m}`, but the operator clicks the link)"
+                    ),
+                    _ => d,
+                })
             };
             AlertCoverage {
                 alert: r.alert.clone(),
                 file: r.file.clone(),
                 line: r.line,
                 severity: r.severity.clone(),
-                priority,
+                priority: priority.level,
+                severity_mapped: priority.mapped,
                 runbook_url: r.runbook_url.clone(),
-                runbook_id,
+                link: check.status,
+                link_runbook: check.runbook.clone(),
+                runbook_id: check.runbook.or_else(|| matrix.clone()),
+                matrix,
                 status: status.to_string(),
                 reason,
             }
@@ -986,30 +993,67 @@ pub fn alert_coverage(cx: &Ctx<'_>, rules: &[alerts::AlertRule]) -> Vec<AlertCov
         .collect()
 }
 
-/// OB404–OB406 (+OB603): alert rule files named in `[gate] alerts`.
+/// OB404–OB408 (+OB603): alert rule files named in `[gate] alerts`.
 pub fn alert_rules(cx: &mut Ctx<'_>) {
     let mut rules = Vec::new();
     for f in cx.ssot.files.iter().filter(|f| f.kind == FileKind::Alerts) {
         rules.extend(alerts::extract(&f.rel, &f.docs));
     }
     let cov = alert_coverage(cx, &rules);
+    let labels = SeverityMap::from_policy(cx.ssot.policy("severity").and_then(SourceFile::value));
     for a in cov {
         let pos = at(a.line);
         let url = a.runbook_url.clone().unwrap_or_default();
+        if !a.severity_mapped {
+            cx.push(
+                "OB408",
+                &a.file,
+                pos,
+                match &a.severity {
+                    Some(s) => format!(
+                        "alert `{}` has severity `{s}`, which alert_severity_map does not list: treated as P0",
+                        a.alert
+                    ),
+                    None => format!(
+                        "alert `{}` has no severity label: treated as P0",
+                        a.alert
+                    ),
+                },
+                format!(
+                    "use one of {} in `labels.severity`, or map the value in policy/severity.yaml `alert_severity_map`",
+                    labels.labels().join(", ")
+                ),
+            );
+        }
         match a.status.as_str() {
             "missing" => {
                 let code = if a.priority == "P0" { "OB404" } else { "OB405" };
+                let help = match a.link {
+                    LinkStatus::Missing => {
+                        "add `runbook_url` with the runbook's URL under `runbook_url_base` (`…/runbooks/<path without .md>`)"
+                    }
+                    LinkStatus::Foreign => {
+                        "link the runbook in this SSOT (under `runbook_url_base`), or set `runbook_url_base` to where the runbooks are published"
+                    }
+                    LinkStatus::AnchorMissing => {
+                        "link a heading of the page (its slug, e.g. `#mitigation`) or add the anchor (`{#id}` or `<a id=\"…\">`) where the procedure is"
+                    }
+                    _ => {
+                        "fix the link to name a registered runbook (`runbooks/<path without .md>` under `runbook_url_base`), or write the runbook"
+                    }
+                };
                 cx.push(
                     code,
                     &a.file,
                     pos,
                     format!(
-                        "{} alert `{}` has no runbook: {}",
+                        "{} alert `{}` does not lead to its runbook: link {}: {}",
                         a.priority,
                         a.alert,
+                        a.link.as_str(),
                         a.reason.unwrap_or_default()
                     ),
-                    "link a registered runbook in `runbook_url`, or map the alert in coverage_matrix.yaml".into(),
+                    help.into(),
                 );
             }
             "templated" => cx.push(
@@ -1026,7 +1070,17 @@ pub fn alert_rules(cx: &mut Ctx<'_>) {
                 format!("alert `{}` links to a deprecated runbook", a.alert),
                 "link the replacement".into(),
             ),
-            _ => {}
+            _ => {
+                if a.link == LinkStatus::CaseMismatch {
+                    cx.push(
+                        "OB407",
+                        &a.file,
+                        pos,
+                        format!("alert `{}`: {}", a.alert, a.reason.unwrap_or_default()),
+                        "write the link with the page's exact letter case".into(),
+                    );
+                }
+            }
         }
     }
 }
@@ -1323,7 +1377,8 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
     cx.out.extend(found);
 }
 
-/// OB701: relative links in runbooks resolve.
+/// OB701: relative links (and images) in runbooks resolve; e-mail
+/// autolinks and URIs with a scheme are not files.
 #[must_use]
 pub fn links_runbook(f: &SourceFile) -> Vec<Finding> {
     let mut found = Vec::new();
@@ -1336,13 +1391,10 @@ pub fn links_runbook(f: &SourceFile) -> Vec<Finding> {
             .unwrap_or_default();
         for l in &body.links {
             let d = l.dest.trim();
-            if d.is_empty()
-                || d.starts_with('#')
+            // Site-absolute `/…` links depend on where the site is served.
+            if l.kind == opsbook_core::markdown::LinkKind::Email
+                || !opsbook_core::markdown::is_file_link(d)
                 || d.starts_with('/')
-                || d.contains("://")
-                || d.starts_with("mailto:")
-                || d.contains("<%")
-                || d.contains("{{")
             {
                 continue;
             }
@@ -1357,7 +1409,14 @@ pub fn links_runbook(f: &SourceFile) -> Vec<Finding> {
                     &f.rel,
                     l.line,
                     l.col,
-                    format!("link `{d}` does not resolve to a file"),
+                    format!(
+                        "{} `{d}` does not resolve to a file",
+                        if l.kind == opsbook_core::markdown::LinkKind::Image {
+                            "image"
+                        } else {
+                            "link"
+                        }
+                    ),
                     "fix the relative path (it is resolved from this file's directory)".into(),
                 ));
             }
@@ -1479,7 +1538,10 @@ fn ledger_findings(root: &std::path::Path, f: &SourceFile, contracts: &Contracts
     let v = ledger::verify_bytes(&f.rel, &bytes);
     if let Some(b) = v.first_break {
         let help = if b.damage == ledger::Damage::Torn {
-            format!("run `opsbook ledger repair {}`", f.rel)
+            format!(
+                "run `opsbook ledger repair --root {}` (sets every torn last line aside; complete events are kept)",
+                opsbook_core::text::quote_arg(&root.display().to_string())
+            )
         } else {
             "restore the ledger from git or backup; never edit a ledger, append a `correction` event".to_string()
         };
@@ -1672,33 +1734,34 @@ pub fn redaction_classes(cx: &mut Ctx<'_>) {
             continue;
         };
         let p = d.pos(&format!("/redaction/classes/{i}/pattern"));
-        match regex::RegexBuilder::new(pattern).size_limit(64 << 20).build() {
-            Err(e) => found.push(Finding::new(
-                "OB203",
-                &f.rel,
-                p.line,
-                p.col,
+        // The evidence crate's own check: the gate refuses what collect would.
+        let problem = match opsbook_evidence::redact::check_pattern(pattern) {
+            Ok(_) => None,
+            Err(opsbook_evidence::redact::PatternProblem::DoesNotCompile(e)) => Some((
                 format!(
                     "class `{id}`: the pattern does not compile: {}",
-                    e.to_string().lines().last().unwrap_or_default().trim()
+                    e.lines().last().unwrap_or_default().trim()
                 ),
-                "use Rust regex syntax (no look-around); `opsbook evidence collect` refuses to run until it compiles".into(),
+                "use Rust regex syntax (no look-around); `opsbook evidence collect` refuses to run until it compiles",
             )),
-            Ok(re)
-                if re.is_match("")
-                    || regex_syntax::parse(pattern)
-                        .is_ok_and(|h| h.properties().minimum_len() == Some(0)) =>
-            {
-                found.push(Finding::new(
+            Err(opsbook_evidence::redact::PatternProblem::MatchesEmpty) => Some((
+                format!("class `{id}`: the pattern can match an empty span"),
+                "require at least one character, e.g. `+` instead of `*`; a bare `\\b` matches nothing to redact",
+            )),
+            Err(opsbook_evidence::redact::PatternProblem::OnlySpace) => Some((
+                format!("class `{id}`: the pattern matches only white space or line breaks"),
+                "match the secret itself, e.g. `token=(?P<secret>\\S+)`: a class of white space would redact the layout of every file",
+            )),
+        };
+        if let Some((message, help)) = problem {
+            found.push(Finding::new(
                 "OB203",
                 &f.rel,
                 p.line,
                 p.col,
-                format!("class `{id}`: the pattern can match an empty span"),
-                "require at least one character, e.g. `+` instead of `*`; a bare `\\b` matches nothing to redact".into(),
+                message,
+                help.into(),
             ));
-            }
-            Ok(_) => {}
         }
         if let Some(Value::Array(kw)) = c.get("keywords") {
             let lower = pattern.to_ascii_lowercase();

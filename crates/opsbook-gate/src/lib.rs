@@ -9,6 +9,7 @@
 pub mod baseline;
 pub mod changes;
 pub mod checks;
+pub mod coverage;
 pub mod render;
 pub mod rules;
 

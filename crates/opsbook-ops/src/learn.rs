@@ -344,8 +344,33 @@ pub struct Report {
     pub overdue_actions: Vec<Row>,
     /// Due drills.
     pub due_drills: Vec<opsbook_core::drills::Due>,
+    /// Incidents left out of MTTA/MTTR because their log breaks the
+    /// incident order (the gate's OB803): flagged, not counted.
+    pub not_counted: Vec<NotCounted>,
     /// What could not be read.
     pub unreadable: Vec<String>,
+}
+
+/// An incident whose log was written around the guards (OB803).
+#[derive(Debug, Clone, Serialize)]
+pub struct NotCounted {
+    /// ID.
+    pub id: String,
+    /// Severity.
+    pub severity: String,
+    /// Status.
+    pub status: Status,
+    /// Each event out of order: seq and what is wrong.
+    pub order_violations: Vec<OrderViolation>,
+}
+
+/// One event written around the guards.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderViolation {
+    /// Its `seq`.
+    pub seq: u64,
+    /// What is wrong.
+    pub message: String,
 }
 
 /// MTTA and MTTR by severity (drills and cancelled/merged incidents left
@@ -383,13 +408,31 @@ pub fn report(
                 .is_some_and(|d| d >= s)
         })
     };
+    // A log written around the guards (OB803) is flagged, not counted.
+    let not_counted: Vec<NotCounted> = incs
+        .iter()
+        .filter(|i| in_range(i) && i.breaks_order())
+        .map(|i| NotCounted {
+            id: i.id.clone(),
+            severity: i.severity.clone(),
+            status: i.status,
+            order_violations: i
+                .violations
+                .iter()
+                .map(|(seq, m)| OrderViolation {
+                    seq: *seq,
+                    message: m.clone(),
+                })
+                .collect(),
+        })
+        .collect();
     let mut by_sev: BTreeMap<String, (Stats, Vec<i64>, Vec<i64>)> = BTreeMap::new();
     for sev in ["P0", "P1", "P2"] {
         by_sev.insert(sev.into(), Default::default());
     }
     for i in incs
         .iter()
-        .filter(|i| in_range(i) && (include_drills || !i.drill))
+        .filter(|i| in_range(i) && (include_drills || !i.drill) && !i.breaks_order())
         .filter(|i| !matches!(i.status, Status::Cancelled | Status::Merged))
     {
         let e = by_sev.entry(i.severity.clone()).or_default();
@@ -437,6 +480,7 @@ pub fn report(
             .collect(),
         overdue_actions: items.into_iter().filter(|r| r.days_overdue > 0).collect(),
         due_drills: opsbook_core::drills::due(&opsbook_core::drills::drills(&ssot), as_of),
+        not_counted,
         unreadable,
     })
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use opsbook_core::clock::Clock;
 use opsbook_core::ledger::{self, Actor, Event, Repair, Verification};
+use opsbook_core::next::NextStep;
 use opsbook_core::ssot::{FileKind, Ssot};
 
 use crate::OpsError;
@@ -47,6 +48,37 @@ pub fn verify(paths: &[PathBuf]) -> Result<Vec<Verification>, OpsError> {
 /// Damage other than a torn tail (not repaired: it is evidence); I/O.
 pub fn repair(path: &Path, clock: &dyn Clock, actor: &Actor) -> Result<Repair, OpsError> {
     Ok(ledger::repair(path, actor, clock.now())?)
+}
+
+/// The ledgers of the SSOT at `root` that end in a torn line (an
+/// interrupted write): what `ledger repair --root` sets aside.
+///
+/// # Errors
+/// The SSOT does not load; I/O.
+pub fn torn(root: &Path) -> Result<Vec<PathBuf>, OpsError> {
+    let mut out = Vec::new();
+    for p in all(root)? {
+        let v = ledger::verify(&p)?;
+        if v.first_break
+            .as_ref()
+            .is_some_and(|b| b.damage == ledger::Damage::Torn)
+        {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// The step a verification asks for: repair a torn last line; any other
+/// break is evidence and is not repaired.
+#[must_use]
+pub fn next(v: &Verification) -> Option<NextStep> {
+    v.first_break
+        .as_ref()
+        .filter(|b| b.damage == ledger::Damage::Torn)
+        .map(|_| NextStep::RepairLedger {
+            path: v.path.clone(),
+        })
 }
 
 /// Appends one raw event `repeat` times; returns the last.

@@ -227,11 +227,17 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
             }
             return Err(OpsError::needs(
                 format!(
-                    "{e}{ran}\nthe safety ledger is broken, so the new state could not be recorded: restore it from backup or git"
+                    "{e}{ran}\nthe safety ledger is broken, so the new state could not be recorded{}",
+                    if matches!(e, opsbook_core::ledger::LedgerError::Torn { .. }) {
+                        ""
+                    } else {
+                        ": restore it from backup or git"
+                    }
                 ),
-                opsbook_core::next::NextStep::VerifyLedger {
-                    path: ctx.layout.ledger(LedgerFile::Safety).display().to_string(),
-                },
+                e.next()
+                    .unwrap_or_else(|| opsbook_core::next::NextStep::VerifyLedger {
+                        path: ctx.layout.ledger(LedgerFile::Safety).display().to_string(),
+                    }),
             ));
         }
     };

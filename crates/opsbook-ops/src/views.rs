@@ -20,6 +20,9 @@ pub struct Shown {
     pub durations: opsbook_core::incident::Durations,
     /// Allowed next statuses.
     pub next: Vec<&'static str>,
+    /// The log was written around the guards (the gate's OB803): its
+    /// figures are not to be trusted (`incident.violations` names the events).
+    pub breaks_order: bool,
 }
 
 /// One incident.
@@ -33,6 +36,7 @@ pub fn show(ctx: &Context, id: &str) -> Result<Shown, OpsError> {
         events: inc.events.clone(),
         durations: inc.durations(),
         next: inc.status.next().iter().map(|s| s.as_str()).collect(),
+        breaks_order: inc.breaks_order(),
         incident: inc,
     })
 }

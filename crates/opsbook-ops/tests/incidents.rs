@@ -644,7 +644,12 @@ fn gate_reports_incident_logs_written_around_the_guards_and_postmortem_items() {
     raw(r#"{"from":"MITIGATING","to":"CLOSED","reason":"x"}"#);
     let (failed, f) = s.gate("2026-11-29");
     assert!(failed);
-    let got: Vec<(&str, usize)> = f.iter().map(|(c, l, _)| (c.as_str(), *l)).collect();
+    // The starter runbooks are drafts nobody verified: one OB505 each.
+    let got: Vec<(&str, usize)> = f
+        .iter()
+        .filter(|(c, _, _)| c != "OB505")
+        .map(|(c, l, _)| (c.as_str(), *l))
+        .collect();
     assert_eq!(
         got,
         [("OB802", 3), ("OB803", 3), ("OB803", 4), ("OB804", 4)],
@@ -668,8 +673,13 @@ fn gate_reports_incident_logs_written_around_the_guards_and_postmortem_items() {
         "open",
         "2026-12-06",
     );
-    let codes =
-        |f: &[(String, usize, String)]| -> Vec<String> { f.iter().map(|x| x.0.clone()).collect() };
+    // Leaving aside the starter drafts' OB505 (never verified).
+    let codes = |f: &[(String, usize, String)]| -> Vec<String> {
+        f.iter()
+            .map(|x| x.0.clone())
+            .filter(|c| c != "OB505")
+            .collect()
+    };
     let (failed, _) = s2.gate("2026-12-06");
     assert!(!failed, "due today is not overdue");
     let (failed, f) = s2.gate("2026-12-10");

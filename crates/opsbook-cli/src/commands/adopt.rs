@@ -18,15 +18,20 @@ pub fn run(a: &AdoptArgs) -> anyhow::Result<u8> {
     };
     crate::output::emit(&text, None)?;
     if a.write {
-        let written = adopt::apply(&plan, &a.into)
+        adopt::apply(&plan, &a.into)
             .context("adoption stopped before writing anything it could not finish")?;
         if a.format != ListFormat::Json {
             crate::output::emit(
                 &format!(
-                    "Wrote {} runbooks into `{}`. Next: opsbook gate --root {}\n",
-                    written.len().saturating_sub(1),
+                    "Wrote {} runbooks{} into `{}`. Next: opsbook gate --root {}\n",
+                    plan.items.len(),
+                    if plan.assets.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" and {} linked files", plan.assets.len())
+                    },
                     a.into.display(),
-                    a.into.display()
+                    super::quote_arg(&a.into.display().to_string())
                 ),
                 None,
             )?;
@@ -62,6 +67,13 @@ fn human(p: &adopt::Plan) -> String {
             "{}  {}\n  from {}\n  kind {}, category {}",
             i.runbook_id, i.dest, i.original_path, i.kind, i.category
         ));
+        if i.status != "active" {
+            s.push_str(&format!(
+                ", {} (replaced by {})",
+                i.status,
+                i.replaced_by.as_deref().unwrap_or("?")
+            ));
+        }
         if let Some(v) = &i.last_verified {
             s.push_str(&format!(", last_verified {v}"));
         }
@@ -84,8 +96,20 @@ fn human(p: &adopt::Plan) -> String {
                 .collect();
             s.push_str(&format!("  sections: {}\n", moves.join("; ")));
         }
+        if let Some(ja) = &i.title_ja {
+            s.push_str(&format!("  title: {} / {ja}\n", i.title));
+        }
         if !i.missing_sections.is_empty() {
             s.push_str(&format!("  missing: {}\n", i.missing_sections.join(", ")));
+        }
+        if !i.empty_sections.is_empty() {
+            s.push_str(&format!("  empty: {}\n", i.empty_sections.join(", ")));
+        }
+        if i.links_rewritten > 0 {
+            s.push_str(&format!(
+                "  links: {} rewritten to reach what they reached in the source\n",
+                i.links_rewritten
+            ));
         }
         for n in &i.notes {
             s.push_str(&format!("  note: {n}\n"));
@@ -101,6 +125,18 @@ fn human(p: &adopt::Plan) -> String {
         }
         if p.conflicts.len() > 20 {
             s.push_str(&format!("  … and {} more\n", p.conflicts.len() - 20));
+        }
+    }
+    if !p.assets.is_empty() {
+        s.push_str(&format!(
+            "\nLinked files copied under `assets/` ({}):\n",
+            p.assets.len()
+        ));
+        for a in p.assets.iter().take(20) {
+            s.push_str(&format!("  {} → {}\n", a.from, a.to));
+        }
+        if p.assets.len() > 20 {
+            s.push_str(&format!("  … and {} more\n", p.assets.len() - 20));
         }
     }
     if !p.skipped.is_empty() {

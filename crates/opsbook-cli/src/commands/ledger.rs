@@ -30,6 +30,7 @@ pub fn run(c: &LedgerCommand) -> Outcome {
                         "ok": bad == 0,
                         "ledgers": results.iter().map(|v| serde_json::json!({
                             "path": v.path, "ok": v.ok(), "events": v.events, "first_break": v.first_break,
+                            "repair": repair_hint(v),
                         })).collect::<Vec<_>>(),
                     }))? + "\n"
                 }
@@ -40,10 +41,15 @@ pub fn run(c: &LedgerCommand) -> Outcome {
                             None => {
                                 s.push_str(&format!("ok     {} ({} events)\n", v.path, v.events));
                             }
-                            Some(b) => s.push_str(&format!(
-                                "BROKEN {}:{}: {:?}: {} ({} events verified before it)\n",
-                                v.path, b.line, b.damage, b.message, v.events
-                            )),
+                            Some(b) => {
+                                s.push_str(&format!(
+                                    "BROKEN {}:{}: {:?}: {} ({} events verified before it)\n",
+                                    v.path, b.line, b.damage, b.message, v.events
+                                ));
+                                if let Some(cmd) = repair_hint(v) {
+                                    s.push_str(&format!("       run: {cmd}\n"));
+                                }
+                            }
                         }
                     }
                     s.push_str(&format!(
@@ -57,22 +63,49 @@ pub fn run(c: &LedgerCommand) -> Outcome {
             crate::output::emit(&text, None)?;
             Ok(super::ok_or_findings(bad == 0))
         }
-        LedgerCommand::Repair { path, actor } => {
-            let r = ops::repair(
-                path,
-                &SystemClock::default(),
-                &Actor::current(actor.clone()),
-            )?;
-            let msg = match (&r.set_aside_to, r.event_seq) {
-                (Some(to), Some(seq)) => format!(
-                    "Set aside {} bytes of an incomplete last line into `{to}`; recorded as event seq {seq}. Every complete event is kept.\n",
-                    r.set_aside_bytes
-                ),
-                _ => format!(
-                    "`{}`: nothing to repair, the chain holds.\n",
-                    path.display()
-                ),
+        LedgerCommand::Repair { paths, root, actor } => {
+            let targets: Vec<PathBuf> = if paths.is_empty() {
+                // Every ledger of the SSOT that ends in a torn line.
+                let root = resolve_root(root)?;
+                let torn = ops::torn(&root)?;
+                if torn.is_empty() {
+                    crate::output::emit(
+                        &format!(
+                            "No torn ledger in `{}`: nothing to repair.\n",
+                            root.display()
+                        ),
+                        None,
+                    )?;
+                    return Ok(exit::OK);
+                }
+                torn
+            } else {
+                // Paths are relative to --root when it is given.
+                paths
+                    .iter()
+                    .map(|p| match &root.root {
+                        Some(r) if p.is_relative() => r.join(p),
+                        _ => p.clone(),
+                    })
+                    .collect()
             };
+            let clock = SystemClock::default();
+            let who = Actor::current(actor.clone());
+            let mut msg = String::new();
+            for path in &targets {
+                let r = ops::repair(path, &clock, &who)?;
+                msg.push_str(&match (&r.set_aside_to, r.event_seq) {
+                    (Some(to), Some(seq)) => format!(
+                        "`{}`: set aside {} bytes of an incomplete last line into `{to}`; recorded as event seq {seq}. Every complete event is kept.\n",
+                        path.display(),
+                        r.set_aside_bytes
+                    ),
+                    _ => format!(
+                        "`{}`: nothing to repair, the chain holds.\n",
+                        path.display()
+                    ),
+                });
+            }
             crate::output::emit(&msg, None)?;
             Ok(exit::OK)
         }
@@ -95,4 +128,10 @@ pub fn run(c: &LedgerCommand) -> Outcome {
             Ok(exit::OK)
         }
     }
+}
+
+/// The command that repairs a torn ledger, typed as printed in `verify`'s
+/// output (same path, quoted for PowerShell when needed).
+fn repair_hint(v: &opsbook_core::ledger::Verification) -> Option<String> {
+    ops::next(v).as_ref().and_then(crate::render::command)
 }

@@ -107,6 +107,11 @@ pub fn parse_as_of(s: Option<&str>) -> Result<jiff::civil::Date, CliError> {
     }
 }
 
+/// An argument as it must be typed in a printed hint ([`opsbook_core::text::quote_arg`]).
+pub fn quote_arg(s: &str) -> String {
+    opsbook_core::text::quote_arg(s)
+}
+
 /// Prints the warnings an operation met, on stderr.
 #[allow(clippy::print_stderr)]
 pub fn warnings(ctx: &Context) {

@@ -47,6 +47,16 @@ pub fn header(inc: &Incident, md: bool) -> String {
         format!("{}{}", inc.status, if inc.drill { " (drill)" } else { "" }),
     );
     line(&mut s, "Severity", inc.severity.clone());
+    if inc.breaks_order() {
+        line(
+            &mut s,
+            "Log",
+            format!(
+                "NOT TRUSTED: {} event(s) written around the guards (gate OB803; listed below)",
+                inc.violations.len()
+            ),
+        );
+    }
     if let Some(c) = &inc.commander {
         line(&mut s, "Commander", c.clone());
     }
@@ -260,6 +270,14 @@ pub fn list(l: &List, md: bool) -> String {
             .unwrap_or(&r.opened_at)
             .replace('T', " ");
         let drill = if r.drill { " (drill)" } else { "" };
+        let drill = if r.order_violations > 0 {
+            format!(
+                "{drill}  [log breaks the order in {} place(s): gate OB803]",
+                r.order_violations
+            )
+        } else {
+            drill.to_string()
+        };
         if md {
             rows.push(vec![
                 r.id.clone(),
@@ -287,11 +305,23 @@ pub fn list(l: &List, md: bool) -> String {
     }
     if !md {
         let open_n = l.incidents.iter().filter(|r| r.status.is_open()).count();
+        let flagged = l
+            .incidents
+            .iter()
+            .filter(|r| r.order_violations > 0)
+            .count();
         let _ = writeln!(
             s,
-            "{} incident{}, {open_n} open.",
+            "{} incident{}, {open_n} open{}.",
             l.incidents.len(),
-            if l.incidents.len() == 1 { "" } else { "s" }
+            if l.incidents.len() == 1 { "" } else { "s" },
+            if flagged > 0 {
+                format!(
+                    ", {flagged} with a log written around the guards (`opsbook gate` names the events)"
+                )
+            } else {
+                String::new()
+            }
         );
     }
     s
@@ -482,6 +512,19 @@ pub fn report(r: &Report, md: bool) -> String {
     }
     for u in &r.unreadable {
         let _ = writeln!(s, "unreadable: {u}");
+    }
+    if !r.not_counted.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nNot counted: {} incident(s) whose log breaks the incident order (gate OB803)",
+            r.not_counted.len()
+        );
+        for i in &r.not_counted {
+            let first = i.order_violations.first().map_or(String::new(), |v| {
+                format!(": event seq {}: {}", v.seq, v.message)
+            });
+            let _ = writeln!(s, "  {} {} {}{first}", i.id, i.severity, i.status);
+        }
     }
     s
 }

@@ -74,8 +74,14 @@ pub fn hint(next: &NextStep) -> String {
         NextStep::RecordManualSwitch { state } => format!(
             "; after switching by hand, record it: `opsbook safety set {state} --manual --reason \"…\"`"
         ),
-        NextStep::RepairLedger { path } => format!("; run `opsbook ledger repair {path}` first"),
-        NextStep::VerifyLedger { path } => format!(" (run `opsbook ledger verify {path}`)"),
+        NextStep::RepairLedger { .. } | NextStep::VerifyLedger { .. } => {
+            let cmd = command(next).unwrap_or_default();
+            if matches!(next, NextStep::RepairLedger { .. }) {
+                format!("; run `{cmd}` first")
+            } else {
+                format!(" (run `{cmd}`)")
+            }
+        }
         NextStep::CreateSsot => " (create one with `opsbook init`)".into(),
         NextStep::RunGate => " (`opsbook gate` shows every problem)".into(),
         NextStep::FlushEvidence => ": run `opsbook evidence flush`".into(),
@@ -96,6 +102,22 @@ pub fn hint(next: &NextStep) -> String {
             format!(" (`opsbook incident accept {incident}` lists them)")
         }
         _ => String::new(),
+    }
+}
+
+/// The step as a bare command line that works as printed (paths quoted for
+/// PowerShell, the canonical shell), where it is one command.
+#[must_use]
+pub fn command(next: &NextStep) -> Option<String> {
+    use opsbook_core::text::quote_arg;
+    match next {
+        NextStep::RepairLedger { path } => {
+            Some(format!("opsbook ledger repair {}", quote_arg(path)))
+        }
+        NextStep::VerifyLedger { path } => {
+            Some(format!("opsbook ledger verify {}", quote_arg(path)))
+        }
+        _ => None,
     }
 }
 

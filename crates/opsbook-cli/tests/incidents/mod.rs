@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{at, gate_json, init_ssot, ok, opsbook};
+use super::{at, codes, gate_json, init_ssot, ok, opsbook};
 
 /// Asserts a refusal: exit 1 and the stderr contains `needle`.
 fn refused(dir: &Path, now: &str, args: &[&str], needle: &str) {
@@ -609,4 +609,148 @@ fn incident_commands_end_to_end() {
         "{err}"
     );
     let _ = write_postmortem;
+}
+
+/// Read models do not trust a log written around the guards (issue 11,
+/// item 5): `incident show`, `list` and `report` flag it (the gate's OB803
+/// rejects it) instead of counting it silently; a correction of seq 1 changes
+/// the title shown everywhere.
+#[test]
+fn read_models_flag_logs_written_around_the_guards_and_show_corrected_titles() {
+    let (_t, dir) = init_ssot();
+    let d = &dir;
+    let open = |now: &str, title: &str| {
+        ok(
+            d,
+            now,
+            &[
+                "incident",
+                "open",
+                "--title",
+                title,
+                "--severity",
+                "P1",
+                "--reason",
+                "test",
+            ],
+        )
+        .trim()
+        .to_string()
+    };
+    let good = open("2026-11-29T01:00:00Z", "orders rejectd");
+    ok(d, "2026-11-29T01:05:00Z", &["incident", "ack", &good]);
+    let raw = open("2026-11-29T02:00:00Z", "raw log");
+    let log = dir.join("incidents").join(&raw).join("events.jsonl");
+    for data in [
+        r#"{"from":"OPEN","to":"ACKED","reason":"x"}"#,
+        r#"{"from":"ACKED","to":"RESOLVED","reason":"skipped the guards"}"#,
+    ] {
+        opsbook()
+            .env("OPSBOOK_NOW", "2026-11-29T02:10:00Z")
+            .args(["ledger", "append"])
+            .arg(&log)
+            .args(["--type", "status_changed", "--data", data])
+            .assert()
+            .success();
+    }
+    // show: flagged at the top, in JSON too.
+    let v = show(d, &raw);
+    assert_eq!(v["breaks_order"], true);
+    assert_eq!(v["violations"].as_array().unwrap().len(), 1, "{v:#}");
+    assert_eq!(show(d, &good)["breaks_order"], false);
+    let human = ok(d, "2026-11-29T03:00:00Z", &["incident", "show", &raw]);
+    assert!(
+        human.contains(
+            "Log              NOT TRUSTED: 1 event(s) written around the guards (gate OB803"
+        ),
+        "{human}"
+    );
+    // list: the row says so, the JSON row counts the violations.
+    let l: Value = serde_json::from_str(&ok(
+        d,
+        "2026-11-29T03:00:00Z",
+        &["incident", "list", "--format", "json"],
+    ))
+    .unwrap();
+    let row = |id: &str| {
+        l["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row(&raw)["order_violations"], 1);
+    assert_eq!(row(&good)["order_violations"], 0);
+    let human = ok(d, "2026-11-29T03:00:00Z", &["incident", "list"]);
+    let raw_line = human.lines().find(|x| x.starts_with(raw.as_str())).unwrap();
+    assert!(
+        raw_line.ends_with("[log breaks the order in 1 place(s): gate OB803]"),
+        "{human}"
+    );
+    assert!(
+        human.contains("2 incidents, 1 open, 1 with a log written around the guards"),
+        "{human}"
+    );
+    // report: not counted in MTTA/MTTR, listed apart.
+    let r: Value = serde_json::from_str(&ok(
+        d,
+        "2026-11-29T03:00:00Z",
+        &["report", "--format", "json", "--as-of", "2026-11-29"],
+    ))
+    .unwrap();
+    assert_eq!(r["by_severity"]["P1"]["incidents"], 1, "{r:#}");
+    assert_eq!(
+        r["by_severity"]["P1"]["resolved"], 0,
+        "the raw RESOLVED is not counted"
+    );
+    assert_eq!(r["not_counted"][0]["id"], raw.as_str());
+    assert_eq!(r["not_counted"][0]["order_violations"][0]["seq"], 3);
+    let human = ok(
+        d,
+        "2026-11-29T03:00:00Z",
+        &["report", "--as-of", "2026-11-29"],
+    );
+    assert!(
+        human.contains(&format!(
+            "Not counted: 1 incident(s) whose log breaks the incident order (gate OB803)\n  {raw} P1 RESOLVED: event seq 3:"
+        )),
+        "{human}"
+    );
+    // A correction of seq 1 with a text is the title everywhere.
+    ok(
+        d,
+        "2026-11-29T03:10:00Z",
+        &[
+            "incident",
+            "correct",
+            &good,
+            "--seq",
+            "1",
+            "--reason",
+            "typo",
+            "--text",
+            "Orders rejected",
+        ],
+    );
+    assert_eq!(show(d, &good)["title"], "Orders rejected");
+    let l = ok(d, "2026-11-29T03:11:00Z", &["incident", "list"]);
+    assert!(
+        l.lines()
+            .any(|x| x.starts_with(good.as_str()) && x.contains("Orders rejected")),
+        "{l}"
+    );
+    let r: Value = serde_json::from_str(&ok(
+        d,
+        "2026-11-29T03:11:00Z",
+        &["report", "--format", "json", "--as-of", "2026-11-29"],
+    ))
+    .unwrap();
+    assert_eq!(r["open_incidents"][0]["title"], "Orders rejected", "{r:#}");
+    let t = ok(d, "2026-11-29T03:11:00Z", &["incident", "timeline", &good]);
+    assert!(t.starts_with(&format!("{good} — Orders rejected\n")), "{t}");
+    let (code, g) = gate_json(d, &[]);
+    assert_eq!(code, 1);
+    assert!(codes(&g).iter().all(|c| c == "OB803"), "{g:#}");
 }

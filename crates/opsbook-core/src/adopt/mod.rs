@@ -1,95 +1,36 @@
 //! Adoption of an existing Markdown runbook collection (`opsbook adopt`).
 //!
 //! [`plan`] reads a source tree and proposes, per runbook: an ID from the
-//! path, front matter (title, kind, category, review metadata carried into
-//! `last_verified` and a review interval), and a body whose sections are
-//! grouped under opsbook's bilingual sections with the original headings and
-//! text kept as subsections. Nothing the gate can check is invented: what the
-//! source does not say (owner, safety label, Do-Not-Do, …) is left out so that
-//! `opsbook gate` names it. [`apply`] writes the plan; the source is never
-//! modified.
+//! path, front matter (title in English and Japanese, kind, category, review
+//! metadata carried into `last_verified` and a review interval, deprecation
+//! with `replaced_by`), and a body whose sections are grouped under
+//! opsbook's bilingual sections with the original headings and text kept as
+//! subsections, and whose relative links and images still reach what they
+//! reached in the source (rewritten, referenced files copied under
+//! `assets/`). Nothing the gate can check is invented: what the source does
+//! not say (owner, safety label, Do-Not-Do, …) is left out so that `opsbook
+//! gate` names it, and the plan says in advance what the gate will report as
+//! missing. [`apply`] writes the plan; the source is never modified.
+//!
+//! Modules: [`source`] (front matter, titles, deprecation marks), `links`
+//! (what a link reached in the source), [`sections`] (section names), `page`
+//! (one page's plan).
 
-use std::collections::{BTreeMap, BTreeSet};
+mod links;
+mod page;
+pub mod sections;
+mod source;
+
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use serde_json::Value;
 
-use crate::markdown;
 use crate::ssot::{self, rel_path};
 use crate::text;
 use crate::yaml;
 
-/// The opsbook runbook sections, in order, as (English, Japanese) (D-RB-SECTIONS).
-pub const SECTIONS: [(&str, &str); 11] = [
-    ("Prerequisites", "前提条件"),
-    ("Triage", "トリアージ"),
-    ("Safety", "安全確保"),
-    ("Evidence", "証跡"),
-    ("Mitigation", "緩和"),
-    ("Recovery", "復旧"),
-    ("Validation", "検証"),
-    ("Backout", "切り戻し"),
-    ("Post-Recovery Watch", "復旧後監視"),
-    ("Related", "関連"),
-    ("Do-Not-Do", "やってはいけないこと"),
-];
-
-/// Section names used by real collections, mapped to opsbook sections.
-/// Matching is case-insensitive on the heading text without numbering.
-pub const SECTION_ALIASES: &[(&str, &str)] = &[
-    ("prerequisites", "Prerequisites"),
-    ("pre-requisites", "Prerequisites"),
-    ("requirements", "Prerequisites"),
-    ("before you begin", "Prerequisites"),
-    ("before you start", "Prerequisites"),
-    ("preparation", "Prerequisites"),
-    ("overview", "Triage"),
-    ("summary", "Triage"),
-    ("meaning", "Triage"),
-    ("impact", "Triage"),
-    ("description", "Triage"),
-    ("alert description", "Triage"),
-    ("symptoms", "Triage"),
-    ("diagnosis", "Triage"),
-    ("troubleshooting", "Triage"),
-    ("investigation", "Triage"),
-    ("triage", "Triage"),
-    ("background", "Triage"),
-    ("context", "Triage"),
-    ("safety", "Safety"),
-    ("evidence", "Evidence"),
-    ("mitigation", "Mitigation"),
-    ("workaround", "Mitigation"),
-    ("remediation", "Mitigation"),
-    ("recommended actions", "Mitigation"),
-    ("fix", "Mitigation"),
-    ("resolution", "Recovery"),
-    ("recovery", "Recovery"),
-    ("restore", "Recovery"),
-    ("procedure", "Recovery"),
-    ("steps", "Recovery"),
-    ("validation", "Validation"),
-    ("verification", "Validation"),
-    ("verify", "Validation"),
-    ("testing", "Validation"),
-    ("rollback", "Backout"),
-    ("backout", "Backout"),
-    ("revert", "Backout"),
-    ("post-recovery watch", "Post-Recovery Watch"),
-    ("monitoring", "Post-Recovery Watch"),
-    ("follow-up", "Post-Recovery Watch"),
-    ("related", "Related"),
-    ("see also", "Related"),
-    ("references", "Related"),
-    ("links", "Related"),
-    ("additional resources", "Related"),
-    ("further reading", "Related"),
-    ("do-not-do", "Do-Not-Do"),
-    ("do not", "Do-Not-Do"),
-    ("don'ts", "Do-Not-Do"),
-    ("what not to do", "Do-Not-Do"),
-];
+pub use sections::{SECTION_ALIASES, SECTION_ALIASES_JA, SECTIONS, required_sections};
 
 /// Files never taken as runbooks, whatever `--skip` says.
 pub const DEFAULT_SKIP: &[&str] = &[
@@ -106,7 +47,9 @@ pub const DEFAULT_SKIP: &[&str] = &[
 pub struct Options {
     /// Extra globs (relative to the source root) of files that are not runbooks.
     pub skip: Vec<String>,
-    /// Category for adopted runbooks when no keyword decides (default `platform`).
+    /// Category of every adopted runbook (`--category`). Without it, a path
+    /// naming security (`security`, `leak`, `credential`, …) goes to
+    /// `security`, everything else to `platform`.
     pub category: Option<String>,
     /// `runbook_url_base` to record in a new `opsbook.toml`.
     pub runbook_base: Option<String>,
@@ -133,25 +76,48 @@ pub struct Item {
     pub dest: String,
     /// Proposed runbook ID.
     pub runbook_id: String,
-    /// Proposed title.
+    /// Proposed title (`title.en`).
     pub title: String,
+    /// Japanese title (`title.ja`), when the source has one.
+    pub title_ja: Option<String>,
     /// Proposed kind.
     pub kind: String,
     /// Proposed category.
     pub category: String,
+    /// `active`, or `deprecated` when the source marks the page so.
+    pub status: String,
+    /// The replacement of a deprecated page, when the source names it.
+    pub replaced_by: Option<String>,
     /// `last_verified` carried from review metadata.
     pub last_verified: Option<String>,
     /// Review interval carried from review metadata (e.g. `6 months`).
     pub review_in: Option<String>,
     /// Section moves.
     pub sections: Vec<SectionMove>,
-    /// opsbook sections the source does not have.
+    /// Required sections the source does not have: what the gate reports
+    /// as OB101 (by kind; a deprecated stub needs only Related).
     pub missing_sections: Vec<String>,
+    /// Sections that will hold nothing but sub-headings: OB103.
+    pub empty_sections: Vec<String>,
+    /// Links and images rewritten to reach what they reached in the source.
+    pub links_rewritten: usize,
+    /// Files the page links to that are copied along.
+    pub assets: Vec<Asset>,
     /// Warnings (unparsable front matter, …).
     pub notes: Vec<String>,
     /// The file content to write.
     #[serde(skip)]
     pub content: String,
+}
+
+/// A file a page links to (an image, a diagram, a page that is not a
+/// runbook), copied so that the link still resolves.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Asset {
+    /// Path in the source, relative to the source root.
+    pub from: String,
+    /// Path in the SSOT (`assets/…`).
+    pub to: String,
 }
 
 /// A file that was not adopted, and why.
@@ -176,6 +142,8 @@ pub struct Plan {
     pub items: Vec<Item>,
     /// Files skipped.
     pub skipped: Vec<Skipped>,
+    /// Files copied because adopted pages link to them, sorted.
+    pub assets: Vec<Asset>,
     /// `runbook_url_base` to record.
     pub runbook_base: Option<String>,
     /// Destination files that already exist: `--write` refuses while any is listed.
@@ -271,35 +239,82 @@ fn id_part(s: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
+/// The file name without its Markdown extension (any letter case).
 fn strip_ext(name: &str) -> &str {
-    for ext in [".html.md.erb", ".md.erb", ".markdown", ".md"] {
-        if let Some(s) = name.strip_suffix(ext) {
-            return s;
-        }
-    }
-    name
-}
-
-fn is_markdown(name: &str) -> bool {
-    let l = name.to_ascii_lowercase();
-    l.ends_with(".md") || l.ends_with(".markdown") || l.ends_with(".md.erb")
-}
-
-fn section_key(heading: &str) -> String {
-    // Drop numbering like "1)", "2.", "Step 3:" and trailing punctuation.
-    let h = heading.trim().trim_end_matches([':', '.']).to_lowercase();
-    let h = h.trim_start_matches(|c: char| c.is_ascii_digit() || c == ')' || c == '.' || c == ' ');
-    h.trim().to_string()
-}
-
-fn target_of(heading: &str) -> Option<&'static str> {
-    let key = section_key(heading);
-    // "Triage / トリアージ" style headings already in opsbook form.
-    let en = key.split(" / ").next().unwrap_or(&key).trim();
-    SECTION_ALIASES
+    let lower = name.to_ascii_lowercase();
+    links::MD_EXTS
         .iter()
-        .find(|(a, _)| *a == en)
-        .map(|(_, t)| *t)
+        .find(|e| lower.ends_with(*e))
+        .map_or(name, |e| &name[..name.len() - e.len()])
+}
+
+/// The Markdown extension of a file name (any letter case), if it has one.
+fn markdown_ext(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    links::MD_EXTS.iter().copied().find(|e| lower.ends_with(e))
+}
+
+/// Document formats that are not Markdown: listed as skipped, never silently.
+const OTHER_DOC_EXTS: &[&str] = &[".rst", ".adoc", ".asciidoc", ".txt", ".org", ".textile"];
+
+/// A file with no extension whose first line reads like Markdown.
+fn looks_like_markdown(path: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned();
+    head.lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| l.trim_end() == "---" || l.starts_with("# ") || l.starts_with("## "))
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// The category of a page: `--category` for every file; without it a
+/// security keyword in the path, else `platform`.
+fn category_of(rel: &str, opts: &Options) -> String {
+    if let Some(c) = &opts.category {
+        return c.clone();
+    }
+    let lower = rel.to_lowercase();
+    if [
+        "security",
+        "leak",
+        "credential",
+        "secret",
+        "vulnerab",
+        "intrusion",
+        "auth",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
+    {
+        "security".to_string()
+    } else {
+        "platform".to_string()
+    }
+}
+
+/// The runbook ID of a source path: RB-<PARENT>-<STEM>, unique among `used`.
+fn id_of(rel: &str, used: &mut BTreeSet<String>) -> String {
+    let file_name = rel.rsplit('/').next().unwrap_or(rel);
+    let stem = strip_ext(file_name);
+    let mut id = match rel.rsplit('/').nth(1) {
+        Some(p) => format!("RB-{}-{}", id_part(p), id_part(stem)),
+        None => format!("RB-ADOPTED-{}", id_part(stem)),
+    };
+    if id.matches('-').count() < 1 || id.ends_with('-') {
+        id = format!("RB-ADOPTED-{}", used.len() + 1);
+    }
+    let base = id.clone();
+    let mut n = 2;
+    while !used.insert(id.clone()) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
 }
 
 /// Parses a review interval like `6 months`, `1 year`, `2 weeks`, `90 days`.
@@ -321,263 +336,6 @@ pub fn parse_interval(s: &str) -> Option<(i64, &'static str)> {
     }
 }
 
-fn json_str(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
-}
-
-fn yaml_scalar(v: &Value) -> String {
-    // JSON is valid YAML flow syntax; dates stay quoted strings.
-    serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
-}
-
-struct Src<'a> {
-    rel: &'a str,
-    text: &'a str,
-}
-
-fn plan_one(src: &Src<'_>, opts: &Options, used_ids: &mut BTreeSet<String>) -> Item {
-    let mut notes = Vec::new();
-    let (fm, body, body_line) = match markdown::split_front_matter(src.text) {
-        Ok(s) => {
-            let fm = s.front_matter.and_then(|f| match yaml::parse(f) {
-                Ok(d) => Some(d.value),
-                Err(e) => {
-                    notes.push(format!(
-                        "original front matter not parsed ({e}); kept in the body"
-                    ));
-                    None
-                }
-            });
-            if s.front_matter.is_some() && fm.is_none() {
-                (None, src.text, 1)
-            } else {
-                (fm, s.body, s.body_line)
-            }
-        }
-        Err(e) => {
-            notes.push(format!(
-                "front matter not terminated (line {}); whole file kept as body",
-                e.line
-            ));
-            (None, src.text, 1)
-        }
-    };
-    let parsed = markdown::parse_body(body, body_line);
-    let file_name = src.rel.rsplit('/').next().unwrap_or(src.rel);
-    let stem = strip_ext(file_name);
-    let parent = src.rel.rsplit('/').nth(1);
-
-    // ID from the path: RB-<PARENT>-<STEM>, unique.
-    let mut id = match parent {
-        Some(p) => format!("RB-{}-{}", id_part(p), id_part(stem)),
-        None => format!("RB-ADOPTED-{}", id_part(stem)),
-    };
-    if id.matches('-').count() < 1 || id.ends_with('-') {
-        id = format!("RB-ADOPTED-{}", used_ids.len() + 1);
-    }
-    let base = id.clone();
-    let mut n = 2;
-    while !used_ids.insert(id.clone()) {
-        id = format!("{base}-{n}");
-        n += 1;
-    }
-
-    let fm_title = fm
-        .as_ref()
-        .and_then(|f| f.get("title"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let h1 = parsed
-        .headings
-        .iter()
-        .find(|h| h.level == 1 && !h.text.contains("<%"))
-        .map(|h| h.text.clone());
-    let title = fm_title.or(h1).unwrap_or_else(|| stem.to_string());
-
-    let lower = src.rel.to_lowercase();
-    let category = if [
-        "security",
-        "leak",
-        "credential",
-        "secret",
-        "vulnerab",
-        "intrusion",
-        "auth",
-    ]
-    .iter()
-    .any(|k| lower.contains(k))
-    {
-        "security".to_string()
-    } else {
-        opts.category
-            .clone()
-            .unwrap_or_else(|| "platform".to_string())
-    };
-
-    // Review metadata (e.g. last_reviewed_on + review_in).
-    let get = |k: &str| {
-        fm.as_ref()
-            .and_then(|f| f.get(k))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
-    let last_verified = get("last_reviewed_on")
-        .or_else(|| get("last_reviewed"))
-        .or_else(|| get("reviewed_on"))
-        .or_else(|| get("last_verified"))
-        .filter(|d| d.len() == 10 && d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-');
-    let review_in = get("review_in").or_else(|| get("review_interval"));
-    if let Some(r) = &review_in
-        && parse_interval(r).is_none()
-    {
-        notes.push(format!(
-            "review interval `{r}` not understood (expected e.g. `6 months`)"
-        ));
-    }
-
-    // Sections: group level-2 sections under opsbook sections.
-    let lines: Vec<&str> = body.split_inclusive('\n').collect();
-    let h2: Vec<&markdown::Heading> = parsed.headings.iter().filter(|h| h.level == 2).collect();
-    let first_h2_idx = h2.first().map_or(lines.len(), |h| h.line - body_line);
-    let mut groups: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    let mut moves = Vec::new();
-    let mut current: Option<&'static str> = None;
-    let heading_lines: BTreeSet<usize> = parsed
-        .headings
-        .iter()
-        .filter(|h| h.level >= 2)
-        .map(|h| h.line - body_line)
-        .collect();
-    for (i, h) in h2.iter().enumerate() {
-        let start = h.line - body_line;
-        let end = h2.get(i + 1).map_or(lines.len(), |n| n.line - body_line);
-        let (target, by_name) = match target_of(&h.text) {
-            Some(t) => (t, true),
-            None => (current.unwrap_or("Triage"), false),
-        };
-        if by_name {
-            current = Some(target);
-        }
-        moves.push(SectionMove {
-            from: h.text.clone(),
-            to: target.to_string(),
-            by_name,
-        });
-        let idx = SECTIONS.iter().position(|(e, _)| *e == target).unwrap_or(1);
-        let mut chunk = String::new();
-        for (li, line) in lines.iter().enumerate().take(end).skip(start) {
-            if heading_lines.contains(&li) && line.starts_with('#') && !line.starts_with("######") {
-                chunk.push('#');
-            }
-            chunk.push_str(line);
-        }
-        if !chunk.ends_with('\n') {
-            chunk.push('\n');
-        }
-        groups.entry(idx).or_default().push(chunk);
-    }
-    let missing: Vec<String> = SECTIONS
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !groups.contains_key(i))
-        .map(|(_, (e, _))| (*e).to_string())
-        .collect();
-    let kind = if moves
-        .iter()
-        .any(|m| m.by_name && (m.to == "Triage" || m.to == "Mitigation"))
-        && !moves.iter().all(|m| m.to == "Prerequisites")
-    {
-        "TRIAGE"
-    } else {
-        "GOVERNANCE"
-    };
-    let alert_like = stem.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && stem.chars().all(|c| c.is_ascii_alphanumeric())
-        && stem.chars().any(|c| c.is_ascii_uppercase());
-    let mut langs = BTreeSet::new();
-    for c in &parsed.code_blocks {
-        langs.insert(c.lang.clone());
-    }
-    let platform = if langs
-        .iter()
-        .any(|l| matches!(l.as_str(), "powershell" | "pwsh" | "ps1"))
-    {
-        "windows_powershell"
-    } else if langs
-        .iter()
-        .any(|l| matches!(l.as_str(), "bash" | "sh" | "shell" | "console"))
-    {
-        "bash"
-    } else {
-        "any"
-    };
-
-    let mut out = String::from("---\n");
-    out.push_str(&format!("runbook_id: {id}\n"));
-    out.push_str(&format!("title:\n  en: {}\n", json_str(&title)));
-    out.push_str(&format!("kind: {kind}\ncategory: {category}\n"));
-    if let Some(p) = parent {
-        out.push_str(&format!("applies_to: [{}]\n", json_str(p)));
-    }
-    let alerts = if alert_like {
-        format!("[{}]", json_str(stem))
-    } else {
-        "[]".to_string()
-    };
-    out.push_str(&format!("triggers:\n  symptoms: []\n  alerts: {alerts}\n"));
-    out.push_str("required_evidence: []\ndangerous_ops: []\n");
-    out.push_str(&format!("platform: {platform}\nmaturity: draft\n"));
-    out.push_str(&format!(
-        "last_verified: {}\nlast_drilled: null\nstatus: active\nrelated: []\n",
-        last_verified
-            .as_deref()
-            .map_or_else(|| "null".to_string(), json_str)
-    ));
-    out.push_str("adopted:\n");
-    out.push_str(&format!("  original_path: {}\n", json_str(src.rel)));
-    if let Some(r) = &review_in {
-        out.push_str(&format!("  review_in: {}\n", json_str(r)));
-    }
-    if let Some(f) = &fm {
-        out.push_str(&format!("  original_front_matter: {}\n", yaml_scalar(f)));
-    }
-    out.push_str("---\n");
-    // Title and intro (everything before the first level-2 heading), unchanged.
-    for line in lines.iter().take(first_h2_idx) {
-        out.push_str(line);
-    }
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    for (idx, chunks) in &groups {
-        let (en, ja) = SECTIONS[*idx];
-        out.push_str(&format!("\n## {en} / {ja}\n\n"));
-        for c in chunks {
-            out.push_str(c);
-        }
-    }
-    let dir = src.rel.rsplit_once('/').map_or("", |(d, _)| d);
-    let dest = if dir.is_empty() {
-        format!("runbooks/{category}/{stem}.md")
-    } else {
-        format!("runbooks/{category}/{dir}/{stem}.md")
-    };
-    Item {
-        original_path: src.rel.to_string(),
-        dest,
-        runbook_id: id,
-        title,
-        kind: kind.to_string(),
-        category,
-        last_verified,
-        review_in,
-        sections: moves,
-        missing_sections: missing,
-        notes,
-        content: out,
-    }
-}
-
 /// Builds the adoption plan for `source` into `into`.
 ///
 /// # Errors
@@ -588,7 +346,6 @@ pub fn plan(source: &Path, into: &Path, opts: &Options) -> Result<Plan, AdoptErr
         return Err(AdoptError::NotADirectory(source.to_path_buf()));
     }
     let skip = globs(&opts.skip)?;
-    let mut items = Vec::new();
     let mut skipped = Vec::new();
     let mut used = BTreeSet::new();
     if let Ok(s) = ssot::Ssot::load_metadata(into) {
@@ -598,6 +355,8 @@ pub fn plan(source: &Path, into: &Path, opts: &Options) -> Result<Plan, AdoptErr
             }
         }
     }
+    // Phase 1: every page, its ID and its destination (links need them all).
+    let mut pages: Vec<(String, String, String)> = Vec::new(); // (rel, text, category)
     let walker = walkdir::WalkDir::new(source)
         .follow_links(false)
         .sort_by_file_name();
@@ -612,7 +371,26 @@ pub fn plan(source: &Path, into: &Path, opts: &Options) -> Result<Plan, AdoptErr
             continue;
         }
         let rel = rel_path(source, entry.path());
-        if !is_markdown(&rel) {
+        let name = rel.rsplit('/').next().unwrap_or(&rel).to_string();
+        if markdown_ext(&name).is_none() {
+            let lower = name.to_ascii_lowercase();
+            if let Some(ext) = OTHER_DOC_EXTS.iter().find(|e| lower.ends_with(*e))
+                && !skip.is_match(&rel)
+            {
+                skipped.push(Skipped {
+                    path: rel,
+                    reason: format!("not Markdown (`{ext}`): convert it to Markdown to adopt it"),
+                });
+            } else if !name.contains('.')
+                && !skip.is_match(&rel)
+                && looks_like_markdown(entry.path())
+            {
+                skipped.push(Skipped {
+                    path: rel,
+                    reason: "Markdown without a file extension: rename it to `.md` to adopt it"
+                        .into(),
+                });
+            }
             continue;
         }
         if skip.is_match(&rel) {
@@ -623,31 +401,52 @@ pub fn plan(source: &Path, into: &Path, opts: &Options) -> Result<Plan, AdoptErr
             continue;
         }
         let bytes = std::fs::read(entry.path()).map_err(io(entry.path()))?;
-        let decoded = match text::decode(&bytes) {
-            Ok(d) => d,
-            Err(e) => {
-                skipped.push(Skipped {
-                    path: rel,
-                    reason: format!("not decodable text: {e}"),
-                });
-                continue;
+        match text::decode(&bytes) {
+            Ok(d) => {
+                let category = category_of(&rel, opts);
+                pages.push((rel, d.text, category));
             }
-        };
-        items.push(plan_one(
-            &Src {
-                rel: &rel,
-                text: &decoded.text,
-            },
-            opts,
-            &mut used,
-        ));
+            Err(e) => skipped.push(Skipped {
+                path: rel,
+                reason: format!("not decodable text: {e}"),
+            }),
+        }
     }
+    let mut at = page::Placements {
+        by_rel: std::collections::BTreeMap::new(),
+    };
+    for (rel, _, category) in &pages {
+        let id = id_of(rel, &mut used);
+        let stem = strip_ext(rel.rsplit('/').next().unwrap_or(rel));
+        let dest = match rel.rsplit_once('/') {
+            Some((dir, _)) => format!("runbooks/{category}/{dir}/{stem}.md"),
+            None => format!("runbooks/{category}/{stem}.md"),
+        };
+        at.by_rel.insert(rel.clone(), (id, dest));
+    }
+    // Phase 2: each page.
+    let mut items: Vec<Item> = pages
+        .iter()
+        .map(|(rel, text, category)| page::plan_page(source, rel, text, category, &at))
+        .collect();
     items.sort_by(|a, b| a.dest.cmp(&b.dest));
-    let conflicts = items
+    let assets: Vec<Asset> = items
+        .iter()
+        .flat_map(|i| i.assets.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut conflicts: Vec<String> = items
         .iter()
         .filter(|i| into.join(&i.dest).exists())
         .map(|i| i.dest.clone())
         .collect();
+    for a in &assets {
+        let to = into.join(&a.to);
+        if to.exists() && std::fs::read(&to).ok() != std::fs::read(source.join(&a.from)).ok() {
+            conflicts.push(a.to.clone());
+        }
+    }
     Ok(Plan {
         conflicts,
         source: source.display().to_string(),
@@ -655,6 +454,7 @@ pub fn plan(source: &Path, into: &Path, opts: &Options) -> Result<Plan, AdoptErr
         creates_ssot: !into.join(ssot::CONFIG_FILE).is_file(),
         items,
         skipped,
+        assets,
         runbook_base: opts.runbook_base.clone(),
     })
 }
@@ -662,9 +462,10 @@ pub fn plan(source: &Path, into: &Path, opts: &Options) -> Result<Plan, AdoptErr
 fn registry_entry_yaml(item: &Item) -> String {
     let path = item.dest.strip_prefix("runbooks/").unwrap_or(&item.dest);
     format!(
-        "  - id: {}\n    path: {}\n    status: active\n    original_path: {}\n",
+        "  - id: {}\n    path: {}\n    status: {}\n    original_path: {}\n",
         item.runbook_id,
         json_str(path),
+        item.status,
         json_str(&item.original_path)
     )
 }
@@ -681,6 +482,20 @@ pub fn apply(plan: &Plan, into: &Path) -> Result<Vec<String>, AdoptError> {
         if p.exists() {
             return Err(AdoptError::Exists(p));
         }
+    }
+    let source = Path::new(&plan.source);
+    let mut copies = Vec::new();
+    for a in &plan.assets {
+        let from = source.join(&a.from);
+        let bytes = std::fs::read(&from).map_err(io(&from))?;
+        let to = into.join(&a.to);
+        if to.exists() {
+            if std::fs::read(&to).ok().as_deref() == Some(bytes.as_slice()) {
+                continue;
+            }
+            return Err(AdoptError::Exists(to));
+        }
+        copies.push((to, bytes));
     }
     let mut written = Vec::new();
     let entries: String = plan.items.iter().map(registry_entry_yaml).collect();
@@ -780,6 +595,10 @@ pub fn apply(plan: &Plan, into: &Path) -> Result<Vec<String>, AdoptError> {
         written.push(item.dest.clone());
     }
     written.push("runbooks/runbooks.yaml".to_string());
+    for (to, bytes) in copies {
+        crate::fsutil::write_atomic(&to, &bytes).map_err(io(&to))?;
+        written.push(rel_path(into, &to));
+    }
     Ok(written)
 }
 
@@ -829,15 +648,16 @@ mod tests {
     #[test]
     fn sections_are_grouped_and_text_kept() {
         let src = "---\ntitle: Foo Down\nlast_reviewed_on: 2026-01-02\nreview_in: 3 months\n---\n# FooDown\n\nIntro.\n\n## Meaning\n\nM text.\n\n### Detail\n\nd\n\n## Mitigation\n\nfix it\n\n## Impact\n\nI text.\n";
-        let mut used = BTreeSet::new();
-        let item = plan_one(
-            &Src {
-                rel: "comp/FooDown.md",
-                text: src,
-            },
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(t.path().join("src/comp")).unwrap();
+        std::fs::write(t.path().join("src/comp/FooDown.md"), src).unwrap();
+        let plan = plan(
+            &t.path().join("src"),
+            &t.path().join("ops"),
             &Options::default(),
-            &mut used,
-        );
+        )
+        .unwrap();
+        let item = &plan.items[0];
         assert_eq!(item.runbook_id, "RB-COMP-FOO-DOWN");
         assert_eq!(item.kind, "TRIAGE");
         assert_eq!(item.last_verified.as_deref(), Some("2026-01-02"));
@@ -856,7 +676,7 @@ mod tests {
             assert!(c.contains(t), "{t} lost");
         }
         assert!(item.missing_sections.contains(&"Do-Not-Do".to_string()));
-        let fm = markdown::split_front_matter(c)
+        let fm = crate::markdown::split_front_matter(c)
             .unwrap()
             .front_matter
             .unwrap();

@@ -6,12 +6,17 @@
 //! the YAML 1.2 core schema (so `2026-11-01` stays a string, `yes` is not a
 //! boolean). Duplicate mapping keys are an error, aliases are expanded under a
 //! node budget (no "billion laughs"), and multi-document streams are supported
-//! for Prometheus rule files.
+//! for Prometheus rule files. Other tools' YAML (rule files, a source
+//! collection's front matter) that saphyr's strict parser refuses is read
+//! again with libyaml's rules ([`parse_stream_compat`], `compat`), into the
+//! same values and positions.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+mod compat;
 use serde_json::{Map, Number, Value};
 
 /// Upper bound on the number of nodes a document may expand to through aliases.
@@ -243,7 +248,11 @@ impl Document {
 /// [`YamlError`] on a syntax error, a duplicate key, a non-scalar key, an
 /// unknown alias, a second document, or when aliases expand beyond [`NODE_BUDGET`].
 pub fn parse(src: &str) -> Result<Document, YamlError> {
-    let mut docs = parse_stream(src)?;
+    single(parse_stream(src)?)
+}
+
+/// The one document of a stream (`null` when empty).
+fn single(mut docs: Vec<Document>) -> Result<Document, YamlError> {
     match docs.len() {
         0 => Ok(Document {
             value: Value::Null,
@@ -258,32 +267,73 @@ pub fn parse(src: &str) -> Result<Document, YamlError> {
     }
 }
 
+/// Parses a single-document YAML string as [`parse`] does, with libyaml's
+/// rules as the fallback ([`parse_stream_compat`]): for other tools' YAML.
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_compat(src: &str) -> Result<Document, YamlError> {
+    single(parse_stream_compat(src)?)
+}
+
 /// Parses a YAML stream of any number of documents (`---` separated).
 ///
 /// # Errors
 /// As [`parse`], except that several documents are allowed.
 pub fn parse_stream(src: &str) -> Result<Vec<Document>, YamlError> {
+    build(Saphyr(Parser::new_from_str(src)))
+}
+
+/// Parses a YAML stream as [`parse_stream`] does, and when saphyr's strict
+/// YAML 1.2 parser refuses it, again with libyaml's rules (the parser behind
+/// Go's yaml.v2/v3, PyYAML and Ruby, through `libyaml-safer`, a line-by-line
+/// safe Rust port). For files written for other tools — Prometheus rule
+/// files, a source collection's front matter — whose authors checked them
+/// with those parsers: e.g. a quoted scalar whose continuation lines are
+/// indented no deeper than its key, which Prometheus loads and YAML 1.2
+/// forbids. Values, duplicate-key errors and positions are the same either
+/// way. When both refuse, saphyr's error (the more precise one) is returned.
+///
+/// # Errors
+/// As [`parse_stream`], when libyaml refuses the text too.
+pub fn parse_stream_compat(src: &str) -> Result<Vec<Document>, YamlError> {
+    match parse_stream(src) {
+        Ok(d) => Ok(d),
+        Err(strict) => {
+            match build(compat::Libyaml::new(src)) {
+                Ok(d) => Ok(d),
+                // A structural error of ours (duplicate key, alias bomb) is
+                // the same whichever parser found it; libyaml's own syntax
+                // errors are less precise than saphyr's.
+                Err(e) if e.first.is_some() || e.message.contains("alias") => Err(e),
+                Err(_) => Err(strict),
+            }
+        }
+    }
+}
+
+fn build<S: Source>(source: S) -> Result<Vec<Document>, YamlError> {
     let mut b = Builder {
-        parser: Parser::new_from_str(src),
+        source,
         budget: NODE_BUDGET,
         anchors: HashMap::new(),
     };
     let mut docs = Vec::new();
     loop {
-        let (ev, span) = b.next()?;
+        let (ev, at) = b.next()?;
         match ev {
-            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
-            Event::StreamEnd => break,
-            Event::DocumentStart(_) => {
+            Ev::StreamStart | Ev::DocEnd => {}
+            Ev::StreamEnd => break,
+            Ev::DocStart => {
                 b.anchors.clear();
                 let mut doc = Document::default();
-                let (ev, span) = b.next()?;
-                if matches!(ev, Event::DocumentEnd) {
-                    doc.tree = PosTree::leaf(pos(&span));
+                let (ev, at) = b.next()?;
+                if matches!(ev, Ev::DocEnd) {
+                    doc.tree = PosTree::leaf(at);
                     docs.push(doc);
                     continue;
                 }
-                let (value, tree) = b.node(ev, span)?;
+                let (value, tree) = b.node(ev, at)?;
                 doc.value = value;
                 doc.tree = PosTree(tree);
                 docs.push(doc);
@@ -291,8 +341,8 @@ pub fn parse_stream(src: &str) -> Result<Vec<Document>, YamlError> {
             other => {
                 return Err(YamlError {
                     first: None,
-                    pos: pos(&span),
-                    message: format!("unexpected YAML event {other:?}"),
+                    pos: at,
+                    message: format!("unexpected YAML event {}", other.name()),
                 });
             }
         }
@@ -307,37 +357,126 @@ fn pos(span: &Span) -> Pos {
     }
 }
 
-struct Builder<'a> {
-    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
-    budget: usize,
-    anchors: HashMap<usize, Value>,
+/// A parser event, whichever parser produced it.
+enum Ev {
+    StreamStart,
+    StreamEnd,
+    DocStart,
+    DocEnd,
+    /// The value, resolved by [`resolve_scalar`] where the parser hands the
+    /// text over (no copy of non-string scalars), and its anchor.
+    Scalar(Value, Option<String>),
+    Alias(String),
+    SeqStart(Option<String>),
+    SeqEnd,
+    MapStart(Option<String>),
+    MapEnd,
 }
 
-impl<'a> Builder<'a> {
-    fn next(&mut self) -> Result<(Event<'a>, Span), YamlError> {
-        match self.parser.next_event() {
-            Some(Ok(x)) => Ok(x),
-            Some(Err(e)) => Err(YamlError {
-                first: None,
-                pos: Pos {
-                    line: e.marker().line(),
-                    col: e.marker().col() + 1,
-                },
-                message: e.info().to_string(),
-            }),
-            None => Err(YamlError {
-                first: None,
-                pos: Pos::default(),
-                message: "unexpected end of YAML".to_string(),
-            }),
+impl Ev {
+    fn name(&self) -> &'static str {
+        match self {
+            Ev::StreamStart => "stream start",
+            Ev::StreamEnd => "stream end",
+            Ev::DocStart => "document start",
+            Ev::DocEnd => "document end",
+            Ev::Scalar(..) => "scalar",
+            Ev::Alias(_) => "alias",
+            Ev::SeqStart(_) => "sequence start",
+            Ev::SeqEnd => "sequence end",
+            Ev::MapStart(_) => "mapping start",
+            Ev::MapEnd => "mapping end",
         }
     }
+}
 
-    fn spend(&mut self, n: usize, span: &Span) -> Result<(), YamlError> {
+/// Where events come from.
+trait Source {
+    fn next(&mut self) -> Result<(Ev, Pos), YamlError>;
+}
+
+/// saphyr's strict YAML 1.2 parser (the default).
+struct Saphyr<'a>(Parser<'a, saphyr_parser::StrInput<'a>>);
+
+fn anchor_key(id: usize) -> Option<String> {
+    (id > 0).then(|| id.to_string())
+}
+
+fn full_tag(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
+    tag.map(|t| {
+        if t.handle == "!!" {
+            format!("tag:yaml.org,2002:{}", t.suffix)
+        } else {
+            format!("{}{}", t.handle, t.suffix)
+        }
+    })
+}
+
+impl Source for Saphyr<'_> {
+    fn next(&mut self) -> Result<(Ev, Pos), YamlError> {
+        loop {
+            let (ev, span) = match self.0.next_event() {
+                Some(Ok(x)) => x,
+                Some(Err(e)) => {
+                    return Err(YamlError {
+                        first: None,
+                        pos: Pos {
+                            line: e.marker().line(),
+                            col: e.marker().col() + 1,
+                        },
+                        message: e.info().to_string(),
+                    });
+                }
+                None => {
+                    return Err(YamlError {
+                        first: None,
+                        pos: Pos::default(),
+                        message: "unexpected end of YAML".to_string(),
+                    });
+                }
+            };
+            let at = pos(&span);
+            let ev = match ev {
+                Event::Nothing => continue,
+                Event::StreamStart => Ev::StreamStart,
+                Event::StreamEnd => Ev::StreamEnd,
+                Event::DocumentStart(_) => Ev::DocStart,
+                Event::DocumentEnd => Ev::DocEnd,
+                Event::Scalar(v, style, anchor, tag) => Ev::Scalar(
+                    resolve_scalar(
+                        &v,
+                        style == ScalarStyle::Plain,
+                        full_tag(tag.as_deref()).as_deref(),
+                    ),
+                    anchor_key(anchor),
+                ),
+                Event::Alias(id) => Ev::Alias(id.to_string()),
+                Event::SequenceStart(anchor, _) => Ev::SeqStart(anchor_key(anchor)),
+                Event::SequenceEnd => Ev::SeqEnd,
+                Event::MappingStart(anchor, _) => Ev::MapStart(anchor_key(anchor)),
+                Event::MappingEnd => Ev::MapEnd,
+            };
+            return Ok((ev, at));
+        }
+    }
+}
+
+struct Builder<S> {
+    source: S,
+    budget: usize,
+    anchors: HashMap<String, Value>,
+}
+
+impl<S: Source> Builder<S> {
+    fn next(&mut self) -> Result<(Ev, Pos), YamlError> {
+        self.source.next()
+    }
+
+    fn spend(&mut self, n: usize, at: Pos) -> Result<(), YamlError> {
         if n > self.budget {
             return Err(YamlError {
                 first: None,
-                pos: pos(span),
+                pos: at,
                 message: format!("document expands to more than {NODE_BUDGET} nodes (alias bomb?)"),
             });
         }
@@ -345,18 +484,16 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn node(&mut self, ev: Event<'a>, span: Span) -> Result<(Value, Node), YamlError> {
-        self.spend(1, &span)?;
-        let here = pos(&span);
+    fn node(&mut self, ev: Ev, here: Pos) -> Result<(Value, Node), YamlError> {
+        self.spend(1, here)?;
         match ev {
-            Event::Scalar(v, style, anchor, tag) => {
-                let value = resolve_scalar(&v, style, tag.as_deref());
-                if anchor > 0 {
-                    self.anchors.insert(anchor, value.clone());
+            Ev::Scalar(value, anchor) => {
+                if let Some(a) = anchor {
+                    self.anchors.insert(a, value.clone());
                 }
                 Ok((value, Node::Leaf(P::of(here))))
             }
-            Event::Alias(id) => {
+            Ev::Alias(id) => {
                 let Some(v) = self.anchors.get(&id).cloned() else {
                     return Err(YamlError {
                         first: None,
@@ -365,51 +502,49 @@ impl<'a> Builder<'a> {
                     });
                 };
                 let n = count_nodes(&v);
-                self.spend(n, &span)?;
+                self.spend(n, here)?;
                 Ok((v, Node::Leaf(P::of(here))))
             }
-            Event::SequenceStart(anchor, _) => {
+            Ev::SeqStart(anchor) => {
                 let mut items = Vec::new();
                 let mut trees = Vec::new();
                 loop {
-                    let (ev, sp) = self.next()?;
-                    if matches!(ev, Event::SequenceEnd) {
+                    let (ev, at) = self.next()?;
+                    if matches!(ev, Ev::SeqEnd) {
                         break;
                     }
-                    let (v, t) = self.node(ev, sp)?;
+                    let (v, t) = self.node(ev, at)?;
                     items.push(v);
                     trees.push(t);
                 }
                 let v = Value::Array(items);
-                if anchor > 0 {
-                    self.anchors.insert(anchor, v.clone());
+                if let Some(a) = anchor {
+                    self.anchors.insert(a, v.clone());
                 }
                 Ok((v, Node::Seq(P::of(here), trees)))
             }
-            Event::MappingStart(anchor, _) => {
+            Ev::MapStart(anchor) => {
                 let mut map = Map::new();
                 // In the object's key order (see `PosTree`).
                 let mut entries: Vec<(P, Node)> = Vec::new();
                 let mut merged: Vec<String> = Vec::new();
                 loop {
-                    let (kev, kspan) = self.next()?;
-                    if matches!(kev, Event::MappingEnd) {
+                    let (kev, kat) = self.next()?;
+                    if matches!(kev, Ev::MapEnd) {
                         break;
                     }
                     let key = match kev {
-                        Event::Scalar(k, style, _, tag) => {
-                            match resolve_scalar(&k, style, tag.as_deref()) {
-                                Value::String(s) => s,
-                                Value::Null => "null".to_string(),
-                                other => other.to_string(),
-                            }
-                        }
-                        Event::Alias(id) => match self.anchors.get(&id) {
+                        Ev::Scalar(k, _) => match k {
+                            Value::String(s) => s,
+                            Value::Null => "null".to_string(),
+                            other => other.to_string(),
+                        },
+                        Ev::Alias(id) => match self.anchors.get(&id) {
                             Some(Value::String(s)) => s.clone(),
                             _ => {
                                 return Err(YamlError {
                                     first: None,
-                                    pos: pos(&kspan),
+                                    pos: kat,
                                     message: "mapping key must be a string scalar".into(),
                                 });
                             }
@@ -417,13 +552,13 @@ impl<'a> Builder<'a> {
                         _ => {
                             return Err(YamlError {
                                 first: None,
-                                pos: pos(&kspan),
+                                pos: kat,
                                 message: "mapping key must be a scalar, not a list or mapping"
                                     .into(),
                             });
                         }
                     };
-                    let kpos = P::of(pos(&kspan));
+                    let kpos = P::of(kat);
                     // Linear search only when the key is already there (rare).
                     let existing = if map.contains_key(&key) {
                         map.keys().position(|k| *k == key)
@@ -435,12 +570,12 @@ impl<'a> Builder<'a> {
                     {
                         return Err(YamlError {
                             first: entries.get(idx).map(|(p, _)| p.pos()),
-                            pos: pos(&kspan),
+                            pos: kat,
                             message: format!("duplicate key `{key}`"),
                         });
                     }
-                    let (vev, vspan) = self.next()?;
-                    let (v, t) = self.node(vev, vspan)?;
+                    let (vev, vat) = self.next()?;
+                    let (v, t) = self.node(vev, vat)?;
                     if key == "<<" {
                         // YAML 1.1 merge key: merge the mapping(s) without
                         // overriding; merged keys point at the `<<` entry.
@@ -477,15 +612,15 @@ impl<'a> Builder<'a> {
                     }
                 }
                 let v = Value::Object(map);
-                if anchor > 0 {
-                    self.anchors.insert(anchor, v.clone());
+                if let Some(a) = anchor {
+                    self.anchors.insert(a, v.clone());
                 }
                 Ok((v, Node::Map(P::of(here), entries)))
             }
             other => Err(YamlError {
                 first: None,
                 pos: here,
-                message: format!("unexpected YAML event {other:?}"),
+                message: format!("unexpected YAML event {}", other.name()),
             }),
         }
     }
@@ -499,22 +634,24 @@ fn count_nodes(v: &Value) -> usize {
     }
 }
 
-/// Resolves a scalar with the YAML 1.2 core schema.
-fn resolve_scalar(s: &str, style: ScalarStyle, tag: Option<&saphyr_parser::Tag>) -> Value {
+/// Resolves a scalar with the YAML 1.2 core schema. `tag` is the full tag
+/// (`tag:yaml.org,2002:int`); a local tag (`!foo`) keeps the text. Only
+/// strings are allocated, at their exact size.
+fn resolve_scalar(s: &str, plain: bool, tag: Option<&str>) -> Value {
+    let text = || Value::String(s.to_string());
     if let Some(tag) = tag {
-        if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
-            return match tag.suffix.as_str() {
-                "str" => Value::String(s.to_string()),
+        if let Some(core) = tag.strip_prefix("tag:yaml.org,2002:") {
+            return match core {
                 "null" => Value::Null,
-                "bool" => parse_bool(s).map_or_else(|| Value::String(s.to_string()), Value::Bool),
-                "int" | "float" => parse_number(s).unwrap_or_else(|| Value::String(s.to_string())),
-                _ => Value::String(s.to_string()),
+                "bool" => parse_bool(s).map_or_else(text, Value::Bool),
+                "int" | "float" => parse_number(s).unwrap_or_else(text),
+                _ => text(),
             };
         }
-        return Value::String(s.to_string());
+        return text();
     }
-    if style != ScalarStyle::Plain {
-        return Value::String(s.to_string());
+    if !plain {
+        return text();
     }
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
@@ -523,7 +660,7 @@ fn resolve_scalar(s: &str, style: ScalarStyle, tag: Option<&saphyr_parser::Tag>)
     if let Some(b) = parse_bool(s) {
         return Value::Bool(b);
     }
-    parse_number(s).unwrap_or_else(|| Value::String(s.to_string()))
+    parse_number(s).unwrap_or_else(text)
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
@@ -653,5 +790,74 @@ mod tests {
             json!({"a": "1", "b": "true"})
         );
         assert_eq!(parse("").unwrap().value, Value::Null);
+    }
+
+    /// Positions of scalars and mapping keys.
+    fn leaves(n: &Node) -> Vec<Pos> {
+        match n {
+            Node::Empty => vec![],
+            Node::Leaf(p) => vec![p.pos()],
+            Node::Seq(_, items) => items.iter().flat_map(leaves).collect(),
+            Node::Map(_, entries) => entries
+                .iter()
+                .flat_map(|(k, v)| std::iter::once(k.pos()).chain(leaves(v)))
+                .collect(),
+        }
+    }
+
+    fn via_libyaml(src: &str) -> Result<Vec<Document>, YamlError> {
+        build(compat::Libyaml::new(src))
+    }
+
+    #[test]
+    fn libyaml_builder_gives_the_same_values_and_positions() {
+        for src in [
+            "a: 1\nb: [x, 2026-11-01, yes, true, ~]\nc:\n  d: 1.5\n",
+            "base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n  z: 4\n",
+            "groups:\n- name: g\n  rules:\n  - alert: A\n    labels: {severity: critical}\n    annotations:\n      runbook_url: \"https://r/x#y\"\n      text: |\n        two\n        lines\n---\nb: !!str 12\nc: '12'\n",
+            "こんにちは: 世界\nlist:\n  - 'é'\n  - \"\\u00e9\"\n",
+        ] {
+            let a = parse_stream(src).unwrap();
+            let b = via_libyaml(src).unwrap();
+            assert_eq!(a.len(), b.len(), "{src}");
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!(x.value, y.value, "{src}");
+                assert_eq!(leaves(&x.tree.0), leaves(&y.tree.0), "{src}");
+            }
+        }
+    }
+
+    #[test]
+    fn quoted_scalars_indented_as_go_and_libyaml_accept_them() {
+        // Continuation lines of a quoted scalar at the key's indentation, or
+        // less: YAML 1.2 (saphyr) refuses, libyaml (Prometheus, PyYAML) loads.
+        let src = "groups:\n- name: g\n  rules:\n  - alert: A\n    annotations:\n      description: \"first line\n      second line\"\n      summary: 'one\n    two'\n  - alert: B\n";
+        let strict = parse_stream(src).unwrap_err();
+        assert_eq!(strict.pos.line, 6, "{strict}");
+        let docs = parse_stream_compat(src).unwrap();
+        assert_eq!(
+            docs[0].value["groups"][0]["rules"][0]["annotations"],
+            json!({"description": "first line second line", "summary": "one two"})
+        );
+        assert_eq!(docs[0].key_pos_of("/groups/0/rules/1/alert").line, 10);
+        assert_eq!(
+            docs[0].pos_of("/groups/0/rules/0/annotations/summary"),
+            Pos { line: 8, col: 16 }
+        );
+    }
+
+    #[test]
+    fn compat_still_refuses_what_libyaml_refuses() {
+        // Duplicate keys: our rule, whichever parser.
+        let e = parse_stream_compat("a:\n  b: \"x\n  y\"\n  b: 2\n").unwrap_err();
+        assert!(e.message.contains("duplicate key `b`"), "{e}");
+        assert_eq!(e.first.map(|p| p.line), Some(2));
+        // Tabs and broken structure: the strict parser's message.
+        let e = parse_stream_compat("a:\n\tb: 1\n").unwrap_err();
+        assert_eq!(e.pos.line, 2, "{e}");
+        let e = parse_stream_compat("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(e.pos.line >= 1, "{e}");
+        let e = parse_stream_compat("a: \"x\n---\n y\"\n").unwrap_err();
+        assert!(e.pos.line >= 1, "{e}");
     }
 }
