@@ -10,6 +10,7 @@
 
 pub mod adopt;
 pub mod alerts;
+pub mod causes;
 pub mod clock;
 pub mod confirm;
 pub mod contracts;
@@ -28,6 +29,7 @@ pub mod policy;
 pub mod postmortem;
 pub mod process;
 pub mod required;
+pub mod s3env;
 pub mod safety;
 pub mod scaffold;
 pub mod severity;
