@@ -97,6 +97,14 @@ pub enum LedgerFile {
     Confirmations,
     /// `ledger/drills.jsonl`: drill results.
     Drills,
+    /// `ledger/lease.jsonl`: lease grants, renewals, expiries, releases,
+    /// takeovers and refused claims (written by `opsbook-lease`).
+    Lease,
+    /// `ledger/time.jsonl`: recorded clock checks (`TCK-<seq>`).
+    Time,
+    /// `ledger/data.jsonl`: market-data marks, quarantines and version
+    /// switches.
+    Data,
 }
 
 impl LedgerFile {
@@ -109,6 +117,9 @@ impl LedgerFile {
             LedgerFile::Custody => "custody",
             LedgerFile::Confirmations => "confirmations",
             LedgerFile::Drills => "drills",
+            LedgerFile::Lease => "lease",
+            LedgerFile::Time => "time",
+            LedgerFile::Data => "data",
         }
     }
 
