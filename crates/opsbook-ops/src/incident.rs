@@ -933,6 +933,25 @@ pub fn accept(ctx: &Context, id: &str, answers: Vec<CheckAnswer>) -> Result<Acce
             NextStep::ListAcceptance { incident: id },
         ));
     }
+    // --- issue 16 hook-up: checks opsbook verifies itself (time_ok,
+    // no_split_brain); a `pass` is refused unless its evidence checks out,
+    // and the verification is recorded as the answer's note. The lead
+    // reconciles this with i13's verifier registry at merge time. ---
+    for g in got.iter_mut().filter(|g| g.result == "pass") {
+        let evidence = g.evidence.clone().unwrap_or_default();
+        let verified = match g.id.as_str() {
+            "time_ok" => Some(crate::time::verify_time_ok(ctx, &pre, &evidence)?),
+            "no_split_brain" => Some(crate::lease::verify_no_split_brain(ctx, &pre, &evidence)?),
+            _ => None,
+        };
+        if let Some(v) = verified {
+            g.note = Some(match g.note.take().filter(|n| !n.trim().is_empty()) {
+                Some(n) => format!("{n} ({v})"),
+                None => v,
+            });
+        }
+    }
+    // --- end of the issue 16 hook-up ---
     // Policy order.
     got.sort_by_key(|g| known.iter().position(|k| *k == g.id));
     let passed = got.iter().all(|g| g.result == "pass");
