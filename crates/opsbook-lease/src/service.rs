@@ -185,6 +185,17 @@ pub enum LeaseError {
 }
 
 impl LeaseError {
+    /// The step that would help after a ledger failure (set a torn line
+    /// aside with `opsbook ledger repair`, or verify the chain); `None`
+    /// for refusals that need no repair.
+    #[must_use]
+    pub fn next(&self) -> Option<opsbook_core::next::NextStep> {
+        match self {
+            LeaseError::Unrecorded { source, .. } => source.next(),
+            _ => None,
+        }
+    }
+
     /// The lease's status behind a refusal (held, stale, expired), for
     /// `--format json`: who holds it, its token, since and until when.
     #[must_use]

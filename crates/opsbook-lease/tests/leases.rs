@@ -418,7 +418,16 @@ fn a_grant_the_ledger_cannot_record_is_withdrawn() {
         };
         assert_eq!((*token, *withdrawn), (2, true));
         assert_eq!(e.exit_code(), 2);
-        assert!(e.to_string().contains("ledger repair"), "{e}");
+        assert!(e.to_string().contains("withdrawn"), "{e}");
+        assert!(
+            matches!(
+                e.next(),
+                Some(opsbook_core::next::NextStep::RepairLedger { ref path })
+                    if path.ends_with("lease.jsonl")
+            ),
+            "{:?}",
+            e.next()
+        );
         let s = l.status("order-gateway").unwrap();
         assert_eq!((s.state, s.token), (State::Released, Some(2)));
         ledger::repair(&lp, &actor("trade-01"), Timestamp::now()).unwrap();
