@@ -21,6 +21,9 @@ use opsbook_lease::failover::{
 };
 use serde::Serialize;
 
+/// The assessments, as the lease engine defines them (front ends render them).
+pub use opsbook_lease::failover::{CondStatus, Condition};
+
 use crate::lease::Backend;
 use crate::{Context, OpsError};
 

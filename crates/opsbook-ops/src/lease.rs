@@ -17,9 +17,9 @@ use opsbook_core::next::NextStep;
 use opsbook_core::policy::Failover;
 use opsbook_lease::s3::{S3Config, S3Store};
 use opsbook_lease::split_brain::{self, SplitBrainParams};
-use opsbook_lease::{
-    Lease, LeaseError, Leases, LocalStore, Release, Renewal, Status, Store, Timing,
-};
+/// The outcomes, as the lease engine defines them (front ends render them).
+pub use opsbook_lease::{Lease, Release, Renewal, State, Status};
+use opsbook_lease::{LeaseError, Leases, LocalStore, Store, Timing};
 
 use crate::{Context, OpsError};
 

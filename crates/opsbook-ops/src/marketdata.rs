@@ -26,11 +26,16 @@ use std::path::{Path, PathBuf};
 use opsbook_core::event::{DataEvent, IncidentEvent, data as dev, incident as iev};
 use opsbook_core::layout::LedgerFile;
 use opsbook_core::ledger::Event;
-use opsbook_marketdata::destructive::{self, Approval, Switch};
-use opsbook_marketdata::repair::{
-    self, BackfillPlan, MarkOutcome, Market, QuarantineEntry, QuarantineMode,
+use opsbook_marketdata::destructive::{self, Approval};
+use opsbook_marketdata::repair;
+use opsbook_marketdata::{ScanOptions, Scheme};
+
+/// The engine's types a front end builds requests from and renders.
+pub use opsbook_marketdata::destructive::Switch;
+pub use opsbook_marketdata::repair::{
+    BackfillPlan, MarkOutcome, Market, QuarantineEntry, QuarantineMode,
 };
-use opsbook_marketdata::{Report, ScanOptions, Scheme};
+pub use opsbook_marketdata::{Report, Verdict};
 use serde::Serialize;
 
 use crate::{Context, OpsError};

@@ -13,7 +13,10 @@ use opsbook_core::layout::LedgerFile;
 use opsbook_core::ledger::{self, Event};
 use opsbook_core::next::NextStep;
 use opsbook_core::policy::Time;
-use opsbook_time::{CheckParams, Source, Thresholds, TimeReport, Verdict};
+use opsbook_time::{CheckParams, Source, Thresholds};
+
+/// The report and its verdict, as the clock-check engine defines them.
+pub use opsbook_time::{TimeReport, Verdict};
 use serde::Serialize;
 
 use crate::{Context, OpsError};

@@ -4,6 +4,7 @@
 //! the outcome itself (`serde`).
 
 pub mod incident;
+pub mod integrity;
 pub mod safety;
 
 use std::fmt::Write as _;
