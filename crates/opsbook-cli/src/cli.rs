@@ -1424,7 +1424,7 @@ pub enum MarketdataCommand {
         pointer: PathBuf,
         /// The new version (a directory beside the pointer)
         #[arg(value_name = "VERSION")]
-        version: String,
+        new_version: String,
         /// The incident (evidence is collected for it)
         #[arg(long, value_name = "ID")]
         incident: String,

@@ -128,7 +128,7 @@ pub fn run(c: &MarketdataCommand) -> Outcome {
         }
         MarketdataCommand::SwitchVersion {
             pointer,
-            version,
+            new_version,
             incident,
             reason,
             includes,
@@ -138,7 +138,7 @@ pub fn run(c: &MarketdataCommand) -> Outcome {
             let cx = context(&common.root, common.actor.as_deref())?;
             let req = SwitchRequest {
                 pointer: pointer.clone(),
-                version: version.clone(),
+                version: new_version.clone(),
                 incident: incident.clone(),
                 reason: reason.clone(),
                 includes: includes.clone(),
