@@ -13,7 +13,7 @@ use opsbook_core::incident::{
     CheckAnswer, Guards, Incident, IncidentError, Status, Store, past_time, require_reason,
     severity_rank, status_event,
 };
-use opsbook_core::layout::Layout;
+use opsbook_core::layout::{Layout, LedgerFile};
 use opsbook_core::ledger::Event;
 use opsbook_core::next::NextStep;
 use opsbook_core::policy::{AcceptanceCheck, Degraded};
@@ -933,15 +933,27 @@ pub fn accept(ctx: &Context, id: &str, answers: Vec<CheckAnswer>) -> Result<Acce
             NextStep::ListAcceptance { incident: id },
         ));
     }
-    // --- issue 16 hook-up: checks opsbook verifies itself (time_ok,
-    // no_split_brain); a `pass` is refused unless its evidence checks out,
-    // and the verification is recorded as the answer's note. The lead
-    // reconciles this with i13's verifier registry at merge time. ---
+    // --- issue 16 hook-up: checks opsbook can verify itself. A `pass`
+    // whose reference is an opsbook record — a recorded clock check
+    // `TCK-<n>` or a time report file for `time_ok`, the lease ledger for
+    // `no_split_brain` — is refused unless the record checks out, and the
+    // verification is recorded as the answer's note. Any other reference
+    // stays the operator's word, as before (existing ledgers replay
+    // unchanged). The lead reconciles this with i13's verifier registry at
+    // merge time (and may make the opsbook record mandatory). ---
     for g in got.iter_mut().filter(|g| g.result == "pass") {
         let evidence = g.evidence.clone().unwrap_or_default();
+        let r = evidence.trim();
         let verified = match g.id.as_str() {
-            "time_ok" => Some(crate::time::verify_time_ok(ctx, &pre, &evidence)?),
-            "no_split_brain" => Some(crate::lease::verify_no_split_brain(ctx, &pre, &evidence)?),
+            "time_ok" if r.starts_with("TCK-") || std::path::Path::new(r).is_file() => {
+                Some(crate::time::verify_time_ok(ctx, &pre, r)?)
+            }
+            "no_split_brain"
+                if r.replace('\\', "/")
+                    .ends_with(LedgerFile::Lease.rel().as_str()) =>
+            {
+                Some(crate::lease::verify_no_split_brain(ctx, &pre, r)?)
+            }
             _ => None,
         };
         if let Some(v) = verified {

@@ -204,11 +204,10 @@ fn data_event(ctx: &Context, e: &DataEvent) -> Result<Event, OpsError> {
 }
 
 fn on_incident(ctx: &Context, id: &str, e: IncidentEvent) -> Result<Vec<Event>, OpsError> {
-    Ok(ctx
-        .store()?
+    ctx.store()?
         .transact(ctx.clock.as_ref(), id, &ctx.actor, |_| {
             Ok::<_, OpsError>(vec![e])
-        })?)
+        })
 }
 
 /// What to mark.

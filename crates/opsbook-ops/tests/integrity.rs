@@ -198,3 +198,53 @@ fn failback_is_refused_without_its_confirmation_and_names_it() {
         "not a failover fact",
     );
 }
+
+#[test]
+fn incident_accept_verifies_time_ok_given_as_a_recorded_check() {
+    use opsbook_core::incident::Status;
+    use opsbook_ops::incident as inc;
+    let s = Ssot::new();
+    s.at("2026-11-29T02:00:00Z");
+    let id = open(&s);
+    inc::change_status(
+        s.at("2026-11-29T02:01:00Z"),
+        &id,
+        Status::Acked,
+        "ack",
+        Some("Aiko"),
+    )
+    .unwrap();
+    inc::decide(
+        s.at("2026-11-29T02:02:00Z"),
+        &id,
+        "resync the clock",
+        "offset 700 ms",
+        &[],
+        Some("SAFE_MODE"),
+    )
+    .unwrap();
+    inc::change_status(
+        s.at("2026-11-29T02:03:00Z"),
+        &id,
+        Status::Mitigating,
+        "resync",
+        None,
+    )
+    .unwrap();
+    s.at("2026-11-29T02:10:00Z");
+    assert_eq!(check(&s, 8, &id).recorded.as_deref(), Some("TCK-1"));
+    let with_time = |t: &'static str| -> Vec<opsbook_core::incident::CheckAnswer> {
+        opsbook_testkit::ssot::ACCEPT_ALL
+            .iter()
+            .map(|a| if a.starts_with("time_ok=") { t } else { a })
+            .map(|a| inc::parse_check(a).unwrap())
+            .collect()
+    };
+    refused(
+        inc::accept(s.ctx(), &id, with_time("time_ok=pass:TCK-7")),
+        "TCK-7 is not a clock check",
+    );
+    inc::accept(s.ctx(), &id, with_time("time_ok=pass:TCK-1")).unwrap();
+    let log = std::fs::read_to_string(s.path(&format!("incidents/{id}/events.jsonl"))).unwrap();
+    assert!(log.contains("verified by opsbook: TCK-1 ok"), "{log}");
+}
