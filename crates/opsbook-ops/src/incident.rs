@@ -935,7 +935,7 @@ pub fn accept(ctx: &Context, id: &str, answers: Vec<CheckAnswer>) -> Result<Acce
     }
     // --- issue 16 hook-up: checks opsbook can verify itself. A `pass`
     // whose reference is an opsbook record — a recorded clock check
-    // `TCK-<n>` or a time report file for `time_ok`, the lease ledger for
+    // `TCK-<n>` for `time_ok`, the lease ledger for
     // `no_split_brain` — is refused unless the record checks out, and the
     // verification is recorded as the answer's note. Any other reference
     // stays the operator's word, as before (existing ledgers replay
@@ -945,9 +945,7 @@ pub fn accept(ctx: &Context, id: &str, answers: Vec<CheckAnswer>) -> Result<Acce
         let evidence = g.evidence.clone().unwrap_or_default();
         let r = evidence.trim();
         let verified = match g.id.as_str() {
-            "time_ok" if r.starts_with("TCK-") || std::path::Path::new(r).is_file() => {
-                Some(crate::time::verify_time_ok(ctx, &pre, r)?)
-            }
+            "time_ok" if r.starts_with("TCK-") => Some(crate::time::verify_time_ok(ctx, &pre, r)?),
             "no_split_brain"
                 if r.replace('\\', "/")
                     .ends_with(LedgerFile::Lease.rel().as_str()) =>
