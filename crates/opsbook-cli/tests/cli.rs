@@ -13,6 +13,7 @@ mod evidence;
 mod golden;
 mod incidents;
 mod reconcile;
+mod integrity;
 mod safety;
 
 const AS_OF: &str = "2026-11-29";

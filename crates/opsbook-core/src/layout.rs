@@ -102,6 +102,14 @@ pub enum LedgerFile {
     /// `ledger/reconciliation.jsonl`: stored reconciliation reports and
     /// accepted breaks (D-DATA-RECON, D-DATA-RERECON).
     Reconciliation,
+    /// `ledger/lease.jsonl`: lease grants, renewals, expiries, releases,
+    /// takeovers and refused claims (written by `opsbook-lease`).
+    Lease,
+    /// `ledger/time.jsonl`: recorded clock checks (`TCK-<seq>`).
+    Time,
+    /// `ledger/data.jsonl`: market-data marks, quarantines and version
+    /// switches.
+    Data,
 }
 
 impl LedgerFile {
@@ -115,6 +123,9 @@ impl LedgerFile {
             LedgerFile::Confirmations => "confirmations",
             LedgerFile::Drills => "drills",
             LedgerFile::Reconciliation => "reconciliation",
+            LedgerFile::Lease => "lease",
+            LedgerFile::Time => "time",
+            LedgerFile::Data => "data",
         }
     }
 

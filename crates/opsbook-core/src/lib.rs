@@ -11,6 +11,7 @@
 pub mod adopt;
 pub mod alerts;
 pub mod anchors;
+pub mod causes;
 pub mod clock;
 pub mod confirm;
 pub mod contracts;
@@ -29,6 +30,7 @@ pub mod policy;
 pub mod postmortem;
 pub mod process;
 pub mod required;
+pub mod s3env;
 pub mod safety;
 pub mod scaffold;
 pub mod severity;

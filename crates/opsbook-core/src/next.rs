@@ -93,4 +93,15 @@ pub enum NextStep {
         /// The incident.
         incident: String,
     },
+    /// Measure the clock against the exchange and NTP and record the
+    /// result (`time_ok`).
+    CheckTime {
+        /// The incident to record it on, when known.
+        incident: Option<String>,
+    },
+    /// See who holds a lease now.
+    LeaseStatus {
+        /// The lease.
+        name: String,
+    },
 }

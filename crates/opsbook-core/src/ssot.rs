@@ -118,6 +118,37 @@ pub struct Config {
     pub action_overdue_error_days: Option<u32>,
     /// `[safety.hooks.STATE]`: the command that switches the platform into STATE.
     pub hooks: BTreeMap<String, crate::hook::Hook>,
+    /// `[lease]`: where `opsbook lease` keeps the leases.
+    pub lease: LeaseConfig,
+}
+
+/// `[lease]` of `opsbook.toml` (D-SW-SPLITBRAIN): the lease store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeaseConfig {
+    /// `backend`: `local` (one host) or `s3` (shared); `None`: local.
+    pub backend: Option<String>,
+    /// `dir`: the local store's directory (`%VAR%` expanded; default the
+    /// per-machine `%ProgramData%\opsbook\leases`; `OPSBOOK_LEASE_DIR` overrides).
+    pub dir: Option<String>,
+    /// `[lease.s3]`: the shared store.
+    pub s3: Option<LeaseS3Config>,
+}
+
+/// `[lease.s3]`: an S3-compatible bucket with conditional writes. Never a
+/// secret: `credentials_ref = "env:NAME"` names the variables, as for
+/// evidence destinations (`opsbook_core::s3env`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeaseS3Config {
+    /// Bucket.
+    pub bucket: String,
+    /// Key prefix (may be empty).
+    pub prefix: String,
+    /// Endpoint URL; `None`: `AWS_ENDPOINT_URL` or AWS.
+    pub endpoint: Option<String>,
+    /// Region; `None`: `AWS_REGION` or `us-east-1`.
+    pub region: Option<String>,
+    /// `env:NAME`; `None`: the standard `AWS_*` variables.
+    pub credentials_ref: Option<String>,
 }
 
 impl Config {
@@ -197,7 +228,26 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
+            lease: lease_config(v.get("lease")),
         }
+    }
+}
+
+fn lease_config(v: Option<&Value>) -> LeaseConfig {
+    let Some(v) = v else {
+        return LeaseConfig::default();
+    };
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    LeaseConfig {
+        backend: s(v, "backend"),
+        dir: s(v, "dir"),
+        s3: v.get("s3").map(|t| LeaseS3Config {
+            bucket: s(t, "bucket").unwrap_or_default(),
+            prefix: s(t, "prefix").unwrap_or_default(),
+            endpoint: s(t, "endpoint"),
+            region: s(t, "region"),
+            credentials_ref: s(t, "credentials_ref"),
+        }),
     }
 }
 

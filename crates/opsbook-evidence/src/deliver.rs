@@ -62,11 +62,7 @@ impl S3Target {
     /// `AWS_ENDPOINT_URL` or `AWS_ENDPOINT`; `None`: AWS itself.
     #[must_use]
     pub fn effective_endpoint(&self) -> Option<String> {
-        self.endpoint.clone().or_else(|| {
-            ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_ENDPOINT"]
-                .iter()
-                .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        })
+        opsbook_core::s3env::endpoint(self.endpoint.as_deref())
     }
 }
 
@@ -298,50 +294,7 @@ pub fn remove_from_spool(zip: &Path) -> std::io::Result<()> {
 /// elsewhere; `OPSBOOK_SPOOL` overrides; `%VAR%` in a policy path expands.
 #[must_use]
 pub fn spool_dir(policy_path: Option<&str>) -> PathBuf {
-    if let Some(p) = std::env::var_os("OPSBOOK_SPOOL").filter(|v| !v.is_empty()) {
-        return PathBuf::from(p);
-    }
-    if let Some(p) = policy_path {
-        let mut out = String::new();
-        let mut rest = p;
-        while let Some(i) = rest.find('%') {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 1..];
-            match after.find('%') {
-                Some(j) => {
-                    let var = &after[..j];
-                    match std::env::var(var) {
-                        Ok(v) => out.push_str(&v),
-                        Err(_) => {
-                            out.clear();
-                            break;
-                        }
-                    }
-                    rest = &after[j + 1..];
-                }
-                None => {
-                    out.push_str(&rest[i..]);
-                    rest = "";
-                }
-            }
-        }
-        if !out.is_empty() || !p.contains('%') {
-            out.push_str(rest);
-            if !out.is_empty() && (cfg!(windows) || !out.contains('\\')) {
-                return PathBuf::from(out);
-            }
-        }
-    }
-    if cfg!(windows) {
-        let base = std::env::var_os("ProgramData")
-            .map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from);
-        return base.join("opsbook").join("spool");
-    }
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share")))
-        .unwrap_or_else(|| PathBuf::from("/var/lib"));
-    base.join("opsbook").join("spool")
+    opsbook_core::fsutil::machine_dir("OPSBOOK_SPOOL", policy_path, "spool")
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig, Writ
 use sha2::{Digest, Sha256};
 
 use crate::deliver::{S3Target, fault};
+use opsbook_core::causes::one_line as chain;
 
 /// Part size for multipart uploads and the single-request limit (bytes).
 const PART: usize = 8 * 1024 * 1024;
@@ -83,46 +84,16 @@ pub fn store(t: &S3Target) -> Result<Arc<dyn ObjectStore>, String> {
             // private network, a test server) is what the operator asked for.
             .with_allow_http(e.to_ascii_lowercase().starts_with("http://"));
     }
-    match t.credentials_ref.as_deref() {
-        None => {}
-        Some(r) if r.starts_with("env:") => {
-            let name = &r[4..];
-            let get = |suffix: &str| std::env::var(format!("{name}_{suffix}")).ok();
-            let (Some(id), Some(secret)) = (get("ACCESS_KEY_ID"), get("SECRET_ACCESS_KEY")) else {
-                return Err(format!(
-                    "credentials_ref `{r}`: set {name}_ACCESS_KEY_ID and {name}_SECRET_ACCESS_KEY"
-                ));
-            };
-            b = b.with_access_key_id(id).with_secret_access_key(secret);
-            if let Some(tok) = get("SESSION_TOKEN") {
-                b = b.with_token(tok);
-            }
-        }
-        Some(r) => {
-            return Err(format!(
-                "credentials_ref `{r}`: only env:NAME is supported (NAME_ACCESS_KEY_ID, NAME_SECRET_ACCESS_KEY)"
-            ));
+    if let Some(c) = opsbook_core::s3env::credentials(t.credentials_ref.as_deref())? {
+        b = b
+            .with_access_key_id(c.access_key_id)
+            .with_secret_access_key(c.secret_access_key);
+        if let Some(tok) = c.session_token {
+            b = b.with_token(tok);
         }
     }
     let s = b.build().map_err(|e| format!("S3 configuration: {e}"))?;
     Ok(Arc::new(s))
-}
-
-/// An `object_store` error with its whole chain of causes (the top level
-/// alone says "error sending request" where the cause is "connection
-/// refused").
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
 }
 
 /// Adds what to do to the S3 errors an operator meets first.

@@ -27,6 +27,8 @@ use object_store::{
     UpdateVersion,
 };
 
+use opsbook_core::causes::one_line as chain;
+
 use crate::model::Record;
 use crate::store::{Store, StoreError, Stored, Version, encode_record, parse_record};
 
@@ -67,19 +69,6 @@ impl std::fmt::Debug for S3Store {
             .field("at", &self.describe)
             .finish_non_exhaustive()
     }
-}
-
-/// An error with its causes in one line ("error sending request: connection
-/// refused"), each cause once. (The same helper exists in opsbook-time and
-/// opsbook-evidence; it belongs in opsbook-core.)
-fn chain(e: &dyn std::error::Error) -> String {
-    std::iter::successors(Some(e), |e| e.source())
-        .map(ToString::to_string)
-        .fold(String::new(), |acc, m| match acc.is_empty() {
-            true => m,
-            false if acc.contains(&m) => acc,
-            false => format!("{acc}: {m}"),
-        })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, StoreError> {

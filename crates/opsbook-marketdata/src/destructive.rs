@@ -60,6 +60,20 @@ pub fn switch_version(
     pointer: &Path,
     new_version: &str,
 ) -> Result<Switch, Error> {
+    switch_version_at(approval, pointer, new_version, jiff::Timestamp::now())
+}
+
+/// [`switch_version`] with the time recorded as `at` given (the operations
+/// layer passes its injected clock).
+///
+/// # Errors
+/// As [`switch_version`].
+pub fn switch_version_at(
+    approval: &dyn Approval,
+    pointer: &Path,
+    new_version: &str,
+    at: jiff::Timestamp,
+) -> Result<Switch, Error> {
     if approval.action() != ACTION {
         return Err(Error::Usage(format!(
             "refused: the approval is for `{}`, not `{ACTION}`",
@@ -100,7 +114,7 @@ pub fn switch_version(
         current: new_version.to_string(),
         approval_ref: approval.approval_ref().to_string(),
         evidence_ref: approval.evidence_ref().to_string(),
-        at: jiff::Timestamp::now().to_string(),
+        at: at.to_string(),
     };
     let mut hist = pointer.as_os_str().to_owned();
     hist.push(".history.jsonl");

@@ -51,10 +51,6 @@ fn hex(b: &[u8]) -> String {
     s
 }
 
-fn now() -> String {
-    jiff::Timestamp::now().to_string()
-}
-
 /// One line of a marks sidecar (`<data file>.marks.jsonl`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mark {
@@ -154,6 +150,20 @@ pub fn mark(
     base: &Path,
     reference: Option<&str>,
 ) -> Result<Vec<MarkOutcome>, Error> {
+    mark_at(report, base, reference, jiff::Timestamp::now())
+}
+
+/// [`mark`] with the time recorded as `marked_at` given (the operations
+/// layer passes its injected clock).
+///
+/// # Errors
+/// As [`mark`].
+pub fn mark_at(
+    report: &Report,
+    base: &Path,
+    reference: Option<&str>,
+    at: jiff::Timestamp,
+) -> Result<Vec<MarkOutcome>, Error> {
     let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in &report.findings {
         if !f.file.is_empty() {
@@ -193,7 +203,7 @@ pub fn mark(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let at = now();
+        let at = at.to_string();
         let mut added = 0;
         for f in findings {
             let m = Mark {
@@ -284,6 +294,31 @@ pub fn quarantine(
     only: Option<&[String]>,
     reference: Option<&str>,
 ) -> Result<Vec<QuarantineEntry>, Error> {
+    quarantine_at(
+        report,
+        base,
+        dest,
+        mode,
+        only,
+        reference,
+        jiff::Timestamp::now(),
+    )
+}
+
+/// [`quarantine`] with the time recorded as `at` given (the operations
+/// layer passes its injected clock).
+///
+/// # Errors
+/// As [`quarantine`].
+pub fn quarantine_at(
+    report: &Report,
+    base: &Path,
+    dest: &Path,
+    mode: QuarantineMode,
+    only: Option<&[String]>,
+    reference: Option<&str>,
+    at: jiff::Timestamp,
+) -> Result<Vec<QuarantineEntry>, Error> {
     let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in &report.findings {
         if !f.file.is_empty()
@@ -351,7 +386,7 @@ pub fn quarantine(
             sha256: sha,
             bytes,
             mode,
-            at: now(),
+            at: at.to_string(),
             reference: reference.map(str::to_string),
             findings,
             ranges,

@@ -456,3 +456,60 @@ pub fn confirm(
         target,
     })
 }
+
+/// The gate every T2 action goes through before it runs (D-SAFE-CONFIRM,
+/// D-SAFE-MATRIX, D-SAFE-FREEZE): [`crate::safety::can`] — the safety
+/// matrix and the change freeze, the one verdict `opsbook safety can`
+/// gives — must not DENY `action` now, and a passed high-danger
+/// confirmation of `action` on exactly `target` must be unused and
+/// unexpired. Returns that confirmation; mark it used with [`used`] once
+/// the action is done.
+///
+/// # Errors
+/// [`OpsError::Refused`]: DENY in the current state or frozen (with the way
+/// forward), or no usable confirmation (next: the confirmation); policies
+/// or ledgers that cannot be read.
+pub fn require(
+    ctx: &Context,
+    action: &str,
+    target: &str,
+) -> Result<confirm::Confirmation, OpsError> {
+    let can = crate::safety::can(ctx, action, None)?;
+    if can.answer.decision == Decision::Deny {
+        return Err(OpsError::refused(can.answer.why, can.answer.next));
+    }
+    let all = confirm::confirmations(&ledger::read(
+        &ctx.layout.ledger(LedgerFile::Confirmations),
+    )?);
+    match confirm::usable(&all, action, Some(target), ctx.now()) {
+        Some(c) => Ok(c.clone()),
+        None => Err(OpsError::refused(
+            format!(
+                "`{action}` on `{target}` is a T2 action ({} in {}): it needs a passed one-person high-danger confirmation of exactly this action and target, unused and not expired",
+                can.answer.decision.as_str(),
+                can.answer.state
+            ),
+            Some(opsbook_core::next::NextStep::Confirm {
+                operation: action.to_string(),
+                target: Some(target.to_string()),
+            }),
+        )),
+    }
+}
+
+/// Records that confirmation `id` was used by `by` (a command line, for
+/// people); a confirmation is used once.
+///
+/// # Errors
+/// Ledger errors.
+pub fn used(ctx: &Context, id: &str, by: &str) -> Result<Event, OpsError> {
+    Ok(opsbook_core::event::append(
+        &ctx.layout.ledger(LedgerFile::Confirmations),
+        ctx.clock.as_ref(),
+        &ctx.actor,
+        &ConfirmationEvent::ConfirmationUsed(cev::Used {
+            confirmation: id.to_string(),
+            by: by.to_string(),
+        }),
+    )?)
+}

@@ -25,14 +25,18 @@ mod context;
 pub mod drill;
 mod error;
 pub mod evidence;
+pub mod failover;
 pub mod freeze;
 pub mod halt;
 pub mod incident;
 pub mod learn;
+pub mod lease;
 pub mod ledger;
 pub mod reconcile;
+pub mod marketdata;
 pub mod safety;
 mod state;
+pub mod time;
 pub mod views;
 
 pub use context::Context;

@@ -1,7 +1,9 @@
 //! opsbook-testkit: what opsbook's tests stand up instead of the outside
-//! world, in one place — an SNTP server with a set clock offset ([`sntp`])
-//! and a fresh starter SSOT ([`ssot`]). Never shipped (`publish = false`);
-//! a dev-dependency only.
+//! world, in one place — SNTP servers with a set or scripted clock offset
+//! ([`sntp`]), an exchange's server-time endpoint ([`exchange`]) and a
+//! fresh starter SSOT ([`ssot`]). Never shipped (`publish = false`); a
+//! dev-dependency only.
 
+pub mod exchange;
 pub mod sntp;
 pub mod ssot;

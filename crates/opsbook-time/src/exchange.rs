@@ -17,6 +17,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use opsbook_core::causes::one_line as chain;
+
 use crate::sample::{ErrorKind, Sample, SourceError};
 
 /// What the queries to one endpoint produced.
@@ -73,19 +75,6 @@ fn truncate(s: &str) -> String {
         }
         format!("{}…", &s[..end])
     }
-}
-
-/// An error with its causes in one line ("error sending request: connection
-/// refused"), each cause once. (The same helper exists in opsbook-lease and
-/// opsbook-evidence; it belongs in opsbook-core.)
-fn chain(e: &dyn std::error::Error) -> String {
-    std::iter::successors(Some(e), |e| e.source())
-        .map(ToString::to_string)
-        .fold(String::new(), |acc, m| match acc.is_empty() {
-            true => m,
-            false if acc.contains(&m) => acc,
-            false => format!("{acc}: {m}"),
-        })
 }
 
 /// One request: `(offset_ms, rtt_ms)`, or the failure and whether it ends

@@ -1,15 +1,14 @@
-//! `opsbook time check` end to end against local responders this file
-//! starts: an SNTP server on UDP 127.0.0.1 and an HTTP server in the
-//! Binance `/api/v3/time` shape, each with a scripted clock offset, delay,
-//! status or kiss-o'-death per request.
+//! `opsbook time check` end to end against local responders from
+//! opsbook-testkit: an SNTP server on UDP 127.0.0.1 and an HTTP server in
+//! the Binance `/api/v3/time` shape, each with a scripted clock offset,
+//! delay, status or kiss-o'-death per request.
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
 use std::net::{TcpListener, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use opsbook_time::sample::ErrorKind;
 use opsbook_time::{
@@ -17,140 +16,24 @@ use opsbook_time::{
     Thresholds, Verdict, check,
 };
 
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
-/// What a responder does with one request.
-#[derive(Clone)]
-struct Reply {
-    /// The responder's clock minus ours, ms (positive: we are behind).
-    offset_ms: i64,
-    /// Symmetric delay, ms: half before the server stamps its time, half after.
-    delay_ms: u64,
-    /// HTTP status (HTTP only).
-    status: u16,
-    /// NTP stratum; 0 with `refid` = a kiss-o'-death.
-    stratum: u8,
-    /// NTP leap indicator (3 = not synchronised).
-    li: u8,
-    /// NTP reference ID / kiss code.
-    refid: [u8; 4],
-    /// Do not answer (NTP: a lost packet).
-    drop: bool,
-}
+use opsbook_testkit::sntp::Reply;
 
 fn at(offset_ms: i64) -> Reply {
-    Reply {
-        offset_ms,
-        delay_ms: 0,
-        status: 200,
-        stratum: 2,
-        li: 0,
-        refid: *b"TEST",
-        drop: false,
-    }
+    Reply::at(offset_ms)
 }
 
 fn slow(offset_ms: i64, delay_ms: u64) -> Reply {
-    Reply {
-        delay_ms,
-        ..at(offset_ms)
-    }
+    Reply::slow(offset_ms, delay_ms)
 }
 
-fn pick(script: &[Reply], i: usize) -> Reply {
-    script[i.min(script.len() - 1)].clone()
-}
-
-/// An SNTP responder; returns `127.0.0.1:port` and the count of requests
-/// it received. It stops after 10 s without a request.
+/// The scripted SNTP responder (opsbook-testkit).
 fn ntp(script: Vec<Reply>) -> (String, Arc<AtomicUsize>) {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let addr = s.local_addr().unwrap().to_string();
-    let n = Arc::new(AtomicUsize::new(0));
-    let count = Arc::clone(&n);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 48];
-        while let Ok((_, from)) = s.recv_from(&mut buf) {
-            let r = pick(&script, count.fetch_add(1, Ordering::SeqCst));
-            if r.drop {
-                continue;
-            }
-            let ts = |skew: i64| {
-                let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-                let ns = i128::try_from(t.as_nanos()).unwrap()
-                    + 2_208_988_800_000_000_000
-                    + i128::from(skew) * 1_000_000;
-                let secs = u64::try_from(ns / 1_000_000_000).unwrap();
-                let frac = u64::try_from((ns % 1_000_000_000) * (1 << 32) / 1_000_000_000).unwrap();
-                ((secs << 32) | frac).to_be_bytes()
-            };
-            std::thread::sleep(Duration::from_millis(r.delay_ms / 2));
-            let recv = ts(r.offset_ms);
-            std::thread::sleep(Duration::from_millis(r.delay_ms / 2));
-            let mut p = [0u8; 48];
-            p[0] = (r.li << 6) | (4 << 3) | 4; // LI, version 4, mode 4 (server)
-            p[1] = r.stratum;
-            p[12..16].copy_from_slice(&r.refid);
-            p[16..24].copy_from_slice(&recv);
-            p[24..32].copy_from_slice(&buf[40..48]); // originate = the client's transmit
-            p[32..40].copy_from_slice(&recv);
-            p[40..48].copy_from_slice(&ts(r.offset_ms));
-            let _ = s.send_to(&p, from);
-        }
-    });
-    (addr, n)
+    opsbook_testkit::sntp::scripted(script)
 }
 
-/// An HTTP/1.1 responder in the Binance `/api/v3/time` shape (keep-alive);
-/// returns its URL and the count of requests (the warm-up is request 0).
+/// The scripted server-time endpoint (opsbook-testkit).
 fn http(script: Vec<Reply>) -> (String, Arc<AtomicUsize>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/api/v3/time", l.local_addr().unwrap());
-    let n = Arc::new(AtomicUsize::new(0));
-    let count = Arc::clone(&n);
-    std::thread::spawn(move || {
-        for conn in l.incoming() {
-            let Ok(mut c) = conn else { return };
-            let script = script.clone();
-            let count = Arc::clone(&count);
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 1024];
-                loop {
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match c.read(&mut chunk) {
-                            Ok(0) | Err(_) => return,
-                            Ok(k) => buf.extend_from_slice(&chunk[..k]),
-                        }
-                    }
-                    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-                    buf.drain(..end);
-                    let r = pick(&script, count.fetch_add(1, Ordering::SeqCst));
-                    std::thread::sleep(Duration::from_millis(r.delay_ms / 2));
-                    let body = format!("{{\"serverTime\":{}}}", now_ms() + r.offset_ms);
-                    std::thread::sleep(Duration::from_millis(r.delay_ms / 2));
-                    let reason = if r.status == 200 { "OK" } else { "Error" };
-                    let extra = if r.status == 429 {
-                        "Retry-After: 7\r\n"
-                    } else {
-                        ""
-                    };
-                    let resp = format!(
-                        "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}",
-                        r.status,
-                        body.len()
-                    );
-                    if c.write_all(resp.as_bytes()).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    (url, n)
+    opsbook_testkit::exchange::server(script)
 }
 
 fn exchange(id: &str, url: &str) -> Source {

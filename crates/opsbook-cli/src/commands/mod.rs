@@ -9,16 +9,20 @@ mod coverage;
 mod drill;
 mod evidence;
 mod explain;
+mod failover;
 mod freeze;
 mod gate;
 mod halt;
 mod incident;
 mod init;
 mod learn;
+mod lease;
 mod ledger;
 mod reconcile;
+mod marketdata;
 mod safety;
 mod severity;
+mod time;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,6 +57,10 @@ pub fn run(cli: Cli) -> Outcome {
         Command::P0(a) => halt::p0(&a),
         Command::Evidence(c) => evidence::run(&c),
         Command::Reconcile(c) => reconcile::run(&c),
+        Command::Marketdata(c) => marketdata::run(&c),
+        Command::Time(c) => time::run(&c),
+        Command::Lease(c) => lease::run(&c),
+        Command::Failover(c) => failover::run(&c),
     }
 }
 
@@ -154,4 +162,21 @@ pub fn op<T>(
 #[must_use]
 pub fn ok_or_findings(ok: bool) -> u8 {
     if ok { exit::OK } else { exit::FINDINGS }
+}
+
+/// The context of an operation that also works outside an SSOT (a scan, a
+/// clock check): the SSOT when `--root` is given or one is found upwards,
+/// else the current directory (its policies are then the starter ones).
+pub fn context_or_cwd(root: &RootArg, actor: Option<&str>) -> Result<Context, CliError> {
+    if root.root.is_some() {
+        return context(root, actor);
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| exit::usage(format!("cannot read the current directory: {e}")))?;
+    let dir = opsbook_core::ssot::discover(&cwd).unwrap_or(cwd);
+    Ok(Context::new(
+        Layout::new(dir),
+        Arc::new(opsbook_core::clock::SystemClock::default()),
+        Actor::current(actor.map(str::to_string)),
+    ))
 }

@@ -4,6 +4,7 @@
 //! the outcome itself (`serde`).
 
 pub mod incident;
+pub mod integrity;
 pub mod safety;
 
 use std::fmt::Write as _;
@@ -100,6 +101,13 @@ pub fn hint(next: &NextStep) -> String {
         }
         NextStep::ListAcceptance { incident } => {
             format!(" (`opsbook incident accept {incident}` lists them)")
+        }
+        NextStep::CheckTime { incident } => format!(
+            "; measure and record the clock: `opsbook time check --record --incident {}`",
+            incident.as_deref().unwrap_or("ID")
+        ),
+        NextStep::LeaseStatus { name } => {
+            format!(" (`opsbook lease status {name}` shows who holds it)")
         }
         _ => String::new(),
     }

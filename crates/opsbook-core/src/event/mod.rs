@@ -12,19 +12,23 @@
 
 pub mod confirmation;
 pub mod custody;
+pub mod data;
 pub mod drill;
 pub mod freeze;
 pub mod incident;
 pub mod reconciliation;
 pub mod safety;
+pub mod time;
 
 pub use confirmation::ConfirmationEvent;
 pub use custody::CustodyEvent;
+pub use data::DataEvent;
 pub use drill::DrillEvent;
 pub use freeze::FreezeEvent;
 pub use incident::IncidentEvent;
 pub use reconciliation::ReconciliationEvent;
 pub use safety::SafetyEvent;
+pub use time::TimeEvent;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -185,6 +189,8 @@ mod tests {
         n += round_trip::<CustodyEvent>("ledger__custody.jsonl");
         n += round_trip::<DrillEvent>("ledger__drills.jsonl");
         n += round_trip::<ReconciliationEvent>("ledger__reconciliation.jsonl");
+        n += round_trip::<TimeEvent>("ledger__time.jsonl");
+        n += round_trip::<DataEvent>("ledger__data.jsonl");
         assert!(n > 150, "{n} events");
     }
 
@@ -209,6 +215,8 @@ mod tests {
             .chain(custody::TYPES.iter())
             .chain(drill::TYPES.iter())
             .chain(reconciliation::TYPES.iter())
+            .chain(time::TYPES.iter())
+            .chain(data::TYPES.iter())
             .copied()
             .collect();
         let missing: Vec<&str> = all

@@ -1,0 +1,85 @@
+//! `opsbook lease …` (D-SW-SPLITBRAIN; docs/lease.md): parse → one
+//! operation of `opsbook_ops::lease` → render → exit code (0 granted,
+//! renewed, released, current; 1 held by another, stale or expired; 2
+//! error).
+
+use opsbook_ops::lease::{self as ops, Backend, LeaseRequest};
+
+use super::{context, emit, op, say};
+use crate::cli::{LeaseArgs, LeaseBackendArg, LeaseCommand};
+use crate::exit::{self, Outcome};
+use crate::render::integrity as text;
+
+fn request(
+    a: &LeaseArgs,
+    ttl: Option<&String>,
+    token: Option<u64>,
+    wait: Option<&String>,
+) -> LeaseRequest {
+    LeaseRequest {
+        name: a.name.clone(),
+        holder: a.holder.clone(),
+        ttl: ttl.cloned(),
+        token,
+        wait: wait.cloned(),
+        backend: a.backend.map(|b| match b {
+            LeaseBackendArg::Local => Backend::Local,
+            LeaseBackendArg::S3 => Backend::S3,
+        }),
+    }
+}
+
+fn warn(w: Option<&String>) {
+    if let Some(w) = w {
+        say(&format!("warning: {w}"));
+    }
+}
+
+pub fn run(c: &LeaseCommand) -> Outcome {
+    match c {
+        LeaseCommand::Acquire { lease, ttl, wait } => {
+            let cx = context(&lease.common.root, lease.common.actor.as_deref())?;
+            let r = op(&cx, |cx| {
+                ops::acquire(cx, &request(lease, ttl.as_ref(), None, wait.as_ref()))
+            })?;
+            emit(lease.common.format, &r, &text::lease("granted", &r))?;
+        }
+        LeaseCommand::Renew { lease, token, ttl } => {
+            let cx = context(&lease.common.root, lease.common.actor.as_deref())?;
+            let r = op(&cx, |cx| {
+                ops::renew(cx, &request(lease, ttl.as_ref(), *token, None))
+            })?;
+            warn(r.ledger_warning.as_ref());
+            emit(lease.common.format, &r, &text::lease("renewed", &r.lease))?;
+        }
+        LeaseCommand::Release { lease, token } => {
+            let cx = context(&lease.common.root, lease.common.actor.as_deref())?;
+            let r = op(&cx, |cx| {
+                ops::release(cx, &request(lease, None, *token, None))
+            })?;
+            warn(r.ledger_warning.as_ref());
+            emit(lease.common.format, &r, &text::release(&r))?;
+        }
+        LeaseCommand::Status { lease } => {
+            let cx = context(&lease.common.root, lease.common.actor.as_deref())?;
+            let r = op(&cx, |cx| ops::status(cx, &request(lease, None, None, None)))?;
+            emit(lease.common.format, &r, &text::status(&r))?;
+        }
+        LeaseCommand::Check { lease, token } => {
+            let cx = context(&lease.common.root, lease.common.actor.as_deref())?;
+            let r = op(&cx, |cx| {
+                ops::check(cx, &request(lease, None, *token, None))
+            })?;
+            emit(
+                lease.common.format,
+                &r,
+                &format!(
+                    "token {} is current\n{}",
+                    token.unwrap_or(0),
+                    text::status(&r)
+                ),
+            )?;
+        }
+    }
+    Ok(exit::OK)
+}
