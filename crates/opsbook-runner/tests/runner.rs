@@ -1,6 +1,7 @@
+#![allow(clippy::unwrap_used)]
+#![cfg(unix)]
 //! The step runner on Linux: bash for real; PowerShell through a stand-in
 //! `pwsh` that records its argv and the script bytes it was given.
-#![cfg(unix)]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
