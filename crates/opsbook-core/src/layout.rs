@@ -97,6 +97,8 @@ pub enum LedgerFile {
     Confirmations,
     /// `ledger/drills.jsonl`: drill results.
     Drills,
+    /// `ledger/runs.jsonl`: runbook runs (`opsbook run`), step by step.
+    Runs,
 }
 
 impl LedgerFile {
@@ -109,6 +111,7 @@ impl LedgerFile {
             LedgerFile::Custody => "custody",
             LedgerFile::Confirmations => "confirmations",
             LedgerFile::Drills => "drills",
+            LedgerFile::Runs => "runs",
         }
     }
 
@@ -221,6 +224,12 @@ impl Layout {
     #[must_use]
     pub fn contracts(&self) -> PathBuf {
         self.root.join("contracts")
+    }
+
+    /// `runs/<RUN-ID>/`: the redacted step transcripts of one `opsbook run`.
+    #[must_use]
+    pub fn run_dir(&self, run_id: &str) -> PathBuf {
+        self.root.join("runs").join(run_id)
     }
 
     /// `.opsbook/baseline.json`, the default gate baseline.

@@ -30,6 +30,7 @@ pub mod halt;
 pub mod incident;
 pub mod learn;
 pub mod ledger;
+pub mod run;
 pub mod safety;
 mod state;
 pub mod views;

@@ -15,6 +15,7 @@ pub mod custody;
 pub mod drill;
 pub mod freeze;
 pub mod incident;
+pub mod run;
 pub mod safety;
 
 pub use confirmation::ConfirmationEvent;
@@ -22,6 +23,7 @@ pub use custody::CustodyEvent;
 pub use drill::DrillEvent;
 pub use freeze::FreezeEvent;
 pub use incident::IncidentEvent;
+pub use run::RunEvent;
 pub use safety::SafetyEvent;
 
 use serde::de::DeserializeOwned;
@@ -182,6 +184,7 @@ mod tests {
         n += round_trip::<ConfirmationEvent>("ledger__confirmations.jsonl");
         n += round_trip::<CustodyEvent>("ledger__custody.jsonl");
         n += round_trip::<DrillEvent>("ledger__drills.jsonl");
+        n += round_trip::<RunEvent>("ledger__runs.jsonl");
         assert!(n > 150, "{n} events");
     }
 
@@ -205,6 +208,7 @@ mod tests {
             .chain(confirmation::TYPES.iter())
             .chain(custody::TYPES.iter())
             .chain(drill::TYPES.iter())
+            .chain(run::TYPES.iter())
             .copied()
             .collect();
         let missing: Vec<&str> = all
