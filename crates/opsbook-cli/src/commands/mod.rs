@@ -3,6 +3,7 @@
 //! the outcome, and returns the exit code of its answer (see [`crate::exit`]).
 
 mod adopt;
+mod classify;
 mod confirm;
 mod contracts;
 mod coverage;
@@ -16,6 +17,7 @@ mod incident;
 mod init;
 mod learn;
 mod ledger;
+mod run;
 mod safety;
 mod severity;
 
@@ -51,6 +53,8 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Halt(a) => halt::halt(&a),
         Command::P0(a) => halt::p0(&a),
         Command::Evidence(c) => evidence::run(&c),
+        Command::Classify(a) => classify::run(&a),
+        Command::Run(a) => run::run(&a),
     }
 }
 

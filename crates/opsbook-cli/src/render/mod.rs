@@ -4,6 +4,7 @@
 //! the outcome itself (`serde`).
 
 pub mod incident;
+pub mod run;
 pub mod safety;
 
 use std::fmt::Write as _;
