@@ -196,6 +196,9 @@ pub struct PlannedStep {
     pub blocked: Option<String>,
     /// Timeout, seconds.
     pub timeout_seconds: u64,
+    /// What will not work as written when run by opsbook (a prompt under
+    /// `-NonInteractive`, where `Read-Host` fails).
+    pub warnings: Vec<String>,
 }
 
 /// `opsbook run --plan`.
@@ -370,6 +373,21 @@ fn asks(v: &StepView<'_>, req: &RunRequest) -> String {
     }
 }
 
+/// What will not work as written when opsbook runs the step.
+fn warnings(v: &StepView<'_>) -> Vec<String> {
+    v.s.classification
+        .commands
+        .iter()
+        .filter(|c| c.resolved.eq_ignore_ascii_case("Read-Host"))
+        .map(|c| {
+            format!(
+                "line {}: `Read-Host` fails under -NonInteractive; opsbook asks before a T1/T2 step runs — pass inputs through the environment instead",
+                v.s.code_line + c.line - 1
+            )
+        })
+        .collect()
+}
+
 /// `opsbook run --plan`: nothing runs; every step with its tiers, what the
 /// safety matrix and freeze say now, its backout and what would be asked.
 ///
@@ -411,6 +429,7 @@ pub fn plan(ctx: &Context, req: &RunRequest) -> Result<Plan, OpsError> {
                 blocked
             },
             timeout_seconds: v.timeout,
+            warnings: warnings(v),
         });
     }
     Ok(Plan {

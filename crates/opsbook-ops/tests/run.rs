@@ -101,6 +101,7 @@ fn plan_runs_nothing_and_lists_tiers_backout_and_questions() {
         p.steps[1].asks
     );
     assert_eq!(p.not_steps.len(), 1);
+    assert!(p.steps[0].warnings.is_empty());
     assert!(!mark.exists());
     assert!(!s.ctx().layout.ledger(LedgerFile::Runs).exists());
     // A step that does not exist is named.

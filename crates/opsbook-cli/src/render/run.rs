@@ -163,6 +163,9 @@ pub fn plan_human(p: &Plan) -> String {
         if let Some(b) = &st.blocked {
             let _ = writeln!(s, "    BLOCKED: {b}");
         }
+        for w in &st.warnings {
+            let _ = writeln!(s, "    warning: {w}");
+        }
     }
     if !p.not_steps.is_empty() {
         s.push_str("\nNever run:\n");
