@@ -7,7 +7,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{at, init_ssot, ok, opsbook};
+#[cfg(unix)]
+use super::at;
+use super::{init_ssot, ok, opsbook};
 
 const NOW: &str = "2026-11-29T05:00:00Z";
 
