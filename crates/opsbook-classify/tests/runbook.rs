@@ -111,12 +111,8 @@ fn starter_runbooks() {
     }
     below.sort();
     assert!(steps > 80, "{steps} steps");
-    assert_eq!(
-        below,
-        [
-            "execution/reconciliation.md step 4 T0<T1 cmdlet:Export-Csv",
-            "execution/reconciliation.md step 6 T1<T2 http:endpoint:cancel",
-            "quick/halt-and-evidence.md step 4 T1<T2 http:endpoint:cancel",
-        ]
-    );
+    // Issue 14 item 4: the starter runbooks are tagged so that no step is
+    // declared below its computed tier (reconciliation step 4 was T0 and
+    // step 6 T1, halt-and-evidence step 4 T1).
+    assert_eq!(below, Vec::<String>::new());
 }

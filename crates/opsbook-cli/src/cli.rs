@@ -163,6 +163,26 @@ pub enum Command {
     /// Failover and failback per policy/failover.yaml: check the conditions now; approve a failback (T2)
     #[command(subcommand)]
     Failover(FailoverCommand),
+    /// The danger tier (T0/T1/T2) of a step's code, or of every step of a runbook
+    ///
+    /// Reads PowerShell or bash code from FILE (or `-` for stdin) and prints the
+    /// lowest tier it may be declared as, with the command that forced it.
+    /// A Markdown file (.md) is a runbook: each fenced step is classified and
+    /// compared with its declared `tier=`. Rules: docs/tiers.md.
+    ///
+    /// Example: `Get-Content step.ps1 | opsbook classify -`
+    Classify(ClassifyArgs),
+    /// Run a runbook's steps, gated by their computed tier (or list them with --plan)
+    ///
+    /// T0 steps run; T1 steps ask (showing the code and its backout; default No);
+    /// T2 steps run only when the safety matrix and the freeze allow the step's
+    /// `action=` now, the runbook's supported_modes include OPSBOOK_ENVIRONMENT /
+    /// OPSBOOK_TRADING_MODE, and the one-person confirmation passes. Each
+    /// transcript is redacted and kept in runs/RUN-ID/, attached to --incident;
+    /// the run is recorded in ledger/runs.jsonl (resume with --resume RUN-ID).
+    ///
+    /// Example: `opsbook run RB-PLAT-TIME-DRIFT --plan`
+    Run(RunArgs),
 }
 
 /// Drill outcome.
@@ -1633,4 +1653,59 @@ pub enum FailoverCommand {
         #[command(flatten)]
         common: SafeCommon,
     },
+}
+
+/// `opsbook classify`.
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// A file of PowerShell or bash code, a runbook (.md), or `-` for stdin
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The shell of the code (default: from the extension; .sh is bash, else PowerShell)
+    #[arg(long, value_name = "SHELL", value_parser = ["powershell", "bash"])]
+    pub shell: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+/// `opsbook run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub common: SafeCommon,
+    /// The runbook ID (runbooks/runbooks.yaml)
+    #[arg(value_name = "RB-ID")]
+    pub runbook: String,
+    /// The incident the run works for (transcripts attached, steps on its timeline)
+    #[arg(long, value_name = "ID", env = "OPSBOOK_INCIDENT")]
+    pub incident: Option<String>,
+    /// Run nothing: list every step, its tiers, what the matrix and freeze say now, its backout
+    #[arg(long)]
+    pub plan: bool,
+    /// Start at step N
+    #[arg(long, value_name = "N")]
+    pub from_step: Option<String>,
+    /// Run only step N
+    #[arg(long, value_name = "N", conflicts_with = "from_step")]
+    pub only_step: Option<String>,
+    /// Continue a run after its last step done (refused if the runbook changed since)
+    #[arg(long, value_name = "RUN-ID")]
+    pub resume: Option<String>,
+    /// Without a terminal: run T0 steps without asking (T1/T2 still need answers)
+    #[arg(long)]
+    pub yes_t0: bool,
+    /// Answers from a file instead of the terminal (`steps.N: yes` for T1, the confirmation's for T2)
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// The current environment, for supported_modes (dev, stage, prod)
+    #[arg(long = "environment", value_name = "ENV", env = "OPSBOOK_ENVIRONMENT")]
+    pub environment: Option<String>,
+    /// The current trading mode, for supported_modes (live, shadow, paper)
+    #[arg(
+        long = "trading-mode",
+        value_name = "MODE",
+        env = "OPSBOOK_TRADING_MODE"
+    )]
+    pub trading_mode: Option<String>,
 }

@@ -14,6 +14,7 @@ mod golden;
 mod incidents;
 mod reconcile;
 mod integrity;
+mod run;
 mod safety;
 
 const AS_OF: &str = "2026-11-29";

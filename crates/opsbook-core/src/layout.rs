@@ -110,6 +110,8 @@ pub enum LedgerFile {
     /// `ledger/data.jsonl`: market-data marks, quarantines and version
     /// switches.
     Data,
+    /// `ledger/runs.jsonl`: runbook runs (`opsbook run`), step by step.
+    Runs,
 }
 
 impl LedgerFile {
@@ -126,6 +128,7 @@ impl LedgerFile {
             LedgerFile::Lease => "lease",
             LedgerFile::Time => "time",
             LedgerFile::Data => "data",
+            LedgerFile::Runs => "runs",
         }
     }
 
@@ -270,6 +273,12 @@ impl Layout {
     #[must_use]
     pub fn recon_report_rel(id: &str) -> String {
         format!("recon/reports/{id}.json")
+    }
+
+    /// `runs/<RUN-ID>/`: the redacted step transcripts of one `opsbook run`.
+    #[must_use]
+    pub fn run_dir(&self, run_id: &str) -> PathBuf {
+        self.root.join("runs").join(run_id)
     }
 
     /// `.opsbook/baseline.json`, the default gate baseline.

@@ -45,6 +45,16 @@ impl Tier {
         }
     }
 
+    /// `T0`, `T1` or `T2`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::T0 => "T0",
+            Tier::T1 => "T1",
+            Tier::T2 => "T2",
+        }
+    }
+
     /// The safety label this tier implies as the highest tier of a runbook.
     #[must_use]
     pub fn safety_label(self) -> &'static str {

@@ -34,6 +34,7 @@ pub mod lease;
 pub mod ledger;
 pub mod reconcile;
 pub mod marketdata;
+pub mod run;
 pub mod safety;
 mod state;
 pub mod time;

@@ -3,6 +3,7 @@
 //! the outcome, and returns the exit code of its answer (see [`crate::exit`]).
 
 mod adopt;
+mod classify;
 mod confirm;
 mod contracts;
 mod coverage;
@@ -20,6 +21,7 @@ mod lease;
 mod ledger;
 mod reconcile;
 mod marketdata;
+mod run;
 mod safety;
 mod severity;
 mod time;
@@ -61,6 +63,8 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Time(c) => time::run(&c),
         Command::Lease(c) => lease::run(&c),
         Command::Failover(c) => failover::run(&c),
+        Command::Classify(a) => classify::run(&a),
+        Command::Run(a) => run::run(&a),
     }
 }
 

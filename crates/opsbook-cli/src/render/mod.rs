@@ -5,6 +5,7 @@
 
 pub mod incident;
 pub mod integrity;
+pub mod run;
 pub mod safety;
 
 use std::fmt::Write as _;

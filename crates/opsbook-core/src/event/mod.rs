@@ -17,6 +17,7 @@ pub mod drill;
 pub mod freeze;
 pub mod incident;
 pub mod reconciliation;
+pub mod run;
 pub mod safety;
 pub mod time;
 
@@ -27,6 +28,7 @@ pub use drill::DrillEvent;
 pub use freeze::FreezeEvent;
 pub use incident::IncidentEvent;
 pub use reconciliation::ReconciliationEvent;
+pub use run::RunEvent;
 pub use safety::SafetyEvent;
 pub use time::TimeEvent;
 
@@ -191,6 +193,7 @@ mod tests {
         n += round_trip::<ReconciliationEvent>("ledger__reconciliation.jsonl");
         n += round_trip::<TimeEvent>("ledger__time.jsonl");
         n += round_trip::<DataEvent>("ledger__data.jsonl");
+        n += round_trip::<RunEvent>("ledger__runs.jsonl");
         assert!(n > 150, "{n} events");
     }
 
@@ -217,6 +220,7 @@ mod tests {
             .chain(reconciliation::TYPES.iter())
             .chain(time::TYPES.iter())
             .chain(data::TYPES.iter())
+            .chain(run::TYPES.iter())
             .copied()
             .collect();
         let missing: Vec<&str> = all
