@@ -172,7 +172,7 @@ pub enum DrillCommand {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
         /// Notes
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         notes: Option<String>,
         /// Display name recorded with the OS user and host
         #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR")]
@@ -246,6 +246,24 @@ pub enum LedgerCommand {
         /// Append the event this many times (drills and load tests); prints only the last
         #[arg(long, value_name = "N", default_value_t = 1)]
         repeat: u32,
+    },
+    /// Recover a BROKEN chain (edited, removed, reordered, foreign line — not a torn tail):
+    /// keep the whole file as evidence (`<file>.broken-<UTC>`) and start a new chain whose
+    /// first event (`ledger_restarted`) names it, its SHA-256 and where it broke
+    #[command(name = "set-aside")]
+    SetAside {
+        /// The ledger file
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// Why (recorded in the new chain's first event)
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+        reason: String,
+        /// Display name recorded with the OS user and host
+        #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR")]
+        actor: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
     },
 }
 
@@ -461,13 +479,13 @@ pub enum IncidentCommand {
         #[command(flatten)]
         common: IncCommon,
         /// Short title: what is broken, as the operator sees it
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         title: String,
         /// Severity stated by hand (needs --reason); with --fact it may only raise the computed one unless --reason is given
         #[arg(long, value_name = "P0|P1|P2", value_parser = ["P0", "P1", "P2"])]
         severity: Option<String>,
         /// Why this severity (decision log)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: Option<String>,
         /// A stated fact, KEY=VALUE (repeatable); severity is computed from them
         #[arg(long = "fact", value_name = "KEY=VALUE")]
@@ -496,7 +514,7 @@ pub enum IncidentCommand {
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Reason (default: "acknowledged")
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: Option<String>,
         /// Incident commander's name (default: --actor or the OS user)
         #[arg(long, value_name = "NAME")]
@@ -520,7 +538,7 @@ pub enum IncidentCommand {
         #[arg(value_name = "STATUS")]
         status: String,
         /// Why (decision log)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// Add a note to the timeline
@@ -542,14 +560,15 @@ pub enum IncidentCommand {
             long = "text",
             id = "text_flag",
             value_name = "TEXT",
-            conflicts_with = "text"
+            conflicts_with = "text",
+            allow_hyphen_values = true
         )]
         text_flag: Option<String>,
         /// What kind of entry: a note, a decision (needs --reason) or a scope declaration
         #[arg(long = "type", value_name = "TYPE", default_value = "note", value_parser = ["note", "decision", "scope"])]
         kind: String,
         /// Why (for --type decision)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: Option<String>,
     },
     /// Record a decision (decision log); with --safety, the safety decision MITIGATING needs
@@ -563,13 +582,13 @@ pub enum IncidentCommand {
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// What was decided
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         decision: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// An alternative considered and rejected (repeatable)
-        #[arg(long = "alternative", value_name = "TEXT")]
+        #[arg(long = "alternative", value_name = "TEXT", allow_hyphen_values = true)]
         alternatives: Vec<String>,
         /// Safety state decided for the platform: a state of policy/degraded.yaml (starter: NORMAL, DEGRADED, SAFE_MODE, HALTED, RECOVERING; NORMAL is a valid decision)
         #[arg(long, value_name = "STATE")]
@@ -589,7 +608,7 @@ pub enum IncidentCommand {
         #[arg(long, value_name = "WHAT")]
         not_affected: Vec<String>,
         /// Free text
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         text: Option<String>,
         /// When it was detected
         #[arg(long, value_name = "TIME")]
@@ -615,7 +634,7 @@ pub enum IncidentCommand {
         #[arg(long, value_name = "HEX")]
         sha256: Option<String>,
         /// What it shows
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         note: Option<String>,
     },
     /// Answer the recovery-acceptance checklist of policy/degraded.yaml (needed before RESOLVED)
@@ -663,7 +682,7 @@ Examples (PowerShell):
         #[arg(long = "fact", value_name = "KEY=VALUE")]
         facts: Vec<String>,
         /// Why (required to lower)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: Option<String>,
     },
     /// MONITORING → RESOLVED (evidence and recovery acceptance required)
@@ -674,7 +693,7 @@ Examples (PowerShell):
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// RESOLVED → CLOSED (P0/P1: attaches postmortem.md after checking it)
@@ -685,7 +704,7 @@ Examples (PowerShell):
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// Cancel an incident opened by mistake (before RESOLVED); the ID is never reused
@@ -696,7 +715,7 @@ Examples (PowerShell):
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// Merge a duplicate into the surviving incident (both logs kept; evidence linked)
@@ -710,7 +729,7 @@ Examples (PowerShell):
         #[arg(long, value_name = "OTHER")]
         into: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// Correct an earlier event: a new event that supersedes it (nothing is edited)
@@ -724,10 +743,10 @@ Examples (PowerShell):
         #[arg(long, value_name = "N")]
         seq: u64,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// The corrected text
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         text: Option<String>,
     },
     /// Show one incident: status, severity, times (UTC and local), scope, decisions, evidence, links
@@ -871,7 +890,7 @@ Examples (PowerShell):
         #[arg(value_name = "STATE")]
         state: String,
         /// Why (always required)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// Evidence that the cause is gone (required to de-escalate)
         #[arg(long, value_name = "REF")]
@@ -928,7 +947,7 @@ Examples (PowerShell):
         #[arg(long, value_parser = ["ok", "retriggered"])]
         result: String,
         /// What was observed
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
 }
@@ -946,7 +965,7 @@ pub enum FreezeCommand {
         #[command(flatten)]
         common: SafeCommon,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// The incident that needs it
         #[arg(long, value_name = "ID")]
@@ -957,7 +976,7 @@ pub enum FreezeCommand {
         #[command(flatten)]
         common: SafeCommon,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// Add an exception: named actions, reason, risk, backout, expiry and approver
@@ -980,7 +999,7 @@ Example (PowerShell):
         #[arg(value_name = "ID")]
         id: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// Guard for deploy scripts and git hooks: exit 0 when the change may go ahead, 1 while frozen
@@ -991,7 +1010,12 @@ Example (PowerShell):
         #[command(flatten)]
         common: SafeCommon,
         /// What is about to change (shown in the answer)
-        #[arg(long, value_name = "TEXT", default_value = "unspecified change")]
+        #[arg(
+            long,
+            value_name = "TEXT",
+            allow_hyphen_values = true,
+            default_value = "unspecified change"
+        )]
         change: String,
         /// The action it is (default deploy_code)
         #[arg(long, value_name = "ACTION", default_value = "deploy_code")]
@@ -1014,13 +1038,13 @@ pub struct ExceptArgs {
     )]
     pub actions: Vec<String>,
     /// Why this change cannot wait
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub reason: String,
     /// What could go wrong
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub risk: String,
     /// How to undo it
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub backout: String,
     /// Expiry from now: 30m, 2h (at most the policy's max_duration_minutes)
     #[arg(long, value_name = "DURATION", conflicts_with = "expires")]
@@ -1049,7 +1073,7 @@ pub enum ExceptionCommand {
         #[arg(value_name = "ID")]
         id: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
 }
@@ -1088,7 +1112,7 @@ pub struct ConfirmArgs {
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
     /// Proceed past a fatigue threshold for a T2 action (recorded)
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub override_reason: Option<String>,
 }
 
@@ -1098,7 +1122,7 @@ pub struct HaltArgs {
     #[command(flatten)]
     pub common: SafeCommon,
     /// Why (one line)
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub reason: String,
     /// The incident (default: a new P0 incident is opened)
     #[arg(long, value_name = "ID", env = "OPSBOOK_INCIDENT")]
@@ -1120,7 +1144,12 @@ pub struct P0Args {
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
     /// Title when a new incident is opened
-    #[arg(long, value_name = "TEXT", default_value = "P0 (first ten steps)")]
+    #[arg(
+        long,
+        value_name = "TEXT",
+        allow_hyphen_values = true,
+        default_value = "P0 (first ten steps)"
+    )]
     pub title: String,
 }
 
@@ -1239,7 +1268,7 @@ Examples (PowerShell):
         #[arg(value_name = "TARGET")]
         target: String,
         /// Why (legal hold, dispute, audit)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// Release the hold instead
         #[arg(long)]

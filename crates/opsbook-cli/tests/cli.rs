@@ -12,6 +12,7 @@ use serde_json::Value;
 mod evidence;
 mod golden;
 mod incidents;
+mod issue13;
 mod safety;
 
 const AS_OF: &str = "2026-11-29";

@@ -77,6 +77,11 @@ pub struct Opened {
     /// The title.
     #[serde(skip)]
     pub title: String,
+    /// What should have followed the opening and could not be recorded
+    /// (only `halt`, which never stops at a broken ledger, keeps an
+    /// incident then; `incident open` takes it back instead).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unrecorded: Vec<String>,
 }
 
 /// `policy/severity.yaml`, as a classifier.
@@ -181,10 +186,20 @@ pub fn classify(
 /// stated with a reason; a severity in `on_incident_severity` turns the
 /// change freeze on (D-SAFE-FREEZE).
 ///
+/// Complete or nothing: when the freeze it must turn on cannot be
+/// recorded, the incident just opened is taken back (a retry then opens
+/// one, not two).
+///
 /// # Errors
 /// Bad input (empty or multi-line title, no severity, times in the future
-/// or in the wrong order), a broken policy, ledger errors.
+/// or in the wrong order), a broken policy, ledger errors (nothing kept).
 pub fn open(ctx: &Context, req: &OpenRequest) -> Result<Opened, OpsError> {
+    open_as(ctx, req, false)
+}
+
+/// [`open`]; with `keep`, a freeze that cannot be recorded leaves the
+/// incident open and is named in [`Opened::unrecorded`] (`halt`).
+pub(crate) fn open_as(ctx: &Context, req: &OpenRequest, keep: bool) -> Result<Opened, OpsError> {
     let title = req.title.trim();
     if title.is_empty() {
         return Err(OpsError::invalid(
@@ -271,16 +286,34 @@ pub fn open(ctx: &Context, req: &OpenRequest) -> Result<Opened, OpsError> {
     };
     let sev = written.severity.clone();
     // D-SAFE-FREEZE: opening an incident of these severities freezes changes.
-    let fp = crate::freeze::policy_lenient(ctx)?;
-    let froze = if fp.on_incident_severity.contains(&sev) {
-        crate::freeze::freeze_on_if_off(
-            ctx,
-            &format!("{sev} incident {id} opened: {title}"),
-            Some(&id),
-            "incident",
-        )?
-    } else {
-        false
+    let mut unrecorded = Vec::new();
+    let froze = match crate::freeze::policy_lenient(ctx).and_then(|fp| {
+        if fp.on_incident_severity.contains(&sev) {
+            crate::freeze::freeze_on_if_off(
+                ctx,
+                &format!("{sev} incident {id} opened: {title}"),
+                Some(&id),
+                "incident",
+            )
+        } else {
+            Ok(false)
+        }
+    }) {
+        Ok(f) => f,
+        Err(e) if keep => {
+            unrecorded.push(format!("the change freeze for {id} (turn it on): {e}"));
+            false
+        }
+        Err(e) => {
+            return Err(match st.discard_new(&id, &event.hash) {
+                Ok(()) => OpsError::Other(format!(
+                    "{e}\nthe change freeze a {sev} incident turns on could not be recorded, so {id} was not opened (nothing was recorded); repair that ledger (`opsbook ledger verify`) and open it again, or stop trading with `opsbook halt`, which never waits for a record"
+                )),
+                Err(d) => OpsError::Other(format!(
+                    "{e}\n{id} was opened but the change freeze could not be recorded, and taking it back failed too ({d}): use {id}, do not open another"
+                )),
+            });
+        }
     };
     Ok(Opened {
         id,
@@ -292,6 +325,7 @@ pub fn open(ctx: &Context, req: &OpenRequest) -> Result<Opened, OpsError> {
         classification,
         overridden,
         title: title.to_string(),
+        unrecorded,
     })
 }
 

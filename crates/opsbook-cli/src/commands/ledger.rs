@@ -1,4 +1,4 @@
-//! `opsbook ledger verify|repair|append`: the hash-chained logs as files.
+//! `opsbook ledger verify|repair|set-aside|append`: the hash-chained logs as files.
 
 use std::path::PathBuf;
 
@@ -40,10 +40,20 @@ pub fn run(c: &LedgerCommand) -> Outcome {
                             None => {
                                 s.push_str(&format!("ok     {} ({} events)\n", v.path, v.events));
                             }
-                            Some(b) => s.push_str(&format!(
-                                "BROKEN {}:{}: {:?}: {} ({} events verified before it)\n",
-                                v.path, b.line, b.damage, b.message, v.events
-                            )),
+                            Some(b) => {
+                                s.push_str(&format!(
+                                    "BROKEN {}:{}: {:?}: {} ({} events verified before it)\n",
+                                    v.path, b.line, b.damage, b.message, v.events
+                                ));
+                                s.push_str(&if b.damage == opsbook_core::ledger::Damage::Torn {
+                                    format!("       repair: `opsbook ledger repair {}`\n", v.path)
+                                } else {
+                                    format!(
+                                        "       recover (keeps it as evidence, starts a new chain): `opsbook ledger set-aside {} --reason \"…\"`\n",
+                                        v.path
+                                    )
+                                });
+                            }
                         }
                     }
                     s.push_str(&format!(
@@ -74,6 +84,30 @@ pub fn run(c: &LedgerCommand) -> Outcome {
                 ),
             };
             crate::output::emit(&msg, None)?;
+            Ok(exit::OK)
+        }
+        LedgerCommand::SetAside {
+            path,
+            reason,
+            actor,
+            format,
+        } => {
+            let r = ops::set_aside(
+                path,
+                &SystemClock::default(),
+                &Actor::current(actor.clone()),
+                reason,
+            )?;
+            let msg = format!(
+                "Set aside `{}` ({} bytes, sha256 {}; {} event(s) verified, broken at line {}) as evidence.\nStarted a new chain in `{}`: event seq 1 (`ledger_restarted`) names the old file. Keep the old file with the incident's evidence (`opsbook evidence collect`); never edit it.\n",
+                r.set_aside_to,
+                r.bytes,
+                r.sha256,
+                r.verified_events,
+                r.first_break_line,
+                path.display()
+            );
+            super::emit(*format, &r, &msg)?;
             Ok(exit::OK)
         }
         LedgerCommand::Append {
