@@ -534,9 +534,9 @@ pub enum IncidentCommand {
         /// Incident ID (default: $env:OPSBOOK_INCIDENT)
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
-        /// New status
+        /// New status (with $env:OPSBOOK_INCIDENT set, `incident status MITIGATING` alone works)
         #[arg(value_name = "STATUS")]
-        status: String,
+        status: Option<String>,
         /// Why (decision log)
         #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
@@ -552,8 +552,8 @@ pub enum IncidentCommand {
         /// Incident ID (default: $env:OPSBOOK_INCIDENT)
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
-        /// The note (or --text)
-        #[arg(value_name = "TEXT", required_unless_present = "text_flag")]
+        /// The note (or --text; with $env:OPSBOOK_INCIDENT set, `incident log "text"` alone works)
+        #[arg(value_name = "TEXT", allow_hyphen_values = true)]
         text: Option<String>,
         /// The text (same as TEXT)
         #[arg(
@@ -590,9 +590,13 @@ pub enum IncidentCommand {
         /// An alternative considered and rejected (repeatable)
         #[arg(long = "alternative", value_name = "TEXT", allow_hyphen_values = true)]
         alternatives: Vec<String>,
-        /// Safety state decided for the platform: a state of policy/degraded.yaml (starter: NORMAL, DEGRADED, SAFE_MODE, HALTED, RECOVERING; NORMAL is a valid decision)
+        /// Safety state decided for the platform: a state of policy/degraded.yaml (starter: NORMAL, DEGRADED, SAFE_MODE, HALTED, RECOVERING; NORMAL is a valid decision). When the platform is in another state, the decision performs the transition exactly as `opsbook safety set STATE --incident ID` (its guards, its hook); refused or failed, nothing is recorded
         #[arg(long, value_name = "STATE")]
         safety: Option<String>,
+        /// With --safety: record the decision only and leave the platform as it is (switched by
+        /// hand, or to be switched later with `opsbook safety set`); opsbook says which state it is in
+        #[arg(long, requires = "safety")]
+        record_only: bool,
     },
     /// Declare impact and scope: what is affected, what was checked and is not; times kept apart
     Scope {
@@ -627,9 +631,9 @@ pub enum IncidentCommand {
         /// Incident ID (default: $env:OPSBOOK_INCIDENT)
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
-        /// Bundle ID, file path or URL
+        /// Bundle ID, file path or URL (with $env:OPSBOOK_INCIDENT set, `incident attach REF` alone works)
         #[arg(value_name = "REF")]
-        reference: String,
+        reference: Option<String>,
         /// SHA-256 (hex) of the evidence; computed (and checked) for a file
         #[arg(long, value_name = "HEX")]
         sha256: Option<String>,

@@ -158,6 +158,25 @@ fn why_failed(o: &Outcome, timeout_seconds: u64) -> String {
 /// unknown state, an invalid `opsbook.toml`, a broken ledger (the HALTED
 /// hook still runs: the emergency stop never waits for a record).
 pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError> {
+    set_state_deciding(ctx, req, None)
+}
+
+/// The operator's words for the incident's safety decision that a
+/// transition records (`incident decide --safety`).
+#[derive(Debug, Clone)]
+pub(crate) struct Decided {
+    /// What was decided.
+    pub decision: String,
+    /// Alternatives considered and rejected.
+    pub alternatives: Vec<String>,
+}
+
+/// [`set_state`], the incident's safety decision worded by `decided`.
+pub(crate) fn set_state_deciding(
+    ctx: &Context,
+    req: &SetRequest,
+    decided: Option<&Decided>,
+) -> Result<SetOutcome, OpsError> {
     let to = req.to.trim().to_ascii_uppercase();
     if req.reason.trim().is_empty() {
         return Err(OpsError::invalid(
@@ -500,11 +519,22 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
     if let Some(i) = &inc
         && !i.status.is_terminal()
         && let Err(e) = st.transact(clock, &i.id, who, |_| {
-            Ok::<_, OpsError>(vec![IncidentEvent::SafetyDecision(iev::SafetyDecision {
-                to: to.clone(),
-                decision: format!("safety state {} → {to} (opsbook safety set)", cur.state),
-                reason: reason.to_string(),
-                alternatives: None,
+            Ok::<_, OpsError>(vec![IncidentEvent::SafetyDecision(match decided {
+                None => iev::SafetyDecision {
+                    to: to.clone(),
+                    decision: format!("safety state {} → {to} (opsbook safety set)", cur.state),
+                    reason: reason.to_string(),
+                    alternatives: None,
+                },
+                Some(d) => iev::SafetyDecision {
+                    to: to.clone(),
+                    decision: format!(
+                        "{} (safety state {} → {to} through opsbook)",
+                        d.decision, cur.state
+                    ),
+                    reason: reason.to_string(),
+                    alternatives: Some(d.alternatives.clone()),
+                },
             })])
         })
     {

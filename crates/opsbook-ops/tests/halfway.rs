@@ -7,11 +7,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use common::Ssot;
+use common::{Ssot, marker_hook};
 use opsbook_core::ledger::{LedgerError, Seam};
 use opsbook_core::safety::Source;
 use opsbook_ops::incident::{self as inc, OpenRequest, SeverityInput};
@@ -54,25 +54,6 @@ fn with(ctx: &Context, n: usize) -> (Context, Arc<FailAt>) {
         ..FailAt::default()
     });
     (ctx.clone().with_seam(seam.clone()), seam)
-}
-
-/// A hook for `state` that appends a line to a marker file.
-fn marker_hook(s: &Ssot, state: &str) -> PathBuf {
-    let marker = s.path("hook-ran.txt");
-    let m = opsbook_testkit::ssot::toml_str(&marker.display().to_string());
-    let cmd = if cfg!(windows) {
-        format!(
-            "[\"cmd\", \"/C\", {}]",
-            opsbook_testkit::ssot::toml_str(&format!("echo ran>> {}", marker.display()))
-        )
-    } else {
-        format!("[\"sh\", \"-c\", \"echo ran >> \\\"$0\\\"\", {m}]")
-    };
-    opsbook_testkit::ssot::append_config(
-        &s.root,
-        &format!("\n[safety.hooks.{state}]\ncommand = {cmd}\ntimeout_seconds = 20\n"),
-    );
-    marker
 }
 
 fn p0(title: &str) -> OpenRequest {

@@ -202,3 +202,207 @@ fn safety_set_with_a_broken_freeze_ledger_records_the_state_and_names_the_freeze
         .collect();
     assert_eq!(kinds, ["state_exited", "state_entered"]);
 }
+
+#[test]
+fn incident_decide_safety_halted_halts_the_platform() {
+    let (_t, dir) = init_ssot();
+    let platform = halted_hook(&dir);
+    let open = ok(
+        &dir,
+        "2026-11-29T03:10:00Z",
+        &[
+            "incident",
+            "open",
+            "--title",
+            "-1021",
+            "--severity",
+            "P1",
+            "--reason",
+            "x",
+            "--format",
+            "json",
+        ],
+    );
+    let id = json(&open)["id"].as_str().unwrap().to_string();
+    let out = ok(
+        &dir,
+        "2026-11-29T03:12:00Z",
+        &[
+            "incident",
+            "decide",
+            &id,
+            "--safety",
+            "HALTED",
+            "--decision",
+            "-engage kill switch",
+            "--reason",
+            "positions unknown",
+        ],
+    );
+    assert!(
+        out.contains("platform NORMAL → HALTED, hook ok in"),
+        "{out}"
+    );
+    assert!(
+        std::fs::read_to_string(&platform)
+            .unwrap()
+            .contains("HALTED")
+    );
+    let st = json(&ok(
+        &dir,
+        "2026-11-29T03:13:00Z",
+        &["safety", "status", "--format", "json"],
+    ));
+    assert_eq!(st["state"], "HALTED");
+    assert_eq!(st["incident"].as_str(), Some(id.as_str()));
+    // Refused: nothing recorded, the refusal says why (exit 1).
+    expect(
+        &dir,
+        "2026-11-29T03:14:00Z",
+        &[
+            "incident",
+            "decide",
+            &id,
+            "--safety",
+            "NORMAL",
+            "--decision",
+            "resume",
+            "--reason",
+            "ok",
+        ],
+        1,
+        "HALTED → NORMAL is not a transition",
+    );
+    let st = json(&ok(
+        &dir,
+        "2026-11-29T03:15:00Z",
+        &["safety", "status", "--format", "json"],
+    ));
+    assert_eq!(st["state"], "HALTED");
+}
+
+#[test]
+fn severity_refuses_a_negative_offset_and_names_the_stated_rule_first() {
+    let (_t, dir) = init_ssot();
+    expect(
+        &dir,
+        "2026-11-29T03:10:00Z",
+        &[
+            "severity",
+            "classify",
+            "--fact",
+            "mode=live",
+            "--fact",
+            "clock_offset_ms=-1200",
+        ],
+        2,
+        "State its magnitude (clock_offset_ms=1200)",
+    );
+    let out = ok(
+        &dir,
+        "2026-11-29T03:10:00Z",
+        &[
+            "severity",
+            "classify",
+            "--fact",
+            "mode=live",
+            "--fact",
+            "clock_offset_ms=1200",
+        ],
+    );
+    assert!(
+        out.starts_with(
+            "P0: rule SEV-P0-CLOCK (P0) on the stated facts; P0 through ASSUMED facts: rule SEV-P0-SECURITY assumes security_suspected"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_runbooks_positional_forms_work_with_the_incident_from_the_environment() {
+    let (_t, dir) = init_ssot();
+    let open = ok(
+        &dir,
+        "2026-11-29T03:10:00Z",
+        &[
+            "incident",
+            "open",
+            "--title",
+            "-1021 on every signed request",
+            "--severity",
+            "P1",
+            "--reason",
+            "-1021",
+            "--format",
+            "json",
+        ],
+    );
+    let id = json(&open)["id"].as_str().unwrap().to_string();
+    let with_env = |now: &str, args: &[&str]| {
+        let out = super::opsbook()
+            .env("OPSBOOK_NOW", now)
+            .env("OPSBOOK_INCIDENT", &id)
+            .args(args)
+            .arg("--root")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    with_env(
+        "2026-11-29T03:11:00Z",
+        &["incident", "log", "vendor ticket 4711"],
+    );
+    with_env(
+        "2026-11-29T03:11:10Z",
+        &["incident", "log", "--text", "-1021 on every signed request"],
+    );
+    ok(
+        &dir,
+        "2026-11-29T03:11:20Z",
+        &["incident", "log", &id, "-1021 again at 03:11"],
+    );
+    with_env("2026-11-29T03:12:00Z", &["incident", "ack"]);
+    with_env(
+        "2026-11-29T03:13:00Z",
+        &[
+            "incident",
+            "decide",
+            "--safety",
+            "SAFE_MODE",
+            "--decision",
+            "-reduce only",
+            "--reason",
+            "x",
+        ],
+    );
+    with_env(
+        "2026-11-29T03:14:00Z",
+        &["incident", "status", "MITIGATING", "--reason", "-resync"],
+    );
+    let show = json(&ok(
+        &dir,
+        "2026-11-29T03:15:00Z",
+        &["incident", "show", &id, "--format", "json"],
+    ));
+    let text = show.to_string();
+    for needle in [
+        "vendor ticket 4711",
+        "-1021 on every signed request",
+        "-1021 again",
+        "-reduce only",
+        "-resync",
+        "MITIGATING",
+    ] {
+        assert!(text.contains(needle), "{needle} not in {text}");
+    }
+    // Without the environment, a lone value is refused with the way forward.
+    expect(
+        &dir,
+        "2026-11-29T03:16:00Z",
+        &["incident", "log", "just text"],
+        2,
+        "set $env:OPSBOOK_INCIDENT",
+    );
+}
