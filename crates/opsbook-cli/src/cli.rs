@@ -229,7 +229,7 @@ pub enum DrillCommand {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
         /// Notes
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         notes: Option<String>,
         /// Display name recorded with the OS user and host
         #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR")]
@@ -309,6 +309,24 @@ pub enum LedgerCommand {
         /// Append the event this many times (drills and load tests); prints only the last
         #[arg(long, value_name = "N", default_value_t = 1)]
         repeat: u32,
+    },
+    /// Recover a BROKEN chain (edited, removed, reordered, foreign line — not a torn tail):
+    /// keep the whole file as evidence (`<file>.broken-<UTC>`) and start a new chain whose
+    /// first event (`ledger_restarted`) names it, its SHA-256 and where it broke
+    #[command(name = "set-aside")]
+    SetAside {
+        /// The ledger file
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// Why (recorded in the new chain's first event)
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+        reason: String,
+        /// Display name recorded with the OS user and host
+        #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR")]
+        actor: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
     },
 }
 
@@ -528,13 +546,13 @@ pub enum IncidentCommand {
         #[command(flatten)]
         common: IncCommon,
         /// Short title: what is broken, as the operator sees it
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         title: String,
         /// Severity stated by hand (needs --reason); with --fact it may only raise the computed one unless --reason is given
         #[arg(long, value_name = "P0|P1|P2", value_parser = ["P0", "P1", "P2"])]
         severity: Option<String>,
         /// Why this severity (decision log)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: Option<String>,
         /// A stated fact, KEY=VALUE (repeatable); severity is computed from them
         #[arg(long = "fact", value_name = "KEY=VALUE")]
@@ -563,7 +581,7 @@ pub enum IncidentCommand {
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Reason (default: "acknowledged")
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: Option<String>,
         /// Incident commander's name (default: --actor or the OS user)
         #[arg(long, value_name = "NAME")]
@@ -583,11 +601,11 @@ pub enum IncidentCommand {
         /// Incident ID (default: $env:OPSBOOK_INCIDENT)
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
-        /// New status
+        /// New status (with $env:OPSBOOK_INCIDENT set, `incident status MITIGATING` alone works)
         #[arg(value_name = "STATUS")]
-        status: String,
+        status: Option<String>,
         /// Why (decision log)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// Add a note to the timeline
@@ -601,22 +619,23 @@ pub enum IncidentCommand {
         /// Incident ID (default: $env:OPSBOOK_INCIDENT)
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
-        /// The note (or --text)
-        #[arg(value_name = "TEXT", required_unless_present = "text_flag")]
+        /// The note (or --text; with $env:OPSBOOK_INCIDENT set, `incident log "text"` alone works)
+        #[arg(value_name = "TEXT", allow_hyphen_values = true)]
         text: Option<String>,
         /// The text (same as TEXT)
         #[arg(
             long = "text",
             id = "text_flag",
             value_name = "TEXT",
-            conflicts_with = "text"
+            conflicts_with = "text",
+            allow_hyphen_values = true
         )]
         text_flag: Option<String>,
         /// What kind of entry: a note, a decision (needs --reason) or a scope declaration
         #[arg(long = "type", value_name = "TYPE", default_value = "note", value_parser = ["note", "decision", "scope"])]
         kind: String,
         /// Why (for --type decision)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: Option<String>,
     },
     /// Record a decision (decision log); with --safety, the safety decision MITIGATING needs
@@ -630,17 +649,21 @@ pub enum IncidentCommand {
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// What was decided
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         decision: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// An alternative considered and rejected (repeatable)
-        #[arg(long = "alternative", value_name = "TEXT")]
+        #[arg(long = "alternative", value_name = "TEXT", allow_hyphen_values = true)]
         alternatives: Vec<String>,
-        /// Safety state decided for the platform: a state of policy/degraded.yaml (starter: NORMAL, DEGRADED, SAFE_MODE, HALTED, RECOVERING; NORMAL is a valid decision)
+        /// Safety state decided for the platform: a state of policy/degraded.yaml (starter: NORMAL, DEGRADED, SAFE_MODE, HALTED, RECOVERING; NORMAL is a valid decision). When the platform is in another state, the decision performs the transition exactly as `opsbook safety set STATE --incident ID` (its guards, its hook); refused or failed, nothing is recorded
         #[arg(long, value_name = "STATE")]
         safety: Option<String>,
+        /// With --safety: record the decision only and leave the platform as it is (switched by
+        /// hand, or to be switched later with `opsbook safety set`); opsbook says which state it is in
+        #[arg(long, requires = "safety")]
+        record_only: bool,
     },
     /// Declare impact and scope: what is affected, what was checked and is not; times kept apart
     Scope {
@@ -656,7 +679,7 @@ pub enum IncidentCommand {
         #[arg(long, value_name = "WHAT")]
         not_affected: Vec<String>,
         /// Free text
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         text: Option<String>,
         /// When it was detected
         #[arg(long, value_name = "TIME")]
@@ -675,14 +698,14 @@ pub enum IncidentCommand {
         /// Incident ID (default: $env:OPSBOOK_INCIDENT)
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
-        /// Bundle ID, file path or URL
+        /// Bundle ID, file path or URL (with $env:OPSBOOK_INCIDENT set, `incident attach REF` alone works)
         #[arg(value_name = "REF")]
-        reference: String,
+        reference: Option<String>,
         /// SHA-256 (hex) of the evidence; computed (and checked) for a file
         #[arg(long, value_name = "HEX")]
         sha256: Option<String>,
         /// What it shows
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         note: Option<String>,
     },
     /// Answer the recovery-acceptance checklist of policy/degraded.yaml (needed before RESOLVED)
@@ -730,7 +753,7 @@ Examples (PowerShell):
         #[arg(long = "fact", value_name = "KEY=VALUE")]
         facts: Vec<String>,
         /// Why (required to lower)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: Option<String>,
     },
     /// MONITORING → RESOLVED (evidence and recovery acceptance required)
@@ -741,7 +764,7 @@ Examples (PowerShell):
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// RESOLVED → CLOSED (P0/P1: attaches postmortem.md after checking it)
@@ -752,7 +775,7 @@ Examples (PowerShell):
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// Cancel an incident opened by mistake (before RESOLVED); the ID is never reused
@@ -763,7 +786,7 @@ Examples (PowerShell):
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// Merge a duplicate into the surviving incident (both logs kept; evidence linked)
@@ -777,7 +800,7 @@ Examples (PowerShell):
         #[arg(long, value_name = "OTHER")]
         into: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// Correct an earlier event: a new event that supersedes it (nothing is edited)
@@ -791,10 +814,10 @@ Examples (PowerShell):
         #[arg(long, value_name = "N")]
         seq: u64,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// The corrected text
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         text: Option<String>,
     },
     /// Show one incident: status, severity, times (UTC and local), scope, decisions, evidence, links
@@ -938,7 +961,7 @@ Examples (PowerShell):
         #[arg(value_name = "STATE")]
         state: String,
         /// Why (always required)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// Evidence that the cause is gone (required to de-escalate)
         #[arg(long, value_name = "REF")]
@@ -995,7 +1018,7 @@ Examples (PowerShell):
         #[arg(long, value_parser = ["ok", "retriggered"])]
         result: String,
         /// What was observed
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
 }
@@ -1013,7 +1036,7 @@ pub enum FreezeCommand {
         #[command(flatten)]
         common: SafeCommon,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// The incident that needs it
         #[arg(long, value_name = "ID")]
@@ -1024,7 +1047,7 @@ pub enum FreezeCommand {
         #[command(flatten)]
         common: SafeCommon,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// Add an exception: named actions, reason, risk, backout, expiry and approver
@@ -1047,7 +1070,7 @@ Example (PowerShell):
         #[arg(value_name = "ID")]
         id: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
     /// Guard for deploy scripts and git hooks: exit 0 when the change may go ahead, 1 while frozen
@@ -1058,7 +1081,12 @@ Example (PowerShell):
         #[command(flatten)]
         common: SafeCommon,
         /// What is about to change (shown in the answer)
-        #[arg(long, value_name = "TEXT", default_value = "unspecified change")]
+        #[arg(
+            long,
+            value_name = "TEXT",
+            allow_hyphen_values = true,
+            default_value = "unspecified change"
+        )]
         change: String,
         /// The action it is (default deploy_code)
         #[arg(long, value_name = "ACTION", default_value = "deploy_code")]
@@ -1081,13 +1109,13 @@ pub struct ExceptArgs {
     )]
     pub actions: Vec<String>,
     /// Why this change cannot wait
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub reason: String,
     /// What could go wrong
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub risk: String,
     /// How to undo it
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub backout: String,
     /// Expiry from now: 30m, 2h (at most the policy's max_duration_minutes)
     #[arg(long, value_name = "DURATION", conflicts_with = "expires")]
@@ -1116,7 +1144,7 @@ pub enum ExceptionCommand {
         #[arg(value_name = "ID")]
         id: String,
         /// Why
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
     },
 }
@@ -1155,7 +1183,7 @@ pub struct ConfirmArgs {
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
     /// Proceed past a fatigue threshold for a T2 action (recorded)
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub override_reason: Option<String>,
 }
 
@@ -1165,7 +1193,7 @@ pub struct HaltArgs {
     #[command(flatten)]
     pub common: SafeCommon,
     /// Why (one line)
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub reason: String,
     /// The incident (default: a new P0 incident is opened)
     #[arg(long, value_name = "ID", env = "OPSBOOK_INCIDENT")]
@@ -1187,7 +1215,12 @@ pub struct P0Args {
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
     /// Title when a new incident is opened
-    #[arg(long, value_name = "TEXT", default_value = "P0 (first ten steps)")]
+    #[arg(
+        long,
+        value_name = "TEXT",
+        allow_hyphen_values = true,
+        default_value = "P0 (first ten steps)"
+    )]
     pub title: String,
 }
 
@@ -1306,7 +1339,7 @@ Examples (PowerShell):
         #[arg(value_name = "TARGET")]
         target: String,
         /// Why (legal hold, dispute, audit)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// Release the hold instead
         #[arg(long)]

@@ -15,6 +15,7 @@ mod incidents;
 mod reconcile;
 mod integrity;
 mod run;
+mod issue13;
 mod safety;
 
 const AS_OF: &str = "2026-11-29";
@@ -2403,7 +2404,9 @@ fn severity_is_classified_from_facts_by_the_starter_policy() {
         .unwrap();
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(
-        s.starts_with("P0 (rule ") && s.contains("assumed true because not stated"),
+        s.starts_with(
+            "P0: no rule matches the stated facts alone; P0 through ASSUMED facts: rule "
+        ),
         "{s}"
     );
     // Facts from a file; typed values.

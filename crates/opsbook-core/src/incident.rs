@@ -1036,10 +1036,20 @@ pub enum IncidentError {
 }
 
 /// The incidents of one SSOT: `ROOT/incidents/<ID>/events.jsonl`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
     dir: PathBuf,
     ids: IdFormat,
+    seam: Option<ledger::SharedSeam>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("ids", &self.ids)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What [`Store::list`] returns: the rows, and `(id, error)` for incidents
@@ -1081,7 +1091,15 @@ impl Store {
             dir: root.join("incidents"),
             ids: IdFormat::parse(id_format.unwrap_or(DEFAULT_ID_FORMAT))
                 .map_err(IncidentError::Invalid)?,
+            seam: None,
         })
+    }
+
+    /// The store with a [`ledger::Seam`] every append goes through.
+    #[must_use]
+    pub fn with_seam(mut self, seam: Option<ledger::SharedSeam>) -> Store {
+        self.seam = seam;
+        self
     }
 
     /// `incidents/`.
@@ -1214,10 +1232,39 @@ impl Store {
                 }
             }
         };
-        let mut w = ledger::Writer::open(&self.log_path(&id))?;
-        let ev = w.append_event(clock, actor, &IncidentEvent::Opened(opened))?;
+        // The opened event, or nothing: a failed write leaves no directory
+        // behind (a retry must not find a half-made incident).
+        let written = ledger::Writer::open_with(&self.log_path(&id), self.seam.clone())
+            .and_then(|mut w| w.append_event(clock, actor, &IncidentEvent::Opened(opened)));
+        let ev = match written {
+            Ok(ev) => ev,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(self.dir.join(&id));
+                let _ = lock.unlock();
+                return Err(e.into());
+            }
+        };
         let _ = lock.unlock();
         Ok((id, ev))
+    }
+
+    /// Takes back an incident opened by this very operation when what had
+    /// to follow it failed: its directory is removed, but only while its
+    /// log holds nothing but the `opened` event `seq` 1 with `hash`.
+    ///
+    /// # Errors
+    /// The log holds more (nothing is removed then), I/O.
+    pub fn discard_new(&self, id: &str, hash: &str) -> Result<(), IncidentError> {
+        let events = ledger::read(&self.log_path(id))?;
+        if events.len() != 1 || events[0].hash != hash {
+            return Err(IncidentError::Refused(format!(
+                "{id} is not only the incident just opened: it is kept"
+            )));
+        }
+        std::fs::remove_dir_all(self.dir.join(id)).map_err(|source| IncidentError::Io {
+            path: self.dir.join(id),
+            source,
+        })
     }
 
     /// Loads and replays one incident (the chain is verified first).
@@ -1248,18 +1295,14 @@ impl Store {
         E: From<IncidentError>,
     {
         self.exists(id)?;
-        let mut w = ledger::Writer::open(&self.log_path(id)).map_err(IncidentError::from)?;
+        let mut w = ledger::Writer::open_with(&self.log_path(id), self.seam.clone())
+            .map_err(IncidentError::from)?;
         let inc = Incident::replay(id, w.events().map_err(IncidentError::from)?)
             .map_err(IncidentError::Replay)?;
         let new = f(&inc)?;
-        let mut out = Vec::new();
-        for e in &new {
-            out.push(
-                w.append_event(clock, actor, e)
-                    .map_err(IncidentError::from)?,
-            );
-        }
-        Ok(out)
+        // One batch: every event of the transaction, or none.
+        Ok(w.append_events(clock, actor, &new)
+            .map_err(IncidentError::from)?)
     }
 
     /// A summary of every incident; incidents whose log does not load are

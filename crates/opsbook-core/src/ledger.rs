@@ -123,6 +123,14 @@ pub enum LedgerError {
         /// What is wrong there.
         message: String,
     },
+    /// The operation's seam refused the event (text too long, …): nothing written.
+    #[error("{path}: {message}")]
+    Rejected {
+        /// The log.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// Repair refused: the damage is not a torn tail.
     #[error("{path}: not repairable: {message}")]
     NotRepairable {
@@ -327,12 +335,38 @@ pub fn append_at(
     append_locked(path, actor, kind, data, ts)
 }
 
+/// What every event passes through just before a [`Writer`] writes it: the
+/// operations layer redacts free text and caps its length there (one place
+/// for every ledger), and tests inject a failure at a chosen write.
+///
+/// [`Seam::prepare`] runs over every event of a batch before anything of it
+/// is written; [`Seam::before_write`] runs once per batch, just before the
+/// bytes go to the file: an error from either leaves the log as it was.
+pub trait Seam: Send + Sync {
+    /// Rewrites `data` of an event of type `kind` bound for `path` (redaction),
+    /// or refuses it ([`LedgerError::Rejected`]).
+    ///
+    /// # Errors
+    /// The event must not be written as it is.
+    fn prepare(&self, path: &Path, kind: &str, data: &mut Value) -> Result<(), LedgerError>;
+
+    /// Called once per batch of events (`kinds`), before it is written.
+    ///
+    /// # Errors
+    /// The batch must not be written (a test's injected failure).
+    fn before_write(&self, path: &Path, kinds: &[String]) -> Result<(), LedgerError>;
+}
+
+/// A [`Seam`] shared by every writer of an operation.
+pub type SharedSeam = std::sync::Arc<dyn Seam>;
+
 /// A log opened for a read-decide-append transaction: the cross-process lock
 /// is held until it is dropped, so what [`Writer::events`] returned is still
 /// the whole log when [`Writer::append`] runs (guards cannot race).
 pub struct Writer {
     path: PathBuf,
     _lock: Lock,
+    seam: Option<SharedSeam>,
 }
 
 impl Writer {
@@ -341,9 +375,18 @@ impl Writer {
     /// # Errors
     /// I/O errors.
     pub fn open(path: &Path) -> Result<Writer, LedgerError> {
+        Writer::open_with(path, None)
+    }
+
+    /// [`Writer::open`] with a [`Seam`] every append goes through.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn open_with(path: &Path, seam: Option<SharedSeam>) -> Result<Writer, LedgerError> {
         Ok(Writer {
             path: path.to_path_buf(),
             _lock: Lock::take(path)?,
+            seam,
         })
     }
 
@@ -360,7 +403,7 @@ impl Writer {
     /// # Errors
     /// As [`append`].
     pub fn append(&mut self, actor: &Actor, kind: &str, data: Value) -> Result<Event, LedgerError> {
-        append_locked(&self.path, actor, kind, data, crate::clock::now())
+        self.append_at(actor, kind, data, crate::clock::now())
     }
 
     /// Appends one event stamped `ts` (a clock read under the lock).
@@ -374,7 +417,32 @@ impl Writer {
         data: Value,
         ts: jiff::Timestamp,
     ) -> Result<Event, LedgerError> {
-        append_locked(&self.path, actor, kind, data, ts)
+        let mut v = self.append_batch(actor, vec![(kind.to_string(), data)], ts)?;
+        v.pop()
+            .ok_or_else(|| LedgerError::Encode("nothing appended".into()))
+    }
+
+    /// Appends several events as one write (one `write` and one `fsync`):
+    /// every event goes through the seam first, so a refusal or an injected
+    /// failure leaves none of them written.
+    ///
+    /// # Errors
+    /// As [`append`]; the seam's refusal.
+    pub fn append_batch(
+        &mut self,
+        actor: &Actor,
+        parts: Vec<(String, Value)>,
+        ts: jiff::Timestamp,
+    ) -> Result<Vec<Event>, LedgerError> {
+        let mut parts = parts;
+        if let Some(seam) = &self.seam {
+            for (kind, data) in &mut parts {
+                seam.prepare(&self.path, kind, data)?;
+            }
+            let kinds: Vec<String> = parts.iter().map(|(k, _)| k.clone()).collect();
+            seam.before_write(&self.path, &kinds)?;
+        }
+        append_locked_batch(&self.path, actor, parts, ts)
     }
 
     /// The log's path.
@@ -439,47 +507,68 @@ fn append_locked(
     data: Value,
     ts: jiff::Timestamp,
 ) -> Result<Event, LedgerError> {
-    let mut data = data;
-    let mut ts = ts;
-    let (seq, prev_hash) = match tail(path)? {
-        Some((s, h, last)) => {
-            // Timestamps never go backwards. A clock behind the last event (a
-            // host that ran ahead and was resynced, or skew between hosts)
-            // must not make the log unwritable at 3 a.m.: the event takes
-            // the last event's time and says by how much the clock was behind.
-            if let Some(last) = last.filter(|l| ts < *l) {
-                let behind = last.as_millisecond() - ts.as_millisecond();
-                if let Value::Object(o) = &mut data {
-                    o.insert("clock_behind_ms".into(), Value::from(behind));
-                    o.insert("clock_observed".into(), Value::from(format_ts(ts)));
-                }
-                ts = last;
+    let mut v = append_locked_batch(path, actor, vec![(kind.to_string(), data)], ts)?;
+    v.pop()
+        .ok_or_else(|| LedgerError::Encode("nothing appended".into()))
+}
+
+/// Appends `parts` as consecutive events in one write and one `fsync`
+/// (the caller holds the lock).
+fn append_locked_batch(
+    path: &Path,
+    actor: &Actor,
+    parts: Vec<(String, Value)>,
+    ts: jiff::Timestamp,
+) -> Result<Vec<Event>, LedgerError> {
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (mut seq, mut prev_hash, last) = match tail(path)? {
+        Some((s, h, last)) => (s + 1, Some(h), last),
+        None => (1, None, None),
+    };
+    let mut out = Vec::with_capacity(parts.len());
+    let mut buf = String::new();
+    for (kind, data) in parts {
+        let mut data = data;
+        let mut ts = ts;
+        // Timestamps never go backwards. A clock behind the last event (a
+        // host that ran ahead and was resynced, or skew between hosts)
+        // must not make the log unwritable at 3 a.m.: the event takes
+        // the last event's time and says by how much the clock was behind.
+        if let Some(last) = last.filter(|l| ts < *l) {
+            let behind = last.as_millisecond() - ts.as_millisecond();
+            if let Value::Object(o) = &mut data {
+                o.insert("clock_behind_ms".into(), Value::from(behind));
+                o.insert("clock_observed".into(), Value::from(format_ts(ts)));
             }
-            (s + 1, Some(h))
+            ts = last;
         }
-        None => (1, None),
-    };
-    let mut ev = Event {
-        seq,
-        ts: format_ts(ts),
-        actor: actor.clone(),
-        kind: kind.to_string(),
-        data,
-        prev_hash,
-        hash: String::new(),
-    };
-    let v = serde_json::to_value(&ev).map_err(|e| LedgerError::Encode(e.to_string()))?;
-    ev.hash = hash_of(&v)?;
-    let mut line = serde_json::to_string(&ev).map_err(|e| LedgerError::Encode(e.to_string()))?;
-    line.push('\n');
+        let mut ev = Event {
+            seq,
+            ts: format_ts(ts),
+            actor: actor.clone(),
+            kind,
+            data,
+            prev_hash: prev_hash.clone(),
+            hash: String::new(),
+        };
+        let v = serde_json::to_value(&ev).map_err(|e| LedgerError::Encode(e.to_string()))?;
+        ev.hash = hash_of(&v)?;
+        buf.push_str(&serde_json::to_string(&ev).map_err(|e| LedgerError::Encode(e.to_string()))?);
+        buf.push('\n');
+        seq += 1;
+        prev_hash = Some(ev.hash.clone());
+        out.push(ev);
+    }
     let mut f = OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .map_err(io(path))?;
-    f.write_all(line.as_bytes()).map_err(io(path))?;
+    f.write_all(buf.as_bytes()).map_err(io(path))?;
     f.sync_data().map_err(io(path))?;
-    Ok(ev)
+    Ok(out)
 }
 
 /// What is wrong at the first bad line.
@@ -813,6 +902,104 @@ pub fn repair(path: &Path, actor: &Actor, ts: jiff::Timestamp) -> Result<Repair,
         set_aside_bytes: torn.len() as u64,
         set_aside_to: Some(aside.display().to_string()),
         event_seq: Some(ev.seq),
+    })
+}
+
+/// What [`set_aside`] did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SetAside {
+    /// Where the broken log went (`<log>.broken-<UTC yyyymmddThhmmssZ>`).
+    pub set_aside_to: String,
+    /// Its size, bytes.
+    pub bytes: u64,
+    /// Its SHA-256 (lower-case hex): the new chain's first event names it.
+    pub sha256: String,
+    /// Complete events that chained before the first break.
+    pub verified_events: u64,
+    /// The first bad line.
+    pub first_break_line: usize,
+    /// The new chain's first event (`ledger_restarted`, seq 1).
+    pub event: Event,
+}
+
+/// Recovers a log whose chain is broken (not torn: an edited, removed,
+/// reordered or foreign line): the whole file is kept, untouched, as
+/// evidence beside it (`<log>.broken-<UTC>`), and a new chain starts with a
+/// `ledger_restarted` event that names the old file, its size, SHA-256,
+/// how many events verified and where it broke, and `reason`. Nothing is
+/// ever rewritten; the old file still verifies up to its break.
+///
+/// # Errors
+/// The chain holds or is only torn (a torn tail is [`repair`]ed instead):
+/// [`LedgerError::NotRepairable`]; an empty reason; I/O.
+pub fn set_aside(
+    path: &Path,
+    actor: &Actor,
+    ts: jiff::Timestamp,
+    reason: &str,
+) -> Result<SetAside, LedgerError> {
+    let reason = reason.trim();
+    let refuse = |message: String| LedgerError::NotRepairable {
+        path: path.to_path_buf(),
+        message,
+    };
+    if reason.is_empty() {
+        return Err(refuse("say why the chain is set aside (a reason)".into()));
+    }
+    let _lock = Lock::take(path)?;
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    let v = verify_bytes(&path.display().to_string(), &bytes);
+    let b = match v.first_break {
+        None => return Err(refuse("the chain holds: nothing to set aside".into())),
+        Some(b) if b.damage == Damage::Torn => {
+            return Err(refuse(format!(
+                "line {}: only the last line is torn; repair it instead (every complete event is kept in place)",
+                b.line
+            )));
+        }
+        Some(b) => b,
+    };
+    let stamp = ts.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let mut name = path
+        .file_name()
+        .map(std::ffi::OsStr::to_os_string)
+        .unwrap_or_default();
+    name.push(format!(".broken-{stamp}"));
+    let aside = path.with_file_name(&name);
+    if aside.exists() {
+        return Err(refuse(format!(
+            "`{}` exists already: try again in a second",
+            aside.display()
+        )));
+    }
+    std::fs::rename(path, &aside).map_err(io(&aside))?;
+    let sha: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let shown = name.to_string_lossy().into_owned();
+    let event = append_locked(
+        path,
+        actor,
+        "ledger_restarted",
+        serde_json::json!({
+            "set_aside_to": shown,
+            "bytes": bytes.len(),
+            "sha256": sha,
+            "verified_events": v.events,
+            "first_break_line": b.line,
+            "damage": b.message,
+            "reason": reason,
+        }),
+        ts,
+    )?;
+    Ok(SetAside {
+        set_aside_to: aside.display().to_string(),
+        bytes: bytes.len() as u64,
+        sha256: sha,
+        verified_events: v.events,
+        first_break_line: b.line,
+        event,
     })
 }
 

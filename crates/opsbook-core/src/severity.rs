@@ -85,6 +85,22 @@ pub enum SeverityError {
     /// The policy lacks `rules`.
     #[error("policy/severity.yaml has no `rules` list")]
     NoRules,
+    /// A negative number the rules cannot judge: they compare the fact
+    /// only with lower bounds of zero or more, so its sign would silently
+    /// lower the severity (issue 13: `clock_offset_ms=-1200`).
+    #[error(
+        "fact `{name}`: {value} is negative, but policy/severity.yaml compares `{name}` only with bounds of zero or more ({bounds}): the sign would match no rule and lower the severity. State its magnitude ({name}={magnitude}); note the direction in the incident"
+    )]
+    Sign {
+        /// The fact.
+        name: String,
+        /// The value as given.
+        value: String,
+        /// Its magnitude.
+        magnitude: String,
+        /// The rules' bounds on it, e.g. `gte 1000, gte 500`.
+        bounds: String,
+    },
 }
 
 /// The severity policy, read from `policy/severity.yaml`.
@@ -170,13 +186,20 @@ impl Policy {
             expected,
         };
         let v = match t {
-            FactType::Number => raw
-                .replace('_', "")
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map(Value::Number)
-                .ok_or_else(|| bad("a number".into()))?,
+            FactType::Number => {
+                let n = raw
+                    .replace('_', "")
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(|| bad("a number".into()))?;
+                if n < 0.0 {
+                    self.judge_sign(k, raw, n)?;
+                }
+                serde_json::Number::from_f64(n)
+                    .map(Value::Number)
+                    .ok_or_else(|| bad("a number".into()))?
+            }
             FactType::Boolean => match raw.to_ascii_lowercase().as_str() {
                 "true" | "yes" | "1" => Value::Bool(true),
                 "false" | "no" | "0" => Value::Bool(false),
@@ -192,6 +215,37 @@ impl Policy {
             FactType::Any => guess(raw),
         };
         Ok((k.to_string(), v))
+    }
+
+    /// A negative `value` of number fact `k` is judged only when some rule
+    /// compares it with an upper bound or a negative bound; when every
+    /// comparison is a lower bound of zero or more, its sign cannot be
+    /// judged ([`SeverityError::Sign`]).
+    fn judge_sign(&self, k: &str, raw: &str, n: f64) -> Result<(), SeverityError> {
+        let mut bounds = Vec::new();
+        for r in &self.rules {
+            let Some(cond) = r.when.get(k) else { continue };
+            let Some(ops) = cond.as_object() else {
+                // A literal: equality judges any sign.
+                return Ok(());
+            };
+            for (op, x) in ops {
+                let lower = matches!(op.as_str(), "gt" | "gte");
+                if !lower || num(x).is_none_or(|b| b < 0.0) {
+                    return Ok(());
+                }
+                bounds.push(format!("{op} {x}"));
+            }
+        }
+        if bounds.is_empty() {
+            return Ok(());
+        }
+        Err(SeverityError::Sign {
+            name: k.to_string(),
+            value: raw.to_string(),
+            magnitude: format!("{}", n.abs()),
+            bounds: bounds.join(", "),
+        })
     }
 
     /// Checks facts given as JSON (`--facts FILE`) against the declared types.
@@ -244,7 +298,8 @@ impl Policy {
                 });
             }
         }
-        // Stable: ties keep file order.
+        // Stable: ties keep file order (the recorded `rule` never changes;
+        // front ends name the rule matched on stated facts first).
         matches.sort_by_key(|m| rank(&m.severity));
         match matches.first() {
             Some(m) => Classification {

@@ -244,7 +244,7 @@ pub fn confirm(
     };
     let clock = ctx.clock.as_ref();
     let who = &ctx.actor;
-    let append = |e: ConfirmationEvent| opsbook_core::event::append(&log, clock, who, &e);
+    let append = |e: ConfirmationEvent| ctx.append(&log, &e);
     let start = append(ConfirmationEvent::ConfirmationStarted(cev::Started {
         operation: op.clone(),
         target: target.clone(),
@@ -267,7 +267,7 @@ pub fn confirm(
             confirmation: id.clone(),
             why: why.clone(),
         })) {
-            return e.into();
+            return e;
         }
         OpsError::refused(why, None)
     };

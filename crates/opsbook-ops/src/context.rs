@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use opsbook_core::clock::Clock;
 use opsbook_core::incident::Store;
 use opsbook_core::layout::{Layout, PolicyFile};
-use opsbook_core::ledger::Actor;
+use opsbook_core::ledger::{Actor, SharedSeam, Writer};
 use opsbook_core::policy::{self, PolicyDoc};
 use opsbook_core::ssot::{Config, Ssot};
 
@@ -22,6 +22,7 @@ pub struct Context {
     /// Who acts: OS user, host, display name.
     pub actor: Actor,
     warnings: Arc<Mutex<Vec<String>>>,
+    seam: Option<SharedSeam>,
 }
 
 impl std::fmt::Debug for Context {
@@ -42,7 +43,43 @@ impl Context {
             clock,
             actor,
             warnings: Arc::default(),
+            seam: None,
         }
+    }
+
+    /// The context with a [`Seam`](opsbook_core::ledger::Seam) every ledger
+    /// write of its operations goes through (tests inject failures there).
+    #[must_use]
+    pub fn with_seam(mut self, seam: SharedSeam) -> Context {
+        self.seam = Some(seam);
+        self
+    }
+
+    /// The log at `path` opened for a read-decide-append transaction,
+    /// through the context's seam.
+    ///
+    /// # Errors
+    /// I/O errors (the lock).
+    pub fn writer(&self, path: &std::path::Path) -> Result<Writer, OpsError> {
+        Ok(Writer::open_with(path, self.seam.clone())?)
+    }
+
+    /// Appends one typed event to the log at `path`, through the seam.
+    ///
+    /// # Errors
+    /// As [`opsbook_core::ledger::append`].
+    pub fn append<E: opsbook_core::event::LedgerEvent>(
+        &self,
+        path: &std::path::Path,
+        event: &E,
+    ) -> Result<opsbook_core::ledger::Event, OpsError> {
+        Ok(opsbook_core::event::append_with(
+            path,
+            self.seam.clone(),
+            self.clock.as_ref(),
+            &self.actor,
+            event,
+        )?)
     }
 
     /// Now, by the context's clock.
@@ -103,7 +140,10 @@ impl Context {
     /// Not an SSOT, a bad ID convention.
     pub fn store(&self) -> Result<Store, OpsError> {
         let cfg = self.config()?;
-        Ok(Store::new(self.layout.root(), cfg.incident_id.as_deref())?)
+        Ok(
+            Store::new(self.layout.root(), cfg.incident_id.as_deref())?
+                .with_seam(self.seam.clone()),
+        )
     }
 
     /// A policy, read and checked against its contract.

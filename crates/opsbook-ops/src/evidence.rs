@@ -48,12 +48,7 @@ pub fn rules(policy: Option<&Evidence>) -> Result<RuleSet, OpsError> {
 }
 
 fn custody(ctx: &Context, e: CustodyEvent) -> Result<Event, OpsError> {
-    Ok(opsbook_core::event::append(
-        &ctx.layout.ledger(LedgerFile::Custody),
-        ctx.clock.as_ref(),
-        &ctx.actor,
-        &e,
-    )?)
+    ctx.append(&ctx.layout.ledger(LedgerFile::Custody), &e)
 }
 
 /// Destinations: those given, else the policy's.

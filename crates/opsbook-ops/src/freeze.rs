@@ -8,7 +8,7 @@ use opsbook_core::confirm;
 use opsbook_core::event::{ConfirmationEvent, FreezeEvent, confirmation as cev, freeze as fev};
 use opsbook_core::freeze::{self, Policy, State, Verdict};
 use opsbook_core::layout::LedgerFile;
-use opsbook_core::ledger::{self, Event, Writer};
+use opsbook_core::ledger::{self, Event};
 use opsbook_core::next::NextStep;
 use opsbook_core::policy::{ChangeFreeze, SafetyMatrix};
 use serde::Serialize;
@@ -180,10 +180,8 @@ pub fn on(ctx: &Context, reason: &str, incident: Option<&str>) -> Result<Recorde
     if reason.trim().is_empty() {
         return Err(OpsError::invalid("--reason is empty"));
     }
-    let ev = opsbook_core::event::append(
+    let ev = ctx.append(
         &ctx.layout.ledger(LedgerFile::Freeze),
-        ctx.clock.as_ref(),
-        &ctx.actor,
         &FreezeEvent::FreezeOn(fev::FreezeOn {
             reason: reason.trim().to_string(),
             incident: Some(incident.map(str::to_string)),
@@ -205,7 +203,7 @@ pub fn freeze_on_if_off(
     incident: Option<&str>,
     source: &str,
 ) -> Result<bool, OpsError> {
-    let mut w = Writer::open(&ctx.layout.ledger(LedgerFile::Freeze))?;
+    let mut w = ctx.writer(&ctx.layout.ledger(LedgerFile::Freeze))?;
     let st = freeze::replay(&w.events()?);
     if st.frozen && incident.is_none_or(|i| st.incidents().iter().any(|x| x == i)) {
         return Ok(false);
@@ -229,7 +227,7 @@ pub fn freeze_on_if_off(
 /// Not on (bad input); a condition unmet (refused, naming it).
 pub fn off(ctx: &Context, reason: &str) -> Result<Recorded, OpsError> {
     let fp = policy_strict(ctx)?;
-    let mut w = Writer::open(&ctx.layout.ledger(LedgerFile::Freeze))?;
+    let mut w = ctx.writer(&ctx.layout.ledger(LedgerFile::Freeze))?;
     let st = freeze::replay(&w.events()?);
     if !st.frozen {
         return Err(OpsError::invalid("the freeze is not on"));
@@ -450,7 +448,7 @@ pub fn except(ctx: &Context, r: &ExceptionRequest) -> Result<ExceptionAdded, Ops
             }
         }
     }
-    let mut w = Writer::open(&ctx.layout.ledger(LedgerFile::Freeze))?;
+    let mut w = ctx.writer(&ctx.layout.ledger(LedgerFile::Freeze))?;
     let events = w.events()?;
     let st = freeze::replay(&events);
     let active = st.exceptions.iter().filter(|x| x.active(now)).count();
@@ -483,10 +481,8 @@ pub fn except(ctx: &Context, r: &ExceptionRequest) -> Result<ExceptionAdded, Ops
     )?;
     drop(w);
     if let Some(cid) = &conf_id {
-        opsbook_core::event::append(
+        ctx.append(
             &ctx.layout.ledger(LedgerFile::Confirmations),
-            ctx.clock.as_ref(),
-            who,
             &ConfirmationEvent::ConfirmationUsed(cev::Used {
                 confirmation: cid.clone(),
                 by: format!("freeze exception {id}"),
@@ -506,7 +502,7 @@ pub fn except(ctx: &Context, r: &ExceptionRequest) -> Result<ExceptionAdded, Ops
 /// # Errors
 /// No open exception of that ID.
 pub fn close_exception(ctx: &Context, id: &str, reason: &str) -> Result<Recorded, OpsError> {
-    let mut w = Writer::open(&ctx.layout.ledger(LedgerFile::Freeze))?;
+    let mut w = ctx.writer(&ctx.layout.ledger(LedgerFile::Freeze))?;
     let st = freeze::replay(&w.events()?);
     if !st.exceptions.iter().any(|x| x.id == id && !x.closed) {
         return Err(OpsError::needs(

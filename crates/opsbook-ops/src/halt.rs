@@ -70,10 +70,15 @@ pub fn runbook(ctx: &Context, id: &str) -> Result<RunbookText, OpsError> {
 pub struct Halted {
     /// Always `HALTED`.
     pub state: &'static str,
-    /// The incident, opened or updated.
-    pub incident: String,
+    /// The incident, opened or updated (`None`: it could not be opened or
+    /// found — see `unrecorded`; the platform is halted all the same).
+    pub incident: Option<String>,
     /// What to collect now (the halt runbook's required evidence).
     pub evidence: Vec<String>,
+    /// What halting should have recorded and could not (a broken ledger,
+    /// an incident that does not load): the platform is HALTED, these
+    /// records are missing. Empty when the halt is complete.
+    pub unrecorded: Vec<String>,
     /// The transition (`from` = `HALTED`: re-engaged).
     #[serde(skip)]
     pub transition: SetOutcome,
@@ -82,13 +87,32 @@ pub struct Halted {
     pub opened: bool,
 }
 
-/// Stops trading: opens a P0 incident (unless one is given) through the
-/// one open path (which freezes changes by policy), moves the platform to
-/// HALTED through its hook, and notes what evidence to collect.
+/// The incident a halt belongs to when none is given: while the platform is
+/// already HALTED, the one it was halted for (when it is still open) — a
+/// second halt opens no second P0.
+fn halted_for(ctx: &Context) -> Option<String> {
+    let (_, cur) = crate::state::current(ctx).ok()?;
+    if cur.state != "HALTED" {
+        return None;
+    }
+    let id = cur.incident?;
+    let store = ctx.store().ok()?;
+    let inc = store.load(&id).ok()?;
+    (!inc.status.is_terminal()).then_some(id)
+}
+
+/// Stops trading. The kill switch never waits for a record: the P0
+/// incident is opened (unless one is given, or the platform is already
+/// HALTED for an open one) through the one open path, the platform is
+/// moved to HALTED through its hook, and the evidence to collect is noted.
+/// A ledger that cannot be written (the incident, the freeze, the notes)
+/// does not stop the halt: what was not recorded is named in
+/// [`Halted::unrecorded`].
 ///
 /// # Errors
 /// An empty reason; the hook failed ([`OpsError::HookFailed`], with the
-/// incident: it is open and says so); as [`crate::safety::set_state`].
+/// incident: it is open and says so); as [`crate::safety::set_state`]
+/// (a broken safety ledger: the HALTED hook has run, the error says so).
 pub fn halt(
     ctx: &Context,
     reason: &str,
@@ -101,11 +125,26 @@ pub fn halt(
             "--reason is empty: one line on why trading stops",
         ));
     }
-    let store = ctx.store()?;
-    let (id, opened) = match incident {
-        Some(i) => (store.resolve(i)?, false),
-        None => {
-            let o = crate::incident::open(
+    let mut unrecorded = Vec::new();
+    let store = ctx.store();
+    let given = incident.map(|i| {
+        store
+            .as_ref()
+            .map_err(|e| e.to_string())
+            .and_then(|s| s.resolve(i).map_err(|e| e.to_string()))
+    });
+    let (id, opened) = match given {
+        Some(Ok(i)) => (Some(i), false),
+        Some(Err(e)) => {
+            unrecorded.push(format!(
+                "not linked to incident {}: {e}",
+                incident.unwrap_or_default()
+            ));
+            (None, false)
+        }
+        None => match halted_for(ctx) {
+            Some(i) => (Some(i), false),
+            None => match crate::incident::open_as(
                 ctx,
                 &OpenRequest {
                     title: format!("HALT: {reason}"),
@@ -116,11 +155,30 @@ pub fn halt(
                     },
                     ..OpenRequest::default()
                 },
-            )?;
-            (o.id, true)
-        }
+                true,
+            ) {
+                Ok(o) => {
+                    unrecorded.extend(o.unrecorded);
+                    (Some(o.id), true)
+                }
+                Err(e) => {
+                    unrecorded.push(format!("the P0 incident was not opened: {e}"));
+                    (None, false)
+                }
+            },
+        },
     };
-    let clock = ctx.clock.as_ref();
+    let note = |text: String| -> Result<(), String> {
+        let (Some(id), Ok(store)) = (&id, &store) else {
+            return Ok(());
+        };
+        store
+            .transact(ctx.clock.as_ref(), id, &ctx.actor, |_| {
+                Ok::<_, OpsError>(vec![IncidentEvent::Note(iev::Note { text })])
+            })
+            .map(|_| ())
+            .map_err(|e| format!("a note in {id}: {e}"))
+    };
     let transition = match crate::safety::set_state(
         ctx,
         &SetRequest {
@@ -128,46 +186,58 @@ pub fn halt(
             reason: reason.to_string(),
             evidence: None,
             source: Source::Operator,
-            incident: Some(id.clone()),
+            incident: id.clone(),
             manual,
         },
     ) {
         Ok(o) => o,
         Err(OpsError::HookFailed(mut f)) => {
-            store.transact(clock, &id, &ctx.actor, |_| {
-                Ok::<_, OpsError>(vec![IncidentEvent::Note(iev::Note {
-                    text: format!("HALT hook failed: {}", f.headline()),
-                })])
-            })?;
-            f.incident = Some(id);
+            if let Err(e) = note(format!("HALT hook failed: {}", f.headline())) {
+                ctx.warn(format!("warning: not recorded: {e}"));
+            }
+            f.incident = id;
             return Err(OpsError::HookFailed(f));
         }
-        Err(e) => return Err(e),
+        Err(e) => {
+            // The safety ledger could not record it (the hook, when there
+            // is one, has run: the error says how it went).
+            let _ = note(format!("HALT not recorded in the safety ledger: {e}"));
+            for u in &unrecorded {
+                ctx.warn(format!("warning: not recorded either: {u}"));
+            }
+            if let Some(i) = &id {
+                ctx.warn(format!(
+                    "the halt belongs to incident {i}: use it, do not open another"
+                ));
+            }
+            return Err(e);
+        }
     };
-    if transition.from == "HALTED" {
-        store.transact(clock, &id, &ctx.actor, |_| {
-            Ok::<_, OpsError>(vec![IncidentEvent::Note(iev::Note {
-                text: format!("opsbook halt while already HALTED: {reason}"),
-            })])
-        })?;
-    }
+    unrecorded.extend(transition.unrecorded.iter().cloned());
     let evidence = runbook(ctx, HALT_RUNBOOK)
         .map(|r| r.required_evidence)
         .unwrap_or_default();
+    let mut notes = Vec::new();
+    if transition.from == "HALTED" {
+        notes.push(format!("opsbook halt while already HALTED: {reason}"));
+    }
     if !evidence.is_empty() {
-        store.transact(clock, &id, &ctx.actor, |_| {
-            Ok::<_, OpsError>(vec![IncidentEvent::Note(iev::Note {
-                text: format!(
-                    "Evidence to collect now ({HALT_RUNBOOK}): {}",
-                    evidence.join(" | ")
-                ),
-            })])
-        })?;
+        notes.push(format!(
+            "Evidence to collect now ({HALT_RUNBOOK}): {}",
+            evidence.join(" | ")
+        ));
+    }
+    for n in notes {
+        if let Err(e) = note(n) {
+            unrecorded.push(e);
+            break;
+        }
     }
     Ok(Halted {
         state: "HALTED",
         incident: id,
         evidence,
+        unrecorded,
         transition,
         opened,
     })

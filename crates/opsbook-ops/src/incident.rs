@@ -77,6 +77,11 @@ pub struct Opened {
     /// The title.
     #[serde(skip)]
     pub title: String,
+    /// What should have followed the opening and could not be recorded
+    /// (only `halt`, which never stops at a broken ledger, keeps an
+    /// incident then; `incident open` takes it back instead).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unrecorded: Vec<String>,
 }
 
 /// `policy/severity.yaml`, as a classifier.
@@ -181,10 +186,20 @@ pub fn classify(
 /// stated with a reason; a severity in `on_incident_severity` turns the
 /// change freeze on (D-SAFE-FREEZE).
 ///
+/// Complete or nothing: when the freeze it must turn on cannot be
+/// recorded, the incident just opened is taken back (a retry then opens
+/// one, not two).
+///
 /// # Errors
 /// Bad input (empty or multi-line title, no severity, times in the future
-/// or in the wrong order), a broken policy, ledger errors.
+/// or in the wrong order), a broken policy, ledger errors (nothing kept).
 pub fn open(ctx: &Context, req: &OpenRequest) -> Result<Opened, OpsError> {
+    open_as(ctx, req, false)
+}
+
+/// [`open`]; with `keep`, a freeze that cannot be recorded leaves the
+/// incident open and is named in [`Opened::unrecorded`] (`halt`).
+pub(crate) fn open_as(ctx: &Context, req: &OpenRequest, keep: bool) -> Result<Opened, OpsError> {
     let title = req.title.trim();
     if title.is_empty() {
         return Err(OpsError::invalid(
@@ -271,16 +286,34 @@ pub fn open(ctx: &Context, req: &OpenRequest) -> Result<Opened, OpsError> {
     };
     let sev = written.severity.clone();
     // D-SAFE-FREEZE: opening an incident of these severities freezes changes.
-    let fp = crate::freeze::policy_lenient(ctx)?;
-    let froze = if fp.on_incident_severity.contains(&sev) {
-        crate::freeze::freeze_on_if_off(
-            ctx,
-            &format!("{sev} incident {id} opened: {title}"),
-            Some(&id),
-            "incident",
-        )?
-    } else {
-        false
+    let mut unrecorded = Vec::new();
+    let froze = match crate::freeze::policy_lenient(ctx).and_then(|fp| {
+        if fp.on_incident_severity.contains(&sev) {
+            crate::freeze::freeze_on_if_off(
+                ctx,
+                &format!("{sev} incident {id} opened: {title}"),
+                Some(&id),
+                "incident",
+            )
+        } else {
+            Ok(false)
+        }
+    }) {
+        Ok(f) => f,
+        Err(e) if keep => {
+            unrecorded.push(format!("the change freeze for {id} (turn it on): {e}"));
+            false
+        }
+        Err(e) => {
+            return Err(match st.discard_new(&id, &event.hash) {
+                Ok(()) => OpsError::Other(format!(
+                    "{e}\nthe change freeze a {sev} incident turns on could not be recorded, so {id} was not opened (nothing was recorded); repair that ledger (`opsbook ledger verify`) and open it again, or stop trading with `opsbook halt`, which never waits for a record"
+                )),
+                Err(d) => OpsError::Other(format!(
+                    "{e}\n{id} was opened but the change freeze could not be recorded, and taking it back failed too ({d}): use {id}, do not open another"
+                )),
+            });
+        }
     };
     Ok(Opened {
         id,
@@ -292,6 +325,7 @@ pub fn open(ctx: &Context, req: &OpenRequest) -> Result<Opened, OpsError> {
         classification,
         overridden,
         title: title.to_string(),
+        unrecorded,
     })
 }
 
@@ -516,10 +550,35 @@ fn safety_states(ctx: &Context) -> Vec<String> {
     }
 }
 
-/// A decision; with `safety`, the safety decision MITIGATING needs.
+/// What [`decide`] did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decided {
+    /// The incident.
+    #[serde(skip)]
+    pub id: String,
+    /// The events appended to the incident.
+    pub events: Vec<Event>,
+    /// The platform's transition the decision performed (`--safety` to a
+    /// state the platform is not in); `None`: the decision only.
+    pub transition: Option<crate::safety::SetOutcome>,
+    /// With `--safety` recorded only: the platform's state, which the
+    /// decision did not change (front ends say so, and what to run).
+    pub platform_state: Option<String>,
+}
+
+/// A decision; with `safety`, the safety decision MITIGATING needs. One
+/// truth for the safety state: deciding a state the platform is not in
+/// performs the transition through [`crate::safety::set_state`] (its
+/// guards, its hook, its ledger) and records the decision with it;
+/// deciding the state the platform is in records the decision only. A
+/// transition refused or failed records nothing in the incident. With
+/// `record_only`, the decision is recorded and the platform left as it is
+/// ([`Decided::platform_state`] says in which state).
 ///
 /// # Errors
-/// Empty decision or reason; a state the policy does not have; a terminal incident.
+/// Empty decision or reason; a state the policy does not have; a terminal
+/// incident; as [`crate::safety::set_state`] (a guard's refusal names the
+/// step that lets it go ahead; a failed hook is [`OpsError::HookFailed`]).
 pub fn decide(
     ctx: &Context,
     id: &str,
@@ -527,7 +586,8 @@ pub fn decide(
     reason: &str,
     alternatives: &[String],
     safety: Option<&str>,
-) -> Result<Recorded, OpsError> {
+    record_only: bool,
+) -> Result<Decided, OpsError> {
     let decision = decision.trim().to_string();
     if decision.is_empty() {
         return Err(OpsError::invalid(
@@ -554,7 +614,51 @@ pub fn decide(
         }
         None => None,
     };
-    simple(ctx, id, |inc| {
+    let mut platform_state = None;
+    if let Some(to) = &safety {
+        let st = ctx.store()?;
+        let id = st.resolve(id)?;
+        let inc = st.load(&id)?;
+        not_terminal(&inc, "decision")?;
+        let (_, cur) = crate::state::current(ctx)?;
+        platform_state = Some(cur.state.clone());
+        if cur.state != *to && !record_only {
+            let before = inc.events.len();
+            let transition = match crate::safety::set_state_deciding(
+                ctx,
+                &crate::safety::SetRequest {
+                    to: to.clone(),
+                    reason: reason.clone(),
+                    evidence: None,
+                    source: opsbook_core::safety::Source::Operator,
+                    incident: Some(id.clone()),
+                    manual: false,
+                },
+                Some(&crate::safety::Decided {
+                    decision: decision.clone(),
+                    alternatives: alts.clone(),
+                }),
+            ) {
+                Ok(t) => t,
+                Err(OpsError::HookFailed(mut f)) => {
+                    f.incident = Some(id.clone());
+                    return Err(OpsError::HookFailed(f));
+                }
+                Err(e) => return Err(e),
+            };
+            let events = st
+                .load(&id)
+                .map(|i| i.events.into_iter().skip(before).collect())
+                .unwrap_or_default();
+            return Ok(Decided {
+                id,
+                events,
+                transition: Some(transition),
+                platform_state: None,
+            });
+        }
+    }
+    let r = simple(ctx, id, |inc| {
         not_terminal(inc, "decision")?;
         Ok(match safety {
             Some(to) => IncidentEvent::SafetyDecision(ev::SafetyDecision {
@@ -569,6 +673,12 @@ pub fn decide(
                 alternatives: alts,
             }),
         })
+    })?;
+    Ok(Decided {
+        id: r.id,
+        events: r.events,
+        transition: None,
+        platform_state,
     })
 }
 

@@ -81,6 +81,21 @@ pub fn next(v: &Verification) -> Option<NextStep> {
         })
 }
 
+/// Sets a broken (not torn) chain aside as evidence and starts a new one
+/// that names it (`ledger_restarted`; docs/formats.md, "Recovering a
+/// broken ledger").
+///
+/// # Errors
+/// The chain holds or is only torn; an empty reason; I/O.
+pub fn set_aside(
+    path: &Path,
+    clock: &dyn Clock,
+    actor: &Actor,
+    reason: &str,
+) -> Result<ledger::SetAside, OpsError> {
+    Ok(ledger::set_aside(path, actor, clock.now(), reason)?)
+}
+
 /// Appends one raw event `repeat` times; returns the last.
 ///
 /// # Errors

@@ -64,6 +64,10 @@ pub struct SetOutcome {
     /// A refusal met on the way that sent it elsewhere (the flap limit).
     #[serde(skip)]
     pub redirected_because: Option<String>,
+    /// What the transition should have recorded in other ledgers and could
+    /// not (the state is entered and recorded; these are not): empty when
+    /// the operation is complete. Front ends show each and exit non-zero.
+    pub unrecorded: Vec<String>,
 }
 
 /// The manual steps for a state whose hook failed: the runbook's
@@ -154,6 +158,25 @@ fn why_failed(o: &Outcome, timeout_seconds: u64) -> String {
 /// unknown state, an invalid `opsbook.toml`, a broken ledger (the HALTED
 /// hook still runs: the emergency stop never waits for a record).
 pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError> {
+    set_state_deciding(ctx, req, None)
+}
+
+/// The operator's words for the incident's safety decision that a
+/// transition records (`incident decide --safety`).
+#[derive(Debug, Clone)]
+pub(crate) struct Decided {
+    /// What was decided.
+    pub decision: String,
+    /// Alternatives considered and rejected.
+    pub alternatives: Vec<String>,
+}
+
+/// [`set_state`], the incident's safety decision worded by `decided`.
+pub(crate) fn set_state_deciding(
+    ctx: &Context,
+    req: &SetRequest,
+    decided: Option<&Decided>,
+) -> Result<SetOutcome, OpsError> {
     let to = req.to.trim().to_ascii_uppercase();
     if req.reason.trim().is_empty() {
         return Err(OpsError::invalid(
@@ -189,13 +212,23 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
         ))
     })?;
     let st = ctx.store()?;
+    // The emergency stop does not wait for an incident that does not load:
+    // it halts, and says the incident was not updated.
+    let mut not_linked = None;
     let inc: Option<Incident> = match &req.incident {
-        Some(i) => Some(st.load(&st.resolve(i)?)?),
+        Some(i) => match st.resolve(i).and_then(|id| st.load(&id)) {
+            Ok(inc) => Some(inc),
+            Err(e) if to == "HALTED" => {
+                not_linked = Some(format!("incident {i} (not linked, not updated): {e}"));
+                None
+            }
+            Err(e) => return Err(e.into()),
+        },
         None => None,
     };
     let clock = ctx.clock.as_ref();
     let who = &ctx.actor;
-    let mut w = Writer::open(&ctx.layout.ledger(LedgerFile::Safety))?;
+    let mut w = ctx.writer(&ctx.layout.ledger(LedgerFile::Safety))?;
     let events = match w.events() {
         Ok(e) => e,
         Err(e) => {
@@ -249,13 +282,13 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
         ));
     }
     let now = ctx.now();
-    let confirmations = confirm::confirmations(&ledger::read(
-        &ctx.layout.ledger(LedgerFile::Confirmations),
-    )?);
     let needs_confirm = m
         .transition(&cur.state, &to)
         .is_some_and(|t| t.requires.iter().any(|r| r == "high_danger_confirmation"));
     let conf = if needs_confirm {
+        let confirmations = confirm::confirmations(&ledger::read(
+            &ctx.layout.ledger(LedgerFile::Confirmations),
+        )?);
         confirm::usable(&confirmations, "release_halt", Some(&to), now).cloned()
     } else {
         None
@@ -325,6 +358,7 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
             events,
             manual: req.manual,
             redirected_because: None,
+            unrecorded: Vec::new(),
         });
     }
     let r = Request {
@@ -404,19 +438,15 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
         .as_deref()
         .and_then(|s| s.parse::<jiff::Timestamp>().ok())
         .map(|s| (now.as_millisecond() - s.as_millisecond()).max(0));
-    events.push(w.append_event(
-        clock,
-        who,
-        &SafetyEvent::StateExited(sev::StateExited {
+    // Left, entered (and the watch started) as one write: history never
+    // shows a state left without the state entered.
+    let mut batch = vec![
+        SafetyEvent::StateExited(sev::StateExited {
             state: cur.state.clone(),
             to: to.clone(),
             dwell_ms,
         }),
-    )?);
-    events.push(w.append_event(
-        clock,
-        who,
-        &SafetyEvent::StateEntered(sev::StateEntered {
+        SafetyEvent::StateEntered(sev::StateEntered {
             state: to.clone(),
             from: cur.state.clone(),
             reason: reason.to_string(),
@@ -431,7 +461,7 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
             incident: inc.as_ref().map(|i| i.id.clone()),
             confirmation: conf.as_ref().map(|c| c.id.clone()),
         }),
-    )?);
+    ];
     let mut watch_until = None;
     if cur.state == "RECOVERING" && to == m.initial {
         let minutes = inc
@@ -449,52 +479,88 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
             .policy::<Degraded>()
             .map(|d| d.post_recovery_watch.exit_conditions)
             .unwrap_or_default();
-        events.push(w.append_event(
-            clock,
-            who,
-            &SafetyEvent::WatchStarted(sev::WatchStarted {
-                until: until.clone(),
-                minutes,
-                incident: inc.as_ref().map(|i| i.id.clone()),
-                exit_conditions: conds,
-            }),
-        )?);
+        batch.push(SafetyEvent::WatchStarted(sev::WatchStarted {
+            until: until.clone(),
+            minutes,
+            incident: inc.as_ref().map(|i| i.id.clone()),
+            exit_conditions: conds,
+        }));
         watch_until = Some(until);
+    }
+    match w.append_events(clock, who, &batch) {
+        Ok(evs) => events.extend(evs),
+        Err(e) => {
+            let ran = outcome.as_ref().map_or(String::new(), |o| {
+                format!(
+                    "; the {to} hook ran and succeeded ({} ms): the platform is {to}, but the safety ledger still says {}",
+                    o.duration_ms, cur.state
+                )
+            });
+            return Err(OpsError::needs(
+                format!(
+                    "{e}{ran}\nthe state entered could not be recorded (nothing of it was written): repair the safety ledger, then record it with the same command (add --manual when the hook already switched the platform)"
+                ),
+                opsbook_core::next::NextStep::VerifyLedger {
+                    path: ctx.layout.ledger(LedgerFile::Safety).display().to_string(),
+                },
+            ));
+        }
     }
     drop(w);
     ctx.warn_clock(&events, "the last safety event");
-    if let Some(c) = &conf {
-        opsbook_core::event::append(
+    // The consequences in other ledgers. The transition has happened and is
+    // recorded: a failure here does not undo it, it is named (`unrecorded`).
+    let mut unrecorded: Vec<String> = not_linked.into_iter().collect();
+    if let Some(c) = &conf
+        && let Err(e) = ctx.append(
             &ctx.layout.ledger(LedgerFile::Confirmations),
-            clock,
-            who,
             &ConfirmationEvent::ConfirmationUsed(cev::Used {
                 confirmation: c.id.clone(),
                 by: format!("safety set {to}"),
             }),
-        )?;
+        )
+    {
+        unrecorded.push(format!("confirmation {} not marked used: {e}", c.id));
     }
     if let Some(i) = &inc
         && !i.status.is_terminal()
-    {
-        st.transact(clock, &i.id, who, |_| {
-            Ok::<_, OpsError>(vec![IncidentEvent::SafetyDecision(iev::SafetyDecision {
-                to: to.clone(),
-                decision: format!("safety state {} → {to} (opsbook safety set)", cur.state),
-                reason: reason.to_string(),
-                alternatives: None,
+        && let Err(e) = st.transact(clock, &i.id, who, |_| {
+            Ok::<_, OpsError>(vec![IncidentEvent::SafetyDecision(match decided {
+                None => iev::SafetyDecision {
+                    to: to.clone(),
+                    decision: format!("safety state {} → {to} (opsbook safety set)", cur.state),
+                    reason: reason.to_string(),
+                    alternatives: None,
+                },
+                Some(d) => iev::SafetyDecision {
+                    to: to.clone(),
+                    decision: format!(
+                        "{} (safety state {} → {to} through opsbook)",
+                        d.decision, cur.state
+                    ),
+                    reason: reason.to_string(),
+                    alternatives: Some(d.alternatives.clone()),
+                },
             })])
-        })?;
+        })
+    {
+        unrecorded.push(format!("{}'s safety decision: {e}", i.id));
     }
-    let fp = crate::freeze::policy_lenient(ctx)?;
     let mut froze = false;
-    if fp.on_safety_states.contains(&to) {
-        froze = crate::freeze::freeze_on_if_off(
-            ctx,
-            &format!("safety state {to}: {reason}"),
-            inc.as_ref().map(|i| i.id.as_str()),
-            "safety",
-        )?;
+    match crate::freeze::policy_lenient(ctx) {
+        Ok(fp) if fp.on_safety_states.contains(&to) => {
+            match crate::freeze::freeze_on_if_off(
+                ctx,
+                &format!("safety state {to}: {reason}"),
+                inc.as_ref().map(|i| i.id.as_str()),
+                "safety",
+            ) {
+                Ok(f) => froze = f,
+                Err(e) => unrecorded.push(format!("the change freeze (turn it on): {e}")),
+            }
+        }
+        Ok(_) => {}
+        Err(e) => unrecorded.push(format!("the change freeze policy: {e}")),
     }
     Ok(SetOutcome {
         from: cur.state,
@@ -505,6 +571,7 @@ pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError
         events,
         manual: req.manual,
         redirected_because: None,
+        unrecorded,
     })
 }
 
@@ -535,7 +602,13 @@ fn run_hook(
             reason: reason.to_string(),
             reengage: reengage.then_some(true),
         }),
-    )?;
+    );
+    // Nothing happened yet: any state but the emergency stop waits for its
+    // record. HALTED never does (the kill switch runs, the gap is named).
+    let attempt = match attempt {
+        Err(e) if to != "HALTED" => return Err(e.into()),
+        a => a,
+    };
     let o = opsbook_core::hook::run(h, env);
     let result = w.append_event(
         clock,
@@ -544,11 +617,31 @@ fn run_hook(
             to: to.to_string(),
             outcome: serde_json::to_value(&o).map_err(|e| OpsError::Other(e.to_string()))?,
         }),
-    )?;
+    );
     if !o.ok {
         return Err(hook_failure(ctx, h, &o, from, to, reengage));
     }
-    Ok((vec![attempt, result], o))
+    match (attempt, result) {
+        (Ok(a), Ok(r)) => Ok((vec![a, r], o)),
+        (a, r) => {
+            let what = match (&a, &r) {
+                (Err(e), _) => format!("its attempt was not recorded ({e})"),
+                (_, Err(e)) => format!(
+                    "its result was not recorded ({e}); `opsbook safety status` shows the attempt as pending"
+                ),
+                _ => String::new(),
+            };
+            Err(OpsError::needs(
+                format!(
+                    "the {to} hook ran and succeeded ({} ms): the platform is {to}; but the safety ledger still says {from}: {what}. Repair the safety ledger, then record the state with `--manual` (the hook need not run again)",
+                    o.duration_ms
+                ),
+                opsbook_core::next::NextStep::VerifyLedger {
+                    path: w.path().display().to_string(),
+                },
+            ))
+        }
+    }
 }
 
 /// The manual steps as lines of text.
@@ -812,7 +905,7 @@ pub struct WatchEnded {
 /// No watch running (bad input); `ok` too early (refused).
 pub fn watch_end(ctx: &Context, result: WatchResult, reason: &str) -> Result<WatchEnded, OpsError> {
     let m = machine(ctx)?;
-    let mut w = Writer::open(&ctx.layout.ledger(LedgerFile::Safety))?;
+    let mut w = ctx.writer(&ctx.layout.ledger(LedgerFile::Safety))?;
     let cur = safety::replay(&m, &w.events()?);
     let Some((until, inc)) = cur.watch.clone() else {
         return Err(OpsError::invalid(format!(

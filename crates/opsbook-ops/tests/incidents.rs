@@ -148,6 +148,7 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
         "orders rejected, positions unknown",
         &["keep trading and retry".into()],
         Some("HALTED"),
+        false,
     )
     .unwrap();
     inc::scope(
@@ -449,6 +450,7 @@ fn links_refuse_cycles_and_a_second_parent_and_parents_wait_for_children() {
         "exchange down",
         &[],
         Some("SAFE_MODE"),
+        false,
     )
     .unwrap();
     inc::change_status(
@@ -756,6 +758,7 @@ fn postmortem_new_drafts_from_events_and_check_blocks_the_draft() {
         "cheapest safe step",
         &[],
         None,
+        false,
     )
     .unwrap();
     learn::draft(s.at("2026-11-30T00:00:00Z"), &id, "Aiko").unwrap();

@@ -297,7 +297,11 @@ fn release_halt_to_normal_with_confirmation_acceptance_and_watch() {
     )
     .unwrap();
     assert_eq!(
-        (h.transition.from.as_str(), h.incident.as_str(), h.opened),
+        (
+            h.transition.from.as_str(),
+            h.incident.as_deref().unwrap(),
+            h.opened
+        ),
         ("NORMAL", "INC-20261129-001", true)
     );
     let id = "INC-20261129-001";

@@ -15,13 +15,13 @@ pub fn halt(a: &HaltArgs) -> Outcome {
     let h = op(&cx, |cx| {
         ops::halt(cx, &a.reason, a.incident.as_deref(), a.manual)
     })?;
-    let id = &h.incident;
+    let id = h.incident.as_deref().unwrap_or("INC-…");
     let t = &h.transition;
     let mut out = String::new();
     if t.from == "HALTED" {
         let _ = writeln!(
             out,
-            "Already HALTED; incident {id} updated{}.",
+            "Already HALTED; incident {id} updated (no new incident){}.",
             t.hook
                 .as_ref()
                 .map(|h| format!(
@@ -67,8 +67,11 @@ pub fn halt(a: &HaltArgs) -> Outcome {
         out,
         "  4. Rest. HALTED is safe: nothing needs to be fixed tonight. Leaving it needs `opsbook confirm release_halt` after at least the dwell time."
     );
+    if h.incident.is_none() {
+        out.push_str("\nNo incident holds this halt (see below): open one when the ledgers are repaired, `opsbook incident open --title … --severity P0 --reason …`.\n");
+    }
     emit(a.common.format, &h, &out)?;
-    Ok(exit::OK)
+    Ok(super::unrecorded(&h.unrecorded, exit::OK))
 }
 
 pub fn p0(a: &P0Args) -> Outcome {

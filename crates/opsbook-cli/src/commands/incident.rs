@@ -10,7 +10,7 @@ use opsbook_ops::views;
 
 use super::{context, emit, op, say};
 use crate::cli::{IncCommon, IncidentCommand, ListFormat};
-use crate::exit::{self, Outcome};
+use crate::exit::{self, CliError, Outcome};
 use crate::render;
 
 fn ctx(c: &IncCommon) -> Result<opsbook_ops::Context, crate::exit::CliError> {
@@ -18,6 +18,20 @@ fn ctx(c: &IncCommon) -> Result<opsbook_ops::Context, crate::exit::CliError> {
 }
 
 /// What was appended: `{id} #{seq} {event}`, or the events as JSON.
+/// `ID X`, or only `X` with `$env:OPSBOOK_INCIDENT` set (clap then read
+/// X as the ID): the incident and X (issue 13: the runbooks' forms).
+fn id_and(id: &str, second: Option<&str>, what: &str) -> Result<(String, String), CliError> {
+    if let Some(x) = second {
+        return Ok((id.to_string(), x.to_string()));
+    }
+    match std::env::var("OPSBOOK_INCIDENT") {
+        Ok(env) if !env.trim().is_empty() && env != id => Ok((env, id.to_string())),
+        _ => Err(exit::usage(format!(
+            "{what} is missing: give `ID {what}`, or set $env:OPSBOOK_INCIDENT to the incident and give only {what}"
+        ))),
+    }
+}
+
 fn recorded(c: &IncCommon, r: &ops::Recorded) -> Outcome {
     let e = &r.events[0];
     emit(
@@ -151,7 +165,10 @@ pub fn run(cmd: &IncidentCommand) -> Outcome {
             id,
             status: to,
             reason,
-        } => status(common, id, ops::parse_status(to)?, reason, None),
+        } => {
+            let (id, to) = id_and(id, to.as_deref(), "STATUS")?;
+            status(common, &id, ops::parse_status(&to)?, reason, None)
+        }
         IncidentCommand::Resolve { common, id, reason } => {
             status(common, id, Status::Resolved, reason, None)
         }
@@ -169,7 +186,11 @@ pub fn run(cmd: &IncidentCommand) -> Outcome {
             kind,
             reason,
         } => {
-            let text = text.as_deref().or(text_flag.as_deref()).unwrap_or("");
+            let (id, text) = match text_flag {
+                Some(t) if text.is_none() => (id.clone(), t.clone()),
+                _ => id_and(id, text.as_deref(), "TEXT")?,
+            };
+            let (id, text) = (&id, text.as_str());
             let kind = match kind.as_str() {
                 "decision" => LogKind::Decision,
                 "scope" => LogKind::Scope,
@@ -186,12 +207,60 @@ pub fn run(cmd: &IncidentCommand) -> Outcome {
             reason,
             alternatives,
             safety,
+            record_only,
         } => {
             let cx = ctx(common)?;
             let r = op(&cx, |cx| {
-                ops::decide(cx, id, decision, reason, alternatives, safety.as_deref())
+                ops::decide(
+                    cx,
+                    id,
+                    decision,
+                    reason,
+                    alternatives,
+                    safety.as_deref(),
+                    *record_only,
+                )
             })?;
-            recorded(common, &r)
+            let mut text = String::new();
+            if let Some(t) = &r.transition {
+                text.push_str(&format!(
+                    "platform {} → {}{} (safety ledger; `opsbook safety status`)\n",
+                    t.from,
+                    t.to,
+                    t.hook
+                        .as_ref()
+                        .map(|h| format!(", hook ok in {} ms", h.duration_ms))
+                        .unwrap_or_default()
+                ));
+            } else if let (Some(to), Some(now)) = (safety, &r.platform_state) {
+                let to = to.to_ascii_uppercase();
+                if *now == to {
+                    text.push_str(&format!(
+                        "the platform is already {now}: decision recorded\n"
+                    ));
+                } else {
+                    text.push_str(&format!(
+                        "decision recorded ONLY: the platform is still {now} (not {to}). To switch it: `opsbook safety set {to} --incident {} --reason \"…\"` (add --manual if it was switched by hand)\n",
+                        r.id
+                    ));
+                }
+            }
+            for e in &r.events {
+                text.push_str(&format!(
+                    "{} #{} {}\n",
+                    r.id,
+                    e.seq,
+                    opsbook_core::incident::describe(e)
+                ));
+            }
+            emit(common.format, &r, &text)?;
+            Ok(super::unrecorded(
+                r.transition
+                    .as_ref()
+                    .map(|t| t.unrecorded.as_slice())
+                    .unwrap_or_default(),
+                exit::OK,
+            ))
         }
         IncidentCommand::Scope {
             common,
@@ -227,9 +296,10 @@ pub fn run(cmd: &IncidentCommand) -> Outcome {
             sha256,
             note,
         } => {
+            let (id, reference) = id_and(id, reference.as_deref(), "REF")?;
             let cx = ctx(common)?;
             let r = op(&cx, |cx| {
-                ops::attach(cx, id, reference, sha256.as_deref(), note.as_deref())
+                ops::attach(cx, &id, &reference, sha256.as_deref(), note.as_deref())
             })?;
             recorded(common, &r)
         }

@@ -1,4 +1,4 @@
-//! `opsbook ledger verify|repair|append`: the hash-chained logs as files.
+//! `opsbook ledger verify|repair|set-aside|append`: the hash-chained logs as files.
 
 use std::path::PathBuf;
 
@@ -48,6 +48,11 @@ pub fn run(c: &LedgerCommand) -> Outcome {
                                 ));
                                 if let Some(cmd) = repair_hint(v) {
                                     s.push_str(&format!("       run: {cmd}\n"));
+                                } else {
+                                    s.push_str(&format!(
+                                        "       recover (keeps it as evidence, starts a new chain): opsbook ledger set-aside {} --reason \"…\"\n",
+                                        opsbook_core::text::quote_arg(&v.path)
+                                    ));
                                 }
                             }
                         }
@@ -107,6 +112,30 @@ pub fn run(c: &LedgerCommand) -> Outcome {
                 });
             }
             crate::output::emit(&msg, None)?;
+            Ok(exit::OK)
+        }
+        LedgerCommand::SetAside {
+            path,
+            reason,
+            actor,
+            format,
+        } => {
+            let r = ops::set_aside(
+                path,
+                &SystemClock::default(),
+                &Actor::current(actor.clone()),
+                reason,
+            )?;
+            let msg = format!(
+                "Set aside `{}` ({} bytes, sha256 {}; {} event(s) verified, broken at line {}) as evidence.\nStarted a new chain in `{}`: event seq 1 (`ledger_restarted`) names the old file. Keep the old file with the incident's evidence (`opsbook evidence collect`); never edit it.\n",
+                r.set_aside_to,
+                r.bytes,
+                r.sha256,
+                r.verified_events,
+                r.first_break_line,
+                path.display()
+            );
+            super::emit(*format, &r, &msg)?;
             Ok(exit::OK)
         }
         LedgerCommand::Append {

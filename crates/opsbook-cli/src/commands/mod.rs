@@ -184,3 +184,20 @@ pub fn context_or_cwd(root: &RootArg, actor: Option<&str>) -> Result<Context, Cl
         Actor::current(actor.map(str::to_string)),
     ))
 }
+
+/// Names on stderr what an operation did but could not record (issue 13:
+/// it happened; these records are missing); exit 2 when there is any,
+/// else `done`.
+#[must_use]
+pub fn unrecorded(list: &[String], done: u8) -> u8 {
+    if list.is_empty() {
+        return done;
+    }
+    say(
+        "NOT RECORDED (the step above happened; these records are missing — repair the ledger named, `opsbook ledger verify`, and add what is missing by hand):",
+    );
+    for u in list {
+        say(&format!("  - {u}"));
+    }
+    exit::ERROR
+}

@@ -80,7 +80,7 @@ pub fn run(c: &SafetyCommand) -> Outcome {
                 );
             }
             emit(common.format, &o, &s)?;
-            Ok(exit::OK)
+            Ok(super::unrecorded(&o.unrecorded, exit::OK))
         }
         SafetyCommand::History { common, last } => {
             let cx = context(&common.root, common.actor.as_deref())?;

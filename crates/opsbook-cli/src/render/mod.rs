@@ -189,18 +189,25 @@ pub fn json<T: serde::Serialize>(v: &T) -> Result<String, serde_json::Error> {
 #[must_use]
 pub fn classification(c: &opsbook_core::severity::Classification) -> String {
     let mut s = match &c.rule {
-        Some(r) => format!("{} (rule {r})\n", c.severity),
+        Some(r) if c.assumed.is_empty() => format!("{} (rule {r})\n", c.severity),
+        // The rule that matched on stated facts first; the one that decided
+        // only through assumed facts after it, marked as such (issue 13).
+        Some(r) => {
+            let stated = c.matches.iter().find(|m| m.assumed.is_empty()).map_or_else(
+                || "no rule matches the stated facts alone".to_string(),
+                |m| format!("rule {} ({}) on the stated facts", m.rule, m.severity),
+            );
+            format!(
+                "{}: {stated}; {} through ASSUMED facts: rule {r} assumes {} (state them to lower the severity)\n",
+                c.severity,
+                c.severity,
+                c.assumed.join(", ")
+            )
+        }
         None => format!("{} (no rule matched: default_severity)\n", c.severity),
     };
     if let Some(why) = &c.rationale {
         let _ = writeln!(s, "  why: {why}");
-    }
-    if !c.assumed.is_empty() {
-        let _ = writeln!(
-            s,
-            "  assumed true because not stated: {} (state them to lower the severity)",
-            c.assumed.join(", ")
-        );
     }
     s
 }

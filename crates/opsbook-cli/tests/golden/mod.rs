@@ -173,6 +173,9 @@ fn night(d: &Path) {
             "positions unknown",
             "--alternative",
             "keep trading",
+            // Issue 13: a decision performs the transition unless it is
+            // recorded only; the night recorded it, then switched at 02:10.
+            "--record-only",
         ],
     );
     ok(

@@ -80,6 +80,21 @@ impl Writer {
         let (kind, data) = to_parts(event)?;
         self.append_at(actor, &kind, data, clock.now())
     }
+
+    /// Appends typed events as one batch (one write, one `fsync`), stamped
+    /// by `clock` read under the lock: all of them or none.
+    ///
+    /// # Errors
+    /// As [`crate::ledger::append`]; the writer's seam.
+    pub fn append_events<E: LedgerEvent>(
+        &mut self,
+        clock: &dyn crate::clock::Clock,
+        actor: &Actor,
+        events: &[E],
+    ) -> Result<Vec<Event>, LedgerError> {
+        let parts = events.iter().map(to_parts).collect::<Result<Vec<_>, _>>()?;
+        self.append_batch(actor, parts, clock.now())
+    }
 }
 
 /// Appends one typed event to the log at `path`, under its lock.
@@ -93,6 +108,20 @@ pub fn append<E: LedgerEvent>(
     event: &E,
 ) -> Result<Event, LedgerError> {
     Writer::open(path)?.append_event(clock, actor, event)
+}
+
+/// [`append`] through a [`crate::ledger::Seam`] (the operations layer's).
+///
+/// # Errors
+/// As [`crate::ledger::append`]; the seam's refusal.
+pub fn append_with<E: LedgerEvent>(
+    path: &std::path::Path,
+    seam: Option<crate::ledger::SharedSeam>,
+    clock: &dyn crate::clock::Clock,
+    actor: &Actor,
+    event: &E,
+) -> Result<Event, LedgerError> {
+    Writer::open_with(path, seam)?.append_event(clock, actor, event)
 }
 
 /// The typed events of a log (verified first); events of other types or

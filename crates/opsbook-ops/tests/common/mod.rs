@@ -132,3 +132,22 @@ pub fn write(root: &Path, rel: &str, text: &str) -> PathBuf {
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// A hook for `state` that appends a line to a marker file.
+pub fn marker_hook(s: &Ssot, state: &str) -> PathBuf {
+    let marker = s.path(&format!("hook-{state}.txt"));
+    let m = opsbook_testkit::ssot::toml_str(&marker.display().to_string());
+    let cmd = if cfg!(windows) {
+        format!(
+            "[\"cmd\", \"/C\", {}]",
+            opsbook_testkit::ssot::toml_str(&format!("echo ran>> {}", marker.display()))
+        )
+    } else {
+        format!("[\"sh\", \"-c\", \"echo ran >> \\\"$0\\\"\", {m}]")
+    };
+    opsbook_testkit::ssot::append_config(
+        &s.root,
+        &format!("\n[safety.hooks.{state}]\ncommand = {cmd}\ntimeout_seconds = 20\n"),
+    );
+    marker
+}
