@@ -12,10 +12,10 @@ use serde_json::Value;
 mod evidence;
 mod golden;
 mod incidents;
-mod reconcile;
 mod integrity;
-mod run;
 mod issue13;
+mod reconcile;
+mod run;
 mod safety;
 
 const AS_OF: &str = "2026-11-29";
