@@ -221,6 +221,7 @@ fn incident_accept_verifies_time_ok_given_as_a_recorded_check() {
         "offset 700 ms",
         &[],
         Some("SAFE_MODE"),
+        true, // record the decision only: this test is about the time check
     )
     .unwrap();
     inc::change_status(
