@@ -12,6 +12,7 @@ use opsbook_core::yaml::Pos;
 use serde_json::Value;
 
 use crate::Finding;
+use crate::rules::{self, Rule};
 
 /// The opsbook runbook sections (English, Japanese), in order (D-RB-SECTIONS).
 pub use opsbook_core::adopt::SECTIONS;
@@ -65,7 +66,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn push(&mut self, code: &'static str, file: &str, pos: Pos, message: String, help: String) {
+    fn push(&mut self, code: &'static Rule, file: &str, pos: Pos, message: String, help: String) {
         self.out
             .push(Finding::new(code, file, pos.line, pos.col, message, help));
     }
@@ -92,39 +93,40 @@ fn at(line: usize) -> Pos {
 pub fn load_problems(cx: &mut Ctx<'_>) {
     for p in &cx.ssot.problems {
         let (code, help) = match p.kind {
-            ProblemKind::Io | ProblemKind::Walk => {
-                ("OB001", "fix permissions or remove the link loop")
-            }
+            ProblemKind::Io | ProblemKind::Walk => (
+                rules::input::UNREADABLE_FILE,
+                "fix permissions or remove the link loop",
+            ),
             ProblemKind::Decode => (
-                "OB002",
+                rules::input::UNDECODABLE_TEXT,
                 "save the file as UTF-8 (PowerShell: `Set-Content -Encoding utf8`)",
             ),
             ProblemKind::TooLarge => (
-                "OB003",
+                rules::input::FILE_TOO_LARGE,
                 "move bulk data into an evidence bundle and link it",
             ),
             ProblemKind::Empty => (
-                "OB004",
+                rules::input::EMPTY_FILE,
                 "restore the file from git, or delete it and its references",
             ),
             ProblemKind::Yaml => (
-                "OB005",
+                rules::input::INVALID_SYNTAX,
                 "fix the YAML at the line shown; YAML indents with spaces, never tabs",
             ),
             ProblemKind::Toml => (
-                "OB005",
+                rules::input::INVALID_SYNTAX,
                 "fix the TOML at the line shown (`key = \"value\"`, `[table]`)",
             ),
             ProblemKind::Json => (
-                "OB005",
+                rules::input::INVALID_SYNTAX,
                 "each line of a .jsonl file must be one complete JSON object",
             ),
             ProblemKind::FrontMatterMissing => (
-                "OB006",
+                rules::input::MISSING_FRONT_MATTER,
                 "start the file with `---`, the metadata (see runbooks/templates/runbook.md), and `---`",
             ),
             ProblemKind::FrontMatterInvalid => (
-                "OB007",
+                rules::input::INVALID_FRONT_MATTER,
                 "front matter is `---`, then `key: value` lines (see runbooks/templates/runbook.md), then a closing `---`",
             ),
         };
@@ -148,7 +150,7 @@ pub fn schemas(cx: &mut Ctx<'_>, contracts: &Contracts) {
             e.origin.clone()
         };
         cx.push(
-            "OB008",
+            rules::input::INVALID_CONTRACT,
             &file,
             at(1),
             format!("contract `{}` is unusable: {}", e.name, e.message),
@@ -195,7 +197,7 @@ pub fn schema_file(contracts: &Contracts, f: &SourceFile) -> Vec<Finding> {
     if !contracts.has(&name) {
         if matches!(f.kind, FileKind::Policy(_) | FileKind::Plan(_)) {
             found.push(Finding::new(
-                "OB202",
+                rules::schema::NO_CONTRACT,
                 &f.rel,
                 1,
                 1,
@@ -222,7 +224,7 @@ pub fn schema_file(contracts: &Contracts, f: &SourceFile) -> Vec<Finding> {
                 v.pointer.clone()
             };
             found.push(Finding::new(
-                "OB201",
+                rules::schema::SCHEMA_VIOLATION,
                 &f.rel,
                 pos.line,
                 pos.col,
@@ -287,9 +289,7 @@ fn near_miss(
             return None;
         }
         let (h_en, h_ja) = split_heading(&h.text);
-        if h_ja.as_deref() == Some(ja)
-            || crate::rules::edit_distance(&normalize_en(&h_en), &target) <= 2
-        {
+        if h_ja.as_deref() == Some(ja) || rules::edit_distance(&normalize_en(&h_en), &target) <= 2 {
             return Some((h, "looks like a misspelling of it"));
         }
         None
@@ -320,7 +320,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
             let (en_name, ja_name) = SECTIONS[i];
             if let Some(first) = seen.get(&i) {
                 found.push(Finding::new(
-                    "OB104",
+                    rules::lint::DUPLICATE_SECTION,
                     &f.rel,
                     s.heading.line,
                     1,
@@ -338,7 +338,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
                     (Some(j), _) => format!("has `{j}`, the glossary term is `{ja_name}`"),
                 };
                 found.push(Finding::new(
-                    "OB102",
+                    rules::lint::HEADING_NOT_BILINGUAL,
                     &f.rel,
                     s.heading.line,
                     1,
@@ -348,7 +348,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
             }
             if !s.has_content {
                 found.push(Finding::new(
-                    "OB103",
+                    rules::lint::EMPTY_SECTION,
                     &f.rel,
                     s.heading.line,
                     1,
@@ -381,7 +381,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
                 ),
             };
             found.push(Finding::new(
-                "OB101",
+                rules::lint::MISSING_SECTION,
                 &f.rel,
                 line,
                 1,
@@ -392,7 +392,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
         if meta.title_en.is_some() && meta.title_ja.is_none() {
             let p = fm_pos("/title");
             found.push(Finding::new(
-                "OB114",
+                rules::lint::TITLE_MISSING_JA,
                 &f.rel,
                 p.line,
                 p.col,
@@ -417,7 +417,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
             let p = fm_pos(&op.pointer);
             if op.backout.is_none() {
                 found.push(Finding::new(
-                    "OB105",
+                    rules::lint::DANGEROUS_OP_WITHOUT_BACKOUT,
                     &f.rel,
                     p.line,
                     p.col,
@@ -427,7 +427,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
             }
             if op.confirmation.is_none() {
                 found.push(Finding::new(
-                    "OB106",
+                    rules::lint::DANGEROUS_OP_WITHOUT_CONFIRMATION,
                     &f.rel,
                     p.line,
                     p.col,
@@ -443,7 +443,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
                 let valid = step.parse::<u32>().is_ok_and(|n| n > 0);
                 if !valid {
                     found.push(Finding::new(
-                        "OB112",
+                        rules::lint::BAD_STEP_NUMBER,
                         &f.rel,
                         c.line,
                         1,
@@ -452,7 +452,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
                     ));
                 } else if let Some(first) = steps.get(step) {
                     found.push(Finding::new(
-                        "OB112",
+                        rules::lint::BAD_STEP_NUMBER,
                         &f.rel,
                         c.line,
                         1,
@@ -466,7 +466,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
             let Some(tier_s) = c.attr("tier") else {
                 tiers_known = false;
                 found.push(Finding::new(
-                    "OB107",
+                    rules::lint::STEP_WITHOUT_TIER,
                     &f.rel,
                     c.line,
                     1,
@@ -478,7 +478,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
             let Some(tier) = Tier::parse(tier_s) else {
                 tiers_known = false;
                 found.push(Finding::new(
-                    "OB107",
+                    rules::lint::STEP_WITHOUT_TIER,
                     &f.rel,
                     c.line,
                     1,
@@ -493,7 +493,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
             }
             match c.attr("op") {
                 None => found.push(Finding::new(
-                    "OB108",
+                    rules::lint::DANGEROUS_STEP_WITHOUT_OP,
                     &f.rel,
                     c.line,
                     1,
@@ -503,7 +503,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
                 )),
                 Some(op) => match ops.get(op) {
                     None => found.push(Finding::new(
-                        "OB109",
+                        rules::lint::UNKNOWN_OP,
                         &f.rel,
                         c.line,
                         1,
@@ -527,7 +527,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
                     Some(o) => {
                         if o.tier.is_some_and(|ot| tier > ot) {
                             found.push(Finding::new(
-                                "OB110",
+                                rules::lint::STEP_TIER_EXCEEDS_OP,
                                 &f.rel,
                                 c.line,
                                 1,
@@ -549,7 +549,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
             {
                 let p = fm_pos("/safety_label");
                 found.push(Finding::new(
-                    "OB111",
+                    rules::lint::SAFETY_LABEL_MISMATCH,
                     &f.rel,
                     p.line,
                     p.col,
@@ -562,7 +562,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
         if matches!(maturity, "verified" | "drilled") && meta.last_verified.is_none() {
             let p = fm_pos("/maturity");
             found.push(Finding::new(
-                "OB113",
+                rules::lint::MATURITY_WITHOUT_DATE,
                 &f.rel,
                 p.line,
                 p.col,
@@ -573,7 +573,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
         if maturity == "drilled" && meta.last_drilled.is_none() {
             let p = fm_pos("/maturity");
             found.push(Finding::new(
-                "OB113",
+                rules::lint::MATURITY_WITHOUT_DATE,
                 &f.rel,
                 p.line,
                 p.col,
@@ -593,7 +593,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
         for rb in &ssot.runbooks {
             let f = ssot.runbook_file(rb);
             found.push(Finding::new(
-                "OB301",
+                rules::registry::UNREGISTERED_RUNBOOK,
                 &f.rel,
                 1,
                 1,
@@ -618,7 +618,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
         if !e.id.is_empty() {
             if let Some(first) = seen_ids.get(e.id.as_str()) {
                 found.push(Finding::new(
-                    "OB303",
+                    rules::registry::DUPLICATE_RUNBOOK_ID,
                     &reg.rel,
                     p.line,
                     p.col,
@@ -637,7 +637,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
         }
         if let Some(first) = seen_paths.get(e.path.as_str()) {
             found.push(Finding::new(
-                "OB303",
+                rules::registry::DUPLICATE_RUNBOOK_ID,
                 &reg.rel,
                 p.line,
                 p.col,
@@ -654,7 +654,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
             None => {
                 let pp = doc.pos(&format!("{}/path", e.pointer));
                 found.push(Finding::new(
-                    "OB302",
+                    rules::registry::REGISTERED_FILE_MISSING,
                     &reg.rel,
                     pp.line,
                     pp.col,
@@ -674,7 +674,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
                     && fid != &e.id
                 {
                     found.push(Finding::new(
-                        "OB304",
+                        rules::registry::REGISTRY_MISMATCH,
                         &reg.rel,
                         p.line,
                         p.col,
@@ -691,7 +691,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
                 {
                     let sp = doc.pos(&format!("{}/status", e.pointer));
                     found.push(Finding::new(
-                        "OB304",
+                        rules::registry::REGISTRY_MISMATCH,
                         &reg.rel,
                         sp.line,
                         sp.col,
@@ -711,7 +711,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
         let f = ssot.runbook_file(rb);
         if !registered_paths.contains(rb.registry_path.as_str()) {
             found.push(Finding::new(
-                "OB301",
+                rules::registry::UNREGISTERED_RUNBOOK,
                 &f.rel,
                 1,
                 1,
@@ -732,7 +732,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
             if let Some(other) = file_ids.get(id.as_str()) {
                 let p = rb.pos("/runbook_id");
                 found.push(Finding::new(
-                    "OB303",
+                    rules::registry::DUPLICATE_RUNBOOK_ID,
                     &f.rel,
                     p.line,
                     p.col,
@@ -755,7 +755,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
             let p = d.pos(&format!("{}/runbook", e.pointer));
             if !cx.known(&e.runbook) {
                 found.push(Finding::new(
-                    "OB305",
+                    rules::registry::DRILL_UNKNOWN_RUNBOOK,
                     &drills.rel,
                     p.line,
                     p.col,
@@ -767,7 +767,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
                 ));
             } else if !cx.is_active(&e.runbook) {
                 found.push(Finding::new(
-                    "OB603",
+                    rules::deprecated::ROUTES_TO_DEPRECATED,
                     &drills.rel,
                     p.line,
                     p.col,
@@ -797,7 +797,7 @@ pub fn coverage_matrix(cx: &mut Ctx<'_>) {
         if !e.id.is_empty() {
             if let Some(first) = ids.get(&e.id) {
                 found.push(Finding::new(
-                    "OB403",
+                    rules::coverage::COVERAGE_UNKNOWN_RUNBOOK,
                     &rel,
                     p.line,
                     p.col,
@@ -816,7 +816,7 @@ pub fn coverage_matrix(cx: &mut Ctx<'_>) {
             let rp = d.pos(&format!("{}/runbooks/{i}", e.pointer));
             if !cx.known(id) {
                 found.push(Finding::new(
-                    "OB403",
+                    rules::coverage::COVERAGE_UNKNOWN_RUNBOOK,
                     &rel,
                     rp.line,
                     rp.col,
@@ -828,7 +828,7 @@ pub fn coverage_matrix(cx: &mut Ctx<'_>) {
                 ));
             } else if !cx.is_active(id) {
                 found.push(Finding::new(
-                    "OB603",
+                    rules::deprecated::ROUTES_TO_DEPRECATED,
                     &rel,
                     rp.line,
                     rp.col,
@@ -845,7 +845,11 @@ pub fn coverage_matrix(cx: &mut Ctx<'_>) {
         if active == 0 {
             let what = e.symptom.clone().unwrap_or_else(|| e.alerts.join(", "));
             let sev = e.severity.as_deref().unwrap_or("P0");
-            let code = if sev == "P0" { "OB401" } else { "OB402" };
+            let code = if sev == "P0" {
+                rules::coverage::P0_COVERAGE_HOLE
+            } else {
+                rules::coverage::COVERAGE_HOLE
+            };
             found.push(Finding::new(
                 code,
                 &rel,
@@ -1006,7 +1010,7 @@ pub fn alert_rules(cx: &mut Ctx<'_>) {
         let url = a.runbook_url.clone().unwrap_or_default();
         if !a.severity_mapped {
             cx.push(
-                "OB408",
+                rules::coverage::ALERT_SEVERITY_UNMAPPED,
                 &a.file,
                 pos,
                 match &a.severity {
@@ -1027,7 +1031,11 @@ pub fn alert_rules(cx: &mut Ctx<'_>) {
         }
         match a.status.as_str() {
             "missing" => {
-                let code = if a.priority == "P0" { "OB404" } else { "OB405" };
+                let code = if a.priority == "P0" {
+                    rules::coverage::P0_ALERT_WITHOUT_RUNBOOK
+                } else {
+                    rules::coverage::ALERT_WITHOUT_RUNBOOK
+                };
                 let help = match a.link {
                     LinkStatus::Missing => {
                         "add `runbook_url` with the runbook's URL under `runbook_url_base` (`…/runbooks/<path without .md>`)"
@@ -1057,14 +1065,14 @@ pub fn alert_rules(cx: &mut Ctx<'_>) {
                 );
             }
             "templated" => cx.push(
-                "OB406",
+                rules::coverage::TEMPLATED_RUNBOOK_LINK,
                 &a.file,
                 pos,
                 format!("alert `{}` has a templated runbook link `{url}`", a.alert),
                 "use a literal link, or map the alert in coverage_matrix.yaml".into(),
             ),
             "deprecated" => cx.push(
-                "OB603",
+                rules::deprecated::ROUTES_TO_DEPRECATED,
                 &a.file,
                 pos,
                 format!("alert `{}` links to a deprecated runbook", a.alert),
@@ -1073,7 +1081,7 @@ pub fn alert_rules(cx: &mut Ctx<'_>) {
             _ => {
                 if a.link == LinkStatus::CaseMismatch {
                     cx.push(
-                        "OB407",
+                        rules::coverage::RUNBOOK_LINK_CASE_MISMATCH,
                         &a.file,
                         pos,
                         format!("alert `{}`: {}", a.alert, a.reason.unwrap_or_default()),
@@ -1093,21 +1101,24 @@ fn parse_date(s: &str) -> Option<jiff::civil::Date> {
 struct DateField {
     key: &'static str,
     noun: &'static str,
-    codes: (&'static str, &'static str),
+    codes: (&'static Rule, &'static Rule),
     help: &'static str,
 }
 
 const VERIFIED: DateField = DateField {
     key: "last_verified",
     noun: "verified",
-    codes: ("OB501", "OB502"),
+    codes: (
+        rules::expiry::VERIFICATION_EXPIRING,
+        rules::expiry::VERIFICATION_EXPIRED,
+    ),
     help: "walk the runbook on the current platform and update `last_verified`",
 };
 
 const DRILLED: DateField = DateField {
     key: "last_drilled",
     noun: "drilled",
-    codes: ("OB503", "OB504"),
+    codes: (rules::expiry::DRILL_EXPIRING, rules::expiry::DRILL_EXPIRED),
     help: "run the drill (runbooks/drills.yaml) and record it with the date",
 };
 
@@ -1124,7 +1135,7 @@ fn expiry_finding(
     window: model::ExpiryWindow,
     review_in: Option<&str>,
 ) -> Option<Finding> {
-    let at = |code: &'static str, message: String, help: &str| {
+    let at = |code: &'static Rule, message: String, help: &str| {
         Some(Finding::new(
             code,
             file,
@@ -1136,14 +1147,14 @@ fn expiry_finding(
     };
     let Some(date) = parse_date(value) else {
         return at(
-            "OB506",
+            rules::expiry::IMPLAUSIBLE_DATE,
             format!("{} `{value}` is not a date (YYYY-MM-DD)", field.key),
             "write the date as YYYY-MM-DD",
         );
     };
     if date > as_of {
         return at(
-            "OB506",
+            rules::expiry::IMPLAUSIBLE_DATE,
             format!("{} {date} is after the as-of date {}", field.key, as_of),
             "record the date it really happened",
         );
@@ -1262,7 +1273,7 @@ impl<'a> FileChecks<'a> {
             None => {
                 let p = pos("/last_verified");
                 found.push(Finding::new(
-                    "OB505",
+                    rules::expiry::NEVER_VERIFIED,
                     &f.rel,
                     p.line,
                     p.col,
@@ -1297,7 +1308,7 @@ impl<'a> FileChecks<'a> {
             {
                 let p = pos("/last_drilled");
                 found.push(Finding::new(
-                    "OB507",
+                    rules::expiry::NEVER_DRILLED,
                     &f.rel,
                     p.line,
                     p.col,
@@ -1325,7 +1336,7 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
             let p = rb.pos("/status");
             match &meta.replaced_by {
                 None => found.push(Finding::new(
-                    "OB601",
+                    rules::deprecated::DEPRECATED_WITHOUT_REPLACEMENT,
                     &f.rel,
                     p.line,
                     p.col,
@@ -1340,7 +1351,7 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
                         "is not registered"
                     };
                     found.push(Finding::new(
-                        "OB602",
+                        rules::deprecated::REPLACEMENT_NOT_ACTIVE,
                         &f.rel,
                         p.line,
                         p.col,
@@ -1355,7 +1366,7 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
             let p = rb.pos(&format!("/related/{i}"));
             if !cx.known(r) {
                 found.push(Finding::new(
-                    "OB702",
+                    rules::links::UNKNOWN_RELATED_RUNBOOK,
                     &f.rel,
                     p.line,
                     p.col,
@@ -1364,7 +1375,7 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
                 ));
             } else if !cx.is_active(r) && meta.is_active() {
                 found.push(Finding::new(
-                    "OB603",
+                    rules::deprecated::ROUTES_TO_DEPRECATED,
                     &f.rel,
                     p.line,
                     p.col,
@@ -1405,7 +1416,7 @@ pub fn links_runbook(f: &SourceFile) -> Vec<Finding> {
             let decoded = path.replace("%20", " ");
             if !dir.join(&decoded).exists() {
                 found.push(Finding::new(
-                    "OB701",
+                    rules::links::BROKEN_LINK,
                     &f.rel,
                     l.line,
                     l.col,
@@ -1502,7 +1513,7 @@ fn safety_findings(
         }
         if !why.is_empty() {
             out.push(Finding::new(
-                "OB810",
+                rules::ledger::SAFETY_ORDER,
                 &f.rel,
                 i + 1,
                 1,
@@ -1526,7 +1537,7 @@ fn ledger_findings(root: &std::path::Path, f: &SourceFile, contracts: &Contracts
         Ok(b) => b,
         Err(e) => {
             return vec![Finding::new(
-                "OB001",
+                rules::input::UNREADABLE_FILE,
                 &f.rel,
                 1,
                 1,
@@ -1546,7 +1557,7 @@ fn ledger_findings(root: &std::path::Path, f: &SourceFile, contracts: &Contracts
             "restore the ledger from git or backup; never edit a ledger, append a `correction` event".to_string()
         };
         return vec![Finding::new(
-            "OB801",
+            rules::ledger::LEDGER_BROKEN,
             &f.rel,
             b.line,
             1,
@@ -1573,7 +1584,7 @@ fn incident_findings(
         Ok(e) => e,
         Err(e) => {
             out.push(Finding::new(
-                "OB802",
+                rules::ledger::INCIDENT_EVENT_CONTRACT,
                 &f.rel,
                 1,
                 1,
@@ -1590,7 +1601,7 @@ fn incident_findings(
         if let Some(violations) = contracts.validate("incident-event", &value) {
             for vi in violations {
                 out.push(Finding::new(
-                    "OB802",
+                    rules::ledger::INCIDENT_EVENT_CONTRACT,
                     &f.rel,
                     i + 1,
                     1,
@@ -1616,7 +1627,7 @@ fn incident_findings(
         Ok(inc) => inc,
         Err(e) => {
             out.push(Finding::new(
-                "OB803",
+                rules::ledger::INCIDENT_ORDER,
                 &f.rel,
                 1,
                 1,
@@ -1628,7 +1639,7 @@ fn incident_findings(
     };
     for (seq, m) in &inc.violations {
         out.push(Finding::new(
-            "OB803",
+            rules::ledger::INCIDENT_ORDER,
             &f.rel,
             usize::try_from(*seq).unwrap_or(1),
             1,
@@ -1656,7 +1667,7 @@ fn incident_findings(
         };
         if let Some(why) = why {
             out.push(Finding::new(
-                "OB804",
+                rules::ledger::CLOSED_WITHOUT_POSTMORTEM,
                 &f.rel,
                 line,
                 1,
@@ -1708,11 +1719,28 @@ pub fn postmortems(cx: &mut Ctx<'_>, as_of: jiff::civil::Date) {
             }
         }
         for p in postmortem::check_items(&pm.items, &known, as_of) {
-            let code = p.code(error_days);
+            let code = postmortem_rule(&p, error_days);
             found.push(Finding::new(code, &f.rel, p.line, 1, p.message, p.help));
         }
     }
     cx.out.extend(found);
+}
+
+/// The rule of a postmortem action-item problem (core's
+/// `ItemProblem::code` names the same codes as strings).
+fn postmortem_rule(p: &opsbook_core::postmortem::ItemProblem, error_days: i64) -> &'static Rule {
+    use opsbook_core::postmortem::ItemProblemKind as K;
+    use rules::ledger::{
+        ACTION_ITEM_DONE_WITHOUT_REF, ACTION_ITEM_LONG_OVERDUE, ACTION_ITEM_OVERDUE,
+        ACTION_ITEM_UNKNOWN_TARGET, ACTION_ITEM_VAGUE,
+    };
+    match p.kind {
+        K::Vague => ACTION_ITEM_VAGUE,
+        K::UnknownTarget => ACTION_ITEM_UNKNOWN_TARGET,
+        K::DoneWithoutRef => ACTION_ITEM_DONE_WITHOUT_REF,
+        K::Overdue if p.days_overdue > error_days => ACTION_ITEM_LONG_OVERDUE,
+        K::Overdue => ACTION_ITEM_OVERDUE,
+    }
 }
 
 /// `redaction.classes` of `policy/evidence.yaml` (D-EVD-LIMITS): each
@@ -1736,7 +1764,7 @@ pub fn redaction_classes(cx: &mut Ctx<'_>) {
         let p = d.pos(&format!("/redaction/classes/{i}/pattern"));
         match regex::RegexBuilder::new(pattern).size_limit(64 << 20).build() {
             Err(e) => found.push(Finding::new(
-                "OB203",
+                rules::schema::REDACTION_CLASS_INVALID,
                 &f.rel,
                 p.line,
                 p.col,
@@ -1752,7 +1780,7 @@ pub fn redaction_classes(cx: &mut Ctx<'_>) {
                         .is_ok_and(|h| h.properties().minimum_len() == Some(0)) =>
             {
                 found.push(Finding::new(
-                "OB203",
+                rules::schema::REDACTION_CLASS_INVALID,
                 &f.rel,
                 p.line,
                 p.col,
@@ -1772,7 +1800,7 @@ pub fn redaction_classes(cx: &mut Ctx<'_>) {
             {
                 let p = d.pos(&format!("/redaction/classes/{i}/keywords"));
                 found.push(Finding::new(
-                    "OB204",
+                    rules::schema::REDACTION_KEYWORD_UNUSED,
                     &f.rel,
                     p.line,
                     p.col,
@@ -1815,7 +1843,7 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
                     {
                         let p = dd.pos(&format!("/transitions/{i}/{k}"));
                         found.push(Finding::new(
-                            "OB705",
+                            rules::links::SAFETY_STATE_UNREACHABLE,
                             &df.rel,
                             p.line,
                             p.col,
@@ -1848,7 +1876,7 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
             let p = dd.pos(&format!("/states/{i}"));
             if !from_initial.contains(s) {
                 found.push(Finding::new(
-                    "OB705",
+                    rules::links::SAFETY_STATE_UNREACHABLE,
                     &df.rel,
                     p.line,
                     p.col,
@@ -1858,7 +1886,7 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
             }
             if !to_initial.contains(s) {
                 found.push(Finding::new(
-                    "OB706",
+                    rules::links::SAFETY_STATE_NO_WAY_BACK,
                     &df.rel,
                     p.line,
                     p.col,
@@ -1876,7 +1904,7 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
                 let rp = md.key_pos(&format!("/matrix/{action}"));
                 if !declared.contains(action.as_str()) {
                     found.push(Finding::new(
-                        "OB704",
+                        rules::links::SAFETY_MATRIX_UNKNOWN,
                         &mf.rel,
                         rp.line,
                         rp.col,
@@ -1889,7 +1917,7 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
                         if !states.is_empty() && !states.contains(st.as_str()) {
                             let p = md.key_pos(&format!("/matrix/{action}/{st}"));
                             found.push(Finding::new(
-                                "OB704",
+                                rules::links::SAFETY_MATRIX_UNKNOWN,
                                 &mf.rel,
                                 p.line,
                                 p.col,
@@ -1920,7 +1948,7 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
                     md.pos(&format!("/actions/{i}"))
                 };
                 found.push(Finding::new(
-                    "OB703",
+                    rules::links::SAFETY_MATRIX_INCOMPLETE,
                     &mf.rel,
                     p.line,
                     p.col,
@@ -1956,6 +1984,28 @@ mod tests {
         );
         assert_eq!(section_index("切り戻し").map(|x| x.2), Some(false));
         assert_eq!(section_index("Meaning"), None);
+    }
+
+    #[test]
+    fn postmortem_rules_agree_with_core_codes() {
+        use opsbook_core::postmortem::{ItemProblem, ItemProblemKind as K};
+        for (kind, days) in [
+            (K::Vague, 0),
+            (K::UnknownTarget, 0),
+            (K::DoneWithoutRef, 0),
+            (K::Overdue, 3),
+            (K::Overdue, 30),
+        ] {
+            let p = ItemProblem {
+                item: "A1".into(),
+                line: 1,
+                kind,
+                days_overdue: days,
+                message: String::new(),
+                help: String::new(),
+            };
+            assert_eq!(postmortem_rule(&p, 14).code, p.code(14), "{kind:?} {days}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! check of [`checks`], applies the levels from `opsbook.toml` and the
 //! baseline, and returns a [`Report`] that [`render`] turns into human text,
 //! JSON, SARIF 2.1.0, JUnit XML, GitHub annotations or a Markdown summary.
-//! Rules, their codes and their docs are in [`rules`].
+//! Rules, their codes and their docs are in [`rules`], one folder per family.
 
 pub mod baseline;
 pub mod changes;
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use opsbook_core::contracts::Contracts;
 use opsbook_core::ssot::{FileKind, LoadError, Ssot};
 
-pub use rules::{Level, RULES, Rule};
+pub use rules::{Level, Rule};
 
 /// One finding: a rule that fired at a place.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -42,31 +42,35 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding of `code` at its rule's default level.
-    ///
-    /// # Panics
-    /// Never for codes in [`RULES`]; an unknown code is a programming error
-    /// caught by the registry test.
+    /// A finding of `rule` at its default level. Only a registered
+    /// `&'static Rule` can make a finding, so no check can emit a code that
+    /// `opsbook explain` does not know.
     #[must_use]
     pub fn new(
-        code: &'static str,
+        rule: &'static Rule,
         file: &str,
         line: usize,
         column: usize,
         message: String,
         help: String,
     ) -> Finding {
-        let rule = rules::lookup(code);
         Finding {
-            code: code.to_string(),
-            name: rule.map_or("unknown", |r| r.name).to_string(),
-            level: rule.map_or(Level::Error, |r| r.level),
+            code: rule.code.to_string(),
+            name: rule.name.to_string(),
+            level: rule.level,
             file: file.to_string(),
             line: line.max(1),
             column: column.max(1),
             message,
             help,
         }
+    }
+
+    /// The rule of this finding (`None` only for a finding deserialised
+    /// from a report of another opsbook version).
+    #[must_use]
+    pub fn rule(&self) -> Option<&'static Rule> {
+        rules::lookup(&self.code)
     }
 }
 
@@ -178,7 +182,7 @@ fn levels(ssot: &Ssot, out: &mut Vec<Finding>) -> BTreeMap<&'static str, Option<
             let hint =
                 rules::suggest(key).map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
             out.push(Finding::new(
-                "OB201",
+                rules::schema::SCHEMA_VIOLATION,
                 opsbook_core::ssot::CONFIG_FILE,
                 pos.line,
                 pos.col,
@@ -192,7 +196,7 @@ fn levels(ssot: &Ssot, out: &mut Vec<Finding>) -> BTreeMap<&'static str, Option<
                 m.insert(rule.code, l);
             }
             None => out.push(Finding::new(
-                "OB201",
+                rules::schema::SCHEMA_VIOLATION,
                 opsbook_core::ssot::CONFIG_FILE,
                 pos.line,
                 pos.col,

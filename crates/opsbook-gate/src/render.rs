@@ -163,7 +163,7 @@ pub fn json(report: &Report) -> String {
 /// fails in tests rather than in a code-scanning upload.
 #[must_use]
 pub fn sarif(report: &Report, prefix: &str) -> String {
-    let all: Vec<&rules::Rule> = rules::RULES.iter().collect();
+    let all: Vec<&rules::Rule> = rules::all().collect();
     let index: HashMap<&str, usize> = all.iter().enumerate().map(|(i, r)| (r.code, i)).collect();
     let rules_json: Vec<_> = all
         .iter()
@@ -448,7 +448,7 @@ mod tests {
             },
             findings: vec![
                 Finding::new(
-                    "OB101",
+                    crate::rules::lint::MISSING_SECTION,
                     "runbooks/a.md",
                     5,
                     1,
@@ -457,7 +457,7 @@ mod tests {
                 ),
                 {
                     let mut f = Finding::new(
-                        "OB501",
+                        crate::rules::expiry::VERIFICATION_EXPIRING,
                         "runbooks/a.md",
                         7,
                         16,
