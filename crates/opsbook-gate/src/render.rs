@@ -47,17 +47,19 @@ fn source_lines(root: &Path, findings: &[Finding]) -> HashMap<String, Vec<String
     m
 }
 
-/// Renders the human report. `color` adds ANSI styles.
+/// Renders findings rustc-style (one block each, with the source line when
+/// it can be read under `root`), without the summary: what `human` prints
+/// before its verdict, and what the rule fixtures snapshot.
 #[must_use]
-pub fn human(report: &Report, root: &Path, color: bool) -> String {
+pub fn diagnostics(findings: &[Finding], root: &Path, color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
-    let sources = source_lines(root, &report.findings);
+    let sources = source_lines(root, findings);
     let mut out = String::new();
-    for f in &report.findings {
+    for f in findings {
         let level = match f.level {
             Level::Error => ALevel::ERROR,
             Level::Warn => ALevel::WARNING,
@@ -103,6 +105,13 @@ pub fn human(report: &Report, root: &Path, color: bool) -> String {
         out.push_str(&rendered);
         out.push_str("\n\n");
     }
+    out
+}
+
+/// Renders the human report. `color` adds ANSI styles.
+#[must_use]
+pub fn human(report: &Report, root: &Path, color: bool) -> String {
+    let mut out = diagnostics(&report.findings, root, color);
     let s = &report.summary;
     out.push_str(&summary_line(report));
     if s.baselined > 0 {
