@@ -252,16 +252,7 @@ pub fn run(ssot: &Ssot, contracts: &Contracts, opts: &Options) -> Report {
 
 fn finish(ssot: &Ssot, contracts: &Contracts, opts: &Options, per_runbook: Vec<Finding>) -> Report {
     let mut cx = checks::Ctx::new(ssot, opts.runbook_base.as_deref());
-    checks::load_problems(&mut cx);
-    checks::schemas(&mut cx, contracts);
-    checks::registry(&mut cx);
-    checks::coverage_matrix(&mut cx);
-    checks::alert_rules(&mut cx);
-    checks::deprecated(&mut cx);
-    checks::safety_model(&mut cx);
-    checks::redaction_classes(&mut cx);
-    checks::ledgers(&mut cx, contracts);
-    checks::postmortems(&mut cx, opts.as_of);
+    checks::run_all(&mut cx, contracts, opts.as_of);
     let mut findings = cx.out;
     findings.extend(per_runbook);
     let lv = levels(ssot, &mut findings);

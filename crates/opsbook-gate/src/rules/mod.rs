@@ -80,6 +80,7 @@ pub struct Rule {
     pub doc: &'static str,
 }
 
+pub mod context;
 pub mod coverage;
 pub mod deprecated;
 pub mod expiry;

@@ -1,6 +1,12 @@
 //! The coverage matrix: every symptom and alert has an active runbook (OB401–OB403, D-GATE-COVERAGE).
 
+use crate::Finding;
+use crate::rules;
+use crate::rules::context::Ctx;
 use crate::rules::{Level, Rule};
+use opsbook_core::model;
+use opsbook_core::ssot::FileKind;
+use std::collections::HashMap;
 
 /// `OB401` `p0-coverage-hole`: a P0 symptom or alert has no active runbook.
 pub const P0_COVERAGE_HOLE: &Rule = &Rule {
@@ -61,3 +67,83 @@ The matrix claims coverage that does not exist.
 
 Use instead: the registered ID.",
 };
+
+/// OB401–OB403 (+OB603): the coverage matrix.
+pub fn coverage_matrix(cx: &mut Ctx<'_>) {
+    let Some(f) = cx.ssot.file_of(&FileKind::CoverageMatrix) else {
+        return;
+    };
+    let Some(d) = f.doc() else { return };
+    let rel = f.rel.clone();
+    let mut found = Vec::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for e in model::coverage_entries(&d.doc.value) {
+        let p = d.pos(&e.pointer);
+        if !e.id.is_empty() {
+            if let Some(first) = ids.get(&e.id) {
+                found.push(Finding::new(
+                    rules::coverage::COVERAGE_UNKNOWN_RUNBOOK,
+                    &rel,
+                    p.line,
+                    p.col,
+                    format!(
+                        "coverage entry ID `{}` is used twice (first at line {first})",
+                        e.id
+                    ),
+                    "give each entry its own ID".into(),
+                ));
+            } else {
+                ids.insert(e.id.clone(), p.line);
+            }
+        }
+        let mut active = 0;
+        for (i, id) in e.runbooks.iter().enumerate() {
+            let rp = d.pos(&format!("{}/runbooks/{i}", e.pointer));
+            if !cx.known(id) {
+                found.push(Finding::new(
+                    rules::coverage::COVERAGE_UNKNOWN_RUNBOOK,
+                    &rel,
+                    rp.line,
+                    rp.col,
+                    format!(
+                        "coverage entry `{}` names `{id}`, which is not registered",
+                        e.id
+                    ),
+                    "use a registered runbook ID (runbooks/runbooks.yaml)".into(),
+                ));
+            } else if !cx.is_active(id) {
+                found.push(Finding::new(
+                    rules::deprecated::ROUTES_TO_DEPRECATED,
+                    &rel,
+                    rp.line,
+                    rp.col,
+                    format!(
+                        "coverage entry `{}` routes to deprecated runbook `{id}`",
+                        e.id
+                    ),
+                    "route to its replacement".into(),
+                ));
+            } else {
+                active += 1;
+            }
+        }
+        if active == 0 {
+            let what = e.symptom.clone().unwrap_or_else(|| e.alerts.join(", "));
+            let sev = e.severity.as_deref().unwrap_or("P0");
+            let code = if sev == "P0" {
+                rules::coverage::P0_COVERAGE_HOLE
+            } else {
+                rules::coverage::COVERAGE_HOLE
+            };
+            found.push(Finding::new(
+                code,
+                &rel,
+                p.line,
+                p.col,
+                format!("{sev} entry `{}` ({what}) has no active runbook", e.id),
+                "write a runbook for it and list its ID under `runbooks:`".into(),
+            ));
+        }
+    }
+    cx.out.extend(found);
+}

@@ -1,6 +1,16 @@
 //! Verification and drill dates against their windows (OB501–OB507, D-GATE-EXPIRY, D-RB-STALE).
 
+use crate::Finding;
+use crate::rules;
+use crate::rules::context::FileChecks;
+use crate::rules::context::at;
 use crate::rules::{Level, Rule};
+use opsbook_core::model;
+use opsbook_core::model::RunbookMeta;
+use opsbook_core::ssot::ParsedDoc;
+use opsbook_core::ssot::SourceFile;
+use opsbook_core::yaml::Pos;
+use serde_json::Value;
 
 /// `OB501` `verification-expiring`: last_verified is older than the warn interval.
 pub const VERIFICATION_EXPIRING: &Rule = &Rule {
@@ -134,3 +144,182 @@ The P0 runbook is the one read at 3 a.m. with money at risk; its first run must 
 
 Use instead: run its drill (`runbooks/drills.yaml`) and record `last_drilled`.",
 };
+
+fn parse_date(s: &str) -> Option<jiff::civil::Date> {
+    s.parse().ok()
+}
+
+/// Which date an expiry check is about.
+struct DateField {
+    key: &'static str,
+    noun: &'static str,
+    codes: (&'static Rule, &'static Rule),
+    help: &'static str,
+}
+
+const VERIFIED: DateField = DateField {
+    key: "last_verified",
+    noun: "verified",
+    codes: (
+        rules::expiry::VERIFICATION_EXPIRING,
+        rules::expiry::VERIFICATION_EXPIRED,
+    ),
+    help: "walk the runbook on the current platform and update `last_verified`",
+};
+
+const DRILLED: DateField = DateField {
+    key: "last_drilled",
+    noun: "drilled",
+    codes: (rules::expiry::DRILL_EXPIRING, rules::expiry::DRILL_EXPIRED),
+    help: "run the drill (runbooks/drills.yaml) and record it with the date",
+};
+
+/// One date against its window: unparsable or future (OB506), past the
+/// warn age, past the fail age. With `review_in` (adopted review metadata)
+/// the due date is `date + review_in` and the fail grace is the plan's
+/// fail − warn difference.
+fn expiry_finding(
+    as_of: jiff::civil::Date,
+    file: &str,
+    pos: Pos,
+    field: &DateField,
+    value: &str,
+    window: model::ExpiryWindow,
+    review_in: Option<&str>,
+) -> Option<Finding> {
+    let at = |code: &'static Rule, message: String, help: &str| {
+        Some(Finding::new(
+            code,
+            file,
+            pos.line,
+            pos.col,
+            message,
+            help.to_string(),
+        ))
+    };
+    let Some(date) = parse_date(value) else {
+        return at(
+            rules::expiry::IMPLAUSIBLE_DATE,
+            format!("{} `{value}` is not a date (YYYY-MM-DD)", field.key),
+            "write the date as YYYY-MM-DD",
+        );
+    };
+    if date > as_of {
+        return at(
+            rules::expiry::IMPLAUSIBLE_DATE,
+            format!("{} {date} is after the as-of date {}", field.key, as_of),
+            "record the date it really happened",
+        );
+    }
+    let (warn, fail) = field.codes;
+    if let Some((due, every)) =
+        review_in.and_then(|r| Some((opsbook_core::adopt::due_date(value, r)?, r)))
+    {
+        if as_of <= due {
+            return None;
+        }
+        let late = i64::from((as_of - due).get_days());
+        let code = if late > window.fail_after_days - window.warn_after_days {
+            fail
+        } else {
+            warn
+        };
+        return at(
+            code,
+            format!(
+                "review overdue: last {} {date}, due {due} (every {every}), {late} days late",
+                field.noun
+            ),
+            field.help,
+        );
+    }
+    let age = i64::from((as_of - date).get_days());
+    let (code, limit) = if age > window.fail_after_days {
+        (fail, window.fail_after_days)
+    } else if age > window.warn_after_days {
+        (warn, window.warn_after_days)
+    } else {
+        return None;
+    };
+    at(
+        code,
+        format!(
+            "last {} {date}, {age} days ago (limit {limit} days)",
+            field.noun
+        ),
+        field.help,
+    )
+}
+
+impl FileChecks<'_> {
+    /// OB501–OB507: verification and drill expiry (WARN → FAIL).
+    #[must_use]
+    pub fn expiry(&self, f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
+        let mut found = Vec::new();
+        if !meta.is_active() || !f.parsed {
+            return found;
+        }
+        let plan = &self.plan;
+        let (vw, dw) = plan.windows_for(meta.id.as_deref(), meta.category.as_deref());
+        let fm = f.doc();
+        let pos = |k: &str| fm.map_or(at(1), |d: &ParsedDoc| d.pos(k));
+        let review_in = fm
+            .and_then(|d| d.doc.value.get("adopted"))
+            .and_then(|a| a.get("review_in"))
+            .and_then(Value::as_str);
+        match meta.last_verified.as_deref() {
+            None => {
+                let p = pos("/last_verified");
+                found.push(Finding::new(
+                    rules::expiry::NEVER_VERIFIED,
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    "runbook has never been verified (`last_verified` is null)".into(),
+                    "walk it on the current platform and record `last_verified: YYYY-MM-DD`".into(),
+                ));
+            }
+            Some(d) => found.extend(expiry_finding(
+                self.as_of,
+                &f.rel,
+                pos("/last_verified"),
+                &VERIFIED,
+                d,
+                vw,
+                review_in,
+            )),
+        }
+        match meta.last_drilled.as_deref() {
+            Some(d) => found.extend(expiry_finding(
+                self.as_of,
+                &f.rel,
+                pos("/last_drilled"),
+                &DRILLED,
+                d,
+                dw,
+                None,
+            )),
+            None if meta
+                .id
+                .as_ref()
+                .is_some_and(|id| self.must_drill.contains(id)) =>
+            {
+                let p = pos("/last_drilled");
+                found.push(Finding::new(
+                    rules::expiry::NEVER_DRILLED,
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!(
+                        "runbook for {} entries has never been drilled",
+                        plan.drilled_required_for.join("/")
+                    ),
+                    "run its drill (runbooks/drills.yaml) and record `last_drilled: YYYY-MM-DD`"
+                        .into(),
+                ));
+            }
+            None => {}
+        }
+        found
+    }
+}

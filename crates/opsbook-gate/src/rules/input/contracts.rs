@@ -1,6 +1,9 @@
 //! Contracts in `contracts/` that are not usable JSON Schemas (OB008).
 
-use crate::rules::{Level, Rule};
+use opsbook_core::contracts::Contracts;
+
+use crate::rules::context::{Ctx, at};
+use crate::rules::{self, Level, Rule};
 
 /// `OB008` `invalid-contract`: a contract in contracts/ is not a valid JSON Schema.
 pub const INVALID_CONTRACT: &Rule = &Rule {
@@ -20,3 +23,21 @@ A broken contract validates nothing.
 
 Use instead: `opsbook contracts export contracts/` to restore the shipped contracts, then re-apply your change.",
 };
+
+/// OB008: contracts that could not be compiled (the embedded one is used instead).
+pub fn unusable_contracts(cx: &mut Ctx<'_>, contracts: &Contracts) {
+    for e in &contracts.errors {
+        let file = if e.origin == "embedded" {
+            "contracts".to_string()
+        } else {
+            e.origin.clone()
+        };
+        cx.push(
+            rules::input::INVALID_CONTRACT,
+            &file,
+            at(1),
+            format!("contract `{}` is unusable: {}", e.name, e.message),
+            "run `opsbook contracts export contracts/` to restore the shipped contracts".into(),
+        );
+    }
+}

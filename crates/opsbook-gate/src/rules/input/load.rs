@@ -1,6 +1,10 @@
 //! Problems met while loading the SSOT (OB001–OB007): unreadable, undecodable, oversized or empty files, syntax errors and front matter.
 
+use crate::Finding;
+use crate::rules;
+use crate::rules::context::Ctx;
 use crate::rules::{Level, Rule};
+use opsbook_core::ssot::ProblemKind;
 
 /// `OB001` `unreadable-file`: a file of the SSOT cannot be read or walked.
 pub const UNREADABLE_FILE: &Rule = &Rule {
@@ -149,3 +153,55 @@ runbook_id: RB-X-Y
 ```
 Use instead: close the block with a line `---`.",
 };
+
+/// OB001–OB007: problems met while loading.
+pub fn load_problems(cx: &mut Ctx<'_>) {
+    for p in &cx.ssot.problems {
+        let (code, help) = match p.kind {
+            ProblemKind::Io | ProblemKind::Walk => (
+                rules::input::UNREADABLE_FILE,
+                "fix permissions or remove the link loop",
+            ),
+            ProblemKind::Decode => (
+                rules::input::UNDECODABLE_TEXT,
+                "save the file as UTF-8 (PowerShell: `Set-Content -Encoding utf8`)",
+            ),
+            ProblemKind::TooLarge => (
+                rules::input::FILE_TOO_LARGE,
+                "move bulk data into an evidence bundle and link it",
+            ),
+            ProblemKind::Empty => (
+                rules::input::EMPTY_FILE,
+                "restore the file from git, or delete it and its references",
+            ),
+            ProblemKind::Yaml => (
+                rules::input::INVALID_SYNTAX,
+                "fix the YAML at the line shown; YAML indents with spaces, never tabs",
+            ),
+            ProblemKind::Toml => (
+                rules::input::INVALID_SYNTAX,
+                "fix the TOML at the line shown (`key = \"value\"`, `[table]`)",
+            ),
+            ProblemKind::Json => (
+                rules::input::INVALID_SYNTAX,
+                "each line of a .jsonl file must be one complete JSON object",
+            ),
+            ProblemKind::FrontMatterMissing => (
+                rules::input::MISSING_FRONT_MATTER,
+                "start the file with `---`, the metadata (see runbooks/templates/runbook.md), and `---`",
+            ),
+            ProblemKind::FrontMatterInvalid => (
+                rules::input::INVALID_FRONT_MATTER,
+                "front matter is `---`, then `key: value` lines (see runbooks/templates/runbook.md), then a closing `---`",
+            ),
+        };
+        cx.out.push(Finding::new(
+            code,
+            &p.file,
+            p.line,
+            p.col,
+            p.message.clone(),
+            help.to_string(),
+        ));
+    }
+}

@@ -1,6 +1,11 @@
 //! Postmortem action items (OB805–OB809, D-LEARN).
 
+use crate::Finding;
+use crate::rules;
+use crate::rules::context::Ctx;
 use crate::rules::{Level, Rule};
+use opsbook_core::ssot::FileKind;
+use opsbook_core::ssot::SourceFile;
 
 /// `OB805` `action-item-vague`: a postmortem action item is an intention, not an artifact.
 pub const ACTION_ITEM_VAGUE: &Rule = &Rule {
@@ -96,3 +101,94 @@ See OB808: the gate stops treating it as a reminder.
 
 Use instead: finish it, or re-plan it explicitly (new `due`, reason in the postmortem).",
 };
+
+/// OB805–OB809: postmortem action items (D-LEARN).
+pub fn postmortems(cx: &mut Ctx<'_>, as_of: jiff::civil::Date) {
+    use opsbook_core::postmortem::{self, Known};
+    let files: Vec<&SourceFile> = cx
+        .ssot
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Postmortem)
+        .collect();
+    if files.is_empty() {
+        return;
+    }
+    let known = Known::from_ssot(cx.ssot);
+    let error_days = i64::from(cx.ssot.config.action_overdue_error_days.unwrap_or(14));
+    let mut found = Vec::new();
+    for f in files {
+        let Some(d) = f.doc() else {
+            continue;
+        };
+        let pm =
+            postmortem::from_value(&d.doc.value, &|i| d.pos(&format!("/action_items/{i}")).line);
+        // A draft of an incident still being worked on is not judged yet:
+        // drafting early must not turn CI red. Once the incident is CLOSED,
+        // or the postmortem is reviewed/final, every rule applies.
+        if pm.status.as_deref().unwrap_or("draft") == "draft" {
+            let id = f
+                .rel
+                .strip_prefix("incidents/")
+                .and_then(|r| r.split('/').next())
+                .unwrap_or_default();
+            let log = cx.ssot.root.join("incidents").join(id).join("events.jsonl");
+            let closed = opsbook_core::ledger::read(&log)
+                .ok()
+                .and_then(|ev| opsbook_core::incident::Incident::replay(id, ev).ok())
+                .is_some_and(|i| i.status == opsbook_core::incident::Status::Closed);
+            if !closed {
+                continue;
+            }
+        }
+        for p in postmortem::check_items(&pm.items, &known, as_of) {
+            let code = postmortem_rule(&p, error_days);
+            found.push(Finding::new(code, &f.rel, p.line, 1, p.message, p.help));
+        }
+    }
+    cx.out.extend(found);
+}
+
+/// The rule of a postmortem action-item problem (core's
+/// `ItemProblem::code` names the same codes as strings).
+fn postmortem_rule(p: &opsbook_core::postmortem::ItemProblem, error_days: i64) -> &'static Rule {
+    use opsbook_core::postmortem::ItemProblemKind as K;
+    use rules::ledger::{
+        ACTION_ITEM_DONE_WITHOUT_REF, ACTION_ITEM_LONG_OVERDUE, ACTION_ITEM_OVERDUE,
+        ACTION_ITEM_UNKNOWN_TARGET, ACTION_ITEM_VAGUE,
+    };
+    match p.kind {
+        K::Vague => ACTION_ITEM_VAGUE,
+        K::UnknownTarget => ACTION_ITEM_UNKNOWN_TARGET,
+        K::DoneWithoutRef => ACTION_ITEM_DONE_WITHOUT_REF,
+        K::Overdue if p.days_overdue > error_days => ACTION_ITEM_LONG_OVERDUE,
+        K::Overdue => ACTION_ITEM_OVERDUE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postmortem_rules_agree_with_core_codes() {
+        use opsbook_core::postmortem::{ItemProblem, ItemProblemKind as K};
+        for (kind, days) in [
+            (K::Vague, 0),
+            (K::UnknownTarget, 0),
+            (K::DoneWithoutRef, 0),
+            (K::Overdue, 3),
+            (K::Overdue, 30),
+        ] {
+            let p = ItemProblem {
+                item: "A1".into(),
+                line: 1,
+                kind,
+                days_overdue: days,
+                message: String::new(),
+                help: String::new(),
+            };
+            assert_eq!(postmortem_rule(&p, 14).code, p.code(14), "{kind:?} {days}");
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! The required sections of a runbook (OB101–OB104, D-RB-SECTIONS): present, bilingual, not empty, not repeated.
 
+use crate::rules;
 use crate::rules::{Level, Rule};
+use opsbook_core::adopt::SECTIONS;
 
 /// `OB101` `missing-section`: a runbook lacks a section its kind requires.
 pub const MISSING_SECTION: &Rule = &Rule {
@@ -80,3 +82,86 @@ Two `## Backout / 切り戻し` headings.
 
 Use instead: merge them.",
 };
+
+fn normalize_en(s: &str) -> String {
+    s.trim()
+        .to_lowercase()
+        .replace(['-', '_'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Splits `English / 日本語` (also `／`), returning (en, ja).
+fn split_heading(text: &str) -> (String, Option<String>) {
+    for sep in [" / ", "／", " /", "/ ", "/"] {
+        if let Some((a, b)) = text.split_once(sep) {
+            return (
+                a.trim().to_string(),
+                Some(b.trim().to_string()).filter(|s| !s.is_empty()),
+            );
+        }
+    }
+    (text.trim().to_string(), None)
+}
+
+pub(crate) fn section_index(text: &str) -> Option<(usize, Option<String>, bool)> {
+    let (en, ja) = split_heading(text);
+    let ne = normalize_en(&en);
+    if let Some(i) = SECTIONS.iter().position(|(e, _)| normalize_en(e) == ne) {
+        return Some((i, ja, true));
+    }
+    // Japanese only, or Japanese first.
+    let t = text.trim();
+    SECTIONS
+        .iter()
+        .position(|(_, j)| t == *j || t.starts_with(&format!("{j} /")) || en == *j)
+        .map(|i| (i, None, false))
+}
+
+/// A heading that was probably meant as required section `i`: the right
+/// name at the wrong level, the glossary's Japanese with another English
+/// text, or an English name a typo away.
+pub(crate) fn near_miss(
+    body: &opsbook_core::markdown::Body,
+    i: usize,
+) -> Option<(&opsbook_core::markdown::Heading, &'static str)> {
+    let (en, ja) = SECTIONS[i];
+    let target = normalize_en(en);
+    body.headings.iter().find_map(|h| {
+        if section_index(&h.text).is_some_and(|(j, _, _)| j == i) && h.level != 2 {
+            return Some((h, "is not a level-2 heading"));
+        }
+        if h.level != 2 || section_index(&h.text).is_some() {
+            return None;
+        }
+        let (h_en, h_ja) = split_heading(&h.text);
+        if h_ja.as_deref() == Some(ja) || rules::edit_distance(&normalize_en(&h_en), &target) <= 2 {
+            return Some((h, "looks like a misspelling of it"));
+        }
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heading_forms() {
+        assert_eq!(
+            section_index("Backout / 切り戻し"),
+            Some((7, Some("切り戻し".into()), true))
+        );
+        assert_eq!(
+            section_index("Post-Recovery Watch / 復旧後監視").map(|x| x.0),
+            Some(8)
+        );
+        assert_eq!(
+            section_index("Do Not Do").map(|x| (x.0, x.1)),
+            Some((10, None))
+        );
+        assert_eq!(section_index("切り戻し").map(|x| x.2), Some(false));
+        assert_eq!(section_index("Meaning"), None);
+    }
+}

@@ -1,6 +1,13 @@
 //! `runbooks/runbooks.yaml` against the runbook files, both ways (OB301–OB304, D-GATE-REGISTRY).
 
+use crate::Finding;
+use crate::rules;
+use crate::rules::context::Ctx;
 use crate::rules::{Level, Rule};
+use opsbook_core::model;
+use opsbook_core::ssot::FileKind;
+use std::collections::HashMap;
+use std::collections::HashSet;
 
 /// `OB301` `unregistered-runbook`: a runbook file is not in runbooks.yaml.
 pub const UNREGISTERED_RUNBOOK: &Rule = &Rule {
@@ -77,3 +84,165 @@ Registry says `status: active`, the file says `status: deprecated`.
 
 Use instead: update the registry.",
 };
+
+/// OB301–OB304: registry consistency both ways.
+pub fn registry(cx: &mut Ctx<'_>) {
+    let ssot = cx.ssot;
+    let mut found = Vec::new();
+    let Some(reg) = ssot.file_of(&FileKind::Registry) else {
+        for rb in &ssot.runbooks {
+            let f = ssot.runbook_file(rb);
+            found.push(Finding::new(
+                rules::registry::UNREGISTERED_RUNBOOK,
+                &f.rel,
+                1,
+                1,
+                "runbook is not registered: runbooks/runbooks.yaml does not exist".into(),
+                "create runbooks/runbooks.yaml listing every runbook".into(),
+            ));
+        }
+        cx.out.extend(found);
+        return;
+    };
+    let Some(doc) = reg.doc() else { return };
+    let entries = model::registry_entries(&doc.doc.value);
+    let by_path: HashMap<&str, &opsbook_core::ssot::Runbook> = ssot
+        .runbooks
+        .iter()
+        .map(|r| (r.registry_path.as_str(), r))
+        .collect();
+    let mut seen_ids: HashMap<&str, usize> = HashMap::new();
+    let mut seen_paths: HashMap<&str, usize> = HashMap::new();
+    for e in &entries {
+        let p = doc.pos(&e.pointer);
+        if !e.id.is_empty() {
+            if let Some(first) = seen_ids.get(e.id.as_str()) {
+                found.push(Finding::new(
+                    rules::registry::DUPLICATE_RUNBOOK_ID,
+                    &reg.rel,
+                    p.line,
+                    p.col,
+                    format!(
+                        "runbook ID `{}` is registered twice (first at line {first})",
+                        e.id
+                    ),
+                    "keep one entry per runbook".into(),
+                ));
+            } else {
+                seen_ids.insert(&e.id, p.line);
+            }
+        }
+        if e.path.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen_paths.get(e.path.as_str()) {
+            found.push(Finding::new(
+                rules::registry::DUPLICATE_RUNBOOK_ID,
+                &reg.rel,
+                p.line,
+                p.col,
+                format!(
+                    "path `{}` is registered twice (first at line {first})",
+                    e.path
+                ),
+                "keep one entry per file".into(),
+            ));
+            continue;
+        }
+        seen_paths.insert(&e.path, p.line);
+        match by_path.get(e.path.as_str()) {
+            None => {
+                let pp = doc.pos(&format!("{}/path", e.pointer));
+                found.push(Finding::new(
+                    rules::registry::REGISTERED_FILE_MISSING,
+                    &reg.rel,
+                    pp.line,
+                    pp.col,
+                    format!("registered file `runbooks/{}` does not exist", e.path),
+                    if e.path.contains('\\') {
+                        format!(
+                            "paths in runbooks.yaml use forward slashes, even on Windows: `{}`",
+                            e.path.replace('\\', "/")
+                        )
+                    } else {
+                        "fix the path, or deprecate the runbook instead of deleting it".into()
+                    },
+                ));
+            }
+            Some(rb) => {
+                if let Some(fid) = &rb.meta.id
+                    && fid != &e.id
+                {
+                    found.push(Finding::new(
+                        rules::registry::REGISTRY_MISMATCH,
+                        &reg.rel,
+                        p.line,
+                        p.col,
+                        format!(
+                            "registry says `{}` but `runbooks/{}` has runbook_id `{fid}`",
+                            e.id, e.path
+                        ),
+                        "make the registry ID and the front matter agree".into(),
+                    ));
+                }
+                if let Some(st) = &e.status
+                    && !rb.meta.status.is_empty()
+                    && st != &rb.meta.status
+                {
+                    let sp = doc.pos(&format!("{}/status", e.pointer));
+                    found.push(Finding::new(
+                        rules::registry::REGISTRY_MISMATCH,
+                        &reg.rel,
+                        sp.line,
+                        sp.col,
+                        format!(
+                            "registry status `{st}` but the file says `{}`",
+                            rb.meta.status
+                        ),
+                        "update the registry status".into(),
+                    ));
+                }
+            }
+        }
+    }
+    let registered_paths: HashSet<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+    let mut file_ids: HashMap<&str, &str> = HashMap::new();
+    for rb in &ssot.runbooks {
+        let f = ssot.runbook_file(rb);
+        if !registered_paths.contains(rb.registry_path.as_str()) {
+            found.push(Finding::new(
+                rules::registry::UNREGISTERED_RUNBOOK,
+                &f.rel,
+                1,
+                1,
+                format!("runbook is not registered in {}", reg.rel),
+                format!(
+                    "add `- {{id: {}, path: {}, status: {}}}` to runbooks.yaml",
+                    rb.meta.id.as_deref().unwrap_or("RB-…"),
+                    rb.registry_path,
+                    if rb.meta.status.is_empty() {
+                        "active"
+                    } else {
+                        &rb.meta.status
+                    }
+                ),
+            ));
+        }
+        if let Some(id) = &rb.meta.id {
+            if let Some(other) = file_ids.get(id.as_str()) {
+                let p = rb.pos("/runbook_id");
+                found.push(Finding::new(
+                    rules::registry::DUPLICATE_RUNBOOK_ID,
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!("runbook_id `{id}` is also used by `{other}`"),
+                    "give each runbook its own ID".into(),
+                ));
+            } else {
+                file_ids.insert(id, &f.rel);
+            }
+        }
+    }
+    cx.out.extend(found);
+}

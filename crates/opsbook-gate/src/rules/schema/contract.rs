@@ -1,6 +1,12 @@
 //! Every file of the SSOT against its JSON Schema contract (OB201, OB202, D-CONTRACTS).
 
+use crate::Finding;
+use crate::rules;
+use crate::rules::context::Ctx;
 use crate::rules::{Level, Rule};
+use opsbook_core::contracts::Contracts;
+use opsbook_core::ssot::FileKind;
+use opsbook_core::ssot::SourceFile;
 
 /// `OB201` `schema-violation`: a file does not satisfy its contract.
 pub const SCHEMA_VIOLATION: &Rule = &Rule {
@@ -40,3 +46,84 @@ An unvalidated policy is a policy whose typos nobody catches.
 
 Use instead: rename the file, or add `contracts/policy-<name>.schema.json`.",
 };
+
+/// OB201, OB202: every file against its contract.
+pub fn schemas(cx: &mut Ctx<'_>, contracts: &Contracts) {
+    let mut found = Vec::new();
+    // Runbooks are validated as they stream; incident events by OB802,
+    // which names the event (seq, type) rather than only the line.
+    for f in cx
+        .ssot
+        .files
+        .iter()
+        .filter(|f| !matches!(f.kind, FileKind::Runbook | FileKind::IncidentEvents))
+    {
+        found.extend(schema_file(contracts, f));
+    }
+    cx.out.extend(found);
+}
+
+/// Contract violations that a runbook-lint rule reports with a better
+/// message at the same place: a T1/T2 operation without backout (OB105) or
+/// confirmation (OB106). One mistake, one finding.
+fn reported_by_lint(kind: &FileKind, v: &opsbook_core::contracts::Violation) -> bool {
+    *kind == FileKind::Runbook
+        && v.pointer
+            .strip_prefix("/dangerous_ops/")
+            .is_some_and(|i| i.bytes().all(|b| b.is_ascii_digit()))
+        && (v.message.contains("\"backout\" is a required property")
+            || v.message
+                .contains("\"confirmation\" is a required property"))
+}
+
+/// OB201/OB202 for one file: every document against the file's contract.
+#[must_use]
+pub fn schema_file(contracts: &Contracts, f: &SourceFile) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let Some(name) = f.kind.contract() else {
+        return found;
+    };
+    if f.docs.is_empty() {
+        return found;
+    }
+    if !contracts.has(&name) {
+        if matches!(f.kind, FileKind::Policy(_) | FileKind::Plan(_)) {
+            found.push(Finding::new(
+                rules::schema::NO_CONTRACT,
+                &f.rel,
+                1,
+                1,
+                format!("no contract `{name}` for this file"),
+                format!(
+                    "rename the file to a known policy/plan, or add `contracts/{name}.schema.json`"
+                ),
+            ));
+        }
+        return found;
+    }
+    for d in &f.docs {
+        let Some(violations) = contracts.validate(&name, &d.doc.value) else {
+            continue;
+        };
+        for v in violations {
+            if reported_by_lint(&f.kind, &v) {
+                continue;
+            }
+            let pos = d.pos(&v.pointer);
+            let path = if v.pointer.is_empty() {
+                "/".to_string()
+            } else {
+                v.pointer.clone()
+            };
+            found.push(Finding::new(
+                rules::schema::SCHEMA_VIOLATION,
+                &f.rel,
+                pos.line,
+                pos.col,
+                format!("`{path}`: {}", v.message),
+                format!("see contracts/{name}.schema.json (`opsbook contracts export DIR` writes it out)"),
+            ));
+        }
+    }
+    found
+}

@@ -1,6 +1,10 @@
 //! Redaction classes of `policy/evidence.yaml` (OB203, OB204, D-EVD-LIMITS).
 
+use crate::Finding;
+use crate::rules;
+use crate::rules::context::Ctx;
 use crate::rules::{Level, Rule};
+use serde_json::Value;
 
 /// `OB203` `redaction-class-invalid`: a redaction class of the evidence policy cannot be used.
 pub const REDACTION_CLASS_INVALID: &Rule = &Rule {
@@ -39,3 +43,76 @@ A class with keywords runs only on 64 KiB blocks that contain one of them. A key
 
 Use instead: `keywords: [account]`, a word every match contains, or no `keywords` (the class then runs over every byte).",
 };
+
+/// `redaction.classes` of `policy/evidence.yaml` (D-EVD-LIMITS): each
+/// pattern compiles and cannot match the empty string (OB203), and when the
+/// class has `keywords`, one of them appears in the pattern (OB204).
+pub fn redaction_classes(cx: &mut Ctx<'_>) {
+    let Some(f) = cx.ssot.policy("evidence") else {
+        return;
+    };
+    let Some(d) = f.doc() else { return };
+    let Some(Value::Array(classes)) = d.doc.value.get("redaction").and_then(|r| r.get("classes"))
+    else {
+        return;
+    };
+    let mut found = Vec::new();
+    for (i, c) in classes.iter().enumerate() {
+        let id = c.get("id").and_then(Value::as_str).unwrap_or("?");
+        let Some(pattern) = c.get("pattern").and_then(Value::as_str) else {
+            continue;
+        };
+        let p = d.pos(&format!("/redaction/classes/{i}/pattern"));
+        match regex::RegexBuilder::new(pattern).size_limit(64 << 20).build() {
+            Err(e) => found.push(Finding::new(
+                rules::schema::REDACTION_CLASS_INVALID,
+                &f.rel,
+                p.line,
+                p.col,
+                format!(
+                    "class `{id}`: the pattern does not compile: {}",
+                    e.to_string().lines().last().unwrap_or_default().trim()
+                ),
+                "use Rust regex syntax (no look-around); `opsbook evidence collect` refuses to run until it compiles".into(),
+            )),
+            Ok(re)
+                if re.is_match("")
+                    || regex_syntax::parse(pattern)
+                        .is_ok_and(|h| h.properties().minimum_len() == Some(0)) =>
+            {
+                found.push(Finding::new(
+                rules::schema::REDACTION_CLASS_INVALID,
+                &f.rel,
+                p.line,
+                p.col,
+                format!("class `{id}`: the pattern can match an empty span"),
+                "require at least one character, e.g. `+` instead of `*`; a bare `\\b` matches nothing to redact".into(),
+            ));
+            }
+            Ok(_) => {}
+        }
+        if let Some(Value::Array(kw)) = c.get("keywords") {
+            let lower = pattern.to_ascii_lowercase();
+            let words: Vec<&str> = kw.iter().filter_map(Value::as_str).collect();
+            if !words.is_empty()
+                && !words
+                    .iter()
+                    .any(|w| lower.contains(&w.trim().to_ascii_lowercase()))
+            {
+                let p = d.pos(&format!("/redaction/classes/{i}/keywords"));
+                found.push(Finding::new(
+                    rules::schema::REDACTION_KEYWORD_UNUSED,
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!(
+                        "class `{id}`: none of its keywords ({}) appears in its pattern",
+                        words.join(", ")
+                    ),
+                    "the class runs only where a keyword is found: use a word every match contains, or drop `keywords`".into(),
+                ));
+            }
+        }
+    }
+    cx.out.extend(found);
+}
