@@ -1,6 +1,11 @@
 //! Dangerous operations declared in the front matter have a backout and a confirmation (OB105, OB106).
 
-use crate::rules::{Level, Rule};
+use opsbook_core::model::{RunbookMeta, Tier};
+use opsbook_core::ssot::SourceFile;
+
+use super::fm_pos;
+use crate::Finding;
+use crate::rules::{self, Level, Rule};
 
 /// `OB105` `dangerous-op-without-backout`: a T1/T2 operation has no backout.
 pub const DANGEROUS_OP_WITHOUT_BACKOUT: &Rule = &Rule {
@@ -43,3 +48,39 @@ A T2 `revoke-api-key` op with only a backout.
 
 Use instead: `confirmation: \"Type the key label back; run RB-QUICK-HIGH-DANGER-CONFIRM\"`.",
 };
+
+/// OB105, OB106: every T1/T2 operation has a backout and a confirmation.
+/// Returns the highest tier declared.
+pub(crate) fn check(f: &SourceFile, meta: &RunbookMeta, found: &mut Vec<Finding>) -> Tier {
+    // Dangerous operations.
+    let mut max_tier = Tier::T0;
+    for op in &meta.dangerous_ops {
+        let Some(t) = op.tier else { continue };
+        max_tier = max_tier.max(t);
+        if t == Tier::T0 {
+            continue;
+        }
+        let p = fm_pos(f, &op.pointer);
+        if op.backout.is_none() {
+            found.push(Finding::new(
+                rules::lint::DANGEROUS_OP_WITHOUT_BACKOUT,
+                &f.rel,
+                p.line,
+                p.col,
+                format!("{t:?} operation `{}` has no backout", op.id),
+                "add `backout:` naming the step or procedure that undoes it".into(),
+            ));
+        }
+        if op.confirmation.is_none() {
+            found.push(Finding::new(
+                rules::lint::DANGEROUS_OP_WITHOUT_CONFIRMATION,
+                &f.rel,
+                p.line,
+                p.col,
+                format!("{t:?} operation `{}` has no confirmation", op.id),
+                "add `confirmation:` saying how the target is checked before running it".into(),
+            ));
+        }
+    }
+    max_tier
+}

@@ -1,8 +1,14 @@
 //! The required sections of a runbook (OB101–OB104, D-RB-SECTIONS): present, bilingual, not empty, not repeated.
 
-use crate::rules;
-use crate::rules::{Level, Rule};
-use opsbook_core::adopt::SECTIONS;
+use std::collections::BTreeMap;
+
+use opsbook_core::adopt::{SECTIONS, required_sections};
+use opsbook_core::markdown::Body;
+use opsbook_core::model::RunbookMeta;
+use opsbook_core::ssot::SourceFile;
+
+use crate::Finding;
+use crate::rules::{self, Level, Rule};
 
 /// `OB101` `missing-section`: a runbook lacks a section its kind requires.
 pub const MISSING_SECTION: &Rule = &Rule {
@@ -105,7 +111,7 @@ fn split_heading(text: &str) -> (String, Option<String>) {
     (text.trim().to_string(), None)
 }
 
-pub(crate) fn section_index(text: &str) -> Option<(usize, Option<String>, bool)> {
+fn section_index(text: &str) -> Option<(usize, Option<String>, bool)> {
     let (en, ja) = split_heading(text);
     let ne = normalize_en(&en);
     if let Some(i) = SECTIONS.iter().position(|(e, _)| normalize_en(e) == ne) {
@@ -122,7 +128,7 @@ pub(crate) fn section_index(text: &str) -> Option<(usize, Option<String>, bool)>
 /// A heading that was probably meant as required section `i`: the right
 /// name at the wrong level, the glossary's Japanese with another English
 /// text, or an English name a typo away.
-pub(crate) fn near_miss(
+fn near_miss(
     body: &opsbook_core::markdown::Body,
     i: usize,
 ) -> Option<(&opsbook_core::markdown::Heading, &'static str)> {
@@ -141,6 +147,90 @@ pub(crate) fn near_miss(
         }
         None
     })
+}
+
+/// OB101–OB104: the sections `meta.kind` requires are present, bilingual,
+/// not empty and not repeated.
+pub(crate) fn check(f: &SourceFile, body: &Body, meta: &RunbookMeta, found: &mut Vec<Finding>) {
+    let deprecated = !meta.is_active();
+    // Sections.
+    let mut seen: BTreeMap<usize, usize> = BTreeMap::new();
+    for s in &body.sections {
+        let Some((i, ja, en_first)) = section_index(&s.heading.text) else {
+            continue;
+        };
+        let (en_name, ja_name) = SECTIONS[i];
+        if let Some(first) = seen.get(&i) {
+            found.push(Finding::new(
+                rules::lint::DUPLICATE_SECTION,
+                &f.rel,
+                s.heading.line,
+                1,
+                format!("section `{en_name}` appears again (first at line {first})"),
+                "merge the two sections into one".into(),
+            ));
+            continue;
+        }
+        seen.insert(i, s.heading.line);
+        let expected = format!("## {en_name} / {ja_name}");
+        if !en_first || ja.as_deref() != Some(ja_name) {
+            let what = match (&ja, en_first) {
+                (_, false) => "is not `English / 日本語` (English first)".to_string(),
+                (None, _) => format!("lacks the Japanese `{ja_name}`"),
+                (Some(j), _) => format!("has `{j}`, the glossary term is `{ja_name}`"),
+            };
+            found.push(Finding::new(
+                rules::lint::HEADING_NOT_BILINGUAL,
+                &f.rel,
+                s.heading.line,
+                1,
+                format!("heading `## {}` {what}", s.heading.text),
+                format!("write `{expected}`"),
+            ));
+        }
+        if !s.has_content {
+            found.push(Finding::new(
+                rules::lint::EMPTY_SECTION,
+                &f.rel,
+                s.heading.line,
+                1,
+                format!("section `{en_name}` is empty"),
+                "write the content, or `Not applicable / 該当なし — <reason>`".into(),
+            ));
+        }
+    }
+    let required = required_sections(meta.kind.as_deref(), deprecated);
+    let missing: Vec<usize> = required
+        .iter()
+        .copied()
+        .filter(|i| !seen.contains_key(i))
+        .collect();
+    for i in missing {
+        let (en, ja) = SECTIONS[i];
+        let kind = meta.kind.as_deref().unwrap_or("unknown");
+        let (line, message) = match near_miss(body, i) {
+            Some((h, why)) => (
+                h.line,
+                format!(
+                    "missing section `{en}` (required for kind {kind}): `{} {}` {why}",
+                    "#".repeat(usize::from(h.level)),
+                    h.text
+                ),
+            ),
+            None => (
+                body.headings.first().map_or(1, |h| h.line),
+                format!("missing section `{en}` (required for kind {kind})"),
+            ),
+        };
+        found.push(Finding::new(
+            rules::lint::MISSING_SECTION,
+            &f.rel,
+            line,
+            1,
+            message,
+            format!("write it as `## {en} / {ja}`"),
+        ));
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,13 @@
 //! Script steps of a runbook: danger tier, operation, step number (OB107–OB110, OB112, D-AUTO-BOUNDARY).
 
-use crate::rules::{Level, Rule};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use opsbook_core::markdown::Body;
+use opsbook_core::model::{self, RunbookMeta, Tier};
+use opsbook_core::ssot::SourceFile;
+
+use crate::Finding;
+use crate::rules::{self, Level, Rule};
 
 /// `OB107` `step-without-tier`: a script block has no valid danger tier.
 pub const STEP_WITHOUT_TIER: &Rule = &Rule {
@@ -99,3 +106,126 @@ Two blocks with `step=3`.
 
 Use instead: renumber.",
 };
+
+/// OB107–OB110, OB112: every script block has a valid tier, a T1/T2 block
+/// names a declared operation of at least its tier, step numbers are
+/// positive and unique. Returns the highest step tier and whether every
+/// tier was known.
+pub(crate) fn check(
+    f: &SourceFile,
+    body: &Body,
+    meta: &RunbookMeta,
+    found: &mut Vec<Finding>,
+) -> (Tier, bool) {
+    let ops: HashMap<&str, &model::DangerousOp> = meta
+        .dangerous_ops
+        .iter()
+        .map(|o| (o.id.as_str(), o))
+        .collect();
+    let mut max_tier = Tier::T0;
+    let mut tiers_known = true;
+    // Steps.
+    let mut steps: BTreeMap<String, usize> = BTreeMap::new();
+    for c in body.code_blocks.iter().filter(|c| c.is_script()) {
+        if let Some(step) = c.attr("step") {
+            let valid = step.parse::<u32>().is_ok_and(|n| n > 0);
+            if !valid {
+                found.push(Finding::new(
+                    rules::lint::BAD_STEP_NUMBER,
+                    &f.rel,
+                    c.line,
+                    1,
+                    format!("step number `{step}` is not a positive integer"),
+                    "use `step=1`, `step=2`, …".into(),
+                ));
+            } else if let Some(first) = steps.get(step) {
+                found.push(Finding::new(
+                    rules::lint::BAD_STEP_NUMBER,
+                    &f.rel,
+                    c.line,
+                    1,
+                    format!("step {step} is used twice (first at line {first})"),
+                    "renumber the steps".into(),
+                ));
+            } else {
+                steps.insert(step.to_string(), c.line);
+            }
+        }
+        let Some(tier_s) = c.attr("tier") else {
+            tiers_known = false;
+            found.push(Finding::new(
+                rules::lint::STEP_WITHOUT_TIER,
+                &f.rel,
+                c.line,
+                1,
+                format!("`{}` block has no danger tier", c.lang),
+                format!("add `{{tier=T0}}` (read-only), `T1` (reversible) or `T2` (irreversible) after `{}`", c.lang),
+            ));
+            continue;
+        };
+        let Some(tier) = Tier::parse(tier_s) else {
+            tiers_known = false;
+            found.push(Finding::new(
+                rules::lint::STEP_WITHOUT_TIER,
+                &f.rel,
+                c.line,
+                1,
+                format!("tier `{tier_s}` is not T0, T1 or T2"),
+                "use T0, T1 or T2".into(),
+            ));
+            continue;
+        };
+        max_tier = max_tier.max(tier);
+        if tier == Tier::T0 {
+            continue;
+        }
+        match c.attr("op") {
+            None => found.push(Finding::new(
+                rules::lint::DANGEROUS_STEP_WITHOUT_OP,
+                &f.rel,
+                c.line,
+                1,
+                format!("{tier:?} step does not name its dangerous operation"),
+                "add `op=<id>` naming a `dangerous_ops` entry with backout and confirmation".into(),
+            )),
+            Some(op) => match ops.get(op) {
+                None => found.push(Finding::new(
+                    rules::lint::UNKNOWN_OP,
+                    &f.rel,
+                    c.line,
+                    1,
+                    format!("step names operation `{op}`, which `dangerous_ops` does not declare"),
+                    format!(
+                        "declare it, or use one of: {}",
+                        if ops.is_empty() {
+                            "(none declared)".to_string()
+                        } else {
+                            ops.keys()
+                                .copied()
+                                .collect::<BTreeSet<_>>()
+                                .into_iter()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    ),
+                )),
+                Some(o) => {
+                    if o.tier.is_some_and(|ot| tier > ot) {
+                        found.push(Finding::new(
+                            rules::lint::STEP_TIER_EXCEEDS_OP,
+                            &f.rel,
+                            c.line,
+                            1,
+                            format!(
+                                "{tier:?} step runs `{op}`, declared as {:?}",
+                                o.tier.unwrap_or(Tier::T0)
+                            ),
+                            format!("raise `{op}` to tier {tier:?} in `dangerous_ops`"),
+                        ));
+                    }
+                }
+            },
+        }
+    }
+    (max_tier, tiers_known)
+}
