@@ -39,6 +39,37 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub help: String,
+    /// Where the span ends (1-based line, 1-based column just past the last
+    /// character), when the rule knows it; without it the span runs to the
+    /// end of the start line. Absent from the JSON when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Point>,
+    /// Other places the finding points at (the first of two duplicates).
+    /// Absent from the JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Label>,
+}
+
+/// A place in a file: 1-based line and 1-based column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Point {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+/// A secondary place of a finding, with what it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Label {
+    /// File relative to the SSOT root, `/`-separated.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is there, e.g. `first defined here`.
+    pub message: String,
 }
 
 impl Finding {
@@ -63,7 +94,44 @@ impl Finding {
             column: column.max(1),
             message,
             help,
+            end: None,
+            related: Vec::new(),
         }
+    }
+
+    /// The span ends at `line`, `column` (just past its last character).
+    #[must_use]
+    pub fn ending_at(mut self, line: usize, column: usize) -> Finding {
+        self.end = Some(Point {
+            line: line.max(self.line),
+            column: column.max(1),
+        });
+        self
+    }
+
+    /// The span covers `chars` characters of the start line.
+    #[must_use]
+    pub fn spanning(self, chars: usize) -> Finding {
+        let (line, column) = (self.line, self.column + chars.max(1));
+        self.ending_at(line, column)
+    }
+
+    /// Adds a secondary label at `file`:`line`:`column`.
+    #[must_use]
+    pub fn with_related(
+        mut self,
+        file: &str,
+        line: usize,
+        column: usize,
+        message: String,
+    ) -> Finding {
+        self.related.push(Label {
+            file: file.to_string(),
+            line: line.max(1),
+            column: column.max(1),
+            message,
+        });
+        self
     }
 
     /// The rule of this finding (`None` only for a finding deserialised

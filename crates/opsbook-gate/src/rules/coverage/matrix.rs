@@ -6,6 +6,7 @@ use crate::rules::context::Ctx;
 use crate::rules::{Level, Rule};
 use opsbook_core::model;
 use opsbook_core::ssot::FileKind;
+use opsbook_core::yaml::Pos;
 use std::collections::HashMap;
 
 /// `OB401` `p0-coverage-hole`: a P0 symptom or alert has no active runbook.
@@ -76,24 +77,32 @@ pub fn coverage_matrix(cx: &mut Ctx<'_>) {
     let Some(d) = f.doc() else { return };
     let rel = f.rel.clone();
     let mut found = Vec::new();
-    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut ids: HashMap<String, Pos> = HashMap::new();
     for e in model::coverage_entries(&d.doc.value) {
         let p = d.pos(&e.pointer);
         if !e.id.is_empty() {
             if let Some(first) = ids.get(&e.id) {
-                found.push(Finding::new(
-                    rules::coverage::COVERAGE_UNKNOWN_RUNBOOK,
-                    &rel,
-                    p.line,
-                    p.col,
-                    format!(
-                        "coverage entry ID `{}` is used twice (first at line {first})",
-                        e.id
+                found.push(
+                    Finding::new(
+                        rules::coverage::COVERAGE_UNKNOWN_RUNBOOK,
+                        &rel,
+                        p.line,
+                        p.col,
+                        format!(
+                            "coverage entry ID `{}` is used twice (first at line {})",
+                            e.id, first.line
+                        ),
+                        "give each entry its own ID".into(),
+                    )
+                    .with_related(
+                        &rel,
+                        first.line,
+                        first.col,
+                        format!("`{}` first used here", e.id),
                     ),
-                    "give each entry its own ID".into(),
-                ));
+                );
             } else {
-                ids.insert(e.id.clone(), p.line);
+                ids.insert(e.id.clone(), p);
             }
         }
         let mut active = 0;

@@ -154,6 +154,17 @@ runbook_id: RB-X-Y
 Use instead: close the block with a line `---`.",
 };
 
+/// The line of the first definition that a duplicate-key message names
+/// (`… (first defined at line N)`, as `opsbook_core::ssot` words it).
+fn first_definition(message: &str) -> Option<usize> {
+    message
+        .strip_suffix(')')?
+        .rsplit_once("(first defined at line ")?
+        .1
+        .parse()
+        .ok()
+}
+
 /// OB001–OB007: problems met while loading.
 pub fn load_problems(cx: &mut Ctx<'_>) {
     for p in &cx.ssot.problems {
@@ -195,13 +206,17 @@ pub fn load_problems(cx: &mut Ctx<'_>) {
                 "front matter is `---`, then `key: value` lines (see runbooks/templates/runbook.md), then a closing `---`",
             ),
         };
-        cx.out.push(Finding::new(
+        let mut finding = Finding::new(
             code,
             &p.file,
             p.line,
             p.col,
             p.message.clone(),
             help.to_string(),
-        ));
+        );
+        if let Some(first) = first_definition(&p.message) {
+            finding = finding.with_related(&p.file, first, 1, "first defined here".into());
+        }
+        cx.out.push(finding);
     }
 }

@@ -149,6 +149,11 @@ fn near_miss(
     })
 }
 
+/// The characters of an ATX heading line as written: `#`s, a space, the text.
+fn heading_chars(h: &opsbook_core::markdown::Heading) -> usize {
+    usize::from(h.level) + 1 + h.text.chars().count()
+}
+
 /// OB101–OB104: the sections `meta.kind` requires are present, bilingual,
 /// not empty and not repeated.
 pub(crate) fn check(f: &SourceFile, body: &Body, meta: &RunbookMeta, found: &mut Vec<Finding>) {
@@ -161,14 +166,23 @@ pub(crate) fn check(f: &SourceFile, body: &Body, meta: &RunbookMeta, found: &mut
         };
         let (en_name, ja_name) = SECTIONS[i];
         if let Some(first) = seen.get(&i) {
-            found.push(Finding::new(
-                rules::lint::DUPLICATE_SECTION,
-                &f.rel,
-                s.heading.line,
-                1,
-                format!("section `{en_name}` appears again (first at line {first})"),
-                "merge the two sections into one".into(),
-            ));
+            found.push(
+                Finding::new(
+                    rules::lint::DUPLICATE_SECTION,
+                    &f.rel,
+                    s.heading.line,
+                    1,
+                    format!("section `{en_name}` appears again (first at line {first})"),
+                    "merge the two sections into one".into(),
+                )
+                .spanning(heading_chars(&s.heading))
+                .with_related(
+                    &f.rel,
+                    *first,
+                    1,
+                    format!("first `{en_name}` section"),
+                ),
+            );
             continue;
         }
         seen.insert(i, s.heading.line);
@@ -179,24 +193,30 @@ pub(crate) fn check(f: &SourceFile, body: &Body, meta: &RunbookMeta, found: &mut
                 (None, _) => format!("lacks the Japanese `{ja_name}`"),
                 (Some(j), _) => format!("has `{j}`, the glossary term is `{ja_name}`"),
             };
-            found.push(Finding::new(
-                rules::lint::HEADING_NOT_BILINGUAL,
-                &f.rel,
-                s.heading.line,
-                1,
-                format!("heading `## {}` {what}", s.heading.text),
-                format!("write `{expected}`"),
-            ));
+            found.push(
+                Finding::new(
+                    rules::lint::HEADING_NOT_BILINGUAL,
+                    &f.rel,
+                    s.heading.line,
+                    1,
+                    format!("heading `## {}` {what}", s.heading.text),
+                    format!("write `{expected}`"),
+                )
+                .spanning(heading_chars(&s.heading)),
+            );
         }
         if !s.has_content {
-            found.push(Finding::new(
-                rules::lint::EMPTY_SECTION,
-                &f.rel,
-                s.heading.line,
-                1,
-                format!("section `{en_name}` is empty"),
-                "write the content, or `Not applicable / 該当なし — <reason>`".into(),
-            ));
+            found.push(
+                Finding::new(
+                    rules::lint::EMPTY_SECTION,
+                    &f.rel,
+                    s.heading.line,
+                    1,
+                    format!("section `{en_name}` is empty"),
+                    "write the content, or `Not applicable / 該当なし — <reason>`".into(),
+                )
+                .spanning(heading_chars(&s.heading)),
+            );
         }
     }
     let required = required_sections(meta.kind.as_deref(), deprecated);
@@ -208,9 +228,10 @@ pub(crate) fn check(f: &SourceFile, body: &Body, meta: &RunbookMeta, found: &mut
     for i in missing {
         let (en, ja) = SECTIONS[i];
         let kind = meta.kind.as_deref().unwrap_or("unknown");
-        let (line, message) = match near_miss(body, i) {
+        let (line, chars, message) = match near_miss(body, i) {
             Some((h, why)) => (
                 h.line,
+                heading_chars(h),
                 format!(
                     "missing section `{en}` (required for kind {kind}): `{} {}` {why}",
                     "#".repeat(usize::from(h.level)),
@@ -219,17 +240,21 @@ pub(crate) fn check(f: &SourceFile, body: &Body, meta: &RunbookMeta, found: &mut
             ),
             None => (
                 body.headings.first().map_or(1, |h| h.line),
+                body.headings.first().map_or(1, heading_chars),
                 format!("missing section `{en}` (required for kind {kind})"),
             ),
         };
-        found.push(Finding::new(
-            rules::lint::MISSING_SECTION,
-            &f.rel,
-            line,
-            1,
-            message,
-            format!("write it as `## {en} / {ja}`"),
-        ));
+        found.push(
+            Finding::new(
+                rules::lint::MISSING_SECTION,
+                &f.rel,
+                line,
+                1,
+                message,
+                format!("write it as `## {en} / {ja}`"),
+            )
+            .spanning(chars),
+        );
     }
 }
 

@@ -139,14 +139,22 @@ pub(crate) fn check(
                     "use `step=1`, `step=2`, …".into(),
                 ));
             } else if let Some(first) = steps.get(step) {
-                found.push(Finding::new(
-                    rules::lint::BAD_STEP_NUMBER,
-                    &f.rel,
-                    c.line,
-                    1,
-                    format!("step {step} is used twice (first at line {first})"),
-                    "renumber the steps".into(),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::lint::BAD_STEP_NUMBER,
+                        &f.rel,
+                        c.line,
+                        1,
+                        format!("step {step} is used twice (first at line {first})"),
+                        "renumber the steps".into(),
+                    )
+                    .with_related(
+                        &f.rel,
+                        *first,
+                        1,
+                        format!("step {step} first used here"),
+                    ),
+                );
             } else {
                 steps.insert(step.to_string(), c.line);
             }

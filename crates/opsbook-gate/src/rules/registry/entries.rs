@@ -6,6 +6,7 @@ use crate::rules::context::Ctx;
 use crate::rules::{Level, Rule};
 use opsbook_core::model;
 use opsbook_core::ssot::FileKind;
+use opsbook_core::yaml::Pos;
 use std::collections::HashMap;
 use std::collections::HashSet;
 
@@ -111,45 +112,61 @@ pub fn registry(cx: &mut Ctx<'_>) {
         .iter()
         .map(|r| (r.registry_path.as_str(), r))
         .collect();
-    let mut seen_ids: HashMap<&str, usize> = HashMap::new();
-    let mut seen_paths: HashMap<&str, usize> = HashMap::new();
+    let mut seen_ids: HashMap<&str, Pos> = HashMap::new();
+    let mut seen_paths: HashMap<&str, Pos> = HashMap::new();
     for e in &entries {
         let p = doc.pos(&e.pointer);
         if !e.id.is_empty() {
             if let Some(first) = seen_ids.get(e.id.as_str()) {
-                found.push(Finding::new(
-                    rules::registry::DUPLICATE_RUNBOOK_ID,
-                    &reg.rel,
-                    p.line,
-                    p.col,
-                    format!(
-                        "runbook ID `{}` is registered twice (first at line {first})",
-                        e.id
+                found.push(
+                    Finding::new(
+                        rules::registry::DUPLICATE_RUNBOOK_ID,
+                        &reg.rel,
+                        p.line,
+                        p.col,
+                        format!(
+                            "runbook ID `{}` is registered twice (first at line {})",
+                            e.id, first.line
+                        ),
+                        "keep one entry per runbook".into(),
+                    )
+                    .with_related(
+                        &reg.rel,
+                        first.line,
+                        first.col,
+                        format!("`{}` first registered here", e.id),
                     ),
-                    "keep one entry per runbook".into(),
-                ));
+                );
             } else {
-                seen_ids.insert(&e.id, p.line);
+                seen_ids.insert(&e.id, p);
             }
         }
         if e.path.is_empty() {
             continue;
         }
         if let Some(first) = seen_paths.get(e.path.as_str()) {
-            found.push(Finding::new(
-                rules::registry::DUPLICATE_RUNBOOK_ID,
-                &reg.rel,
-                p.line,
-                p.col,
-                format!(
-                    "path `{}` is registered twice (first at line {first})",
-                    e.path
+            found.push(
+                Finding::new(
+                    rules::registry::DUPLICATE_RUNBOOK_ID,
+                    &reg.rel,
+                    p.line,
+                    p.col,
+                    format!(
+                        "path `{}` is registered twice (first at line {})",
+                        e.path, first.line
+                    ),
+                    "keep one entry per file".into(),
+                )
+                .with_related(
+                    &reg.rel,
+                    first.line,
+                    first.col,
+                    format!("`{}` first registered here", e.path),
                 ),
-                "keep one entry per file".into(),
-            ));
+            );
             continue;
         }
-        seen_paths.insert(&e.path, p.line);
+        seen_paths.insert(&e.path, p);
         match by_path.get(e.path.as_str()) {
             None => {
                 let pp = doc.pos(&format!("{}/path", e.pointer));
@@ -206,7 +223,7 @@ pub fn registry(cx: &mut Ctx<'_>) {
         }
     }
     let registered_paths: HashSet<&str> = entries.iter().map(|e| e.path.as_str()).collect();
-    let mut file_ids: HashMap<&str, &str> = HashMap::new();
+    let mut file_ids: HashMap<&str, (&str, Pos)> = HashMap::new();
     for rb in &ssot.runbooks {
         let f = ssot.runbook_file(rb);
         if !registered_paths.contains(rb.registry_path.as_str()) {
@@ -229,18 +246,26 @@ pub fn registry(cx: &mut Ctx<'_>) {
             ));
         }
         if let Some(id) = &rb.meta.id {
-            if let Some(other) = file_ids.get(id.as_str()) {
-                let p = rb.pos("/runbook_id");
-                found.push(Finding::new(
-                    rules::registry::DUPLICATE_RUNBOOK_ID,
-                    &f.rel,
-                    p.line,
-                    p.col,
-                    format!("runbook_id `{id}` is also used by `{other}`"),
-                    "give each runbook its own ID".into(),
-                ));
+            let p = rb.pos("/runbook_id");
+            if let Some((other, op)) = file_ids.get(id.as_str()) {
+                found.push(
+                    Finding::new(
+                        rules::registry::DUPLICATE_RUNBOOK_ID,
+                        &f.rel,
+                        p.line,
+                        p.col,
+                        format!("runbook_id `{id}` is also used by `{other}`"),
+                        "give each runbook its own ID".into(),
+                    )
+                    .with_related(
+                        other,
+                        op.line,
+                        op.col,
+                        format!("`{id}` also used here"),
+                    ),
+                );
             } else {
-                file_ids.insert(id, &f.rel);
+                file_ids.insert(id, (&f.rel, p));
             }
         }
     }
