@@ -9,14 +9,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// opsbook keeps runbooks, policies, plans and incident records of an automated
 /// trading platform in one directory tree (the SSOT) and checks them by machine.
 /// Start with `opsbook init ops`, then run `opsbook gate` in CI.
-///
-/// Exit status: 0 success, 1 findings at error level, 2 usage or I/O error.
 #[derive(Debug, Parser)]
 #[command(
     name = "opsbook",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_help = crate::exit::HELP
 )]
 pub struct Cli {
     /// The command to run.

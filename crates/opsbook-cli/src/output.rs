@@ -3,13 +3,15 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use anyhow::Context;
-
 /// Writes `text` to `output` (atomically) or to stdout.
-pub fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
+///
+/// # Errors
+/// The file cannot be written; stdout is closed (a broken pipe: exit 0).
+pub fn emit(text: &str, output: Option<&Path>) -> std::io::Result<()> {
     match output.filter(|p| p.as_os_str() != "-") {
-        Some(p) => opsbook_core::fsutil::write_atomic(p, text.as_bytes())
-            .with_context(|| format!("cannot write `{}`", p.display())),
+        Some(p) => opsbook_core::fsutil::write_atomic(p, text.as_bytes()).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot write `{}`: {e}", p.display()))
+        }),
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())?;

@@ -10,6 +10,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 mod evidence;
+mod golden;
 mod incidents;
 mod safety;
 
@@ -52,6 +53,11 @@ fn at(dir: &Path, now: &str, args: &[&str]) -> (i32, String, String) {
         .arg(dir)
         .output()
         .unwrap();
+    outcome(&out)
+}
+
+/// (exit code, stdout, stderr) of a finished run.
+fn outcome(out: &std::process::Output) -> (i32, String, String) {
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -12,7 +12,6 @@
 //! for `valid_minutes`, used once.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::ledger::Event;
 
@@ -52,27 +51,19 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// Reads `confirmation` of `policy/safety-matrix.yaml` (defaults: the
-    /// runbook's five questions, 180 s, 15 min, 16 h awake, 5 h sleep, 8 h on
-    /// the incident, night 0–6 h).
+    /// The confirmation of `policy/safety-matrix.yaml` (`None`, or a file
+    /// without `confirmation`: the defaults — the runbook's five questions,
+    /// 180 s, 15 min, 16 h awake, 5 h sleep, 8 h on the incident, night 0–6 h).
     #[must_use]
-    pub fn from_value(matrix: Option<&Value>) -> Policy {
-        let c = matrix.and_then(|m| m.get("confirmation"));
-        let num = |p: &str, d: f64| {
-            c.and_then(|c| c.pointer(p))
-                .and_then(Value::as_f64)
-                .unwrap_or(d)
-        };
+    pub fn from_policy(matrix: Option<&crate::policy::SafetyMatrix>) -> Policy {
+        let c = matrix.and_then(|m| m.confirmation.as_ref());
         let checklist: Vec<Question> = c
-            .and_then(|c| c.get("checklist"))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|q| {
-                        Some(Question {
-                            id: q.get("id")?.as_str()?.to_string(),
-                            question: q.get("question")?.as_str()?.to_string(),
-                        })
+            .map(|c| {
+                c.checklist
+                    .iter()
+                    .map(|q| Question {
+                        id: q.id.clone(),
+                        question: q.question.clone(),
                     })
                     .collect()
             })
@@ -109,31 +100,16 @@ impl Policy {
         } else {
             checklist
         };
-        let night = c
-            .and_then(|c| c.pointer("/fatigue/night_hours_local"))
-            .and_then(Value::as_array)
-            .and_then(|a| {
-                Some((
-                    u8::try_from(a.first()?.as_u64()?).ok()?,
-                    u8::try_from(a.get(1)?.as_u64()?).ok()?,
-                ))
-            })
-            .unwrap_or((0, 6));
+        let f = c.map(|c| c.fatigue.clone()).unwrap_or_default();
         Policy {
             checklist,
-            cooling_off_seconds: c
-                .and_then(|c| c.get("cooling_off_seconds"))
-                .and_then(Value::as_u64)
-                .unwrap_or(180),
-            valid_minutes: c
-                .and_then(|c| c.get("valid_minutes"))
-                .and_then(Value::as_i64)
-                .unwrap_or(15),
+            cooling_off_seconds: c.and_then(|c| c.cooling_off_seconds).unwrap_or(180),
+            valid_minutes: c.and_then(|c| c.valid_minutes).unwrap_or(15),
             fatigue: Fatigue {
-                max_hours_awake: num("/fatigue/max_hours_awake", 16.0),
-                min_hours_slept: num("/fatigue/min_hours_slept", 5.0),
-                max_hours_on_incident: num("/fatigue/max_hours_on_incident", 8.0),
-                night_hours_local: night,
+                max_hours_awake: f.max_hours_awake.unwrap_or(16.0),
+                min_hours_slept: f.min_hours_slept.unwrap_or(5.0),
+                max_hours_on_incident: f.max_hours_on_incident.unwrap_or(8.0),
+                night_hours_local: f.night_hours_local.unwrap_or((0, 6)),
             },
         }
     }
@@ -207,21 +183,19 @@ pub struct Confirmation {
 /// Every `confirmed` confirmation of the ledger, oldest first.
 #[must_use]
 pub fn confirmations(events: &[Event]) -> Vec<Confirmation> {
-    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    use crate::event::ConfirmationEvent;
     let mut out: Vec<Confirmation> = Vec::new();
     for e in events {
-        match e.kind.as_str() {
-            "confirmed" => out.push(Confirmation {
-                id: s(&e.data, "confirmation").unwrap_or_default(),
-                operation: s(&e.data, "operation").unwrap_or_default(),
-                target: s(&e.data, "target").unwrap_or_default(),
-                valid_until: s(&e.data, "valid_until").unwrap_or_default(),
+        match crate::event::parse::<ConfirmationEvent>(e) {
+            Some(ConfirmationEvent::Confirmed(d)) => out.push(Confirmation {
+                id: d.confirmation,
+                operation: d.operation,
+                target: d.target,
+                valid_until: d.valid_until,
                 used: false,
             }),
-            "confirmation_used" => {
-                if let Some(id) = s(&e.data, "confirmation")
-                    && let Some(c) = out.iter_mut().find(|c| c.id == id)
-                {
+            Some(ConfirmationEvent::ConfirmationUsed(d)) => {
+                if let Some(c) = out.iter_mut().find(|c| c.id == d.confirmation) {
                     c.used = true;
                 }
             }
@@ -256,7 +230,7 @@ mod tests {
 
     #[test]
     fn fatigue_thresholds_and_night_wraps() {
-        let f = Policy::from_value(None).fatigue;
+        let f = Policy::from_policy(None).fatigue;
         let fit = SelfCheck {
             hours_awake: 10.0,
             hours_slept: 7.0,

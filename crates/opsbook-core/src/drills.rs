@@ -244,6 +244,7 @@ pub struct Recorded {
 /// # Errors
 /// [`DrillError`] for an unknown drill or runbook, a field that cannot be
 /// edited in place (nothing is written then), ledger or I/O errors.
+#[allow(clippy::too_many_arguments)]
 pub fn record(
     ssot: &Ssot,
     drill_id: &str,
@@ -251,6 +252,7 @@ pub fn record(
     evidence: &str,
     notes: Option<&str>,
     date: jiff::civil::Date,
+    clock: &dyn crate::clock::Clock,
     actor: &Actor,
 ) -> Result<Recorded, DrillError> {
     let all = drills(ssot);
@@ -320,17 +322,17 @@ pub fn record(
         }
     }
     // Record first: the ledger is the truth; then the dates it implies.
-    let ev = ledger::append(
-        &ssot.root.join("ledger").join("drills.jsonl"),
+    let ev = crate::event::append(
+        &crate::layout::Layout::new(&ssot.root).ledger(crate::layout::LedgerFile::Drills),
+        clock,
         actor,
-        "drill_recorded",
-        serde_json::json!({
-            "drill": drill.id,
-            "runbook": drill.runbook,
-            "result": if passed { "pass" } else { "fail" },
-            "evidence": evidence,
-            "date": date.to_string(),
-            "notes": notes,
+        &crate::event::DrillEvent::DrillRecorded(crate::event::drill::DrillRecorded {
+            drill: drill.id.clone(),
+            runbook: drill.runbook.clone(),
+            result: if passed { "pass" } else { "fail" }.into(),
+            evidence: evidence.to_string(),
+            date: date.to_string(),
+            notes: notes.map(str::to_string),
         }),
     )?;
     let mut updated = Vec::new();

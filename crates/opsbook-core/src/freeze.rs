@@ -10,7 +10,8 @@
 //! The freeze never lifts by timeout.
 
 use serde::Serialize;
-use serde_json::Value;
+
+use crate::next::NextStep;
 
 use crate::ledger::Event;
 
@@ -51,70 +52,43 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// Reads the policy (defaults for what is missing: P0/P1 freeze,
-    /// 240-minute exceptions, one at a time).
+    /// The freeze of `policy/change-freeze.yaml` (defaults for what it
+    /// leaves out: P0/P1 freeze, 240-minute exceptions, one at a time,
+    /// self-approval through the high-danger confirmation). A scheduled
+    /// window whose times do not parse is left out (the contract and the
+    /// gate report it).
     #[must_use]
-    pub fn from_value(v: &Value) -> Policy {
-        let list = |p: &str| -> Vec<String> {
-            v.pointer(p)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+    pub fn from_policy(p: &crate::policy::ChangeFreeze) -> Policy {
         Policy {
-            on_incident_severity: {
-                let l = list("/automatic/on_incident_severity");
-                if l.is_empty() {
-                    vec!["P0".into(), "P1".into()]
-                } else {
-                    l
-                }
+            on_incident_severity: if p.automatic.on_incident_severity.is_empty() {
+                vec!["P0".into(), "P1".into()]
+            } else {
+                p.automatic.on_incident_severity.clone()
             },
-            on_safety_states: list("/automatic/on_safety_states"),
-            lift_requires: list("/lift_requires"),
-            frozen_actions: list("/frozen_actions"),
-            always_allowed: list("/always_allowed"),
-            max_duration_minutes: v
-                .pointer("/exceptions/max_duration_minutes")
-                .and_then(Value::as_i64)
-                .unwrap_or(240),
-            max_active: v
-                .pointer("/exceptions/max_active")
-                .and_then(Value::as_u64)
-                .and_then(|n| usize::try_from(n).ok())
-                .unwrap_or(1),
-            self_approval_needs_confirmation: v
-                .pointer("/exceptions/self_approval/requires")
-                .and_then(Value::as_array)
-                .is_none_or(|a| {
-                    a.iter()
-                        .any(|x| x.as_str() == Some("high_danger_confirmation"))
-                }),
-            scheduled: v
-                .get("scheduled")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| {
-                            Some(Scheduled {
-                                id: x.get("id")?.as_str()?.to_string(),
-                                start: x.get("start")?.as_str()?.parse().ok()?,
-                                end: x.get("end")?.as_str()?.parse().ok()?,
-                                reason: x
-                                    .get("reason")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("")
-                                    .to_string(),
-                            })
-                        })
-                        .collect()
+            on_safety_states: p.automatic.on_safety_states.clone(),
+            lift_requires: p.lift_requires.clone(),
+            frozen_actions: p.frozen_actions.clone(),
+            always_allowed: p.always_allowed.clone(),
+            max_duration_minutes: p.exceptions.max_duration_minutes.unwrap_or(240),
+            max_active: p.exceptions.max_active.unwrap_or(1),
+            self_approval_needs_confirmation: p
+                .exceptions
+                .self_approval
+                .as_ref()
+                .and_then(|s| s.requires.as_ref())
+                .is_none_or(|r| r.iter().any(|x| x == "high_danger_confirmation")),
+            scheduled: p
+                .scheduled
+                .iter()
+                .filter_map(|x| {
+                    Some(Scheduled {
+                        id: x.id.clone(),
+                        start: x.start.parse().ok()?,
+                        end: x.end.parse().ok()?,
+                        reason: x.reason.clone(),
+                    })
                 })
-                .unwrap_or_default(),
+                .collect(),
         }
     }
 }
@@ -181,56 +155,46 @@ impl State {
 /// Replays `ledger/freeze.jsonl`.
 #[must_use]
 pub fn replay(events: &[Event]) -> State {
+    use crate::event::FreezeEvent;
     let mut st = State::default();
-    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     for e in events {
-        let d = &e.data;
-        match e.kind.as_str() {
-            "freeze_on" => {
+        let Some(typed) = crate::event::parse::<FreezeEvent>(e) else {
+            continue;
+        };
+        match typed {
+            FreezeEvent::FreezeOn(d) => {
                 if !st.frozen {
                     st.frozen = true;
                     st.since = Some(e.ts.clone());
                     st.reasons.clear();
                 }
-                st.reasons
-                    .push((e.seq, s(d, "reason").unwrap_or_default(), s(d, "incident")));
+                st.reasons.push((e.seq, d.reason, d.incident.flatten()));
             }
-            "freeze_off" => {
+            FreezeEvent::FreezeOff(_) => {
                 st.frozen = false;
                 st.since = None;
                 st.reasons.clear();
             }
-            "exception_added" => st.exceptions.push(Exception {
-                id: s(d, "id").unwrap_or_else(|| format!("EXC-{}", e.seq)),
-                actions: d
-                    .get("actions")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                reason: s(d, "reason").unwrap_or_default(),
-                risk: s(d, "risk").unwrap_or_default(),
-                backout: s(d, "backout").unwrap_or_default(),
-                expires_at: s(d, "expires_at").unwrap_or_default(),
-                approver: s(d, "approver").unwrap_or_default(),
-                self_approved: d
-                    .get("self_approved")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
+            FreezeEvent::ExceptionAdded(d) => st.exceptions.push(Exception {
+                id: if d.id.is_empty() {
+                    format!("EXC-{}", e.seq)
+                } else {
+                    d.id
+                },
+                actions: d.actions,
+                reason: d.reason,
+                risk: d.risk,
+                backout: d.backout,
+                expires_at: d.expires_at,
+                approver: d.approver,
+                self_approved: d.self_approved,
                 closed: false,
             }),
-            "exception_closed" => {
-                if let Some(id) = s(d, "id")
-                    && let Some(x) = st.exceptions.iter_mut().find(|x| x.id == id)
-                {
+            FreezeEvent::ExceptionClosed(d) => {
+                if let Some(x) = st.exceptions.iter_mut().find(|x| x.id == d.id) {
                     x.closed = true;
                 }
             }
-            _ => {}
         }
     }
     st
@@ -249,6 +213,8 @@ pub struct Verdict {
     pub exception: Option<String>,
     /// Why, for people.
     pub why: String,
+    /// What would allow it (a frozen action: an exception).
+    pub next: Option<NextStep>,
 }
 
 /// May `action` go ahead at `now`? While frozen, an action in
@@ -272,6 +238,7 @@ pub fn check(
         scheduled: window.map(|w| w.id.clone()),
         exception: None,
         why: String::new(),
+        next: None,
     };
     if !frozen {
         v.why = "no change freeze is in force".into();
@@ -331,13 +298,16 @@ pub fn check(
         return v;
     }
     v.why = format!(
-        "{cause}; {action} is frozen{}: ask for an exception (`opsbook freeze except --action {action} --reason … --risk … --backout … --expires-in 60m --approver NAME`)",
+        "{cause}; {action} is frozen{}",
         if expired.is_empty() {
             String::new()
         } else {
             format!(" (exception {} expired)", expired.join(", "))
         }
     );
+    v.next = Some(NextStep::FreezeException {
+        action: action.to_string(),
+    });
     v
 }
 
@@ -345,7 +315,7 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::ledger::{Actor, Event};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn ev(seq: u64, kind: &str, data: Value) -> Event {
         Event {
@@ -364,9 +334,7 @@ mod tests {
     }
 
     fn policy() -> Policy {
-        let text = crate::scaffold::file("policy/change-freeze.yaml").unwrap();
-        let doc = crate::yaml::parse(std::str::from_utf8(text).unwrap()).unwrap();
-        Policy::from_value(&doc.value)
+        Policy::from_policy(&crate::policy::builtin().unwrap())
     }
 
     fn at(s: &str) -> jiff::Timestamp {

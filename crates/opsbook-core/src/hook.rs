@@ -4,10 +4,9 @@
 //!
 //! A hook is an argv list, never a shell string: on Windows typically
 //! `["powershell.exe", "-NoProfile", "-NonInteractive", "-File", "C:\\ops\\hooks\\halt.ps1"]`.
+//! The process, its timeout and the tree-kill are [`crate::process`]'s.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -44,30 +43,6 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-/// Output read so far and bytes cut beyond the cap, shared with the reader
-/// thread so that what was read is kept even if the stream never closes.
-type Shared = std::sync::Arc<std::sync::Mutex<(Vec<u8>, usize)>>;
-
-fn drain(mut r: impl Read + Send + 'static, cap: usize) -> (Shared, std::thread::JoinHandle<()>) {
-    let shared: Shared = std::sync::Arc::default();
-    let out = std::sync::Arc::clone(&shared);
-    let h = std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        loop {
-            match r.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let Ok(mut g) = out.lock() else { break };
-                    let room = cap.saturating_sub(g.0.len());
-                    g.0.extend_from_slice(&buf[..n.min(room)]);
-                    g.1 += n.saturating_sub(room);
-                }
-            }
-        }
-    });
-    (shared, h)
-}
-
 fn as_text((kept, cut): (Vec<u8>, usize)) -> String {
     let mut s = crate::text::decode(&kept)
         .map(|d| d.text)
@@ -78,43 +53,8 @@ fn as_text((kept, cut): (Vec<u8>, usize)) -> String {
     s
 }
 
-/// Stops a process and everything it started: the process group on Unix
-/// (`kill -KILL -- -PGID`), the tree on Windows (`taskkill /T /F`).
-fn kill_tree(pid: u32) {
-    let mut c = if cfg!(windows) {
-        let mut c = Command::new("taskkill");
-        c.args(["/T", "/F", "/PID", &pid.to_string()]);
-        c
-    } else {
-        let mut c = Command::new("kill");
-        c.args(["-KILL", "--", &format!("-{pid}")]);
-        c
-    };
-    let _ = c
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// The raw result of [`run_raw`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawOutcome {
-    /// Exit status 0 within the timeout.
-    pub ok: bool,
-    /// The exit code, if the process exited.
-    pub exit_code: Option<i32>,
-    /// Killed at the timeout.
-    pub timed_out: bool,
-    /// Wall time, ms.
-    pub duration_ms: u64,
-    /// Standard output bytes (at most `cap`), and how many were cut.
-    pub stdout: (Vec<u8>, usize),
-    /// Standard error bytes (at most `cap`), and how many were cut.
-    pub stderr: (Vec<u8>, usize),
-    /// Why it could not start, if it did not.
-    pub error: Option<String>,
-}
+/// The raw result of [`run_raw`]: the process's outcome, bytes as read.
+pub type RawOutcome = crate::process::Outcome;
 
 /// Runs `hook` keeping at most `cap` bytes of each stream, as bytes (for
 /// evidence collection, where the output is the evidence). A process it
@@ -142,100 +82,21 @@ pub fn run(hook: &Hook, env: &[(&str, String)]) -> Outcome {
 }
 
 fn run_inner(hook: &Hook, env: &[(&str, String)], cap: usize, stop_leftovers: bool) -> RawOutcome {
-    let start = Instant::now();
-    let failed = |error: String| RawOutcome {
-        ok: false,
-        exit_code: None,
-        timed_out: false,
-        duration_ms: 0,
-        stdout: (Vec::new(), 0),
-        stderr: (Vec::new(), 0),
-        error: Some(error),
-    };
-    let Some((prog, args)) = hook.command.split_first() else {
-        return failed("the hook command is empty".into());
-    };
-    let mut cmd = Command::new(prog);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
+    let mut o = crate::process::run(&crate::process::Spec {
+        argv: &hook.command,
+        env,
+        timeout: Duration::from_secs(hook.timeout_seconds.max(1)),
+        output_cap: cap,
+        stop_leftovers,
+    });
+    if o.held_open {
+        o.stdout.0.extend_from_slice(if stop_leftovers {
+            b"\n[output cut: a process the command started kept the stream open after it ended; it was stopped]\n"
+        } else {
+            b"\n[output cut: a process the command started kept the stream open after it ended; it was left running]\n"
+        });
     }
-    // Its own process group, so that a timeout can stop what it started too.
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt as _;
-        cmd.process_group(0);
-    }
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) => return failed(format!("cannot start `{prog}`: {e}")),
-    };
-    let out = child.stdout.take().map(|r| drain(r, cap));
-    let err = child.stderr.take().map(|r| drain(r, cap));
-    let limit = Duration::from_secs(hook.timeout_seconds.max(1));
-    let mut timed_out = false;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break Some(s),
-            Ok(None) if start.elapsed() >= limit => {
-                timed_out = true;
-                kill_tree(child.id());
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(_) => break None,
-        }
-    };
-    // A grandchild (a background process) may keep the pipes open after the
-    // command ended or was killed: wait 2 s, keep what was read, and (for
-    // evidence commands) stop the process group.
-    let wait_done = |hs: &[&std::thread::JoinHandle<()>], d: Duration| {
-        let deadline = Instant::now() + d;
-        while hs.iter().any(|h| !h.is_finished()) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        hs.iter().all(|h| h.is_finished())
-    };
-    let handles: Vec<&std::thread::JoinHandle<()>> =
-        out.iter().chain(err.iter()).map(|(_, h)| h).collect();
-    let mut held_open = false;
-    if !wait_done(&handles, Duration::from_secs(2)) {
-        held_open = true;
-        if stop_leftovers {
-            kill_tree(child.id());
-            wait_done(&handles, Duration::from_secs(1));
-        }
-    }
-    let take = |o: Option<(Shared, std::thread::JoinHandle<()>)>, note: bool| {
-        o.map(|(shared, _)| {
-            let (mut kept, cut) = shared.lock().map(|g| g.clone()).unwrap_or_default();
-            if held_open && note {
-                kept.extend_from_slice(if stop_leftovers {
-                    b"\n[output cut: a process the command started kept the stream open after it ended; it was stopped]\n"
-                } else {
-                    b"\n[output cut: a process the command started kept the stream open after it ended; it was left running]\n"
-                });
-            }
-            (kept, cut)
-        })
-        .unwrap_or_default()
-    };
-    let (stdout, stderr) = (take(out, true), take(err, false));
-    let exit_code = status.and_then(|s| s.code());
-    RawOutcome {
-        ok: !timed_out && status.is_some_and(|s| s.success()),
-        exit_code,
-        timed_out,
-        duration_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
-        stdout,
-        stderr,
-        error: None,
-    }
+    o
 }
 
 #[cfg(all(test, unix))]

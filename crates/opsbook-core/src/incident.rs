@@ -21,8 +21,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::event::IncidentEvent;
 use crate::ledger::{self, Actor, Event, LedgerError};
 
 /// Default incident ID convention.
@@ -281,20 +282,7 @@ pub struct Link {
     pub relation: String,
 }
 
-/// One answered recovery-acceptance check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct CheckAnswer {
-    /// Check ID from the policy.
-    pub id: String,
-    /// `pass` or `fail`.
-    pub result: String,
-    /// Evidence reference for the answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<String>,
-    /// A note.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
+pub use crate::event::incident::CheckAnswer;
 
 /// The latest recovery acceptance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -403,9 +391,60 @@ pub enum GuardError {
         id: String,
         /// Requested status.
         to: Status,
-        /// What is missing, and how to provide it.
-        missing: String,
+        /// What is missing.
+        missing: Missing,
     },
+}
+
+/// What a D-ORDER guard found missing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Missing {
+    /// The status asked for is the current one.
+    #[error("it is already {0}")]
+    Already(Status),
+    /// No `safety_decision` before MITIGATING.
+    #[error("no safety decision recorded yet")]
+    SafetyDecision,
+    /// No `evidence_attached` before RESOLVED.
+    #[error("no evidence attached")]
+    Evidence,
+    /// No passed recovery acceptance before RESOLVED; the checks that failed.
+    #[error("{}", if .0.is_empty() { "recovery acceptance has not passed".to_string() } else { format!("recovery acceptance failed on: {}", .0.join(", ")) })]
+    Acceptance(Vec<String>),
+    /// Children not RESOLVED yet (`ID (STATUS)`).
+    #[error("child incidents not resolved yet: {}", .0.join(", "))]
+    OpenChildren(Vec<String>),
+    /// A P0/P1 closes only with a postmortem.
+    #[error("a {0} incident closes only with a postmortem")]
+    Postmortem(String),
+    /// The postmortem does not pass.
+    #[error("a {0} incident closes only with a postmortem whose action items pass: {problems}", problems = .1.join("; "))]
+    PostmortemProblems(String, Vec<String>),
+}
+
+impl GuardError {
+    /// The step that would let the transition go ahead.
+    #[must_use]
+    pub fn next(&self) -> Option<crate::next::NextStep> {
+        use crate::next::NextStep;
+        let GuardError::Order { id, missing, .. } = self else {
+            return None;
+        };
+        let incident = id.clone();
+        Some(match missing {
+            Missing::SafetyDecision => NextStep::DecideSafety { incident },
+            Missing::Evidence => NextStep::AttachEvidence { incident },
+            Missing::Acceptance(failing) => NextStep::AnswerAcceptance {
+                incident: Some(incident),
+                failing: failing.clone(),
+            },
+            Missing::Postmortem(_) => NextStep::DraftPostmortem { incident },
+            Missing::Already(_) | Missing::OpenChildren(_) | Missing::PostmortemProblems(..) => {
+                return None;
+            }
+        })
+    }
 }
 
 /// What the caller (which knows the SSOT) found about the postmortem, for
@@ -461,23 +500,26 @@ impl Incident {
         let Some(first) = events.first() else {
             return Err(format!("{id}: the incident log is empty"));
         };
-        if first.kind != "opened" {
+        let Some(IncidentEvent::Opened(d)) = crate::event::parse::<IncidentEvent>(first) else {
             return Err(format!(
                 "{id}: the first event is `{}`, expected `opened`",
                 first.kind
             ));
-        }
-        let d = &first.data;
+        };
         let mut inc = Incident {
             id: id.to_string(),
-            title: s(d, "title").unwrap_or_default(),
-            severity: s(d, "severity").unwrap_or_else(|| "P0".into()),
+            title: d.title,
+            severity: if d.severity.is_empty() {
+                "P0".into()
+            } else {
+                d.severity
+            },
             status: Status::Open,
-            drill: d.get("drill").and_then(Value::as_bool).unwrap_or(false),
-            commander: s(d, "commander"),
+            drill: d.drill.unwrap_or(false),
+            commander: d.commander,
             opened_at: first.ts.clone(),
-            detected_at: s(d, "detected_at"),
-            impact_started_at: s(d, "impact_started_at"),
+            detected_at: d.detected_at,
+            impact_started_at: d.impact_started_at,
             impact_ended_at: None,
             acked_at: None,
             mitigating_at: None,
@@ -485,11 +527,7 @@ impl Incident {
             resolved_at: None,
             ended_at: None,
             merged_into: None,
-            facts: d
-                .get("facts")
-                .and_then(Value::as_object)
-                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
+            facts: d.facts.unwrap_or_default(),
             scope: Vec::new(),
             decisions: Vec::new(),
             safety_decisions: 0,
@@ -509,12 +547,15 @@ impl Incident {
     }
 
     fn apply(&mut self, ev: &Event) {
-        let d = &ev.data;
+        use crate::event::incident as e;
         let who = actor_name(&ev.actor);
-        match ev.kind.as_str() {
-            "status_changed" => {
-                let to = s(d, "to").as_deref().and_then(Status::parse);
-                let Some(to) = to else {
+        let Some(typed) = crate::event::parse::<IncidentEvent>(ev) else {
+            return;
+        };
+        let opt = |s: String| Some(s).filter(|s| !s.is_empty());
+        match typed {
+            IncidentEvent::StatusChanged(d) => {
+                let Some(to) = Status::parse(&d.to) else {
                     self.violations
                         .push((ev.seq, "status_changed without a valid `to`".into()));
                     return;
@@ -529,7 +570,7 @@ impl Incident {
                 }
                 self.set_status(to, &ev.ts);
                 if to == Status::Acked
-                    && let Some(c) = s(d, "commander")
+                    && let Some(c) = d.commander
                 {
                     self.commander = Some(c);
                 }
@@ -537,13 +578,13 @@ impl Incident {
                     seq: ev.seq,
                     ts: ev.ts.clone(),
                     kind: ev.kind.clone(),
-                    decision: format!("{} → {}", s(d, "from").unwrap_or_default(), to.as_str()),
-                    reason: s(d, "reason"),
+                    decision: format!("{} → {}", d.from, to.as_str()),
+                    reason: d.reason,
                     alternatives: Vec::new(),
                     actor: who,
                 });
             }
-            "merged" => {
+            IncidentEvent::Merged(d) => {
                 if !self.status.is_open() {
                     self.violations.push((
                         ev.seq,
@@ -553,41 +594,48 @@ impl Incident {
                         ),
                     ));
                 }
-                self.merged_into = s(d, "into");
+                self.merged_into = opt(d.into.clone());
                 self.set_status(Status::Merged, &ev.ts);
                 self.decisions.push(Decision {
                     seq: ev.seq,
                     ts: ev.ts.clone(),
                     kind: ev.kind.clone(),
-                    decision: format!("merged into {}", s(d, "into").unwrap_or_default()),
-                    reason: s(d, "reason"),
+                    decision: format!("merged into {}", d.into),
+                    reason: opt(d.reason),
                     alternatives: Vec::new(),
                     actor: who,
                 });
             }
-            "severity_changed" => {
-                let to = s(d, "to").unwrap_or_else(|| self.severity.clone());
+            IncidentEvent::SeverityChanged(d) => {
+                let to = opt(d.to).unwrap_or_else(|| self.severity.clone());
                 self.decisions.push(Decision {
                     seq: ev.seq,
                     ts: ev.ts.clone(),
                     kind: ev.kind.clone(),
                     decision: format!("severity {} → {to}", self.severity),
-                    reason: s(d, "reason").or_else(|| s(d, "rule").map(|r| format!("rule {r}"))),
+                    reason: d
+                        .reason
+                        .or_else(|| d.rule.flatten().map(|r| format!("rule {r}"))),
                     alternatives: Vec::new(),
                     actor: who,
                 });
-                if let Some(f) = d.get("facts").and_then(Value::as_object) {
-                    for (k, v) in f {
-                        self.facts.insert(k.clone(), v.clone());
-                    }
+                for (k, v) in d.facts.unwrap_or_default() {
+                    self.facts.insert(k, v);
                 }
                 self.severity = to;
             }
-            "decision" | "safety_decision" => {
-                if ev.kind == "safety_decision" {
-                    self.safety_decisions += 1;
-                }
-                let decision = match (s(d, "decision"), s(d, "to")) {
+            IncidentEvent::Decision(d) => self.decisions.push(Decision {
+                seq: ev.seq,
+                ts: ev.ts.clone(),
+                kind: ev.kind.clone(),
+                decision: d.decision,
+                reason: opt(d.reason),
+                alternatives: d.alternatives,
+                actor: who,
+            }),
+            IncidentEvent::SafetyDecision(d) => {
+                self.safety_decisions += 1;
+                let decision = match (opt(d.decision), opt(d.to)) {
                     (Some(x), Some(to)) => format!("safety state {to}: {x}"),
                     (None, Some(to)) => format!("safety state {to}"),
                     (Some(x), None) => x,
@@ -598,91 +646,93 @@ impl Incident {
                     ts: ev.ts.clone(),
                     kind: ev.kind.clone(),
                     decision,
-                    reason: s(d, "reason"),
-                    alternatives: strs(d, "alternatives"),
+                    reason: opt(d.reason),
+                    alternatives: d.alternatives.unwrap_or_default(),
                     actor: who,
                 });
             }
-            "scope" => {
-                for (k, slot) in [
-                    ("detected_at", &mut self.detected_at),
-                    ("impact_started_at", &mut self.impact_started_at),
-                    ("impact_ended_at", &mut self.impact_ended_at),
+            IncidentEvent::Scope(d) => {
+                for (t, slot) in [
+                    (d.detected_at.clone(), &mut self.detected_at),
+                    (d.impact_started_at.clone(), &mut self.impact_started_at),
+                    (d.impact_ended_at.clone(), &mut self.impact_ended_at),
                 ] {
-                    if let Some(t) = s(d, k) {
+                    if let Some(t) = t {
                         *slot = Some(t);
                     }
                 }
                 self.scope.push(Scope {
                     seq: ev.seq,
                     ts: ev.ts.clone(),
-                    affected: strs(d, "affected"),
-                    not_affected: strs(d, "not_affected"),
-                    text: s(d, "text"),
+                    affected: d.affected.unwrap_or_default(),
+                    not_affected: d.not_affected.unwrap_or_default(),
+                    text: d.text,
                 });
             }
-            "evidence_attached" => self.evidence.push(EvidenceRef {
+            IncidentEvent::EvidenceAttached(d) => self.evidence.push(EvidenceRef {
                 seq: ev.seq,
-                reference: s(d, "ref")
-                    .or_else(|| s(d, "bundle_id"))
-                    .unwrap_or_default(),
-                sha256: s(d, "sha256").unwrap_or_default(),
-                kind: s(d, "kind").unwrap_or_else(|| "bundle".into()),
+                reference: if d.reference.is_empty() {
+                    // Logs written before `ref` existed named bundles `bundle_id`.
+                    ev.data
+                        .get("bundle_id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                } else {
+                    d.reference
+                },
+                sha256: d.sha256,
+                kind: opt(d.kind).unwrap_or_else(|| "bundle".into()),
             }),
-            "linked" => self.links.push(Link {
+            IncidentEvent::Linked(d) => self.links.push(Link {
                 seq: ev.seq,
-                incident_id: s(d, "incident_id").unwrap_or_default(),
-                relation: s(d, "relation").unwrap_or_default(),
+                incident_id: d.incident_id,
+                relation: d.relation,
             }),
-            "recovery_acceptance" => {
-                let checks: Vec<CheckAnswer> = d
-                    .get("checks")
-                    .cloned()
-                    .and_then(|c| serde_json::from_value(c).ok())
-                    .unwrap_or_default();
-                let passed = d.get("passed").and_then(Value::as_bool).unwrap_or(false)
-                    && !checks.is_empty()
-                    && checks
+            IncidentEvent::RecoveryAcceptance(d) => {
+                let passed = d.passed
+                    && !d.checks.is_empty()
+                    && d.checks
                         .iter()
                         .all(|c| c.result == "pass" && c.evidence.is_some());
                 self.acceptance = Some(Acceptance {
                     seq: ev.seq,
                     passed,
-                    checks,
+                    checks: d.checks,
                 });
             }
-            "postmortem_attached" => {
-                self.postmortem = Some((
-                    s(d, "path").unwrap_or_default(),
-                    s(d, "sha256").unwrap_or_default(),
-                ));
+            IncidentEvent::PostmortemAttached(d) => {
+                self.postmortem = Some((d.path, d.sha256));
             }
-            "correction" => {
-                if let Some(n) = d.get("corrects_seq").and_then(Value::as_u64) {
-                    if n >= ev.seq {
-                        self.violations.push((
-                            ev.seq,
-                            format!("correction of seq {n}, which is not an earlier event"),
-                        ));
-                    } else {
-                        // A corrected `opened` event: its text is the title
-                        // shown everywhere from now on.
-                        if n == 1
-                            && let Some(t) = s(d, "text").filter(|t| !t.trim().is_empty())
-                        {
-                            self.title = t;
-                        }
-                        self.corrections.insert(
-                            n,
-                            (ev.seq, s(d, "reason").unwrap_or_default(), s(d, "text")),
-                        );
+            IncidentEvent::Correction(e::Correction {
+                corrects_seq,
+                reason,
+                text,
+            }) => {
+                if corrects_seq == 0 {
+                    return;
+                }
+                if corrects_seq >= ev.seq {
+                    self.violations.push((
+                        ev.seq,
+                        format!("correction of seq {corrects_seq}, which is not an earlier event"),
+                    ));
+                } else {
+                    // A corrected `opened` event: its text is the title
+                    // shown everywhere from now on.
+                    if corrects_seq == 1
+                        && let Some(t) = text.as_deref().filter(|t| !t.trim().is_empty())
+                    {
+                        self.title = t.to_string();
                     }
+                    self.corrections
+                        .insert(corrects_seq, (ev.seq, reason, text));
                 }
             }
-            "opened" => self
+            IncidentEvent::Opened(_) => self
                 .violations
                 .push((ev.seq, "a second `opened` event".into())),
-            _ => {}
+            IncidentEvent::Note(_) | IncidentEvent::RunbookStep(_) => {}
         }
     }
 
@@ -726,7 +776,7 @@ impl Incident {
             return Err(GuardError::Order {
                 id: self.id.clone(),
                 to,
-                missing: format!("it is already {to}"),
+                missing: Missing::Already(to),
             });
         }
         if !self.status.next().contains(&to) {
@@ -746,20 +796,14 @@ impl Incident {
                 },
             });
         }
-        let order = |missing: String| GuardError::Order {
+        let order = |missing: Missing| GuardError::Order {
             id: self.id.clone(),
             to,
             missing,
         };
         match to {
-            Status::Mitigating if self.safety_decisions == 0 => Err(order(format!(
-                "no safety decision recorded yet; first decide the platform's safety state: `opsbook incident decide {} --safety HALTED --decision \"…\" --reason \"…\"` (NORMAL is a valid decision)",
-                self.id
-            ))),
-            Status::Resolved if self.evidence.is_empty() => Err(order(format!(
-                "no evidence attached; attach at least one reference: `opsbook incident attach {} REF --sha256 HEX`",
-                self.id
-            ))),
+            Status::Mitigating if self.safety_decisions == 0 => Err(order(Missing::SafetyDecision)),
+            Status::Resolved if self.evidence.is_empty() => Err(order(Missing::Evidence)),
             Status::Resolved if !self.acceptance.as_ref().is_some_and(|a| a.passed) => {
                 let failing = self
                     .acceptance
@@ -772,33 +816,19 @@ impl Incident {
                             .collect::<Vec<_>>()
                     })
                     .unwrap_or_default();
-                Err(order(if failing.is_empty() {
-                    format!(
-                        "recovery acceptance has not passed; answer the checklist: `opsbook incident accept {}` lists the checks",
-                        self.id
-                    )
-                } else {
-                    format!(
-                        "recovery acceptance failed on: {}; fix them and answer again with `opsbook incident accept {}`",
-                        failing.join(", "),
-                        self.id
-                    )
-                }))
+                Err(order(Missing::Acceptance(failing)))
             }
-            Status::Resolved if !g.open_children.is_empty() => Err(order(format!(
-                "child incidents not resolved yet: {}",
-                g.open_children.join(", ")
-            ))),
+            Status::Resolved if !g.open_children.is_empty() => {
+                Err(order(Missing::OpenChildren(g.open_children.clone())))
+            }
             Status::Closed if severity_rank(&self.severity) <= 1 => match &g.postmortem {
-                Some(Err(problems)) => Err(order(format!(
-                    "a {} incident closes only with a postmortem whose action items pass: {}",
-                    self.severity,
-                    problems.join("; ")
+                Some(Err(problems)) => Err(order(Missing::PostmortemProblems(
+                    self.severity.clone(),
+                    problems.clone(),
                 ))),
-                None if self.postmortem.is_none() => Err(order(format!(
-                    "a {} incident closes only with a postmortem: `opsbook postmortem new {}`",
-                    self.severity, self.id
-                ))),
+                None if self.postmortem.is_none() => {
+                    Err(order(Missing::Postmortem(self.severity.clone())))
+                }
                 _ => Ok(()),
             },
             _ => Ok(()),
@@ -1138,13 +1168,18 @@ impl Store {
         Ok(id.to_string())
     }
 
-    /// Opens a new incident: allocates the next ID of the day (unique also
-    /// against concurrent `open`s: the directory is created exclusively
-    /// under `incidents/.lock`) and writes the `opened` event.
+    /// Opens a new incident: allocates the next ID of the day by `clock`
+    /// (unique also against concurrent `open`s: the directory is created
+    /// exclusively under `incidents/.lock`) and writes the `opened` event.
     ///
     /// # Errors
     /// Ledger and I/O errors.
-    pub fn open(&self, actor: &Actor, data: Value) -> Result<(String, Event), IncidentError> {
+    pub fn open(
+        &self,
+        clock: &dyn crate::clock::Clock,
+        actor: &Actor,
+        opened: crate::event::incident::Opened,
+    ) -> Result<(String, Event), IncidentError> {
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| IncidentError::Io { path, source }
@@ -1158,10 +1193,7 @@ impl Store {
             .open(&lock_path)
             .map_err(io(&lock_path))?;
         lock.lock().map_err(io(&lock_path))?;
-        let now = crate::clock::now();
-        let date = now
-            .in_tz("UTC")
-            .map_or_else(|_| jiff::civil::date(1970, 1, 1), |z| z.date());
+        let date = crate::clock::utc_date(clock.now());
         let mut next = self
             .ids()?
             .iter()
@@ -1183,7 +1215,7 @@ impl Store {
             }
         };
         let mut w = ledger::Writer::open(&self.log_path(&id))?;
-        let ev = w.append(actor, "opened", data)?;
+        let ev = w.append_event(clock, actor, &IncidentEvent::Opened(opened))?;
         let _ = lock.unlock();
         Ok((id, ev))
     }
@@ -1200,21 +1232,32 @@ impl Store {
 
     /// Runs a transaction on one incident: under the log's lock, replays it,
     /// calls `f` with the state, and appends the events `f` returns (in
-    /// order, each stamped now). Nothing is appended when `f` fails.
+    /// order, each stamped by `clock`). Nothing is appended when `f` fails.
     ///
     /// # Errors
     /// Whatever `f` returns, a broken chain, ledger errors.
-    pub fn transact<F>(&self, id: &str, actor: &Actor, f: F) -> Result<Vec<Event>, IncidentError>
+    pub fn transact<F, E>(
+        &self,
+        clock: &dyn crate::clock::Clock,
+        id: &str,
+        actor: &Actor,
+        f: F,
+    ) -> Result<Vec<Event>, E>
     where
-        F: FnOnce(&Incident) -> Result<Vec<(String, Value)>, IncidentError>,
+        F: FnOnce(&Incident) -> Result<Vec<IncidentEvent>, E>,
+        E: From<IncidentError>,
     {
         self.exists(id)?;
-        let mut w = ledger::Writer::open(&self.log_path(id))?;
-        let inc = Incident::replay(id, w.events()?).map_err(IncidentError::Replay)?;
+        let mut w = ledger::Writer::open(&self.log_path(id)).map_err(IncidentError::from)?;
+        let inc = Incident::replay(id, w.events().map_err(IncidentError::from)?)
+            .map_err(IncidentError::Replay)?;
         let new = f(&inc)?;
         let mut out = Vec::new();
-        for (kind, data) in new {
-            out.push(w.append(actor, &kind, data)?);
+        for e in &new {
+            out.push(
+                w.append_event(clock, actor, e)
+                    .map_err(IncidentError::from)?,
+            );
         }
         Ok(out)
     }
@@ -1265,13 +1308,15 @@ pub fn status_event(
     to: Status,
     reason: &str,
     g: &Guards,
-) -> Result<(String, Value), IncidentError> {
+) -> Result<crate::event::incident::StatusChanged, IncidentError> {
     let reason = require_reason(reason, "a status change")?;
     inc.check(to, g)?;
-    Ok((
-        "status_changed".into(),
-        json!({"from": inc.status.as_str(), "to": to.as_str(), "reason": reason}),
-    ))
+    Ok(crate::event::incident::StatusChanged {
+        from: inc.status.as_str().to_string(),
+        to: to.as_str().to_string(),
+        reason: Some(reason),
+        commander: None,
+    })
 }
 
 /// Trims a reason and refuses an empty one (decision log, D-ORDER).
@@ -1289,14 +1334,14 @@ pub fn require_reason(reason: &str, what: &str) -> Result<String, IncidentError>
 }
 
 /// Checks that a user-supplied time is not in the future (a minute of
-/// clock slack) and returns it as a ledger timestamp string.
+/// clock slack) nor more than a year before `now`, and returns it as a
+/// ledger timestamp string.
 ///
 /// # Errors
 /// [`IncidentError::Invalid`] for an unparsable or future time.
-pub fn past_time(what: &str, s: &str) -> Result<String, IncidentError> {
+pub fn past_time(what: &str, s: &str, now: jiff::Timestamp) -> Result<String, IncidentError> {
     let t =
         crate::clock::parse_time(s).map_err(|e| IncidentError::Invalid(format!("{what}: {e}")))?;
-    let now = crate::clock::now();
     if t.as_millisecond() < now.as_millisecond() - 366 * 86_400_000 {
         return Err(IncidentError::Invalid(format!(
             "{what} {} is more than a year ago (now {}): check the date",
@@ -1317,6 +1362,7 @@ pub fn past_time(what: &str, s: &str) -> Result<String, IncidentError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn d(s: &str) -> jiff::civil::Date {
         s.parse().unwrap()

@@ -94,18 +94,14 @@ pub enum LedgerError {
     },
     /// The log ends with an incomplete line: appending would hide it.
     #[error(
-        "{path}: the last line is incomplete (a write was interrupted); run `opsbook ledger repair {}` first",
-        crate::text::quote_arg(&.path.display().to_string())
+        "{path}: the last line is incomplete (a write was interrupted): set it aside before appending"
     )]
     Torn {
         /// The log.
         path: PathBuf,
     },
     /// The last complete line is not a ledger event.
-    #[error(
-        "{path}:{line}: the last event cannot be read ({message}); run `opsbook ledger verify {}`",
-        crate::text::quote_arg(&.path.display().to_string())
-    )]
+    #[error("{path}:{line}: the last event cannot be read ({message})")]
     BadTail {
         /// The log.
         path: PathBuf,
@@ -118,10 +114,7 @@ pub enum LedgerError {
     #[error("cannot encode the event: {0}")]
     Encode(String),
     /// The chain is broken before the end: nothing is appended to it.
-    #[error(
-        "{path}:{line}: {message} (run `opsbook ledger verify {}`)",
-        crate::text::quote_arg(&.path.display().to_string())
-    )]
+    #[error("{path}:{line}: {message}")]
     Broken {
         /// The log.
         path: PathBuf,
@@ -138,6 +131,26 @@ pub enum LedgerError {
         /// Why.
         message: String,
     },
+}
+
+impl LedgerError {
+    /// The step that would help: set a torn line aside, or see where a
+    /// chain breaks.
+    #[must_use]
+    pub fn next(&self) -> Option<crate::next::NextStep> {
+        use crate::next::NextStep;
+        match self {
+            LedgerError::Torn { path } => Some(NextStep::RepairLedger {
+                path: path.display().to_string(),
+            }),
+            LedgerError::BadTail { path, .. } | LedgerError::Broken { path, .. } => {
+                Some(NextStep::VerifyLedger {
+                    path: path.display().to_string(),
+                })
+            }
+            _ => None,
+        }
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LedgerError + '_ {
@@ -348,6 +361,26 @@ impl Writer {
     /// As [`append`].
     pub fn append(&mut self, actor: &Actor, kind: &str, data: Value) -> Result<Event, LedgerError> {
         append_locked(&self.path, actor, kind, data, crate::clock::now())
+    }
+
+    /// Appends one event stamped `ts` (a clock read under the lock).
+    ///
+    /// # Errors
+    /// As [`append`].
+    pub fn append_at(
+        &mut self,
+        actor: &Actor,
+        kind: &str,
+        data: Value,
+        ts: jiff::Timestamp,
+    ) -> Result<Event, LedgerError> {
+        append_locked(&self.path, actor, kind, data, ts)
+    }
+
+    /// The log's path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 }
 

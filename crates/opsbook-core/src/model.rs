@@ -315,38 +315,97 @@ impl Default for VerificationPlan {
     }
 }
 
-fn window(v: Option<&Value>) -> Option<ExpiryWindow> {
-    let v = v?;
-    Some(ExpiryWindow {
-        warn_after_days: v.get("warn_after_days")?.as_i64()?,
-        fail_after_days: v.get("fail_after_days")?.as_i64()?,
-    })
+/// A field read on its own: a value of the wrong shape is `None` (the
+/// contract reports it) instead of failing the whole plan.
+fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let v = <Value as serde::Deserialize>::deserialize(d)?;
+    Ok(serde_json::from_value(v).ok())
+}
+
+/// `plans/verification.yaml` as written (the fields the gate reads).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+struct PlanDoc {
+    #[serde(default, deserialize_with = "lenient")]
+    last_verified: Option<WindowDoc>,
+    #[serde(default, deserialize_with = "lenient")]
+    last_drilled: Option<WindowDoc>,
+    #[serde(default, deserialize_with = "lenient")]
+    overrides: Option<Vec<Value>>,
+    #[serde(default, deserialize_with = "lenient")]
+    drilled_required_for: Option<StringOrList>,
+}
+
+/// An expiry window as written.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+struct WindowDoc {
+    warn_after_days: i64,
+    fail_after_days: i64,
+}
+
+impl From<WindowDoc> for ExpiryWindow {
+    fn from(w: WindowDoc) -> ExpiryWindow {
+        ExpiryWindow {
+            warn_after_days: w.warn_after_days,
+            fail_after_days: w.fail_after_days,
+        }
+    }
+}
+
+/// One override as written.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct OverrideDoc {
+    #[serde(rename = "match")]
+    key: String,
+    #[serde(default, deserialize_with = "lenient")]
+    last_verified: Option<WindowDoc>,
+    #[serde(default, deserialize_with = "lenient")]
+    last_drilled: Option<WindowDoc>,
+}
+
+/// A string, or a list of strings.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+enum StringOrList {
+    One(String),
+    Many(Vec<Value>),
 }
 
 impl VerificationPlan {
     /// Reads the plan, falling back to the defaults (90/180 and 120/180 days)
-    /// for anything missing.
+    /// for anything missing or of the wrong shape.
     #[must_use]
     pub fn from_value(v: &Value) -> VerificationPlan {
         let d = VerificationPlan::default();
-        let overrides = match v.get("overrides") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|o| {
-                    Some((
-                        s(o, "match")?,
-                        window(o.get("last_verified")),
-                        window(o.get("last_drilled")),
-                    ))
+        let doc: PlanDoc = serde_json::from_value(v.clone()).unwrap_or_default();
+        VerificationPlan {
+            last_verified: doc.last_verified.map_or(d.last_verified, Into::into),
+            last_drilled: doc.last_drilled.map_or(d.last_drilled, Into::into),
+            overrides: doc
+                .overrides
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|o| serde_json::from_value::<OverrideDoc>(o).ok())
+                .map(|o| {
+                    (
+                        o.key,
+                        o.last_verified.map(Into::into),
+                        o.last_drilled.map(Into::into),
+                    )
                 })
                 .collect(),
-            _ => Vec::new(),
-        };
-        VerificationPlan {
-            last_verified: window(v.get("last_verified")).unwrap_or(d.last_verified),
-            last_drilled: window(v.get("last_drilled")).unwrap_or(d.last_drilled),
-            overrides,
-            drilled_required_for: strings(v.get("drilled_required_for")),
+            drilled_required_for: match doc.drilled_required_for {
+                Some(StringOrList::One(x)) => vec![x],
+                Some(StringOrList::Many(a)) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+                None => Vec::new(),
+            },
         }
     }
 
@@ -388,32 +447,41 @@ pub struct SafetyModel {
 }
 
 impl SafetyModel {
-    /// Reads states and transitions from `degraded.yaml` and actions from `safety-matrix.yaml`.
+    /// Reads states and transitions from `degraded.yaml` and actions from
+    /// `safety-matrix.yaml`, through their typed policies; a file that is
+    /// not the policy's shape contributes nothing (the contract check
+    /// reports it).
     #[must_use]
     pub fn from_values(degraded: Option<&Value>, matrix: Option<&Value>) -> SafetyModel {
-        let mut m = SafetyModel::default();
-        if let Some(d) = degraded {
-            if let Some(Value::Array(states)) = d.get("states") {
-                m.states = states.iter().filter_map(|st| s(st, "id")).collect();
-            }
-            m.initial = s(d, "initial");
-            if let Some(Value::Array(ts)) = d.get("transitions") {
-                m.transitions = ts
-                    .iter()
-                    .filter_map(|t| {
-                        Some((
-                            s(t, "from")?,
-                            s(t, "to")?,
-                            s(t, "direction").unwrap_or_default(),
-                        ))
-                    })
-                    .collect();
-            }
+        // Only the sections read here must have the policy's shape.
+        #[derive(serde::Deserialize)]
+        struct DegradedView {
+            #[serde(default)]
+            initial: Option<String>,
+            #[serde(default)]
+            states: Vec<crate::policy::StateDecl>,
+            #[serde(default)]
+            transitions: Vec<crate::policy::TransitionDecl>,
         }
-        if let Some(x) = matrix
-            && let Some(Value::Array(actions)) = x.get("actions")
+        #[derive(serde::Deserialize)]
+        struct MatrixView {
+            #[serde(default)]
+            actions: Vec<crate::policy::ActionDecl>,
+        }
+        let mut m = SafetyModel::default();
+        if let Some(d) =
+            degraded.and_then(|v| serde_json::from_value::<DegradedView>(v.clone()).ok())
         {
-            m.actions = actions.iter().filter_map(|a| s(a, "id")).collect();
+            m.states = d.states.iter().map(|s| s.id.clone()).collect();
+            m.initial = d.initial;
+            m.transitions = d
+                .transitions
+                .into_iter()
+                .map(|t| (t.from, t.to, t.direction.unwrap_or_default()))
+                .collect();
+        }
+        if let Some(x) = matrix.and_then(|v| serde_json::from_value::<MatrixView>(v.clone()).ok()) {
+            m.actions = x.actions.into_iter().map(|a| a.id).collect();
         }
         m
     }

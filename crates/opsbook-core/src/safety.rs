@@ -68,107 +68,74 @@ pub struct Machine {
 }
 
 impl Machine {
-    /// Reads the machine from `policy/degraded.yaml`.
+    /// The machine of `policy/degraded.yaml`.
     ///
     /// # Errors
     /// A message when there are no states or the initial state is unknown.
-    pub fn from_value(v: &Value) -> Result<Machine, String> {
-        let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-        let states: Vec<StateDef> = v
-            .get("states")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| {
-                        Some(StateDef {
-                            id: s(x, "id")?,
-                            rank: x.get("rank").and_then(Value::as_i64).unwrap_or(0),
-                            min_dwell_minutes: x
-                                .get("min_dwell_minutes")
-                                .and_then(Value::as_i64)
-                                .unwrap_or(0),
-                        })
-                    })
-                    .collect()
+    pub fn from_policy(p: &crate::policy::Degraded) -> Result<Machine, String> {
+        let states: Vec<StateDef> = p
+            .states
+            .iter()
+            .map(|x| StateDef {
+                id: x.id.clone(),
+                rank: x.rank,
+                min_dwell_minutes: x.min_dwell_minutes,
             })
-            .unwrap_or_default();
+            .collect();
         if states.is_empty() {
             return Err("policy/degraded.yaml has no `states`".into());
         }
         let rank = |id: &str| states.iter().find(|x| x.id == id).map(|x| x.rank);
-        let transitions = v
-            .get("transitions")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| {
-                        let (from, to) = (s(x, "from")?, s(x, "to")?);
-                        let escalate = match s(x, "direction").as_deref() {
-                            Some("escalate") => true,
-                            Some("deescalate") => false,
-                            _ => rank(&to) > rank(&from),
-                        };
-                        Some(TransitionDef {
-                            from,
-                            to,
-                            escalate,
-                            requires: x
-                                .get("requires")
-                                .and_then(Value::as_array)
-                                .map(|r| {
-                                    r.iter()
-                                        .filter_map(Value::as_str)
-                                        .map(str::to_string)
-                                        .collect()
-                                })
-                                .unwrap_or_default(),
-                            automatic: x.get("automatic").and_then(Value::as_bool).unwrap_or(false),
-                        })
-                    })
-                    .collect()
+        let transitions = p
+            .transitions
+            .iter()
+            .map(|x| TransitionDef {
+                from: x.from.clone(),
+                to: x.to.clone(),
+                escalate: match x.direction.as_deref() {
+                    Some("escalate") => true,
+                    Some("deescalate") => false,
+                    _ => rank(&x.to) > rank(&x.from),
+                },
+                requires: x.requires.clone(),
+                automatic: x.automatic,
             })
-            .unwrap_or_default();
-        let initial = s(v, "initial").unwrap_or_else(|| states[0].id.clone());
+            .collect();
+        let initial = p.initial.clone().unwrap_or_else(|| states[0].id.clone());
         if rank(&initial).is_none() {
             return Err(format!(
                 "policy/degraded.yaml: initial state `{initial}` is not a state"
             ));
         }
-        let watch = v.get("post_recovery_watch");
+        let w = &p.post_recovery_watch;
         Ok(Machine {
             initial,
-            auto_max_per_hour: v
-                .pointer("/auto_escalation/max_per_hour")
-                .and_then(Value::as_u64)
-                .and_then(|n| u32::try_from(n).ok()),
-            on_limit_escalate_to: v
-                .pointer("/auto_escalation/on_limit/escalate_to")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            watch_minutes: watch
-                .and_then(|w| w.get("minutes"))
-                .and_then(Value::as_object)
-                .map(|o| {
-                    o.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_i64()?)))
-                        .collect()
-                })
-                .unwrap_or_else(|| {
-                    [
-                        ("P0".to_string(), 60),
-                        ("P1".to_string(), 30),
-                        ("P2".to_string(), 0),
-                    ]
-                    .into_iter()
-                    .collect()
-                }),
-            watch_default_minutes: watch
-                .and_then(|w| w.get("default_minutes"))
-                .and_then(Value::as_i64)
-                .unwrap_or(30),
+            auto_max_per_hour: p.auto_escalation.max_per_hour,
+            on_limit_escalate_to: p.auto_escalation.on_limit.escalate_to.clone(),
+            watch_minutes: w.minutes.clone().unwrap_or_else(|| {
+                [
+                    ("P0".to_string(), 60),
+                    ("P1".to_string(), 30),
+                    ("P2".to_string(), 0),
+                ]
+                .into_iter()
+                .collect()
+            }),
+            watch_default_minutes: w.default_minutes.unwrap_or(30),
             states,
             transitions,
         })
+    }
+
+    /// [`Machine::from_policy`] over a value already parsed (the gate's view
+    /// of the file).
+    ///
+    /// # Errors
+    /// A message when the value is not the policy's shape, as [`Machine::from_policy`].
+    pub fn from_value(v: &Value) -> Result<Machine, String> {
+        let p: crate::policy::Degraded =
+            serde_json::from_value(v.clone()).map_err(|e| format!("policy/degraded.yaml: {e}"))?;
+        Machine::from_policy(&p)
     }
 
     /// A state by ID.
@@ -231,46 +198,53 @@ pub fn replay(m: &Machine, events: &[Event]) -> Current {
         watch: None,
         last_watch_result: None,
     };
-    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    use crate::event::SafetyEvent;
     for e in events {
-        let d = &e.data;
-        match e.kind.as_str() {
-            "hook_attempt" => c.pending_hook = s(d, "to"),
+        let Some(typed) = crate::event::parse::<SafetyEvent>(e) else {
+            continue;
+        };
+        match typed {
+            SafetyEvent::HookAttempt(d) => c.pending_hook = Some(d.to),
             // A hook stopped at its timeout may have switched part of the
             // platform: that stays uncertain until the next state is entered.
-            "hook_result" => {
-                let timed_out = e
-                    .data
-                    .pointer("/outcome/timed_out")
+            SafetyEvent::HookResult(d) => {
+                let timed_out = d
+                    .outcome
+                    .get("timed_out")
                     .and_then(Value::as_bool)
                     .unwrap_or(false);
                 if !timed_out {
                     c.pending_hook = None;
                 }
             }
-            "state_entered" => {
+            SafetyEvent::StateEntered(d) => {
                 c.pending_hook = None;
-                if let Some(st) = s(d, "state") {
-                    let up = m
-                        .state(&st)
-                        .zip(m.state(&c.state))
-                        .is_some_and(|(a, b)| a.rank > b.rank);
-                    if up && s(d, "source").is_some_and(|x| x.starts_with("auto:")) {
-                        c.auto_escalations.push(e.ts.clone());
-                    }
-                    c.state = st;
-                    c.since = Some(e.ts.clone());
-                    c.seq = Some(e.seq);
-                    c.reason = s(d, "reason");
-                    c.incident = s(d, "incident");
+                if d.state.is_empty() {
+                    continue;
                 }
+                let up = m
+                    .state(&d.state)
+                    .zip(m.state(&c.state))
+                    .is_some_and(|(a, b)| a.rank > b.rank);
+                if up && d.source.starts_with("auto:") {
+                    c.auto_escalations.push(e.ts.clone());
+                }
+                c.state = d.state;
+                c.since = Some(e.ts.clone());
+                c.seq = Some(e.seq);
+                c.reason = Some(d.reason).filter(|r| !r.is_empty());
+                c.incident = d.incident;
             }
-            "watch_started" => c.watch = s(d, "until").map(|u| (u, s(d, "incident"))),
-            "watch_ended" => {
+            SafetyEvent::WatchStarted(d) => {
+                c.watch = Some(d.until)
+                    .filter(|u| !u.is_empty())
+                    .map(|u| (u, d.incident));
+            }
+            SafetyEvent::WatchEnded(d) => {
                 c.watch = None;
-                c.last_watch_result = s(d, "result");
+                c.last_watch_result = Some(d.result).filter(|r| !r.is_empty());
             }
-            _ => {}
+            SafetyEvent::StateExited(_) | SafetyEvent::TransitionRefused(_) => {}
         }
     }
     c
@@ -336,8 +310,10 @@ pub struct Request<'a> {
 /// Why a transition is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusal {
-    /// Explanation naming the unmet requirement and the way forward.
+    /// Explanation naming the unmet requirement.
     pub message: String,
+    /// The step that would meet it.
+    pub next: Option<crate::next::NextStep>,
     /// The refusal is itself recorded (an automatic trigger over the limit).
     pub record: bool,
     /// Instead of the requested state, the policy escalates here
@@ -356,6 +332,7 @@ pub fn check<'m>(
 ) -> Result<&'m TransitionDef, Refusal> {
     let refuse = |message: String| Refusal {
         message,
+        next: None,
         record: false,
         redirect_to: None,
     };
@@ -399,6 +376,7 @@ pub fn check<'m>(
                     "automatic source auto:{name} may only escalate; {} → {} needs a person",
                     cur.state, req.to
                 ),
+                next: None,
                 record: true,
                 redirect_to: None,
             });
@@ -419,6 +397,7 @@ pub fn check<'m>(
                             .is_some_and(|(a, b)| a.rank > b.rank)
                 });
                 return Err(Refusal {
+                    next: None,
                     message: format!(
                         "automatic escalation limit reached: {recent} in the last hour (auto_escalation.max_per_hour = {max}); unstable triggers are a reason to stop, not to keep switching{}",
                         match &redirect {
@@ -463,22 +442,34 @@ pub fn check<'m>(
         }
     }
     if t.requires.iter().any(|r| r == "high_danger_confirmation") && !req.confirmed {
-        return Err(refuse(format!(
-            "leaving {} needs the high-danger confirmation first: `opsbook confirm release_halt --target {}` (valid 15 min, used once)",
-            cur.state, req.to
-        )));
+        return Err(Refusal {
+            next: Some(crate::next::NextStep::Confirm {
+                operation: "release_halt".into(),
+                target: Some(req.to.to_string()),
+            }),
+            ..refuse(format!(
+                "leaving {} needs the high-danger confirmation first",
+                cur.state
+            ))
+        });
     }
     if t.requires.iter().any(|r| r == "recovery_acceptance") && !req.acceptance_passed {
-        return Err(refuse(format!(
-            "{} → {} needs a passed recovery acceptance: answer it on the incident (`opsbook incident accept ID`) and pass --incident ID",
-            cur.state, req.to
-        )));
+        return Err(Refusal {
+            next: Some(crate::next::NextStep::AnswerAcceptance {
+                incident: None,
+                failing: Vec::new(),
+            }),
+            ..refuse(format!(
+                "{} → {} needs a passed recovery acceptance",
+                cur.state, req.to
+            ))
+        });
     }
     Ok(t)
 }
 
 /// A decision of the safety actions matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Decision {
     /// May be done.
@@ -534,63 +525,26 @@ pub struct Answer {
     pub tier: Option<String>,
     /// Why.
     pub why: String,
+    /// What would allow it (CONFIRM: the confirmation).
+    pub next: Option<crate::next::NextStep>,
 }
 
 impl Matrix {
-    /// Reads the matrix.
+    /// The matrix of `policy/safety-matrix.yaml`.
     #[must_use]
-    pub fn from_value(v: &Value) -> Matrix {
-        let actions = v
-            .get("actions")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| {
-                        Some(Action {
-                            id: x.get("id")?.as_str()?.to_string(),
-                            tier: x
-                                .get("tier")
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_string(),
-                            description: x
-                                .get("description")
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_string(),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let cells = v
-            .get("matrix")
-            .and_then(Value::as_object)
-            .map(|o| {
-                o.iter()
-                    .map(|(a, row)| {
-                        let row = row
-                            .as_object()
-                            .map(|r| {
-                                r.iter()
-                                    .filter_map(|(st, d)| {
-                                        let d = match d.as_str()? {
-                                            "ALLOW" => Decision::Allow,
-                                            "CONFIRM" => Decision::Confirm,
-                                            "DENY" => Decision::Deny,
-                                            _ => return None,
-                                        };
-                                        Some((st.clone(), d))
-                                    })
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        (a.clone(), row)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Matrix { actions, cells }
+    pub fn from_policy(p: &crate::policy::SafetyMatrix) -> Matrix {
+        Matrix {
+            actions: p
+                .actions
+                .iter()
+                .map(|a| Action {
+                    id: a.id.clone(),
+                    tier: a.tier.clone(),
+                    description: a.description.clone(),
+                })
+                .collect(),
+            cells: p.matrix.clone(),
+        }
     }
 
     /// ALLOW, CONFIRM or DENY for `action` in `state`. An unknown action, or
@@ -623,9 +577,9 @@ impl Matrix {
                     Decision::Allow => {
                         format!("{action} is allowed in {state}; the step's tier rules still apply")
                     }
-                    Decision::Confirm => format!(
-                        "{action} in {state} needs the high-danger confirmation first: `opsbook confirm {action} --target NAME`"
-                    ),
+                    Decision::Confirm => {
+                        format!("{action} in {state} needs the high-danger confirmation first")
+                    }
                     Decision::Deny => format!(
                         "{action} is refused in {state}; to do it anyway, change the safety state first (a logged, justified transition)"
                     ),
@@ -635,6 +589,10 @@ impl Matrix {
         Answer {
             action: action.to_string(),
             state: state.to_string(),
+            next: (decision == Decision::Confirm).then(|| crate::next::NextStep::Confirm {
+                operation: action.to_string(),
+                target: None,
+            }),
             decision,
             tier,
             why,
@@ -658,9 +616,7 @@ mod tests {
     use super::*;
 
     fn machine() -> Machine {
-        let text = crate::scaffold::file("policy/degraded.yaml").unwrap();
-        let doc = crate::yaml::parse(std::str::from_utf8(text).unwrap()).unwrap();
-        Machine::from_value(&doc.value).unwrap()
+        Machine::from_policy(&crate::policy::builtin().unwrap()).unwrap()
     }
 
     fn t(min: i64) -> jiff::Timestamp {
@@ -819,9 +775,7 @@ mod tests {
 
     #[test]
     fn matrix_unknown_actions_are_denied() {
-        let text = crate::scaffold::file("policy/safety-matrix.yaml").unwrap();
-        let doc = crate::yaml::parse(std::str::from_utf8(text).unwrap()).unwrap();
-        let mx = Matrix::from_value(&doc.value);
+        let mx = Matrix::from_policy(&crate::policy::builtin().unwrap());
         assert_eq!(mx.can("release_halt", "HALTED").decision, Decision::Confirm);
         assert_eq!(mx.can("cancel_order", "HALTED").decision, Decision::Allow);
         assert_eq!(

@@ -91,7 +91,7 @@ pub enum SeverityError {
 #[derive(Debug, Clone)]
 pub struct Policy {
     facts: BTreeMap<String, FactType>,
-    rules: Vec<Value>,
+    rules: Vec<crate::policy::RuleDecl>,
     default: String,
     escalate_missing: bool,
 }
@@ -105,57 +105,44 @@ fn rank(sev: &str) -> u8 {
 }
 
 impl Policy {
-    /// Reads the policy value.
+    /// The classifier of `policy/severity.yaml`.
     ///
     /// # Errors
-    /// [`SeverityError::NoRules`] when there is no `rules` list.
-    pub fn from_value(v: &Value) -> Result<Policy, SeverityError> {
-        let rules = v
-            .get("rules")
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or(SeverityError::NoRules)?;
-        let facts = v
-            .get("facts")
-            .and_then(Value::as_object)
-            .map(|o| {
-                o.iter()
-                    .map(|(k, d)| {
-                        let t = match d.get("type").and_then(Value::as_str) {
-                            Some("number") => FactType::Number,
-                            Some("boolean") => FactType::Boolean,
-                            Some("enum") => FactType::Enum(
-                                d.get("values")
-                                    .and_then(Value::as_array)
-                                    .map(|a| {
-                                        a.iter()
-                                            .filter_map(Value::as_str)
-                                            .map(str::to_string)
-                                            .collect()
-                                    })
-                                    .unwrap_or_default(),
-                            ),
-                            _ => FactType::Any,
-                        };
-                        (k.clone(), t)
-                    })
-                    .collect()
+    /// [`SeverityError::NoRules`] when there are no rules.
+    pub fn from_policy(p: &crate::policy::Severity) -> Result<Policy, SeverityError> {
+        if p.rules.is_empty() {
+            return Err(SeverityError::NoRules);
+        }
+        let facts = p
+            .facts
+            .iter()
+            .map(|(k, d)| {
+                let t = match d.kind.as_deref() {
+                    Some("number") => FactType::Number,
+                    Some("boolean") => FactType::Boolean,
+                    Some("enum") => FactType::Enum(d.values.clone()),
+                    _ => FactType::Any,
+                };
+                (k.clone(), t)
             })
-            .unwrap_or_default();
+            .collect();
         Ok(Policy {
             facts,
-            rules,
-            default: v
-                .get("default_severity")
-                .and_then(Value::as_str)
-                .unwrap_or("P2")
-                .to_string(),
-            escalate_missing: v
-                .get("missing_facts")
-                .and_then(Value::as_str)
-                .unwrap_or("escalate")
-                == "escalate",
+            rules: p.rules.clone(),
+            default: p.default_severity.clone().unwrap_or_else(|| "P2".into()),
+            escalate_missing: p.missing_facts.as_deref().unwrap_or("escalate") == "escalate",
         })
+    }
+
+    /// [`Policy::from_policy`] over a value already parsed.
+    ///
+    /// # Errors
+    /// [`SeverityError::NoRules`] when the value is not the policy's shape
+    /// or has no rules.
+    pub fn from_value(v: &Value) -> Result<Policy, SeverityError> {
+        let p: crate::policy::Severity =
+            serde_json::from_value(v.clone()).map_err(|_| SeverityError::NoRules)?;
+        Policy::from_policy(&p)
     }
 
     /// Parses `KEY=VALUE` by the fact's declared type (`true`/`false`,
@@ -229,11 +216,11 @@ impl Policy {
     pub fn classify(&self, facts: &Facts) -> Classification {
         let mut matches = Vec::new();
         for r in &self.rules {
-            let Some(when) = r.get("when").and_then(Value::as_object) else {
+            if r.when.is_empty() {
                 continue;
-            };
+            }
             let mut assumed = Vec::new();
-            let holds = when.iter().all(|(fact, cond)| match facts.get(fact) {
+            let holds = r.when.iter().all(|(fact, cond)| match facts.get(fact) {
                 Some(v) => condition(v, cond),
                 None => {
                     assumed.push(fact.clone());
@@ -242,21 +229,17 @@ impl Policy {
             });
             if holds {
                 matches.push(Match {
-                    rule: r
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .unwrap_or("?")
-                        .to_string(),
-                    severity: r
-                        .get("severity")
-                        .and_then(Value::as_str)
-                        .unwrap_or("P2")
-                        .to_string(),
-                    rationale: r
-                        .get("rationale")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string(),
+                    rule: if r.id.is_empty() {
+                        "?".into()
+                    } else {
+                        r.id.clone()
+                    },
+                    severity: if r.severity.is_empty() {
+                        "P2".into()
+                    } else {
+                        r.severity.clone()
+                    },
+                    rationale: r.rationale.clone(),
                     assumed,
                 });
             }

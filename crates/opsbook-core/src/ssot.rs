@@ -18,8 +18,7 @@ use crate::model::RunbookMeta;
 use crate::text;
 use crate::yaml::{self, Document, Pos};
 
-/// Name of the root configuration file.
-pub const CONFIG_FILE: &str = "opsbook.toml";
+pub use crate::layout::CONFIG_FILE;
 
 /// Runbooks larger than this are reported, not parsed (bytes).
 pub const MAX_RUNBOOK_BYTES: u64 = 2 * 1024 * 1024;
@@ -383,7 +382,7 @@ pub struct Ssot {
 #[non_exhaustive]
 pub enum LoadError {
     /// The root has no `opsbook.toml`.
-    #[error("`{0}` is not an opsbook SSOT: no opsbook.toml there (create one with `opsbook init`)")]
+    #[error("`{0}` is not an opsbook SSOT: no opsbook.toml there")]
     NotAnSsot(PathBuf),
     /// The root cannot be read.
     #[error("cannot read `{path}`: {source}")]
@@ -643,39 +642,57 @@ pub(crate) fn toml_to_json(v: toml::Value) -> Value {
     }
 }
 
-/// Positions for a TOML document: each key's line, found by scanning the
-/// text for `key =` under its `[table]` header.
+/// Positions for a TOML document from the parser's spans: each key (and
+/// each array element) at its line and column, under its JSON pointer.
 fn toml_positions(text: &str, value: &Value) -> Document {
     let mut doc = Document {
         value: value.clone(),
         ..Document::default()
     };
     doc.positions.insert(String::new(), Pos { line: 1, col: 1 });
-    let mut table = String::new();
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.starts_with('[') {
-            let name = t.trim_matches(|c| c == '[' || c == ']').trim();
-            table = name
-                .split('.')
-                .map(|s| format!("/{}", s.trim().trim_matches('"')))
-                .collect();
-            doc.positions.insert(
-                table.clone(),
-                Pos {
-                    line: i + 1,
-                    col: 1,
-                },
-            );
-        } else if let Some(eq) = t.find('=') {
-            let key = t[..eq].trim().trim_matches('"');
-            if !key.is_empty() && !key.starts_with('#') {
-                let p = format!("{table}/{key}");
-                let col = line.len() - line.trim_start().len() + 1;
-                doc.positions.insert(p.clone(), Pos { line: i + 1, col });
-                doc.key_positions.insert(p, Pos { line: i + 1, col });
-            }
+    let pos = |offset: usize| {
+        let before = &text[..offset.min(text.len())];
+        Pos {
+            line: before.matches('\n').count() + 1,
+            col: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
         }
+    };
+    fn walk(
+        v: &toml::de::DeValue<'_>,
+        pointer: &str,
+        pos: &dyn Fn(usize) -> Pos,
+        doc: &mut Document,
+    ) {
+        match v {
+            toml::de::DeValue::Table(t) => {
+                for (k, v) in t.iter() {
+                    let p = format!(
+                        "{pointer}/{}",
+                        k.get_ref().replace('~', "~0").replace('/', "~1")
+                    );
+                    let at = pos(k.span().start);
+                    doc.positions.insert(p.clone(), at);
+                    doc.key_positions.insert(p.clone(), at);
+                    walk(v.get_ref(), &p, pos, doc);
+                }
+            }
+            toml::de::DeValue::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    let p = format!("{pointer}/{i}");
+                    doc.positions.insert(p.clone(), pos(v.span().start));
+                    walk(v.get_ref(), &p, pos, doc);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Ok(t) = toml::de::DeTable::parse(text) {
+        walk(
+            &toml::de::DeValue::Table(t.into_inner()),
+            "",
+            &pos,
+            &mut doc,
+        );
     }
     doc
 }
@@ -851,10 +868,7 @@ impl Ssot {
         if let Some(pr) = problems.first() {
             return Err(LoadError::Config {
                 path: p,
-                message: format!(
-                    "line {}: {}; fix it first (`opsbook gate` shows every problem)",
-                    pr.line, pr.message
-                ),
+                message: format!("line {}: {}; fix it first", pr.line, pr.message),
             });
         }
         Ok(f.value().map(Config::from_value).unwrap_or_default())
@@ -1103,6 +1117,23 @@ impl Ssot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_positions_come_from_the_parsers_spans() {
+        let text = "# c\n[gate]\nbaseline = \"x\"\n  alerts = [\"a\", \"b\"]\n[safety.hooks.HALTED]\ncommand = [\"a\",\n  \"b\"]\n";
+        let v = toml_to_json(toml::from_str::<toml::Value>(text).unwrap());
+        let d = toml_positions(text, &v);
+        let at = |p: &str| {
+            let x = d.pos_of(p);
+            (x.line, x.col)
+        };
+        assert_eq!(at("/gate"), (2, 2));
+        assert_eq!(at("/gate/baseline"), (3, 1));
+        assert_eq!(at("/gate/alerts"), (4, 3));
+        assert_eq!(at("/gate/alerts/1"), (4, 18));
+        assert_eq!(at("/safety/hooks/HALTED/command"), (6, 1));
+        assert_eq!(at("/safety/hooks/HALTED/command/1"), (7, 3));
+    }
 
     #[test]
     fn classification() {

@@ -96,28 +96,31 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Reads `limits` and `collection` of `policy/evidence.yaml`.
+    /// `limits` and `collection` of `policy/evidence.yaml` (the defaults
+    /// for what it leaves out, or without a policy).
     #[must_use]
-    pub fn from_policy(p: Option<&Value>) -> Limits {
+    pub fn from_policy(p: Option<&opsbook_core::policy::Evidence>) -> Limits {
         let d = Limits::default();
-        let g = |ptr: &str, def: u64| {
-            p.and_then(|p| p.pointer(ptr))
-                .and_then(Value::as_u64)
-                .unwrap_or(def)
-        };
+        let Some(p) = p else { return d };
+        let l = &p.limits;
         Limits {
-            max_file_bytes: g("/limits/max_file_bytes", d.max_file_bytes),
-            max_bundle_bytes: g("/limits/max_bundle_bytes", d.max_bundle_bytes),
-            max_files: usize::try_from(g("/limits/max_files", d.max_files as u64))
+            max_file_bytes: l.max_file_bytes.unwrap_or(d.max_file_bytes),
+            max_bundle_bytes: l.max_bundle_bytes.unwrap_or(d.max_bundle_bytes),
+            max_files: l
+                .max_files
+                .and_then(|n| usize::try_from(n).ok())
                 .unwrap_or(d.max_files),
-            head_bytes: g("/limits/truncation/head_bytes", d.head_bytes),
-            tail_bytes: g("/limits/truncation/tail_bytes", d.tail_bytes),
-            scan_seconds: g("/limits/scan_seconds", d.scan_seconds),
-            command_seconds: g("/collection/command_timeout_seconds", d.command_seconds),
-            command_output_bytes: g(
-                "/collection/max_command_output_bytes",
-                d.command_output_bytes,
-            ),
+            head_bytes: l.truncation.head_bytes.unwrap_or(d.head_bytes),
+            tail_bytes: l.truncation.tail_bytes.unwrap_or(d.tail_bytes),
+            scan_seconds: l.scan_seconds.unwrap_or(d.scan_seconds),
+            command_seconds: p
+                .collection
+                .command_timeout_seconds
+                .unwrap_or(d.command_seconds),
+            command_output_bytes: p
+                .collection
+                .max_command_output_bytes
+                .unwrap_or(d.command_output_bytes),
         }
     }
 }

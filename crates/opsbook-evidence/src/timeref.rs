@@ -65,41 +65,8 @@ pub fn measure(server: &str, timeout: Duration) -> ClockCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::UdpSocket;
 
-    /// A one-shot SNTP server whose clock is `skew_ms` ahead of ours.
-    fn server(skew_ms: i64) -> String {
-        let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
-        let addr = s.local_addr().expect("addr").to_string();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 48];
-            let Ok((_, from)) = s.recv_from(&mut buf) else {
-                return;
-            };
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .expect("epoch")
-                .as_secs_f64()
-                + 2_208_988_800.0
-                + skew_ms as f64 / 1000.0;
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let ts = {
-                let secs = now.trunc() as u64;
-                let frac = (now.fract() * 4_294_967_296.0) as u64;
-                ((secs << 32) | frac).to_be_bytes()
-            };
-            let mut r = [0u8; 48];
-            r[0] = 0x24; // LI 0, version 4, mode 4 (server)
-            r[1] = 2; // stratum
-            r[12..16].copy_from_slice(b"TEST");
-            r[16..24].copy_from_slice(&ts);
-            r[24..32].copy_from_slice(&buf[40..48]); // originate = client's transmit
-            r[32..40].copy_from_slice(&ts);
-            r[40..48].copy_from_slice(&ts);
-            let _ = s.send_to(&r, from);
-        });
-        addr
-    }
+    use opsbook_testkit::sntp::{server, silent};
 
     #[test]
     fn measures_the_offset_against_a_reference() {
@@ -116,8 +83,7 @@ mod tests {
     #[test]
     fn no_answer_is_recorded_not_fatal() {
         // Bound but silent: the query times out.
-        let silent = UdpSocket::bind("127.0.0.1:0").expect("bind");
-        let addr = silent.local_addr().expect("addr").to_string();
+        let (_silent, addr) = silent();
         let c = measure(&addr, Duration::from_millis(200));
         assert_eq!(c.offset_ms, None);
         assert!(

@@ -47,7 +47,7 @@ pub fn run(a: &AdoptArgs) -> anyhow::Result<u8> {
         };
         crate::output::emit(&msg, None)?;
     }
-    Ok(crate::EXIT_OK)
+    Ok(crate::exit::OK)
 }
 
 fn human(p: &adopt::Plan) -> String {

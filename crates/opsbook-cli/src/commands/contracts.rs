@@ -68,5 +68,5 @@ pub fn run(c: &ContractsCommand) -> anyhow::Result<u8> {
             crate::output::emit(&text, None)?;
         }
     }
-    Ok(crate::EXIT_OK)
+    Ok(crate::exit::OK)
 }

@@ -73,9 +73,9 @@ pub fn run(a: &CoverageArgs) -> anyhow::Result<u8> {
     };
     crate::output::emit(&text, a.output.as_deref())?;
     Ok(if report.failed() {
-        crate::EXIT_FINDINGS
+        crate::exit::FINDINGS
     } else {
-        crate::EXIT_OK
+        crate::exit::OK
     })
 }
 
@@ -200,20 +200,32 @@ fn markdown(r: &Report) -> String {
     if !r.unreadable.is_empty() {
         out.push('\n');
     }
-    out.push_str("| alert | priority | status | link | coverage matrix | runbook | file |\n|---|---|---|---|---|---|---|\n");
-    for c in &r.alerts {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | `{}:{}` |",
-            c.alert,
-            c.priority,
-            c.status,
-            c.link.as_str(),
-            c.matrix.as_deref().unwrap_or("-"),
-            c.runbook_id.as_deref().unwrap_or("-"),
-            c.file,
-            c.line
-        );
-    }
+    let rows: Vec<Vec<String>> = r
+        .alerts
+        .iter()
+        .map(|c| {
+            vec![
+                c.alert.clone(),
+                c.priority.to_string(),
+                c.status.to_string(),
+                c.link.as_str().to_string(),
+                c.matrix.clone().unwrap_or_else(|| "-".into()),
+                c.runbook_id.clone().unwrap_or_else(|| "-".into()),
+                format!("`{}:{}`", c.file, c.line),
+            ]
+        })
+        .collect();
+    out.push_str(&crate::render::markdown_table(
+        &[
+            "alert",
+            "priority",
+            "status",
+            "link",
+            "coverage matrix",
+            "runbook",
+            "file",
+        ],
+        &rows,
+    ));
     out
 }

@@ -55,5 +55,5 @@ pub fn run(a: &ExplainArgs) -> anyhow::Result<u8> {
         }
     };
     crate::output::emit(&text, None)?;
-    Ok(crate::EXIT_OK)
+    Ok(crate::exit::OK)
 }

@@ -42,7 +42,8 @@ pub fn run(a: &GateArgs) -> anyhow::Result<u8> {
         })?;
     }
     if a.write_baseline {
-        let p = baseline_path.unwrap_or_else(|| root.join(".opsbook").join("baseline.json"));
+        let p = baseline_path
+            .unwrap_or_else(|| opsbook_core::layout::Layout::new(&root).default_baseline());
         let b = Baseline::from_findings(&report.findings);
         opsbook_core::fsutil::write_atomic(&p, b.to_json().as_bytes())
             .with_context(|| format!("cannot write baseline `{}`", p.display()))?;
@@ -62,7 +63,7 @@ pub fn run(a: &GateArgs) -> anyhow::Result<u8> {
             ),
             None,
         )?;
-        return Ok(crate::EXIT_OK);
+        return Ok(crate::exit::OK);
     }
     let format = match a.format {
         GateFormat::Human => Format::Human,
@@ -108,8 +109,8 @@ pub fn run(a: &GateArgs) -> anyhow::Result<u8> {
         f.write_all(b"\n")?;
     }
     Ok(if report.failed() {
-        crate::EXIT_FINDINGS
+        crate::exit::FINDINGS
     } else {
-        crate::EXIT_OK
+        crate::exit::OK
     })
 }

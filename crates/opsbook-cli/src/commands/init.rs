@@ -48,5 +48,5 @@ pub fn run(a: &InitArgs) -> anyhow::Result<u8> {
         dir.display()
     ));
     crate::output::emit(&msg, None)?;
-    Ok(crate::EXIT_OK)
+    Ok(crate::exit::OK)
 }

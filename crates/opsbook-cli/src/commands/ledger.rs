@@ -1,18 +1,16 @@
-//! `opsbook ledger verify|repair|append`: the hash-chained logs.
+//! `opsbook ledger verify|repair|append`: the hash-chained logs as files.
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
-use opsbook_core::ledger::{self, Actor};
-use opsbook_core::ssot::FileKind;
+use opsbook_core::clock::SystemClock;
+use opsbook_core::ledger::Actor;
+use opsbook_ops::ledger as ops;
 
+use super::resolve_root;
 use crate::cli::{LedgerCommand, ListFormat};
+use crate::exit::{self, Outcome};
 
-fn now() -> jiff::Timestamp {
-    opsbook_core::clock::now()
-}
-
-pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
+pub fn run(c: &LedgerCommand) -> Outcome {
     match c {
         LedgerCommand::Verify {
             paths,
@@ -20,23 +18,11 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
             format,
         } => {
             let paths: Vec<PathBuf> = if paths.is_empty() {
-                let root = super::resolve_root(root)?;
-                let ssot = opsbook_core::ssot::Ssot::load_metadata(&root)?;
-                ssot.files
-                    .iter()
-                    .filter(|f| matches!(f.kind, FileKind::Ledger | FileKind::IncidentEvents))
-                    .map(|f| root.join(&f.rel))
-                    .collect()
+                ops::all(&resolve_root(root)?)?
             } else {
                 paths.clone()
             };
-            let mut results = Vec::new();
-            for p in &paths {
-                if !p.is_file() {
-                    bail!("`{}` is not a file", p.display());
-                }
-                results.push(ledger::verify(p)?);
-            }
+            let results = ops::verify(&paths)?;
             let bad = results.iter().filter(|v| !v.ok()).count();
             let text = match format {
                 ListFormat::Json => {
@@ -53,7 +39,7 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
                     for v in &results {
                         match &v.first_break {
                             None => {
-                                s.push_str(&format!("ok     {} ({} events)\n", v.path, v.events))
+                                s.push_str(&format!("ok     {} ({} events)\n", v.path, v.events));
                             }
                             Some(b) => {
                                 s.push_str(&format!(
@@ -75,32 +61,13 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
                 }
             };
             crate::output::emit(&text, None)?;
-            Ok(if bad == 0 {
-                crate::EXIT_OK
-            } else {
-                crate::EXIT_FINDINGS
-            })
+            Ok(super::ok_or_findings(bad == 0))
         }
         LedgerCommand::Repair { paths, root, actor } => {
             let targets: Vec<PathBuf> = if paths.is_empty() {
                 // Every ledger of the SSOT that ends in a torn line.
-                let root = super::resolve_root(root)?;
-                let ssot = opsbook_core::ssot::Ssot::load_metadata(&root)?;
-                let mut torn = Vec::new();
-                for f in ssot
-                    .files
-                    .iter()
-                    .filter(|f| matches!(f.kind, FileKind::Ledger | FileKind::IncidentEvents))
-                {
-                    let p = root.join(&f.rel);
-                    let v = ledger::verify(&p)?;
-                    if v.first_break
-                        .as_ref()
-                        .is_some_and(|b| b.damage == ledger::Damage::Torn)
-                    {
-                        torn.push(p);
-                    }
-                }
+                let root = resolve_root(root)?;
+                let torn = ops::torn(&root)?;
                 if torn.is_empty() {
                     crate::output::emit(
                         &format!(
@@ -109,28 +76,24 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
                         ),
                         None,
                     )?;
-                    return Ok(crate::EXIT_OK);
+                    return Ok(exit::OK);
                 }
                 torn
             } else {
-                match &root.root {
-                    Some(r) => paths
-                        .iter()
-                        .map(|p| {
-                            if p.is_relative() {
-                                r.join(p)
-                            } else {
-                                p.clone()
-                            }
-                        })
-                        .collect(),
-                    None => paths.clone(),
-                }
+                // Paths are relative to --root when it is given.
+                paths
+                    .iter()
+                    .map(|p| match &root.root {
+                        Some(r) if p.is_relative() => r.join(p),
+                        _ => p.clone(),
+                    })
+                    .collect()
             };
+            let clock = SystemClock::default();
             let who = Actor::current(actor.clone());
             let mut msg = String::new();
             for path in &targets {
-                let r = ledger::repair(path, &who, now())?;
+                let r = ops::repair(path, &clock, &who)?;
                 msg.push_str(&match (&r.set_aside_to, r.event_seq) {
                     (Some(to), Some(seq)) => format!(
                         "`{}`: set aside {} bytes of an incomplete last line into `{to}`; recorded as event seq {seq}. Every complete event is kept.\n",
@@ -144,7 +107,7 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
                 });
             }
             crate::output::emit(&msg, None)?;
-            Ok(crate::EXIT_OK)
+            Ok(exit::OK)
         }
         LedgerCommand::Append {
             path,
@@ -153,28 +116,22 @@ pub fn run(c: &LedgerCommand) -> anyhow::Result<u8> {
             actor,
             repeat,
         } => {
-            let data: serde_json::Value = match data {
-                Some(d) => {
-                    serde_json::from_str(d).with_context(|| format!("--data is not JSON: `{d}`"))?
-                }
-                None => serde_json::json!({}),
-            };
-            let who = Actor::current(actor.clone());
-            let mut ev = ledger::append(path, &who, kind, data.clone())?;
-            for _ in 1..*repeat {
-                ev = ledger::append(path, &who, kind, data.clone())?;
-            }
+            let ev = ops::append_raw(
+                path,
+                &SystemClock::default(),
+                &Actor::current(actor.clone()),
+                kind,
+                data.as_deref(),
+                *repeat,
+            )?;
             crate::output::emit(&(serde_json::to_string(&ev)? + "\n"), None)?;
-            Ok(crate::EXIT_OK)
+            Ok(exit::OK)
         }
     }
 }
 
 /// The command that repairs a torn ledger, typed as printed in `verify`'s
 /// output (same path, quoted for PowerShell when needed).
-fn repair_hint(v: &ledger::Verification) -> Option<String> {
-    v.first_break
-        .as_ref()
-        .filter(|b| b.damage == ledger::Damage::Torn)
-        .map(|_| format!("opsbook ledger repair {}", super::quote_arg(&v.path)))
+fn repair_hint(v: &opsbook_core::ledger::Verification) -> Option<String> {
+    ops::next(v).as_ref().and_then(crate::render::command)
 }

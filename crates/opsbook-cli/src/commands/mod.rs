@@ -1,15 +1,18 @@
-//! One module per command. Each returns the exit code or an error (exit 2).
+//! One module per command family. Each command parses its arguments into
+//! a request, calls one operation of `opsbook-ops` (or the gate), renders
+//! the outcome, and returns the exit code of its answer (see [`crate::exit`]).
 
 mod adopt;
+mod confirm;
 mod contracts;
 mod coverage;
 mod drill;
 mod evidence;
 mod explain;
+mod freeze;
 mod gate;
-mod human;
+mod halt;
 mod incident;
-mod incident_view;
 mod init;
 mod learn;
 mod ledger;
@@ -17,20 +20,24 @@ mod safety;
 mod severity;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use opsbook_core::layout::Layout;
+use opsbook_core::ledger::Actor;
+use opsbook_ops::Context;
 
-use crate::cli::{Cli, Command, RootArg};
+use crate::cli::{Cli, Command, ListFormat, RootArg};
+use crate::exit::{self, CliError, Outcome};
 
 /// Runs the parsed command.
-pub fn run(cli: Cli) -> anyhow::Result<u8> {
+pub fn run(cli: Cli) -> Outcome {
     match cli.command {
-        Command::Init(a) => init::run(&a),
-        Command::Gate(a) => gate::run(&a),
-        Command::Explain(a) => explain::run(&a),
-        Command::Contracts(c) => contracts::run(&c),
-        Command::Coverage(a) => coverage::run(&a),
-        Command::Adopt(a) => adopt::run(&a),
+        Command::Init(a) => Ok(init::run(&a)?),
+        Command::Gate(a) => Ok(gate::run(&a)?),
+        Command::Explain(a) => Ok(explain::run(&a)?),
+        Command::Contracts(c) => Ok(contracts::run(&c)?),
+        Command::Coverage(a) => Ok(coverage::run(&a)?),
+        Command::Adopt(a) => Ok(adopt::run(&a)?),
         Command::Ledger(c) => ledger::run(&c),
         Command::Severity(c) => severity::run(&c),
         Command::Drill(c) => drill::run(&c),
@@ -39,19 +46,22 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Actions(a) => learn::actions(&a),
         Command::Report(a) => learn::report(&a),
         Command::Safety(c) => safety::run(&c),
-        Command::Freeze(c) => safety::freeze_run(&c),
-        Command::Confirm(a) => human::confirm_cmd(&a),
-        Command::Halt(a) => human::halt(&a),
-        Command::P0(a) => human::p0(&a),
+        Command::Freeze(c) => freeze::run(&c),
+        Command::Confirm(a) => confirm::run(&a),
+        Command::Halt(a) => halt::halt(&a),
+        Command::P0(a) => halt::p0(&a),
         Command::Evidence(c) => evidence::run(&c),
     }
 }
 
 /// Resolves `--root`, or discovers the SSOT upwards from the current directory.
-pub fn resolve_root(arg: &RootArg) -> anyhow::Result<PathBuf> {
+pub fn resolve_root(arg: &RootArg) -> Result<PathBuf, CliError> {
     if let Some(r) = &arg.root {
         if !r.exists() {
-            bail!("--root `{}` does not exist", r.display());
+            return Err(exit::usage(format!(
+                "--root `{}` does not exist",
+                r.display()
+            )));
         }
         // `--root ops/opsbook.toml` means the directory that holds it.
         if r.is_file()
@@ -64,34 +74,82 @@ pub fn resolve_root(arg: &RootArg) -> anyhow::Result<PathBuf> {
         }
         return Ok(r.clone());
     }
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| exit::usage(format!("cannot read the current directory: {e}")))?;
     match opsbook_core::ssot::discover(&cwd) {
         Some(r) => Ok(r),
-        None => bail!(
+        None => Err(exit::usage(format!(
             "no opsbook.toml in `{}` or any parent directory; pass --root DIR, or create an SSOT with `opsbook init DIR`",
             cwd.display()
-        ),
+        ))),
     }
 }
 
-/// Today's date in UTC.
-pub fn today_utc() -> jiff::civil::Date {
-    opsbook_core::clock::now()
-        .in_tz("UTC")
-        .map_or_else(|_| jiff::civil::date(1970, 1, 1), |z| z.date())
+/// The context of an operation: the SSOT at `--root` (or discovered), the
+/// system clock (`OPSBOOK_NOW` honoured), the OS user with `--actor`.
+pub fn context(root: &RootArg, actor: Option<&str>) -> Result<Context, CliError> {
+    Ok(Context::new(
+        Layout::new(resolve_root(root)?),
+        Arc::new(opsbook_core::clock::SystemClock::default()),
+        Actor::current(actor.map(str::to_string)),
+    ))
 }
 
-/// Parses `--as-of`.
-pub fn parse_as_of(s: Option<&str>) -> anyhow::Result<jiff::civil::Date> {
+/// Parses `--as-of` (default: today, UTC).
+pub fn parse_as_of(s: Option<&str>) -> Result<jiff::civil::Date, CliError> {
     match s {
-        None => Ok(today_utc()),
+        None => Ok(opsbook_core::clock::today_utc()),
         Some(s) => s
             .parse()
-            .with_context(|| format!("--as-of `{s}` is not a date; expected YYYY-MM-DD")),
+            .map_err(|_| exit::usage(format!("--as-of `{s}` is not a date; expected YYYY-MM-DD"))),
     }
 }
 
 /// An argument as it must be typed in a printed hint ([`opsbook_core::text::quote_arg`]).
 pub fn quote_arg(s: &str) -> String {
     opsbook_core::text::quote_arg(s)
+}
+
+/// Prints the warnings an operation met, on stderr.
+#[allow(clippy::print_stderr)]
+pub fn warnings(ctx: &Context) {
+    for w in ctx.take_warnings() {
+        eprintln!("{w}");
+    }
+}
+
+/// Prints a line for people on stderr (progress, advice).
+#[allow(clippy::print_stderr)]
+pub fn say(s: &str) {
+    eprintln!("{s}");
+}
+
+/// Prints `text` (human) or the outcome as JSON, per `format`.
+pub fn emit<T: serde::Serialize>(
+    format: ListFormat,
+    outcome: &T,
+    text: &str,
+) -> Result<(), CliError> {
+    let out = match format {
+        ListFormat::Json => crate::render::json(outcome)?,
+        _ => text.to_string(),
+    };
+    crate::output::emit(&out, None)?;
+    Ok(())
+}
+
+/// Runs an operation in `ctx`, showing its warnings whatever the result.
+pub fn op<T>(
+    ctx: &Context,
+    f: impl FnOnce(&Context) -> Result<T, opsbook_ops::OpsError>,
+) -> Result<T, CliError> {
+    let r = f(ctx);
+    warnings(ctx);
+    Ok(r?)
+}
+
+/// `Ok(OK)` when `ok`, else `Ok(FINDINGS)`.
+#[must_use]
+pub fn ok_or_findings(ok: bool) -> u8 {
+    if ok { exit::OK } else { exit::FINDINGS }
 }

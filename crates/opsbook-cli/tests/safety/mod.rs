@@ -129,403 +129,20 @@ fn hooks_recorded_state_matches_the_platform() {
         );
         assert!(started.elapsed().as_secs() < 10, "the timeout is honoured");
         assert_eq!(state(&dir, "2026-11-29T02:05:00Z")["state"], "DEGRADED");
+        // Stopped midway: the platform may be partly switched, and status says so.
+        let out = ok(&dir, "2026-11-29T02:05:00Z", &["safety", "status"]);
+        assert!(
+            out.contains("WARNING") && out.contains("check the platform"),
+            "{out}"
+        );
     }
     // Every ledger verifies.
     ok(&dir, "2026-11-29T02:06:00Z", &["ledger", "verify"]);
 }
 
-#[test]
-fn flap_limit_refuses_and_records_the_fourth_automatic_escalation() {
-    let (_t, dir) = init_ssot();
-    let d = &dir;
-    let auto = |now: &str| {
-        ok(
-            d,
-            now,
-            &[
-                "safety",
-                "set",
-                "DEGRADED",
-                "--reason",
-                "rate limit 85 %",
-                "--source",
-                "auto:watchdog",
-            ],
-        )
-    };
-    let back = |now: &str| {
-        ok(
-            d,
-            now,
-            &[
-                "safety",
-                "set",
-                "NORMAL",
-                "--reason",
-                "cleared",
-                "--evidence",
-                "metrics.png",
-            ],
-        )
-    };
-    auto("2026-11-29T02:00:00Z");
-    // Automatic sources never de-escalate.
-    expect(
-        d,
-        "2026-11-29T02:10:00Z",
-        &[
-            "safety",
-            "set",
-            "NORMAL",
-            "--reason",
-            "x",
-            "--evidence",
-            "e",
-            "--source",
-            "auto:watchdog",
-        ],
-        1,
-        "may only escalate",
-    );
-    // De-escalation waits for DEGRADED's 10 min dwell.
-    expect(
-        d,
-        "2026-11-29T02:05:00Z",
-        &[
-            "safety",
-            "set",
-            "NORMAL",
-            "--reason",
-            "x",
-            "--evidence",
-            "e",
-        ],
-        1,
-        "5 min to go",
-    );
-    back("2026-11-29T02:10:00Z");
-    auto("2026-11-29T02:11:00Z");
-    back("2026-11-29T02:21:00Z");
-    auto("2026-11-29T02:22:00Z");
-    back("2026-11-29T02:32:00Z");
-    // The fourth automatic escalation within the hour: refused, recorded, and
-    // the policy's on_limit sends the platform to HALTED instead.
-    let out = expect(
-        d,
-        "2026-11-29T02:33:00Z",
-        &[
-            "safety",
-            "set",
-            "DEGRADED",
-            "--reason",
-            "rate limit 85 %",
-            "--source",
-            "auto:watchdog",
-        ],
-        0,
-        "3 in the last hour",
-    );
-    assert!(out.contains("NORMAL → HALTED"), "{out}");
-    let s = state(d, "2026-11-29T02:34:00Z");
-    assert_eq!(s["state"], "HALTED");
-    let h: Value = serde_json::from_str(&ok(
-        d,
-        "2026-11-29T02:34:00Z",
-        &["safety", "history", "--format", "json"],
-    ))
-    .unwrap();
-    let ev = h["events"].as_array().unwrap();
-    let refused: Vec<&Value> = ev
-        .iter()
-        .filter(|e| e["type"] == "transition_refused")
-        .collect();
-    assert_eq!(
-        refused.len(),
-        2,
-        "the auto de-escalation and the fourth escalation are recorded"
-    );
-    assert_eq!(
-        ev.last().unwrap()["data"]["source"],
-        "policy:auto_escalation.on_limit"
-    );
-    // Entering HALTED froze changes.
-    let f: Value = serde_json::from_str(&ok(
-        d,
-        "2026-11-29T02:34:00Z",
-        &["freeze", "status", "--format", "json"],
-    ))
-    .unwrap();
-    assert_eq!(f["frozen"], true);
-}
-
-#[test]
-fn safety_can_answers_by_exit_code() {
-    let (_t, dir) = init_ssot();
-    let d = &dir;
-    let (c, out, _) = at(d, "2026-11-29T02:00:00Z", &["safety", "can", "deploy_code"]);
-    assert_eq!((c, out.starts_with("ALLOW")), (0, true), "{out}");
-    let (c, out, _) = at(
-        d,
-        "2026-11-29T02:00:00Z",
-        &[
-            "safety",
-            "can",
-            "release_halt",
-            "--state",
-            "HALTED",
-            "--format",
-            "json",
-        ],
-    );
-    let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!((c, v["decision"].as_str()), (3, Some("CONFIRM")));
-    let (c, out, _) = at(
-        d,
-        "2026-11-29T02:00:00Z",
-        &["safety", "can", "place_new_order", "--state", "SAFE_MODE"],
-    );
-    assert_eq!((c, out.starts_with("DENY")), (1, true), "{out}");
-    let (c, out, _) = at(
-        d,
-        "2026-11-29T02:00:00Z",
-        &["safety", "can", "launch_rockets"],
-    );
-    assert_eq!(
-        (c, out.contains("unknown actions are denied")),
-        (1, true),
-        "{out}"
-    );
-    expect(
-        d,
-        "2026-11-29T02:00:00Z",
-        &["safety", "can", "deploy_code", "--state", "PANIC"],
-        2,
-        "not a safety state",
-    );
-    // The whole matrix: every action in every state.
-    let m: Value = serde_json::from_str(&ok(
-        d,
-        "2026-11-29T02:00:00Z",
-        &["safety", "matrix", "--format", "json"],
-    ))
-    .unwrap();
-    assert_eq!(m["states"].as_array().unwrap().len(), 5);
-    assert_eq!(m["matrix"]["release_halt"]["HALTED"], "CONFIRM");
-    let md = ok(
-        d,
-        "2026-11-29T02:00:00Z",
-        &["safety", "matrix", "--format", "markdown"],
-    );
-    assert_eq!(
-        md.lines().count(),
-        2 + m["actions"].as_array().unwrap().len()
-    );
-}
-
-/// The proof: P0 open → deploy guard refuses → exception with
-/// expiry → allowed → expiry passes → refused again.
-#[test]
-fn freeze_p0_guard_exception_expiry() {
-    let (_t, dir) = init_ssot();
-    let d = &dir;
-    let guard = |now: &str| {
-        at(
-            d,
-            now,
-            &[
-                "freeze",
-                "check",
-                "--change",
-                "deploy order-gateway 2026.11.29",
-                "--action",
-                "deploy_code",
-            ],
-        )
-    };
-    assert_eq!(guard("2026-11-29T01:00:00Z").0, 0, "not frozen");
-    let id = ok(
-        d,
-        "2026-11-29T02:00:00Z",
-        &[
-            "incident",
-            "open",
-            "--title",
-            "orders rejected",
-            "--severity",
-            "P0",
-            "--reason",
-            "live",
-        ],
-    )
-    .trim()
-    .to_string();
-    let (c, out, _) = guard("2026-11-29T02:01:00Z");
-    assert_eq!(c, 1, "{out}");
-    assert!(out.starts_with("FROZEN") && out.contains(&id), "{out}");
-    // Observing and evidence are never blocked.
-    assert_eq!(
-        at(
-            d,
-            "2026-11-29T02:01:00Z",
-            &[
-                "freeze",
-                "check",
-                "--change",
-                "bundle",
-                "--action",
-                "collect_evidence"
-            ]
-        )
-        .0,
-        0
-    );
-    // Self-approval needs the high-danger confirmation.
-    expect(
-        d,
-        "2026-11-29T02:02:00Z",
-        &[
-            "freeze",
-            "except",
-            "--action",
-            "deploy_code",
-            "--reason",
-            "hotfix",
-            "--risk",
-            "restart",
-            "--backout",
-            "redeploy",
-            "--expires-in",
-            "60m",
-            "--approver",
-            "Aiko",
-        ],
-        1,
-        "goes through the high-danger confirmation",
-    );
-    expect(
-        d,
-        "2026-11-29T02:02:00Z",
-        &[
-            "freeze",
-            "except",
-            "--action",
-            "deploy_code",
-            "--reason",
-            "hotfix",
-            "--risk",
-            "restart",
-            "--backout",
-            "redeploy",
-            "--expires-in",
-            "5h",
-            "--approver",
-            "Ken",
-        ],
-        2,
-        "at most 240 min",
-    );
-    expect(
-        d,
-        "2026-11-29T02:02:00Z",
-        &[
-            "freeze",
-            "except",
-            "--action",
-            "everything",
-            "--reason",
-            "x",
-            "--risk",
-            "x",
-            "--backout",
-            "x",
-            "--expires-in",
-            "1h",
-            "--approver",
-            "Ken",
-        ],
-        2,
-        "is not accepted",
-    );
-    ok(
-        d,
-        "2026-11-29T02:02:00Z",
-        &[
-            "freeze",
-            "except",
-            "--action",
-            "deploy_code",
-            "--reason",
-            "hotfix for the retry loop",
-            "--risk",
-            "gateway restart",
-            "--backout",
-            "redeploy 2026.11.28",
-            "--expires-in",
-            "60m",
-            "--approver",
-            "Ken",
-        ],
-    );
-    let (c, out, _) = guard("2026-11-29T02:30:00Z");
-    assert_eq!(c, 0, "{out}");
-    assert!(out.contains("allowed by exception EXC-2"), "{out}");
-    // One at a time.
-    expect(
-        d,
-        "2026-11-29T02:31:00Z",
-        &[
-            "freeze",
-            "except",
-            "--action",
-            "change_config",
-            "--reason",
-            "x",
-            "--risk",
-            "x",
-            "--backout",
-            "x",
-            "--expires-in",
-            "10m",
-            "--approver",
-            "Ken",
-        ],
-        1,
-        "max_active = 1",
-    );
-    let (c, out, _) = guard("2026-11-29T03:02:00Z");
-    assert_eq!(c, 1, "expired: {out}");
-    assert!(out.contains("EXC-2 expired"), "{out}");
-    // The freeze lifts only when its conditions hold, never by itself.
-    expect(
-        d,
-        "2026-11-29T03:03:00Z",
-        &["freeze", "off", "--reason", "done"],
-        1,
-        &format!("incident {id} is OPEN"),
-    );
-    ok(
-        d,
-        "2026-11-29T03:04:00Z",
-        &["incident", "cancel", &id, "--reason", "opened by mistake"],
-    );
-    ok(
-        d,
-        "2026-11-29T03:05:00Z",
-        &["freeze", "off", "--reason", "incident cancelled"],
-    );
-    assert_eq!(guard("2026-11-29T03:06:00Z").0, 0);
-    ok(d, "2026-11-29T03:06:00Z", &["ledger", "verify"]);
-}
-
 fn answers(dir: &Path, target: &str, awake: u32) -> PathBuf {
     let p = dir.join(format!("answers-{target}-{awake}.yaml"));
-    std::fs::write(
-        &p,
-        format!(
-            "hours_awake: {awake}\r\nhours_slept: 7\r\nhours_on_incident: 1\r\nchecklist: {{evidence_sealed: yes, backout_read: yes, cause_mitigated: yes, scope_known: yes, freeze_checked: yes}}\r\ntarget: {target}\r\ntarget_again: {target}\r\nreason: reconciliation clean twice\r\n"
-        ),
-    )
-    .unwrap();
+    std::fs::write(&p, opsbook_testkit::ssot::confirm_answers(target, awake)).unwrap();
     p
 }
 
@@ -536,334 +153,6 @@ fn short_cooling_off(dir: &Path, seconds: u32) {
         &format!("cooling_off_seconds: {seconds}"),
     );
     std::fs::write(p, s).unwrap();
-}
-
-/// HALTED → RECOVERING → NORMAL the whole way: dwell, confirmation (from a
-/// file), evidence, acceptance, the post-recovery watch, the freeze lifted.
-#[test]
-fn release_halt_to_normal_with_confirmation_acceptance_and_watch() {
-    let (_t, dir) = init_ssot();
-    let d = &dir;
-    short_cooling_off(d, 1);
-    let out = ok(
-        d,
-        "2026-11-29T12:00:00Z",
-        &[
-            "halt",
-            "--reason",
-            "order state unknown after exchange outage",
-        ],
-    );
-    assert!(
-        out.contains("HALTED (NORMAL → HALTED), incident INC-20261129-001"),
-        "{out}"
-    );
-    assert!(out.contains("Rest."), "{out}");
-    let id = "INC-20261129-001";
-    // Before the dwell, and without confirmation: refused.
-    expect(
-        d,
-        "2026-11-29T12:10:00Z",
-        &[
-            "safety",
-            "set",
-            "RECOVERING",
-            "--reason",
-            "x",
-            "--evidence",
-            "EVB-1",
-        ],
-        1,
-        "20 min to go",
-    );
-    expect(
-        d,
-        "2026-11-29T12:31:00Z",
-        &[
-            "safety",
-            "set",
-            "RECOVERING",
-            "--reason",
-            "x",
-            "--evidence",
-            "EVB-1",
-        ],
-        1,
-        "needs the high-danger confirmation",
-    );
-    // Fatigue over threshold refuses the T2 action (no override).
-    expect(
-        d,
-        "2026-11-29T12:31:00Z",
-        &[
-            "confirm",
-            "release_halt",
-            "--target",
-            "RECOVERING",
-            "--answers",
-            answers(d, "RECOVERING", 20).to_str().unwrap(),
-        ],
-        1,
-        "fatigue over threshold (awake 20.0 h",
-    );
-    // Wrong target.
-    let wrong = answers(d, "RECOVERIN", 10);
-    expect(
-        d,
-        "2026-11-29T12:31:00Z",
-        &[
-            "confirm",
-            "release_halt",
-            "--target",
-            "RECOVERING",
-            "--answers",
-            wrong.to_str().unwrap(),
-        ],
-        1,
-        "target mismatch",
-    );
-    let started = std::time::Instant::now();
-    let out = ok(
-        d,
-        "2026-11-29T12:32:00Z",
-        &[
-            "confirm",
-            "release_halt",
-            "--target",
-            "RECOVERING",
-            "--incident",
-            id,
-            "--answers",
-            answers(d, "RECOVERING", 10).to_str().unwrap(),
-        ],
-    );
-    assert!(
-        started.elapsed().as_millis() >= 1000,
-        "the cooling-off is waited out"
-    );
-    assert!(
-        out.contains("CNF-") && out.contains("valid until 2026-11-29T12:47:00.000Z"),
-        "{out}"
-    );
-    ok(
-        d,
-        "2026-11-29T12:33:00Z",
-        &[
-            "safety",
-            "set",
-            "RECOVERING",
-            "--reason",
-            "reconciliation clean",
-            "--evidence",
-            "EVB-20261129-1233",
-            "--incident",
-            id,
-        ],
-    );
-    // The confirmation is used once.
-    let c: Vec<String> = std::fs::read_to_string(d.join("ledger").join("confirmations.jsonl"))
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect();
-    assert!(c.last().unwrap().contains("\"confirmation_used\""), "{c:?}");
-    // RECOVERING → NORMAL needs the incident's recovery acceptance.
-    expect(
-        d,
-        "2026-11-29T13:04:00Z",
-        &[
-            "safety",
-            "set",
-            "NORMAL",
-            "--reason",
-            "ok",
-            "--evidence",
-            "EVB-2",
-            "--incident",
-            id,
-        ],
-        1,
-        "needs a passed recovery acceptance",
-    );
-    ok(d, "2026-11-29T13:05:00Z", &["incident", "ack", id]);
-    ok(
-        d,
-        "2026-11-29T13:06:00Z",
-        &[
-            "incident",
-            "status",
-            id,
-            "MITIGATING",
-            "--reason",
-            "halted, reconciling",
-        ],
-    );
-    let mut accept = vec!["incident", "accept", id];
-    let checks = [
-        "cause_mitigated=pass:EVB-1",
-        "reconciliation_ok=pass:recon.csv",
-        "time_ok=pass:w32tm.txt",
-        "no_split_brain=pass:lease.txt",
-        "alerts_quiet=pass:am.json",
-        "recovering_dwell=pass:safety.jsonl",
-    ];
-    for c in &checks {
-        accept.push("--check");
-        accept.push(c);
-    }
-    ok(d, "2026-11-29T13:07:00Z", &accept);
-    let out = ok(
-        d,
-        "2026-11-29T13:08:00Z",
-        &[
-            "safety",
-            "set",
-            "NORMAL",
-            "--reason",
-            "acceptance passed",
-            "--evidence",
-            "EVB-2",
-            "--incident",
-            id,
-        ],
-    );
-    assert!(
-        out.contains("post-recovery watch until 2026-11-29T14:08:00.000Z"),
-        "P0: 60 min: {out}"
-    );
-    // The incident's decision log has every safety decision.
-    let v: Value = serde_json::from_str(&ok(
-        d,
-        "2026-11-29T13:09:00Z",
-        &["incident", "show", id, "--format", "json"],
-    ))
-    .unwrap();
-    assert_eq!(v["safety_decisions"], 3, "HALTED, RECOVERING, NORMAL");
-    // The watch cannot end early; the freeze waits for it.
-    expect(
-        d,
-        "2026-11-29T13:30:00Z",
-        &["safety", "watch-end", "--result", "ok", "--reason", "quiet"],
-        1,
-        "runs until 2026-11-29T14:08:00.000Z",
-    );
-    ok(
-        d,
-        "2026-11-29T14:09:00Z",
-        &[
-            "safety",
-            "watch-end",
-            "--result",
-            "ok",
-            "--reason",
-            "quiet for 60 min",
-        ],
-    );
-    expect(
-        d,
-        "2026-11-29T14:10:00Z",
-        &["freeze", "off", "--reason", "recovered"],
-        1,
-        "is MITIGATING",
-    );
-    ok(
-        d,
-        "2026-11-29T14:11:00Z",
-        &[
-            "incident",
-            "status",
-            id,
-            "MONITORING",
-            "--reason",
-            "normal again",
-        ],
-    );
-    ok(
-        d,
-        "2026-11-29T14:12:00Z",
-        &[
-            "incident",
-            "attach",
-            id,
-            "EVB-2",
-            "--sha256",
-            &"ef".repeat(32),
-        ],
-    );
-    ok(
-        d,
-        "2026-11-29T14:13:00Z",
-        &[
-            "incident",
-            "resolve",
-            id,
-            "--reason",
-            "accepted and watched",
-        ],
-    );
-    ok(
-        d,
-        "2026-11-29T14:14:00Z",
-        &["freeze", "off", "--reason", "recovered and watched"],
-    );
-    ok(d, "2026-11-29T14:15:00Z", &["ledger", "verify"]);
-}
-
-#[test]
-fn p0_walks_the_first_ten_steps_and_records_each() {
-    let (_t, dir) = init_ssot();
-    let d = &dir;
-    let a = d.join("p0.yaml");
-    let mut text = String::from("steps:\n");
-    for n in 1..=10 {
-        text.push_str(&format!(
-            "  \"{n}\": {{result: {}, note: \"step {n} seen\"}}\n",
-            if n == 4 { "skipped" } else { "done" }
-        ));
-    }
-    std::fs::write(&a, text).unwrap();
-    let (c, out, err) = at(
-        d,
-        "2026-11-29T02:00:00Z",
-        &["p0", "--answers", a.to_str().unwrap()],
-    );
-    assert_eq!(c, 0, "{out}{err}");
-    assert!(
-        out.contains("10 step(s) recorded in INC-20261129-001"),
-        "{out}"
-    );
-    // The Do-Not-Do list comes before the first step.
-    let dont = err.find("Do NOT").unwrap();
-    let step1 = err.find("Step 1").unwrap();
-    assert!(dont < step1, "{err}");
-    let v: Value = serde_json::from_str(&ok(
-        d,
-        "2026-11-29T02:10:00Z",
-        &["incident", "show", "INC-20261129-001", "--format", "json"],
-    ))
-    .unwrap();
-    let steps: Vec<(u64, String)> = v["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["type"] == "runbook_step")
-        .map(|e| {
-            (
-                e["data"]["step"].as_u64().unwrap(),
-                e["data"]["result"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(steps.len(), 10);
-    assert_eq!(steps[3], (4, "skipped".to_string()));
-    // Without a terminal and without answers: refused, not guessed.
-    expect(
-        d,
-        "2026-11-29T02:11:00Z",
-        &["p0", "INC-20261129-001"],
-        2,
-        "no terminal",
-    );
 }
 
 /// The confirmation flow through a pseudo-terminal: typed answers, a wrong
@@ -1265,68 +554,182 @@ fn safety_trial_findings_stay_fixed() {
     assert_eq!(platform_mode(&p3).as_deref(), Some("HALTED"));
 }
 
-/// A hook that hangs is stopped with what it started.
-#[cfg(unix)]
+/// The safety, freeze, confirm, halt and p0 commands end to end, for what
+/// only the CLI does: exit codes (0 ALLOW, 3 CONFIRM, 1 DENY or refused,
+/// 2 usage), the way forward printed as a command, the matrix in Markdown,
+/// answers from a file or none at all. (The rules themselves are tested in
+/// `opsbook-ops/tests/safety.rs`.)
 #[test]
-fn a_timed_out_hook_is_stopped_with_its_children_and_status_warns() {
+fn safety_commands_end_to_end() {
     let (_t, dir) = init_ssot();
-    let marker = dir.join("late.txt");
-    append_toml(
-        &dir,
-        &format!(
-            "\n[safety.hooks.SAFE_MODE]\ncommand = [\"sh\", \"-c\", \"sleep 3; echo late > {}\"]\ntimeout_seconds = 1\n",
-            marker.display()
-        ),
+    let d = &dir;
+    short_cooling_off(d, 0);
+    let (c, out, _) = at(d, "2026-11-29T12:00:00Z", &["safety", "can", "deploy_code"]);
+    assert_eq!((c, out.starts_with("ALLOW")), (0, true), "{out}");
+    let (c, out, _) = at(
+        d,
+        "2026-11-29T12:00:00Z",
+        &[
+            "safety",
+            "can",
+            "release_halt",
+            "--state",
+            "HALTED",
+            "--format",
+            "json",
+        ],
     );
-    expect(
-        &dir,
-        "2026-11-29T02:00:00Z",
-        &["safety", "set", "SAFE_MODE", "--reason", "x"],
-        4,
-        "may be PARTLY switched",
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((c, v["decision"].as_str()), (3, Some("CONFIRM")));
+    let (c, out, _) = at(
+        d,
+        "2026-11-29T12:00:00Z",
+        &["safety", "can", "release_halt", "--state", "HALTED"],
     );
-    std::thread::sleep(std::time::Duration::from_secs(4));
     assert!(
-        !marker.exists(),
-        "the hook's child kept running after the timeout"
-    );
-    let out = ok(&dir, "2026-11-29T02:01:00Z", &["safety", "status"]);
-    assert!(
-        out.contains("WARNING") && out.contains("check the platform"),
+        c == 3 && out.contains("first: `opsbook confirm release_halt --target NAME`"),
         "{out}"
     );
-}
-
-/// The acceptance form: `opsbook confirm OPERATION --answers FILE`.
-#[test]
-fn confirm_with_only_an_answers_file() {
-    let (_t, dir) = init_ssot();
-    short_cooling_off(&dir, 0);
-    ok(
-        &dir,
+    let (c, out, _) = at(
+        d,
         "2026-11-29T12:00:00Z",
-        &["safety", "set", "HALTED", "--reason", "x"],
+        &["safety", "can", "place_new_order", "--state", "SAFE_MODE"],
     );
-    let a = answers(&dir, "RECOVERING", 8);
+    assert_eq!((c, out.starts_with("DENY")), (1, true), "{out}");
+    expect(
+        d,
+        "2026-11-29T12:00:00Z",
+        &["safety", "can", "deploy_code", "--state", "PANIC"],
+        2,
+        "not a safety state",
+    );
+    let m: Value = serde_json::from_str(&ok(
+        d,
+        "2026-11-29T12:00:00Z",
+        &["safety", "matrix", "--format", "json"],
+    ))
+    .unwrap();
+    let md = ok(
+        d,
+        "2026-11-29T12:00:00Z",
+        &["safety", "matrix", "--format", "markdown"],
+    );
+    assert_eq!(
+        md.lines().count(),
+        2 + m["actions"].as_array().unwrap().len()
+    );
+    // halt: HALTED, a P0, the evidence list, rest; the freeze guard refuses.
     let out = ok(
-        &dir,
+        d,
+        "2026-11-29T12:00:00Z",
+        &["halt", "--reason", "order state unknown"],
+    );
+    assert!(
+        out.contains("HALTED (NORMAL → HALTED), incident INC-20261129-001"),
+        "{out}"
+    );
+    assert!(out.contains("Rest."), "{out}");
+    let (c, out, _) = at(
+        d,
         "2026-11-29T12:01:00Z",
+        &[
+            "freeze",
+            "check",
+            "--change",
+            "deploy x",
+            "--action",
+            "deploy_code",
+        ],
+    );
+    assert_eq!(c, 1, "{out}");
+    assert!(
+        out.starts_with("FROZEN: deploy x — ")
+            && out.contains("ask for an exception (`opsbook freeze except --action deploy_code"),
+        "{out}"
+    );
+    expect(
+        d,
+        "2026-11-29T12:02:00Z",
+        &["freeze", "off", "--reason", "done"],
+        1,
+        "incident INC-20261129-001 is OPEN",
+    );
+    // Leaving HALTED: refused with the command that confirms it.
+    expect(
+        d,
+        "2026-11-29T12:31:00Z",
+        &[
+            "safety",
+            "set",
+            "RECOVERING",
+            "--reason",
+            "x",
+            "--evidence",
+            "EVB-1",
+        ],
+        1,
+        "needs the high-danger confirmation first: `opsbook confirm release_halt --target RECOVERING` (valid 15 min, used once)",
+    );
+    let a = answers(d, "RECOVERING", 10);
+    let out = ok(
+        d,
+        "2026-11-29T12:32:00Z",
         &["confirm", "release_halt", "--answers", a.to_str().unwrap()],
     );
     assert!(
-        out.contains("confirmed: release_halt on `RECOVERING`"),
+        out.contains(
+            "confirmed: release_halt on `RECOVERING`, valid until 2026-11-29T12:47:00.000Z"
+        ),
         "{out}"
     );
-    let b = answers(&dir, "binance-main", 8);
     let out = ok(
-        &dir,
-        "2026-11-29T12:02:00Z",
+        d,
+        "2026-11-29T12:33:00Z",
         &[
-            "confirm",
-            "rotate_api_key",
-            "--answers",
-            b.to_str().unwrap(),
+            "safety",
+            "set",
+            "RECOVERING",
+            "--reason",
+            "recon clean",
+            "--evidence",
+            "EVB-1",
         ],
     );
-    assert!(out.contains("rotate_api_key on `binance-main`"), "{out}");
+    assert!(out.starts_with("HALTED → RECOVERING"), "{out}");
+    expect(
+        d,
+        "2026-11-29T12:34:00Z",
+        &["safety", "watch-end", "--result", "ok", "--reason", "x"],
+        2,
+        "no post-recovery watch is running",
+    );
+    // p0: answers from a file; none and no terminal is refused, not guessed.
+    let p = d.join("p0.yaml");
+    let mut text = String::from("steps:\n");
+    for n in 1..=10 {
+        text.push_str(&format!("  \"{n}\": {{result: done, note: \"seen\"}}\n"));
+    }
+    std::fs::write(&p, text).unwrap();
+    let (c, out, err) = at(
+        d,
+        "2026-11-29T12:40:00Z",
+        &["p0", "INC-20261129-001", "--answers", p.to_str().unwrap()],
+    );
+    assert_eq!(c, 0, "{out}{err}");
+    assert!(
+        out.contains("10 step(s) recorded in INC-20261129-001"),
+        "{out}"
+    );
+    assert!(
+        err.find("Do NOT").unwrap() < err.find("Step 1").unwrap(),
+        "{err}"
+    );
+    expect(
+        d,
+        "2026-11-29T12:41:00Z",
+        &["p0", "INC-20261129-001"],
+        2,
+        "no terminal",
+    );
+    ok(d, "2026-11-29T12:42:00Z", &["ledger", "verify"]);
 }

@@ -1,0 +1,89 @@
+//! `opsbook halt` and `opsbook p0` (D-HUMAN-P0): parse → one operation of
+//! `opsbook_ops::halt` → render → exit code (4 when the kill-switch hook failed).
+
+use std::fmt::Write as _;
+
+use opsbook_ops::halt as ops;
+
+use super::confirm::CliAnswers;
+use super::{context, emit, op};
+use crate::cli::{HaltArgs, P0Args};
+use crate::exit::{self, Outcome};
+
+pub fn halt(a: &HaltArgs) -> Outcome {
+    let cx = context(&a.common.root, a.common.actor.as_deref())?;
+    let h = op(&cx, |cx| {
+        ops::halt(cx, &a.reason, a.incident.as_deref(), a.manual)
+    })?;
+    let id = &h.incident;
+    let t = &h.transition;
+    let mut out = String::new();
+    if t.from == "HALTED" {
+        let _ = writeln!(
+            out,
+            "Already HALTED; incident {id} updated{}.",
+            t.hook
+                .as_ref()
+                .map(|h| format!(
+                    " (kill switch re-engaged by the hook in {} ms)",
+                    h.duration_ms
+                ))
+                .unwrap_or_default()
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "HALTED ({} → HALTED{}), incident {id}.",
+            t.from,
+            if a.manual {
+                ", recorded as halted by hand".to_string()
+            } else {
+                t.hook
+                    .as_ref()
+                    .map(|h| format!(", hook ok in {} ms", h.duration_ms))
+                    .unwrap_or_default()
+            }
+        );
+    }
+    out.push_str("\nDo now, in this order:\n");
+    let _ = writeln!(
+        out,
+        "  1. Check the platform really stopped: open orders 0, strategies stopped (`opsbook safety status`)."
+    );
+    let _ = writeln!(out, "  2. Collect evidence before touching anything:");
+    for e in &h.evidence {
+        let _ = writeln!(out, "       - {e}");
+    }
+    let _ = writeln!(
+        out,
+        "     `opsbook evidence collect --incident {id} --runbook {}`, then `opsbook incident attach {id} BUNDLE --sha256 HEX`.",
+        ops::HALT_RUNBOOK
+    );
+    let _ = writeln!(
+        out,
+        "  3. Write what you know: `opsbook incident log {id} \"…\"`."
+    );
+    let _ = writeln!(
+        out,
+        "  4. Rest. HALTED is safe: nothing needs to be fixed tonight. Leaving it needs `opsbook confirm release_halt` after at least the dwell time."
+    );
+    emit(a.common.format, &h, &out)?;
+    Ok(exit::OK)
+}
+
+pub fn p0(a: &P0Args) -> Outcome {
+    let cx = context(&a.common.root, a.common.actor.as_deref())?;
+    let mut answers = CliAnswers::new(a.answers.as_deref())?;
+    let w = op(&cx, |cx| {
+        ops::p0(cx, a.incident.as_deref(), &a.title, &mut answers)
+    })?;
+    emit(
+        a.common.format,
+        &w,
+        &format!(
+            "{} step(s) recorded in {}'s timeline (`opsbook incident timeline {}`).\n",
+            w.steps_recorded, w.incident, w.incident
+        ),
+    )?;
+    Ok(exit::OK)
+}

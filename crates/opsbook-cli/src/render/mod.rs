@@ -1,0 +1,197 @@
+//! Turning outcomes into what people read: times in UTC with local time
+//! beside them, the way forward as an `opsbook …` command that works as
+//! printed, Markdown tables, a failed hook with its manual steps. JSON is
+//! the outcome itself (`serde`).
+
+pub mod incident;
+pub mod safety;
+
+use std::fmt::Write as _;
+
+use opsbook_core::next::NextStep;
+use opsbook_ops::HookFailure;
+
+/// `2026-11-29 02:10:00Z (11:10:00 +09 local)`; UTC only when local is UTC.
+#[must_use]
+pub fn when(ts: &str) -> String {
+    let Ok(t) = ts.parse::<jiff::Timestamp>() else {
+        return ts.to_string();
+    };
+    let utc = t.strftime("%Y-%m-%d %H:%M:%SZ").to_string();
+    let tz = jiff::tz::TimeZone::system();
+    let local = t.to_zoned_datetime(tz);
+    if local.offset().seconds() == 0 {
+        return utc;
+    }
+    let date_differs = local.date() != t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let fmt = if date_differs {
+        "%Y-%m-%d %H:%M:%S %:z"
+    } else {
+        "%H:%M:%S %:z"
+    };
+    format!("{utc} ({} local)", local.strftime(fmt))
+}
+
+/// The way forward, as the tail of a sentence: the command to run.
+#[must_use]
+pub fn hint(next: &NextStep) -> String {
+    match next {
+        NextStep::DecideSafety { incident } => format!(
+            "; first decide the platform's safety state: `opsbook incident decide {incident} --safety HALTED --decision \"…\" --reason \"…\"` (NORMAL is a valid decision)"
+        ),
+        NextStep::AttachEvidence { incident } => format!(
+            "; attach at least one reference: `opsbook incident attach {incident} REF --sha256 HEX`"
+        ),
+        NextStep::AnswerAcceptance {
+            incident: Some(i),
+            failing,
+        } if failing.is_empty() => {
+            format!("; answer the checklist: `opsbook incident accept {i}` lists the checks")
+        }
+        NextStep::AnswerAcceptance {
+            incident: Some(i), ..
+        } => format!("; fix them and answer again with `opsbook incident accept {i}`"),
+        NextStep::AnswerAcceptance { incident: None, .. } => {
+            ": answer it on the incident (`opsbook incident accept ID`) and pass --incident ID"
+                .into()
+        }
+        NextStep::DraftPostmortem { incident } => {
+            format!(": `opsbook postmortem new {incident}`")
+        }
+        NextStep::Confirm {
+            operation,
+            target: Some(t),
+        } if operation == "release_halt" => {
+            format!(": `opsbook confirm release_halt --target {t}` (valid 15 min, used once)")
+        }
+        NextStep::Confirm { operation, target } => format!(
+            ": `opsbook confirm {operation} --target {}`",
+            target.as_deref().unwrap_or("NAME")
+        ),
+        NextStep::FreezeException { action } => format!(
+            ": ask for an exception (`opsbook freeze except --action {action} --reason … --risk … --backout … --expires-in 60m --approver NAME`)"
+        ),
+        NextStep::RecordManualSwitch { state } => format!(
+            "; after switching by hand, record it: `opsbook safety set {state} --manual --reason \"…\"`"
+        ),
+        NextStep::RepairLedger { .. } | NextStep::VerifyLedger { .. } => {
+            let cmd = command(next).unwrap_or_default();
+            if matches!(next, NextStep::RepairLedger { .. }) {
+                format!("; run `{cmd}` first")
+            } else {
+                format!(" (run `{cmd}`)")
+            }
+        }
+        NextStep::CreateSsot => " (create one with `opsbook init`)".into(),
+        NextStep::RunGate => " (`opsbook gate` shows every problem)".into(),
+        NextStep::FlushEvidence => ": run `opsbook evidence flush`".into(),
+        NextStep::FreezeStatus => " (`opsbook freeze status` lists them)".into(),
+        NextStep::LiftFreeze => ": `opsbook freeze off --reason …`".into(),
+        NextStep::EndWatch => {
+            " (end the watch when it is over: `opsbook safety watch-end --result ok --reason …`)"
+                .into()
+        }
+        NextStep::Acknowledge { incident } => format!(": `opsbook incident ack {incident}`"),
+        NextStep::Resolve { incident } => {
+            format!(": `opsbook incident resolve {incident} --reason …`")
+        }
+        NextStep::Close { incident } => {
+            format!(": `opsbook incident close {incident} --reason …`")
+        }
+        NextStep::ListAcceptance { incident } => {
+            format!(" (`opsbook incident accept {incident}` lists them)")
+        }
+        _ => String::new(),
+    }
+}
+
+/// The step as a bare command line that works as printed (paths quoted for
+/// PowerShell, the canonical shell), where it is one command.
+#[must_use]
+pub fn command(next: &NextStep) -> Option<String> {
+    use opsbook_core::text::quote_arg;
+    match next {
+        NextStep::RepairLedger { path } => {
+            Some(format!("opsbook ledger repair {}", quote_arg(path)))
+        }
+        NextStep::VerifyLedger { path } => {
+            Some(format!("opsbook ledger verify {}", quote_arg(path)))
+        }
+        _ => None,
+    }
+}
+
+/// A failed platform hook, with its manual steps and what to run after.
+#[must_use]
+pub fn hook_failure(f: &HookFailure) -> String {
+    let manual = opsbook_ops::safety::render_manual(&f.manual);
+    if f.reengage {
+        return format!("hook failed: {}\n{manual}", f.headline());
+    }
+    let mut s = format!("hook failed: {}\n", f.headline());
+    if !f.stderr.trim().is_empty() {
+        let _ = writeln!(s, "hook stderr: {}", f.stderr.trim());
+    }
+    s.push_str(&manual);
+    s.push('\n');
+    match &f.incident {
+        Some(id) => {
+            let _ = write!(
+                s,
+                "After switching by hand, record it: `opsbook safety set {} --manual --reason \"…\"`\nIncident {id} is open. Halt the platform by hand NOW (the steps above), then record it: `opsbook halt --incident {id} --manual --reason \"…\"`.",
+                f.to
+            );
+        }
+        None => {
+            let _ = write!(
+                s,
+                "After switching by hand, record it: `opsbook safety set {} --manual --reason \"…\"`",
+                f.to
+            );
+        }
+    }
+    s
+}
+
+/// A Markdown table: a header row and rows of cells (`|` escaped).
+#[must_use]
+pub fn markdown_table<S: AsRef<str>>(header: &[&str], rows: &[Vec<S>]) -> String {
+    let mut s = format!(
+        "| {} |\n|{}\n",
+        header.join(" | "),
+        "---|".repeat(header.len())
+    );
+    for r in rows {
+        let cells: Vec<String> = r.iter().map(|c| c.as_ref().replace('|', "\\|")).collect();
+        let _ = writeln!(s, "| {} |", cells.join(" | "));
+    }
+    s
+}
+
+/// JSON with a newline, as every `--format json` prints it.
+///
+/// # Errors
+/// Never for the outcomes of this crate.
+pub fn json<T: serde::Serialize>(v: &T) -> Result<String, serde_json::Error> {
+    Ok(serde_json::to_string_pretty(v)? + "\n")
+}
+
+/// Human lines for a severity classification.
+#[must_use]
+pub fn classification(c: &opsbook_core::severity::Classification) -> String {
+    let mut s = match &c.rule {
+        Some(r) => format!("{} (rule {r})\n", c.severity),
+        None => format!("{} (no rule matched: default_severity)\n", c.severity),
+    };
+    if let Some(why) = &c.rationale {
+        let _ = writeln!(s, "  why: {why}");
+    }
+    if !c.assumed.is_empty() {
+        let _ = writeln!(
+            s,
+            "  assumed true because not stated: {} (state them to lower the severity)",
+            c.assumed.join(", ")
+        );
+    }
+    s
+}

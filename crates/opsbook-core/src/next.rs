@@ -1,0 +1,96 @@
+//! The way forward, as data. A refusal, a guard or a verdict says what is
+//! missing in words and, here, which step would provide it; each front end
+//! renders the step its own way (the CLI as an `opsbook …` command line that
+//! works as printed, a web page as a button). Messages of the domain never
+//! spell out a command.
+
+use serde::Serialize;
+
+/// A step that would let a refused action go ahead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum NextStep {
+    /// Record the platform's safety decision on the incident (before MITIGATING).
+    DecideSafety {
+        /// The incident.
+        incident: String,
+    },
+    /// Attach an evidence reference to the incident (before RESOLVED).
+    AttachEvidence {
+        /// The incident.
+        incident: String,
+    },
+    /// Answer the recovery-acceptance checklist (before RESOLVED, and
+    /// before the platform leaves RECOVERING).
+    AnswerAcceptance {
+        /// The incident, when known.
+        incident: Option<String>,
+        /// Checks that failed last time.
+        failing: Vec<String>,
+    },
+    /// Draft the postmortem (before a P0/P1 closes).
+    DraftPostmortem {
+        /// The incident.
+        incident: String,
+    },
+    /// Pass the one-person high-danger confirmation for an action.
+    Confirm {
+        /// The safety-matrix action (`release_halt`, `freeze_exception`, …).
+        operation: String,
+        /// Its target, when known (the state `release_halt` leads to).
+        target: Option<String>,
+    },
+    /// Ask for a freeze exception covering an action.
+    FreezeException {
+        /// The frozen action.
+        action: String,
+    },
+    /// Switch the platform by hand, then record the state without its hook.
+    RecordManualSwitch {
+        /// The state the hook was to switch to.
+        state: String,
+    },
+    /// Set aside a torn last line of a ledger.
+    RepairLedger {
+        /// The ledger file.
+        path: String,
+    },
+    /// See where a ledger's chain breaks.
+    VerifyLedger {
+        /// The ledger file.
+        path: String,
+    },
+    /// Create an SSOT (none found).
+    CreateSsot,
+    /// Run the gate, which lists every problem of the SSOT.
+    RunGate,
+    /// Deliver what waits in the evidence spool.
+    FlushEvidence,
+    /// See the freeze, its reasons and exceptions.
+    FreezeStatus,
+    /// Lift the freeze (its conditions hold).
+    LiftFreeze,
+    /// End the post-recovery watch.
+    EndWatch,
+    /// Acknowledge the incident.
+    Acknowledge {
+        /// The incident.
+        incident: String,
+    },
+    /// Resolve the incident.
+    Resolve {
+        /// The incident.
+        incident: String,
+    },
+    /// Close the incident.
+    Close {
+        /// The incident.
+        incident: String,
+    },
+    /// List an incident's recovery-acceptance checks.
+    ListAcceptance {
+        /// The incident.
+        incident: String,
+    },
+}

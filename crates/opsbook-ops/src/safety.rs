@@ -1,0 +1,849 @@
+//! The platform's safety state (D-SAFE-SM, D-SAFE-NOFLAP, D-SAFE-MATRIX):
+//! moving it through the platform hook, the post-recovery watch, status,
+//! history, and "may I do ACTION now" — the safety matrix and the change
+//! freeze together.
+//!
+//! Order of writes in [`set_state`]: the hook's attempt, the hook, its
+//! result (safety ledger); the state left and entered; then the
+//! consequences in other ledgers (the confirmation used, the incident's
+//! safety decision, the freeze).
+
+use opsbook_core::confirm;
+use opsbook_core::event::{
+    ConfirmationEvent, IncidentEvent, SafetyEvent, confirmation as cev, incident as iev,
+    safety as sev,
+};
+use opsbook_core::hook::Outcome;
+use opsbook_core::incident::Incident;
+use opsbook_core::layout::LedgerFile;
+use opsbook_core::ledger::{self, Event, Writer};
+use opsbook_core::policy::Degraded;
+use opsbook_core::safety::{self, Answer, Decision, Machine, Request, Source};
+use opsbook_core::ssot::Ssot;
+use serde::Serialize;
+
+use crate::{Context, HookFailure, ManualSteps, OpsError};
+
+pub use crate::state::{current, machine, matrix};
+
+/// A transition to ask for.
+#[derive(Debug, Clone)]
+pub struct SetRequest {
+    /// Target state (any case).
+    pub to: String,
+    /// Why (always required).
+    pub reason: String,
+    /// Evidence that the cause is gone (de-escalation).
+    pub evidence: Option<String>,
+    /// Who asks.
+    pub source: Source,
+    /// The incident it belongs to (gets a safety decision).
+    pub incident: Option<String>,
+    /// The platform was switched by hand: record without the hook.
+    pub manual: bool,
+}
+
+/// What [`set_state`] did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetOutcome {
+    /// From.
+    pub from: String,
+    /// To (the same: re-engaged).
+    pub to: String,
+    /// The hook's run, when there is a hook.
+    pub hook: Option<Outcome>,
+    /// The post-recovery watch started, until (UTC).
+    pub watch_until: Option<String>,
+    /// The change freeze was turned on.
+    pub froze: bool,
+    /// The safety-ledger events.
+    pub events: Vec<Event>,
+    /// Recorded as switched by hand.
+    #[serde(skip)]
+    pub manual: bool,
+    /// A refusal met on the way that sent it elsewhere (the flap limit).
+    #[serde(skip)]
+    pub redirected_because: Option<String>,
+}
+
+/// The manual steps for a state whose hook failed: the runbook's
+/// Mitigation and Safety sections.
+fn manual_steps(ctx: &Context, runbook: Option<&str>) -> ManualSteps {
+    let Some(id) = runbook else {
+        return ManualSteps::NoRunbook;
+    };
+    let unreadable = |why: &str| ManualSteps::Unreadable {
+        runbook: id.to_string(),
+        why: why.to_string(),
+    };
+    let Ok(ssot) = Ssot::load(ctx.layout.root()) else {
+        return unreadable("the SSOT does not load");
+    };
+    let Some(rb) = ssot
+        .runbooks
+        .iter()
+        .find(|r| r.meta.id.as_deref() == Some(id))
+    else {
+        return unreadable("not found in the registry");
+    };
+    let f = ssot.runbook_file(rb);
+    let text = std::fs::read(ctx.layout.root().join(&f.rel))
+        .ok()
+        .and_then(|b| opsbook_core::text::decode(&b).ok())
+        .map(|d| d.text)
+        .unwrap_or_default();
+    let mut lines = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.starts_with("## ") {
+            inside = line.to_ascii_lowercase().contains("mitigation")
+                || line.to_ascii_lowercase().contains("safety");
+        }
+        if inside {
+            lines.push(line.to_string());
+        }
+    }
+    ManualSteps::Sections {
+        runbook: id.to_string(),
+        file: f.rel.clone(),
+        lines,
+    }
+}
+
+/// The failure of `hook` (the recorded state stays `from`).
+fn hook_failure(
+    ctx: &Context,
+    h: &opsbook_core::hook::Hook,
+    o: &Outcome,
+    from: &str,
+    to: &str,
+    reengage: bool,
+) -> OpsError {
+    OpsError::HookFailed(Box::new(HookFailure {
+        to: to.to_string(),
+        from: from.to_string(),
+        reengage,
+        why: why_failed(o, h.timeout_seconds),
+        timed_out: o.timed_out,
+        stderr: o.stderr.clone(),
+        manual: manual_steps(ctx, h.manual_runbook.as_deref()),
+        incident: None,
+    }))
+}
+
+fn why_failed(o: &Outcome, timeout_seconds: u64) -> String {
+    match (&o.error, o.timed_out, o.exit_code) {
+        (Some(e), _, _) => e.clone(),
+        (None, true, _) => format!("timed out after {timeout_seconds} s and was killed"),
+        (None, false, c) => format!(
+            "exited with {}",
+            c.map_or("a signal".into(), |c| c.to_string())
+        ),
+    }
+}
+
+/// Moves the platform to a state: checks the guards under the safety
+/// ledger's lock, runs the hook (its attempt recorded first), records the
+/// exit and the entry, then the consequences (confirmation used, the
+/// incident's safety decision, the freeze, the post-recovery watch).
+/// Asking for the current state re-engages it (the hook runs again).
+///
+/// # Errors
+/// A guard refuses ([`OpsError::Refused`], some recorded); the hook fails
+/// ([`OpsError::HookFailed`], state unchanged, manual steps attached); an
+/// unknown state, an invalid `opsbook.toml`, a broken ledger (the HALTED
+/// hook still runs: the emergency stop never waits for a record).
+pub fn set_state(ctx: &Context, req: &SetRequest) -> Result<SetOutcome, OpsError> {
+    let to = req.to.trim().to_ascii_uppercase();
+    if req.reason.trim().is_empty() {
+        return Err(OpsError::invalid(
+            "--reason is empty: every safety transition needs a reason",
+        ));
+    }
+    let reason = req.reason.trim();
+    let m = match machine(ctx) {
+        Ok(m) => m,
+        // The emergency stop never waits for a policy file.
+        Err(e) if to == "HALTED" => {
+            ctx.warn(format!(
+                "warning: {e}; using the built-in safety state machine for HALTED"
+            ));
+            Machine::from_policy(&opsbook_core::policy::builtin::<Degraded>()?)
+                .map_err(OpsError::Other)?
+        }
+        Err(e) => return Err(e),
+    };
+    if m.state(&to).is_none() {
+        return Err(OpsError::invalid(format!(
+            "`{to}` is not a safety state; policy/degraded.yaml has {}",
+            m.states
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let cfg = Ssot::load_config_strict(ctx.layout.root()).map_err(|e| {
+        OpsError::Other(format!(
+            "{e}\nopsbook.toml must be valid before the platform is switched (its hooks would be ignored); switch by hand if it cannot wait"
+        ))
+    })?;
+    let st = ctx.store()?;
+    let inc: Option<Incident> = match &req.incident {
+        Some(i) => Some(st.load(&st.resolve(i)?)?),
+        None => None,
+    };
+    let clock = ctx.clock.as_ref();
+    let who = &ctx.actor;
+    let mut w = Writer::open(&ctx.layout.ledger(LedgerFile::Safety))?;
+    let events = match w.events() {
+        Ok(e) => e,
+        Err(e) => {
+            // A broken ledger must not block the emergency stop: switch the
+            // platform, then say plainly that the state is not recorded.
+            let mut ran = String::new();
+            if to == "HALTED"
+                && !req.manual
+                && let Some(h) = cfg.hooks.get(&to)
+            {
+                let o = opsbook_core::hook::run(
+                    h,
+                    &[
+                        ("OPSBOOK_STATE_TO", to.clone()),
+                        ("OPSBOOK_REASON", reason.to_string()),
+                    ],
+                );
+                ran = if o.ok {
+                    format!(
+                        "; the HALTED hook ran and succeeded ({} ms): the platform is halted",
+                        o.duration_ms
+                    )
+                } else {
+                    format!(
+                        "; the HALTED hook FAILED too: switch by hand NOW.\n{}",
+                        render_manual(&manual_steps(ctx, h.manual_runbook.as_deref()))
+                    )
+                };
+            }
+            return Err(OpsError::needs(
+                format!(
+                    "{e}{ran}\nthe safety ledger is broken, so the new state could not be recorded{}",
+                    if matches!(e, opsbook_core::ledger::LedgerError::Torn { .. }) {
+                        ""
+                    } else {
+                        ": restore it from backup or git"
+                    }
+                ),
+                e.next()
+                    .unwrap_or_else(|| opsbook_core::next::NextStep::VerifyLedger {
+                        path: ctx.layout.ledger(LedgerFile::Safety).display().to_string(),
+                    }),
+            ));
+        }
+    };
+    let cur = safety::replay(&m, &events);
+    if let Some(p) = &cur.pending_hook {
+        ctx.warn(format!(
+            "warning: a hook attempt to {p} has no recorded result (interrupted?): the platform may not be in {} — check it",
+            cur.state
+        ));
+    }
+    let now = ctx.now();
+    let confirmations = confirm::confirmations(&ledger::read(
+        &ctx.layout.ledger(LedgerFile::Confirmations),
+    )?);
+    let needs_confirm = m
+        .transition(&cur.state, &to)
+        .is_some_and(|t| t.requires.iter().any(|r| r == "high_danger_confirmation"));
+    let conf = if needs_confirm {
+        confirm::usable(&confirmations, "release_halt", Some(&to), now).cloned()
+    } else {
+        None
+    };
+    let acceptance_passed = inc
+        .as_ref()
+        .and_then(|i| i.acceptance.as_ref())
+        .is_some_and(|a| a.passed);
+    // Evidence for a de-escalation: given, or a reference attached to the
+    // incident since the current state was entered (spec degraded-mode
+    // rule 3: a bundle newer than the last escalation).
+    let incident_evidence = inc.as_ref().and_then(|i| {
+        let since = cur.since.clone().unwrap_or_default();
+        i.evidence
+            .iter()
+            .rev()
+            .find(|e| {
+                i.events
+                    .iter()
+                    .find(|ev| ev.seq == e.seq)
+                    .is_some_and(|ev| ev.ts >= since)
+            })
+            .map(|e| e.reference.clone())
+    });
+    let evidence = req.evidence.clone().or(incident_evidence);
+    let hook_env = |from: &str| {
+        vec![
+            ("OPSBOOK_STATE_FROM", from.to_string()),
+            ("OPSBOOK_STATE_TO", to.clone()),
+            ("OPSBOOK_REASON", reason.to_string()),
+            (
+                "OPSBOOK_INCIDENT",
+                inc.as_ref().map(|i| i.id.clone()).unwrap_or_default(),
+            ),
+        ]
+    };
+    if to == cur.state {
+        // Asking for the state we are in re-engages it (a kill switch may
+        // have been reset by hand); it is never refused.
+        let mut events = Vec::new();
+        let mut outcome = None;
+        if !req.manual
+            && let Some(h) = cfg.hooks.get(&to)
+        {
+            let mut env = hook_env(&cur.state);
+            env.pop();
+            let (evs, o) = run_hook(
+                &mut w,
+                ctx,
+                h,
+                &cur.state,
+                &to,
+                &req.source,
+                reason,
+                true,
+                &env,
+            )?;
+            events.extend(evs);
+            outcome = Some(o);
+        }
+        return Ok(SetOutcome {
+            from: cur.state.clone(),
+            to,
+            hook: outcome,
+            watch_until: None,
+            froze: false,
+            events,
+            manual: req.manual,
+            redirected_because: None,
+        });
+    }
+    let r = Request {
+        to: &to,
+        reason,
+        evidence: evidence.as_deref(),
+        source: req.source.clone(),
+        confirmed: conf.is_some(),
+        acceptance_passed,
+        now,
+    };
+    let t = match safety::check(&m, &cur, &r) {
+        Ok(t) => t.clone(),
+        Err(refusal) => {
+            if refusal.record {
+                w.append_event(
+                    clock,
+                    who,
+                    &SafetyEvent::TransitionRefused(sev::TransitionRefused {
+                        from: cur.state.clone(),
+                        to: to.clone(),
+                        source: req.source.as_string(),
+                        reason: reason.to_string(),
+                        why: refusal.message.clone(),
+                    }),
+                )?;
+            }
+            if let Some(redirect) = refusal.redirect_to.clone() {
+                drop(w);
+                let mut o = set_state(
+                    ctx,
+                    &SetRequest {
+                        to: redirect,
+                        reason: format!(
+                            "automatic escalation limit reached; requested {to}: {reason}"
+                        ),
+                        evidence,
+                        source: Source::Policy("auto_escalation.on_limit".into()),
+                        incident: req.incident.clone(),
+                        manual: false,
+                    },
+                )?;
+                o.redirected_because = Some(refusal.message);
+                return Ok(o);
+            }
+            let next = match refusal.next {
+                Some(opsbook_core::next::NextStep::AnswerAcceptance { failing, .. }) => {
+                    Some(opsbook_core::next::NextStep::AnswerAcceptance {
+                        incident: req.incident.clone(),
+                        failing,
+                    })
+                }
+                other => other,
+            };
+            return Err(OpsError::refused(refusal.message, next));
+        }
+    };
+    let mut events = Vec::new();
+    let mut outcome = None;
+    if let Some(h) = cfg.hooks.get(&to).filter(|_| !req.manual) {
+        let (evs, o) = run_hook(
+            &mut w,
+            ctx,
+            h,
+            &cur.state,
+            &to,
+            &req.source,
+            reason,
+            false,
+            &hook_env(&cur.state),
+        )?;
+        events.extend(evs);
+        outcome = Some(o);
+    }
+    let dwell_ms = cur
+        .since
+        .as_deref()
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+        .map(|s| (now.as_millisecond() - s.as_millisecond()).max(0));
+    events.push(w.append_event(
+        clock,
+        who,
+        &SafetyEvent::StateExited(sev::StateExited {
+            state: cur.state.clone(),
+            to: to.clone(),
+            dwell_ms,
+        }),
+    )?);
+    events.push(w.append_event(
+        clock,
+        who,
+        &SafetyEvent::StateEntered(sev::StateEntered {
+            state: to.clone(),
+            from: cur.state.clone(),
+            reason: reason.to_string(),
+            source: req.source.as_string(),
+            direction: if t.escalate { "escalate" } else { "deescalate" }.into(),
+            hook: if req.manual {
+                sev::HookMark::manual()
+            } else {
+                sev::HookMark::Ran(outcome.is_some())
+            },
+            evidence: evidence.clone(),
+            incident: inc.as_ref().map(|i| i.id.clone()),
+            confirmation: conf.as_ref().map(|c| c.id.clone()),
+        }),
+    )?);
+    let mut watch_until = None;
+    if cur.state == "RECOVERING" && to == m.initial {
+        let minutes = inc
+            .as_ref()
+            .and_then(|i| m.watch_minutes.get(&i.severity).copied())
+            .unwrap_or(m.watch_default_minutes);
+        let until = ledger::format_ts(
+            jiff::Timestamp::from_millisecond(
+                now.as_millisecond()
+                    .saturating_add(minutes.saturating_mul(60_000)),
+            )
+            .unwrap_or(now),
+        );
+        let conds = ctx
+            .policy::<Degraded>()
+            .map(|d| d.post_recovery_watch.exit_conditions)
+            .unwrap_or_default();
+        events.push(w.append_event(
+            clock,
+            who,
+            &SafetyEvent::WatchStarted(sev::WatchStarted {
+                until: until.clone(),
+                minutes,
+                incident: inc.as_ref().map(|i| i.id.clone()),
+                exit_conditions: conds,
+            }),
+        )?);
+        watch_until = Some(until);
+    }
+    drop(w);
+    ctx.warn_clock(&events, "the last safety event");
+    if let Some(c) = &conf {
+        opsbook_core::event::append(
+            &ctx.layout.ledger(LedgerFile::Confirmations),
+            clock,
+            who,
+            &ConfirmationEvent::ConfirmationUsed(cev::Used {
+                confirmation: c.id.clone(),
+                by: format!("safety set {to}"),
+            }),
+        )?;
+    }
+    if let Some(i) = &inc
+        && !i.status.is_terminal()
+    {
+        st.transact(clock, &i.id, who, |_| {
+            Ok::<_, OpsError>(vec![IncidentEvent::SafetyDecision(iev::SafetyDecision {
+                to: to.clone(),
+                decision: format!("safety state {} → {to} (opsbook safety set)", cur.state),
+                reason: reason.to_string(),
+                alternatives: None,
+            })])
+        })?;
+    }
+    let fp = crate::freeze::policy_lenient(ctx)?;
+    let mut froze = false;
+    if fp.on_safety_states.contains(&to) {
+        froze = crate::freeze::freeze_on_if_off(
+            ctx,
+            &format!("safety state {to}: {reason}"),
+            inc.as_ref().map(|i| i.id.as_str()),
+            "safety",
+        )?;
+    }
+    Ok(SetOutcome {
+        from: cur.state,
+        to,
+        hook: outcome,
+        watch_until,
+        froze,
+        events,
+        manual: req.manual,
+        redirected_because: None,
+    })
+}
+
+/// Runs the platform hook: its attempt recorded first, then the hook,
+/// then its result. A failure leaves the recorded state as it is.
+#[allow(clippy::too_many_arguments)]
+fn run_hook(
+    w: &mut Writer,
+    ctx: &Context,
+    h: &opsbook_core::hook::Hook,
+    from: &str,
+    to: &str,
+    source: &Source,
+    reason: &str,
+    reengage: bool,
+    env: &[(&str, String)],
+) -> Result<(Vec<Event>, Outcome), OpsError> {
+    let (clock, who) = (ctx.clock.as_ref(), &ctx.actor);
+    let attempt = w.append_event(
+        clock,
+        who,
+        &SafetyEvent::HookAttempt(sev::HookAttempt {
+            from: from.to_string(),
+            to: to.to_string(),
+            command: h.command.clone(),
+            timeout_seconds: h.timeout_seconds,
+            source: source.as_string(),
+            reason: reason.to_string(),
+            reengage: reengage.then_some(true),
+        }),
+    )?;
+    let o = opsbook_core::hook::run(h, env);
+    let result = w.append_event(
+        clock,
+        who,
+        &SafetyEvent::HookResult(sev::HookResult {
+            to: to.to_string(),
+            outcome: serde_json::to_value(&o).map_err(|e| OpsError::Other(e.to_string()))?,
+        }),
+    )?;
+    if !o.ok {
+        return Err(hook_failure(ctx, h, &o, from, to, reengage));
+    }
+    Ok((vec![attempt, result], o))
+}
+
+/// The manual steps as lines of text.
+#[must_use]
+pub fn render_manual(m: &ManualSteps) -> String {
+    match m {
+        ManualSteps::NoRunbook => "no manual_runbook is configured for this hook: switch the platform by hand as your runbooks say, then record it with `opsbook safety set` again".into(),
+        ManualSteps::Unreadable { runbook, why } if why == "not found in the registry" => {
+            format!("follow runbook {runbook} (not found in the registry)")
+        }
+        ManualSteps::Unreadable { runbook, .. } => format!("follow runbook {runbook}"),
+        ManualSteps::Sections {
+            runbook,
+            file,
+            lines,
+        } => {
+            let mut out = format!("Manual steps ({runbook}, {file}):\n");
+            for l in lines {
+                out.push_str("  ");
+                out.push_str(l);
+                out.push('\n');
+            }
+            out
+        }
+    }
+}
+
+/// One transition out of the current state.
+#[derive(Debug, Clone, Serialize)]
+pub struct NextTransition {
+    /// To.
+    pub to: String,
+    /// `escalate` or `deescalate`.
+    pub direction: &'static str,
+    /// What it needs.
+    pub requires: Vec<String>,
+    /// Whether automatic sources may take it.
+    pub automatic: bool,
+}
+
+/// `safety status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    /// The state.
+    pub state: String,
+    /// Since (UTC).
+    pub since: Option<String>,
+    /// Why it was entered.
+    pub reason: Option<String>,
+    /// The incident.
+    pub incident: Option<String>,
+    /// Its rank.
+    pub rank: Option<i64>,
+    /// Its minimum dwell, minutes.
+    pub min_dwell_minutes: i64,
+    /// Not de-escalated before (UTC).
+    pub deescalate_after: Option<String>,
+    /// What may come next.
+    pub next: Vec<NextTransition>,
+    /// A hook attempt without a recorded result.
+    pub pending_hook: Option<String>,
+    /// The post-recovery watch running.
+    pub watch: Option<Watch>,
+    /// Changes frozen (assumed when the freeze cannot be judged).
+    pub frozen: bool,
+}
+
+/// A running post-recovery watch.
+#[derive(Debug, Clone, Serialize)]
+pub struct Watch {
+    /// Until (UTC).
+    pub until: String,
+    /// The incident.
+    pub incident: Option<String>,
+}
+
+/// The current state, since when, and what may come next.
+///
+/// # Errors
+/// The policy or the ledger cannot be read.
+pub fn status(ctx: &Context) -> Result<Status, OpsError> {
+    let (m, cur) = current(ctx)?;
+    let def = m.state(&cur.state);
+    let dwell = def.map_or(0, |d| d.min_dwell_minutes);
+    let deescalate_after = cur
+        .since
+        .as_deref()
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+        .and_then(|s| {
+            jiff::Timestamp::from_millisecond(
+                s.as_millisecond()
+                    .saturating_add(dwell.saturating_mul(60_000)),
+            )
+            .ok()
+        })
+        .map(ledger::format_ts);
+    // The one freeze verdict; when it cannot be judged, changes count as
+    // frozen (fail closed) and the operator is told why.
+    let frozen = match crate::freeze::verdict(ctx, "deploy_code") {
+        Ok((v, _, _)) => v.frozen,
+        Err(e) => {
+            ctx.warn(format!("warning: {e}; shown as frozen"));
+            true
+        }
+    };
+    Ok(Status {
+        next: m
+            .next(&cur.state)
+            .iter()
+            .map(|t| NextTransition {
+                to: t.to.clone(),
+                direction: if t.escalate { "escalate" } else { "deescalate" },
+                requires: t.requires.clone(),
+                automatic: t.automatic,
+            })
+            .collect(),
+        state: cur.state.clone(),
+        since: cur.since.clone(),
+        reason: cur.reason.clone(),
+        incident: cur.incident.clone(),
+        rank: def.map(|d| d.rank),
+        min_dwell_minutes: dwell,
+        deescalate_after,
+        pending_hook: cur.pending_hook.clone(),
+        watch: cur.watch.as_ref().map(|(u, i)| Watch {
+            until: u.clone(),
+            incident: i.clone(),
+        }),
+        frozen,
+    })
+}
+
+/// The safety ledger's events, oldest first (the last `last` only).
+///
+/// # Errors
+/// A broken ledger.
+pub fn history(ctx: &Context, last: Option<usize>) -> Result<Vec<Event>, OpsError> {
+    let events = ledger::read(&ctx.layout.ledger(LedgerFile::Safety))?;
+    let skip = last.map_or(0, |n| events.len().saturating_sub(n));
+    Ok(events[skip..].to_vec())
+}
+
+/// `safety can`: the matrix's answer, and the freeze on top for the
+/// current state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Can {
+    /// The matrix's answer, turned to DENY when a freeze blocks it.
+    #[serde(flatten)]
+    pub answer: Answer,
+    /// The freeze verdict (current state only).
+    pub freeze: Option<opsbook_core::freeze::Verdict>,
+}
+
+/// May `action` be done now (or in `state`)? Matrix ∧ freeze.
+///
+/// # Errors
+/// A state that is not one; the policies or ledgers cannot be read.
+pub fn can(ctx: &Context, action: &str, state: Option<&str>) -> Result<Can, OpsError> {
+    let m = machine(ctx)?;
+    let mx = matrix(ctx)?;
+    let judged = match state {
+        Some(s) => {
+            let up = s.trim().to_ascii_uppercase();
+            if m.state(&up).is_none() {
+                return Err(OpsError::invalid(format!(
+                    "--state `{s}` is not a safety state; policy/degraded.yaml has {}",
+                    m.states
+                        .iter()
+                        .map(|s| s.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            up
+        }
+        None => current(ctx)?.1.state,
+    };
+    let mut a = mx.can(action, &judged);
+    let mut freeze_v = None;
+    if state.is_none() && a.decision != Decision::Deny {
+        let (v, _, _) = crate::freeze::verdict(ctx, action)?;
+        if !v.allowed {
+            a.decision = Decision::Deny;
+            a.why = format!(
+                "the matrix says {} in {judged}, but {}",
+                mx.can(action, &judged).decision.as_str(),
+                v.why
+            );
+            a.next.clone_from(&v.next);
+        }
+        freeze_v = Some(v);
+    }
+    Ok(Can {
+        answer: a,
+        freeze: freeze_v,
+    })
+}
+
+/// `safety matrix`: every action in every state.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixView {
+    /// State IDs, in policy order.
+    pub states: Vec<String>,
+    /// Actions, in policy order.
+    pub actions: Vec<safety::Action>,
+    /// action → state → decision.
+    pub matrix: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Decision>>,
+    /// Each action's decision in each state, in order (unknown cells DENY).
+    #[serde(skip)]
+    pub rows: Vec<(safety::Action, Vec<Decision>)>,
+}
+
+/// The whole matrix.
+///
+/// # Errors
+/// The policies cannot be read.
+pub fn matrix_view(ctx: &Context) -> Result<MatrixView, OpsError> {
+    let m = machine(ctx)?;
+    let mx = matrix(ctx)?;
+    let states: Vec<String> = m.states.iter().map(|s| s.id.clone()).collect();
+    let rows = mx
+        .actions
+        .iter()
+        .map(|a| {
+            (
+                a.clone(),
+                states.iter().map(|s| mx.can(&a.id, s).decision).collect(),
+            )
+        })
+        .collect();
+    Ok(MatrixView {
+        states,
+        actions: mx.actions.clone(),
+        matrix: mx.cells.clone(),
+        rows,
+    })
+}
+
+/// How a post-recovery watch ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchResult {
+    /// Nothing re-triggered.
+    Ok,
+    /// The fault came back.
+    Retriggered,
+}
+
+/// What [`watch_end`] recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct WatchEnded {
+    /// How it ended.
+    #[serde(skip)]
+    pub retriggered: bool,
+    /// The event.
+    pub events: Vec<Event>,
+}
+
+/// Ends the post-recovery watch: `ok` not before its window has passed.
+///
+/// # Errors
+/// No watch running (bad input); `ok` too early (refused).
+pub fn watch_end(ctx: &Context, result: WatchResult, reason: &str) -> Result<WatchEnded, OpsError> {
+    let m = machine(ctx)?;
+    let mut w = Writer::open(&ctx.layout.ledger(LedgerFile::Safety))?;
+    let cur = safety::replay(&m, &w.events()?);
+    let Some((until, inc)) = cur.watch.clone() else {
+        return Err(OpsError::invalid(format!(
+            "no post-recovery watch is running (it starts when RECOVERING is left for {})",
+            m.initial
+        )));
+    };
+    let now = ctx.now();
+    if result == WatchResult::Ok && until.parse::<jiff::Timestamp>().is_ok_and(|u| now < u) {
+        return Err(OpsError::refused(
+            format!(
+                "the post-recovery watch runs until {until}; it cannot end `ok` earlier (a re-trigger may end it at any time with --result retriggered)"
+            ),
+            None,
+        ));
+    }
+    let ev = w.append_event(
+        ctx.clock.as_ref(),
+        &ctx.actor,
+        &SafetyEvent::WatchEnded(sev::WatchEnded {
+            result: match result {
+                WatchResult::Ok => "ok",
+                WatchResult::Retriggered => "retriggered",
+            }
+            .into(),
+            reason: reason.to_string(),
+            incident: inc,
+        }),
+    )?;
+    Ok(WatchEnded {
+        retriggered: result == WatchResult::Retriggered,
+        events: vec![ev],
+    })
+}

@@ -1,0 +1,134 @@
+//! The harness of the operations' library tests: a starter SSOT in a
+//! temporary directory, a clock that moves only when told, one operator.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use opsbook_core::clock::ManualClock;
+use opsbook_core::layout::Layout;
+use opsbook_core::ledger::Actor;
+use opsbook_ops::{Context, OpsError};
+
+/// A starter SSOT, its clock and its operator (Aiko, op@HOST1).
+pub struct Ssot {
+    _t: tempfile::TempDir,
+    /// The root.
+    pub root: PathBuf,
+    /// The clock every operation reads.
+    pub clock: Arc<ManualClock>,
+    ctx: Context,
+}
+
+impl Ssot {
+    /// A fresh starter SSOT (what `opsbook init` writes).
+    pub fn new() -> Ssot {
+        let t = tempfile::tempdir().unwrap();
+        let root = opsbook_testkit::ssot::starter_in(t.path());
+        let clock = Arc::new(ManualClock::at("2026-11-29T00:00:00Z".parse().unwrap()));
+        let ctx = Context::new(
+            Layout::new(&root),
+            clock.clone(),
+            Actor {
+                user: "op".into(),
+                host: "HOST1".into(),
+                name: Some("Aiko".into()),
+            },
+        );
+        Ssot {
+            _t: t,
+            root,
+            clock,
+            ctx,
+        }
+    }
+
+    /// The context with the clock set to `now` (RFC 3339).
+    pub fn at(&self, now: &str) -> &Context {
+        self.clock.set(now.parse().unwrap());
+        &self.ctx
+    }
+
+    /// The context at the clock's current time.
+    pub fn ctx(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// A path under the root.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Replaces the first `from` in the file at `rel` by `to`.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+        opsbook_testkit::ssot::edit(&self.path(rel), from, to);
+    }
+
+    /// The cooling-off of the confirmation, in seconds.
+    pub fn cooling_off(&self, seconds: u32) {
+        self.edit(
+            "policy/safety-matrix.yaml",
+            "cooling_off_seconds: 180",
+            &format!("cooling_off_seconds: {seconds}"),
+        );
+    }
+
+    /// Every ledger of the SSOT verifies.
+    pub fn ledgers_verify(&self) {
+        let all = opsbook_ops::ledger::all(&self.root).unwrap();
+        assert!(!all.is_empty());
+        for v in opsbook_ops::ledger::verify(&all).unwrap() {
+            assert!(v.ok(), "{} breaks: {:?}", v.path, v.first_break);
+        }
+    }
+
+    /// The gate's findings (codes and lines) as of `as_of`.
+    pub fn gate(&self, as_of: &str) -> (bool, Vec<(String, usize, String)>) {
+        let contracts = opsbook_core::contracts::Contracts::load(Some(&self.root));
+        let opts = opsbook_gate::Options {
+            as_of: as_of.parse().unwrap(),
+            runbook_base: None,
+            baseline: None,
+        };
+        let (_, report) = opsbook_gate::check(&self.root, &contracts, &opts).unwrap();
+        let mut f: Vec<(String, usize, String)> = report
+            .findings
+            .iter()
+            .map(|f| (f.code.to_string(), f.line, f.message.clone()))
+            .collect();
+        f.sort();
+        (report.failed(), f)
+    }
+}
+
+/// Asserts a refusal (what exit 1 is) whose message holds `needle`.
+#[track_caller]
+pub fn refused<T: std::fmt::Debug>(r: Result<T, OpsError>, needle: &str) -> OpsError {
+    let e = r.expect_err("should be refused");
+    assert!(e.is_refusal(), "not a refusal: {e}");
+    assert!(e.to_string().contains(needle), "`{needle}` not in: {e}");
+    e
+}
+
+/// Asserts bad input or another error (what exit 2 is) holding `needle`.
+#[track_caller]
+pub fn invalid<T: std::fmt::Debug>(r: Result<T, OpsError>, needle: &str) -> OpsError {
+    let e = r.expect_err("should fail");
+    assert!(
+        !e.is_refusal() && !matches!(e, OpsError::HookFailed(_)),
+        "not an error of input or configuration: {e}"
+    );
+    assert!(e.to_string().contains(needle), "`{needle}` not in: {e}");
+    e
+}
+
+/// A file in the SSOT with `text`.
+pub fn write(root: &Path, rel: &str, text: &str) -> PathBuf {
+    let p = root.join(rel);
+    if let Some(d) = p.parent() {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(&p, text).unwrap();
+    p
+}

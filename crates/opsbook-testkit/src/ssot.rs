@@ -1,0 +1,81 @@
+//! A fresh starter SSOT (what `opsbook init` writes) in a temporary
+//! directory, for library tests that work on a real tree.
+
+use std::path::{Path, PathBuf};
+
+/// Writes the starter SSOT into `dir` (created).
+///
+/// # Panics
+/// If a file cannot be written (a test environment problem).
+pub fn write_starter(dir: &Path) {
+    for (rel, bytes) in opsbook_core::scaffold::files() {
+        let p = dir.join(&rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("create a directory");
+        }
+        std::fs::write(&p, bytes).expect("write a starter file");
+    }
+}
+
+/// Replaces the first `from` in the file at `path` by `to`.
+///
+/// # Panics
+/// If the file does not hold `from` (the test's assumption broke).
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let s = std::fs::read_to_string(path).expect("read");
+    assert!(s.contains(from), "`{from}` not in {}", path.display());
+    std::fs::write(path, s.replacen(from, to, 1)).expect("write");
+}
+
+/// Appends `text` to `opsbook.toml` under `root`.
+///
+/// # Panics
+/// If it cannot be read or written.
+pub fn append_config(root: &Path, text: &str) {
+    let p = root.join("opsbook.toml");
+    let mut s = std::fs::read_to_string(&p).expect("read opsbook.toml");
+    s.push_str(text);
+    std::fs::write(p, s).expect("write opsbook.toml");
+}
+
+/// A TOML basic string (Windows paths carry backslashes).
+#[must_use]
+pub fn toml_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The root of a starter SSOT under `base` (`base/ops`).
+#[must_use]
+pub fn starter_in(base: &Path) -> PathBuf {
+    let root = base.join("ops");
+    write_starter(&root);
+    root
+}
+
+/// An answers file for the high-danger confirmation (`opsbook confirm
+/// --answers`): a fit operator (`awake` hours up, 7 slept), every checklist
+/// answer yes, `target` typed twice, a reason.
+#[must_use]
+pub fn confirm_answers(target: &str, awake: u32) -> String {
+    format!(
+        "hours_awake: {awake}\r\nhours_slept: 7\r\nhours_on_incident: 1\r\nchecklist: {{evidence_sealed: yes, backout_read: yes, cause_mitigated: yes, scope_known: yes, freeze_checked: yes}}\r\ntarget: {target}\r\ntarget_again: {target}\r\nreason: reconciliation clean twice\r\n"
+    )
+}
+
+/// Every recovery-acceptance check of the starter policy, passed with evidence.
+pub const ACCEPT_ALL: [&str; 6] = [
+    "cause_mitigated=pass:EVB-20261129-0215",
+    "reconciliation_ok=pass:recon-0240.csv",
+    "time_ok=pass:w32tm-0241.txt",
+    "no_split_brain=pass:lease-0242.txt",
+    "alerts_quiet=pass:alertmanager-0243.json",
+    "recovering_dwell=pass:safety.jsonl#12",
+];
+
+/// A postmortem of `id` (P0, reviewed) with one runbook action item.
+#[must_use]
+pub fn postmortem(id: &str, item: &str, target: &str, status: &str, due: &str) -> String {
+    format!(
+        "---\r\nincident_id: {id}\r\ntitle:\r\n  en: Orders rejected because the clock ran ahead\r\nseverity: P0\r\nstatus: reviewed\r\nauthors: [Aiko]\r\ncreated: 2026-11-29\r\nsummary: W32Time stopped syncing; Binance rejected signed requests for 40 minutes.\r\nimpact: No orders 02:10-02:50 UTC; unexpected loss USD 0.\r\nroot_cause: A firewall change blocked UDP 123.\r\ndefect_analysis:\r\n  detection: No alert on sync age.\r\n  response: The gateway was restarted first.\r\n  recovery: Resync needed Administrator rights.\r\n  learning: The time drill had never been run.\r\naction_items:\r\n  - id: AI-1\r\n    type: runbook\r\n    target: {target}\r\n    description: \"{item}\"\r\n    owner: Aiko\r\n    due: {due}\r\n    status: {status}\r\n    done_ref: null\r\n---\r\n\r\n# Postmortem\r\n"
+    )
+}
