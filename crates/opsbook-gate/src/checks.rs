@@ -5,12 +5,13 @@
 
 use opsbook_core::contracts::Contracts;
 
-pub use crate::rules::context::{Ctx, FileChecks};
+pub use crate::rules::context::Ctx;
 pub use crate::rules::coverage::alerts::{
     AlertCoverage, alert_coverage, alert_rules, alerts_covered_elsewhere,
 };
 pub use crate::rules::coverage::matrix::coverage_matrix;
 pub use crate::rules::deprecated::stubs::deprecated;
+pub use crate::rules::file_checks::FileChecks;
 pub use crate::rules::input::contracts::unusable_contracts;
 pub use crate::rules::input::load::load_problems;
 pub use crate::rules::ledger::chain::ledgers;

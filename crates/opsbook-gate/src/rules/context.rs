@@ -1,23 +1,14 @@
-//! What the checks share: the SSOT's indexes ([`Ctx`]) for the whole-tree
-//! checks, and [`FileChecks`], the per-runbook checks that run while
-//! runbooks stream in.
+//! What the whole-tree checks share: the SSOT's indexes ([`Ctx`]).
 
 use crate::Finding;
 use crate::rules::Rule;
-use opsbook_core::contracts::Contracts;
 use opsbook_core::model;
-use opsbook_core::model::RunbookMeta;
-use opsbook_core::model::VerificationPlan;
 use opsbook_core::ssot::FileKind;
 use opsbook_core::ssot::SourceFile;
 use opsbook_core::ssot::Ssot;
 use opsbook_core::yaml::Pos;
 use std::collections::HashMap;
 use std::collections::HashSet;
-
-use crate::rules::links::files::links_runbook;
-use crate::rules::lint::lint_runbook;
-use crate::rules::schema::contract::schema_file;
 
 /// Shared state for the checks.
 pub struct Ctx<'a> {
@@ -93,60 +84,4 @@ impl<'a> Ctx<'a> {
 /// Column 1 of `line`.
 pub(crate) fn at(line: usize) -> Pos {
     Pos { line, col: 1 }
-}
-
-/// The per-runbook checks, with what they need from the rest of the SSOT.
-/// Runs while runbooks stream in ([`Ssot::load_streaming`]), so that a
-/// runbook is checked and released before the next ones are parsed.
-pub struct FileChecks<'a> {
-    pub(crate) contracts: &'a Contracts,
-    pub(crate) as_of: jiff::civil::Date,
-    pub(crate) plan: VerificationPlan,
-    pub(crate) must_drill: HashSet<String>,
-}
-
-impl<'a> FileChecks<'a> {
-    /// Reads the verification plan and the coverage matrix of `ssot`
-    /// (runbooks need not be loaded yet).
-    #[must_use]
-    pub fn new(ssot: &Ssot, contracts: &'a Contracts, as_of: jiff::civil::Date) -> FileChecks<'a> {
-        let plan = ssot
-            .plan("verification")
-            .and_then(SourceFile::value)
-            .map(VerificationPlan::from_value)
-            .unwrap_or_default();
-        let must_drill = if plan.drilled_required_for.is_empty() {
-            HashSet::new()
-        } else {
-            ssot.file_of(&FileKind::CoverageMatrix)
-                .and_then(SourceFile::value)
-                .map(model::coverage_entries)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|e| {
-                    e.severity
-                        .as_ref()
-                        .is_some_and(|s| plan.drilled_required_for.contains(s))
-                })
-                .flat_map(|e| e.runbooks)
-                .collect()
-        };
-        FileChecks {
-            contracts,
-            as_of,
-            plan,
-            must_drill,
-        }
-    }
-
-    /// Every single-file check of one runbook: contract (OB201), lint
-    /// (OB1xx), expiry (OB5xx) and links (OB701).
-    #[must_use]
-    pub fn runbook(&self, f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
-        let mut out = schema_file(self.contracts, f);
-        out.extend(lint_runbook(f, meta));
-        out.extend(self.expiry(f, meta));
-        out.extend(links_runbook(f));
-        out
-    }
 }

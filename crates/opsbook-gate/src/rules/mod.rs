@@ -84,6 +84,7 @@ pub mod context;
 pub mod coverage;
 pub mod deprecated;
 pub mod expiry;
+pub mod file_checks;
 pub mod input;
 pub mod ledger;
 pub mod links;

@@ -2,8 +2,8 @@
 
 use crate::Finding;
 use crate::rules;
-use crate::rules::context::FileChecks;
 use crate::rules::context::at;
+use crate::rules::file_checks::FileChecks;
 use crate::rules::{Level, Rule};
 use opsbook_core::model;
 use opsbook_core::model::RunbookMeta;
