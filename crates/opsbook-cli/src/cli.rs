@@ -1160,8 +1160,8 @@ Examples (PowerShell):
         /// Runbook whose required_evidence to collect: its `path` and `command` items, and paths named in its text
         #[arg(long, value_name = "RB")]
         runbook: Option<String>,
-        /// A file or glob to collect (repeatable)
-        #[arg(long = "include", visible_alias = "path", value_name = "PATH|GLOB")]
+        /// A file, a glob or a directory (collected recursively, links excluded and listed) to collect (repeatable)
+        #[arg(long = "include", visible_alias = "path", value_name = "PATH|GLOB|DIR")]
         includes: Vec<String>,
         /// A command whose output to collect, NAME=COMMAND (PowerShell on Windows; repeatable)
         #[arg(long = "cmd", value_name = "NAME=COMMAND")]

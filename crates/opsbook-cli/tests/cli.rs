@@ -639,7 +639,10 @@ fn redaction_classes_are_checked_by_the_gate() {
          \x20     pattern: '(?<=desk=)\\w+'\n\
          \x20   - id: any_x\n\
          \x20     description: matches nothing too\n\
-         \x20     pattern: 'x*'\n",
+         \x20     pattern: 'x*'\n\
+         \x20   - id: line_breaks\n\
+         \x20     description: matches only line breaks\n\
+         \x20     pattern: '\\r?\\n'\n",
     );
     std::fs::write(&pol, &text).unwrap();
     let (code, v) = gate_json(&dir, &[]);
@@ -669,7 +672,7 @@ fn redaction_classes_are_checked_by_the_gate() {
             )
         })
         .collect();
-    assert_eq!(invalid.len(), 2, "{invalid:?}");
+    assert_eq!(invalid.len(), 3, "{invalid:?}");
     assert!(
         invalid[0]
             .0
@@ -680,6 +683,10 @@ fn redaction_classes_are_checked_by_the_gate() {
     assert_eq!(
         invalid[1].0,
         "class `any_x`: the pattern can match an empty span"
+    );
+    assert_eq!(
+        invalid[2].0,
+        "class `line_breaks`: the pattern matches only white space or line breaks"
     );
 }
 

@@ -11,8 +11,12 @@
 
 pub mod bundle;
 pub mod deliver;
+pub mod error;
+pub mod hash;
 pub mod redact;
 #[cfg(feature = "s3")]
 pub mod s3;
+pub mod sign;
+pub mod sources;
 pub mod timeref;
 pub mod verify;

@@ -416,11 +416,11 @@ pub fn collect(
     if sources.is_empty() {
         if required.is_empty() {
             return Err(OpsError::invalid(
-                "nothing to collect: give --include PATH|GLOB, --cmd NAME=COMMAND or --runbook RB",
+                "nothing to collect: give --include PATH|GLOB|DIR, --cmd NAME=COMMAND or --runbook RB",
             ));
         }
         return Err(OpsError::invalid(format!(
-            "nothing to collect: none of the files named by {}'s required evidence exists here. It asks for:\n{}\nCollect them with --include PATH|GLOB and --cmd NAME=COMMAND",
+            "nothing to collect: none of the files named by {}'s required evidence exists here. It asks for:\n{}\nCollect them with --include PATH|GLOB|DIR and --cmd NAME=COMMAND",
             runbook.unwrap_or_default(),
             required
                 .iter()
@@ -486,6 +486,7 @@ pub fn collect(
                 ),
             })
             .collect(),
+        source_key: bundle::SourceKey::from_policy(pol.as_ref())?,
     };
     custody(
         ctx,
@@ -1121,7 +1122,17 @@ pub fn scan(ctx: Option<&Context>, paths: &[String]) -> Result<Scanned, OpsError
                 }
             };
             let scan = match r {
-                Ok(hits) => FileScan::Scanned { file: name, hits },
+                Ok(hits) => FileScan::Scanned {
+                    file: name,
+                    // An archive member's name can carry a secret too.
+                    hits: hits
+                        .into_iter()
+                        .map(|mut h| {
+                            h.member = h.member.map(|m| rs.scrub(&m));
+                            h
+                        })
+                        .collect(),
+                },
                 Err(e) => FileScan::Unscannable {
                     file: name,
                     unscannable: e,

@@ -179,8 +179,16 @@ pub fn run(c: &EvidenceCommand) -> Outcome {
                         for x in hits {
                             let _ = writeln!(
                                 s,
-                                "{file}:{}:{}: {} ({} bytes, {} view)",
-                                x.line, x.column, x.rule, x.bytes, x.view
+                                "{file}:{}:{}: {} ({} bytes, {} view){}",
+                                x.line,
+                                x.column,
+                                x.rule,
+                                x.bytes,
+                                x.view,
+                                x.member
+                                    .as_ref()
+                                    .map(|m| format!(" in member {m}"))
+                                    .unwrap_or_default()
                             );
                         }
                     }

@@ -1,8 +1,11 @@
 //! S3 delivery against a real S3-compatible server. `.ci/run` starts one
-//! (moto's server, from PyPI) and sets `OPSBOOK_TEST_S3_ENDPOINT`; with
-//! `OPSBOOK_REQUIRE_S3=1` (set by CI) a missing server fails the test. The
-//! bucket's contents are read with plain HTTP requests of the test's own, not
-//! through opsbook, so the check is independent of the code under test.
+//! (moto's server, from PyPI), sets `OPSBOOK_TEST_S3_ENDPOINT` and runs the
+//! ignored tests too (`-- --include-ignored`). Elsewhere the test is listed
+//! as ignored, never a silent pass; run it by hand with a server:
+//! `OPSBOOK_TEST_S3_ENDPOINT=http://127.0.0.1:5399 cargo test -p opsbook-cli
+//! --test cli s3 -- --ignored`. The bucket's contents are read with plain
+//! HTTP requests of the test's own, not through opsbook, so the check is
+//! independent of the code under test.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -11,27 +14,23 @@ use serde_json::Value;
 
 use super::{collect, run, setup};
 
-/// `(host:port, endpoint URL)` of the test server, or `None`.
-#[allow(clippy::print_stderr)]
-fn server() -> Option<(String, String)> {
-    let Some(ep) = std::env::var("OPSBOOK_TEST_S3_ENDPOINT")
+/// `(host:port, endpoint URL)` of the test server.
+///
+/// # Panics
+/// `OPSBOOK_TEST_S3_ENDPOINT` is unset: the test was asked for (it is
+/// ignored by default) and cannot run without a server.
+fn server() -> (String, String) {
+    let ep = std::env::var("OPSBOOK_TEST_S3_ENDPOINT")
         .ok()
         .filter(|e| !e.is_empty())
-    else {
-        assert!(
-            std::env::var("OPSBOOK_REQUIRE_S3").is_err(),
-            "OPSBOOK_REQUIRE_S3 is set but OPSBOOK_TEST_S3_ENDPOINT is not"
+        .expect(
+            "OPSBOOK_TEST_S3_ENDPOINT is not set: start an S3-compatible server (`python3 -m moto.server -p 5399`) and point it there",
         );
-        eprintln!(
-            "OPSBOOK_TEST_S3_ENDPOINT unset: S3 server test not run (the object-store path is unit-tested against its in-memory backend)"
-        );
-        return None;
-    };
     let host = ep
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_string();
-    Some((host, ep))
+    (host, ep)
 }
 
 /// One HTTP/1.1 request; returns (status, body). The test server does not
@@ -97,10 +96,9 @@ fn keys(host: &str, bucket: &str, prefix: &str) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs an S3-compatible server at OPSBOOK_TEST_S3_ENDPOINT (.ci/run starts moto and runs it)"]
 fn s3_delivery_survives_failures_at_every_step_against_a_real_server() {
-    let Some((host, endpoint)) = server() else {
-        return;
-    };
+    let (host, endpoint) = server();
     let e = setup();
     let bucket = format!(
         "opsbook-test-{}",

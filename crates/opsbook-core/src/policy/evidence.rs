@@ -109,6 +109,20 @@ pub struct Integrity {
     /// The signature.
     #[serde(default)]
     pub signature: Signature,
+    /// The keyed hash recorded for sources that had redactions.
+    #[serde(default)]
+    pub source_hash: SourceHash,
+}
+
+/// `integrity.source_hash`: the key of the HMAC-SHA256 recorded instead of
+/// the plain SHA-256 of a source that had redactions (a plain hash would
+/// let a bundle's reader confirm a guessed secret offline).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceHash {
+    /// Where the key is (`env:VAR` holding the key file's path, or
+    /// `file:PATH`); default `env:OPSBOOK_EVIDENCE_HASH_KEY`.
+    #[serde(default)]
+    pub key_ref: Option<String>,
 }
 
 /// `integrity.signature`.

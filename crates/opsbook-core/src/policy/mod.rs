@@ -26,7 +26,7 @@ pub use degraded::{
 };
 pub use evidence::{
     Collection, DestinationDecl, Evidence, EvidenceLimits, Integrity, Retention, Signature,
-    SpoolDecl, Truncation,
+    SourceHash, SpoolDecl, Truncation,
 };
 pub use failover::Failover;
 pub use notification::Notification;

@@ -14,7 +14,7 @@ pub const REDACTION_CLASS_INVALID: &Rule = &Rule {
     requirement: "D-EVD-LIMITS",
     summary: "a redaction class of the evidence policy cannot be used",
     doc: "## What it does
-Compiles each class of `policy/evidence.yaml` `redaction.classes` as the redaction does (Rust `regex` syntax) and reports a pattern that does not compile or whose shortest match is empty (`x*`, a bare `\\b`).
+Compiles each class of `policy/evidence.yaml` `redaction.classes` as the redaction does (Rust `regex` syntax) and reports a pattern that does not compile, whose shortest match is empty (`x*`, a bare `\\b`), or that matches only white space or line breaks (`\\n`, `\\s+`).
 
 ## Why is this bad?
 Redaction fails closed: `opsbook evidence collect` refuses to run with such a class, so the broken pattern is found during an incident, when evidence is needed, instead of in CI.
@@ -63,33 +63,34 @@ pub fn redaction_classes(cx: &mut Ctx<'_>) {
             continue;
         };
         let p = d.pos(&format!("/redaction/classes/{i}/pattern"));
-        match regex::RegexBuilder::new(pattern).size_limit(64 << 20).build() {
-            Err(e) => found.push(Finding::new(
-                rules::schema::REDACTION_CLASS_INVALID,
-                &f.rel,
-                p.line,
-                p.col,
+        // The evidence crate's own check: the gate refuses what collect would.
+        let problem = match opsbook_evidence::redact::check_pattern(pattern) {
+            Ok(_) => None,
+            Err(opsbook_evidence::redact::PatternProblem::DoesNotCompile(e)) => Some((
                 format!(
                     "class `{id}`: the pattern does not compile: {}",
-                    e.to_string().lines().last().unwrap_or_default().trim()
+                    e.lines().last().unwrap_or_default().trim()
                 ),
-                "use Rust regex syntax (no look-around); `opsbook evidence collect` refuses to run until it compiles".into(),
+                "use Rust regex syntax (no look-around); `opsbook evidence collect` refuses to run until it compiles",
             )),
-            Ok(re)
-                if re.is_match("")
-                    || regex_syntax::parse(pattern)
-                        .is_ok_and(|h| h.properties().minimum_len() == Some(0)) =>
-            {
-                found.push(Finding::new(
+            Err(opsbook_evidence::redact::PatternProblem::MatchesEmpty) => Some((
+                format!("class `{id}`: the pattern can match an empty span"),
+                "require at least one character, e.g. `+` instead of `*`; a bare `\\b` matches nothing to redact",
+            )),
+            Err(opsbook_evidence::redact::PatternProblem::OnlySpace) => Some((
+                format!("class `{id}`: the pattern matches only white space or line breaks"),
+                "match the secret itself, e.g. `token=(?P<secret>\\S+)`: a class of white space would redact the layout of every file",
+            )),
+        };
+        if let Some((message, help)) = problem {
+            found.push(Finding::new(
                 rules::schema::REDACTION_CLASS_INVALID,
                 &f.rel,
                 p.line,
                 p.col,
-                format!("class `{id}`: the pattern can match an empty span"),
-                "require at least one character, e.g. `+` instead of `*`; a bare `\\b` matches nothing to redact".into(),
+                message,
+                help.into(),
             ));
-            }
-            Ok(_) => {}
         }
         if let Some(Value::Array(kw)) = c.get("keywords") {
             let lower = pattern.to_ascii_lowercase();
