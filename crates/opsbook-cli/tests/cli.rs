@@ -1285,7 +1285,34 @@ fn explain_shows_the_rule_page_and_suggests_on_typos() {
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(v.as_array().unwrap().len() >= 40);
+    // Every code the gate can emit (findings are built only from the
+    // registry's `&'static Rule`s), in code order, with its level and summary.
+    let listed: Vec<(&str, &str, &str, &str)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["code"].as_str().unwrap(),
+                r["name"].as_str().unwrap(),
+                r["level"].as_str().unwrap(),
+                r["summary"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let registry: Vec<(&str, &str, &str, &str)> = opsbook_gate::rules::all()
+        .map(|r| (r.code, r.name, r.level.as_str(), r.summary))
+        .collect();
+    assert_eq!(listed, registry);
+    assert_eq!(listed.len(), 66);
+    let human = opsbook().args(["explain", "--all"]).output().unwrap();
+    let text = String::from_utf8(human.stdout).unwrap();
+    for (code, name, _, _) in &registry {
+        assert!(
+            text.contains(&format!("{code}  {name} ")),
+            "{code} missing:\n{text}"
+        );
+    }
 }
 
 #[test]

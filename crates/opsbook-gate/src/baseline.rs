@@ -128,7 +128,7 @@ mod tests {
     #[test]
     fn baseline_absorbs_each_finding_once() {
         let f = Finding::new(
-            "OB101",
+            crate::rules::lint::MISSING_SECTION,
             "a.md",
             3,
             1,

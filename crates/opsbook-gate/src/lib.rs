@@ -4,7 +4,7 @@
 //! check of [`checks`], applies the levels from `opsbook.toml` and the
 //! baseline, and returns a [`Report`] that [`render`] turns into human text,
 //! JSON, SARIF 2.1.0, JUnit XML, GitHub annotations or a Markdown summary.
-//! Rules, their codes and their docs are in [`rules`].
+//! Rules, their codes and their docs are in [`rules`], one folder per family.
 
 pub mod baseline;
 pub mod changes;
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use opsbook_core::contracts::Contracts;
 use opsbook_core::ssot::{FileKind, LoadError, Ssot};
 
-pub use rules::{Level, RULES, Rule};
+pub use rules::{Level, Rule};
 
 /// One finding: a rule that fired at a place.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -39,34 +39,106 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub help: String,
+    /// Where the span ends (1-based line, 1-based column just past the last
+    /// character), when the rule knows it; without it the span runs to the
+    /// end of the start line. Absent from the JSON when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Point>,
+    /// Other places the finding points at (the first of two duplicates).
+    /// Absent from the JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Label>,
+}
+
+/// A place in a file: 1-based line and 1-based column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Point {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+/// A secondary place of a finding, with what it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Label {
+    /// File relative to the SSOT root, `/`-separated.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is there, e.g. `first defined here`.
+    pub message: String,
 }
 
 impl Finding {
-    /// A finding of `code` at its rule's default level.
-    ///
-    /// # Panics
-    /// Never for codes in [`RULES`]; an unknown code is a programming error
-    /// caught by the registry test.
+    /// A finding of `rule` at its default level. Only a registered
+    /// `&'static Rule` can make a finding, so no check can emit a code that
+    /// `opsbook explain` does not know.
     #[must_use]
     pub fn new(
-        code: &'static str,
+        rule: &'static Rule,
         file: &str,
         line: usize,
         column: usize,
         message: String,
         help: String,
     ) -> Finding {
-        let rule = rules::lookup(code);
         Finding {
-            code: code.to_string(),
-            name: rule.map_or("unknown", |r| r.name).to_string(),
-            level: rule.map_or(Level::Error, |r| r.level),
+            code: rule.code.to_string(),
+            name: rule.name.to_string(),
+            level: rule.level,
             file: file.to_string(),
             line: line.max(1),
             column: column.max(1),
             message,
             help,
+            end: None,
+            related: Vec::new(),
         }
+    }
+
+    /// The span ends at `line`, `column` (just past its last character).
+    #[must_use]
+    pub fn ending_at(mut self, line: usize, column: usize) -> Finding {
+        self.end = Some(Point {
+            line: line.max(self.line),
+            column: column.max(1),
+        });
+        self
+    }
+
+    /// The span covers `chars` characters of the start line.
+    #[must_use]
+    pub fn spanning(self, chars: usize) -> Finding {
+        let (line, column) = (self.line, self.column + chars.max(1));
+        self.ending_at(line, column)
+    }
+
+    /// Adds a secondary label at `file`:`line`:`column`.
+    #[must_use]
+    pub fn with_related(
+        mut self,
+        file: &str,
+        line: usize,
+        column: usize,
+        message: String,
+    ) -> Finding {
+        self.related.push(Label {
+            file: file.to_string(),
+            line: line.max(1),
+            column: column.max(1),
+            message,
+        });
+        self
+    }
+
+    /// The rule of this finding (`None` only for a finding deserialised
+    /// from a report of another opsbook version).
+    #[must_use]
+    pub fn rule(&self) -> Option<&'static Rule> {
+        rules::lookup(&self.code)
     }
 }
 
@@ -178,7 +250,7 @@ fn levels(ssot: &Ssot, out: &mut Vec<Finding>) -> BTreeMap<&'static str, Option<
             let hint =
                 rules::suggest(key).map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
             out.push(Finding::new(
-                "OB201",
+                rules::schema::SCHEMA_VIOLATION,
                 opsbook_core::ssot::CONFIG_FILE,
                 pos.line,
                 pos.col,
@@ -192,7 +264,7 @@ fn levels(ssot: &Ssot, out: &mut Vec<Finding>) -> BTreeMap<&'static str, Option<
                 m.insert(rule.code, l);
             }
             None => out.push(Finding::new(
-                "OB201",
+                rules::schema::SCHEMA_VIOLATION,
                 opsbook_core::ssot::CONFIG_FILE,
                 pos.line,
                 pos.col,
@@ -248,16 +320,7 @@ pub fn run(ssot: &Ssot, contracts: &Contracts, opts: &Options) -> Report {
 
 fn finish(ssot: &Ssot, contracts: &Contracts, opts: &Options, per_runbook: Vec<Finding>) -> Report {
     let mut cx = checks::Ctx::new(ssot, opts.runbook_base.as_deref());
-    checks::load_problems(&mut cx);
-    checks::schemas(&mut cx, contracts);
-    checks::registry(&mut cx);
-    checks::coverage_matrix(&mut cx);
-    checks::alert_rules(&mut cx);
-    checks::deprecated(&mut cx);
-    checks::safety_model(&mut cx);
-    checks::redaction_classes(&mut cx);
-    checks::ledgers(&mut cx, contracts);
-    checks::postmortems(&mut cx, opts.as_of);
+    checks::run_all(&mut cx, contracts, opts.as_of);
     let mut findings = cx.out;
     findings.extend(per_runbook);
     let lv = levels(ssot, &mut findings);

@@ -32,32 +32,45 @@ pub enum Format {
 /// Reads the source lines of files that have findings (for snippets).
 fn source_lines(root: &Path, findings: &[Finding]) -> HashMap<String, Vec<String>> {
     let mut m = HashMap::new();
-    for f in findings {
-        if m.contains_key(&f.file) {
+    let files = findings
+        .iter()
+        .flat_map(|f| std::iter::once(&f.file).chain(f.related.iter().map(|l| &l.file)));
+    for file in files {
+        if m.contains_key(file) {
             continue;
         }
-        let lines = std::fs::read(root.join(&f.file))
+        let lines = std::fs::read(root.join(file))
             .ok()
             .filter(|b| b.len() <= 4 * 1024 * 1024)
             .and_then(|b| opsbook_core::text::decode(&b).ok())
             .map(|d| d.text.lines().map(str::to_string).collect())
             .unwrap_or_default();
-        m.insert(f.file.clone(), lines);
+        m.insert(file.clone(), lines);
     }
     m
 }
 
-/// Renders the human report. `color` adds ANSI styles.
+/// The byte offset of 1-based character `column` in `text` (its length
+/// past the end).
+fn byte_at(text: &str, column: usize) -> usize {
+    text.char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| i)
+}
+
+/// Renders findings rustc-style (one block each, with the source line when
+/// it can be read under `root`), without the summary: what `human` prints
+/// before its verdict, and what the rule fixtures snapshot.
 #[must_use]
-pub fn human(report: &Report, root: &Path, color: bool) -> String {
+pub fn diagnostics(findings: &[Finding], root: &Path, color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
-    let sources = source_lines(root, &report.findings);
+    let sources = source_lines(root, findings);
     let mut out = String::new();
-    for f in &report.findings {
+    for f in findings {
         let level = match f.level {
             Level::Error => ALevel::ERROR,
             Level::Warn => ALevel::WARNING,
@@ -71,38 +84,103 @@ pub fn human(report: &Report, root: &Path, color: bool) -> String {
         let path = f.file.clone();
         let title = level.primary_title(title.as_str()).id(f.code.as_str());
         let help = ALevel::HELP.message(f.help.as_str());
-        let report_groups = match &line_text {
-            Some(text) if !text.trim().is_empty() && text.len() < 400 => {
+        // The primary window: the start line, or the lines up to the end
+        // of a span that runs over several (at most 12).
+        let window = line_text
+            .as_ref()
+            .filter(|t| !t.trim().is_empty() && t.len() < 400)
+            .map(|text| {
+                let lines = sources.get(&f.file).map(Vec::as_slice).unwrap_or_default();
+                match f.end {
+                    Some(e) if e.line > f.line && e.line - f.line < 12 && e.line <= lines.len() => {
+                        let joined = lines[f.line - 1..e.line].join("\n");
+                        let last = joined.len() - lines[e.line - 1].len();
+                        let stop = last + byte_at(&lines[e.line - 1], e.column);
+                        (joined, Some(stop))
+                    }
+                    Some(e) if e.line == f.line => {
+                        let stop = byte_at(text, e.column);
+                        (text.clone(), Some(stop))
+                    }
+                    _ => (text.clone(), None),
+                }
+            });
+        let related: Vec<(&crate::Label, Option<&String>)> = f
+            .related
+            .iter()
+            .map(|l| {
+                let text = sources
+                    .get(&l.file)
+                    .and_then(|ls| ls.get(l.line - 1))
+                    .filter(|t| !t.trim().is_empty() && t.len() < 400);
+                (l, text)
+            })
+            .collect();
+        let mut group = match &window {
+            Some((text, stop)) => {
                 let start = text.char_indices().nth(f.column - 1).map_or(0, |(i, _)| i);
                 let start = if text[start..].trim().is_empty() {
                     text.len() - text.trim_start().len()
                 } else {
                     start
                 };
-                let end = text
-                    .trim_end()
-                    .len()
-                    .clamp(start + 1, text.len().max(start + 1))
-                    .min(text.len());
+                let end = match stop {
+                    Some(stop) => (*stop).clamp(start + 1, text.len().max(start + 1)),
+                    None => text
+                        .trim_end()
+                        .len()
+                        .clamp(start + 1, text.len().max(start + 1)),
+                }
+                .min(text.len());
                 let snippet = Snippet::source(text.as_str())
                     .line_start(f.line)
                     .path(path.as_str())
                     .annotation(AnnotationKind::Primary.span(start..end.max(start)));
-                [title.element(snippet).element(help)]
+                title.element(snippet)
             }
             // No source line to show (undecodable or oversized file, or a
             // whole-file finding): still say where, `--> file:line:col`.
-            _ => {
+            None => {
                 let origin = Origin::path(path.as_str())
                     .line(f.line)
                     .char_column(f.column);
-                [title.element(origin).element(help)]
+                title.element(origin)
             }
         };
+        for (l, text) in &related {
+            group = match text {
+                Some(text) => {
+                    let start = byte_at(text, l.column).min(text.trim_end().len());
+                    let end = text.trim_end().len().max(start + 1).min(text.len());
+                    group.element(
+                        Snippet::source(text.as_str())
+                            .line_start(l.line)
+                            .path(l.file.as_str())
+                            .annotation(
+                                AnnotationKind::Context
+                                    .span(start..end.max(start))
+                                    .label(l.message.as_str()),
+                            ),
+                    )
+                }
+                None => group.element(
+                    ALevel::NOTE
+                        .message(format!("{}:{}:{}: {}", l.file, l.line, l.column, l.message)),
+                ),
+            };
+        }
+        let report_groups = [group.element(help)];
         let rendered = renderer.render(&report_groups);
         out.push_str(&rendered);
         out.push_str("\n\n");
     }
+    out
+}
+
+/// Renders the human report. `color` adds ANSI styles.
+#[must_use]
+pub fn human(report: &Report, root: &Path, color: bool) -> String {
+    let mut out = diagnostics(&report.findings, root, color);
     let s = &report.summary;
     out.push_str(&summary_line(report));
     if s.baselined > 0 {
@@ -163,7 +241,7 @@ pub fn json(report: &Report) -> String {
 /// fails in tests rather than in a code-scanning upload.
 #[must_use]
 pub fn sarif(report: &Report, prefix: &str) -> String {
-    let all: Vec<&rules::Rule> = rules::RULES.iter().collect();
+    let all: Vec<&rules::Rule> = rules::all().collect();
     let index: HashMap<&str, usize> = all.iter().enumerate().map(|(i, r)| (r.code, i)).collect();
     let rules_json: Vec<_> = all
         .iter()
@@ -448,7 +526,7 @@ mod tests {
             },
             findings: vec![
                 Finding::new(
-                    "OB101",
+                    crate::rules::lint::MISSING_SECTION,
                     "runbooks/a.md",
                     5,
                     1,
@@ -457,7 +535,7 @@ mod tests {
                 ),
                 {
                     let mut f = Finding::new(
-                        "OB501",
+                        crate::rules::expiry::VERIFICATION_EXPIRING,
                         "runbooks/a.md",
                         7,
                         16,
@@ -483,6 +561,63 @@ mod tests {
         assert_eq!(
             v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
             5
+        );
+    }
+
+    #[test]
+    fn json_adds_end_and_related_only_when_known() {
+        let mut r = sample();
+        let plain: serde_json::Value = serde_json::from_str(&json(&r)).unwrap();
+        let f0 = plain["findings"][0].as_object().unwrap();
+        assert_eq!(
+            f0.keys().map(String::as_str).collect::<Vec<_>>(),
+            [
+                "code", "name", "level", "file", "line", "column", "message", "help"
+            ]
+        );
+        r.findings[0] = r.findings[0].clone().spanning(19).with_related(
+            "runbooks/a.md",
+            2,
+            1,
+            "first here".into(),
+        );
+        let v: serde_json::Value = serde_json::from_str(&json(&r)).unwrap();
+        assert_eq!(v["findings"][0]["end"], json!({"line": 5, "column": 20}));
+        assert_eq!(
+            v["findings"][0]["related"],
+            json!([{"file": "runbooks/a.md", "line": 2, "column": 1, "message": "first here"}])
+        );
+        assert_eq!(v["findings"][0]["line"], 5);
+        assert!(v["findings"][1].get("end").is_none());
+    }
+
+    #[test]
+    fn human_underlines_the_span_and_shows_the_related_place() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(t.path().join("runbooks")).unwrap();
+        std::fs::write(
+            t.path().join("runbooks/a.md"),
+            "# A\nrunbook_id: RB-A-B   # the ID\n\n\nstep: RB-A-B and more\n",
+        )
+        .unwrap();
+        let f = Finding::new(
+            crate::rules::registry::DUPLICATE_RUNBOOK_ID,
+            "runbooks/a.md",
+            5,
+            7,
+            "`RB-A-B` used twice".into(),
+            "give each its own ID".into(),
+        )
+        .spanning(6)
+        .with_related("runbooks/a.md", 2, 13, "first used here".into());
+        let out = diagnostics(&[f], t.path(), false);
+        assert!(
+            out.contains("5 | step: RB-A-B and more\n  |       ^^^^^^\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("  |             ----------------- first used here"),
+            "{out}"
         );
     }
 

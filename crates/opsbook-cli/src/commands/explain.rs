@@ -1,13 +1,13 @@
 //! `opsbook explain CODE`: the documentation page of a rule.
 
 use anyhow::bail;
-use opsbook_gate::rules::{self, RULES};
+use opsbook_gate::rules;
 
 use crate::cli::{ExplainArgs, ListFormat};
 
 pub fn run(a: &ExplainArgs) -> anyhow::Result<u8> {
     let selected: Vec<&rules::Rule> = if a.all {
-        RULES.iter().collect()
+        rules::all().collect()
     } else {
         let key = a.code.as_deref().unwrap_or_default();
         match rules::lookup(key) {

@@ -1,0 +1,77 @@
+//! `OB1xx`: runbook lint (D-GATE-LINT): sections, steps, dangerous operations, front-matter claims.
+
+pub mod dangerous_ops;
+pub mod front_matter;
+pub mod sections;
+pub mod steps;
+
+pub use dangerous_ops::{DANGEROUS_OP_WITHOUT_BACKOUT, DANGEROUS_OP_WITHOUT_CONFIRMATION};
+pub use front_matter::{MATURITY_WITHOUT_DATE, SAFETY_LABEL_MISMATCH, TITLE_MISSING_JA};
+pub use sections::{DUPLICATE_SECTION, EMPTY_SECTION, HEADING_NOT_BILINGUAL, MISSING_SECTION};
+pub use steps::{
+    BAD_STEP_NUMBER, DANGEROUS_STEP_WITHOUT_OP, STEP_TIER_EXCEEDS_OP, STEP_WITHOUT_TIER, UNKNOWN_OP,
+};
+
+use opsbook_core::model::RunbookMeta;
+use opsbook_core::ssot::SourceFile;
+use opsbook_core::yaml::Pos;
+
+use crate::Finding;
+use crate::rules::Rule;
+use crate::rules::context::at;
+
+/// The rules of this family, sorted by code.
+pub const RULES: &[&Rule] = &[
+    MISSING_SECTION,
+    HEADING_NOT_BILINGUAL,
+    EMPTY_SECTION,
+    DUPLICATE_SECTION,
+    DANGEROUS_OP_WITHOUT_BACKOUT,
+    DANGEROUS_OP_WITHOUT_CONFIRMATION,
+    STEP_WITHOUT_TIER,
+    DANGEROUS_STEP_WITHOUT_OP,
+    UNKNOWN_OP,
+    STEP_TIER_EXCEEDS_OP,
+    SAFETY_LABEL_MISMATCH,
+    BAD_STEP_NUMBER,
+    MATURITY_WITHOUT_DATE,
+    TITLE_MISSING_JA,
+];
+
+/// OB101–OB114: runbook lint. Without usable front matter the kind, the
+/// operations and the tiers are unknown: the front matter is reported
+/// (OB005–OB007), not a cascade of sections and steps that follow from it.
+#[must_use]
+pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let Some(body) = &f.body else { return found };
+    if !f.parsed {
+        return found;
+    }
+    sections::check(f, body, meta, &mut found);
+    front_matter::title(f, meta, &mut found);
+    let op_tier = dangerous_ops::check(f, meta, &mut found);
+    let (step_tier, tiers_known) = steps::check(f, body, meta, &mut found);
+    front_matter::claims(f, meta, op_tier.max(step_tier), tiers_known, &mut found);
+    found
+}
+
+/// The position of a front-matter key (line 1 without front matter).
+pub(crate) fn fm_pos(f: &SourceFile, pointer: &str) -> Pos {
+    f.doc().map_or(at(1), |d| d.key_pos(pointer))
+}
+
+#[cfg(test)]
+mod tests {
+    use opsbook_core::adopt::required_sections;
+
+    #[test]
+    fn required_by_kind() {
+        assert_eq!(required_sections(Some("TRIAGE"), false).len(), 11);
+        assert_eq!(
+            required_sections(Some("GOVERNANCE"), false),
+            vec![0, 3, 6, 9, 10]
+        );
+        assert_eq!(required_sections(Some("TRIAGE"), true), vec![9]);
+    }
+}

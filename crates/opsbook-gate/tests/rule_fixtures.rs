@@ -1,0 +1,166 @@
+//! Every rule of the registry fires on a fixture and stays quiet on its
+//! fixed twin (ruff-style): `tests/fixtures/rules/<CODE>/fires/` and
+//! `…/passes/` are copied over the base SSOT `tests/fixtures/rules/_base/`
+//! (where the gate finds nothing), the gate runs as of 2026-11-29, and the
+//! findings of `<CODE>` on `fires` are snapshotted as the human report
+//! renders them (`tests/fixtures/rules/<CODE>/fires.snap`).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use opsbook_core::contracts::Contracts;
+use opsbook_gate::{Finding, render, rules};
+
+/// Rules that no file fixture can fire, with the reason. Each is fired by
+/// a test below that builds its input at run time, or (OB901) elsewhere.
+const NOT_FROM_A_FILE: &[(&str, &str)] = &[
+    (
+        "OB001",
+        "needs a file the gate cannot read (a symbolic-link loop or a permission), which git does not keep portably: `unreadable_file_fires` builds a loop at run time (Unix)",
+    ),
+    (
+        "OB003",
+        "needs a runbook over 2 MiB, which is not kept in the repository: `file_too_large_fires` writes one at run time",
+    ),
+    (
+        "OB901",
+        "not a finding: the changed-file summary (`Report::changes`) needs a git work tree and `--base`; see crates/opsbook-cli/tests (gate --base)",
+    ),
+];
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules")
+}
+
+/// The base SSOT with `overlay` copied over it, in a temporary directory.
+fn ssot_with(overlay: Option<&Path>) -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("ops");
+    common::copy_dir(&fixtures().join("_base"), &root);
+    if let Some(o) = overlay {
+        common::copy_dir(o, &root);
+    }
+    (t, root)
+}
+
+fn gate(root: &Path) -> Vec<Finding> {
+    let contracts = Contracts::load(Some(root));
+    let (_, report) = opsbook_gate::check(root, &contracts, &common::options()).unwrap();
+    report.findings
+}
+
+fn describe(fs: &[Finding]) -> String {
+    fs.iter()
+        .map(|f| format!("{} {}:{}: {}", f.code, f.file, f.line, f.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_base_ssot_is_clean() {
+    let (_t, root) = ssot_with(None);
+    let found = gate(&root);
+    assert!(found.is_empty(), "{}", describe(&found));
+}
+
+#[test]
+fn every_rule_fires_on_its_fixture_and_not_on_its_twin() {
+    let exempt: BTreeSet<&str> = NOT_FROM_A_FILE.iter().map(|(c, _)| *c).collect();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for rule in rules::all() {
+        let dir = fixtures().join(rule.code);
+        if exempt.contains(rule.code) {
+            assert!(
+                !dir.exists(),
+                "{} is listed as not fireable from a file, but has fixtures",
+                rule.code
+            );
+            continue;
+        }
+        let (fires, passes) = (dir.join("fires"), dir.join("passes"));
+        if !fires.is_dir() || !passes.is_dir() {
+            problems.push(format!(
+                "{} {}: no fixture (tests/fixtures/rules/{}/{{fires,passes}}/)",
+                rule.code, rule.name, rule.code
+            ));
+            continue;
+        }
+        let (_t, root) = ssot_with(Some(&fires));
+        let found = gate(&root);
+        let mine: Vec<Finding> = found
+            .iter()
+            .filter(|f| f.code == rule.code)
+            .cloned()
+            .collect();
+        if mine.is_empty() {
+            problems.push(format!(
+                "{}: `fires` does not fire it; found:\n{}",
+                rule.code,
+                describe(&found)
+            ));
+        } else {
+            insta::with_settings!({
+                snapshot_path => dir.clone(),
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+                description => format!("{} {}: {}", rule.code, rule.name, rule.summary),
+            }, {
+                insta::assert_snapshot!("fires", render::diagnostics(&mine, &root, false));
+            });
+        }
+        let (_t, root) = ssot_with(Some(&passes));
+        let found = gate(&root);
+        if found.iter().any(|f| f.code == rule.code) {
+            problems.push(format!(
+                "{}: `passes` fires it:\n{}",
+                rule.code,
+                describe(&found)
+            ));
+        }
+        checked += 1;
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    assert_eq!(
+        checked + NOT_FROM_A_FILE.len(),
+        rules::all().count(),
+        "every rule is either fixture-checked or listed with a reason"
+    );
+}
+
+#[test]
+fn file_too_large_fires() {
+    let (_t, root) = ssot_with(None);
+    let rb = root.join("runbooks/base.md");
+    let mut text = std::fs::read_to_string(&rb).unwrap();
+    while text.len() <= 2 * 1024 * 1024 {
+        text.push_str("Pasted log line that does not belong in a runbook.\n");
+    }
+    std::fs::write(&rb, text).unwrap();
+    let found = gate(&root);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.code == rules::input::FILE_TOO_LARGE.code && f.file == "runbooks/base.md"),
+        "{}",
+        describe(&found)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_fires() {
+    let (_t, root) = ssot_with(None);
+    std::os::unix::fs::symlink("..", root.join("runbooks/loop")).unwrap();
+    let found = gate(&root);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.code == rules::input::UNREADABLE_FILE.code),
+        "{}",
+        describe(&found)
+    );
+}
