@@ -11,7 +11,9 @@ use opsbook_core::next::NextStep;
 use crate::{Context, OpsError};
 
 /// A verifier: the incident (before the answer) and the evidence given;
-/// returns the note recorded with the answer, or refuses with the reason.
+/// returns the note recorded with the answer (empty: the answer is
+/// recorded as given, the operator having been warned), or refuses with
+/// the reason.
 pub type Verifier = fn(&Context, &Incident, &str) -> Result<String, OpsError>;
 
 /// The checks opsbook verifies, by check ID. A check listed here passes
@@ -101,7 +103,7 @@ pub fn verify_all(
             None if r.starts_with("EVB-") => Some(bundle_exists(ctx, inc, &a.id, r)?),
             None => None,
         };
-        if let Some(v) = note {
+        if let Some(v) = note.filter(|v| !v.is_empty()) {
             a.note = Some(match a.note.take().filter(|n| !n.trim().is_empty()) {
                 Some(n) => format!("{n} ({v})"),
                 None => v,
@@ -154,7 +156,7 @@ fn time_ok(ctx: &Context, inc: &Incident, r: &str) -> Result<String, OpsError> {
         "warning: time_ok evidence `{r}` is taken on your word; record a check (`opsbook time check --record --incident {}`) and give its TCK-… ID to have opsbook verify it",
         inc.id
     ));
-    Ok(format!("stated: {r} (not verified)"))
+    Ok(String::new())
 }
 
 /// `no_split_brain`: when the evidence names the lease ledger, it is read
@@ -170,7 +172,7 @@ fn no_split_brain(ctx: &Context, inc: &Incident, r: &str) -> Result<String, OpsE
             "warning: no_split_brain evidence `{r}` is taken on your word; give {} to have opsbook verify the lease holders",
             LedgerFile::Lease.rel()
         ));
-        Ok(format!("stated: {r} (not verified)"))
+        Ok(String::new())
     }
 }
 
