@@ -712,9 +712,15 @@ pub enum IncidentCommand {
     #[command(after_long_help = "Without --check or --answers, prints the checklist.
 Each answer is ID=pass:EVIDENCE or ID=fail[:EVIDENCE]; every check must be answered.
 
+Checks opsbook can verify are verified, not typed: reconciliation_ok needs a
+stored report (REC-..., from `opsbook reconcile fills`); recovering_dwell is read
+from the safety ledger; time_ok=pass:TCK-N and no_split_brain=pass:ledger/lease.jsonl
+are checked against their ledgers; an EVB-... bundle must exist; placeholders
+such as pass:x are refused.
+
 Examples (PowerShell):
   opsbook incident accept 001
-  opsbook incident accept 001 --check cause_mitigated=pass:EVB-1 --check reconciliation_ok=pass:recon-0312.csv ...
+  opsbook incident accept 001 --check cause_mitigated=pass:EVB-1 --check reconciliation_ok=pass:REC-20261129-c809bc460f --check time_ok=pass:TCK-3 ...
   opsbook incident accept 001 --answers acceptance.yaml   # {reconciliation_ok: {result: pass, evidence: ...}}")]
     Accept {
         #[command(flatten)]

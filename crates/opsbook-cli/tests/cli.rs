@@ -76,6 +76,30 @@ fn ok(dir: &Path, now: &str, args: &[&str]) -> String {
     out
 }
 
+/// Runs `opsbook reconcile fills` at `now` over a clean pair of exports
+/// (stored and recorded, covering any incident window before `now`) and
+/// returns every recovery-acceptance answer passed, `reconciliation_ok`
+/// naming the report.
+fn accept_all(dir: &Path, now: &str) -> Vec<String> {
+    let (ours, theirs) = opsbook_testkit::ssot::clean_fills(dir);
+    let out = ok(
+        dir,
+        now,
+        &[
+            "reconcile",
+            "fills",
+            "--internal",
+            ours.to_str().unwrap(),
+            "--exchange",
+            theirs.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    opsbook_testkit::ssot::accept_all(v["stored"]["id"].as_str().unwrap())
+}
+
 /// A fresh SSOT from `opsbook init` in a temp dir, whose starter runbooks
 /// the operator has then walked on their platform on [`AS_OF`] (`init`
 /// writes them as never verified: see `starter_ssot_is_green_on_any_date…`).

@@ -99,6 +99,12 @@ pub enum NextStep {
         /// The incident to record it on, when known.
         incident: Option<String>,
     },
+    /// Reconcile our fills against the exchange's and store the report
+    /// (`reconciliation_ok`).
+    ReconcileFills {
+        /// The incident whose window the report must cover, when known.
+        incident: Option<String>,
+    },
     /// See who holds a lease now.
     LeaseStatus {
         /// The lease.

@@ -13,7 +13,7 @@ use opsbook_core::incident::{
     CheckAnswer, Guards, Incident, IncidentError, Status, Store, past_time, require_reason,
     severity_rank, status_event,
 };
-use opsbook_core::layout::{Layout, LedgerFile};
+use opsbook_core::layout::Layout;
 use opsbook_core::ledger::Event;
 use opsbook_core::next::NextStep;
 use opsbook_core::policy::{AcceptanceCheck, Degraded};
@@ -1043,50 +1043,9 @@ pub fn accept(ctx: &Context, id: &str, answers: Vec<CheckAnswer>) -> Result<Acce
             NextStep::ListAcceptance { incident: id },
         ));
     }
-    // A reconciliation report given as evidence must verify (issue 15).
-    for g in &mut got {
-        if g.id == crate::reconcile::ACCEPTANCE_CHECK
-            && g.result == "pass"
-            && let Some(note) = match g.evidence.as_deref() {
-                Some(r) => crate::reconcile::verify_answer(ctx, &pre, r)?,
-                None => None,
-            }
-        {
-            g.note = Some(match g.note.take() {
-                Some(n) => format!("{n}; {note}"),
-                None => note,
-            });
-        }
-    }
-    // --- issue 16 hook-up: checks opsbook can verify itself. A `pass`
-    // whose reference is an opsbook record — a recorded clock check
-    // `TCK-<n>` for `time_ok`, the lease ledger for
-    // `no_split_brain` — is refused unless the record checks out, and the
-    // verification is recorded as the answer's note. Any other reference
-    // stays the operator's word, as before (existing ledgers replay
-    // unchanged). The lead reconciles this with i13's verifier registry at
-    // merge time (and may make the opsbook record mandatory). ---
-    for g in got.iter_mut().filter(|g| g.result == "pass") {
-        let evidence = g.evidence.clone().unwrap_or_default();
-        let r = evidence.trim();
-        let verified = match g.id.as_str() {
-            "time_ok" if r.starts_with("TCK-") => Some(crate::time::verify_time_ok(ctx, &pre, r)?),
-            "no_split_brain"
-                if r.replace('\\', "/")
-                    .ends_with(LedgerFile::Lease.rel().as_str()) =>
-            {
-                Some(crate::lease::verify_no_split_brain(ctx, &pre, r)?)
-            }
-            _ => None,
-        };
-        if let Some(v) = verified {
-            g.note = Some(match g.note.take().filter(|n| !n.trim().is_empty()) {
-                Some(n) => format!("{n} ({v})"),
-                None => v,
-            });
-        }
-    }
-    // --- end of the issue 16 hook-up ---
+    // Checks opsbook can verify are verified, placeholders refused (issue 13
+    // item 5, issue 15 item 4): one table, `crate::acceptance::VERIFIERS`.
+    crate::acceptance::verify_all(ctx, &pre, &mut got)?;
     // Policy order.
     got.sort_by_key(|g| known.iter().position(|k| *k == g.id));
     let passed = got.iter().all(|g| g.result == "pass");

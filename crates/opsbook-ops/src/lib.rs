@@ -20,6 +20,7 @@
 //! safety ledger, then the incident and the freeze), so that issue 13 can
 //! make each operation complete-or-nothing in one place.
 
+pub mod acceptance;
 pub mod confirm;
 mod context;
 pub mod drill;

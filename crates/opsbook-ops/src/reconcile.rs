@@ -782,32 +782,6 @@ pub fn is_report_reference(reference: &str) -> bool {
     r.starts_with("REC-") || r.to_ascii_lowercase().ends_with(".json")
 }
 
-/// Checks a `reconciliation_ok=pass:<evidence>` answer for `inc`: a report
-/// reference must verify ([`verify`] over [`incident_window`]) and yields
-/// the note to record; any other evidence is taken as given, with a warning.
-///
-/// # Errors
-/// Refused with the reason.
-pub fn verify_answer(
-    ctx: &Context,
-    inc: &Incident,
-    evidence: &str,
-) -> Result<Option<String>, OpsError> {
-    if !is_report_reference(evidence) {
-        ctx.warn(format!(
-            "warning: {ACCEPTANCE_CHECK} evidence `{evidence}` is not a stored reconciliation report (REC-… or its .json): taken on your word, not verified"
-        ));
-        return Ok(None);
-    }
-    let v = verify(ctx, evidence, incident_window(inc)).map_err(|e| match e {
-        OpsError::Refused(r) => {
-            OpsError::refused(format!("{ACCEPTANCE_CHECK}: {}", r.message), r.next)
-        }
-        other => other,
-    })?;
-    Ok(Some(v.note()))
-}
-
 /// The stored reports, newest first (ID, kind, verdict, when, by whom).
 ///
 /// # Errors

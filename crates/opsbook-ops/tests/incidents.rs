@@ -11,10 +11,10 @@ use opsbook_core::incident::Status;
 use opsbook_ops::incident::{self as inc, OpenRequest, Relation, ScopeRequest, SeverityInput};
 use opsbook_ops::{learn, views};
 
-use opsbook_testkit::ssot::ACCEPT_ALL;
-
-fn answers(list: &[&str]) -> Vec<opsbook_core::incident::CheckAnswer> {
-    list.iter().map(|a| inc::parse_check(a).unwrap()).collect()
+fn answers<S: AsRef<str>>(list: &[S]) -> Vec<opsbook_core::incident::CheckAnswer> {
+    list.iter()
+        .map(|a| inc::parse_check(a.as_ref()).unwrap())
+        .collect()
 }
 
 fn stated(title: &str, sev: &str, reason: &str) -> OpenRequest {
@@ -219,8 +219,9 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
         ),
         "recovery acceptance has not passed",
     );
-    let mut failing = ACCEPT_ALL.to_vec();
-    failing[3] = "no_split_brain=fail";
+    let all = s.accept_all("2026-11-29T02:44:00Z");
+    let mut failing = all.clone();
+    failing[3] = "no_split_brain=fail".into();
     let a = inc::accept(s.at("2026-11-29T02:44:00Z"), &id, answers(&failing)).unwrap();
     assert!(!a.passed, "a failed acceptance is recorded (exit 1)");
     refused(
@@ -234,14 +235,28 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
         "failed on: no_split_brain",
     );
     // An answer without evidence is not an answer.
-    let mut noev = ACCEPT_ALL.to_vec();
-    noev[0] = "cause_mitigated=pass";
+    let mut noev = all.clone();
+    noev[0] = "cause_mitigated=pass".into();
     invalid(
         inc::accept(s.at("2026-11-29T02:46:00Z"), &id, answers(&noev)),
         "passes only with evidence",
     );
+    // A bundle ID must exist (attached or in the custody ledger); a
+    // placeholder is no evidence.
+    let mut ghost = all.clone();
+    ghost[0] = "cause_mitigated=pass:EVB-20261129-9999".into();
+    refused(
+        inc::accept(s.at("2026-11-29T02:47:00Z"), &id, answers(&ghost)),
+        "evidence bundle EVB-20261129-9999 is neither attached to",
+    );
+    let mut x = all.clone();
+    x[4] = "alerts_quiet=pass:x".into();
+    invalid(
+        inc::accept(s.at("2026-11-29T02:47:00Z"), &id, answers(&x)),
+        "check `alerts_quiet`: `x` is a placeholder",
+    );
     assert!(
-        inc::accept(s.at("2026-11-29T02:50:00Z"), &id, answers(&ACCEPT_ALL))
+        inc::accept(s.at("2026-11-29T02:50:00Z"), &id, answers(&all))
             .unwrap()
             .passed
     );
@@ -477,7 +492,8 @@ fn links_refuse_cycles_and_a_second_parent_and_parents_wait_for_children() {
         None,
     )
     .unwrap();
-    inc::accept(s.at("2026-11-29T02:09:00Z"), &a, answers(&ACCEPT_ALL)).unwrap();
+    let all = s.accept_all("2026-11-29T02:09:00Z");
+    inc::accept(s.at("2026-11-29T02:09:00Z"), &a, answers(&all)).unwrap();
     refused(
         inc::change_status(
             s.at("2026-11-29T02:10:00Z"),

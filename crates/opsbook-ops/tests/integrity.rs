@@ -221,7 +221,7 @@ fn incident_accept_verifies_time_ok_given_as_a_recorded_check() {
         "offset 700 ms",
         &[],
         Some("SAFE_MODE"),
-        true, // record the decision only: this test is about the time check
+        true,
     )
     .unwrap();
     inc::change_status(
@@ -234,10 +234,16 @@ fn incident_accept_verifies_time_ok_given_as_a_recorded_check() {
     .unwrap();
     s.at("2026-11-29T02:10:00Z");
     assert_eq!(check(&s, 8, &id).recorded.as_deref(), Some("TCK-1"));
+    let all = s.accept_all("2026-11-29T02:10:00Z");
     let with_time = |t: &'static str| -> Vec<opsbook_core::incident::CheckAnswer> {
-        opsbook_testkit::ssot::ACCEPT_ALL
-            .iter()
-            .map(|a| if a.starts_with("time_ok=") { t } else { a })
+        all.iter()
+            .map(|a| {
+                if a.starts_with("time_ok=") {
+                    t
+                } else {
+                    a.as_str()
+                }
+            })
             .map(|a| inc::parse_check(a).unwrap())
             .collect()
     };

@@ -121,7 +121,7 @@ fn incident(s: &Ssot) -> String {
         "positions unknown",
         &[],
         Some("SAFE_MODE"),
-        true, // record the decision only: this test is about the report
+        true,
     )
     .unwrap();
     inc::change_status(
@@ -144,11 +144,7 @@ fn incident(s: &Ssot) -> String {
 }
 
 fn answers(recon: &str) -> Vec<opsbook_core::incident::CheckAnswer> {
-    let mut list: Vec<String> = opsbook_testkit::ssot::ACCEPT_ALL
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    list[1] = format!("reconciliation_ok=pass:{recon}");
+    let list = opsbook_testkit::ssot::accept_all(recon);
     list.iter().map(|a| inc::parse_check(a).unwrap()).collect()
 }
 
@@ -345,10 +341,22 @@ fn recovery_acceptance_verifies_the_report() {
         inc::accept(s.ctx(), &id, answers(&early.stored.unwrap().id)),
         "not the incident's window 2026-11-29T02:10:00Z to 2026-11-29T02:40:00Z",
     );
-    // Other evidence is taken on the operator's word, with a warning.
-    inc::accept(s.ctx(), &id, answers("recon-0240.csv")).unwrap();
-    let w = s.ctx().take_warnings();
-    assert!(w.iter().any(|w| w.contains("not verified")), "{w:?}");
+    // Anything but a recorded report is refused, naming the step that
+    // records one; so is a placeholder.
+    let e = refused(
+        inc::accept(s.ctx(), &id, answers("recon-0240.csv")),
+        "reconciliation_ok: `recon-0240.csv` is not a reconciliation report recorded by opsbook",
+    );
+    assert_eq!(
+        e.next(),
+        Some(opsbook_core::next::NextStep::ReconcileFills {
+            incident: Some(id.clone())
+        })
+    );
+    invalid(
+        inc::accept(s.ctx(), &id, answers("x")),
+        "check `reconciliation_ok`: `x` is a placeholder, not evidence",
+    );
     s.ledgers_verify();
 }
 

@@ -410,15 +410,8 @@ fn release_halt_to_normal_with_confirmation_acceptance_and_watch() {
         None,
     )
     .unwrap();
-    let checks = [
-        "cause_mitigated=pass:EVB-1",
-        "reconciliation_ok=pass:recon.csv",
-        "time_ok=pass:w32tm.txt",
-        "no_split_brain=pass:lease.txt",
-        "alerts_quiet=pass:am.json",
-        "recovering_dwell=pass:safety.jsonl",
-    ];
-    inc::accept(
+    let checks = s.accept_all("2026-11-29T13:07:00Z");
+    let a = inc::accept(
         s.at("2026-11-29T13:07:00Z"),
         id,
         checks
@@ -427,6 +420,24 @@ fn release_halt_to_normal_with_confirmation_acceptance_and_watch() {
             .collect(),
     )
     .unwrap();
+    // The dwell is read from the safety ledger, not typed: RECOVERING since
+    // 12:33, 34 of its 30 minutes passed.
+    let note = |c: &str| {
+        a.events
+            .iter()
+            .find_map(|e| e.data["checks"].as_array().cloned())
+            .unwrap()
+            .into_iter()
+            .find(|x| x["id"] == c)
+            .unwrap()["note"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        note("recovering_dwell"),
+        "verified: RECOVERING since 2026-11-29T12:33:00.000Z (ledger/safety.jsonl #4), 34 min >= min_dwell_minutes 30"
+    );
     let o = normal("2026-11-29T13:08:00Z", "acceptance passed").unwrap();
     assert_eq!(
         o.watch_until.as_deref(),
@@ -603,4 +614,96 @@ fn a_timed_out_hook_is_stopped_with_its_children_and_status_warns() {
     let st = safety::status(s.at("2026-11-29T02:01:00Z")).unwrap();
     assert_eq!(st.pending_hook.as_deref(), Some("SAFE_MODE"));
     assert_eq!(st.state, "NORMAL");
+}
+
+/// Issue 13 item 5: `recovering_dwell` is read from the safety ledger and
+/// the policy, never typed — 9 minutes into RECOVERING's 30-minute dwell
+/// the acceptance is refused whatever the operator wrote, and the
+/// platform cannot leave RECOVERING; at 30 minutes it passes.
+#[test]
+fn recovering_dwell_is_verified_not_typed() {
+    let s = Ssot::new();
+    let id = inc::open(
+        s.at("2026-11-29T02:00:00Z"),
+        &OpenRequest {
+            title: "Positions unknown after reconnect".into(),
+            severity: SeverityInput {
+                stated: Some("P1".into()),
+                reason: Some("order state unknown".into()),
+                ..SeverityInput::default()
+            },
+            ..OpenRequest::default()
+        },
+    )
+    .unwrap()
+    .id;
+    safety::set_state(
+        s.at("2026-11-29T02:01:00Z"),
+        &SetRequest {
+            incident: Some(id.clone()),
+            ..set("SAFE_MODE", "positions unknown")
+        },
+    )
+    .unwrap();
+    for (at, st) in [
+        ("2026-11-29T02:02:00Z", Status::Acked),
+        ("2026-11-29T02:03:00Z", Status::Mitigating),
+        ("2026-11-29T02:04:00Z", Status::Monitoring),
+    ] {
+        inc::change_status(s.at(at), &id, st, "working", Some("op")).unwrap();
+    }
+    inc::attach(
+        s.at("2026-11-29T02:05:00Z"),
+        &id,
+        "EVB-20261129-0205",
+        Some(&"ab".repeat(32)),
+        None,
+    )
+    .unwrap();
+    safety::set_state(
+        s.at("2026-11-29T03:00:00Z"),
+        &SetRequest {
+            incident: Some(id.clone()),
+            evidence: Some("EVB-20261129-0300".into()),
+            ..set("RECOVERING", "positions resynced")
+        },
+    )
+    .unwrap();
+    let all = s.accept_all("2026-11-29T03:09:00Z");
+    let parsed =
+        |v: &[String]| -> Vec<_> { v.iter().map(|c| inc::parse_check(c).unwrap()).collect() };
+    refused(
+        inc::accept(s.at("2026-11-29T03:09:00Z"), &id, parsed(&all)),
+        "recovering_dwell: the platform entered RECOVERING at 2026-11-29T03:00:00.000Z (ledger/safety.jsonl #4); 9 min of its 30 min dwell (policy/degraded.yaml) have passed: answer again at or after 2026-11-29T03:30:00.000Z",
+    );
+    // Typing the duration changes nothing.
+    let mut typed = all.clone();
+    typed[5] = "recovering_dwell=pass:30 min".into();
+    refused(
+        inc::accept(s.at("2026-11-29T03:09:00Z"), &id, parsed(&typed)),
+        "9 min of its 30 min dwell",
+    );
+    // Nothing was recorded: the incident cannot be RESOLVED.
+    refused(
+        inc::change_status(
+            s.at("2026-11-29T03:10:00Z"),
+            &id,
+            Status::Resolved,
+            "looks fine",
+            None,
+        ),
+        "recovery acceptance has not passed",
+    );
+    let a = inc::accept(s.at("2026-11-29T03:30:00Z"), &id, parsed(&typed)).unwrap();
+    assert!(a.passed);
+    let checks = a.events[0].data["checks"].as_array().unwrap().clone();
+    let dwell = checks
+        .iter()
+        .find(|c| c["id"] == "recovering_dwell")
+        .unwrap();
+    assert_eq!(
+        dwell["note"],
+        "verified: RECOVERING since 2026-11-29T03:00:00.000Z (ledger/safety.jsonl #4), 30 min >= min_dwell_minutes 30"
+    );
+    s.ledgers_verify();
 }

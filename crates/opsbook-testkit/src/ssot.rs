@@ -62,15 +62,61 @@ pub fn confirm_answers(target: &str, awake: u32) -> String {
     )
 }
 
-/// Every recovery-acceptance check of the starter policy, passed with evidence.
-pub const ACCEPT_ALL: [&str; 6] = [
-    "cause_mitigated=pass:EVB-20261129-0215",
-    "reconciliation_ok=pass:recon-0240.csv",
+/// Every recovery-acceptance check of the starter policy but
+/// `reconciliation_ok`, passed with evidence (`time_ok` and
+/// `no_split_brain` as the operator's word, which opsbook warns about;
+/// `recovering_dwell` is read from the safety ledger whatever is given).
+/// `reconciliation_ok` needs a recorded report: see [`accept_all`].
+pub const ACCEPT_OTHERS: [&str; 5] = [
+    "cause_mitigated=pass:https://wiki.example.invalid/incidents/decision-0215",
     "time_ok=pass:w32tm-0241.txt",
     "no_split_brain=pass:lease-0242.txt",
     "alerts_quiet=pass:alertmanager-0243.json",
-    "recovering_dwell=pass:safety.jsonl#12",
+    "recovering_dwell=pass:ledger/safety.jsonl",
 ];
+
+/// Every recovery-acceptance check of the starter policy, in policy order,
+/// passed: `reconciliation_ok` with the recorded report `report` (a
+/// `REC-…` ID, e.g. of a run over [`clean_fills`]), the rest as
+/// [`ACCEPT_OTHERS`].
+#[must_use]
+pub fn accept_all(report: &str) -> Vec<String> {
+    let mut v: Vec<String> = ACCEPT_OTHERS.iter().map(|s| (*s).to_string()).collect();
+    v.insert(1, format!("reconciliation_ok=pass:{report}"));
+    v
+}
+
+/// Writes a clean pair of fills exports under `dir`: ours
+/// (`clean-ours.csv`, opsbook format) and the exchange's
+/// (`clean-theirs.csv`, Binance `myTrades` columns), one BTCUSDT trade at
+/// 2026-11-01T00:00:00Z on each side, equal. A reconciliation of the pair
+/// run at any later time is clean and covers any incident window after it
+/// (its history starts with the first fill).
+///
+/// # Panics
+/// If a file cannot be written.
+#[must_use]
+pub fn clean_fills(dir: &Path) -> (PathBuf, PathBuf) {
+    // 2026-11-01T00:00:00Z in epoch ms.
+    const TS: i64 = 1_793_491_200_000;
+    let ours = dir.join("clean-ours.csv");
+    let theirs = dir.join("clean-theirs.csv");
+    std::fs::write(
+        &ours,
+        format!(
+            "exchange,symbol,trade_id,order_id,side,qty,price,fee,fee_asset,ts_ms\r\nbinance,BTCUSDT,1,7,buy,0.5,60000,0.0001,BNB,{TS}\r\n"
+        ),
+    )
+    .expect("write our fills");
+    std::fs::write(
+        &theirs,
+        format!(
+            "symbol,id,orderId,side,qty,price,commission,commissionAsset,time\r\nBTCUSDT,1,7,BUY,0.50000000,60000.00000000,0.00010000,BNB,{TS}\r\n"
+        ),
+    )
+    .expect("write the exchange's fills");
+    (ours, theirs)
+}
 
 /// A postmortem of `id` (P0, reviewed) with one runbook action item.
 #[must_use]

@@ -107,6 +107,7 @@ pub fn hint(next: &NextStep) -> String {
             "; measure and record the clock: `opsbook time check --record --incident {}`",
             incident.as_deref().unwrap_or("ID")
         ),
+        NextStep::ReconcileFills { .. } => "; reconcile and store a report: `opsbook reconcile fills --internal FILE --exchange FILE`, then give its REC-… ID".to_string(),
         NextStep::LeaseStatus { name } => {
             format!(" (`opsbook lease status {name}` shows who holds it)")
         }

@@ -62,6 +62,10 @@ fn code(dir: &Path, now: &str, args: &[&str], want: i32) {
     assert_eq!(c, want, "{args:?}: {out}{err}");
 }
 
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 fn toml_str(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
@@ -473,17 +477,18 @@ fn night(d: &Path) {
         ],
         1,
     );
-    ok(
-        d,
-        "2026-11-29T02:48:00Z",
-        &[
+    // Issue 13 item 5 / issue 15 item 4: a file name is not a
+    // reconciliation, and 6 minutes of RECOVERING are not its 30-minute
+    // dwell, whatever is typed: both refused (exit 1), nothing recorded.
+    let accept = |rec: &str| -> Vec<String> {
+        [
             "incident",
             "accept",
             inc1,
             "--check",
             "cause_mitigated=pass:EVB-1",
             "--check",
-            "reconciliation_ok=pass:recon.csv",
+            &format!("reconciliation_ok=pass:{rec}"),
             "--check",
             "time_ok=pass:w32tm.txt",
             "--check",
@@ -491,9 +496,45 @@ fn night(d: &Path) {
             "--check",
             "alerts_quiet=pass:am.json",
             "--check",
-            "recovering_dwell=pass:safety.jsonl",
-        ],
+            "recovering_dwell=pass:30 min",
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+    };
+    let (c, _, err) = run(d, "2026-11-29T02:48:00Z", &strs(&accept("recon.csv")));
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains("opsbook reconcile fills"), "{err}");
+    // The real reconciliation: clean exports, stored and recorded.
+    let (ours, theirs) = opsbook_testkit::ssot::clean_fills(d);
+    let (ours, theirs) = (
+        ours.file_name().unwrap().to_string_lossy().into_owned(),
+        theirs.file_name().unwrap().to_string_lossy().into_owned(),
     );
+    let rec: Value = serde_json::from_str(&ok(
+        d,
+        "2026-11-29T02:49:00Z",
+        &[
+            "reconcile",
+            "fills",
+            "--internal",
+            &ours,
+            "--exchange",
+            &theirs,
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let rid = rec["stored"]["id"].as_str().unwrap().to_string();
+    let (c, _, err) = run(d, "2026-11-29T02:50:00Z", &strs(&accept(&rid)));
+    assert_eq!(c, 1, "{err}");
+    assert!(
+        err.contains("6 min of its 30 min dwell") || err.contains("8 min of its 30 min dwell"),
+        "{err}"
+    );
+    // At 30 minutes of RECOVERING it passes, each verification recorded.
+    ok(d, "2026-11-29T03:12:00Z", &strs(&accept(&rid)));
     ok(
         d,
         "2026-11-29T03:13:00Z",

@@ -25,13 +25,11 @@ fn show(dir: &Path, id: &str) -> Value {
     serde_json::from_str(&out).unwrap()
 }
 
-use opsbook_testkit::ssot::ACCEPT_ALL;
-
-fn accept_args<'a>(id: &'a str, answers: &[&'a str]) -> Vec<&'a str> {
+fn accept_args<'a>(id: &'a str, answers: &'a [String]) -> Vec<&'a str> {
     let mut v = vec!["incident", "accept", id];
     for a in answers {
         v.push("--check");
-        v.push(a);
+        v.push(a.as_str());
     }
     v
 }
@@ -262,7 +260,8 @@ fn snapshot_show_report_and_actions() {
             &"5e".repeat(32),
         ],
     );
-    ok(d, "2026-11-29T02:45:00Z", &accept_args(&id, &ACCEPT_ALL));
+    let all = super::accept_all(d, "2026-11-29T02:45:00Z");
+    ok(d, "2026-11-29T02:45:00Z", &accept_args(&id, &all));
     ok(
         d,
         "2026-11-29T02:46:00Z",
@@ -297,12 +296,17 @@ fn snapshot_show_report_and_actions() {
         "2026-11-29T03:01:00Z",
         &["incident", "link", &open2, "--related", &id],
     );
+    // The report's ID hashes its input paths (a temporary directory).
+    let show = regex::Regex::new(r"REC-[0-9]{8}-[0-9a-f]{10}")
+        .unwrap()
+        .replace_all(
+            &ok(d, "2026-11-29T23:00:00Z", &["incident", "show", &id]),
+            "REC-{ID}",
+        )
+        .into_owned();
     let s = super::snapshots();
     s.bind(|| {
-        insta::assert_snapshot!(
-            "incident_show",
-            ok(d, "2026-11-29T23:00:00Z", &["incident", "show", &id])
-        );
+        insta::assert_snapshot!("incident_show", show);
         insta::assert_snapshot!(
             "incident_list",
             ok(d, "2026-11-29T23:00:00Z", &["incident", "list"])
@@ -510,8 +514,9 @@ fn incident_commands_end_to_end() {
         "2026-11-29T02:42:20Z",
         &["incident", "attach", &id, ev.to_str().unwrap()],
     );
-    let mut failing = ACCEPT_ALL.to_vec();
-    failing[3] = "no_split_brain=fail";
+    let all = super::accept_all(d, "2026-11-29T02:44:00Z");
+    let mut failing = all.clone();
+    failing[3] = "no_split_brain=fail".into();
     let (code, out, _) = at(d, "2026-11-29T02:44:00Z", &accept_args(&id, &failing));
     assert_eq!(
         code, 1,
@@ -521,8 +526,8 @@ fn incident_commands_end_to_end() {
         out.contains("recovery acceptance FAILED on no_split_brain"),
         "{out}"
     );
-    let mut noev = ACCEPT_ALL.to_vec();
-    noev[0] = "cause_mitigated=pass";
+    let mut noev = all.clone();
+    noev[0] = "cause_mitigated=pass".into();
     let (code, _, err) = at(d, "2026-11-29T02:46:00Z", &accept_args(&id, &noev));
     assert_eq!(
         (code, err.contains("passes only with evidence")),

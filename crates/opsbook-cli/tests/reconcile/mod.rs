@@ -267,16 +267,8 @@ fn reconcile_recheck_accept_and_incident_acceptance() {
     );
     let recon = format!("reconciliation_ok=pass:{rid}");
     let mut accept = vec!["incident", "accept", id.as_str()];
-    let answers: Vec<String> = opsbook_testkit::ssot::ACCEPT_ALL
-        .iter()
-        .map(|a| {
-            if a.starts_with("reconciliation_ok") {
-                recon.clone()
-            } else {
-                a.to_string()
-            }
-        })
-        .collect();
+    let answers = opsbook_testkit::ssot::accept_all(&rid);
+    assert_eq!(answers[1], recon);
     for a in &answers {
         accept.push("--check");
         accept.push(a);

@@ -50,6 +50,25 @@ impl Ssot {
         &self.ctx
     }
 
+    /// Runs a clean reconciliation of fills at `now` (stored and recorded:
+    /// it covers any incident window before `now`) and returns every
+    /// recovery-acceptance answer passed, `reconciliation_ok` naming it.
+    pub fn accept_all(&self, now: &str) -> Vec<String> {
+        let (ours, theirs) = opsbook_testkit::ssot::clean_fills(&self.root);
+        let mut r =
+            opsbook_ops::reconcile::RunRequest::new(opsbook_ops::reconcile::engine::Kind::Fills);
+        r.internal = vec![opsbook_ops::reconcile::InputSpec {
+            path: ours,
+            format: "opsbook".into(),
+        }];
+        r.exchange = vec![opsbook_ops::reconcile::InputSpec {
+            path: theirs,
+            format: "binance-mytrades".into(),
+        }];
+        let out = opsbook_ops::reconcile::run(self.at(now), &r).unwrap();
+        opsbook_testkit::ssot::accept_all(&out.stored.unwrap().id)
+    }
+
     /// The context at the clock's current time.
     pub fn ctx(&self) -> &Context {
         &self.ctx
