@@ -223,7 +223,7 @@ pub enum DrillCommand {
         #[arg(long, value_enum)]
         result: DrillResult,
         /// Evidence reference: a bundle ID or a path
-        #[arg(long, value_name = "REF")]
+        #[arg(long, value_name = "REF", allow_hyphen_values = true)]
         evidence: String,
         /// Date of the drill, YYYY-MM-DD (default: today, UTC)
         #[arg(long, value_name = "YYYY-MM-DD")]
@@ -673,10 +673,10 @@ pub enum IncidentCommand {
         #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
         id: String,
         /// Something affected (repeatable)
-        #[arg(long, value_name = "WHAT")]
+        #[arg(long, value_name = "WHAT", allow_hyphen_values = true)]
         affected: Vec<String>,
         /// Something checked and not affected (repeatable)
-        #[arg(long, value_name = "WHAT")]
+        #[arg(long, value_name = "WHAT", allow_hyphen_values = true)]
         not_affected: Vec<String>,
         /// Free text
         #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
@@ -970,7 +970,7 @@ Examples (PowerShell):
         #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// Evidence that the cause is gone (required to de-escalate)
-        #[arg(long, value_name = "REF")]
+        #[arg(long, value_name = "REF", allow_hyphen_values = true)]
         evidence: Option<String>,
         /// Who asks: operator (default) or auto:NAME for an automatic trigger
         #[arg(long, value_name = "SOURCE", default_value = "operator")]
@@ -1523,7 +1523,7 @@ pub enum MarketdataCommand {
         #[arg(long, value_name = "ID")]
         incident: String,
         /// Why now (the decision log)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// More files or globs for the evidence bundle (repeatable)
         #[arg(long = "include", value_name = "PATH")]
@@ -1681,7 +1681,7 @@ pub enum FailoverCommand {
         #[arg(long = "fact", value_name = "KEY=VALUE")]
         facts: Vec<String>,
         /// Why now (the decision log)
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         reason: String,
         /// The incident (its decision log gets the failback)
         #[arg(long, value_name = "ID")]

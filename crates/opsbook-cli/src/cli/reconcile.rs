@@ -139,7 +139,7 @@ pub enum ReconcileCommand {
         #[arg(value_name = "BREAK-ID")]
         break_id: String,
         /// Why it is accepted (goes into ledger/reconciliation.jsonl)
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         reason: String,
         /// The report it is in (ID or file) [default: the newest stored report with that break]
         #[arg(long, value_name = "REPORT")]

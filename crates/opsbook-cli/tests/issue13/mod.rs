@@ -406,3 +406,70 @@ fn the_runbooks_positional_forms_work_with_the_incident_from_the_environment() {
         "set $env:OPSBOOK_INCIDENT",
     );
 }
+
+/// Found by a first-time user: every free-text option takes a value that
+/// begins with `-` (`-1021 …`, a negative amount) as a value, never as a
+/// flag — whatever the command then decides about the rest.
+#[test]
+fn every_free_text_option_takes_a_value_beginning_with_a_dash() {
+    let (_t, dir) = init_ssot();
+    let root = dir.to_str().unwrap();
+    let lines: [&[&str]; 7] = [
+        &[
+            "reconcile",
+            "accept",
+            "R0123456789abcdef",
+            "--reason",
+            "-dust below precision",
+        ],
+        &["incident", "scope", "INC-X", "--affected", "-order entry"],
+        &[
+            "incident",
+            "scope",
+            "INC-X",
+            "--not-affected",
+            "-market data",
+        ],
+        &[
+            "drill",
+            "record",
+            "RB-X",
+            "--result",
+            "pass",
+            "--evidence",
+            "-e",
+        ],
+        &[
+            "marketdata",
+            "switch-version",
+            "CURRENT",
+            "v2",
+            "--incident",
+            "INC-X",
+            "--reason",
+            "-x",
+        ],
+        &["failover", "failback", "gw", "--reason", "-x"],
+        &[
+            "incident",
+            "decide",
+            "INC-X",
+            "--decision",
+            "-1021 storm",
+            "--reason",
+            "-x",
+        ],
+    ];
+    for args in lines {
+        let out = super::opsbook()
+            .args(args)
+            .args(["--root", root])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !err.contains("unexpected argument") && !err.contains("a value is required"),
+            "{args:?}: {err}"
+        );
+    }
+}
