@@ -230,6 +230,25 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, want);
     }
 
+    /// Long runs across the 64-byte blocks of the mask, `=` padding at
+    /// block ends, and multi-byte characters (whose bytes are never base64).
+    #[test]
+    fn base64_runs_across_blocks_are_what_the_regex_finds(
+        parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                "[A-Za-z0-9+/_-]{0,150}",
+                "[=.: \n\"\u{e9}\u{20ac}\u{1F600}]{1,3}",
+            ],
+            0..24,
+        )
+    ) {
+        let s = parts.concat();
+        let re = Regex::new(r"[A-Za-z0-9+/_-]{24,}={0,2}").expect("re");
+        let want: Vec<(usize, usize)> = re.find_iter(&s).map(|m| (m.start(), m.end())).collect();
+        let got: Vec<(usize, usize)> = base64_runs(&s).collect();
+        proptest::prop_assert_eq!(got, want);
+    }
+
     #[test]
     fn any_bytes_are_kept_identical_or_excluded_or_redacted(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
         match rs().redact_file(&b, &ArchiveLimits::default(), None) {
