@@ -11,6 +11,7 @@
 
 pub mod bundle;
 pub mod deliver;
+pub mod destination;
 pub mod error;
 pub mod hash;
 pub mod redact;

@@ -26,7 +26,7 @@ use object_store::path::Path as Key;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig, WriteMultipart};
 use sha2::{Digest, Sha256};
 
-use crate::deliver::{S3Target, fault};
+use crate::destination::{S3Target, fault};
 use opsbook_core::causes::one_line as chain;
 
 /// Part size for multipart uploads and the single-request limit (bytes).
@@ -108,7 +108,7 @@ fn explain(e: &str, t: &S3Target) -> String {
             t.bucket,
             t.effective_endpoint().map_or_else(
                 || "AWS".to_string(),
-                |x| crate::deliver::strip_credentials(&x)
+                |x| crate::destination::strip_credentials(&x)
             )
         )
     } else {
