@@ -6,7 +6,7 @@ use std::path::Path;
 
 use opsbook_ops::find::Found;
 
-use crate::commands::quote_arg;
+use opsbook_core::text::quote_arg;
 
 /// Longest part of a step's purpose or code line shown in the text.
 const SHOWN: usize = 110;
