@@ -183,6 +183,21 @@ pub enum Command {
     ///
     /// Example: `opsbook run RB-PLAT-TIME-DRIFT --plan`
     Run(RunArgs),
+    /// Find the runbook for what the screen says: alert name, error code, symptom, title (en/ja)
+    ///
+    /// Searches the runbooks' IDs, titles, symptoms and alerts, the coverage
+    /// matrix, the alert rules (name, summary, description) and related links,
+    /// and prints the runbooks best first, each with the severity of the
+    /// symptom (coverage matrix), its first step and the commands to open and
+    /// run it. Exit status 0 when something was found, 1 when nothing was.
+    #[command(after_long_help = "Examples (PowerShell):
+  opsbook find -1021                    # Binance INVALID_TIMESTAMP
+  opsbook find 'Timestamp for this request is outside of the recvWindow'
+  opsbook find ClockDriftHigh
+  opsbook find 418 banned
+  opsbook find 時計ズレ
+  (opsbook find 429 --format json | ConvertFrom-Json).hits[0].runbook")]
+    Find(FindArgs),
 }
 
 /// Drill outcome.
@@ -617,7 +632,13 @@ pub enum IncidentCommand {
         #[command(flatten)]
         common: IncCommon,
         /// Incident ID (default: $env:OPSBOOK_INCIDENT)
-        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
+        // A text beginning with '-' given alone (`incident log "-1021 …"`
+        // with $env:OPSBOOK_INCIDENT set) lands here first: a value, not a flag.
+        #[arg(
+            value_name = "ID",
+            env = "OPSBOOK_INCIDENT",
+            allow_hyphen_values = true
+        )]
         id: String,
         /// The note (or --text; with $env:OPSBOOK_INCIDENT set, `incident log "text"` alone works)
         #[arg(value_name = "TEXT", allow_hyphen_values = true)]
@@ -1703,6 +1724,27 @@ pub struct ClassifyArgs {
     /// The shell of the code (default: from the extension; .sh is bash, else PowerShell)
     #[arg(long, value_name = "SHELL", value_parser = ["powershell", "bash"])]
     pub shell: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+/// `opsbook find`.
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// What the screen says: an alert name, an error code (`-1021`, `10002`, `429`), words of the symptom or title
+    // The first word may begin with '-' (`-1021`, or a whole quoted line);
+    // later words only as numbers, so that `--format` after them stays an option.
+    #[arg(value_name = "TEXT", allow_hyphen_values = true)]
+    pub text: String,
+    /// More words of the same text
+    #[arg(value_name = "MORE", allow_negative_numbers = true)]
+    pub more: Vec<String>,
+    /// At most this many runbooks
+    #[arg(long, value_name = "N", default_value_t = opsbook_ops::find::DEFAULT_LIMIT)]
+    pub limit: usize,
     /// Output format
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,

@@ -5,8 +5,12 @@ use std::path::Path;
 
 /// Writes `text` to `output` (atomically) or to stdout.
 ///
+/// Stdout closed by its reader (`opsbook gate | Select-Object -First 5`,
+/// `… | head`) is not an error: the rest of the output is not wanted, and
+/// the command's exit status (1 on findings) still tells the answer.
+///
 /// # Errors
-/// The file cannot be written; stdout is closed (a broken pipe: exit 0).
+/// The file cannot be written; stdout fails otherwise.
 pub fn emit(text: &str, output: Option<&Path>) -> std::io::Result<()> {
     match output.filter(|p| p.as_os_str() != "-") {
         Some(p) => opsbook_core::fsutil::write_atomic(p, text.as_bytes()).map_err(|e| {
@@ -14,9 +18,10 @@ pub fn emit(text: &str, output: Option<&Path>) -> std::io::Result<()> {
         }),
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-            Ok(())
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r,
+            }
         }
     }
 }

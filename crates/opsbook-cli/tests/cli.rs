@@ -10,6 +10,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 mod evidence;
+mod find;
 mod golden;
 mod incidents;
 mod integrity;

@@ -30,6 +30,10 @@ pub struct AlertRule {
     pub severity: Option<String>,
     /// The runbook link (`runbook_url` or `runbook`, in annotations or labels).
     pub runbook_url: Option<String>,
+    /// `annotations.summary` and `annotations.description` (what the page
+    /// shows the operator; searched by `opsbook find`, not reported).
+    #[serde(skip)]
+    pub text: Vec<String>,
 }
 
 /// Extracts alerting rules (not recording rules) from parsed YAML documents.
@@ -97,6 +101,15 @@ fn extract_one(file: &str, d: &ParsedDoc, v: &Value, root: &str, out: &mut Vec<A
                         .and_then(Value::as_str)
                         .map(str::to_string),
                     runbook_url: pick("runbook_url").or_else(|| pick("runbook")),
+                    text: ["summary", "description"]
+                        .iter()
+                        .filter_map(|k| {
+                            r.get("annotations")
+                                .and_then(|a| a.get(*k))
+                                .and_then(Value::as_str)
+                                .map(str::to_string)
+                        })
+                        .collect(),
                 });
             }
         }

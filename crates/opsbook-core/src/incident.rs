@@ -871,8 +871,15 @@ impl Incident {
 }
 
 /// One line describing an event for timelines (no timestamp, no seq).
+/// Control characters typed into a note or a title (a line break that
+/// would forge a timeline line, an escape sequence that would repaint the
+/// terminal) are shown escaped ([`crate::text::escape_controls`]).
 #[must_use]
 pub fn describe(e: &Event) -> String {
+    crate::text::escape_controls(&describe_raw(e))
+}
+
+fn describe_raw(e: &Event) -> String {
     let d = &e.data;
     let g = |k: &str| s(d, k).unwrap_or_default();
     let reason = |d: &Value| {

@@ -37,6 +37,10 @@ pub struct ActionItem {
     pub status: String,
     /// Commit, PR, file or runbook ID proving completion.
     pub done_ref: Option<String>,
+    /// `creates: true`: the target does not exist yet, this item creates it
+    /// (a new alert, drill or file); it must exist once the item is done.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub creates: bool,
     /// Line of the item in the file (1-based).
     pub line: usize,
 }
@@ -84,6 +88,7 @@ pub fn from_value(front: &Value, line_of: &dyn Fn(usize) -> usize) -> Postmortem
                     due: s(v, "due").and_then(|d| d.parse().ok()),
                     status: s(v, "status").unwrap_or_else(|| "open".into()),
                     done_ref: s(v, "done_ref").filter(|r| !r.trim().is_empty()),
+                    creates: v.get("creates").and_then(Value::as_bool).unwrap_or(false),
                     line: line_of(i),
                 })
                 .collect()
@@ -457,12 +462,20 @@ pub fn check_items(
                 _ => None,
             }
         };
+        // To be created by this item: checked once the item says it is done.
+        let unknown = match unknown {
+            Some(_) if it.creates && it.status != "done" && !t.is_empty() => None,
+            Some(why) if it.creates => Some(format!(
+                "{why} (it was to be created by this item, which is done: create it, or reopen the item)"
+            )),
+            other => other,
+        };
         if let Some(why) = unknown {
             push(
                 ItemProblemKind::UnknownTarget,
                 0,
                 format!("action item {}: {why}", it.id),
-                "target something that exists: a registered runbook ID, policy/<name>.yaml, an alert name, a drill ID or a file path relative to the SSOT root (add the alert to the rules first when the item is to create it)".into(),
+                "target something that exists: a registered runbook ID, policy/<name>.yaml, an alert name, a drill ID or a file path relative to the SSOT root; when the item itself creates it (a new alert, drill or file), say so with `creates: true`".into(),
             );
         }
         if it.status == "done" && it.done_ref.is_none() {
@@ -840,8 +853,41 @@ mod tests {
             due: due.parse().ok(),
             status: status.into(),
             done_ref: None,
+            creates: false,
             line: 7,
         }
+    }
+
+    #[test]
+    fn an_item_may_target_what_it_creates_until_it_is_done() {
+        let k = known();
+        let as_of: jiff::civil::Date = "2026-12-01".parse().unwrap();
+        let desc = "Add alert ClockOffsetStale: page when no offset sample for 10 minutes";
+        let mut it = item("monitoring", "ClockOffsetStale", desc, "open", "2026-12-31");
+        // Not stated as to be created: an unknown alert.
+        let p = check_items(std::slice::from_ref(&it), &k, as_of);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].message
+                .contains("alert `ClockOffsetStale` is in no alert rule file")
+        );
+        // Stated: accepted while open.
+        it.creates = true;
+        assert_eq!(check_items(std::slice::from_ref(&it), &k, as_of), vec![]);
+        // Done, and still missing: reported, saying what was promised.
+        it.status = "done".into();
+        it.done_ref = Some("PR-12".into());
+        let p = check_items(std::slice::from_ref(&it), &k, as_of);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].message.contains("it was to be created by this item"),
+            "{}",
+            p[0].message
+        );
+        // Done and created: fine.
+        let mut k2 = known();
+        k2.alerts.insert("ClockOffsetStale".into());
+        assert_eq!(check_items(std::slice::from_ref(&it), &k2, as_of), vec![]);
     }
 
     fn known() -> Known {

@@ -548,9 +548,37 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// `text` with every control character shown escaped (`\n`, `\r`, `\t`,
+/// `\u{1b}`): for one-line output of what a person typed (issue 13).
+/// Text without control characters is returned unchanged.
+#[must_use]
+pub fn escape_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_shown_escaped_and_plain_text_is_unchanged() {
+        assert_eq!(
+            escape_controls("ok\nINC-1 #9 resolved\u{1b}[2J\t."),
+            "ok\\nINC-1 #9 resolved\\u{1b}[2J\\t."
+        );
+        assert_eq!(escape_controls("時計ズレ -1021"), "時計ズレ -1021");
+    }
 
     #[test]
     fn utf8_bom_crlf() {

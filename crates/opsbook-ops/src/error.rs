@@ -72,7 +72,17 @@ impl HookFailure {
     #[must_use]
     pub fn headline(&self) -> String {
         if self.reengage {
-            return format!("re-engaging {}: the hook failed.", self.to);
+            // Say how it failed: a timed-out hook is reported as timed out.
+            return format!(
+                "re-engaging {}: the hook failed ({}){}.",
+                self.to,
+                self.why,
+                if self.timed_out {
+                    "; it was stopped midway — check the platform"
+                } else {
+                    ""
+                }
+            );
         }
         format!(
             "the hook for {} failed ({}); the recorded state stays {}{}.",
@@ -203,5 +213,32 @@ impl OpsError {
 impl From<opsbook_core::drills::DrillError> for OpsError {
     fn from(e: opsbook_core::drills::DrillError) -> OpsError {
         OpsError::Other(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timed_out_hook_is_reported_as_timed_out_even_when_re_engaging() {
+        let mut f = HookFailure {
+            to: "HALTED".into(),
+            from: "HALTED".into(),
+            reengage: true,
+            why: "timed out after 20 s and was killed".into(),
+            timed_out: true,
+            stderr: String::new(),
+            manual: ManualSteps::NoRunbook,
+            incident: None,
+        };
+        assert_eq!(
+            f.headline(),
+            "re-engaging HALTED: the hook failed (timed out after 20 s and was killed); it was stopped midway — check the platform."
+        );
+        f.reengage = false;
+        f.from = "NORMAL".into();
+        assert!(f.headline().contains("timed out after 20 s"));
+        assert!(f.headline().contains("PARTLY switched"));
     }
 }

@@ -79,12 +79,75 @@ pub struct Halted {
     /// an incident that does not load): the platform is HALTED, these
     /// records are missing. Empty when the halt is complete.
     pub unrecorded: Vec<String>,
+    /// The runbook for the symptom the reason describes ([`crate::find`]
+    /// over the reason): what to follow once trading has stopped. `None`
+    /// when the reason names no known symptom (then the halt runbook).
+    pub symptom: Option<crate::find::Hit>,
+    /// What to do after the evidence: rest, or act now.
+    pub advice: Advice,
     /// The transition (`from` = `HALTED`: re-engaged).
     #[serde(skip)]
     pub transition: SetOutcome,
     /// A new incident was opened.
     #[serde(skip)]
     pub opened: bool,
+}
+
+/// What `halt` advises once trading has stopped and evidence is taken
+/// (seed §2.1.8: 迷ったらHALT→証跡→休む — unless halting does not contain
+/// the harm).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "advice", rename_all = "snake_case")]
+pub enum Advice {
+    /// HALTED contains the harm: nothing needs fixing tonight; rest.
+    Rest,
+    /// HALTED does not contain the harm: follow `runbook` now.
+    ActNow {
+        /// The symptom's runbook.
+        runbook: String,
+        /// Why resting does not help.
+        why: String,
+    },
+}
+
+/// Runbook categories whose harm goes on while this platform is HALTED:
+/// a leaked key is usable from anywhere until it is revoked.
+const HARM_OUTSIDE_THE_PLATFORM: &[&str] = &["security"];
+
+/// The symptom's runbook for a halt reason, and the advice that follows.
+fn advice_for(ctx: &Context, reason: &str) -> (Option<crate::find::Hit>, Advice) {
+    let hit = crate::find::find(
+        ctx,
+        &crate::find::FindRequest {
+            text: vec![reason.to_string()],
+            limit: 1,
+        },
+    )
+    .ok()
+    .and_then(|f| f.hits.into_iter().next());
+    let Some(hit) = hit else {
+        return (None, Advice::Rest);
+    };
+    let category = Ssot::load_metadata(ctx.layout.root())
+        .ok()
+        .and_then(|s| {
+            s.runbooks
+                .iter()
+                .find(|r| r.meta.id.as_deref() == Some(hit.runbook.as_str()))
+                .and_then(|r| r.meta.category.clone())
+        })
+        .unwrap_or_default();
+    let advice = if HARM_OUTSIDE_THE_PLATFORM.contains(&category.as_str()) {
+        Advice::ActNow {
+            runbook: hit.runbook.clone(),
+            why: format!(
+                "HALTED stops this platform's orders, not a {category} threat: whoever holds a leaked key can still trade or withdraw until it is revoked"
+            ),
+        }
+    } else {
+        Advice::Rest
+    };
+    (Some(hit), advice)
 }
 
 /// The incident a halt belongs to when none is given: while the platform is
@@ -233,10 +296,14 @@ pub fn halt(
             break;
         }
     }
+    // Advice only (not recorded: the reason already is).
+    let (symptom, advice) = advice_for(ctx, reason);
     Ok(Halted {
         state: "HALTED",
         incident: id,
         evidence,
+        symptom,
+        advice,
         unrecorded,
         transition,
         opened,
@@ -347,28 +414,10 @@ pub fn p0(
             .find(|(k, _)| k == "tier")
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
-        // The paragraph just above the block says what the step is for
-        // (skipping the blank line between them).
-        let mut para: Vec<&str> = Vec::new();
-        let mut i = cb.line.saturating_sub(2);
-        while i > 0 && i < lines.len() && lines[i].trim().is_empty() {
-            i -= 1;
-        }
-        while i < lines.len()
-            && !lines[i].trim().is_empty()
-            && !lines[i].starts_with('#')
-            && !lines[i].starts_with("```")
-        {
-            para.push(lines[i].trim());
-            if i == 0 {
-                break;
-            }
-            i -= 1;
-        }
-        para.reverse();
+        // The paragraph just above the block says what the step is for.
+        let purpose = crate::find::step_purpose(&lines, cb);
         answers.say(&format!(
-            "\nStep {step} ({tier}): {}\n{}",
-            para.join(" "),
+            "\nStep {step} ({tier}): {purpose}\n{}",
             cb.code.trim_end()
         ));
         // From a file: `"3": {result: done, note: …}` or simply `"3": done`.

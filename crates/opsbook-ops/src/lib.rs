@@ -27,6 +27,7 @@ pub mod drill;
 mod error;
 pub mod evidence;
 pub mod failover;
+pub mod find;
 pub mod freeze;
 pub mod halt;
 pub mod incident;

@@ -63,10 +63,38 @@ pub fn halt(a: &HaltArgs) -> Outcome {
         out,
         "  3. Write what you know: `opsbook incident log {id} \"…\"`."
     );
-    let _ = writeln!(
-        out,
-        "  4. Rest. HALTED is safe: nothing needs to be fixed tonight. Leaving it needs `opsbook confirm release_halt` after at least the dwell time."
-    );
+    if let Some(rb) = &h.symptom {
+        let _ = writeln!(
+            out,
+            "  4. The symptom's runbook: {} ({}){}: `opsbook run {} --plan` lists its steps.",
+            rb.runbook,
+            rb.file,
+            rb.severity
+                .as_ref()
+                .map(|s| format!(", {s}"))
+                .unwrap_or_default(),
+            rb.runbook
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  4. Not sure what it is? `opsbook find WORDS` names the runbook for what the screen says."
+        );
+    }
+    match &h.advice {
+        ops::Advice::Rest => {
+            let _ = writeln!(
+                out,
+                "  5. Rest. HALTED is safe: nothing needs to be fixed tonight. Leaving it needs `opsbook confirm release_halt` after at least the dwell time."
+            );
+        }
+        ops::Advice::ActNow { runbook, why } => {
+            let _ = writeln!(
+                out,
+                "  5. Do NOT rest yet: {why}. Follow {runbook} now: `opsbook run {runbook} --incident {id}`."
+            );
+        }
+    }
     if h.incident.is_none() {
         out.push_str("\nNo incident holds this halt (see below): open one when the ledgers are repaired, `opsbook incident open --title … --severity P0 --reason …`.\n");
     }

@@ -11,6 +11,7 @@ mod drill;
 mod evidence;
 mod explain;
 mod failover;
+mod find;
 mod freeze;
 mod gate;
 mod halt;
@@ -65,6 +66,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Failover(c) => failover::run(&c),
         Command::Classify(a) => classify::run(&a),
         Command::Run(a) => run::run(&a),
+        Command::Find(a) => find::run(&a),
     }
 }
 

@@ -3,6 +3,7 @@
 //! printed, Markdown tables, a failed hook with its manual steps. JSON is
 //! the outcome itself (`serde`).
 
+pub mod find;
 pub mod incident;
 pub mod integrity;
 pub mod run;

@@ -363,6 +363,11 @@ fn the_runbooks_positional_forms_work_with_the_incident_from_the_environment() {
         "2026-11-29T03:11:20Z",
         &["incident", "log", &id, "-1021 again at 03:11"],
     );
+    // The text alone, beginning with '-', the incident from the environment.
+    with_env(
+        "2026-11-29T03:11:30Z",
+        &["incident", "log", "-1021 with only the environment"],
+    );
     with_env("2026-11-29T03:12:00Z", &["incident", "ack"]);
     with_env(
         "2026-11-29T03:13:00Z",
@@ -391,6 +396,7 @@ fn the_runbooks_positional_forms_work_with_the_incident_from_the_environment() {
         "vendor ticket 4711",
         "-1021 on every signed request",
         "-1021 again",
+        "-1021 with only the environment",
         "-reduce only",
         "-resync",
         "MITIGATING",
