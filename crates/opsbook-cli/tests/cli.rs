@@ -17,6 +17,7 @@ mod issue13;
 mod reconcile;
 mod run;
 mod safety;
+mod secrets;
 
 const AS_OF: &str = "2026-11-29";
 

@@ -115,7 +115,7 @@ fn notes_and_decisions_are_stored_redacted() {
     );
     assert_eq!(
         d.data["reason"],
-        "Authorization: [REDACTED:authorization_header] was refused"
+        "Authorization: Bearer [REDACTED:authorization_header] was refused"
     );
 }
 
@@ -129,7 +129,7 @@ fn an_attach_reference_with_credentials_is_stored_redacted() {
         ctx,
         &id,
         "https://ops:hunter2hunter2@grafana.internal/d/abc",
-        None,
+        Some(&"ab".repeat(32)),
         Some("dashboard"),
     )
     .unwrap();
