@@ -503,11 +503,11 @@ pub fn require(
 /// # Errors
 /// Ledger errors.
 pub fn used(ctx: &Context, id: &str, by: &str) -> Result<Event, OpsError> {
-    Ok(ctx.append(
+    ctx.append(
         &ctx.layout.ledger(LedgerFile::Confirmations),
         &ConfirmationEvent::ConfirmationUsed(cev::Used {
             confirmation: id.to_string(),
             by: by.to_string(),
         }),
-    )?)
+    )
 }

@@ -147,7 +147,7 @@ struct RunState<'a> {
 
 impl RunState<'_> {
     fn append(&self, e: &RunEvent) -> Result<opsbook_core::ledger::Event, OpsError> {
-        Ok(self.ctx.append(&self.log, e)?)
+        self.ctx.append(&self.log, e)
     }
 
     fn finish_step(&self, v: &StepView<'_>, r: &StepResult) -> Result<(), OpsError> {
