@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+#[cfg(test)]
+mod command_table;
 pub mod reconcile;
 
 /// The operations single source of truth for incident response, runbooks and evidence.

@@ -254,6 +254,7 @@ pub fn record(
     date: jiff::civil::Date,
     clock: &dyn crate::clock::Clock,
     actor: &Actor,
+    seam: Option<crate::ledger::SharedSeam>,
 ) -> Result<Recorded, DrillError> {
     let all = drills(ssot);
     let Some(drill) = all.iter().find(|d| d.id == drill_id) else {
@@ -322,8 +323,9 @@ pub fn record(
         }
     }
     // Record first: the ledger is the truth; then the dates it implies.
-    let ev = crate::event::append(
+    let ev = crate::event::append_with(
         &crate::layout::Layout::new(&ssot.root).ledger(crate::layout::LedgerFile::Drills),
+        seam,
         clock,
         actor,
         &crate::event::DrillEvent::DrillRecorded(crate::event::drill::DrillRecorded {

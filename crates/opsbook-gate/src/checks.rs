@@ -14,9 +14,13 @@ pub use crate::rules::deprecated::stubs::deprecated;
 pub use crate::rules::file_checks::FileChecks;
 pub use crate::rules::input::contracts::unusable_contracts;
 pub use crate::rules::input::load::load_problems;
+pub use crate::rules::input::needs::{needed_policies, secret_keys};
 pub use crate::rules::ledger::chain::ledgers;
 pub use crate::rules::ledger::postmortem::postmortems;
+pub use crate::rules::ledger::secrets::secrets;
+pub use crate::rules::links::commands::opsbook_commands;
 pub use crate::rules::links::files::links_runbook;
+pub use crate::rules::links::hooks::hook_runbooks;
 pub use crate::rules::links::related::related;
 pub use crate::rules::links::safety_model::safety_model;
 pub use crate::rules::lint::lint_runbook;
@@ -39,6 +43,8 @@ pub use opsbook_core::adopt::required_sections;
 pub fn run_all(cx: &mut Ctx<'_>, contracts: &Contracts, as_of: jiff::civil::Date) {
     load_problems(cx);
     unusable_contracts(cx, contracts);
+    needed_policies(cx);
+    secret_keys(cx);
     schemas(cx, contracts);
     registry(cx);
     drills(cx);
@@ -47,7 +53,10 @@ pub fn run_all(cx: &mut Ctx<'_>, contracts: &Contracts, as_of: jiff::civil::Date
     deprecated(cx);
     related(cx);
     safety_model(cx);
+    hook_runbooks(cx);
+    opsbook_commands(cx);
     redaction_classes(cx);
     ledgers(cx, contracts);
     postmortems(cx, as_of);
+    secrets(cx);
 }

@@ -26,6 +26,10 @@ const NOT_FROM_A_FILE: &[(&str, &str)] = &[
         "needs a runbook over 2 MiB, which is not kept in the repository: `file_too_large_fires` writes one at run time",
     ),
     (
+        "OB009",
+        "needs a required policy the base SSOT has to be absent, and a fixture can only add files: `policy_unusable_fires` removes one at run time",
+    ),
+    (
         "OB901",
         "not a finding: the changed-file summary (`Report::changes`) needs a git work tree and `--base`; see crates/opsbook-cli/tests (gate --base)",
     ),
@@ -147,6 +151,25 @@ fn file_too_large_fires() {
             .any(|f| f.code == rules::input::FILE_TOO_LARGE.code && f.file == "runbooks/base.md"),
         "{}",
         describe(&found)
+    );
+}
+
+/// OB009: without `policy/degraded.yaml`, every `safety set` would fail;
+/// the gate says so, naming the file and what needs it.
+#[test]
+fn policy_unusable_fires() {
+    let (_t, root) = ssot_with(None);
+    std::fs::remove_file(root.join("policy/degraded.yaml")).unwrap();
+    let found = gate(&root);
+    let hits: Vec<&Finding> = found
+        .iter()
+        .filter(|f| f.code == rules::input::POLICY_UNUSABLE.code)
+        .collect();
+    assert_eq!(hits.len(), 1, "{}", describe(&found));
+    assert_eq!(hits[0].file, "policy/degraded.yaml");
+    assert_eq!(
+        hits[0].message,
+        "missing: `opsbook safety set` and `safety status` refuse to run without it"
     );
 }
 

@@ -503,13 +503,11 @@ pub fn require(
 /// # Errors
 /// Ledger errors.
 pub fn used(ctx: &Context, id: &str, by: &str) -> Result<Event, OpsError> {
-    Ok(opsbook_core::event::append(
+    ctx.append(
         &ctx.layout.ledger(LedgerFile::Confirmations),
-        ctx.clock.as_ref(),
-        &ctx.actor,
         &ConfirmationEvent::ConfirmationUsed(cev::Used {
             confirmation: id.to_string(),
             by: by.to_string(),
         }),
-    )?)
+    )
 }

@@ -11,6 +11,7 @@ use opsbook_core::policy::{self, PolicyDoc};
 use opsbook_core::ssot::{Config, Ssot};
 
 use crate::OpsError;
+use crate::scrub::{Redaction, Scrub};
 
 /// Where, when, who.
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub struct Context {
     pub actor: Actor,
     warnings: Arc<Mutex<Vec<String>>>,
     seam: Option<SharedSeam>,
+    /// The redaction every write goes through (issue 13 item 2).
+    scrub: Arc<Scrub>,
 }
 
 impl std::fmt::Debug for Context {
@@ -38,21 +41,53 @@ impl Context {
     /// A context for the SSOT at `layout`.
     #[must_use]
     pub fn new(layout: Layout, clock: Arc<dyn Clock>, actor: Actor) -> Context {
+        let warnings: Arc<Mutex<Vec<String>>> = Arc::default();
+        let scrub = Arc::new(Scrub::new(layout.clone(), warnings.clone(), None));
         Context {
             layout,
             clock,
             actor,
-            warnings: Arc::default(),
-            seam: None,
+            warnings,
+            seam: Some(scrub.clone()),
+            scrub,
         }
     }
 
     /// The context with a [`Seam`](opsbook_core::ledger::Seam) every ledger
     /// write of its operations goes through (tests inject failures there).
+    /// The redaction runs first, then `seam`.
     #[must_use]
     pub fn with_seam(mut self, seam: SharedSeam) -> Context {
-        self.seam = Some(seam);
+        let scrub = Arc::new(Scrub::new(
+            self.layout.clone(),
+            self.warnings.clone(),
+            Some(seam),
+        ));
+        self.seam = Some(scrub.clone());
+        self.scrub = scrub;
         self
+    }
+
+    /// The seam every ledger write of this context goes through (the
+    /// redaction of free texts, then a test's seam): for the writers of
+    /// `opsbook-core` an operation hands a path to.
+    #[must_use]
+    pub fn seam(&self) -> Option<SharedSeam> {
+        self.seam.clone()
+    }
+
+    /// `text` as it may be written to the file at `path` (a postmortem
+    /// draft): every secret replaced by `[REDACTED:<class>]`, with a warning.
+    #[must_use]
+    pub fn scrub_text(&self, path: &std::path::Path, text: &str) -> String {
+        self.scrub.text(path, text)
+    }
+
+    /// Every redaction this context's operations made so far (file, event
+    /// type, field, class — never the value).
+    #[must_use]
+    pub fn redactions(&self) -> Vec<Redaction> {
+        self.scrub.found()
     }
 
     /// The log at `path` opened for a read-decide-append transaction,

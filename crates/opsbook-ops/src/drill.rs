@@ -60,5 +60,6 @@ pub fn record(ctx: &Context, r: &RecordRequest) -> Result<Recorded, OpsError> {
         r.date,
         ctx.clock.as_ref(),
         &ctx.actor,
+        ctx.seam(),
     )?)
 }

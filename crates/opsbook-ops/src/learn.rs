@@ -77,7 +77,7 @@ pub fn draft(ctx: &Context, id: &str, author: &str) -> Result<Drafted, OpsError>
             path.display()
         )));
     }
-    let text = postmortem::draft(&inc, ctx.today(), author);
+    let text = ctx.scrub_text(&path, &postmortem::draft(&inc, ctx.today(), author));
     opsbook_core::fsutil::write_atomic(&path, text.as_bytes())
         .map_err(|e| OpsError::io(&path, e))?;
     Ok(Drafted {

@@ -93,10 +93,15 @@ pub fn set_aside(
     actor: &Actor,
     reason: &str,
 ) -> Result<ledger::SetAside, OpsError> {
+    // The reason is free text in a new chain: redacted like every other.
+    let mut r = serde_json::Value::String(reason.to_string());
+    crate::scrub::builtin(&mut r);
+    let reason = r.as_str().unwrap_or(reason);
     Ok(ledger::set_aside(path, actor, clock.now(), reason)?)
 }
 
-/// Appends one raw event `repeat` times; returns the last.
+/// Appends one raw event `repeat` times (its strings redacted with the
+/// built-in record classes); returns the last.
 ///
 /// # Errors
 /// `data` not an object of JSON; ledger errors.
@@ -108,11 +113,13 @@ pub fn append_raw(
     data: Option<&str>,
     repeat: u32,
 ) -> Result<Event, OpsError> {
-    let data: serde_json::Value = match data {
+    let mut data: serde_json::Value = match data {
         Some(d) => serde_json::from_str(d)
             .map_err(|e| OpsError::invalid(format!("--data is not JSON: `{d}` ({e})")))?,
         None => serde_json::json!({}),
     };
+    // Raw, but never a secret in an immutable ledger (issue 13 item 2).
+    crate::scrub::builtin(&mut data);
     let mut last = None;
     for _ in 0..repeat.max(1) {
         last = Some(ledger::append_at(

@@ -38,9 +38,11 @@ pub mod marketdata;
 pub mod reconcile;
 pub mod run;
 pub mod safety;
+mod scrub;
 mod state;
 pub mod time;
 pub mod views;
 
 pub use context::Context;
 pub use error::{HookFailure, ManualSteps, OpsError, Refusal};
+pub use scrub::Redaction;

@@ -193,12 +193,7 @@ fn incident(ctx: &Context, id: Option<&str>) -> Result<Option<String>, OpsError>
 }
 
 fn data_event(ctx: &Context, e: &DataEvent) -> Result<Event, OpsError> {
-    let ev = opsbook_core::event::append(
-        &ctx.layout.ledger(LedgerFile::Data),
-        ctx.clock.as_ref(),
-        &ctx.actor,
-        e,
-    )?;
+    let ev = ctx.append(&ctx.layout.ledger(LedgerFile::Data), e)?;
     ctx.warn_clock(std::slice::from_ref(&ev), "the last data event");
     Ok(ev)
 }

@@ -272,12 +272,7 @@ pub fn store(ctx: &Context, report: &Report, previous: Option<&str>) -> Result<S
         version: run.version.clone(),
         previous: previous.map(str::to_string),
     });
-    let e = events::append(
-        &ctx.layout.ledger(LedgerFile::Reconciliation),
-        ctx.clock.as_ref(),
-        &ctx.actor,
-        &ev,
-    )?;
+    let e = ctx.append(&ctx.layout.ledger(LedgerFile::Reconciliation), &ev)?;
     ctx.warn_clock(std::slice::from_ref(&e), "the reconciliation ledger");
     Ok(Stored {
         path: Layout::recon_report_rel(&id),
@@ -614,10 +609,8 @@ pub fn accept(ctx: &Context, req: &AcceptRequest) -> Result<BreakAcceptedOutcome
         pin,
         reason,
     };
-    let event = events::append(
+    let event = ctx.append(
         &ctx.layout.ledger(LedgerFile::Reconciliation),
-        ctx.clock.as_ref(),
-        &ctx.actor,
         &ReconciliationEvent::BreakAccepted(accepted.clone()),
     )?;
     ctx.warn_clock(std::slice::from_ref(&event), "the reconciliation ledger");

@@ -222,10 +222,8 @@ pub fn check(ctx: &Context, req: &CheckRequest) -> Result<Checked, OpsError> {
     };
     if req.record || inc.is_some() {
         let r = &out.report;
-        let ev = opsbook_core::event::append(
+        let ev = ctx.append(
             &ctx.layout.ledger(LedgerFile::Time),
-            ctx.clock.as_ref(),
-            &ctx.actor,
             &TimeEvent::TimeChecked(tev::TimeChecked {
                 verdict: r.verdict.as_str().to_string(),
                 offset_ms: r.offset_ms,

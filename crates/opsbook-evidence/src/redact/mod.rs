@@ -39,6 +39,7 @@ pub mod catalog;
 mod file;
 mod outcome;
 mod plan;
+mod records;
 pub mod rules;
 mod scan;
 mod stream;
@@ -52,6 +53,7 @@ pub use catalog::{BUILTIN, PERSONAL, Personal};
 pub use file::tail_skip;
 pub use outcome::{Cut, Encoding, FileOutcome, cut_marker};
 pub use plan::ROUNDS;
+pub use records::RecordHit;
 pub use rules::{Anchor, PatternProblem, Rule, RuleSet, can_match_empty, check_pattern};
 pub use values::SecretValues;
 

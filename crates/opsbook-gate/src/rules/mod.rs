@@ -169,7 +169,7 @@ mod tests {
     fn lookup_and_suggest() {
         assert_eq!(lookup("ob101").unwrap().name, "missing-section");
         assert_eq!(lookup("broken-link").unwrap().code, "OB701");
-        assert_eq!(suggest("OB10"), Some("OB101"));
+        assert_eq!(suggest("OB1O1"), Some("OB101"));
         assert_eq!(suggest("brokn-link"), Some("broken-link"));
         assert_eq!(suggest("completely-unrelated-words"), None);
     }

@@ -147,12 +147,7 @@ struct RunState<'a> {
 
 impl RunState<'_> {
     fn append(&self, e: &RunEvent) -> Result<opsbook_core::ledger::Event, OpsError> {
-        Ok(opsbook_core::event::append(
-            &self.log,
-            self.ctx.clock.as_ref(),
-            &self.ctx.actor,
-            e,
-        )?)
+        self.ctx.append(&self.log, e)
     }
 
     fn finish_step(&self, v: &StepView<'_>, r: &StepResult) -> Result<(), OpsError> {
@@ -318,10 +313,8 @@ pub fn run(ctx: &Context, req: &RunRequest, answers: &mut dyn Answers) -> Result
         }))?;
         (r.clone(), incident.or(started.incident))
     } else {
-        let e = opsbook_core::event::append(
+        let e = ctx.append(
             &log,
-            ctx.clock.as_ref(),
-            &ctx.actor,
             &RunEvent::RunStarted(rev::RunStarted {
                 runbook: l.id.clone(),
                 path: l.rel.clone(),

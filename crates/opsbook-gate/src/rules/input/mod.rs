@@ -2,12 +2,14 @@
 
 pub mod contracts;
 pub mod load;
+pub mod needs;
 
 pub use contracts::INVALID_CONTRACT;
 pub use load::{
     EMPTY_FILE, FILE_TOO_LARGE, INVALID_FRONT_MATTER, INVALID_SYNTAX, MISSING_FRONT_MATTER,
     UNDECODABLE_TEXT, UNREADABLE_FILE,
 };
+pub use needs::{POLICY_UNUSABLE, SECRET_KEY_IN_SSOT};
 
 use crate::rules::Rule;
 
@@ -21,4 +23,6 @@ pub const RULES: &[&Rule] = &[
     MISSING_FRONT_MATTER,
     INVALID_FRONT_MATTER,
     INVALID_CONTRACT,
+    POLICY_UNUSABLE,
+    SECRET_KEY_IN_SSOT,
 ];

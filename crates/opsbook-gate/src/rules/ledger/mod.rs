@@ -4,6 +4,7 @@ pub mod chain;
 pub mod incident;
 pub mod postmortem;
 pub mod safety;
+pub mod secrets;
 
 pub use chain::LEDGER_BROKEN;
 pub use incident::{CLOSED_WITHOUT_POSTMORTEM, INCIDENT_EVENT_CONTRACT, INCIDENT_ORDER};
@@ -12,6 +13,7 @@ pub use postmortem::{
     ACTION_ITEM_UNKNOWN_TARGET, ACTION_ITEM_VAGUE,
 };
 pub use safety::SAFETY_ORDER;
+pub use secrets::SECRET_IN_RECORD;
 
 use crate::rules::Rule;
 
@@ -27,4 +29,5 @@ pub const RULES: &[&Rule] = &[
     ACTION_ITEM_OVERDUE,
     ACTION_ITEM_LONG_OVERDUE,
     SAFETY_ORDER,
+    SECRET_IN_RECORD,
 ];
