@@ -185,6 +185,7 @@ pub(super) fn scan_view(
             };
             if let Some(m) = caps.get_group(r.group + 1).or_else(|| caps.get_group(1))
                 && m.start < m.end
+                && !(r.group > 0 && variable_reference(&view[m.start..m.end]))
             {
                 out.push((m.start, m.end, ri));
                 starts.push(caps.get_group(1).map_or(m.start, |w| w.start));
@@ -211,6 +212,7 @@ pub(super) fn scan_view(
             let m = caps.get(r.group).or_else(|| caps.get(0));
             if let Some(m) = m
                 && !m.as_str().is_empty()
+                && !(r.group > 0 && variable_reference(m.as_str()))
                 && caps.get(0).is_some_and(|w| w.start() < limit)
             {
                 out.push((m.start(), m.end(), ri));
@@ -220,6 +222,37 @@ pub(super) fn scan_view(
     }
     outside_markers(view, &mut out[first..], Some(&starts));
     out.retain(|s| s.0 < s.1);
+}
+
+/// Whether a labelled value is only the name of where the secret is kept —
+/// `$env:NAME`, `$NAME`, `${NAME}`, `%NAME%` — and not the secret: a
+/// runbook's `'X-Admin-Token' = $env:TRADEBOT_ADMIN_TOKEN` stays readable
+/// (a note quoting it is not redacted either).
+pub(super) fn variable_reference(value: &str) -> bool {
+    let name = |n: &str| {
+        n.bytes().next().is_some_and(|c| !c.is_ascii_digit())
+            && n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    };
+    // A bare `$NAME` only in capitals (`$DB_PASS`): `$ecretPass` may be a
+    // password.
+    let capitals = |n: &str| {
+        name(n)
+            && n.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+    };
+    if value.len() > 5 && value.as_bytes()[..5].eq_ignore_ascii_case(b"$env:") {
+        return name(&value[5..]);
+    }
+    if let Some(n) = value.strip_prefix("${").and_then(|v| v.strip_suffix('}')) {
+        return name(n);
+    }
+    if let Some(n) = value.strip_prefix('$') {
+        return capitals(n);
+    }
+    value.len() > 2
+        && value.starts_with('%')
+        && value.ends_with('%')
+        && name(&value[1..value.len() - 1])
 }
 
 /// Trims hits to what lies outside earlier redactions (`[REDACTED:…]`): a

@@ -233,3 +233,29 @@ fn every_builtin_pattern_passes_the_policy_checks() {
         );
     }
 }
+
+#[test]
+fn a_value_that_only_names_a_variable_is_not_a_secret() {
+    for kept in [
+        "$headers = @{ 'X-Admin-Token' = $env:TRADEBOT_ADMIN_TOKEN }\n",
+        "password=${DB_PASSWORD}\n",
+        "export API_KEY=$EXCHANGE_API_KEY\n",
+        "set token=%TRADEBOT_TOKEN%\n",
+        "secret: $Env:Binance_Secret\n",
+    ] {
+        assert_eq!(red(kept), kept);
+    }
+    // A value that merely starts like one is redacted.
+    assert_eq!(
+        red("password=$ecretPass99\n"),
+        "password=[REDACTED:labelled_secret]\n"
+    );
+    assert_eq!(
+        red("token=$env:X-not-a-name-abcdef\n"),
+        "token=[REDACTED:labelled_secret]\n"
+    );
+    assert_eq!(
+        red("password=%notclosed123\n"),
+        "password=[REDACTED:labelled_secret]\n"
+    );
+}
