@@ -53,6 +53,14 @@ command that forced it. Fences tagged `console`, `text`, `output` … or not
 tagged at all are **not steps and never run**. `cmd`/`bat` fences are steps
 that are always T2 (batch code is not parsed).
 
+`opsbook gate` checks every runbook against these tables
+(`opsbook explain OB115` … `OB120`): a step declared below its computed tier
+(OB115, pointing at the command that forces it), a computed T1/T2 step
+without a `dangerous_ops` entry (OB116), a backout `Step N` whose code is T2
+(OB117), a `safety_label` below the highest computed tier (OB118), a
+non-ASCII dash, quote or space inside a step (OB119) and an untagged fence
+(OB120, a warning: it never runs).
+
 ## Fail closed: always T2
 
 The classifier gives T2, with the reason, to anything it cannot see:

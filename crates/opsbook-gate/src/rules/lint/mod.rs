@@ -1,15 +1,20 @@
-//! `OB1xx`: runbook lint (D-GATE-LINT): sections, steps, dangerous operations, front-matter claims.
+//! `OB1xx`: runbook lint (D-GATE-LINT): sections, steps, dangerous operations, front-matter claims, tiers computed from the code.
 
 pub mod dangerous_ops;
 pub mod front_matter;
 pub mod sections;
 pub mod steps;
+pub mod tiers;
 
 pub use dangerous_ops::{DANGEROUS_OP_WITHOUT_BACKOUT, DANGEROUS_OP_WITHOUT_CONFIRMATION};
 pub use front_matter::{MATURITY_WITHOUT_DATE, SAFETY_LABEL_MISMATCH, TITLE_MISSING_JA};
 pub use sections::{DUPLICATE_SECTION, EMPTY_SECTION, HEADING_NOT_BILINGUAL, MISSING_SECTION};
 pub use steps::{
     BAD_STEP_NUMBER, DANGEROUS_STEP_WITHOUT_OP, STEP_TIER_EXCEEDS_OP, STEP_WITHOUT_TIER, UNKNOWN_OP,
+};
+pub use tiers::{
+    BACKOUT_STEP_IS_T2, COMPUTED_DANGEROUS_STEP_WITHOUT_OP, FENCE_NEVER_EXECUTED,
+    NON_ASCII_IN_SCRIPT, SAFETY_LABEL_BELOW_COMPUTED_TIER, STEP_BELOW_COMPUTED_TIER,
 };
 
 use opsbook_core::model::RunbookMeta;
@@ -36,9 +41,16 @@ pub const RULES: &[&Rule] = &[
     BAD_STEP_NUMBER,
     MATURITY_WITHOUT_DATE,
     TITLE_MISSING_JA,
+    STEP_BELOW_COMPUTED_TIER,
+    COMPUTED_DANGEROUS_STEP_WITHOUT_OP,
+    BACKOUT_STEP_IS_T2,
+    SAFETY_LABEL_BELOW_COMPUTED_TIER,
+    NON_ASCII_IN_SCRIPT,
+    FENCE_NEVER_EXECUTED,
 ];
 
-/// OB101–OB114: runbook lint. Without usable front matter the kind, the
+/// OB101–OB120: runbook lint (OB115–OB120 from the tiers computed by
+/// `opsbook-classify`). Without usable front matter the kind, the
 /// operations and the tiers are unknown: the front matter is reported
 /// (OB005–OB007), not a cascade of sections and steps that follow from it.
 #[must_use]
@@ -53,6 +65,7 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
     let op_tier = dangerous_ops::check(f, meta, &mut found);
     let (step_tier, tiers_known) = steps::check(f, body, meta, &mut found);
     front_matter::claims(f, meta, op_tier.max(step_tier), tiers_known, &mut found);
+    tiers::check(f, body, meta, &mut found);
     found
 }
 
