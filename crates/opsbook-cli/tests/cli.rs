@@ -261,7 +261,7 @@ fn starter_ssot_passes_the_gate_with_no_finding() {
     );
     assert_eq!(v["summary"]["errors"], 0);
     assert_eq!(v["summary"]["warnings"], 0);
-    assert_eq!(v["summary"]["runbooks"], 11);
+    assert_eq!(v["summary"]["runbooks"], 12);
     assert!(v["summary"]["files_checked"].as_u64().unwrap() >= 60);
 }
 
