@@ -299,7 +299,7 @@ fn starter_ssot_is_green_on_any_date_without_claiming_a_verification() {
                     )
                 })
                 .collect();
-            assert_eq!(found.len(), 10, "{found:#?}");
+            assert_eq!(found.len(), 11, "{found:#?}");
             assert!(
                 found.iter().all(|(c, l, _)| c == "OB505" && l == "warning"),
                 "{found:#?}"
@@ -2510,7 +2510,7 @@ fn drill_record_edits_only_the_date_lines() {
     let due = v["due"].as_array().unwrap();
     assert_eq!(
         due.len(),
-        6,
+        8,
         "every starter drill is due: none has been run"
     );
     assert!(due.iter().all(|d| d["due_since"].is_null()));

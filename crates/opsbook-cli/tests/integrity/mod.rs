@@ -483,7 +483,7 @@ fn failback_and_switch_version_are_t2_refused_without_a_confirmation() {
 fn confirm(dir: &Path, op: &str, target: &str) -> String {
     let a = dir.join(format!("answers-{op}.yaml"));
     std::fs::write(&a, opsbook_testkit::ssot::confirm_answers(target, 8)).unwrap();
-    let out = ok(
+    ok(
         dir,
         DAY,
         &[
@@ -494,8 +494,7 @@ fn confirm(dir: &Path, op: &str, target: &str) -> String {
             "--answers",
             a.to_str().unwrap(),
         ],
-    );
-    out
+    )
 }
 
 fn no_cooling_off(dir: &Path) {
