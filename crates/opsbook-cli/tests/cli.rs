@@ -2563,7 +2563,7 @@ fn drill_record_edits_only_the_date_lines() {
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["due"].as_array().unwrap().len(), 5);
+    assert_eq!(v["due"].as_array().unwrap().len(), 7);
     // A failed drill is recorded but changes no date.
     opsbook()
         .args([
