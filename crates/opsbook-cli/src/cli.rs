@@ -1409,6 +1409,9 @@ pub struct MdInput {
     /// Delivery later than this is a stall, ms (default 10000)
     #[arg(long, value_name = "MS")]
     pub stall_ms: Option<i64>,
+    /// The symbol of every file (e.g. BTCUSDT), instead of a guess from the file name
+    #[arg(long, value_name = "SYMBOL")]
+    pub symbol: Option<String>,
 }
 
 /// Findings for mark, quarantine and backfill-plan.

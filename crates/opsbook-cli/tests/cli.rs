@@ -263,7 +263,7 @@ fn starter_ssot_passes_the_gate_with_no_finding() {
     );
     assert_eq!(v["summary"]["errors"], 0);
     assert_eq!(v["summary"]["warnings"], 0);
-    assert_eq!(v["summary"]["runbooks"], 11);
+    assert_eq!(v["summary"]["runbooks"], 12);
     assert!(v["summary"]["files_checked"].as_u64().unwrap() >= 60);
 }
 
@@ -301,7 +301,7 @@ fn starter_ssot_is_green_on_any_date_without_claiming_a_verification() {
                     )
                 })
                 .collect();
-            assert_eq!(found.len(), 10, "{found:#?}");
+            assert_eq!(found.len(), 11, "{found:#?}");
             assert!(
                 found.iter().all(|(c, l, _)| c == "OB505" && l == "warning"),
                 "{found:#?}"
@@ -2512,7 +2512,7 @@ fn drill_record_edits_only_the_date_lines() {
     let due = v["due"].as_array().unwrap();
     assert_eq!(
         due.len(),
-        6,
+        8,
         "every starter drill is due: none has been run"
     );
     assert!(due.iter().all(|d| d["due_since"].is_null()));
@@ -2565,7 +2565,7 @@ fn drill_record_edits_only_the_date_lines() {
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["due"].as_array().unwrap().len(), 5);
+    assert_eq!(v["due"].as_array().unwrap().len(), 7);
     // A failed drill is recorded but changes no date.
     opsbook()
         .args([

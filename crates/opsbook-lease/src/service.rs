@@ -246,6 +246,32 @@ fn held_message(s: &Status, claimant: &str) -> String {
 }
 
 fn stale_message(token: &u64, holder: &str, c: &Status) -> String {
+    // Another holder has the lease: say who, since when, until when — the
+    // caller's token is beside the point (it may even equal the current one).
+    // (`-`: a check that named no holder.)
+    if let (State::Held | State::Expiring | State::Expired, Some(h), Some(t)) =
+        (c.state, c.holder.as_deref(), c.token)
+        && h != holder
+        && holder != "-"
+    {
+        return format!(
+            "lease `{}` {} by {h} (host {}) since {} with token {t}, not by {holder}; it {} at {}. Only {h} can renew or release it: {holder} must not send orders with token {token}",
+            c.name,
+            if c.state == State::Expired {
+                "was held"
+            } else {
+                "is held"
+            },
+            c.host.as_deref().unwrap_or("?"),
+            fmt_ts(&c.since),
+            if c.state == State::Held {
+                "expires"
+            } else {
+                "expired"
+            },
+            fmt_ts(&c.expires_at),
+        );
+    }
     let now = match (c.state, c.holder.as_deref(), c.token) {
         (State::Free, _, _) | (_, None, _) | (_, _, None) => "it was never granted".to_string(),
         (State::Released, Some(h), Some(t)) => {

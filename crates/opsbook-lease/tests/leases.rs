@@ -154,6 +154,18 @@ fn renew_release_and_stale_tokens() {
             State::Held
         );
         assert!(l.check("order-gateway", 1, Some("n2")).is_err());
+        // Another holder's release (even with the current token) names who holds it.
+        let e = l.release("order-gateway", "n2", 1).unwrap_err();
+        assert!(matches!(e, LeaseError::Stale { .. }), "{e}");
+        let m = e.to_string();
+        assert!(
+            m.starts_with("lease `order-gateway` is held by n1 (host trade-01) since ")
+                && m.contains("with token 1, not by n2; it expires at ")
+                && m.contains("Only n1 can renew or release it"),
+            "{m}"
+        );
+        assert!(!m.contains("stale"), "{m}");
+        assert_eq!(l.status("order-gateway").unwrap().state, State::Held);
         let rel = l.release("order-gateway", "n1", 1).unwrap();
         assert!(!rel.already_released && !rel.was_expired);
         assert!(

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::grid::{ClockChecker, GridChecker, parse_interval};
 use crate::ids::{IdChecker, MonoChecker, NoIdChecker};
 use crate::input::Format;
-use crate::report::{Kind, Unit};
+use crate::report::{Finding, Kind, Unit};
 use crate::sink::{Loc, Meta, Sink};
 
 /// Which check to apply (`--scheme`).
@@ -71,6 +71,9 @@ pub struct ScanOptions {
     pub clock_tolerance_ms: i64,
     /// Delivery later than this after exchange time is a stall, ms (default 10000).
     pub stall_ms: i64,
+    /// The symbol of every file scanned (`--symbol`), instead of a guess
+    /// from its file name; a symbol in the records themselves still wins.
+    pub symbol: Option<String>,
 }
 
 impl Default for ScanOptions {
@@ -82,6 +85,7 @@ impl Default for ScanOptions {
             grid_tolerance_ms: 1_000,
             clock_tolerance_ms: 0,
             stall_ms: 10_000,
+            symbol: None,
         }
     }
 }
@@ -356,6 +360,12 @@ impl Engine {
         }
     }
 
+    /// A record that cannot be read: a `malformed` finding at its line; the
+    /// caller skips the record and goes on with the next.
+    pub fn malformed(&mut self, meta: &Meta, at: &Loc, what: &str) {
+        self.sink.push(malformed(meta, at, what));
+    }
+
     /// Widens a stream's time span (µs).
     pub fn span(&mut self, meta: &Meta, t: i64) {
         match self.spans.get_mut(meta) {
@@ -485,4 +495,18 @@ mod tests {
         assert_eq!("okx-book".parse::<Scheme>().unwrap(), Scheme::OkxBook);
         assert!("nope".parse::<Scheme>().is_err());
     }
+}
+
+/// The `malformed` finding of a record that cannot be read (`what` says what
+/// was expected and found); the record is skipped.
+pub fn malformed(meta: &Meta, at: &Loc, what: &str) -> Finding {
+    meta.finding(
+        Kind::Malformed,
+        Some(at),
+        None,
+        None,
+        None,
+        1,
+        format!("{}: {what}: record skipped, the scan goes on", meta.label()),
+    )
 }

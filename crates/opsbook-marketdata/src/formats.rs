@@ -146,16 +146,17 @@ fn read_binance_ids(e: &mut Engine, item: &Planned, header: bool) -> Result<u64,
         }
         while let Some((no, line)) = next_row(&mut lines, &mut row, &item.path)? {
             at.line = no;
-            let id = row.get(line, 0).and_then(parse_u64).ok_or_else(|| {
-                Error::record(
-                    &item.path,
-                    at.line,
-                    format!(
+            let Some(id) = row.get(line, 0).and_then(parse_u64) else {
+                sink.push(crate::engine::malformed(
+                    &meta,
+                    &at,
+                    &format!(
                         "expected an integer trade ID in column 1, found {}",
                         show(row.get(line, 0))
                     ),
-                )
-            })?;
+                ));
+                continue;
+            };
             let t = row.get(line, time_col).and_then(parse_i64).map(to_us);
             if t.is_some() {
                 first_t = first_t.or(t);
@@ -166,11 +167,12 @@ fn read_binance_ids(e: &mut Engine, item: &Planned, header: bool) -> Result<u64,
                 let f = row.get(line, 3).and_then(parse_u64);
                 let l = row.get(line, 4).and_then(parse_u64);
                 let (Some(f), Some(l)) = (f, l) else {
-                    return Err(Error::record(
-                        &item.path,
-                        at.line,
+                    sink.push(crate::engine::malformed(
+                        &meta,
+                        &at,
                         "expected integer first and last trade IDs in columns 4 and 5",
                     ));
+                    continue;
                 };
                 ck.record_agg(sink, &at, (id, f, l), t, line);
             } else {

@@ -287,7 +287,7 @@ impl GridChecker {
 
     fn emit(&self, sink: &mut Sink, g: &GridGap, from: i64, to: i64, quiet: Option<bool>) {
         let n = ((to - from) / self.interval + 1) as u64;
-        let span = format!("{} slot(s) {}..={}", n, fmt_us(from), fmt_us(to));
+        let span = format!("{} slot(s) {} to {}", n, fmt_us(from), fmt_us(to));
         let (kind, msg) = match quiet {
             Some(true) => (
                 Kind::NoTrade,

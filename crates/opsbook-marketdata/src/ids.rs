@@ -163,7 +163,7 @@ impl IdChecker {
                 (
                     Kind::Gap,
                     format!(
-                        "aggregate trade {a} starts at trade ID {f}, but the previous one ended at {}: trade IDs {e}..={} are in no aggregate",
+                        "aggregate trade {a} starts at trade ID {f}, but the previous one ended at {}: trade IDs {e} to {} are in no aggregate",
                         e - 1,
                         f - 1
                     ),
@@ -283,7 +283,7 @@ impl IdChecker {
         let ids = if r.min == r.max {
             format!("ID {}", r.min)
         } else {
-            format!("IDs {}..={}", r.min, r.max)
+            format!("IDs {} to {}", r.min, r.max)
         };
         let hint = match r.kind {
             Kind::Conflict => ": keep both, mark the range and re-fetch it from the exchange",
@@ -313,11 +313,14 @@ impl IdChecker {
             (Some(a), Some(b)) => format!(" between {} and {}", fmt_us(a), fmt_us(b)),
             _ => String::new(),
         };
+        let ids = if count == 1 {
+            format!("missing ID {}", p.from)
+        } else {
+            format!("missing {count} IDs, {} to {}", p.from, p.to)
+        };
         let msg = format!(
-            "{} missing {count} ID(s) {}..={}{when}: mark the range, then backfill it",
+            "{} {ids}{when}: mark the range, then backfill it",
             self.meta.label(),
-            p.from,
-            p.to
         );
         let mut f = self.meta.finding(
             Kind::Gap,

@@ -1,4 +1,5 @@
-//! Reading inputs as streams: gzip by magic number, UTF-8 BOM skipped,
+//! Reading inputs as streams: gzip and ZIP (one member, as data.binance.vision
+//! ships its archives) by magic number, UTF-8 BOM skipped,
 //! UTF-16LE/BE (with BOM) transcoded to UTF-8 on the fly, lines split in a
 //! fixed buffer (CRLF accepted), and the format of a file recognised from its
 //! first bytes and its name. Nothing here holds a whole file in memory.
@@ -14,7 +15,8 @@ const BUF: usize = 1 << 20;
 /// Longest line accepted (bytes).
 pub const MAX_LINE: usize = 64 << 20;
 
-/// Opens a file as a stream of UTF-8 bytes (gzip, BOM and UTF-16 handled).
+/// Opens a file as a stream of UTF-8 bytes (gzip, a one-member ZIP, BOM and
+/// UTF-16 handled).
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read.
@@ -23,7 +25,9 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, Error> {
     // No BufReader over a plain file: `Lines` reads in 1 MiB blocks itself.
     let mut f = File::open(path).map_err(io)?;
     let head = peek(&mut f, 4).map_err(io)?;
-    let inner: Box<dyn Read + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+    let inner: Box<dyn Read + Send> = if head.starts_with(b"PK\x03\x04") {
+        Box::new(BufReader::with_capacity(BUF, zip_member(path, f)?))
+    } else if head.starts_with(&[0x1f, 0x8b]) {
         Box::new(BufReader::with_capacity(
             BUF,
             flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
@@ -35,6 +39,104 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, Error> {
         Box::new(Prefixed::new(head, f))
     };
     text(inner).map_err(io)
+}
+
+/// The one file of a ZIP archive (data.binance.vision ships each day or
+/// month as `<name>.zip` holding `<name>.csv`), streamed: the archive's
+/// directory is read with the `zip` crate, the member's bytes are inflated
+/// as they are read (stored and deflated members) and its CRC-32 is checked
+/// at the end, so a damaged archive is an I/O error, never silent data.
+///
+/// # Errors
+/// Not a readable archive; none or several files in it; an encrypted
+/// member or another compression method.
+fn zip_member(path: &Path, f: File) -> Result<Box<dyn Read + Send>, Error> {
+    use std::io::{Seek, SeekFrom};
+    let bad = |reason: String| Error::Unsupported {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut ar =
+        zip::ZipArchive::new(f).map_err(|e| bad(format!("not a readable ZIP archive: {e}")))?;
+    let mut members = Vec::new();
+    for i in 0..ar.len() {
+        let z = ar
+            .by_index_raw(i)
+            .map_err(|e| bad(format!("ZIP entry {i} cannot be read: {e}")))?;
+        if !z.is_dir() {
+            members.push((i, z.name().map(|n| n.into_owned()).unwrap_or_default()));
+        }
+    }
+    let [(index, name)] = members.as_slice() else {
+        return Err(bad(format!(
+            "a ZIP archive with {} files ({}): scan needs exactly one; extract them and scan the files",
+            members.len(),
+            members
+                .iter()
+                .map(|(_, n)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    };
+    let z = ar
+        .by_index_raw(*index)
+        .map_err(|e| bad(format!("{name} in the archive: {e}")))?;
+    if z.encrypted() {
+        return Err(bad(format!("{name} in the archive is encrypted")));
+    }
+    let (method, size, crc) = (z.compression(), z.compressed_size(), z.crc32());
+    let start = z
+        .data_start()
+        .ok_or_else(|| bad(format!("{name}: where its data starts is unknown")))?;
+    drop(z);
+    let mut f = ar.into_inner();
+    f.seek(SeekFrom::Start(start))
+        .map_err(|e| Error::io(path, e))?;
+    let raw = f.take(size);
+    let body: Box<dyn Read + Send> = match method {
+        zip::CompressionMethod::Stored => Box::new(raw),
+        zip::CompressionMethod::Deflated => Box::new(flate2::read::DeflateDecoder::new(
+            BufReader::with_capacity(BUF, raw),
+        )),
+        other => {
+            return Err(bad(format!(
+                "{name} in the archive is compressed with {other}; opsbook reads stored and deflated members"
+            )));
+        }
+    };
+    Ok(Box::new(CrcChecked {
+        inner: body,
+        crc: flate2::Crc::new(),
+        expected: crc,
+        member: name.clone(),
+    }))
+}
+
+/// A ZIP member's bytes, its CRC-32 checked when they end.
+struct CrcChecked {
+    inner: Box<dyn Read + Send>,
+    crc: flate2::Crc,
+    expected: u32,
+    member: String,
+}
+
+impl Read for CrcChecked {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() && self.crc.sum() != self.expected {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "ZIP member {}: CRC-32 {:08x} where the archive says {:08x}: the archive is damaged",
+                    self.member,
+                    self.crc.sum(),
+                    self.expected
+                ),
+            ));
+        }
+        self.crc.update(&buf[..n]);
+        Ok(n)
+    }
 }
 
 /// Strips a UTF-8 BOM or transcodes UTF-16 (BOM required) to UTF-8.

@@ -45,11 +45,14 @@ pub enum Kind {
     /// A missing candle that a coarser series proves was a minute without
     /// trades (informational: not a defect).
     NoTrade,
+    /// A record that could not be read (a trade ID that is not an integer,
+    /// a missing column): reported at its line and skipped; the scan goes on.
+    Malformed,
 }
 
 impl Kind {
     /// Every kind, in report order.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Gap,
         Kind::Duplicate,
         Kind::PossibleDuplicate,
@@ -61,6 +64,7 @@ impl Kind {
         Kind::Clock,
         Kind::NoCheck,
         Kind::NoTrade,
+        Kind::Malformed,
     ];
 
     /// The JSON name (`out_of_order`, `no_bridge`, …).
@@ -77,6 +81,7 @@ impl Kind {
             Kind::Clock => "clock",
             Kind::NoCheck => "no_check",
             Kind::NoTrade => "no_trade",
+            Kind::Malformed => "malformed",
         }
     }
 
@@ -168,6 +173,15 @@ pub struct Input {
     pub format: String,
     /// Records read (rows, messages).
     pub records: u64,
+    /// The symbol the file's findings carry, when one symbol is known
+    /// before reading (`--symbol`, or the file name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+    /// Where that symbol comes from: `option` (`--symbol`), `data` (a
+    /// column or field of each record, which wins) or `file_name` (a guess:
+    /// said so in the human report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol_from: Option<String>,
 }
 
 /// Totals.
@@ -318,6 +332,15 @@ impl Report {
             };
             let _ = writeln!(out, "{at}: {}{sym}{scope}: {}", f.kind.as_str(), f.message);
         }
+        for i in &self.inputs {
+            if let (Some(sym), Some("file_name")) = (&i.symbol, i.symbol_from.as_deref()) {
+                let _ = writeln!(
+                    out,
+                    "{}: symbol {sym} guessed from the file name (state it with --symbol SYMBOL if that is wrong)",
+                    i.file
+                );
+            }
+        }
         if self.summary.omitted > 0 {
             let _ = writeln!(
                 out,
@@ -404,6 +427,8 @@ mod tests {
                 file: "a.csv".into(),
                 format: "binance-trades-csv".into(),
                 records: 10,
+                symbol: None,
+                symbol_from: None,
             }],
             &BTreeMap::new(),
         );

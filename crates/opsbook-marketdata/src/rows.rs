@@ -212,15 +212,13 @@ impl RowFeeder {
                     return self.row(e, at, v, payload);
                 }
                 let Some(id) = v.id else {
-                    return Err(Error::record(&self.path, at.line, "expected an integer ID"));
+                    e.malformed(&self.meta, at, "expected an integer ID");
+                    return Ok(());
                 };
                 if agg {
                     let Some(a) = v.agg else {
-                        return Err(Error::record(
-                            &self.path,
-                            at.line,
-                            "expected integer a, f and l",
-                        ));
+                        e.malformed(&self.meta, at, "expected integer a, f and l");
+                        return Ok(());
                     };
                     let (ck, sink) = e.id(&self.meta, Unit::AggTradeId);
                     ck.record_agg(sink, at, a, v.time_us, payload);

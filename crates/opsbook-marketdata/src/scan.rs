@@ -64,6 +64,16 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<Report, Error> {
             plan.push(plan_file(p)?);
         }
     }
+    if let Some(sym) = opts
+        .symbol
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        for item in plan.iter_mut().filter(|i| !i.snapshot_source) {
+            item.info.symbol = Some(sym.to_string());
+        }
+    }
     // Candle families: which intervals each symbol has in this scan.
     for item in &plan {
         if let (Some(fam), Some((_, iv))) = (family_of(item), &item.info.interval) {
@@ -112,6 +122,8 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<Report, Error> {
             file: shown,
             format: "skipped".into(),
             records: 0,
+            symbol: None,
+            symbol_from: None,
         });
     }
     let (rest, rest_spans) = engine.finish();
@@ -170,6 +182,8 @@ fn run_plan(plan: &[Planned], opts: &ScanOptions, families: &Families) -> Result
                     file: item.shown.to_string(),
                     format: item.format.name().to_string(),
                     records,
+                    symbol: item.info.symbol.clone(),
+                    symbol_from: symbol_from(item, opts),
                 });
             }
             let (sink, spans) = e.finish();
@@ -189,6 +203,23 @@ fn run_plan(plan: &[Planned], opts: &ScanOptions, families: &Families) -> Result
         inputs.extend(inp);
     }
     Ok((sink, spans, inputs))
+}
+
+/// Where a file's symbol comes from (see [`Input::symbol_from`]).
+fn symbol_from(item: &Planned, opts: &ScanOptions) -> Option<String> {
+    let from = if matches!(
+        item.format,
+        Format::Tardis | Format::BinanceDepthCsv | Format::Cryptofeed
+    ) {
+        "data"
+    } else if item.info.symbol.is_none() {
+        return None;
+    } else if opts.symbol.is_some() && !item.snapshot_source {
+        "option"
+    } else {
+        "file_name"
+    };
+    Some(from.to_string())
 }
 
 fn family_of(item: &Planned) -> Option<String> {

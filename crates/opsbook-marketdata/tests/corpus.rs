@@ -454,3 +454,71 @@ fn json_report_has_the_issue_shape() {
         "{human}"
     );
 }
+
+/// A ZIP archive at `dir/name` holding `members` (name, bytes), deflated,
+/// as data.binance.vision ships its daily and monthly files.
+fn zip_of(dir: &Path, name: &str, members: &[(&str, &[u8])]) -> PathBuf {
+    use std::io::Write as _;
+    let p = dir.join(name);
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&p).unwrap());
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (n, bytes) in members {
+        w.start_file(*n, opts).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap();
+    p
+}
+
+#[test]
+fn a_zipped_recording_scans_as_its_csv_and_a_damaged_archive_is_an_error() {
+    let fig = figures();
+    let src = std::fs::read(corpus(
+        "nautilus-trader-testdata/tests/test_data/btc-perp-20211231-20220201_1m.csv",
+    ))
+    .unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let csv = "btc-perp-20211231-20220201_1m.csv";
+    // The 45,031 gap-free bars, zipped: the same records, still no finding.
+    let z = zip_of(
+        t.path(),
+        "btc-perp-20211231-20220201_1m.zip",
+        &[(csv, &src)],
+    );
+    let r = run(std::slice::from_ref(&z), &ScanOptions::default());
+    assert_eq!(r.summary.records, u(&fig["nautilus_bars"]["rows"]));
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    assert_eq!(r.inputs[0].format, "csv");
+    // One bar dropped inside the archive: a one-slot gap at its line.
+    let text = String::from_utf8(src.clone()).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.remove(1000); // line 1001 of the file
+    let dropped = lines.join("\n") + "\n";
+    let d = zip_of(t.path(), "dropped_1m.zip", &[(csv, dropped.as_bytes())]);
+    let r = run(std::slice::from_ref(&d), &ScanOptions::default());
+    let gaps = of(&r, Kind::Gap);
+    assert_eq!(gaps.len(), 1, "{:#?}", r.findings);
+    assert_eq!((gaps[0].line, gaps[0].count), (Some(1001), 1));
+    assert!(gaps[0].file.ends_with("dropped_1m.zip"), "{}", gaps[0].file);
+    // A flipped byte inside the compressed data: an error, never short data.
+    let mut bytes = std::fs::read(&z).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    let bad = t.path().join("damaged_1m.zip");
+    std::fs::write(&bad, bytes).unwrap();
+    let e = scan(&[bad], &ScanOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("damaged_1m.zip"), "{e}");
+    // Two files in one archive: said, with their names.
+    let two = zip_of(
+        t.path(),
+        "two.zip",
+        &[("a.csv", b"1,2,3\n"), ("b.csv", b"1,2,3\n")],
+    );
+    let e = scan(&[two], &ScanOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("2 files (a.csv, b.csv)"), "{e}");
+}

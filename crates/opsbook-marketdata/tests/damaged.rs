@@ -169,8 +169,73 @@ fn generated_binance_aggtrades_across_daily_files() {
         )
     );
     let ps = plan.render_powershell();
-    assert!(ps.contains("Invoke-RestMethod -Method Get -Uri 'https://api.binance.com/api/v3/aggTrades?symbol=BTCUSDT&fromId=2000&limit=10'"), "{ps}");
+    assert!(ps.contains("Invoke-RestMethod -Method Get -Uri 'https://api.binance.com/api/v3/aggTrades?symbol=BTCUSDT&fromId=2000&limit=10' -OutFile 'aggTrades-BTCUSDT-2000.json'"), "{ps}");
+    // aggTrades is public: no key header.
+    assert!(!ps.contains("X-MBX-APIKEY"), "{ps}");
+    assert!(plan.requests[0].api_key_header.is_none());
     assert!(ps.contains("Get-FileHash"));
+}
+
+#[test]
+fn a_historical_trades_backfill_carries_the_api_key_header_and_a_human_range() {
+    let t = tempfile::tempdir().unwrap();
+    // Binance spot trades, IDs 100..=110 with 102 and 103 dropped.
+    let rows: Vec<String> = (100..=110u64)
+        .filter(|i| *i != 102 && *i != 103)
+        .map(|i| format!("{i},2.0,3.0,6.0,{},true,true", 1_735_689_600_000_000 + i))
+        .collect();
+    let r = run(&[write(t.path(), "BTCUSDT-trades-2025-01-01.csv", &rows)]);
+    assert_eq!(r.count(Kind::Gap), 1, "{:#?}", r.findings);
+    let gap = &r.findings[0];
+    assert!(
+        gap.message.contains("missing 2 IDs, 102 to 103"),
+        "{}",
+        gap.message
+    );
+    assert!(!gap.message.contains("..="), "{}", gap.message);
+    let plan = repair::backfill_plan(&r, Market::Spot, &Default::default());
+    let rest = &plan.requests[0];
+    assert_eq!(
+        rest.url,
+        "https://api.binance.com/api/v3/historicalTrades?symbol=BTCUSDT&fromId=102&limit=2"
+    );
+    assert_eq!(rest.api_key_header.as_deref(), Some("X-MBX-APIKEY"));
+    assert!(
+        rest.note.starts_with("IDs 102 to 103 (2 IDs)"),
+        "{}",
+        rest.note
+    );
+    let ps = plan.render_powershell();
+    assert!(
+        ps.contains("Invoke-RestMethod -Method Get -Uri 'https://api.binance.com/api/v3/historicalTrades?symbol=BTCUSDT&fromId=102&limit=2' -Headers @{ 'X-MBX-APIKEY' = $env:BINANCE_API_KEY } -OutFile 'historicalTrades-BTCUSDT-102.json'"),
+        "{ps}"
+    );
+    assert!(!ps.contains("..="), "{ps}");
+    // The printed PowerShell parses as PowerShell would read it: one
+    // hashtable, quoted URL (no bare `&`).
+    let line = ps
+        .lines()
+        .find(|l| l.contains("historicalTrades?"))
+        .unwrap();
+    assert_eq!(line.matches("@{").count(), 1);
+    assert_eq!(line.matches('\'').count() % 2, 0, "{line}");
+    // One missing ID reads as one.
+    let rows: Vec<String> = [1u64, 2, 4]
+        .iter()
+        .map(|i| format!("{i},2.0,3.0,6.0,{},true,true", 1_735_689_600_000_000 + i))
+        .collect();
+    let r = run(&[write(t.path(), "ETHUSDT-trades-2025-01-01.csv", &rows)]);
+    assert!(
+        r.findings[0].message.contains("missing ID 3"),
+        "{}",
+        r.findings[0].message
+    );
+    let plan = repair::backfill_plan(&r, Market::Spot, &Default::default());
+    assert!(
+        plan.requests[0].note.starts_with("ID 3 ("),
+        "{}",
+        plan.requests[0].note
+    );
 }
 
 #[test]
@@ -433,10 +498,40 @@ fn bad_input_names_file_and_line() {
             "x2,2.0,3.0,6.0,1735689600000001,true,true".into(),
         ],
     );
-    let e = scan(&[p], &ScanOptions::default()).unwrap_err().to_string();
+    // One bad trade ID is reported at its line and skipped: the rows after
+    // it are still checked (the ID 3 missing after it is found too).
+    let good = write(
+        t.path(),
+        "BTCUSDT-trades-2025-01-02.csv",
+        &[
+            "1,2.0,3.0,6.0,1735776000000000,true,true".into(),
+            "x2,2.0,3.0,6.0,1735776000000001,true,true".into(),
+            "2,2.0,3.0,6.0,1735776000000002,true,true".into(),
+            "4,2.0,3.0,6.0,1735776000000003,true,true".into(),
+        ],
+    );
+    let r = scan(&[good], &ScanOptions::default()).unwrap();
+    let kinds: Vec<(Kind, Option<u64>)> = r.findings.iter().map(|f| (f.kind, f.line)).collect();
+    assert_eq!(
+        kinds,
+        [(Kind::Malformed, Some(2)), (Kind::Gap, Some(4))],
+        "{:#?}",
+        r.findings
+    );
+    let m = &r.findings[0];
     assert!(
-        e.contains("BTCUSDT-trades-2025-01-01.csv:2") && e.contains("trade ID"),
-        "{e}"
+        m.message
+            .contains("expected an integer trade ID in column 1, found `x2`")
+            && m.message.contains("record skipped"),
+        "{}",
+        m.message
+    );
+    assert_eq!(r.summary.records, 3, "the skipped row is no record");
+    let r = scan(&[p], &ScanOptions::default()).unwrap();
+    assert_eq!(r.count(Kind::Malformed), 1);
+    assert_eq!(
+        r.findings[0].file.rsplit(['/', '\\']).next(),
+        Some("BTCUSDT-trades-2025-01-01.csv")
     );
     let q = write(t.path(), "odd.csv", &["1,2,3,4,5".into()]);
     let e = scan(&[q], &ScanOptions::default()).unwrap_err().to_string();
@@ -473,4 +568,46 @@ fn monthly_klines_are_not_judged_on_a_fixed_grid() {
     let kinds: Vec<_> = r.findings.iter().map(|f| f.kind).collect();
     assert_eq!(kinds, vec![Kind::NoCheck], "{:#?}", r.findings);
     assert!(r.findings[0].message.contains("calendar months"));
+}
+
+#[test]
+fn the_symbol_is_stated_with_the_option_or_said_to_be_guessed_from_the_file_name() {
+    let t = tempfile::tempdir().unwrap();
+    let rows: Vec<String> = [1u64, 2, 4]
+        .iter()
+        .map(|i| format!("{i},2.0,3.0,6.0,{},true,true", 1_735_689_600_000_000 + i))
+        .collect();
+    let p = write(t.path(), "BTCUSDT-trades-2025-01-01.csv", &rows);
+    let guessed = run(std::slice::from_ref(&p));
+    assert_eq!(guessed.findings[0].symbol.as_deref(), Some("BTCUSDT"));
+    assert_eq!(
+        (
+            guessed.inputs[0].symbol.as_deref(),
+            guessed.inputs[0].symbol_from.as_deref()
+        ),
+        (Some("BTCUSDT"), Some("file_name"))
+    );
+    let human = guessed.render_human();
+    assert!(
+        human.contains("symbol BTCUSDT guessed from the file name (state it with --symbol SYMBOL"),
+        "{human}"
+    );
+    let stated = scan(
+        &[p],
+        &ScanOptions {
+            symbol: Some("ETHUSDT".into()),
+            ..ScanOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(stated.findings[0].symbol.as_deref(), Some("ETHUSDT"));
+    assert_eq!(stated.inputs[0].symbol_from.as_deref(), Some("option"));
+    assert!(!stated.render_human().contains("guessed"));
+    // The backfill plan asks for the stated symbol.
+    let plan = repair::backfill_plan(&stated, Market::Spot, &Default::default());
+    assert!(
+        plan.requests[0].url.contains("symbol=ETHUSDT&"),
+        "{}",
+        plan.requests[0].url
+    );
 }

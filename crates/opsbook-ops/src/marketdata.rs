@@ -73,6 +73,9 @@ pub struct ScanRequest {
     pub clock_tolerance_ms: Option<i64>,
     /// Delivery later than this is a stall, ms (default 10000).
     pub stall_ms: Option<i64>,
+    /// The symbol of every file (`--symbol`), instead of a guess from its
+    /// file name.
+    pub symbol: Option<String>,
     /// Save the report (JSON) here, atomically, for mark, quarantine and
     /// backfill-plan.
     pub save: Option<PathBuf>,
@@ -91,6 +94,7 @@ impl ScanRequest {
             grid_tolerance_ms: self.grid_tolerance_ms.unwrap_or(d.grid_tolerance_ms),
             clock_tolerance_ms: self.clock_tolerance_ms.unwrap_or(d.clock_tolerance_ms),
             stall_ms: self.stall_ms.unwrap_or(d.stall_ms),
+            symbol: self.symbol.clone(),
         })
     }
 }

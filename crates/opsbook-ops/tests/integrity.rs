@@ -255,3 +255,248 @@ fn incident_accept_verifies_time_ok_given_as_a_recorded_check() {
     let log = std::fs::read_to_string(s.path(&format!("incidents/{id}/events.jsonl"))).unwrap();
     assert!(log.contains("verified by opsbook: TCK-1 ok"), "{log}");
 }
+
+/// The answers file of a fit operator confirming `target`.
+fn answers(target: &str) -> opsbook_ops::confirm::FileAnswers {
+    let text = opsbook_testkit::ssot::confirm_answers(target, 8);
+    opsbook_ops::confirm::FileAnswers::new(opsbook_core::yaml::parse(&text).unwrap().value)
+}
+
+/// A passed confirmation of `operation` on `target` (cooling-off 0; by
+/// day: a T2 confirmation at night is refused for fatigue).
+fn confirmed(s: &Ssot, operation: &str, target: &str, incident: Option<&str>) -> String {
+    opsbook_ops::confirm::confirm(
+        s.ctx(),
+        &opsbook_ops::confirm::ConfirmRequest {
+            operation: operation.into(),
+            target: Some(target.into()),
+            incident: incident.map(str::to_string),
+            override_reason: None,
+        },
+        &mut answers(target),
+    )
+    .unwrap()
+    .confirmation
+}
+
+/// An incident that does not turn the change freeze on (P2).
+fn open_p2(s: &Ssot) -> String {
+    opsbook_ops::incident::open(
+        s.ctx(),
+        &OpenRequest {
+            title: "standby took over".into(),
+            severity: SeverityInput {
+                stated: Some("P2".into()),
+                reason: Some("test".into()),
+                ..SeverityInput::default()
+            },
+            ..OpenRequest::default()
+        },
+    )
+    .unwrap()
+    .id
+}
+
+fn ledger_types(s: &Ssot, rel: &str) -> Vec<String> {
+    std::fs::read_to_string(s.path(rel))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn failback_with_its_confirmation_is_approved_once_and_recorded_on_the_incident() {
+    let s = Ssot::new();
+    s.cooling_off(0);
+    let dir = s.root.join("..").join("leases");
+    opsbook_testkit::ssot::append_config(
+        &s.root,
+        &format!(
+            "\n[lease]\nbackend = \"local\"\ndir = {}\n",
+            opsbook_testkit::ssot::toml_str(&dir.display().to_string())
+        ),
+    );
+    s.at("2026-11-29T10:00:00Z");
+    let id = open_p2(&s);
+    // The standby n2 still holds order-gateway.
+    let held = lease::acquire(
+        s.ctx(),
+        &lease::LeaseRequest {
+            name: "order-gateway".into(),
+            holder: Some("n2".into()),
+            ttl: Some("30s".into()),
+            ..lease::LeaseRequest::default()
+        },
+    )
+    .unwrap();
+    let cnf = confirmed(&s, "failback", "order-gateway", Some(&id));
+    let req = |minutes: u64| failover::FailbackRequest {
+        component: "order-gateway".into(),
+        stated: failover::Stated::parse(&[
+            "primary=n1".into(),
+            "standby=n2".into(),
+            format!("stable_minutes_on_standby={minutes}"),
+            "reconciliation_ok=true".into(),
+        ])
+        .unwrap(),
+        incident: Some(id.clone()),
+        reason: "primary repaired".into(),
+        ..failover::FailbackRequest::default()
+    };
+    // Held by the standby: no token transfer; the confirmation stays unused.
+    let e = refused(
+        failover::failback(s.ctx(), &req(75)),
+        "fencing_token_transfer (fail)",
+    );
+    assert!(
+        e.to_string().contains(&format!("{cnf} stays unused")),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains("opsbook lease release order-gateway --holder n2 --token 1"),
+        "{e}"
+    );
+    lease::release(
+        s.ctx(),
+        &lease::LeaseRequest {
+            name: "order-gateway".into(),
+            holder: Some("n2".into()),
+            token: Some(held.token),
+            ..lease::LeaseRequest::default()
+        },
+    )
+    .unwrap();
+    // 45 minutes on the standby is below the policy's 60.
+    refused(
+        failover::failback(s.ctx(), &req(45)),
+        "stable_on_standby (fail): 60 min stable on the standby",
+    );
+    s.at("2026-11-29T10:01:00Z");
+    let done = failover::failback(s.ctx(), &req(75)).unwrap();
+    assert_eq!(done.confirmation, cnf);
+    assert!(done.assessment.ok);
+    let passed: Vec<&str> = done
+        .assessment
+        .conditions
+        .iter()
+        .filter(|c| c.status == failover::CondStatus::Pass)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(passed.len(), done.assessment.conditions.len());
+    for id in [
+        "reconciliation_ok",
+        "fencing_token_transfer",
+        "stable_on_standby",
+    ] {
+        assert!(passed.contains(&id), "{id} not in {passed:?}");
+    }
+    // Recorded: the confirmation used, a decision on the incident.
+    let kinds: Vec<&str> = done.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["confirmation_used", "decision"], "{kinds:?}");
+    assert_eq!(
+        ledger_types(&s, "ledger/confirmations.jsonl")
+            .last()
+            .map(String::as_str),
+        Some("confirmation_used")
+    );
+    let log = std::fs::read_to_string(s.path(&format!("incidents/{id}/events.jsonl"))).unwrap();
+    assert!(
+        log.contains(&format!(
+            "failback of order-gateway approved ({cnf}): every failback condition holds"
+        )),
+        "{log}"
+    );
+    assert!(log.contains("primary repaired"), "{log}");
+    // The confirmation was used: a second failback needs a new one.
+    let e = refused(failover::failback(s.ctx(), &req(75)), "T2 action");
+    let OpsError::Refused(r) = e else { panic!() };
+    assert!(
+        matches!(r.next, Some(NextStep::Confirm { .. })),
+        "{:?}",
+        r.next
+    );
+    s.ledgers_verify();
+}
+
+#[test]
+fn switch_version_with_its_confirmation_seals_evidence_then_moves_the_pointer() {
+    use opsbook_ops::marketdata as md;
+    let s = Ssot::new();
+    s.cooling_off(0);
+    s.at("2026-11-29T11:00:00Z");
+    let id = open_p2(&s);
+    let derived = s.root.join("..").join("derived");
+    std::fs::create_dir_all(derived.join("v1")).unwrap();
+    std::fs::create_dir_all(derived.join("v2")).unwrap();
+    let pointer = derived.join("CURRENT");
+    std::fs::write(&pointer, "v1\n").unwrap();
+    let target = pointer.display().to_string();
+    let req = |version: &str| md::SwitchRequest {
+        pointer: pointer.clone(),
+        version: version.into(),
+        incident: id.clone(),
+        reason: "rebuilt from the archive".into(),
+        includes: Vec::new(),
+        clock_reference: Some("none".into()),
+        tool_version: "test".into(),
+    };
+    // A version that was not written first is an input error; no confirmation asked.
+    common::invalid(
+        md::switch_version(s.ctx(), &req("v3")),
+        "is not a version directory",
+    );
+    refused(md::switch_version(s.ctx(), &req("v2")), "T2 action");
+    let cnf = confirmed(&s, "replay_reprocess_data", &target, Some(&id));
+    let done = md::switch_version(s.ctx(), &req("v2")).unwrap();
+    assert_eq!(done.confirmation, cnf);
+    assert_eq!(
+        (done.switch.previous.as_str(), done.switch.current.as_str()),
+        ("v1", "v2")
+    );
+    assert_eq!(done.switch.approval_ref, cnf);
+    assert_eq!(done.switch.evidence_ref, done.evidence);
+    assert!(done.evidence.starts_with("EVB-"), "{}", done.evidence);
+    assert_eq!(std::fs::read_to_string(&pointer).unwrap().trim(), "v2");
+    // The old version is kept: switching back is the backout.
+    assert!(derived.join("v1").is_dir());
+    let mut hist = pointer.as_os_str().to_owned();
+    hist.push(".history.jsonl");
+    let history = std::fs::read_to_string(std::path::PathBuf::from(hist)).unwrap();
+    assert_eq!(history.lines().count(), 1, "{history}");
+    assert!(history.contains(&cnf), "{history}");
+    let kinds: Vec<&str> = done.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["data_version_switched", "confirmation_used", "decision"],
+        "{kinds:?}"
+    );
+    assert_eq!(
+        ledger_types(&s, "ledger/data.jsonl"),
+        ["data_version_switched"]
+    );
+    let data = std::fs::read_to_string(s.path("ledger/data.jsonl")).unwrap();
+    let ev: serde_json::Value = serde_json::from_str(data.trim()).unwrap();
+    assert_eq!(ev["data"]["previous"], "v1");
+    assert_eq!(ev["data"]["current"], "v2");
+    assert_eq!(ev["data"]["confirmation"], cnf.as_str());
+    assert_eq!(ev["data"]["evidence"], done.evidence.as_str());
+    assert_eq!(ev["data"]["incident"], id.as_str());
+    // The evidence was sealed before the switch: the bundle is on the custody ledger.
+    let custody = std::fs::read_to_string(s.path("ledger/custody.jsonl")).unwrap();
+    assert!(custody.contains(&done.evidence), "{custody}");
+    let log = std::fs::read_to_string(s.path(&format!("incidents/{id}/events.jsonl"))).unwrap();
+    assert!(
+        log.contains("data version switched") && log.contains("v1 → v2"),
+        "{log}"
+    );
+    // Used once: switching back needs its own confirmation.
+    refused(md::switch_version(s.ctx(), &req("v1")), "T2 action");
+    s.ledgers_verify();
+}

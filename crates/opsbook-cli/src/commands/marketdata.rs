@@ -23,6 +23,7 @@ fn scan_request(i: &MdInput) -> ScanRequest {
         grid_tolerance_ms: i.grid_tolerance_ms,
         clock_tolerance_ms: i.clock_tolerance_ms,
         stall_ms: i.stall_ms,
+        symbol: i.symbol.clone(),
         save: None,
     }
 }

@@ -86,10 +86,18 @@ pub fn time_check(c: &TimeChecked) -> String {
         let _ = writeln!(s, "  note: {n}");
     }
     match &c.recorded {
-        Some(id) => {
+        Some(id) if r.verdict == opsbook_ops::time::Verdict::Ok => {
             let _ = writeln!(
                 s,
                 "recorded as {id} in ledger/time.jsonl (the time_ok check accepts `time_ok=pass:{id}`)"
+            );
+        }
+        // Only an `ok` check answers time_ok: never advertise another.
+        Some(id) => {
+            let _ = writeln!(
+                s,
+                "recorded as {id} in ledger/time.jsonl as evidence; the time_ok check does not accept it ({}: only a check whose verdict is ok passes)",
+                r.verdict.as_str()
             );
         }
         None => s.push_str("not recorded (add --record to keep it as evidence)\n"),

@@ -6,12 +6,16 @@
 
 use std::path::Path;
 
+mod lease;
+
 use opsbook_testkit::sntp::{Reply, scripted, silent};
 use serde_json::Value;
 
 use super::{at, corpus, init_ssot, ok};
 
 const NOW: &str = "2026-11-29T03:00:00Z";
+/// By day: a T2 confirmation at night is refused for fatigue.
+const DAY: &str = "2026-11-29T11:00:00Z";
 
 fn json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
@@ -103,6 +107,21 @@ fn time_check_exit_codes_follow_the_verdict_and_a_record_is_a_tck_on_the_timelin
     );
     assert_eq!(code, 2, "{out}{err}");
     assert_eq!(json(&out)["verdict"], "unmeasured");
+    // Recorded unmeasured: kept as evidence, never offered as time_ok.
+    let (code, out, err) = at(&dir, NOW, &["time", "check", "--server", &dead, "--record"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("recorded as TCK-3"), "{out}");
+    assert!(!out.contains("time_ok=pass"), "{out}");
+    assert!(
+        out.contains("the time_ok check does not accept it (unmeasured"),
+        "{out}"
+    );
+    // …and a 600 ms offset recorded is not offered either.
+    let (far, _) = scripted(vec![Reply::at(600)]);
+    let (code, out, _) = at(&dir, NOW, &["time", "check", "--server", &far, "--record"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("recorded as TCK-4"), "{out}");
+    assert!(!out.contains("time_ok=pass"), "{out}");
 }
 
 #[test]
@@ -458,4 +477,151 @@ fn failback_and_switch_version_are_t2_refused_without_a_confirmation() {
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&pointer).unwrap(), "v1\n");
+}
+
+/// The one-person confirmation of `op` on `target` from an answers file.
+fn confirm(dir: &Path, op: &str, target: &str) -> String {
+    let a = dir.join(format!("answers-{op}.yaml"));
+    std::fs::write(&a, opsbook_testkit::ssot::confirm_answers(target, 8)).unwrap();
+    ok(
+        dir,
+        DAY,
+        &[
+            "confirm",
+            op,
+            "--target",
+            target,
+            "--answers",
+            a.to_str().unwrap(),
+        ],
+    )
+}
+
+fn no_cooling_off(dir: &Path) {
+    super::edit(
+        &dir.join("policy").join("safety-matrix.yaml"),
+        "cooling_off_seconds: 180",
+        "cooling_off_seconds: 0",
+    );
+}
+
+#[test]
+fn switch_version_and_failback_with_their_confirmations_are_done_and_recorded() {
+    let (t, dir) = init_ssot();
+    no_cooling_off(&dir);
+    // switch-version: the pointer moves, the old version stays, evidence first.
+    let data = t.path().join("derived");
+    std::fs::create_dir_all(data.join("v1")).unwrap();
+    std::fs::create_dir_all(data.join("v2")).unwrap();
+    let pointer = data.join("CURRENT");
+    std::fs::write(&pointer, "v1\n").unwrap();
+    let p = pointer.to_str().unwrap();
+    let id = ok(
+        &dir,
+        DAY,
+        &[
+            "incident",
+            "open",
+            "--title",
+            "rebuild",
+            "--severity",
+            "P2",
+            "--reason",
+            "test",
+        ],
+    )
+    .trim()
+    .to_string();
+    confirm(&dir, "replay_reprocess_data", p);
+    let (code, out, err) = at(
+        &dir,
+        DAY,
+        &[
+            "marketdata",
+            "switch-version",
+            p,
+            "v2",
+            "--incident",
+            &id,
+            "--reason",
+            "rebuilt",
+            "--clock-reference",
+            "none",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let v = json(&out);
+    assert_eq!(v["switch"]["previous"], "v1");
+    assert_eq!(v["switch"]["current"], "v2");
+    assert_eq!(std::fs::read_to_string(&pointer).unwrap().trim(), "v2");
+    assert!(data.join("v1").is_dir());
+    assert_eq!(
+        types(&dir.join("ledger").join("data.jsonl")),
+        ["data_version_switched"]
+    );
+    let conf = types(&dir.join("ledger").join("confirmations.jsonl"));
+    assert_eq!(
+        conf.last().map(String::as_str),
+        Some("confirmation_used"),
+        "{conf:?}"
+    );
+    // failback: the standby released, every condition stated → approved.
+    confirm(&dir, "failback", "order-gateway");
+    let (code, out, err) = at(
+        &dir,
+        DAY,
+        &[
+            "failover",
+            "failback",
+            "order-gateway",
+            "--fact",
+            "primary=n1",
+            "--fact",
+            "standby=n2",
+            "--fact",
+            "stable_minutes_on_standby=75",
+            "--fact",
+            "reconciliation_ok=true",
+            "--reason",
+            "primary repaired",
+            "--incident",
+            &id,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let v = json(&out);
+    assert_eq!(v["assessment"]["ok"], true, "{out}");
+    assert!(
+        v["confirmation"].as_str().unwrap().starts_with("CNF-"),
+        "{out}"
+    );
+    let log =
+        std::fs::read_to_string(dir.join("incidents").join(&id).join("events.jsonl")).unwrap();
+    assert!(log.contains("failback of order-gateway approved"), "{log}");
+    assert!(log.contains("data version switched"), "{log}");
+    // The confirmation is used up: a second failback is refused.
+    let (code, _, err) = at(
+        &dir,
+        DAY,
+        &[
+            "failover",
+            "failback",
+            "order-gateway",
+            "--fact",
+            "primary=n1",
+            "--fact",
+            "standby=n2",
+            "--fact",
+            "stable_minutes_on_standby=75",
+            "--fact",
+            "reconciliation_ok=true",
+            "--reason",
+            "again",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
 }

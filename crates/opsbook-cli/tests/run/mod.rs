@@ -71,7 +71,7 @@ fn every_starter_runbook_plans_with_no_step_below_its_computed_tier() {
         .filter_map(|l| l.split("id: ").nth(1))
         .filter_map(|r| r.split(',').next())
         .collect();
-    assert_eq!(ids.len(), 11, "{ids:?}");
+    assert_eq!(ids.len(), 12, "{ids:?}");
     for id in ids {
         let out = ok(&dir, NOW, &["run", id, "--plan", "--format", "json"]);
         let v: Value = serde_json::from_str(&out).unwrap();

@@ -16,6 +16,7 @@ pub mod data;
 pub mod drill;
 pub mod freeze;
 pub mod incident;
+pub mod lease;
 pub mod reconciliation;
 pub mod run;
 pub mod safety;
@@ -27,6 +28,7 @@ pub use data::DataEvent;
 pub use drill::DrillEvent;
 pub use freeze::FreezeEvent;
 pub use incident::IncidentEvent;
+pub use lease::LeaseEvent;
 pub use reconciliation::ReconciliationEvent;
 pub use run::RunEvent;
 pub use safety::SafetyEvent;
@@ -223,6 +225,7 @@ mod tests {
         n += round_trip::<TimeEvent>("ledger__time.jsonl");
         n += round_trip::<DataEvent>("ledger__data.jsonl");
         n += round_trip::<RunEvent>("ledger__runs.jsonl");
+        n += round_trip::<LeaseEvent>("ledger__lease.jsonl");
         assert!(n > 150, "{n} events");
     }
 
@@ -250,6 +253,7 @@ mod tests {
             .chain(time::TYPES.iter())
             .chain(data::TYPES.iter())
             .chain(run::TYPES.iter())
+            .chain(lease::TYPES.iter())
             .copied()
             .collect();
         let missing: Vec<&str> = all

@@ -58,8 +58,25 @@ pub struct Request {
     /// The archive's published checksum file, for archives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum_url: Option<String>,
+    /// The header that carries the API key, when the endpoint needs one
+    /// (Binance `historicalTrades`: `X-MBX-APIKEY`; the key only, never the
+    /// secret — no signature).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_header: Option<String>,
     /// What to check or know.
     pub note: String,
+}
+
+/// The environment variable the printed PowerShell reads the API key from.
+pub const API_KEY_ENV: &str = "BINANCE_API_KEY";
+
+/// `a to b (n IDs)`, or `a` alone: a range as an operator reads it.
+fn id_range(a: i64, b: i64) -> String {
+    if a == b {
+        format!("ID {a}")
+    } else {
+        format!("IDs {a} to {b} ({} IDs)", b - a + 1)
+    }
 }
 
 /// A backfill plan: the requests, in order, and findings it cannot repair.
@@ -237,6 +254,7 @@ pub fn backfill_plan(
                 method: "GET".into(),
                 url,
                 checksum_url: checksum,
+                api_key_header: None,
                 note,
             });
         };
@@ -257,7 +275,7 @@ pub fn backfill_plan(
                     ),
                     None,
                     format!(
-                        "Coinbase pages backwards: this returns trade_id < {}; keep trade_id {a}..={b}",
+                        "Coinbase pages backwards: this returns trade_id < {}; keep trade_id {a} to {b}",
                         b + 1
                     ),
                 );
@@ -282,15 +300,20 @@ pub fn backfill_plan(
                         format!("{host}{api}/{endpoint}?symbol={sym}&fromId={id}&limit={n}"),
                         None,
                         format!(
-                            "IDs {id}..={}{}",
-                            id + n - 1,
+                            "{}{}",
+                            id_range(id, id + n - 1),
                             if endpoint == "historicalTrades" {
-                                " (historicalTrades needs an API key header X-MBX-APIKEY)"
+                                " (historicalTrades needs the API key in the header X-MBX-APIKEY; no signature)"
                             } else {
                                 ""
                             }
                         ),
                     );
+                    if endpoint == "historicalTrades"
+                        && let Some(r) = plan.requests.last_mut()
+                    {
+                        r.api_key_header = Some("X-MBX-APIKEY".into());
+                    }
                     id += n;
                 }
                 if let Some([t0, t1]) = f.time_ms {
@@ -421,9 +444,36 @@ fn archives(
             method: "GET".into(),
             url: format!("{dir}/{name}.zip"),
             checksum_url: Some(format!("{dir}/{name}.zip.CHECKSUM")),
+            api_key_header: None,
             note,
         });
     }
+}
+
+/// Where a REST answer is saved: the endpoint and the query's values
+/// (`historicalTrades-BTCUSDT-102-2.json`), safe as a Windows file name.
+fn rest_file(url: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut parts = vec![path.rsplit('/').next().unwrap_or("answer").to_string()];
+    parts.extend(
+        query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .filter(|(k, _)| *k != "limit")
+            .map(|(_, v)| v.to_string()),
+    );
+    let name: String = parts
+        .join("-")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{name}.json")
 }
 
 impl BackfillPlan {
@@ -449,7 +499,15 @@ impl BackfillPlan {
                     let _ = writeln!(out, "# re-subscribe on {}", r.url);
                 }
                 _ => {
-                    let _ = writeln!(out, "Invoke-RestMethod -Method Get -Uri '{}'", r.url);
+                    let headers = r.api_key_header.as_ref().map_or_else(String::new, |h| {
+                        format!(" -Headers @{{ '{h}' = $env:{API_KEY_ENV} }}")
+                    });
+                    let _ = writeln!(
+                        out,
+                        "Invoke-RestMethod -Method Get -Uri '{}'{headers} -OutFile '{}'",
+                        r.url,
+                        rest_file(&r.url)
+                    );
                 }
             }
         }
