@@ -315,6 +315,14 @@ pub(crate) fn open_as(ctx: &Context, req: &OpenRequest, keep: bool) -> Result<Op
             });
         }
     };
+    // As recorded: a secret in the title was redacted on its way in, and
+    // is not echoed back either.
+    let title = event
+        .data
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or(title)
+        .to_string();
     Ok(Opened {
         id,
         severity: sev,
@@ -324,7 +332,7 @@ pub(crate) fn open_as(ctx: &Context, req: &OpenRequest, keep: bool) -> Result<Op
         froze,
         classification,
         overridden,
-        title: title.to_string(),
+        title,
         unrecorded,
     })
 }

@@ -62,6 +62,15 @@ fn no_planted_secret_is_in_any_ledger_or_postmortem() {
         err.contains("[REDACTED:aws_access_key_id]"),
         "no warning: {err}"
     );
+    // Nor is the title echoed back in clear (a first-time user saw it).
+    assert!(
+        !err.contains(AWS) && !id.contains(AWS),
+        "the secret is echoed: {err}"
+    );
+    assert!(
+        err.contains("opened INC-") && err.contains("API key [REDACTED:aws_access_key_id] leaked"),
+        "{err}"
+    );
     let id = id.trim().to_string();
     ok(&dir, "2026-11-29T03:11:00Z", &["incident", "ack", &id]);
     let note = format!("curl -H 'X-MBX-APIKEY: {MBX}' -H 'Authorization: Bearer {BEARER_SECRET}'");
