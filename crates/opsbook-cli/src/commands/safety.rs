@@ -68,6 +68,13 @@ pub fn run(c: &SafetyCommand) -> Outcome {
                 let _ = write!(s, " (hook ok in {} ms)", h.duration_ms);
             }
             s.push('\n');
+            if o.hook.is_none() && !o.manual && o.from != o.to {
+                let _ = writeln!(
+                    s,
+                    "  NO HOOK: opsbook.toml has no [safety.hooks.{}], so opsbook recorded {} but did NOT touch the platform: switch it by hand now, and configure the hook (docs/formats.md, [safety.hooks]).",
+                    o.to, o.to
+                );
+            }
             if o.froze {
                 s.push_str(
                     "  change freeze turned on (policy/change-freeze.yaml on_safety_states)\n",

@@ -72,6 +72,7 @@ fn hooks_recorded_state_matches_the_platform() {
         &["safety", "set", "DEGRADED", "--reason", "one feed stale"],
     );
     assert!(out.contains("NORMAL → DEGRADED (hook ok in"), "{out}");
+    assert!(!out.contains("NO HOOK"), "{out}");
     assert_eq!(platform_mode(&platform).as_deref(), Some("DEGRADED"));
     assert_eq!(state(&dir, "2026-11-29T02:01:00Z")["state"], "DEGRADED");
     // Failure: exit 4, state unchanged, the manual steps shown, the attempt recorded.
@@ -629,6 +630,11 @@ fn safety_commands_end_to_end() {
         "{out}"
     );
     assert!(out.contains("Rest."), "{out}");
+    // No hook configured: said loudly, not implied by silence.
+    assert!(
+        out.contains("NO HOOK: opsbook.toml has no [safety.hooks.HALTED], so opsbook recorded HALTED but did NOT touch the platform"),
+        "{out}"
+    );
     let (c, out, _) = at(
         d,
         "2026-11-29T12:01:00Z",
