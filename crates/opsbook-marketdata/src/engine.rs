@@ -462,6 +462,20 @@ pub(crate) fn wrong_scheme(p: &Path, s: Scheme, format: &str) -> Error {
     }
 }
 
+/// The `malformed` finding of a record that cannot be read (`what` says what
+/// was expected and found); the record is skipped.
+pub fn malformed(meta: &Meta, at: &Loc, what: &str) -> Finding {
+    meta.finding(
+        Kind::Malformed,
+        Some(at),
+        None,
+        None,
+        None,
+        1,
+        format!("{}: {what}: record skipped, the scan goes on", meta.label()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,18 +509,4 @@ mod tests {
         assert_eq!("okx-book".parse::<Scheme>().unwrap(), Scheme::OkxBook);
         assert!("nope".parse::<Scheme>().is_err());
     }
-}
-
-/// The `malformed` finding of a record that cannot be read (`what` says what
-/// was expected and found); the record is skipped.
-pub fn malformed(meta: &Meta, at: &Loc, what: &str) -> Finding {
-    meta.finding(
-        Kind::Malformed,
-        Some(at),
-        None,
-        None,
-        None,
-        1,
-        format!("{}: {what}: record skipped, the scan goes on", meta.label()),
-    )
 }
