@@ -46,10 +46,7 @@ pub fn halt(a: &HaltArgs) -> Outcome {
         );
     }
     if !a.manual && t.hook.is_none() {
-        let _ = writeln!(
-            out,
-            "\nNO HOOK: opsbook.toml has no [safety.hooks.HALTED], so opsbook recorded HALTED but did NOT touch the platform. Stop it by hand now (kill switch, strategies off), and configure the hook (docs/formats.md, [safety.hooks])."
-        );
+        let _ = writeln!(out, "\n{}", super::safety::no_hook("HALTED"));
     }
     out.push_str("\nDo now, in this order:\n");
     let _ = writeln!(

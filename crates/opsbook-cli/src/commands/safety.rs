@@ -69,11 +69,7 @@ pub fn run(c: &SafetyCommand) -> Outcome {
             }
             s.push('\n');
             if o.hook.is_none() && !o.manual && o.from != o.to {
-                let _ = writeln!(
-                    s,
-                    "  NO HOOK: opsbook.toml has no [safety.hooks.{}], so opsbook recorded {} but did NOT touch the platform: switch it by hand now, and configure the hook (docs/formats.md, [safety.hooks]).",
-                    o.to, o.to
-                );
+                let _ = writeln!(s, "  {}", no_hook(&o.to));
             }
             if o.froze {
                 s.push_str(
@@ -153,4 +149,12 @@ pub fn run(c: &SafetyCommand) -> Outcome {
             Ok(exit::OK)
         }
     }
+}
+
+/// The warning for a state entered with no hook configured for it: opsbook
+/// recorded the state, the platform was not touched (`halt`, `safety set`).
+pub(super) fn no_hook(state: &str) -> String {
+    format!(
+        "NO HOOK: opsbook.toml has no [safety.hooks.{state}], so opsbook recorded {state} but did NOT touch the platform. Switch it by hand now, and configure the hook (docs/formats.md, [safety.hooks])."
+    )
 }
