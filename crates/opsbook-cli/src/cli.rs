@@ -608,7 +608,7 @@ pub enum IncidentCommand {
     #[command(
         after_long_help = "Guards (D-ORDER: safe → evidence → observe → recover → verify → learn):
   MITIGATING  needs a safety decision      (incident decide ID --safety STATE ...)
-  RESOLVED    needs evidence attached      (incident attach ID REF --sha256 HEX)
+  RESOLVED    needs evidence attached      (evidence collect --incident ID, or incident attach ID REF)
               and recovery acceptance      (incident accept ID --check ...)
   CLOSED      P0/P1 need a postmortem whose action items pass (postmortem new ID)"
     )]

@@ -2195,7 +2195,16 @@ fn ledger_survives_kill_9_in_a_loop_of_appends() {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(150 + 50 * round));
+        // Kill it mid-append: once it has written past the last round
+        // (under load the process may take long to start), then a little
+        // later so that the kill lands at a varying point.
+        let len = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+        let start_len = len(&p);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while len(&p) <= start_len && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50 + 50 * round));
         child.kill().unwrap(); // SIGKILL
         let _ = child.wait();
         let out = opsbook()

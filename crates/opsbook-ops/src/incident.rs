@@ -13,7 +13,7 @@ use opsbook_core::incident::{
     CheckAnswer, Guards, Incident, IncidentError, Status, Store, past_time, require_reason,
     severity_rank, status_event,
 };
-use opsbook_core::layout::Layout;
+use opsbook_core::layout::{Layout, LedgerFile};
 use opsbook_core::ledger::Event;
 use opsbook_core::next::NextStep;
 use opsbook_core::policy::{AcceptanceCheck, Degraded};
@@ -781,11 +781,15 @@ pub fn scope(ctx: &Context, id: &str, r: &ScopeRequest) -> Result<Recorded, OpsE
 }
 
 /// Attaches an evidence reference: a file (hashed here, checked against
-/// `sha256` when given), or a bundle ID or URL with its SHA-256.
+/// `sha256` when given); a bundle ID sealed in this SSOT (its hash and size
+/// taken from the custody ledger, checked against `sha256` when given); or
+/// another bundle ID or a URL with its SHA-256 (recorded as given, with a
+/// warning for an `EVB-…` this SSOT never sealed).
 ///
 /// # Errors
-/// A hash that is not SHA-256 or does not match the file; a reference that
-/// is not a file here without a hash; a terminal incident.
+/// A hash that is not SHA-256 or does not match the file or the sealed
+/// bundle; a reference that is neither a file nor a sealed bundle here,
+/// without a hash; a terminal incident; an unreadable custody ledger.
 pub fn attach(
     ctx: &Context,
     id: &str,
@@ -820,12 +824,32 @@ pub fn attach(
             )));
         }
         ("file", h, Some(n))
+    } else if let Some(s) = crate::custody::sealed(ctx, &reference)? {
+        // A bundle sealed here: the custody ledger knows its hash, and a
+        // different one given is a mistake that must not be recorded.
+        if let Some(g) = &given
+            && *g != s.sha256
+        {
+            return Err(OpsError::invalid(format!(
+                "bundle {reference} was sealed with SHA-256 {} ({}), not {g}: leave out --sha256 and opsbook takes the recorded hash",
+                s.sha256,
+                LedgerFile::Custody.rel()
+            )));
+        }
+        ("bundle", s.sha256, Some(s.size))
     } else {
         let Some(h) = given else {
             return Err(OpsError::invalid(format!(
-                "`{reference}` is not a file here; give its hash with --sha256 HEX (a bundle's .sha256 file, or Get-FileHash)"
+                "`{reference}` is neither a file here nor a bundle sealed in this SSOT ({}); give its hash with --sha256 HEX (a bundle's .sha256 file, or Get-FileHash)",
+                LedgerFile::Custody.rel()
             )));
         };
+        if reference.starts_with("EVB-") {
+            ctx.warn(format!(
+                "warning: {reference} is not sealed in this SSOT ({}): its hash is recorded as you gave it, unchecked",
+                LedgerFile::Custody.rel()
+            ));
+        }
         (
             if reference.contains("://") {
                 "url"

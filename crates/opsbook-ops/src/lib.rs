@@ -23,6 +23,7 @@
 pub mod acceptance;
 pub mod confirm;
 mod context;
+pub mod custody;
 pub mod drill;
 mod error;
 pub mod evidence;

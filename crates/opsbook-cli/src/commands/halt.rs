@@ -59,7 +59,7 @@ pub fn halt(a: &HaltArgs) -> Outcome {
     }
     let _ = writeln!(
         out,
-        "     `opsbook evidence collect --incident {id} --runbook {}`, then `opsbook incident attach {id} BUNDLE --sha256 HEX`.",
+        "     `opsbook evidence collect --incident {id} --runbook {}` (the bundle is attached to {id}).",
         ops::HALT_RUNBOOK
     );
     let _ = writeln!(

@@ -43,7 +43,7 @@ pub fn hint(next: &NextStep) -> String {
             "; first decide the platform's safety state: `opsbook incident decide {incident} --safety HALTED --decision \"…\" --reason \"…\"` (NORMAL is a valid decision)"
         ),
         NextStep::AttachEvidence { incident } => format!(
-            "; attach at least one reference: `opsbook incident attach {incident} REF --sha256 HEX`"
+            "; attach at least one reference: `opsbook evidence collect --incident {incident}` (attaches its bundle), or `opsbook incident attach {incident} FILE|EVB-…` (hashed or looked up for you)"
         ),
         NextStep::AnswerAcceptance {
             incident: Some(i),

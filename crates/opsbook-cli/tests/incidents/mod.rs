@@ -492,7 +492,9 @@ fn incident_commands_end_to_end() {
         d,
         "2026-11-29T02:41:00Z",
         &["incident", "resolve", &id, "--reason", "x"],
-        &format!("attach at least one reference: `opsbook incident attach {id} REF --sha256 HEX`"),
+        &format!(
+            "attach at least one reference: `opsbook evidence collect --incident {id}` (attaches its bundle), or `opsbook incident attach {id} FILE|EVB-…`"
+        ),
     );
     let ev = dir.join("w32tm.txt");
     std::fs::write(&ev, "Phase Offset: 0.0120000s\r\n").unwrap();
