@@ -145,22 +145,26 @@ pub fn hook_failure(f: &HookFailure) -> String {
     }
     s.push_str(&manual);
     s.push('\n');
-    match &f.incident {
-        Some(id) => {
-            let _ = write!(
-                s,
-                "After switching by hand, record it: `opsbook safety set {} --manual --reason \"…\"`\nIncident {id} is open. Halt the platform by hand NOW (the steps above), then record it: `opsbook halt --incident {id} --manual --reason \"…\"`.",
-                f.to
-            );
-        }
-        None => {
-            let _ = write!(
-                s,
-                "After switching by hand, record it: `opsbook safety set {} --manual --reason \"…\"`",
-                f.to
-            );
-        }
-    }
+    // One command to run after the manual steps, never two: HALTED with
+    // an incident is `halt` (it ties the incident and the freeze); any
+    // other state is `safety set … --manual`, with the incident when there
+    // is one. `--manual` records without running the failed hook again.
+    let _ = match &f.incident {
+        Some(id) if f.to == "HALTED" => write!(
+            s,
+            "Incident {id} is open. Halt the platform by hand NOW (the steps above; where a step runs `opsbook safety set`, add --manual), then record it once: `opsbook halt --incident {id} --manual --reason \"…\"`."
+        ),
+        Some(id) => write!(
+            s,
+            "After switching by hand (the steps above; where a step runs `opsbook safety set`, add --manual), record it once: `opsbook safety set {} --incident {id} --manual --reason \"…\"`",
+            f.to
+        ),
+        None => write!(
+            s,
+            "After switching by hand (the steps above; where a step runs `opsbook safety set`, add --manual), record it once: `opsbook safety set {} --manual --reason \"…\"`",
+            f.to
+        ),
+    };
     s
 }
 

@@ -50,6 +50,44 @@ fn hook_that_sets(platform: &Path, mode: &str) -> String {
     )
 }
 
+/// `halt` whose hook fails: exit 4, the incident opened, and one command to
+/// record the manual halt — `halt --incident … --manual` — not a second,
+/// different `safety set` beside it.
+#[test]
+fn a_failed_halt_hook_names_one_record_command() {
+    let (_t, dir) = init_ssot();
+    let exe = env!("CARGO_BIN_EXE_opsbook");
+    append_toml(
+        &dir,
+        &format!(
+            "\n[safety.hooks.HALTED]\ncommand = [{}, \"explain\", \"OB999\"]\nmanual_runbook = \"RB-QUICK-HALT-EVIDENCE\"\n",
+            toml_str(exe),
+        ),
+    );
+    let all = expect(
+        &dir,
+        "2026-11-29T03:10:00Z",
+        &["halt", "--reason", "order state unknown"],
+        4,
+        "the hook for HALTED failed",
+    );
+    let id = all
+        .split("opsbook halt --incident ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no halt --incident command in: {all}"));
+    assert!(id.starts_with("INC-"), "{all}");
+    assert!(
+        all.contains(&format!(
+            "record it once: `opsbook halt --incident {id} --manual --reason \"…\"`"
+        )),
+        "{all}"
+    );
+    assert_eq!(all.matches("record it once").count(), 1, "{all}");
+    assert!(!all.contains("opsbook safety set HALTED --manual"), "{all}");
+    assert_eq!(state(&dir, "2026-11-29T03:11:00Z")["state"], "NORMAL");
+}
+
 /// A hook that fails, one that succeeds (and one that hangs, on Unix): the
 /// recorded state matches the platform every time.
 #[test]
@@ -87,6 +125,14 @@ fn hooks_recorded_state_matches_the_platform() {
         all.contains("Manual steps (RB-QUICK-HALT-EVIDENCE"),
         "{all}"
     );
+    // One command to record the manual switch, with --manual (so that the
+    // failed hook is not run again), never two different ones.
+    assert!(
+        all.contains("record it once: `opsbook safety set SAFE_MODE --manual --reason \"…\"`"),
+        "{all}"
+    );
+    assert_eq!(all.matches("record it once").count(), 1, "{all}");
+    assert!(!all.contains("opsbook halt --incident"), "{all}");
     assert_eq!(state(&dir, "2026-11-29T02:03:00Z")["state"], "DEGRADED");
     assert_eq!(platform_mode(&platform).as_deref(), Some("DEGRADED"));
     let h: Value = serde_json::from_str(&ok(
