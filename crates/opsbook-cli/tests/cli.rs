@@ -130,6 +130,34 @@ fn init_ssot_as_written() -> (tempfile::TempDir, PathBuf) {
     (t, dir)
 }
 
+/// An error among warnings is repeated under the verdict, one line with
+/// file, line, column, code and message: it does not hide in file order.
+#[test]
+fn gate_repeats_errors_under_the_verdict() {
+    let (_t, dir) = init_ssot_as_written();
+    let rb = dir.join("runbooks/platform/time-drift.md");
+    let text = std::fs::read_to_string(&rb).unwrap();
+    let owner = text.lines().find(|l| l.starts_with("owner:")).unwrap();
+    std::fs::write(&rb, text.replacen(&format!("{owner}\n"), "", 1)).unwrap();
+    let out = opsbook()
+        .args(["gate", "--as-of", AS_OF, "--root"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let tail = text
+        .split("opsbook gate: FAIL: 1 error, 11 warnings")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        tail.contains(
+            "errors (1, among 11 other findings) — these fail the gate:\n  runbooks/platform/time-drift.md:2:1  OB201 `/`: \"owner\" is a required property\n"
+        ),
+        "{tail}"
+    );
+}
+
 fn gate_json(dir: &Path, extra: &[&str]) -> (i32, Value) {
     let mut cmd = opsbook();
     cmd.args(["gate", "--format", "json", "--root"])

@@ -187,6 +187,7 @@ pub fn human(report: &Report, root: &Path, color: bool) -> String {
         out.push_str(&format!("; {} grandfathered by the baseline", s.baselined));
     }
     out.push('\n');
+    out.push_str(&errors_first(&report.findings));
     if report.findings.len() > 1 {
         let mut by_rule: BTreeMap<(&str, &str, Level), usize> = BTreeMap::new();
         for f in &report.findings {
@@ -204,6 +205,47 @@ pub fn human(report: &Report, root: &Path, color: bool) -> String {
         for c in &report.changes {
             out.push_str(&format!("  {:<9} {:<16} {}\n", c.status, c.kind, c.path));
         }
+    }
+    out
+}
+
+/// At most this many errors are repeated under the verdict.
+const ERRORS_REPEATED: usize = 20;
+
+/// The errors again, one line each (`file:line:col CODE message`), under
+/// the verdict, when warnings or infos sit among them: an error that blocks
+/// the gate must not hide in file order among findings that do not. Empty
+/// when there is no error or nothing else.
+#[must_use]
+pub fn errors_first(findings: &[Finding]) -> String {
+    let errors: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.level == Level::Error)
+        .collect();
+    if errors.is_empty() || errors.len() == findings.len() {
+        return String::new();
+    }
+    let mut out = format!(
+        "errors ({}, among {} other finding{}) — these fail the gate:\n",
+        errors.len(),
+        findings.len() - errors.len(),
+        if findings.len() - errors.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+    for f in errors.iter().take(ERRORS_REPEATED) {
+        out.push_str(&format!(
+            "  {}:{}:{}  {} {}\n",
+            f.file, f.line, f.column, f.code, f.message
+        ));
+    }
+    if errors.len() > ERRORS_REPEATED {
+        out.push_str(&format!(
+            "  … and {} more (`--format json` lists them all)\n",
+            errors.len() - ERRORS_REPEATED
+        ));
     }
     out
 }
