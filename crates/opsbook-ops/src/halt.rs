@@ -189,6 +189,14 @@ pub fn halt(
         ));
     }
     let mut unrecorded = Vec::new();
+    // The reason the platform is already HALTED for, if it is: the advice
+    // must not forget it (a key leak halted first is not solved by resting
+    // because a clock drift halted it again).
+    let earlier = crate::state::current(ctx)
+        .ok()
+        .filter(|(_, c)| c.state == "HALTED")
+        .and_then(|(_, c)| c.reason)
+        .filter(|r| r.trim() != reason);
     let store = ctx.store();
     let given = incident.map(|i| {
         store
@@ -296,8 +304,19 @@ pub fn halt(
             break;
         }
     }
-    // Advice only (not recorded: the reason already is).
-    let (symptom, advice) = advice_for(ctx, reason);
+    // Advice only (not recorded: the reason already is). Acting now on the
+    // earlier halt's symptom wins over resting on this one's.
+    let (mut symptom, mut advice) = advice_for(ctx, reason);
+    if advice == Advice::Rest
+        && let Some(first) = &earlier
+        && let (first_hit, Advice::ActNow { runbook, why }) = advice_for(ctx, first)
+    {
+        advice = Advice::ActNow {
+            runbook,
+            why: format!("the platform was already HALTED for \"{first}\": {why}"),
+        };
+        symptom = first_hit;
+    }
     Ok(Halted {
         state: "HALTED",
         incident: id,

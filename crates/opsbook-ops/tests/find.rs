@@ -235,3 +235,32 @@ fn halt_points_to_the_symptoms_runbook_and_does_not_advise_rest_for_a_key_leak()
     assert!(h.symptom.is_none());
     assert_eq!(h.advice, Advice::Rest);
 }
+
+/// A second halt does not forget why the platform was halted first: after
+/// a key leak, a clock-drift halt still says act now on the key-leak
+/// runbook, naming the first reason; the other way round, resting stays.
+#[test]
+fn a_second_halt_keeps_the_first_halts_act_now_advice() {
+    use opsbook_ops::halt::{self, Advice};
+    let s = Ssot::new();
+    let leak = "API key seen in a chat screenshot, unknown orders";
+    halt::halt(s.at("2026-11-29T03:10:00Z"), leak, None, false).unwrap();
+    let h = halt::halt(s.at("2026-11-29T03:20:00Z"), "-1021 storm", None, false).unwrap();
+    let Advice::ActNow { runbook, why } = &h.advice else {
+        panic!("the key leak is still not contained: {:?}", h.advice);
+    };
+    assert_eq!(runbook, "RB-SEC-KEY-LEAK");
+    assert!(
+        why.starts_with(&format!("the platform was already HALTED for \"{leak}\"")),
+        "{why}"
+    );
+    assert_eq!(
+        h.symptom.as_ref().map(|x| x.runbook.as_str()),
+        Some("RB-SEC-KEY-LEAK")
+    );
+
+    let s = Ssot::new();
+    halt::halt(s.at("2026-11-29T03:10:00Z"), "-1021 storm", None, false).unwrap();
+    let h = halt::halt(s.at("2026-11-29T03:20:00Z"), "-1021 again", None, false).unwrap();
+    assert_eq!(h.advice, Advice::Rest);
+}
