@@ -1,0 +1,8 @@
+//! Syntax: reading text as Windows writes it (UTF-8 with or without BOM,
+//! UTF-16LE, CRLF) and the formats the SSOT is written in — YAML with
+//! positions, Markdown structure and its heading anchors.
+
+pub mod anchors;
+pub mod markdown;
+pub mod text;
+pub mod yaml;
