@@ -303,19 +303,51 @@ pub fn sarif(report: &Report, prefix: &str) -> String {
         .findings
         .iter()
         .map(|f| {
-            json!({
+            let uri = |file: &str| {
+                if prefix.is_empty() {
+                    file.to_string()
+                } else {
+                    format!("{}/{}", prefix.trim_end_matches('/'), file)
+                }
+            };
+            // The span's end when the rule knows it (SARIF: endColumn is
+            // just past the last character, as `Finding::end` is).
+            let mut region = json!({"startLine": f.line, "startColumn": f.column});
+            if let Some(e) = f.end {
+                region["endLine"] = json!(e.line);
+                region["endColumn"] = json!(e.column);
+            }
+            let mut result = json!({
                 "ruleId": f.code,
                 "ruleIndex": index.get(f.code.as_str()).copied().unwrap_or(0),
                 "level": sarif_level(f.level),
                 "message": {"text": format!("{} (help: {})", f.message, f.help)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": if prefix.is_empty() { f.file.clone() } else { format!("{}/{}", prefix.trim_end_matches('/'), f.file) }},
-                        "region": {"startLine": f.line, "startColumn": f.column}
+                        "artifactLocation": {"uri": uri(&f.file)},
+                        "region": region
                     }
                 }],
                 "partialFingerprints": {"opsbook/v1": fingerprint(f)}
-            })
+            });
+            if !f.related.is_empty() {
+                result["relatedLocations"] = f
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        json!({
+                            "id": i + 1,
+                            "message": {"text": l.message},
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": uri(&l.file)},
+                                "region": {"startLine": l.line, "startColumn": l.column}
+                            }
+                        })
+                    })
+                    .collect();
+            }
+            result
         })
         .collect();
     let doc = json!({
@@ -604,6 +636,42 @@ mod tests {
             v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
             5
         );
+    }
+
+    #[test]
+    fn sarif_carries_the_span_end_and_related_locations() {
+        let mut r = sample();
+        r.findings[0] = r.findings[0].clone().spanning(19).with_related(
+            "runbooks/a.md",
+            2,
+            3,
+            "first here".into(),
+        );
+        let s = sarif(&r, "ops");
+        let typed: serde_sarif::sarif::Sarif = serde_json::from_str(&s).expect("valid SARIF model");
+        let v = serde_json::to_value(&typed).unwrap();
+        let res = &v["runs"][0]["results"];
+        assert_eq!(
+            res[0]["locations"][0]["physicalLocation"]["region"],
+            json!({"startLine": 5, "startColumn": 1, "endLine": 5, "endColumn": 20})
+        );
+        assert_eq!(
+            res[0]["relatedLocations"],
+            json!([{
+                "id": 1,
+                "message": {"text": "first here"},
+                "physicalLocation": {
+                    "artifactLocation": {"uri": "ops/runbooks/a.md"},
+                    "region": {"startLine": 2, "startColumn": 3}
+                }
+            }])
+        );
+        assert!(
+            res[1]["locations"][0]["physicalLocation"]["region"]
+                .get("endLine")
+                .is_none()
+        );
+        assert!(res[1].get("relatedLocations").is_none());
     }
 
     #[test]
