@@ -19,7 +19,11 @@
 //! alert's summary or description 3, the category 2. Through the coverage
 //! matrix the first runbook of an entry gets the full score and the others
 //! half. A runbook's score is the sum over terms; ties go to the more severe
-//! symptom, then the runbook ID. Deprecated runbooks are never offered.
+//! symptom, then the runbook ID. A runbook scoring below a quarter of the
+//! best (floor 2, never above the best) is a weak match: counted, not
+//! offered, and its related runbooks are not offered either. Related
+//! runbooks score a quarter of the hit that links them (at least 1).
+//! Deprecated runbooks are never offered.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -114,8 +118,12 @@ pub struct Found {
     pub unmatched: Vec<String>,
     /// The runbooks, best first (at most the limit).
     pub hits: Vec<Hit>,
-    /// How many runbooks matched in all (hits beyond the limit included).
+    /// How many runbooks matched in all (hits beyond the limit included,
+    /// weak matches not).
     pub total: usize,
+    /// Runbooks left out as weak matches: their score was below a quarter
+    /// of the best hit's (and below 2), see the module documentation.
+    pub weak: usize,
 }
 
 /// One query term.
@@ -447,6 +455,14 @@ pub fn find(ctx: &Context, req: &FindRequest) -> Result<Found, OpsError> {
             .collect();
         scored.push((id.clone(), s, reasons));
     }
+    // Weak matches are left out: below a quarter of the best score (at
+    // least 2, never above the best), a runbook matched on one common word
+    // ("api", "gap") is noise beside the one that matched the symptom.
+    let top = scored.iter().map(|(_, s, _)| *s).max().unwrap_or(0);
+    let floor = (top / 4).max(2).min(top);
+    let before = scored.len();
+    scored.retain(|(_, s, _)| *s >= floor);
+    let weak = before - scored.len();
     let direct: BTreeMap<String, u32> = scored.iter().map(|(i, s, _)| (i.clone(), *s)).collect();
     let mut related: BTreeMap<String, (u32, String)> = BTreeMap::new();
     for (id, s) in &direct {
@@ -546,6 +562,7 @@ pub fn find(ctx: &Context, req: &FindRequest) -> Result<Found, OpsError> {
         query,
         hits,
         total,
+        weak,
     })
 }
 

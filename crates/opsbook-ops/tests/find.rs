@@ -136,23 +136,43 @@ fn alert_names_japanese_titles_symptoms_and_ids_rank_as_documented() {
         ranking(&find(&s, &["APIキー漏洩"], 1)),
         vec![r("RB-SEC-KEY-LEAK", "P0", 24)]
     );
-    // What the exchange says, pasted whole.
+    // What the exchange says, pasted whole. The key-leak (4) and P0 card
+    // (2) runbooks matched one common word each: below a quarter of 36,
+    // weak, left out; the time-drift runbook's related runbooks (36/4 = 9)
+    // come after the hits instead.
+    let f = find(
+        &s,
+        &[
+            "-1021",
+            "Timestamp for this request is outside of the recvWindow",
+        ],
+        4,
+    );
     assert_eq!(
-        ranking(&find(
-            &s,
-            &[
-                "-1021",
-                "Timestamp for this request is outside of the recvWindow"
-            ],
-            4
-        )),
+        ranking(&f),
         vec![
             r("RB-PLAT-TIME-DRIFT", "P0", 36),
             r("RB-QUICK-HALT-EVIDENCE", "P0", 16),
-            r("RB-SEC-KEY-LEAK", "P0", 4),
-            r("RB-QUICK-P0-FIRST-TEN", "P0", 2),
+            r("RB-EXEC-RECONCILIATION", "P0", 9),
+            r("RB-PLAT-RATE-LIMIT-429", "P0", 9),
         ]
     );
+    assert_eq!(f.weak, 2);
+    assert_eq!(f.hits[2].reasons[0].source, "related");
+    // Japanese "API key leak": the 429 runbook matched "api" alone (4 of
+    // 24): no longer second.
+    let f = find(&s, &["APIキー漏洩"], 12);
+    assert_eq!(f.hits[0].runbook, "RB-SEC-KEY-LEAK");
+    assert_eq!(f.weak, 3);
+    assert!(
+        f.hits
+            .iter()
+            .skip(1)
+            .all(|h| h.reasons.iter().all(|r| r.source == "related")),
+        "{:?}",
+        ranking(&f)
+    );
+    assert!(!f.hits.iter().any(|h| h.runbook == "RB-PLAT-RATE-LIMIT-429"));
     assert_eq!(
         ranking(&find(&s, &["api", "key", "leak"], 4)),
         vec![

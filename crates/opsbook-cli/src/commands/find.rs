@@ -3,8 +3,8 @@
 
 use opsbook_ops::find::FindRequest;
 
-use super::{context, emit, op};
-use crate::cli::FindArgs;
+use super::{context, op};
+use crate::cli::{FindArgs, ListFormat};
 use crate::exit::{self, Outcome};
 use crate::render::find as render;
 
@@ -22,7 +22,12 @@ pub fn run(a: &FindArgs) -> Outcome {
         )
     })?;
     let root = a.root.root.as_deref();
-    emit(a.format, &found, &render::human(&found, root))?;
+    let out = match a.format {
+        ListFormat::Human => render::human(&found, root),
+        ListFormat::Json => render::json(&found, root)?,
+        ListFormat::Markdown => render::markdown(&found, root),
+    };
+    crate::output::emit(&out, None)?;
     Ok(if found.hits.is_empty() {
         exit::FINDINGS
     } else {

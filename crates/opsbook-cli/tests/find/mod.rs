@@ -68,6 +68,42 @@ fn find_as_json_ranks_429_and_418_by_the_coverage_matrix() {
     );
 }
 
+/// JSON hits carry the commands the text prints; Markdown is a table, not
+/// the text again; weak matches are counted, not offered.
+#[test]
+fn find_json_has_the_commands_and_markdown_is_a_table() {
+    let (_t, dir) = init_ssot();
+    let (code, out, err) = at(&dir, NOW, &["find", "APIキー漏洩", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["hits"][0]["runbook"], "RB-SEC-KEY-LEAK");
+    // `--root` as given is repeated, so that the commands work as printed.
+    let plan = v["hits"][0]["commands"]["plan"].as_str().unwrap();
+    let root = plan
+        .strip_prefix("opsbook run RB-SEC-KEY-LEAK --plan --root ")
+        .unwrap_or_else(|| panic!("{plan}"));
+    assert!(root.contains("ops"), "{plan}");
+    assert_eq!(
+        v["hits"][0]["commands"]["run"].as_str().unwrap(),
+        format!("opsbook run RB-SEC-KEY-LEAK --root {root}")
+    );
+    assert_eq!(v["weak"], 3);
+    let (code, md, err) = at(&dir, NOW, &["find", "APIキー漏洩", "--format", "markdown"]);
+    assert_eq!(code, 0, "{md}{err}");
+    assert!(
+        md.contains("| # | runbook | severity | title | first step | steps |\n|---|"),
+        "{md}"
+    );
+    assert!(md.contains("| 1 | `RB-SEC-KEY-LEAK` | P0 | "), "{md}");
+    assert!(md.contains(&format!("`{plan}` |")), "{md}");
+    let (_, text, _) = at(&dir, NOW, &["find", "APIキー漏洩"]);
+    assert_ne!(md, text);
+    assert!(
+        text.contains("3 weaker matches not shown (scored below a quarter of the best)"),
+        "{text}"
+    );
+}
+
 #[test]
 fn find_nothing_exits_1_with_the_way_forward_and_an_empty_query_is_a_usage_error() {
     let (_t, dir) = init_ssot();
