@@ -132,6 +132,12 @@ pub const BUILTIN: &[Class] = &[
         ]),
     },
     Class {
+        id: "prose_password",
+        description: "A password told in words (\"the password is Hunter2Hunter2!\", \"passphrase was …\"): a value of four or more characters with a digit, after password / passwd / passphrase and is / was",
+        pattern: r#"(?i)\b(?:password|passwd|passphrase)\s+(?:is|was|stays|remains)\s+["'`]?(?P<secret>[^\s"'`]{3,}[0-9][^\s"'`]*|[^\s"'`]*[0-9][^\s"'`]{3,})"#,
+        start: Start::Keywords(&["pass"]),
+    },
+    Class {
         id: "json_secret_value",
         description: "A JSON string value of a secret-named key, escapes (\\\" \\\\) included",
         pattern: concat!(

@@ -383,3 +383,24 @@ fn one_verdict_for_request_logs_the_rescan_used_to_refuse() {
         )
     );
 }
+
+/// A password told in words, as operators write it in chat exports and
+/// notes: redacted when the value has a digit and four or more characters;
+/// prose about passwords stays.
+#[test]
+fn a_password_told_in_words() {
+    table(&rows(&[
+        (
+            "note: the vault password is Hunter2Hunter2! (rotate)\n",
+            "note: the vault password is [REDACTED:prose_password] (rotate)\n",
+        ),
+        (
+            "Passphrase was \"okx-Fake-9-pass\" until 03:00\n",
+            "Passphrase was \"[REDACTED:prose_password]\" until 03:00\n",
+        ),
+        (
+            "password is required for login; password was rotated 2 days ago\n",
+            "password is required for login; password was rotated 2 days ago\n",
+        ),
+    ]));
+}
