@@ -306,7 +306,7 @@ fn count_lines(path: &Path) -> Result<usize, LedgerError> {
 }
 
 /// Appends one event under the cross-process lock and fsyncs it, stamped
-/// with [`crate::clock::now`] read *after* the lock is taken, so concurrent
+/// with [`crate::host::clock::now`] read *after* the lock is taken, so concurrent
 /// writers always record increasing times.
 ///
 /// # Errors
@@ -317,7 +317,7 @@ fn count_lines(path: &Path) -> Result<usize, LedgerError> {
 /// gets `clock_behind_ms` and `clock_observed` (timestamps never go backwards).
 pub fn append(path: &Path, actor: &Actor, kind: &str, data: Value) -> Result<Event, LedgerError> {
     let _lock = Lock::take(path)?;
-    append_locked(path, actor, kind, data, crate::clock::now())
+    append_locked(path, actor, kind, data, crate::host::clock::now())
 }
 
 /// [`append`] with an explicit time (imports, tests).
@@ -403,7 +403,7 @@ impl Writer {
     /// # Errors
     /// As [`append`].
     pub fn append(&mut self, actor: &Actor, kind: &str, data: Value) -> Result<Event, LedgerError> {
-        self.append_at(actor, kind, data, crate::clock::now())
+        self.append_at(actor, kind, data, crate::host::clock::now())
     }
 
     /// Appends one event stamped `ts` (a clock read under the lock).

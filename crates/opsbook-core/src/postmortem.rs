@@ -108,12 +108,12 @@ pub fn from_value(front: &Value, line_of: &dyn Fn(usize) -> usize) -> Postmortem
 /// # Errors
 /// A message with the line when the front matter is missing or invalid YAML.
 pub fn parse(text: &str) -> Result<Postmortem, String> {
-    let split = crate::markdown::split_front_matter(text)
+    let split = crate::syntax::markdown::split_front_matter(text)
         .map_err(|e| format!("line {}: {}", e.line, e.message))?;
     let Some(fm) = split.front_matter else {
         return Err("line 1: no front matter (`---` … `---`) with the postmortem fields".into());
     };
-    let doc = crate::yaml::parse(fm).map_err(|e| {
+    let doc = crate::syntax::yaml::parse(fm).map_err(|e| {
         format!(
             "line {}: {}",
             e.pos.line + split.front_matter_line - 1,
@@ -298,7 +298,7 @@ impl Known {
                     }
                 }
                 FileKind::Alerts => {
-                    for a in crate::alerts::extract(&f.rel, &f.docs) {
+                    for a in crate::model::alerts::extract(&f.rel, &f.docs) {
                         k.alerts.insert(a.alert);
                     }
                 }
@@ -789,7 +789,7 @@ impl FileCheck {
 /// front matter.
 pub fn check_file(
     path: &Path,
-    contracts: &crate::contracts::Contracts,
+    contracts: &crate::ssot::contracts::Contracts,
     known: &Known,
     as_of: jiff::civil::Date,
     overdue_error_days: i64,
@@ -800,8 +800,9 @@ pub fn check_file(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let text = crate::text::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    let split = crate::markdown::split_front_matter(&text.text)
+    let text =
+        crate::syntax::text::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let split = crate::syntax::markdown::split_front_matter(&text.text)
         .map_err(|e| format!("{}:{}: {}", path.display(), e.line, e.message))?;
     let Some(fm) = split.front_matter else {
         return Err(format!(
@@ -810,7 +811,7 @@ pub fn check_file(
         ));
     };
     let off = split.front_matter_line - 1;
-    let doc = crate::yaml::parse(fm)
+    let doc = crate::syntax::yaml::parse(fm)
         .map_err(|e| format!("{}:{}: {}", path.display(), e.pos.line + off, e.message))?;
     let pm = from_value(&doc.value, &|i| {
         doc.pos_of(&format!("/action_items/{i}")).line + off

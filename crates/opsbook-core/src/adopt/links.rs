@@ -18,7 +18,7 @@ use std::path::Path;
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
 
 /// Markdown source extensions, longest first.
-pub(super) use crate::markdown::MARKDOWN_EXTS as MD_EXTS;
+pub(super) use crate::syntax::markdown::MARKDOWN_EXTS as MD_EXTS;
 
 /// Directory index pages, in the order site generators prefer them.
 const INDEX_PAGES: &[&str] = &[
@@ -151,7 +151,7 @@ pub(super) fn resolve(root: &Path, from: &str, dest: &str) -> Option<(Target, St
 }
 
 /// Whether a link is a relative (or site-absolute) path to a file.
-pub(super) use crate::markdown::is_file_link as is_relative_file_link;
+pub(super) use crate::syntax::markdown::is_file_link as is_relative_file_link;
 
 /// The path from directory `from_dir` to `to` (both relative to one root).
 pub(super) fn relative(from_dir: &str, to: &str) -> String {

@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::ssot::{self, rel_path};
-use crate::text;
-use crate::yaml;
+use crate::syntax::text;
+use crate::syntax::yaml;
 
 pub use sections::{SECTION_ALIASES, SECTION_ALIASES_JA, SECTIONS, required_sections};
 
@@ -500,7 +500,7 @@ pub fn apply(plan: &Plan, into: &Path) -> Result<Vec<String>, AdoptError> {
     let mut written = Vec::new();
     let entries: String = plan.items.iter().map(registry_entry_yaml).collect();
     if plan.creates_ssot {
-        for (rel, bytes) in crate::scaffold::files() {
+        for (rel, bytes) in crate::ssot::scaffold::files() {
             let example = rel.starts_with("runbooks/")
                 && !rel.starts_with("runbooks/templates/")
                 && rel.matches('/').count() >= 2;
@@ -541,7 +541,7 @@ pub fn apply(plan: &Plan, into: &Path) -> Result<Vec<String>, AdoptError> {
             if p.exists() {
                 continue;
             }
-            crate::fsutil::write_atomic(&p, &content).map_err(io(&p))?;
+            crate::host::fsutil::write_atomic(&p, &content).map_err(io(&p))?;
         }
     } else {
         let reg = into.join("runbooks").join("runbooks.yaml");
@@ -583,7 +583,7 @@ pub fn apply(plan: &Plan, into: &Path) -> Result<Vec<String>, AdoptError> {
                 message: "`runbooks:` is not the last block of the file; add the entries by hand (see the plan)".into(),
             });
         }
-        crate::fsutil::write_atomic(
+        crate::host::fsutil::write_atomic(
             &reg,
             &text::encode(&t, decoded.encoding, decoded.line_ending),
         )
@@ -591,12 +591,12 @@ pub fn apply(plan: &Plan, into: &Path) -> Result<Vec<String>, AdoptError> {
     }
     for item in &plan.items {
         let p = into.join(&item.dest);
-        crate::fsutil::write_atomic(&p, item.content.as_bytes()).map_err(io(&p))?;
+        crate::host::fsutil::write_atomic(&p, item.content.as_bytes()).map_err(io(&p))?;
         written.push(item.dest.clone());
     }
     written.push("runbooks/runbooks.yaml".to_string());
     for (to, bytes) in copies {
-        crate::fsutil::write_atomic(&to, &bytes).map_err(io(&to))?;
+        crate::host::fsutil::write_atomic(&to, &bytes).map_err(io(&to))?;
         written.push(rel_path(into, &to));
     }
     Ok(written)
@@ -676,7 +676,7 @@ mod tests {
             assert!(c.contains(t), "{t} lost");
         }
         assert!(item.missing_sections.contains(&"Do-Not-Do".to_string()));
-        let fm = crate::markdown::split_front_matter(c)
+        let fm = crate::syntax::markdown::split_front_matter(c)
             .unwrap()
             .front_matter
             .unwrap();

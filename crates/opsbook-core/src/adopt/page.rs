@@ -11,7 +11,7 @@ use super::links::{self, Target};
 use super::sections::{SECTIONS, index_of, required_sections, target_of};
 use super::source;
 use super::{Asset, Item, SectionMove, parse_interval};
-use crate::markdown;
+use crate::syntax::markdown;
 
 /// Where every adopted page goes: source path → (runbook ID, destination).
 pub(super) struct Placements {

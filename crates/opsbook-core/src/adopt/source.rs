@@ -45,12 +45,12 @@ pub(super) fn front(text: &str) -> Front<'_> {
         ));
     }
     match first {
-        "---" => match crate::markdown::split_front_matter(rest) {
+        "---" => match crate::syntax::markdown::split_front_matter(rest) {
             Ok(s) => {
                 let Some(fm) = s.front_matter else {
                     return whole(text, notes);
                 };
-                match crate::yaml::parse_compat(fm) {
+                match crate::syntax::yaml::parse_compat(fm) {
                     Ok(d) if d.value.is_object() => Front {
                         value: Some(d.value),
                         body: s.body,

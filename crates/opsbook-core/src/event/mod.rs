@@ -75,7 +75,7 @@ impl Writer {
     /// As [`crate::ledger::append`].
     pub fn append_event<E: LedgerEvent>(
         &mut self,
-        clock: &dyn crate::clock::Clock,
+        clock: &dyn crate::host::clock::Clock,
         actor: &Actor,
         event: &E,
     ) -> Result<Event, LedgerError> {
@@ -90,7 +90,7 @@ impl Writer {
     /// As [`crate::ledger::append`]; the writer's seam.
     pub fn append_events<E: LedgerEvent>(
         &mut self,
-        clock: &dyn crate::clock::Clock,
+        clock: &dyn crate::host::clock::Clock,
         actor: &Actor,
         events: &[E],
     ) -> Result<Vec<Event>, LedgerError> {
@@ -105,7 +105,7 @@ impl Writer {
 /// As [`crate::ledger::append`].
 pub fn append<E: LedgerEvent>(
     path: &std::path::Path,
-    clock: &dyn crate::clock::Clock,
+    clock: &dyn crate::host::clock::Clock,
     actor: &Actor,
     event: &E,
 ) -> Result<Event, LedgerError> {
@@ -119,7 +119,7 @@ pub fn append<E: LedgerEvent>(
 pub fn append_with<E: LedgerEvent>(
     path: &std::path::Path,
     seam: Option<crate::ledger::SharedSeam>,
-    clock: &dyn crate::clock::Clock,
+    clock: &dyn crate::host::clock::Clock,
     actor: &Actor,
     event: &E,
 ) -> Result<Event, LedgerError> {

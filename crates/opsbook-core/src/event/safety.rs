@@ -72,7 +72,7 @@ pub struct HookResult {
     /// To state.
     #[serde(default)]
     pub to: String,
-    /// What it did ([`crate::hook::Outcome`]).
+    /// What it did ([`crate::safety::hook::Outcome`]).
     #[serde(default)]
     pub outcome: Value,
 }

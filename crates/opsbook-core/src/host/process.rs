@@ -3,7 +3,7 @@
 //! Output is captured with a cap per stream and kept even when a process it
 //! left behind holds the pipes open.
 //!
-//! One place for it: platform hooks ([`crate::hook`]), evidence commands
+//! One place for it: platform hooks ([`crate::safety::hook`]), evidence commands
 //! and (later) runbook steps run through [`run`].
 
 use std::io::Read;

@@ -873,10 +873,10 @@ impl Incident {
 /// One line describing an event for timelines (no timestamp, no seq).
 /// Control characters typed into a note or a title (a line break that
 /// would forge a timeline line, an escape sequence that would repaint the
-/// terminal) are shown escaped ([`crate::text::escape_controls`]).
+/// terminal) are shown escaped ([`crate::syntax::text::escape_controls`]).
 #[must_use]
 pub fn describe(e: &Event) -> String {
-    crate::text::escape_controls(&describe_raw(e))
+    crate::syntax::text::escape_controls(&describe_raw(e))
 }
 
 fn describe_raw(e: &Event) -> String {
@@ -1201,7 +1201,7 @@ impl Store {
     /// Ledger and I/O errors.
     pub fn open(
         &self,
-        clock: &dyn crate::clock::Clock,
+        clock: &dyn crate::host::clock::Clock,
         actor: &Actor,
         opened: crate::event::incident::Opened,
     ) -> Result<(String, Event), IncidentError> {
@@ -1218,7 +1218,7 @@ impl Store {
             .open(&lock_path)
             .map_err(io(&lock_path))?;
         lock.lock().map_err(io(&lock_path))?;
-        let date = crate::clock::utc_date(clock.now());
+        let date = crate::host::clock::utc_date(clock.now());
         let mut next = self
             .ids()?
             .iter()
@@ -1292,7 +1292,7 @@ impl Store {
     /// Whatever `f` returns, a broken chain, ledger errors.
     pub fn transact<F, E>(
         &self,
-        clock: &dyn crate::clock::Clock,
+        clock: &dyn crate::host::clock::Clock,
         id: &str,
         actor: &Actor,
         f: F,
@@ -1390,8 +1390,8 @@ pub fn require_reason(reason: &str, what: &str) -> Result<String, IncidentError>
 /// # Errors
 /// [`IncidentError::Invalid`] for an unparsable or future time.
 pub fn past_time(what: &str, s: &str, now: jiff::Timestamp) -> Result<String, IncidentError> {
-    let t =
-        crate::clock::parse_time(s).map_err(|e| IncidentError::Invalid(format!("{what}: {e}")))?;
+    let t = crate::host::clock::parse_time(s)
+        .map_err(|e| IncidentError::Invalid(format!("{what}: {e}")))?;
     if t.as_millisecond() < now.as_millisecond() - 366 * 86_400_000 {
         return Err(IncidentError::Invalid(format!(
             "{what} {} is more than a year ago (now {}): check the date",

@@ -171,7 +171,7 @@ pub fn rule_files(paths: &[PathBuf], exclude: &[String]) -> Result<Vec<PathBuf>,
 }
 
 /// Reads one rule file (UTF-8/UTF-16, BOM, CRLF; YAML as Prometheus loads it,
-/// [`crate::yaml::parse_stream_compat`]) and extracts its alerting rules.
+/// [`crate::syntax::yaml::parse_stream_compat`]) and extracts its alerting rules.
 /// `shown` names the file in the rules and in the error.
 ///
 /// # Errors
@@ -183,13 +183,13 @@ pub fn read_rules(path: &Path, shown: &str) -> Result<Vec<AlertRule>, Unreadable
         column: 1,
         message: format!("cannot read: {e}"),
     })?;
-    let text = crate::text::decode(&bytes).map_err(|e| Unreadable {
+    let text = crate::syntax::text::decode(&bytes).map_err(|e| Unreadable {
         file: shown.to_string(),
         line: e.line,
         column: 1,
         message: format!("not decodable text at byte {}: {}", e.offset, e.reason),
     })?;
-    let docs = crate::yaml::parse_stream_compat(&text.text).map_err(|e| Unreadable {
+    let docs = crate::syntax::yaml::parse_stream_compat(&text.text).map_err(|e| Unreadable {
         file: shown.to_string(),
         line: e.pos.line.max(1),
         column: e.pos.col.max(1),
@@ -304,7 +304,7 @@ pub struct Resolver {
 }
 
 /// Markdown source extensions: a link ending in one names a file.
-use crate::markdown::MARKDOWN_EXTS as SOURCE_EXTS;
+use crate::syntax::markdown::MARKDOWN_EXTS as SOURCE_EXTS;
 /// Rendered-page extensions.
 const PAGE_EXTS: &[&str] = &[".html", ".htm"];
 
@@ -574,14 +574,14 @@ impl Resolver {
         let anchors = cache.entry(id.to_string()).or_insert_with(|| {
             let path = self.files.get(id)?;
             let bytes = std::fs::read(path).ok()?;
-            let text = crate::text::decode(&bytes).ok()?.text;
-            let split = crate::markdown::split_front_matter(&text).ok()?;
-            let body = crate::markdown::parse_body(split.body, split.body_line);
-            Some(crate::anchors::anchors(&body))
+            let text = crate::syntax::text::decode(&bytes).ok()?.text;
+            let split = crate::syntax::markdown::split_front_matter(&text).ok()?;
+            let body = crate::syntax::markdown::parse_body(split.body, split.body_line);
+            Some(crate::syntax::anchors::anchors(&body))
         });
         anchors
             .as_ref()
-            .is_some_and(|a| crate::anchors::has_fragment(a, fragment))
+            .is_some_and(|a| crate::syntax::anchors::has_fragment(a, fragment))
     }
 }
 
@@ -686,7 +686,7 @@ mod tests {
     #[test]
     fn extract_from_prometheus_rule_manifest() {
         let src = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nspec:\n  groups:\n  - name: g\n    rules:\n    - record: x\n      expr: y\n    - alert: Foo\n      labels: {severity: critical}\n      annotations: {runbook_url: 'https://r/x/foo'}\n    - alert: Bar\n      labels: {severity: warning, runbook: 'rb/bar.md'}\n---\ngroups:\n- name: h\n  rules:\n  - alert: Baz\n";
-        let docs: Vec<ParsedDoc> = crate::yaml::parse_stream(src)
+        let docs: Vec<ParsedDoc> = crate::syntax::yaml::parse_stream(src)
             .unwrap()
             .into_iter()
             .map(|doc| ParsedDoc {

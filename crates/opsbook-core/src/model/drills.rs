@@ -13,8 +13,8 @@ use serde_json::Value;
 
 use crate::ledger::{self, Actor};
 use crate::ssot::{FileKind, Ssot};
-use crate::text::{self, Encoding};
-use crate::yaml::Pos;
+use crate::syntax::text::{self, Encoding};
+use crate::syntax::yaml::Pos;
 
 /// A drill as the schedule needs it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -252,7 +252,7 @@ pub fn record(
     evidence: &str,
     notes: Option<&str>,
     date: jiff::civil::Date,
-    clock: &dyn crate::clock::Clock,
+    clock: &dyn crate::host::clock::Clock,
     actor: &Actor,
     seam: Option<crate::ledger::SharedSeam>,
 ) -> Result<Recorded, DrillError> {
@@ -324,7 +324,8 @@ pub fn record(
     }
     // Record first: the ledger is the truth; then the dates it implies.
     let ev = crate::event::append_with(
-        &crate::layout::Layout::new(&ssot.root).ledger(crate::layout::LedgerFile::Drills),
+        &crate::ssot::layout::Layout::new(&ssot.root)
+            .ledger(crate::ssot::layout::LedgerFile::Drills),
         seam,
         clock,
         actor,
@@ -339,7 +340,7 @@ pub fn record(
     )?;
     let mut updated = Vec::new();
     for (path, bytes, rel) in edits {
-        crate::fsutil::write_atomic(&path, &bytes).map_err(|source| DrillError::Io {
+        crate::host::fsutil::write_atomic(&path, &bytes).map_err(|source| DrillError::Io {
             path: path.clone(),
             source,
         })?;

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::PolicyDoc;
-use crate::layout::PolicyFile;
+use crate::ssot::layout::PolicyFile;
 
 /// The whole file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::PolicyDoc;
-use crate::layout::PolicyFile;
+use crate::ssot::layout::PolicyFile;
 
 /// The whole file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
 //! Typed policies: one serde type per file of `policy/` (D-POLICY-*), read
-//! once through the [`Layout`](crate::layout::Layout), checked against its
+//! once through the [`Layout`](crate::ssot::layout::Layout), checked against its
 //! contract (`contracts/policy-<name>.schema.json`, the SSOT's own when it
 //! has one), with errors that name the file, the line and what was expected.
 //!
@@ -39,8 +39,8 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::contracts::Contracts;
-use crate::layout::{Layout, PolicyFile};
+use crate::ssot::contracts::Contracts;
+use crate::ssot::layout::{Layout, PolicyFile};
 
 /// A typed policy document.
 pub trait PolicyDoc: DeserializeOwned {
@@ -119,7 +119,7 @@ pub fn load<T: PolicyDoc>(layout: &Layout) -> Result<T, PolicyError> {
             format!("cannot be read: {e}")
         },
     })?;
-    let text = crate::text::decode(&bytes).map_err(|e| PolicyError {
+    let text = crate::syntax::text::decode(&bytes).map_err(|e| PolicyError {
         file: rel.clone(),
         kind: PolicyErrorKind::Unreadable,
         line: e.line,
@@ -148,7 +148,7 @@ pub fn load_optional<T: PolicyDoc>(layout: &Layout) -> Result<Option<T>, PolicyE
 /// Only if the embedded starter policy were broken (a test guards it).
 pub fn builtin<T: PolicyDoc>() -> Result<T, PolicyError> {
     let rel = T::FILE.rel();
-    let text = crate::scaffold::file(&rel)
+    let text = crate::ssot::scaffold::file(&rel)
         .and_then(|b| std::str::from_utf8(b).ok())
         .ok_or_else(|| PolicyError {
             file: rel.clone(),
@@ -167,7 +167,7 @@ pub fn builtin<T: PolicyDoc>() -> Result<T, PolicyError> {
 /// As [`load`].
 pub fn parse<T: PolicyDoc>(text: &str, root: Option<&Path>) -> Result<T, PolicyError> {
     let rel = T::FILE.rel();
-    let doc = crate::yaml::parse(text).map_err(|e| PolicyError {
+    let doc = crate::syntax::yaml::parse(text).map_err(|e| PolicyError {
         file: rel.clone(),
         kind: PolicyErrorKind::Syntax,
         line: e.pos.line.max(1),
@@ -293,12 +293,13 @@ mod tests {
 
     #[test]
     fn a_bad_field_is_named_with_its_line() {
-        let text = std::str::from_utf8(crate::scaffold::file("policy/degraded.yaml").unwrap())
-            .unwrap()
-            .replace(
-                "    min_dwell_minutes: 10\n",
-                "    min_dwell_minutes: ten\n",
-            );
+        let text =
+            std::str::from_utf8(crate::ssot::scaffold::file("policy/degraded.yaml").unwrap())
+                .unwrap()
+                .replace(
+                    "    min_dwell_minutes: 10\n",
+                    "    min_dwell_minutes: ten\n",
+                );
         let e = parse::<Degraded>(&text, None).unwrap_err();
         assert_eq!(e.kind, PolicyErrorKind::Shape);
         let line = text
@@ -314,9 +315,10 @@ mod tests {
             "{e}"
         );
         // The contract refuses what the type would take: a rank of the wrong kind.
-        let text = std::str::from_utf8(crate::scaffold::file("policy/change-freeze.yaml").unwrap())
-            .unwrap()
-            .replace("  max_active: 1\n", "  max_active: 0\n");
+        let text =
+            std::str::from_utf8(crate::ssot::scaffold::file("policy/change-freeze.yaml").unwrap())
+                .unwrap()
+                .replace("  max_active: 1\n", "  max_active: 0\n");
         let e = parse::<ChangeFreeze>(&text, None).unwrap_err();
         assert_eq!(e.kind, PolicyErrorKind::Contract, "{e}");
         assert!(e.message.contains("exceptions.max_active"), "{e}");

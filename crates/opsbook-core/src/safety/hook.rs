@@ -4,7 +4,7 @@
 //!
 //! A hook is an argv list, never a shell string: on Windows typically
 //! `["powershell.exe", "-NoProfile", "-NonInteractive", "-File", "C:\\ops\\hooks\\halt.ps1"]`.
-//! The process, its timeout and the tree-kill are [`crate::process`]'s.
+//! The process, its timeout and the tree-kill are [`crate::host::process`]'s.
 
 use std::time::Duration;
 
@@ -44,7 +44,7 @@ pub struct Outcome {
 }
 
 fn as_text((kept, cut): (Vec<u8>, usize)) -> String {
-    let mut s = crate::text::decode(&kept)
+    let mut s = crate::syntax::text::decode(&kept)
         .map(|d| d.text)
         .unwrap_or_else(|_| String::from_utf8_lossy(&kept).into_owned());
     if cut > 0 {
@@ -54,7 +54,7 @@ fn as_text((kept, cut): (Vec<u8>, usize)) -> String {
 }
 
 /// The raw result of [`run_raw`]: the process's outcome, bytes as read.
-pub type RawOutcome = crate::process::Outcome;
+pub type RawOutcome = crate::host::process::Outcome;
 
 /// Runs `hook` keeping at most `cap` bytes of each stream, as bytes (for
 /// evidence collection, where the output is the evidence). A process it
@@ -82,7 +82,7 @@ pub fn run(hook: &Hook, env: &[(&str, String)]) -> Outcome {
 }
 
 fn run_inner(hook: &Hook, env: &[(&str, String)], cap: usize, stop_leftovers: bool) -> RawOutcome {
-    let mut o = crate::process::run(&crate::process::Spec {
+    let mut o = crate::host::process::run(&crate::host::process::Spec {
         argv: &hook.command,
         env,
         timeout: Duration::from_secs(hook.timeout_seconds.max(1)),

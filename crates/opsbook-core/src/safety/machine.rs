@@ -603,7 +603,7 @@ impl Matrix {
 /// The closest of `candidates` to `s` within edit distance 3.
 #[must_use]
 pub fn closest<'a>(s: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let dist = crate::text::edit_distance;
+    let dist = crate::syntax::text::edit_distance;
     candidates
         .map(|c| (dist(s, c), c))
         .filter(|(d, _)| *d <= 3)

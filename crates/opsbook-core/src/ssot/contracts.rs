@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::scaffold;
+use crate::ssot::scaffold;
 
 /// A contract violation: where in the instance, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,7 +128,7 @@ impl Contracts {
                 }
                 let loaded = std::fs::read(&p)
                     .map_err(|e| e.to_string())
-                    .and_then(|b| crate::text::decode(&b).map_err(|e| e.to_string()))
+                    .and_then(|b| crate::syntax::text::decode(&b).map_err(|e| e.to_string()))
                     .and_then(|d| serde_json::from_str::<Value>(&d.text).map_err(|e| e.to_string()))
                     .and_then(|v| compile(&v));
                 match loaded {
@@ -185,7 +185,7 @@ pub fn export(dir: &Path) -> std::io::Result<Vec<String>> {
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
     for (file, text) in embedded() {
-        crate::fsutil::write_atomic(&dir.join(&file), text.as_bytes())?;
+        crate::host::fsutil::write_atomic(&dir.join(&file), text.as_bytes())?;
         written.push(file);
     }
     Ok(written)

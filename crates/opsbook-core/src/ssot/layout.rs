@@ -330,7 +330,7 @@ mod tests {
             "incidents/INC-1/postmortem.md"
         );
         // Every policy the starter SSOT ships is named here, and nothing else.
-        let mut shipped: Vec<String> = crate::scaffold::files()
+        let mut shipped: Vec<String> = crate::ssot::scaffold::files()
             .into_iter()
             .filter_map(|(p, _)| p.strip_prefix("policy/").map(str::to_string))
             .collect();

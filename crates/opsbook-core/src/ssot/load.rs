@@ -13,12 +13,12 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::markdown::{self, Body};
 use crate::model::RunbookMeta;
-use crate::text;
-use crate::yaml::{self, Document, Pos};
+use crate::syntax::markdown::{self, Body};
+use crate::syntax::text;
+use crate::syntax::yaml::{self, Document, Pos};
 
-pub use crate::layout::CONFIG_FILE;
+pub use crate::ssot::layout::CONFIG_FILE;
 
 /// Runbooks larger than this are reported, not parsed (bytes).
 pub const MAX_RUNBOOK_BYTES: u64 = 2 * 1024 * 1024;
@@ -117,7 +117,7 @@ pub struct Config {
     /// stays a warning before it is an error (default 14).
     pub action_overdue_error_days: Option<u32>,
     /// `[safety.hooks.STATE]`: the command that switches the platform into STATE.
-    pub hooks: BTreeMap<String, crate::hook::Hook>,
+    pub hooks: BTreeMap<String, crate::safety::hook::Hook>,
     /// `[lease]`: where `opsbook lease` keeps the leases.
     pub lease: LeaseConfig,
 }
@@ -212,7 +212,7 @@ impl Config {
                             };
                             (
                                 state.clone(),
-                                crate::hook::Hook {
+                                crate::safety::hook::Hook {
                                     command,
                                     timeout_seconds: h
                                         .get("timeout_seconds")

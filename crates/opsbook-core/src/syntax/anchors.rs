@@ -19,7 +19,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::markdown::Body;
+use crate::syntax::markdown::Body;
 
 /// GitHub's heading slug (github-slugger), before de-duplication.
 #[must_use]
@@ -186,7 +186,7 @@ pub fn has_fragment(anchors: &BTreeSet<String>, fragment: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::markdown::parse_body;
+    use crate::syntax::markdown::parse_body;
 
     #[test]
     fn github_hugo_and_mkdocs_rules() {
