@@ -115,7 +115,7 @@ fn p0_records_only_what_happened_opens_at_step_2_and_resumes() {
         "{said}"
     );
     // Only one incident: the walk opened it at step 2.
-    assert_eq!(incident_ids(&s), [id.clone()]);
+    assert_eq!(incident_ids(&s), std::slice::from_ref(&id));
 
     halted(&s, "2026-11-29T03:12:00Z", Some(&id));
     let all: Vec<(u32, &str)> = (1..=10).map(|n| (n, "done")).collect();
@@ -180,7 +180,7 @@ fn p0_uses_the_incident_the_platform_is_halted_for() {
     // Step 4 is not in the answers: the walk fails there, after recording 1–3.
     let r = halt::p0(s.at("2026-11-29T03:05:00Z"), None, "t", &mut a);
     assert!(r.is_err());
-    assert_eq!(incident_ids(&s), [id.clone()]);
+    assert_eq!(incident_ids(&s), std::slice::from_ref(&id));
     assert_eq!(steps_of(&s, &id).len(), 3);
 }
 
