@@ -130,6 +130,13 @@ pub enum Command {
     /// Stop trading now: HALTED through the hook, incident opened or updated, evidence to collect, rest
     Halt(HaltArgs),
     /// Walk the P0 first-ten-steps runbook one step at a time, Do-Not-Do list first
+    #[command(
+        after_long_help = "Records only what happened: step 2 opens the incident (not before); a step that sets the
+safety state (step 3: HALTED) is recorded as done only when ledger/safety.jsonl shows that
+state, else the walk stops there (exit 1). Run it again to continue at the first step not
+done: steps done are not asked again.
+Exit status: 0 walked (or quit), 1 a step answered done is not done, 2 usage or I/O error."
+    )]
     P0(P0Args),
     /// Evidence support bundles: collect (redacted, fail closed), verify, flush the spool, keygen
     #[command(subcommand)]
@@ -906,6 +913,33 @@ pub enum PostmortemCommand {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// Record a postmortem edited after its incident was CLOSED: its new SHA-256, with the reason
+    #[command(
+        after_long_help = "Closing an incident records the SHA-256 of incidents/<ID>/postmortem.md; the gate (OB812)
+fails when the file no longer matches. After a deliberate edit (a late finding, a fixed action
+item), record it: the earlier record is corrected with your reason and the new SHA-256 is
+attached. The edited postmortem must still pass `opsbook postmortem check`.
+
+Example (PowerShell):
+  opsbook postmortem amend INC-20261129-001 --reason \"AI-2 added: the alert did not exist\"
+Exit status: 0 recorded, 1 the edited postmortem does not pass, 2 usage or I/O error."
+    )]
+    Amend {
+        #[command(flatten)]
+        root: RootArg,
+        /// Incident ID (default: $env:OPSBOOK_INCIDENT)
+        #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
+        id: String,
+        /// What changed in the postmortem and why (recorded)
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+        reason: String,
+        /// Display name recorded with the OS user and host
+        #[arg(long, value_name = "NAME", env = "OPSBOOK_ACTOR")]
+        actor: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
 }
 
 /// `opsbook actions`.
@@ -1193,12 +1227,20 @@ Answers file (YAML or JSON) for drills and tests:
   target: RECOVERING
   target_again: RECOVERING
   reason: reconciliation clean twice
+The cooling-off prints when it ends (UTC) and how many seconds are left; typed too early,
+opsbook waits, then rings the terminal bell when it is over.
+
+`opsbook confirm status` lists every confirmation (CNF-1, CNF-2, …) and where it stands:
+in_progress, refused, abandoned (started, never answered to the end: closed when the next
+confirmation of the same action starts, or after valid_minutes), confirmed (usable until),
+used, expired.
 Exit status: 0 confirmed (prints CNF-N), 1 refused, 2 usage or I/O error."
 )]
 pub struct ConfirmArgs {
     #[command(flatten)]
     pub common: SafeCommon,
-    /// The action (policy/safety-matrix.yaml), e.g. release_halt, rotate_api_key, freeze_exception
+    /// The action (policy/safety-matrix.yaml), e.g. release_halt, rotate_api_key, freeze_exception;
+    /// `status` lists every confirmation and where it stands
     #[arg(value_name = "OPERATION")]
     pub operation: String,
     /// The exact target: host, key label, symbol, data range, or the state for release_halt
@@ -1237,7 +1279,8 @@ pub struct HaltArgs {
 pub struct P0Args {
     #[command(flatten)]
     pub common: SafeCommon,
-    /// The incident (default: $env:OPSBOOK_INCIDENT, else a new P0 incident)
+    /// The incident (default: $env:OPSBOOK_INCIDENT, else the open incident whose walk is
+    /// unfinished, else the one the platform is HALTED for; else step 2 opens a new P0)
     #[arg(value_name = "ID", env = "OPSBOOK_INCIDENT")]
     pub incident: Option<String>,
     /// Answers from a file: `steps: {"1": {result: done|skipped, note: TEXT}, …}` (drills and tests)

@@ -12,6 +12,7 @@ use serde_json::Value;
 mod evidence;
 mod find;
 mod golden;
+mod honest;
 mod incidents;
 mod integrity;
 mod issue13;
@@ -1358,7 +1359,7 @@ fn explain_shows_the_rule_page_and_suggests_on_typos() {
         .map(|r| (r.code, r.name, r.level.as_str(), r.summary))
         .collect();
     assert_eq!(listed, registry);
-    assert_eq!(listed.len(), 77);
+    assert_eq!(listed.len(), 78);
     let human = opsbook().args(["explain", "--all"]).output().unwrap();
     let text = String::from_utf8(human.stdout).unwrap();
     for (code, name, _, _) in &registry {
@@ -2537,7 +2538,13 @@ fn severity_is_classified_from_facts_by_the_starter_policy() {
 
 #[test]
 fn drill_record_edits_only_the_date_lines() {
-    let (_t, dir) = init_ssot();
+    let (t, dir) = init_ssot();
+    // What the drills left behind (outside the SSOT): `--evidence` must
+    // name something that exists.
+    let halt_notes = t.path().join("halt-drill-2026-11-28.txt");
+    std::fs::write(&halt_notes, "HALT drill: hook ok, bundle spooled\n").unwrap();
+    let time_notes = t.path().join("time-drill.txt");
+    std::fs::write(&time_notes, "time drill: resync failed without admin\n").unwrap();
     let out = opsbook()
         .args([
             "drill", "due", "--format", "json", "--as-of", AS_OF, "--root",
@@ -2566,11 +2573,9 @@ fn drill_record_edits_only_the_date_lines() {
             "--result",
             "pass",
             "--evidence",
-            "EVB-20261128-1",
-            "--date",
-            "2026-11-28",
-            "--root",
         ])
+        .arg(&halt_notes)
+        .args(["--date", "2026-11-28", "--root"])
         .arg(&dir)
         .assert()
         .success()
@@ -2612,9 +2617,9 @@ fn drill_record_edits_only_the_date_lines() {
             "--result",
             "fail",
             "--evidence",
-            "EVB-2",
-            "--root",
         ])
+        .arg(&time_notes)
+        .arg("--root")
         .arg(&dir)
         .assert()
         .success();

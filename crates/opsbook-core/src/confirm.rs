@@ -8,8 +8,13 @@
 //! incident?}, `confirm_answer` {confirmation, step, question, answer} (every
 //! answer), `confirmed` {confirmation, operation, target, valid_until, …},
 //! `confirmation_refused` {confirmation, why}, `confirmation_used`
-//! {confirmation, by}. A confirmation is `CNF-<seq of its start>`, valid
-//! for `valid_minutes`, used once.
+//! {confirmation, by}, `confirmation_abandoned` {confirmation, why},
+//! `confirmation_expired` {confirmation, valid_until}. Confirmations are
+//! numbered `CNF-1`, `CNF-2`, … per ledger ([`next_id`]; ledgers written
+//! before issue 13 named them `CNF-<seq of the start>`, and numbering goes
+//! on after the highest), valid for `valid_minutes`, used once. One that
+//! was started and never answered to the end is closed as abandoned, one
+//! never used as expired ([`closing`]).
 
 use serde::Serialize;
 
@@ -222,6 +227,225 @@ pub fn usable<'a>(
                 .parse::<jiff::Timestamp>()
                 .is_ok_and(|v| v > now)
     })
+}
+
+/// Where a confirmation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Started; not answered to the end yet.
+    InProgress,
+    /// Stopped by a refusal on the way.
+    Refused,
+    /// Started and never answered to the end (recorded, or its window passed).
+    Abandoned,
+    /// Passed: usable once until `valid_until`.
+    Confirmed,
+    /// Used by the action it confirmed.
+    Used,
+    /// Passed, never used, `valid_until` passed.
+    Expired,
+}
+
+impl Status {
+    /// The ledger's word for it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::InProgress => "in_progress",
+            Status::Refused => "refused",
+            Status::Abandoned => "abandoned",
+            Status::Confirmed => "confirmed",
+            Status::Used => "used",
+            Status::Expired => "expired",
+        }
+    }
+}
+
+/// One confirmation of the ledger, from its start to where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// `CNF-<n>`.
+    pub id: String,
+    /// The action.
+    pub operation: String,
+    /// Its target.
+    pub target: String,
+    /// T0, T1, T2.
+    pub tier: String,
+    /// Started at (UTC).
+    pub started_at: String,
+    /// Where it stands now.
+    pub status: Status,
+    /// Usable until (UTC), once passed.
+    pub valid_until: Option<String>,
+    /// Why it was refused or abandoned.
+    pub why: Option<String>,
+    /// `status` comes from the clock, not from a closing event yet (the
+    /// next confirmation writes it).
+    pub pending_close: bool,
+}
+
+/// The ID of a `confirmation_started` event: its `confirmation`, or
+/// `CNF-<seq>` in ledgers written before it was recorded.
+fn start_id(e: &Event, s: &crate::event::confirmation::Started) -> String {
+    s.confirmation
+        .clone()
+        .unwrap_or_else(|| format!("CNF-{}", e.seq))
+}
+
+/// The number of `CNF-<n>`.
+fn number(id: &str) -> Option<u64> {
+    id.strip_prefix("CNF-")?.parse().ok()
+}
+
+/// The next confirmation's ID: `CNF-1` in an empty ledger, else one more
+/// than the highest (D-SAFE-CONFIRM).
+#[must_use]
+pub fn next_id(events: &[Event]) -> String {
+    use crate::event::ConfirmationEvent;
+    let top = events
+        .iter()
+        .filter_map(|e| match crate::event::parse::<ConfirmationEvent>(e) {
+            Some(ConfirmationEvent::ConfirmationStarted(s)) => number(&start_id(e, &s)),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    format!("CNF-{}", top + 1)
+}
+
+/// Every confirmation of the ledger, oldest first, as it stands at `now`:
+/// an unfinished one older than `window_minutes` counts as abandoned, a
+/// passed one past `valid_until` as expired (`pending_close` until the
+/// event is written).
+#[must_use]
+pub fn ledger(events: &[Event], now: jiff::Timestamp, window_minutes: i64) -> Vec<Entry> {
+    use crate::event::ConfirmationEvent as C;
+    let mut out: Vec<Entry> = Vec::new();
+    for e in events {
+        let Some(ev) = crate::event::parse::<C>(e) else {
+            continue;
+        };
+        let find = |out: &mut Vec<Entry>, id: &str| out.iter().position(|x| x.id == id);
+        match ev {
+            C::ConfirmationStarted(s) => out.push(Entry {
+                id: start_id(e, &s),
+                operation: s.operation,
+                target: s.target,
+                tier: s.tier,
+                started_at: e.ts.clone(),
+                status: Status::InProgress,
+                valid_until: None,
+                why: None,
+                pending_close: false,
+            }),
+            C::ConfirmationRefused(r) => {
+                if let Some(i) = find(&mut out, &r.confirmation) {
+                    out[i].status = Status::Refused;
+                    out[i].why = Some(r.why);
+                }
+            }
+            C::Confirmed(c) => {
+                if let Some(i) = find(&mut out, &c.confirmation) {
+                    out[i].status = Status::Confirmed;
+                    out[i].valid_until = Some(c.valid_until);
+                }
+            }
+            C::ConfirmationUsed(u) => {
+                if let Some(i) = find(&mut out, &u.confirmation) {
+                    out[i].status = Status::Used;
+                }
+            }
+            C::ConfirmationAbandoned(a) => {
+                if let Some(i) = find(&mut out, &a.confirmation) {
+                    out[i].status = Status::Abandoned;
+                    out[i].why = Some(a.why);
+                }
+            }
+            C::ConfirmationExpired(x) => {
+                if let Some(i) = find(&mut out, &x.confirmation) {
+                    out[i].status = Status::Expired;
+                }
+            }
+            C::ConfirmAnswer(_) => {}
+        }
+    }
+    let ms = |t: &str| {
+        t.parse::<jiff::Timestamp>()
+            .ok()
+            .map(|t| t.as_millisecond())
+    };
+    let now_ms = now.as_millisecond();
+    for x in &mut out {
+        match x.status {
+            Status::InProgress
+                if ms(&x.started_at).is_some_and(|s| {
+                    s.saturating_add(window_minutes.saturating_mul(60_000)) <= now_ms
+                }) =>
+            {
+                x.status = Status::Abandoned;
+                x.why = Some(format!(
+                    "not answered to the end within {window_minutes} min of its start"
+                ));
+                x.pending_close = true;
+            }
+            Status::Confirmed
+                if x.valid_until
+                    .as_deref()
+                    .and_then(ms)
+                    .is_some_and(|v| v <= now_ms) =>
+            {
+                x.status = Status::Expired;
+                x.pending_close = true;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The closing events due when a confirmation of `operation` starts at
+/// `now`: every unfinished one of the same action is abandoned, every
+/// other unfinished one older than `window_minutes` too, and every passed
+/// one never used past its `valid_until` expires.
+#[must_use]
+pub fn closing(
+    events: &[Event],
+    operation: &str,
+    next: &str,
+    now: jiff::Timestamp,
+    window_minutes: i64,
+) -> Vec<crate::event::ConfirmationEvent> {
+    use crate::event::ConfirmationEvent as C;
+    use crate::event::confirmation as cev;
+    let mut out = Vec::new();
+    for x in ledger(events, now, window_minutes) {
+        match x.status {
+            Status::InProgress if x.operation == operation => {
+                out.push(C::ConfirmationAbandoned(cev::Abandoned {
+                    confirmation: x.id,
+                    why: format!(
+                        "never answered to the end: {next} of the same action ({operation}) started"
+                    ),
+                }));
+            }
+            Status::Abandoned if x.pending_close => {
+                out.push(C::ConfirmationAbandoned(cev::Abandoned {
+                    confirmation: x.id,
+                    why: x.why.unwrap_or_default(),
+                }));
+            }
+            Status::Expired if x.pending_close => {
+                out.push(C::ConfirmationExpired(cev::Expired {
+                    confirmation: x.id,
+                    valid_until: x.valid_until.unwrap_or_default(),
+                }));
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]

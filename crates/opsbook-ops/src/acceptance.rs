@@ -234,16 +234,11 @@ fn bundle_exists(ctx: &Context, inc: &Incident, check: &str, r: &str) -> Result<
     if inc.evidence.iter().any(|e| e.reference == r) {
         return Ok(format!("verified: {r} attached to {}", inc.id));
     }
-    let path = ctx.layout.ledger(LedgerFile::Custody);
-    if path.is_file() {
-        let events = opsbook_core::ledger::read(&path)?;
-        let quoted = serde_json::Value::String(r.to_string());
-        if events.iter().any(|e| contains(&e.data, &quoted)) {
-            return Ok(format!(
-                "verified: {r} recorded in {}",
-                LedgerFile::Custody.rel()
-            ));
-        }
+    if bundle_recorded(ctx, r)? {
+        return Ok(format!(
+            "verified: {r} recorded in {}",
+            LedgerFile::Custody.rel()
+        ));
     }
     Err(OpsError::refused(
         format!(
@@ -255,6 +250,21 @@ fn bundle_exists(ctx: &Context, inc: &Incident, check: &str, r: &str) -> Result<
             incident: inc.id.clone(),
         }),
     ))
+}
+
+/// Whether the bundle `id` (`EVB-…`) is recorded in the custody ledger
+/// (collected: delivered or spooled).
+///
+/// # Errors
+/// The custody ledger cannot be read.
+pub(crate) fn bundle_recorded(ctx: &Context, id: &str) -> Result<bool, OpsError> {
+    let path = ctx.layout.ledger(LedgerFile::Custody);
+    if !path.is_file() {
+        return Ok(false);
+    }
+    let events = opsbook_core::ledger::read(&path)?;
+    let quoted = serde_json::Value::String(id.to_string());
+    Ok(events.iter().any(|e| contains(&e.data, &quoted)))
 }
 
 fn contains(v: &serde_json::Value, needle: &serde_json::Value) -> bool {

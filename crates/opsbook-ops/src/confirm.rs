@@ -245,14 +245,16 @@ pub fn confirm(
     let clock = ctx.clock.as_ref();
     let who = &ctx.actor;
     let append = |e: ConfirmationEvent| ctx.append(&log, &e);
-    let start = append(ConfirmationEvent::ConfirmationStarted(cev::Started {
-        operation: op.clone(),
-        target: target.clone(),
-        tier: tier.clone(),
-        state: state.clone(),
-        incident: inc.as_ref().map(|i| i.id.clone()),
-    }))?;
-    let id = format!("CNF-{}", start.seq);
+    let id = start(ctx, &policy, |id| {
+        ConfirmationEvent::ConfirmationStarted(cev::Started {
+            confirmation: Some(id.to_string()),
+            operation: op.clone(),
+            target: target.clone(),
+            tier: tier.clone(),
+            state: state.clone(),
+            incident: inc.as_ref().map(|i| i.id.clone()),
+        })
+    })?;
     let record = |step: &str, question: &str, answer: &str| -> Result<(), OpsError> {
         append(ConfirmationEvent::ConfirmAnswer(cev::Answer {
             confirmation: id.clone(),
@@ -371,15 +373,24 @@ pub fn confirm(
     }
     let cool = Duration::from_secs(policy.cooling_off_seconds);
     let t0 = ctx.clock.monotonic();
+    let ends = ledger::format_ts(
+        jiff::Timestamp::from_millisecond(
+            ctx.now()
+                .as_millisecond()
+                .saturating_add(i64::try_from(cool.as_millis()).unwrap_or(i64::MAX)),
+        )
+        .map_err(|e| OpsError::Other(e.to_string()))?,
+    );
     answers.say(&format!(
-        "Cooling-off {} s: do nothing else, re-read the backout of {op}. Then type the target again.",
+        "Cooling-off {} s: it ends at {ends} (UTC), {} s from now. Do nothing else, re-read the backout of {op}; then type the target again.",
+        cool.as_secs(),
         cool.as_secs()
     ));
     let t2 = if answers.live() {
         loop {
             let t = answers.ask(Question {
                 key: "",
-                prompt: "Target again:",
+                prompt: &format!("Target again (after {ends}):"),
             })?;
             let left = cool.saturating_sub(ctx.clock.monotonic().saturating_sub(t0));
             if left.is_zero() {
@@ -391,13 +402,18 @@ pub fn confirm(
                 &t,
             )?;
             answers.say(&format!(
-                "cooling-off not over: {} s left. Wait, re-read the backout, then type it again.",
-                left.as_secs() + 1
+                "Too early: the cooling-off ends at {ends} (UTC), {} s from now. Waiting here until then (interrupted? run `opsbook confirm {op} --target {target}` again: a new confirmation starts from the beginning).",
+                left.as_secs() + u64::from(left.subsec_nanos() > 0)
+            ));
+            ctx.clock.sleep(left);
+            answers.say(&format!(
+                "\u{7}Cooling-off over ({ends} UTC): type the target again."
             ));
         }
     } else {
         // Prepared answers: the cooling-off is waited out all the same.
         ctx.clock.sleep(cool);
+        answers.say(&format!("Cooling-off over ({ends} UTC)."));
         answers.ask(Question {
             key: "/target_again",
             prompt: "Target again:",
@@ -454,6 +470,70 @@ pub fn confirm(
         event: ev,
         operation: op,
         target,
+    })
+}
+
+/// Starts a confirmation under the ledger's lock: the next ID (`CNF-1`,
+/// `CNF-2`, … — [`confirm::next_id`]), the closing events now due
+/// (unfinished ones of the same action abandoned, stale ones abandoned,
+/// unused ones past their validity expired — [`confirm::closing`]) and the
+/// start, in one write. Returns the ID.
+fn start(
+    ctx: &Context,
+    policy: &confirm::Policy,
+    started: impl FnOnce(&str) -> ConfirmationEvent,
+) -> Result<String, OpsError> {
+    let mut w = ctx.writer(&ctx.layout.ledger(LedgerFile::Confirmations))?;
+    let events = w.events()?;
+    let id = confirm::next_id(&events);
+    let first = started(&id);
+    let ConfirmationEvent::ConfirmationStarted(s) = &first else {
+        return Err(OpsError::Other(
+            "a confirmation starts with its start".into(),
+        ));
+    };
+    let mut batch = confirm::closing(&events, &s.operation, &id, ctx.now(), policy.valid_minutes);
+    for c in &batch {
+        ctx.warn(match c {
+            ConfirmationEvent::ConfirmationAbandoned(a) => {
+                format!("{} closed as abandoned: {}", a.confirmation, a.why)
+            }
+            ConfirmationEvent::ConfirmationExpired(x) => format!(
+                "{} closed as expired: never used before {}",
+                x.confirmation, x.valid_until
+            ),
+            _ => String::new(),
+        });
+    }
+    batch.push(first);
+    w.append_events(ctx.clock.as_ref(), &ctx.actor, &batch)?;
+    Ok(id)
+}
+
+/// Every confirmation of the ledger as it stands now, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusList {
+    /// Now (UTC).
+    pub as_of: String,
+    /// The confirmations, newest first.
+    pub confirmations: Vec<confirm::Entry>,
+}
+
+/// `confirm status`: every confirmation of `ledger/confirmations.jsonl`
+/// and where it stands at `ctx.now()` (in progress, refused, abandoned,
+/// confirmed — usable until —, used, expired), newest first.
+///
+/// # Errors
+/// The ledger cannot be read; the safety matrix is broken.
+pub fn status(ctx: &Context) -> Result<StatusList, OpsError> {
+    let mxp: Option<SafetyMatrix> = ctx.policy_optional()?;
+    let policy = confirm::Policy::from_policy(mxp.as_ref());
+    let events = ledger::read(&ctx.layout.ledger(LedgerFile::Confirmations))?;
+    let mut confirmations = confirm::ledger(&events, ctx.now(), policy.valid_minutes);
+    confirmations.reverse();
+    Ok(StatusList {
+        as_of: ledger::format_ts(ctx.now()),
+        confirmations,
     })
 }
 

@@ -150,6 +150,17 @@ fn advice_for(ctx: &Context, reason: &str) -> (Option<crate::find::Hit>, Advice)
     (Some(hit), advice)
 }
 
+/// `text` cut to at most `max` characters (an ellipsis at the end when cut):
+/// a title opsbook makes from an operator's longer text.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
 /// The incident a halt belongs to when none is given: while the platform is
 /// already HALTED, the one it was halted for (when it is still open) — a
 /// second halt opens no second P0.
@@ -188,6 +199,8 @@ pub fn halt(
             "--reason is empty: one line on why trading stops",
         ));
     }
+    // Before anything: a reason the ledgers would refuse halts nothing.
+    crate::scrub::check_input("reason", reason)?;
     let mut unrecorded = Vec::new();
     // The reason the platform is already HALTED for, if it is: the advice
     // must not forget it (a key leak halted first is not solved by resting
@@ -218,7 +231,7 @@ pub fn halt(
             None => match crate::incident::open_as(
                 ctx,
                 &OpenRequest {
-                    title: format!("HALT: {reason}"),
+                    title: clip(&format!("HALT: {reason}"), crate::scrub::TITLE_MAX_CHARS),
                     severity: SeverityInput {
                         stated: Some("P0".into()),
                         reason: Some(format!("opsbook halt: {reason}")),
@@ -345,22 +358,154 @@ fn section(text: &str, name: &str) -> Vec<String> {
     out
 }
 
-/// What [`p0`] recorded.
+/// What [`p0`] did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Walked {
-    /// The incident.
-    pub incident: String,
+    /// The incident (`None`: the walk stopped before the step that opens it;
+    /// nothing was recorded).
+    pub incident: Option<String>,
+    /// The walker opened it (at the step that says so).
+    pub opened: bool,
     /// Steps recorded now.
     pub steps_recorded: usize,
+    /// A walk resumed: the first step not done when it began.
+    pub resumed_at: Option<String>,
+    /// The first step not done when the walk ended (`None`: every step done).
+    pub next_step: Option<String>,
+    /// A step answered done whose change opsbook did not find (the walk
+    /// stopped there; nothing recorded for it).
+    pub not_done: Option<NotDone>,
 }
 
-/// Walks the P0 first-ten-steps card: the Do-Not-Do list first, then each
-/// step (what it is for, its code), recorded as done or skipped in the
-/// incident's timeline. Steps already recorded are announced (resume).
-/// A new P0 incident goes through the one open path.
+/// A step that changes state, answered done, whose change is not recorded.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NotDone {
+    /// The step.
+    pub step: String,
+    /// The safety state the step sets.
+    pub expected: String,
+    /// The safety state `ledger/safety.jsonl` shows.
+    pub found: String,
+}
+
+/// One step of the card.
+struct Step {
+    step: String,
+    tier: String,
+    code: String,
+    purpose: String,
+}
+
+impl Step {
+    /// The step opens the incident (its code runs `opsbook incident open`).
+    fn opens_incident(&self) -> bool {
+        self.code.contains("opsbook incident open")
+    }
+
+    /// The safety state the step moves the platform to (its code runs
+    /// `opsbook safety set STATE` or `opsbook halt`), if it changes it.
+    fn sets_state(&self) -> Option<String> {
+        for l in self.code.lines() {
+            let l = l.trim();
+            if let Some(i) = l.find("opsbook safety set ") {
+                return l[i + "opsbook safety set ".len()..]
+                    .split_whitespace()
+                    .next()
+                    .map(str::to_ascii_uppercase);
+            }
+            if l.starts_with("opsbook halt") {
+                return Some("HALTED".into());
+            }
+        }
+        None
+    }
+}
+
+/// The steps of the card, in order.
+fn steps(text: &str) -> Vec<Step> {
+    let body = opsbook_core::markdown::parse_body(text, 1);
+    let lines: Vec<&str> = text.lines().collect();
+    let attr = |cb: &opsbook_core::markdown::CodeBlock, k: &str| {
+        cb.attrs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+    };
+    body.code_blocks
+        .iter()
+        .filter_map(|cb| {
+            Some(Step {
+                step: attr(cb, "step")?,
+                tier: attr(cb, "tier").unwrap_or_default(),
+                code: cb.code.clone(),
+                // The paragraph just above the block says what the step is for.
+                purpose: crate::find::step_purpose(&lines, cb),
+            })
+        })
+        .collect()
+}
+
+/// The steps of the card recorded as done in `events` (the latest record
+/// of each step counts).
+fn done_steps(events: &[opsbook_core::ledger::Event]) -> Vec<String> {
+    let mut last: Vec<(String, bool)> = Vec::new();
+    for e in events {
+        if let Some(IncidentEvent::RunbookStep(s)) = opsbook_core::event::parse::<IncidentEvent>(e)
+            && s.runbook == P0_RUNBOOK
+        {
+            let step = s.step.to_string();
+            let done = s.result == "done";
+            match last.iter_mut().find(|(n, _)| *n == step) {
+                Some(x) => x.1 = done,
+                None => last.push((step, done)),
+            }
+        }
+    }
+    last.into_iter()
+        .filter(|(_, d)| *d)
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// The open incident whose P0 walk is unfinished (the newest), for a
+/// second `p0` without an ID.
+fn unfinished_walk(ctx: &Context, all: &[Step]) -> Option<String> {
+    let store = ctx.store().ok()?;
+    let mut ids = store.ids().ok()?;
+    ids.sort();
+    ids.into_iter().rev().find(|id| {
+        store.load(id).is_ok_and(|inc| {
+            let walked = inc.events.iter().any(|e| {
+                matches!(
+                    opsbook_core::event::parse::<IncidentEvent>(e),
+                    Some(IncidentEvent::RunbookStep(s)) if s.runbook == P0_RUNBOOK
+                )
+            });
+            let done = done_steps(&inc.events);
+            !inc.status.is_terminal() && walked && all.iter().any(|s| !done.contains(&s.step))
+        })
+    })
+}
+
+/// Walks the P0 first-ten-steps card (D-HUMAN-P0): the Do-Not-Do list
+/// first, then each step (what it is for, its code), recorded in the
+/// incident's timeline as done or skipped. It records only what happened:
+///
+/// - the incident is opened (through the one open path) at the step that
+///   opens it, not before; steps answered before it are recorded with it;
+///   a walk without `incident` resumes the unfinished walk of an open
+///   incident, or uses the incident the platform is HALTED for;
+/// - a step that changes the safety state (its code runs `opsbook safety
+///   set STATE` or `opsbook halt`) is done only when `ledger/safety.jsonl`
+///   shows that state: otherwise it is not recorded, and the walk stops
+///   there (a person at a terminal is asked again);
+/// - a second walk resumes at the first step not done and says so (steps
+///   done are not asked again; skipped ones are).
 ///
 /// # Errors
-/// The card is not in the SSOT; an answer that is not done, skipped or quit.
+/// The card is not in the SSOT; an answer that is not done, skipped or
+/// quit; ledger errors.
+#[allow(clippy::too_many_lines)]
 pub fn p0(
     ctx: &Context,
     incident: Option<&str>,
@@ -368,10 +513,117 @@ pub fn p0(
     answers: &mut dyn Answers,
 ) -> Result<Walked, OpsError> {
     let rb = runbook(ctx, P0_RUNBOOK)?;
+    let all = steps(&rb.text);
     let store = ctx.store()?;
-    let id = match incident {
-        Some(i) => store.resolve(i)?,
-        None => {
+    let mut id = match incident {
+        Some(i) => Some(store.resolve(i)?),
+        None => unfinished_walk(ctx, &all).or_else(|| halted_for(ctx)),
+    };
+    let done_before = match &id {
+        Some(i) => done_steps(&store.load(i)?.events),
+        None => Vec::new(),
+    };
+    let resumed_at = if done_before.is_empty() {
+        None
+    } else {
+        all.iter()
+            .find(|s| !done_before.contains(&s.step))
+            .map(|s| s.step.clone())
+    };
+    // Do-Not-Do first (D-HUMAN-DONOT).
+    answers.say(&format!(
+        "{P0_RUNBOOK} ({}) — incident {}\n\nDo NOT (read this first):",
+        rb.rel,
+        id.as_deref().unwrap_or("not opened yet (step 2 opens it)")
+    ));
+    for l in section(&rb.text, "do-not-do") {
+        answers.say(&format!("  {l}"));
+    }
+    match (&resumed_at, &id) {
+        (Some(at), Some(i)) => answers.say(&format!(
+            "\nresuming {i} at step {at}: step(s) {} already done",
+            done_before.join(", ")
+        )),
+        (None, Some(i)) if !done_before.is_empty() => {
+            answers.say(&format!("\nevery step of {i} is already done"));
+        }
+        _ => {}
+    }
+    let mut pending: Vec<IncidentEvent> = Vec::new();
+    let mut recorded = 0;
+    let mut opened = false;
+    let mut not_done = None;
+    let mut next_step = None;
+    let mut record = |id: &Option<String>,
+                      pending: &mut Vec<IncidentEvent>,
+                      ev: Option<IncidentEvent>|
+     -> Result<(), OpsError> {
+        pending.extend(ev);
+        if let Some(i) = id
+            && !pending.is_empty()
+        {
+            let batch = std::mem::take(pending);
+            let n = batch.len();
+            store.transact(ctx.clock.as_ref(), i, &ctx.actor, |_| {
+                Ok::<_, OpsError>(batch)
+            })?;
+            recorded += n;
+        }
+        Ok(())
+    };
+    for st in &all {
+        if done_before.contains(&st.step) {
+            continue;
+        }
+        let step = &st.step;
+        answers.say(&format!(
+            "\nStep {step} ({}): {}\n{}",
+            st.tier,
+            st.purpose,
+            st.code.trim_end()
+        ));
+        let result = loop {
+            let result = ask_result(answers, step)?;
+            if result != Some("done") {
+                break result;
+            }
+            let Some(expected) = st.sets_state() else {
+                break result;
+            };
+            let (_, cur) = crate::state::current(ctx)?;
+            if cur.state == expected || entered_since(ctx, &expected, id.as_deref())? {
+                break result;
+            }
+            answers.say(&format!(
+                "Step {step} is not done: ledger/safety.jsonl shows {} (since {}), not {expected}{}. Run the step (or `opsbook halt --reason TEXT`), then answer again.",
+                cur.state,
+                cur.since.as_deref().unwrap_or("the start"),
+                id.as_deref()
+                    .map(|i| format!(", and {expected} was not entered since {i} was opened"))
+                    .unwrap_or_default()
+            ));
+            if !answers.live() {
+                not_done = Some(NotDone {
+                    step: step.clone(),
+                    expected,
+                    found: cur.state,
+                });
+                break None;
+            }
+        };
+        let Some(result) = result else {
+            next_step = Some(step.clone());
+            break;
+        };
+        let mut note = ask_note(answers, step)?;
+        if st.opens_incident() && id.is_none() {
+            if result != "done" {
+                answers.say(&format!(
+                    "Step {step} opens the incident: without it nothing can be recorded. Run `opsbook p0` again to open it, or give the ID of the incident you opened."
+                ));
+                next_step = Some(step.clone());
+                break;
+            }
             let o = crate::incident::open(
                 ctx,
                 &OpenRequest {
@@ -384,113 +636,109 @@ pub fn p0(
                     ..OpenRequest::default()
                 },
             )?;
-            answers.say(&format!("opened {} (P0)", o.id));
-            o.id
+            answers.say(&format!(
+                "opened {} (P0): set $env:OPSBOOK_INCIDENT = '{}' for the later steps",
+                o.id, o.id
+            ));
+            if note.trim().is_empty() {
+                note = format!("opened {} by opsbook p0", o.id);
+            }
+            id = Some(o.id);
+            opened = true;
         }
-    };
-    // Do-Not-Do first (D-HUMAN-DONOT).
-    let dont = section(&rb.text, "do-not-do");
-    answers.say(&format!(
-        "{P0_RUNBOOK} ({}) — incident {id}\n\nDo NOT (read this first):",
-        rb.rel
-    ));
-    for l in &dont {
-        answers.say(&format!("  {l}"));
-    }
-    let body = opsbook_core::markdown::parse_body(&rb.text, 1);
-    // Resume: steps already recorded for this runbook are not asked again.
-    let done_before: Vec<String> = store
-        .load(&id)?
-        .events
-        .iter()
-        .filter_map(|e| match opsbook_core::event::parse::<IncidentEvent>(e) {
-            Some(IncidentEvent::RunbookStep(s)) if s.runbook == P0_RUNBOOK => {
-                Some(s.step.to_string())
-            }
-            _ => None,
-        })
-        .collect();
-    if !done_before.is_empty() {
-        answers.say(&format!(
-            "resuming: step(s) {} already recorded",
-            done_before.join(", ")
-        ));
-    }
-    let lines: Vec<&str> = rb.text.lines().collect();
-    let mut recorded = 0;
-    for cb in &body.code_blocks {
-        let Some(step) = cb
-            .attrs
-            .iter()
-            .find(|(k, _)| k == "step")
-            .map(|(_, v)| v.clone())
-        else {
-            continue;
-        };
-        let tier = cb
-            .attrs
-            .iter()
-            .find(|(k, _)| k == "tier")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
-        // The paragraph just above the block says what the step is for.
-        let purpose = crate::find::step_purpose(&lines, cb);
-        answers.say(&format!(
-            "\nStep {step} ({tier}): {purpose}\n{}",
-            cb.code.trim_end()
-        ));
-        // From a file: `"3": {result: done, note: …}` or simply `"3": done`.
-        let simple_key = format!("/steps/{step}");
-        let ans = if answers.prepared(&simple_key).is_some_and(|v| v.is_string()) {
-            answers.ask(Question {
-                key: &simple_key,
-                prompt: "result",
-            })?
-        } else {
-            let key = format!("/steps/{step}/result");
-            let prompt = format!("Step {step}: done, skipped or quit?");
-            answers.ask(Question {
-                key: &key,
-                prompt: &prompt,
-            })?
-        };
-        let result = match ans.to_ascii_lowercase().as_str() {
-            "d" | "done" | "y" | "yes" => "done",
-            "s" | "skip" | "skipped" | "n" | "no" => "skipped",
-            "q" | "quit" => break,
-            other => {
-                return Err(OpsError::invalid(format!(
-                    "step {step}: `{other}` is not done, skipped or quit"
-                )));
-            }
-        };
-        let noted = if answers.live() {
-            answers.ask(Question {
-                key: "",
-                prompt: "Note (what you saw; empty for none):",
-            })?
-        } else {
-            let key = format!("/steps/{step}/note");
-            answers
-                .ask(Question {
-                    key: &key,
-                    prompt: "note",
-                })
-                .unwrap_or_default()
-        };
-        store.transact(ctx.clock.as_ref(), &id, &ctx.actor, |_| {
-            Ok::<_, OpsError>(vec![IncidentEvent::RunbookStep(iev::RunbookStep {
+        record(
+            &id,
+            &mut pending,
+            Some(IncidentEvent::RunbookStep(iev::RunbookStep {
                 runbook: P0_RUNBOOK.into(),
-                step: StepId::parse(&step),
-                tier: tier.clone(),
+                step: StepId::parse(step),
+                tier: st.tier.clone(),
                 result: result.into(),
-                note: noted,
-            })])
-        })?;
-        recorded += 1;
+                note,
+            })),
+        )?;
+    }
+    if id.is_none() && !pending.is_empty() {
+        answers.say("nothing recorded: the walk ended before the step that opens the incident");
+    }
+    if let Some(i) = &id {
+        let done = done_steps(&store.load(i)?.events);
+        next_step = all
+            .iter()
+            .find(|s| !done.contains(&s.step))
+            .map(|s| s.step.clone());
     }
     Ok(Walked {
         incident: id,
+        opened,
         steps_recorded: recorded,
+        resumed_at,
+        next_step,
+        not_done,
     })
+}
+
+/// Whether `ledger/safety.jsonl` entered `state` at or after incident
+/// `id` was opened (a state step done earlier in this incident, the
+/// platform moved on since).
+fn entered_since(ctx: &Context, state: &str, id: Option<&str>) -> Result<bool, OpsError> {
+    let Some(id) = id else {
+        return Ok(false);
+    };
+    let opened = ctx.store()?.load(id)?.opened_at;
+    let Ok(opened) = opened.parse::<jiff::Timestamp>() else {
+        return Ok(false);
+    };
+    let events =
+        opsbook_core::ledger::read(&ctx.layout.ledger(opsbook_core::layout::LedgerFile::Safety))?;
+    Ok(events.iter().any(|e| {
+        matches!(
+            opsbook_core::event::parse::<opsbook_core::event::SafetyEvent>(e),
+            Some(opsbook_core::event::SafetyEvent::StateEntered(x)) if x.state == state
+        ) && e.ts.parse::<jiff::Timestamp>().is_ok_and(|t| t >= opened)
+    }))
+}
+
+/// A step's answer: `Some("done")`, `Some("skipped")`, or `None` (quit).
+fn ask_result(answers: &mut dyn Answers, step: &str) -> Result<Option<&'static str>, OpsError> {
+    // From a file: `"3": {result: done, note: …}` or simply `"3": done`.
+    let simple_key = format!("/steps/{step}");
+    let ans = if answers.prepared(&simple_key).is_some_and(|v| v.is_string()) {
+        answers.ask(Question {
+            key: &simple_key,
+            prompt: "result",
+        })?
+    } else {
+        let key = format!("/steps/{step}/result");
+        let prompt = format!("Step {step}: done, skipped or quit?");
+        answers.ask(Question {
+            key: &key,
+            prompt: &prompt,
+        })?
+    };
+    match ans.to_ascii_lowercase().as_str() {
+        "d" | "done" | "y" | "yes" => Ok(Some("done")),
+        "s" | "skip" | "skipped" | "n" | "no" => Ok(Some("skipped")),
+        "q" | "quit" => Ok(None),
+        other => Err(OpsError::invalid(format!(
+            "step {step}: `{other}` is not done, skipped or quit"
+        ))),
+    }
+}
+
+/// A step's note (empty for none).
+fn ask_note(answers: &mut dyn Answers, step: &str) -> Result<String, OpsError> {
+    if answers.live() {
+        return answers.ask(Question {
+            key: "",
+            prompt: "Note (what you saw; empty for none):",
+        });
+    }
+    let key = format!("/steps/{step}/note");
+    Ok(answers
+        .ask(Question {
+            key: &key,
+            prompt: "note",
+        })
+        .unwrap_or_default())
 }

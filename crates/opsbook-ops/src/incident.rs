@@ -211,6 +211,7 @@ pub(crate) fn open_as(ctx: &Context, req: &OpenRequest, keep: bool) -> Result<Op
             "--title must be one line (no line breaks or control characters); put details in `opsbook incident log`",
         ));
     }
+    crate::scrub::check_input("title", title)?;
     let s = &req.severity;
     let reason = s.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     let mut data = ev::Opened {

@@ -87,6 +87,107 @@ pub fn draft(ctx: &Context, id: &str, author: &str) -> Result<Drafted, OpsError>
     })
 }
 
+/// What [`amend`] recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Amended {
+    /// The incident.
+    pub incident: String,
+    /// The postmortem, relative to the root.
+    pub path: String,
+    /// The SHA-256 recorded before (at close, or at the last amendment).
+    pub previous_sha256: String,
+    /// The SHA-256 recorded now.
+    pub sha256: String,
+    /// The events appended (`correction` of the earlier
+    /// `postmortem_attached`, then the new `postmortem_attached`).
+    pub events: Vec<opsbook_core::ledger::Event>,
+}
+
+/// Records a postmortem edited after its incident was closed (issue 13
+/// item 9, D-LEARN): the earlier `postmortem_attached` is corrected (with
+/// the reason) and the file's SHA-256 now is attached, in one write, so
+/// the gate's OB812 accepts the edit. The edited file must still pass what
+/// closing asked of it.
+///
+/// # Errors
+/// Not a CLOSED incident with a postmortem attached, the file unchanged or
+/// missing, an empty reason (bad input); the edited postmortem does not
+/// pass (refused); ledger errors.
+pub fn amend(ctx: &Context, id: &str, reason: &str) -> Result<Amended, OpsError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(OpsError::invalid(
+            "--reason is empty: say what changed in the postmortem and why",
+        ));
+    }
+    let st = ctx.store()?;
+    let id = st.resolve(id)?;
+    let pre = st.load(&id)?;
+    if pre.status != Status::Closed {
+        return Err(OpsError::invalid(format!(
+            "{id} is {}: a postmortem is amended after CLOSED; until then edit it freely (closing records its SHA-256)",
+            pre.status
+        )));
+    }
+    let path = ctx.layout.postmortem(&id);
+    let rel = Layout::postmortem_rel(&id);
+    let sha = opsbook_evidence::bundle::file_sha256(&path).map_err(|e| {
+        OpsError::invalid(format!(
+            "{rel}: {e}: restore the postmortem recorded at close"
+        ))
+    })?;
+    if let Err(problems) = postmortem_blocking(ctx, &id, &pre.severity)? {
+        return Err(OpsError::refused(
+            format!(
+                "{rel} as edited would not let {id} close: {}",
+                problems.join("; ")
+            ),
+            None,
+        ));
+    }
+    let events = st.transact(ctx.clock.as_ref(), &id, &ctx.actor, |inc| {
+        use opsbook_core::event::IncidentEvent;
+        use opsbook_core::event::incident as ev;
+        let Some((_, old)) = &inc.postmortem else {
+            return Err(OpsError::invalid(format!(
+                "{id} was closed without a `postmortem_attached` event: nothing to amend (see the gate's OB804)"
+            )));
+        };
+        if *old == sha {
+            return Err(OpsError::invalid(format!(
+                "{rel} is unchanged since it was recorded (SHA-256 {sha}): nothing to amend"
+            )));
+        }
+        let seq = inc
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.kind == "postmortem_attached")
+            .map_or(0, |e| e.seq);
+        Ok(vec![
+            IncidentEvent::Correction(ev::Correction {
+                corrects_seq: seq,
+                reason: reason.to_string(),
+                text: Some(format!(
+                    "{rel} amended after close: SHA-256 {sha} (was {old})"
+                )),
+            }),
+            IncidentEvent::PostmortemAttached(ev::PostmortemAttached {
+                path: rel.clone(),
+                sha256: sha.clone(),
+            }),
+        ])
+    })?;
+    let previous_sha256 = pre.postmortem.map(|(_, s)| s).unwrap_or_default();
+    Ok(Amended {
+        incident: id,
+        path: rel,
+        previous_sha256,
+        sha256: sha,
+        events,
+    })
+}
+
 /// What [`check`] found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Checked {

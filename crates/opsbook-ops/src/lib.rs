@@ -47,3 +47,9 @@ pub mod views;
 pub use context::Context;
 pub use error::{HookFailure, ManualSteps, OpsError, Refusal};
 pub use scrub::Redaction;
+/// The length limits of free texts bound for a ledger (issue 13 item 11).
+pub mod limits {
+    pub use crate::scrub::{
+        FREE_TEXT_FIELDS, TEXT_MAX_BYTES, TITLE_MAX_CHARS, check_input, check_text,
+    };
+}

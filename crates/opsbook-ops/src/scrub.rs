@@ -14,6 +14,12 @@
 //! The scan never stops a write: with a missing or broken evidence policy
 //! the built-in classes apply and the operation warns (a HALT must not wait
 //! on a policy file).
+//!
+//! Length is the one thing the seam refuses (issue 13 item 11): a title
+//! longer than [`TITLE_MAX_CHARS`] or a free text of [`FREE_TEXT_FIELDS`]
+//! longer than [`TEXT_MAX_BYTES`] is not written ([`check_text`] names the
+//! field, the length and the limit). Operations that act on the platform
+//! before they write (`safety set`, `halt`) check first, so nothing happens.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -24,6 +30,61 @@ use opsbook_core::policy::Evidence;
 use opsbook_evidence::redact::RuleSet;
 use serde::Serialize;
 use serde_json::Value;
+
+/// The longest title an event may carry, in characters (Unicode scalar
+/// values, not bytes): one line an operator reads in a list. Details go
+/// into a note.
+pub const TITLE_MAX_CHARS: usize = 200;
+
+/// The longest free text (note, reason, decision, …) an event may carry,
+/// in bytes of UTF-8 (4 KiB): a paragraph, not a pasted log — a log is
+/// evidence (`opsbook evidence collect`, `opsbook incident attach`).
+pub const TEXT_MAX_BYTES: usize = 4096;
+
+/// The fields of an event's `data` (top level) capped at
+/// [`TEXT_MAX_BYTES`]; `title` is capped at [`TITLE_MAX_CHARS`].
+pub const FREE_TEXT_FIELDS: &[&str] = &[
+    "text",
+    "note",
+    "notes",
+    "reason",
+    "decision",
+    "override_reason",
+    "answer",
+];
+
+/// Checks one free text bound for a ledger against its limit: `title`
+/// against [`TITLE_MAX_CHARS`] (characters), every field of
+/// [`FREE_TEXT_FIELDS`] against [`TEXT_MAX_BYTES`] (bytes); other fields
+/// pass.
+///
+/// # Errors
+/// Too long: the message names the field, its length and the limit, with
+/// the unit, and where the rest belongs.
+pub fn check_text(field: &str, text: &str) -> Result<(), String> {
+    if field == "title" {
+        let n = text.chars().count();
+        if n > TITLE_MAX_CHARS {
+            return Err(format!(
+                "the title is {n} characters long; the limit is {TITLE_MAX_CHARS} characters: keep it to one line and put the details in a note (`opsbook incident log`)"
+            ));
+        }
+    } else if FREE_TEXT_FIELDS.contains(&field) && text.len() > TEXT_MAX_BYTES {
+        return Err(format!(
+            "the {field} is {} bytes long; the limit is {TEXT_MAX_BYTES} bytes (4 KiB): write a paragraph, and keep logs and long outputs as evidence (`opsbook evidence collect`, `opsbook incident attach`)",
+            text.len()
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_text`] for an operation's input, before it acts.
+///
+/// # Errors
+/// [`OpsError::Invalid`](crate::OpsError::Invalid) naming the field.
+pub fn check_input(field: &str, text: &str) -> Result<(), crate::OpsError> {
+    check_text(field, text).map_err(crate::OpsError::invalid)
+}
 
 /// One redaction made in a record an operation wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -161,6 +222,16 @@ impl Scrub {
 
 impl Seam for Scrub {
     fn prepare(&self, path: &Path, kind: &str, data: &mut Value) -> Result<(), LedgerError> {
+        if let Value::Object(m) = &*data {
+            for (field, v) in m {
+                if let Value::String(s) = v {
+                    check_text(field, s).map_err(|message| LedgerError::Rejected {
+                        path: path.to_path_buf(),
+                        message: format!("`{kind}`: {message}; nothing was written"),
+                    })?;
+                }
+            }
+        }
         let hits = self.redact(data);
         if !hits.is_empty() {
             let file = self.rel(path);

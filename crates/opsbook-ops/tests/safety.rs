@@ -501,6 +501,12 @@ fn p0_walks_the_first_ten_steps_and_records_each() {
         ));
     }
     let mut a = FileAnswers::new(opsbook_core::yaml::parse(&text).unwrap().value);
+    // Step 3 (HALT) is done only when the safety ledger shows HALTED.
+    safety::set_state(
+        s.at("2026-11-29T01:59:00Z"),
+        &set("HALTED", "kill switch engaged"),
+    )
+    .unwrap();
     let w = halt::p0(
         s.at("2026-11-29T02:00:00Z"),
         None,
@@ -509,8 +515,8 @@ fn p0_walks_the_first_ten_steps_and_records_each() {
     )
     .unwrap();
     assert_eq!(
-        (w.incident.as_str(), w.steps_recorded),
-        ("INC-20261129-001", 10)
+        (w.incident.as_deref(), w.steps_recorded),
+        (Some("INC-20261129-001"), 10)
     );
     // The Do-Not-Do list comes before the first step.
     let said = a.said().join("\n");
@@ -531,18 +537,19 @@ fn p0_walks_the_first_ten_steps_and_records_each() {
         .collect();
     assert_eq!(steps.len(), 10);
     assert_eq!(steps[3], (4, "skipped".to_string()));
-    // A second walk resumes: it says which steps are recorded already.
+    // A second walk resumes at the first step not done (4, skipped) and
+    // says which steps are done already.
     let mut again = FileAnswers::new(
-        opsbook_core::yaml::parse("steps: {\"1\": quit}")
+        opsbook_core::yaml::parse("steps: {\"4\": quit}")
             .unwrap()
             .value,
     );
-    halt::p0(s.ctx(), Some("INC-20261129-001"), "", &mut again).unwrap();
+    let w = halt::p0(s.ctx(), Some("INC-20261129-001"), "", &mut again).unwrap();
+    assert_eq!(w.resumed_at.as_deref(), Some("4"));
     assert!(
-        again
-            .said()
-            .iter()
-            .any(|l| l.contains("resuming: step(s) 1, 2, 3")),
+        again.said().iter().any(|l| l.contains(
+            "resuming INC-20261129-001 at step 4: step(s) 1, 2, 3, 5, 6, 7, 8, 9, 10 already done"
+        )),
         "{:?}",
         again.said()
     );

@@ -193,7 +193,7 @@ fn drill_notes_are_stored_redacted() {
         &drill::RecordRequest {
             drill: "DR-HALT-EVIDENCE".into(),
             passed: true,
-            evidence: "EVB-1".into(),
+            evidence: "opsbook.toml".into(),
             date: "2026-11-29".parse().unwrap(),
             notes: Some(format!("spool at {PG}")),
         },

@@ -77,6 +77,9 @@ impl Answers for CliAnswers {
 
 pub fn run(a: &ConfirmArgs) -> Outcome {
     let cx = context(&a.common.root, a.common.actor.as_deref())?;
+    if a.operation == "status" {
+        return status(&cx, a);
+    }
     let mut answers = CliAnswers::new(a.answers.as_deref())?;
     let c = op(&cx, |cx| {
         ops::confirm(
@@ -98,5 +101,38 @@ pub fn run(a: &ConfirmArgs) -> Outcome {
             c.confirmation, c.operation, c.target, c.valid_until
         ),
     )?;
+    Ok(exit::OK)
+}
+
+/// `opsbook confirm status`: every confirmation, newest first.
+fn status(cx: &opsbook_ops::Context, a: &ConfirmArgs) -> Outcome {
+    let l = op(cx, ops::status)?;
+    let mut out = String::new();
+    if l.confirmations.is_empty() {
+        out.push_str("No confirmation in ledger/confirmations.jsonl.\n");
+    }
+    for c in &l.confirmations {
+        let mut line = format!(
+            "{:<7} {:<11} {} on `{}` ({}), started {}",
+            c.id,
+            c.status.as_str(),
+            c.operation,
+            c.target,
+            c.tier,
+            c.started_at
+        );
+        if let Some(v) = &c.valid_until {
+            line.push_str(&format!(", valid until {v}"));
+        }
+        if let Some(w) = &c.why {
+            line.push_str(&format!(": {w}"));
+        }
+        if c.pending_close {
+            line.push_str(" (recorded when the next confirmation starts)");
+        }
+        out.push_str(&opsbook_core::text::escape_controls(&line));
+        out.push('\n');
+    }
+    emit(a.common.format, &l, &out)?;
     Ok(exit::OK)
 }

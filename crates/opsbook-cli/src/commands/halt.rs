@@ -111,13 +111,41 @@ pub fn p0(a: &P0Args) -> Outcome {
     let w = op(&cx, |cx| {
         ops::p0(cx, a.incident.as_deref(), &a.title, &mut answers)
     })?;
-    emit(
-        a.common.format,
-        &w,
-        &format!(
-            "{} step(s) recorded in {}'s timeline (`opsbook incident timeline {}`).\n",
-            w.steps_recorded, w.incident, w.incident
-        ),
-    )?;
-    Ok(exit::OK)
+    let mut out = String::new();
+    match &w.incident {
+        Some(id) => {
+            if let Some(at) = &w.resumed_at {
+                let _ = writeln!(out, "Resumed {id} at step {at}.");
+            }
+            let _ = writeln!(
+                out,
+                "{} step(s) recorded in {id}'s timeline (`opsbook incident timeline {id}`){}.",
+                w.steps_recorded,
+                if w.opened { ", opened at step 2" } else { "" }
+            );
+        }
+        None => out.push_str("Nothing recorded: no incident yet (step 2 opens it).\n"),
+    }
+    if let Some(n) = &w.not_done {
+        let _ = writeln!(
+            out,
+            "Step {} is NOT done: it sets {}, and ledger/safety.jsonl shows {}. Nothing was recorded for it.",
+            n.step, n.expected, n.found
+        );
+    }
+    match (&w.next_step, &w.incident) {
+        (Some(s), Some(id)) => {
+            let _ = writeln!(out, "Next: step {s}. `opsbook p0 {id}` continues there.");
+        }
+        (Some(s), None) => {
+            let _ = writeln!(out, "Next: step {s}. `opsbook p0` starts again there.");
+        }
+        (None, _) => out.push_str("Every step is done.\n"),
+    }
+    emit(a.common.format, &w, &out)?;
+    Ok(if w.not_done.is_some() {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
 }

@@ -1,4 +1,4 @@
-//! `opsbook postmortem new|check`, `opsbook actions`, `opsbook report`
+//! `opsbook postmortem new|check|amend`, `opsbook actions`, `opsbook report`
 //! (D-LEARN): parse → `opsbook_ops::learn` → render.
 
 use opsbook_core::ledger::Actor;
@@ -35,6 +35,25 @@ pub fn postmortem(c: &PostmortemCommand) -> Outcome {
             let c = op(&cx, |cx| ops::check(cx, id, as_of))?;
             emit(*format, &c, &render::incident::postmortem_check(&c))?;
             Ok(super::ok_or_findings(c.ok))
+        }
+        PostmortemCommand::Amend {
+            root,
+            id,
+            reason,
+            actor,
+            format,
+        } => {
+            let cx = context(root, actor.as_deref())?;
+            let a = op(&cx, |cx| ops::amend(cx, id, reason))?;
+            emit(
+                *format,
+                &a,
+                &format!(
+                    "Amended {} of {}: SHA-256 {} recorded (was {}).\n",
+                    a.path, a.incident, a.sha256, a.previous_sha256
+                ),
+            )?;
+            Ok(exit::OK)
         }
     }
 }

@@ -635,7 +635,19 @@ fn night(d: &Path) {
             "deployed",
         ],
     );
-    // A drill, passed and failed.
+    // A drill, passed and failed; the evidence of each is a file the
+    // drill left (`--evidence` must name something that exists).
+    std::fs::create_dir_all(d.join("drill-notes")).unwrap();
+    std::fs::write(
+        d.join("drill-notes/halt-evidence.txt"),
+        "HALT drill: hook ran, bundle spooled and flushed\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("drill-notes/change-freeze.txt"),
+        "freeze drill: the exception expired early\n",
+    )
+    .unwrap();
     ok(
         d,
         "2026-11-29T04:22:00Z",
@@ -646,7 +658,7 @@ fn night(d: &Path) {
             "--result",
             "pass",
             "--evidence",
-            "EVB-7",
+            "drill-notes/halt-evidence.txt",
             "--date",
             "2026-11-29",
             "--notes",
@@ -663,7 +675,7 @@ fn night(d: &Path) {
             "--result",
             "fail",
             "--evidence",
-            "EVB-8",
+            "drill-notes/change-freeze.txt",
             "--date",
             "2026-11-29",
         ],
@@ -814,6 +826,37 @@ fn night(d: &Path) {
             "--as-of",
             "2030-12-01",
         ],
+    );
+    // Confirmations closed (issue 13 item 6): CNF-4 started and never
+    // answered to the end (the answers run out) is abandoned when CNF-5 of
+    // the same action starts; CNF-5 passes, is never used, and has expired
+    // when CNF-6 starts (and is refused).
+    std::fs::write(d.join("answers-short.yaml"), "hours_awake: 9\n").unwrap();
+    code(
+        d,
+        "2026-11-29T04:40:00Z",
+        &["confirm", "release_halt", "--answers", "answers-short.yaml"],
+        2,
+    );
+    let right = answers(d, "right", "RECOVERING");
+    ok(
+        d,
+        "2026-11-29T04:41:00Z",
+        &[
+            "confirm",
+            "release_halt",
+            "--answers",
+            &right,
+            "--override-reason",
+            "the drill runs at night",
+        ],
+    );
+    let wrong = answers(d, "wrong", "RECOVERIN");
+    code(
+        d,
+        "2026-11-29T05:00:00Z",
+        &["confirm", "release_halt", "--answers", &wrong],
+        1,
     );
 }
 

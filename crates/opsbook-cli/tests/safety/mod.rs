@@ -256,11 +256,17 @@ mod pty {
         checklist_yes(&mut p);
         p.exp_string("Type the target exactly").unwrap();
         p.send_line("binance-main-2026").unwrap();
-        p.exp_string("Target again:").unwrap();
+        p.exp_string("Cooling-off 2 s: it ends at 2026-11-29T12:00:02.000Z (UTC)")
+            .unwrap();
+        p.exp_string("Target again (after 2026-11-29T12:00:02.000Z):")
+            .unwrap();
         p.send_line("binance-main-2026").unwrap();
-        p.exp_string("cooling-off not over").unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(2100));
-        p.exp_string("Target again:").unwrap();
+        // Too early: opsbook names the end, waits, then rings (BEL).
+        p.exp_string("Too early: the cooling-off ends at 2026-11-29T12:00:02.000Z (UTC)")
+            .unwrap();
+        p.exp_string("\u{7}Cooling-off over (2026-11-29T12:00:02.000Z UTC)")
+            .unwrap();
+        p.exp_string("Target again").unwrap();
         p.send_line("binance-main-2026").unwrap();
         p.exp_string("Why now").unwrap();
         p.send_line("key seen in a pasted log").unwrap();

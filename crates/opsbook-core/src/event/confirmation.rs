@@ -7,19 +7,22 @@ use serde_json::Value;
 use super::LedgerEvent;
 
 /// Every type of [`ConfirmationEvent`].
-pub const TYPES: [&str; 5] = [
+pub const TYPES: [&str; 7] = [
     "confirmation_started",
     "confirm_answer",
     "confirmation_refused",
     "confirmed",
     "confirmation_used",
+    "confirmation_abandoned",
+    "confirmation_expired",
 ];
 
 /// One event of the confirmations ledger.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum ConfirmationEvent {
-    /// A confirmation began (its ID is `CNF-<seq>` of this event).
+    /// A confirmation began (its ID is `confirmation`, `CNF-1`, `CNF-2`, …;
+    /// in ledgers written before it was recorded, `CNF-<seq>` of this event).
     ConfirmationStarted(Started),
     /// One answer.
     ConfirmAnswer(Answer),
@@ -29,6 +32,11 @@ pub enum ConfirmationEvent {
     Confirmed(Confirmed),
     /// Used by the action it confirmed.
     ConfirmationUsed(Used),
+    /// Started and never answered to the end: closed when a confirmation
+    /// of the same action started, or when its window passed.
+    ConfirmationAbandoned(Abandoned),
+    /// Passed, never used, and its `valid_until` passed.
+    ConfirmationExpired(Expired),
 }
 
 impl LedgerEvent for ConfirmationEvent {}
@@ -36,6 +44,10 @@ impl LedgerEvent for ConfirmationEvent {}
 /// `confirmation_started`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Started {
+    /// `CNF-<n>`, numbered 1, 2, 3 … per ledger (absent in ledgers written
+    /// before issue 13: the ID was `CNF-<seq>` of this event).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<String>,
     /// The action.
     #[serde(default)]
     pub operation: String,
@@ -125,4 +137,27 @@ pub struct Used {
     /// What used it.
     #[serde(default)]
     pub by: String,
+}
+
+/// `confirmation_abandoned`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Abandoned {
+    /// `CNF-<n>`.
+    #[serde(default)]
+    pub confirmation: String,
+    /// Why it is closed (`CNF-4 of the same action started`, `window of
+    /// 15 min passed at …`).
+    #[serde(default)]
+    pub why: String,
+}
+
+/// `confirmation_expired`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expired {
+    /// `CNF-<n>`.
+    #[serde(default)]
+    pub confirmation: String,
+    /// The `valid_until` that passed (UTC).
+    #[serde(default)]
+    pub valid_until: String,
 }

@@ -117,6 +117,8 @@ pub(crate) fn set_state_deciding(
         ));
     }
     let reason = req.reason.trim();
+    // Before the hook: a reason the ledger would refuse changes nothing.
+    crate::scrub::check_input("reason", reason)?;
     let m = match machine(ctx) {
         Ok(m) => m,
         // The emergency stop never waits for a policy file.

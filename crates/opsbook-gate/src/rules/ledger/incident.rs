@@ -139,6 +139,7 @@ pub(crate) fn incident_findings(
             "use the `opsbook incident` commands, which check the order; keep the log and add a `correction` event explaining it".into(),
         ));
     }
+    out.extend(super::amended::findings(root, &f.rel, &inc));
     if inc.status == Status::Closed && severity_rank(&inc.severity) <= 1 {
         let line = inc
             .events

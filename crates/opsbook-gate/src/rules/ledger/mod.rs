@@ -1,11 +1,13 @@
 //! `OB8xx`: ledgers (D-INC-LEDGER): chains, incident logs, postmortems, the safety ledger.
 
+pub mod amended;
 pub mod chain;
 pub mod incident;
 pub mod postmortem;
 pub mod safety;
 pub mod secrets;
 
+pub use amended::POSTMORTEM_EDITED_AFTER_CLOSE;
 pub use chain::LEDGER_BROKEN;
 pub use incident::{CLOSED_WITHOUT_POSTMORTEM, INCIDENT_EVENT_CONTRACT, INCIDENT_ORDER};
 pub use postmortem::{
@@ -30,4 +32,5 @@ pub const RULES: &[&Rule] = &[
     ACTION_ITEM_LONG_OVERDUE,
     SAFETY_ORDER,
     SECRET_IN_RECORD,
+    POSTMORTEM_EDITED_AFTER_CLOSE,
 ];
