@@ -84,12 +84,10 @@ impl Night {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
-    /// A file of the host, at a runbook's Windows path (relative here).
+    /// A file of the host at a runbook's Windows path: here, a file of
+    /// that very name (backslashes included) in the working directory.
     fn host_file(&self, windows_path: &str, text: &str) {
-        let rel = windows_path.trim_start_matches("D:\\").replace('\\', "/");
-        let p = self.cwd.join("D:").join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        std::fs::write(self.cwd.join(windows_path), text).unwrap();
     }
 
     /// `opsbook ARGS --root DIR` at `now`; (exit, stdout, stderr).
@@ -348,11 +346,12 @@ fn recover_and_close(n: &Night, t0: jiff::Timestamp, id: &str, severity: &str) {
     n.ok(&at(97), &["postmortem", "new", id]);
     let pm = n.dir.join("incidents").join(id).join("postmortem.md");
     let draft = std::fs::read_to_string(&pm).unwrap();
+    // The drafted timeline stays (redacted); the review fills the rest.
     let body = draft
         .splitn(3, "---")
         .nth(2)
         .unwrap_or_default()
-        .to_string();
+        .replace("TODO", "Reviewed");
     let head = opsbook_testkit::ssot::postmortem(
         id,
         "Add the check that caught it to the runbook",
@@ -375,9 +374,25 @@ fn recover_and_close(n: &Night, t0: jiff::Timestamp, id: &str, severity: &str) {
     assert_eq!(show["status"], "CLOSED", "{show}");
     assert_eq!(n.safety(&at(100)), "NORMAL");
     n.ok(&at(101), &["ledger", "verify"]);
-    let safety = types(&n.dir.join("ledger/safety.jsonl"));
-    assert!(safety.iter().any(|t| t == "hook_ok"), "{safety:?}");
-    assert!(safety.iter().any(|t| t == "watch_ended"), "{safety:?}");
+    // The hook ran once (into HALTED or SAFE_MODE), then RECOVERING,
+    // NORMAL and its watch: nothing else, nothing twice.
+    assert_eq!(
+        types(&n.dir.join("ledger/safety.jsonl")),
+        [
+            "hook_attempt",
+            "hook_result",
+            "state_exited",
+            "state_entered",
+            "state_exited",
+            "state_entered",
+            "state_exited",
+            "state_entered",
+            "watch_started",
+            "watch_ended"
+        ]
+    );
+    let hooked = std::fs::read_to_string(n._t.path().join("platform.log")).unwrap();
+    assert_eq!(hooked.lines().count(), 1, "{hooked}");
     assert_eq!(
         types(&n.dir.join("ledger/time.jsonl")),
         ["time_checked"],
@@ -469,7 +484,7 @@ fn night_1021_clock_drift_from_halt_to_closed() {
     )
     .unwrap();
     n.ok(
-        "2026-11-29T03:22:00Z",
+        "2026-11-29T03:41:00Z",
         &[
             "confirm",
             "release_halt",
@@ -483,8 +498,9 @@ fn night_1021_clock_drift_from_halt_to_closed() {
             "the clock is fixed; a second operator is not on call tonight",
         ],
     );
+    // HALTED holds at least 30 minutes (the anti-flap dwell).
     n.ok(
-        "2026-11-29T03:26:00Z",
+        "2026-11-29T03:45:00Z",
         &[
             "safety",
             "set",
@@ -497,8 +513,8 @@ fn night_1021_clock_drift_from_halt_to_closed() {
             &id,
         ],
     );
-    assert_eq!(n.safety("2026-11-29T03:27:00Z"), "RECOVERING");
-    recover_and_close(&n, ts("2026-11-29T03:26:00Z"), &id, "P0");
+    assert_eq!(n.safety("2026-11-29T03:46:00Z"), "RECOVERING");
+    recover_and_close(&n, ts("2026-11-29T03:45:00Z"), &id, "P0");
 }
 
 /// A suspected API key leak: a P0 from the stated facts, HALTED by the
@@ -526,6 +542,7 @@ fn night_suspected_key_leak_from_open_to_closed() {
     );
     let id = open["id"].as_str().unwrap().to_string();
     assert_eq!(open["severity"], "P0", "{open}");
+    n.ok("2026-11-29T03:40:30Z", &["incident", "ack", &id]);
     n.ok(
         "2026-11-29T03:41:00Z",
         &[
@@ -586,7 +603,7 @@ fn night_suspected_key_leak_from_open_to_closed() {
     )
     .unwrap();
     n.ok(
-        "2026-11-29T03:53:00Z",
+        "2026-11-29T04:12:00Z",
         &[
             "confirm",
             "release_halt",
@@ -601,7 +618,7 @@ fn night_suspected_key_leak_from_open_to_closed() {
         ],
     );
     n.ok(
-        "2026-11-29T03:57:00Z",
+        "2026-11-29T04:16:00Z",
         &[
             "safety",
             "set",
@@ -614,7 +631,7 @@ fn night_suspected_key_leak_from_open_to_closed() {
             &id,
         ],
     );
-    recover_and_close(&n, ts("2026-11-29T03:57:00Z"), &id, "P0");
+    recover_and_close(&n, ts("2026-11-29T04:16:00Z"), &id, "P0");
 }
 
 /// A BTCUSDT market-data gap: a P1, SAFE_MODE by decision (the hook), the
@@ -641,6 +658,7 @@ fn night_btcusdt_market_data_gap_from_open_to_closed() {
         ],
     );
     let id = open["id"].as_str().unwrap().to_string();
+    n.ok("2026-11-29T04:10:30Z", &["incident", "ack", &id]);
     n.ok(
         "2026-11-29T04:11:00Z",
         &[
@@ -675,8 +693,9 @@ fn night_btcusdt_market_data_gap_from_open_to_closed() {
             "stream resynced",
         ],
     );
+    // SAFE_MODE holds at least 15 minutes.
     n.ok(
-        "2026-11-29T04:25:00Z",
+        "2026-11-29T04:27:00Z",
         &[
             "safety",
             "set",
@@ -689,5 +708,5 @@ fn night_btcusdt_market_data_gap_from_open_to_closed() {
             &id,
         ],
     );
-    recover_and_close(&n, ts("2026-11-29T04:25:00Z"), &id, "P1");
+    recover_and_close(&n, ts("2026-11-29T04:27:00Z"), &id, "P1");
 }
