@@ -1330,7 +1330,8 @@ Examples (PowerShell):
         /// destinations]. If none takes the bundle it stays in the spool
         #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
         dest: Vec<String>,
-        /// The local spool (default: OPSBOOK_SPOOL, policy spool.path, %ProgramData%\opsbook\spool)
+        /// The local spool (default: OPSBOOK_SPOOL, else this SSOT's own folder NAME-ID under
+        /// policy spool.path or %ProgramData%\opsbook\spool)
         #[arg(long, value_name = "DIR")]
         spool: Option<PathBuf>,
         /// SNTP server whose time the host's clock is compared with (one query; the
@@ -1354,7 +1355,10 @@ Examples (PowerShell):
     #[command(
         after_long_help = "Safe to run again and to interrupt: a bundle already at the destination with the same
 SHA-256 is not copied twice, a different file under the same name is never overwritten, and the
-spool copy is removed last. Exit 1 while bundles are still waiting.
+spool copy is removed last. Exit 1 while bundles are still waiting. Only this SSOT's bundles are
+delivered (the manifest names its SSOT): another SSOT's are left in place and listed, with the
+command that delivers them from there; this SSOT's bundles in the shared spool of older versions
+(%ProgramData%\\opsbook\\spool itself) are delivered too.
 
 Examples (PowerShell):
   opsbook evidence flush --dest \\\\fileserver01\\opsbook-evidence
@@ -1369,7 +1373,8 @@ Examples (PowerShell):
         /// AWS_SECRET_ACCESS_KEY) [default: policy/evidence.yaml destinations]
         #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
         dest: Vec<String>,
-        /// The local spool (default: OPSBOOK_SPOOL, policy spool.path, %ProgramData%\opsbook\spool)
+        /// The local spool (default: OPSBOOK_SPOOL, else this SSOT's own folder NAME-ID under
+        /// policy spool.path or %ProgramData%\opsbook\spool)
         #[arg(long, value_name = "DIR")]
         spool: Option<PathBuf>,
     },

@@ -20,6 +20,9 @@ use serde_json::{Value, json};
 
 use crate::{Context, OpsError};
 
+mod spool;
+pub use self::spool::{SPOOL_ENV, Skipped, Spool, SsotIdentity, spool};
+
 /// `policy/evidence.yaml` when the SSOT has one (built-in rules and
 /// defaults otherwise).
 ///
@@ -76,15 +79,6 @@ pub fn destinations(args: &[String], policy: Option<&Evidence>) -> Vec<Destinati
         .unwrap_or_default()
 }
 
-/// The spool: given, else `OPSBOOK_SPOOL`, the policy's, the platform default.
-#[must_use]
-pub fn spool(arg: Option<&Path>, policy: Option<&Evidence>) -> PathBuf {
-    arg.map_or_else(
-        || deliver::spool_dir(policy.and_then(|p| p.spool.path.as_deref())),
-        Path::to_path_buf,
-    )
-}
-
 /// The clock offset against `reference`, else the policy's
 /// `collection.clock_reference`; `none` (or nothing configured) skips it.
 #[must_use]
@@ -117,12 +111,17 @@ fn custody_events(ctx: &Context) -> Result<Vec<(Event, CustodyEvent)>, OpsError>
 
 /// Bundle IDs the custody ledger records as sealed.
 fn sealed_ids(ctx: &Context) -> BTreeSet<String> {
+    sealed(ctx).into_iter().map(|(id, _)| id).collect()
+}
+
+/// (bundle ID, SHA-256) of every bundle the custody ledger records as sealed.
+fn sealed(ctx: &Context) -> BTreeSet<(String, String)> {
     custody_events(ctx)
         .map(|events| {
             events
                 .into_iter()
                 .filter_map(|(_, e)| match e {
-                    CustodyEvent::Sealed(s) => Some(s.bundle_id),
+                    CustodyEvent::Sealed(s) => Some((s.bundle_id, s.sha256)),
                     _ => None,
                 })
                 .collect()
@@ -226,13 +225,24 @@ fn forward(
     Ok(None)
 }
 
-/// (described items, sources to collect, required files missing).
-type Required = (Vec<String>, Vec<Source>, Vec<String>);
+/// What a runbook's `required_evidence` asks for, and what of it opsbook
+/// can collect.
+struct Required {
+    /// Every item, described.
+    items: Vec<String>,
+    /// What opsbook collects for them.
+    sources: Vec<Source>,
+    /// Files asked for (`path`) that are not there.
+    missing: Vec<String>,
+    /// Items described in prose that name nothing here to collect: only a
+    /// person can collect them.
+    by_hand: Vec<Excluded>,
+}
 
 /// What a runbook's `required_evidence` asks for (each described), the
 /// sources opsbook can collect for it (structured `path` and `command`
-/// items, and paths named in free text that exist here), and the required
-/// files that are missing.
+/// items, and paths named in free text that exist here), the required
+/// files that are missing and what only a person can collect.
 fn required_sources(ctx: &Context, rb: &str) -> Result<Required, OpsError> {
     // The full load: a metadata-only load drops the front matter's values.
     let ssot = opsbook_core::ssot::Ssot::load(ctx.layout.root())?;
@@ -254,6 +264,7 @@ fn required_sources(ctx: &Context, rb: &str) -> Result<Required, OpsError> {
         .map_err(|e| OpsError::Other(e.to_string()))?;
     let mut sources = Vec::new();
     let mut missing = Vec::new();
+    let mut by_hand = Vec::new();
     for i in &items {
         if i.command.is_some() && i.path.is_some() {
             ctx.warn(format!(
@@ -264,28 +275,40 @@ fn required_sources(ctx: &Context, rb: &str) -> Result<Required, OpsError> {
         if let Some(c) = &i.command {
             sources.push(Source::Command(i.name.clone(), c.clone()));
         } else if let Some(p) = &i.path {
-            let found = bundle::expand(p)?;
+            // A path that is not there is missing, not a file to try.
+            let mut found = bundle::expand(p)?;
+            found.retain(|f| std::fs::symlink_metadata(f).is_ok());
             if found.is_empty() {
                 missing.push(i.describe());
             }
             sources.extend(found.into_iter().map(Source::File));
         } else {
+            let before = sources.len();
             for m in re.find_iter(&i.what) {
                 let p = PathBuf::from(m.as_str().trim_end_matches(['.', ';']));
                 if p.is_file() {
                     sources.push(Source::File(p));
                 }
             }
+            if sources.len() == before {
+                by_hand.push(Excluded {
+                    source: i.what.clone(),
+                    reason: format!(
+                        "asked for by {rb} in prose only (no `command` or `path`): collect it by hand and attach it to the incident"
+                    ),
+                });
+            }
         }
     }
-    Ok((
-        items
+    Ok(Required {
+        items: items
             .iter()
             .map(opsbook_core::required::EvidenceItem::describe)
             .collect(),
         sources,
         missing,
-    ))
+        by_hand,
+    })
 }
 
 /// What to collect.
@@ -301,7 +324,8 @@ pub struct CollectRequest {
     pub commands: Vec<String>,
     /// Destinations (default: the policy's).
     pub dest: Vec<String>,
-    /// The spool (default: `OPSBOOK_SPOOL`, the policy's, the platform's).
+    /// The spool (default: `OPSBOOK_SPOOL`, else this SSOT's own folder
+    /// under the policy's or the platform's spool: [`spool()`]).
     pub spool: Option<PathBuf>,
     /// The SNTP server to compare the clock with (`none` skips it).
     pub clock_reference: Option<String>,
@@ -341,6 +365,12 @@ pub struct Collected {
     pub excluded: Vec<Excluded>,
     /// Commands that failed or timed out.
     pub commands_failed: Vec<FailedCommand>,
+    /// What could not be collected, with the reason (as in the manifest's
+    /// `not_collected`: excluded items, failed commands, prose-only items).
+    pub not_collected: Vec<Excluded>,
+    /// Files cut to head + tail (over `limits.max_file_bytes`), with the
+    /// original size and the limit (as in the manifest).
+    pub truncated: Vec<bundle::Truncated>,
     /// The per-command timeout, seconds.
     #[serde(skip)]
     pub command_seconds: u64,
@@ -390,10 +420,17 @@ pub fn collect(
     let runbook = req.runbook.as_deref();
     let mut required = Vec::new();
     let mut missing = Vec::new();
+    let mut by_hand = Vec::new();
     if let Some(rb) = runbook {
-        let (items, found, gaps) = required_sources(ctx, rb)?;
+        let Required {
+            items,
+            sources: found,
+            missing: gaps,
+            by_hand: prose,
+        } = required_sources(ctx, rb)?;
         required = items;
         missing = gaps;
+        by_hand = prose;
         for m in &missing {
             ctx.warn(format!("warning: {rb} asks for {m}: nothing there"));
         }
@@ -424,7 +461,7 @@ pub fn collect(
                 .join("\n")
         )));
     }
-    let spool_dir = spool(req.spool.as_deref(), pol.as_ref());
+    let spool_dir = spool(ctx, req.spool.as_deref(), pol.as_ref()).dir;
     let max_spool = pol
         .as_ref()
         .and_then(|p| p.spool.max_bytes)
@@ -482,6 +519,8 @@ pub fn collect(
             })
             .collect(),
         source_key: bundle::SourceKey::from_policy(pol.as_ref())?,
+        ssot: Some(SsotIdentity::of(ctx).to_value()),
+        by_hand,
     };
     custody(
         ctx,
@@ -650,6 +689,8 @@ pub fn collect(
         redactions: sealed.redactions,
         excluded: sealed.excluded,
         commands_failed,
+        not_collected: sealed.not_collected,
+        truncated: sealed.truncated,
         command_seconds: limits.command_seconds,
     })
 }
@@ -675,10 +716,21 @@ pub struct Flushed {
     pub delivered: Vec<SpooledBundle>,
     /// Still waiting.
     pub waiting: Vec<SpooledBundle>,
+    /// Left alone: another SSOT's bundles (or nobody's provably), each
+    /// with why and the command that delivers it from its own SSOT.
+    pub skipped: Vec<Skipped>,
+    /// The shared spool of older opsbook versions that was looked at too
+    /// (this SSOT's bundles there are delivered; others are skipped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legacy_spool: Option<String>,
 }
 
-/// Delivers what waits in the spool; a spool copy is removed only after
-/// the destination copy verified. Safe to repeat and to interrupt.
+/// Delivers what waits in this SSOT's spool — and this SSOT's bundles in
+/// the shared spool older versions used by default — with a custody event
+/// at each step; a spool copy is removed only after the destination copy
+/// verified. Safe to repeat and to interrupt. Another SSOT's bundle (its
+/// manifest says so) is never delivered and never recorded here: it is
+/// listed in [`Flushed::skipped`] (issue 13 item 8).
 ///
 /// # Errors
 /// No destination (bad input); a broken policy or ledger.
@@ -689,16 +741,34 @@ pub fn flush(
 ) -> Result<Flushed, OpsError> {
     let pol = policy(ctx)?;
     let rs = rules(pol.as_ref())?;
-    let dir = spool(spool_arg, pol.as_ref());
+    let sp = spool(ctx, spool_arg, pol.as_ref());
     let dests = destinations(dest, pol.as_ref());
     if dests.is_empty() {
         return Err(OpsError::invalid(
             "no destination: give --dest DIR or configure destinations in policy/evidence.yaml",
         ));
     }
+    let ours = SsotIdentity::of(ctx);
+    let sealed_here = sealed(ctx);
+    let mut found = deliver::spooled(&sp.dir);
+    let legacy = sp.legacy.as_deref().filter(|l| *l != sp.dir.as_path());
+    if let Some(l) = legacy {
+        found.extend(deliver::spooled(l));
+    }
     let mut delivered = Vec::new();
     let mut waiting = Vec::new();
-    for (id, zip, sha) in deliver::spooled(&dir) {
+    let mut skipped = Vec::new();
+    for (id, zip, sha) in found {
+        if let spool::Owner::Not(s) = spool::owner(&ours, &sealed_here, &id, &zip, &sha) {
+            ctx.warn(format!(
+                "warning: {} in {} skipped: {}",
+                id,
+                zip.display(),
+                s.why
+            ));
+            skipped.push(s);
+            continue;
+        }
         match forward(ctx, &rs, &id, &zip, &sha, &dests)? {
             Some(at) => delivered.push(SpooledBundle {
                 bundle_id: id,
@@ -713,9 +783,11 @@ pub fn flush(
         }
     }
     Ok(Flushed {
-        spool: dir.display().to_string(),
+        spool: sp.dir.display().to_string(),
         delivered,
         waiting,
+        skipped,
+        legacy_spool: legacy.map(|l| l.display().to_string()),
     })
 }
 

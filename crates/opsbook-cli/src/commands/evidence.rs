@@ -88,6 +88,20 @@ pub fn run(c: &EvidenceCommand) -> Outcome {
             for x in &s.excluded {
                 let _ = writeln!(text, "  excluded {}: {}", x.source, x.reason);
             }
+            for t in &s.truncated {
+                let _ = writeln!(
+                    text,
+                    "  TRUNCATED {}: {} bytes, over the limit of {} bytes (limits.max_file_bytes): head + tail kept ({} bytes)",
+                    t.source, t.source_bytes, t.max_file_bytes, t.kept_bytes
+                );
+            }
+            for x in s.not_collected.iter().filter(|x| {
+                !s.excluded
+                    .iter()
+                    .any(|e| e.source == x.source && e.reason == x.reason)
+            }) {
+                let _ = writeln!(text, "  not collected {}: {}", x.source, x.reason);
+            }
             if s.spooled {
                 let _ = writeln!(
                     text,
@@ -148,16 +162,23 @@ pub fn run(c: &EvidenceCommand) -> Outcome {
         } => {
             let cx = context(&common.root, common.actor.as_deref())?;
             let f = op(&cx, |cx| ops::flush(cx, dest, spool.as_deref()))?;
-            emit(
-                common.format,
-                &f,
-                &format!(
-                    "{} bundle(s) delivered and verified, {} still waiting in {}\n",
-                    f.delivered.len(),
-                    f.waiting.len(),
-                    f.spool
-                ),
-            )?;
+            let mut text = format!(
+                "{} bundle(s) delivered and verified, {} still waiting in {}\n",
+                f.delivered.len(),
+                f.waiting.len(),
+                f.spool
+            );
+            if !f.skipped.is_empty() {
+                let _ = writeln!(
+                    text,
+                    "{} bundle(s) not this SSOT's left in place (neither delivered nor recorded here):",
+                    f.skipped.len()
+                );
+                for k in &f.skipped {
+                    let _ = writeln!(text, "  {} ({}): {}", k.bundle_id, k.path, k.why);
+                }
+            }
+            emit(common.format, &f, &text)?;
             Ok(super::ok_or_findings(f.waiting.is_empty()))
         }
         EvidenceCommand::Scan { common, paths } => {

@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use super::{at, init_ssot, ok};
 
+mod scenarios;
+
 fn expect(dir: &Path, now: &str, args: &[&str], code: i32, needle: &str) -> String {
     let (c, out, err) = at(dir, now, args);
     let all = format!("{out}{err}");

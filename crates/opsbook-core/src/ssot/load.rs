@@ -120,6 +120,8 @@ pub struct Config {
     pub hooks: BTreeMap<String, crate::safety::hook::Hook>,
     /// `[lease]`: where `opsbook lease` keeps the leases.
     pub lease: LeaseConfig,
+    /// `[project] name`: the SSOT's name for people (evidence manifests).
+    pub project_name: Option<String>,
 }
 
 /// `[lease]` of `opsbook.toml` (D-SW-SPLITBRAIN): the lease store.
@@ -187,6 +189,10 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
+            project_name: v
+                .pointer("/project/name")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             incident_id: v
                 .pointer("/ids/incident")
                 .and_then(Value::as_str)

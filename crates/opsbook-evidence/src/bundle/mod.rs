@@ -61,6 +61,12 @@ pub struct Request {
     /// The key of the keyed source hash ([`SourceKey::from_policy`]):
     /// without it a redacted file records no source hash at all.
     pub source_key: Option<SourceKey>,
+    /// The SSOT the bundle belongs to (`name`, `root`, `id`), written to
+    /// the manifest: a flush delivers only its own SSOT's bundles.
+    pub ssot: Option<Value>,
+    /// What was asked for that only a person can collect (described in
+    /// prose): listed under `not_collected`, with the reason.
+    pub by_hand: Vec<Excluded>,
 }
 
 /// A file in the bundle.
@@ -89,7 +95,9 @@ pub struct FileEntry {
     pub encoding: String,
     /// Redactions by class.
     pub redactions: std::collections::BTreeMap<String, usize>,
-    /// Head + tail cut, when the source exceeded `max_file_bytes`.
+    /// Head + tail cut, when the source exceeded `max_file_bytes`:
+    /// `head_bytes`, `tail_bytes`, `cut_bytes`, `source_bytes` (the whole
+    /// source) and `max_file_bytes` (the limit), all bytes.
     pub truncated: Option<Value>,
     /// For commands: argv (redacted), exit code, UTC start and end.
     pub command: Option<Value>,
@@ -102,6 +110,19 @@ pub struct Excluded {
     pub source: String,
     /// Why.
     pub reason: String,
+}
+
+/// A file cut to its head and tail because it exceeded the size limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Truncated {
+    /// The original name (path or `command:NAME`).
+    pub source: String,
+    /// Bytes of the whole source.
+    pub source_bytes: u64,
+    /// Bytes of the source kept (head + tail).
+    pub kept_bytes: u64,
+    /// The limit it exceeded (`limits.max_file_bytes`), bytes.
+    pub max_file_bytes: u64,
 }
 
 /// A sealed bundle in a directory.
@@ -121,6 +142,12 @@ pub struct Sealed {
     pub files: Vec<FileEntry>,
     /// What was left out.
     pub excluded: Vec<Excluded>,
+    /// What could not be collected, with the reason: everything excluded,
+    /// every command that failed or timed out (its output is in the
+    /// bundle), and what only a person can collect.
+    pub not_collected: Vec<Excluded>,
+    /// Files cut to head + tail, with the original size and the limit.
+    pub truncated: Vec<Truncated>,
     /// Redactions in all.
     pub redactions: usize,
     /// SHA-256 of `manifest.json`.
@@ -318,8 +345,21 @@ pub fn collect(
     let entries: Vec<FileEntry> = files
         .iter()
         .enumerate()
-        .map(|(i, f)| file_entry(i, f))
+        .map(|(i, f)| file_entry(i, f, limits))
         .collect();
+    let truncated: Vec<Truncated> = files
+        .iter()
+        .filter_map(|f| {
+            let c = f.kept.truncated?;
+            Some(Truncated {
+                source: f.kept.original.clone(),
+                source_bytes: f.kept.source_size,
+                kept_bytes: c.head_bytes + c.tail_bytes,
+                max_file_bytes: limits.max_file_bytes,
+            })
+        })
+        .collect();
+    let not_collected = not_collected(&excluded, &entries, &req.by_hand, &all);
     // Bundle ID: time plus a hash of what is in it (deterministic).
     let mut h = sha2::Sha256::new();
     h.update(req.incident.as_bytes());
@@ -357,7 +397,10 @@ pub fn collect(
         "order_of_volatility": "RFC 3227: command outputs first, then files",
         "files": entries,
         "excluded": excluded,
+        "not_collected": not_collected,
+        "truncated": truncated,
         "redactions": redactions,
+        "ssot": req.ssot,
     });
     let manifest_bytes = (serde_json::to_string_pretty(&manifest)
         .map_err(|e| EvidenceError::Invalid(e.to_string()))?
@@ -427,16 +470,50 @@ pub fn collect(
         signed: false,
         files: entries,
         excluded,
+        not_collected,
+        truncated,
         redactions,
         manifest_sha256: sha256_hex(&manifest_bytes),
     })
+}
+
+/// What could not be collected: every exclusion, every command that failed
+/// or timed out, and what only a person can collect (scrubbed).
+fn not_collected(
+    excluded: &[Excluded],
+    entries: &[FileEntry],
+    by_hand: &[Excluded],
+    all: &RuleSet,
+) -> Vec<Excluded> {
+    let mut out: Vec<Excluded> = excluded.to_vec();
+    for e in entries {
+        let Some(c) = &e.command else { continue };
+        let reason = if c["timed_out"].as_bool().unwrap_or(false) {
+            "stopped at its timeout".to_string()
+        } else {
+            match c["exit_code"].as_i64() {
+                Some(0) => continue,
+                Some(code) => format!("exited with {code}"),
+                None => "ended without an exit code".to_string(),
+            }
+        };
+        out.push(Excluded {
+            source: e.original.clone(),
+            reason: format!("{reason}; its output is in {}", e.entry),
+        });
+    }
+    out.extend(by_hand.iter().map(|b| Excluded {
+        source: all.scrub(&b.source),
+        reason: all.scrub(&b.reason),
+    }));
+    out
 }
 
 /// The manifest entry of the `i`-th file kept. A file with redactions
 /// records no plain source hash (with the redacted copy beside it, it would
 /// let any reader confirm a guessed secret offline): the keyed hash when a
 /// source key is configured, else none.
-fn file_entry(i: usize, f: &Collected) -> FileEntry {
+fn file_entry(i: usize, f: &Collected, limits: &Limits) -> FileEntry {
     let k = &f.kept;
     let redacted = !k.hits.is_empty();
     let mut counts = std::collections::BTreeMap::new();
@@ -454,7 +531,15 @@ fn file_entry(i: usize, f: &Collected) -> FileEntry {
         source_hmac_sha256: k.source_hmac.clone().filter(|_| redacted),
         encoding: k.encoding.clone(),
         redactions: counts,
-        truncated: k.truncated.map(|c| json!(c)),
+        truncated: k.truncated.map(|c| {
+            json!({
+                "head_bytes": c.head_bytes,
+                "tail_bytes": c.tail_bytes,
+                "cut_bytes": c.cut_bytes,
+                "source_bytes": k.source_size,
+                "max_file_bytes": limits.max_file_bytes,
+            })
+        }),
         command: k.command.clone(),
     }
 }

@@ -85,6 +85,8 @@ fn request(dir: &Path, files: &[(&str, &[u8])], key: Option<SourceKey>) -> Reque
         taken_ids: std::collections::BTreeSet::new(),
         missing: Vec::new(),
         source_key: key,
+        ssot: None,
+        by_hand: Vec::new(),
     }
 }
 
