@@ -236,7 +236,10 @@ fn inputs_reach_a_step_through_the_environment_and_ask_t0_asks_first() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(!bin.path().join("script.ps1").exists());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Run step 1 on "), "{err}");
+    assert!(
+        err.contains("step 1 (T0): this code will run on ") && err.contains("declined"),
+        "{err}"
+    );
     // yes: it runs with the input in its environment, redacted in the transcript.
     let out = run(
         "yes",

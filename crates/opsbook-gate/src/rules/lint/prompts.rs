@@ -4,10 +4,11 @@
 //! no terminal on its standard input, where `read` gets end of file. The
 //! step stops there; its input has to come from the environment instead.
 
-use opsbook_classify::{RunbookClassification, Shell, Step};
+use opsbook_classify::{RunbookClassification, Shell};
 use opsbook_core::markdown::CodeBlock;
 use opsbook_core::ssot::SourceFile;
 
+use super::tiers::step_name;
 use crate::Finding;
 use crate::rules::{Level, Rule};
 
@@ -151,13 +152,6 @@ pub(crate) fn check(
             );
         }
     }
-}
-
-fn step_name(s: &Step) -> String {
-    s.step.as_deref().map_or_else(
-        || format!("the `{}` block", s.lang),
-        |n| format!("step {n}"),
-    )
 }
 
 #[cfg(test)]

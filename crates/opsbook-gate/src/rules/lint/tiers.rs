@@ -368,7 +368,7 @@ fn label(f: &SourceFile, meta: &RunbookMeta, rc: &RunbookClassification, found: 
     found.push(finding);
 }
 
-fn step_name(s: &Step) -> String {
+pub(super) fn step_name(s: &Step) -> String {
     s.step.as_deref().map_or_else(
         || format!("the `{}` block", s.lang),
         |n| format!("step {n}"),
