@@ -54,12 +54,15 @@ tagged at all are **not steps and never run**. `cmd`/`bat` fences are steps
 that are always T2 (batch code is not parsed).
 
 `opsbook gate` checks every runbook against these tables
-(`opsbook explain OB115` … `OB120`): a step declared below its computed tier
+(`opsbook explain OB115` … `OB121`): a step declared below its computed tier
 (OB115, pointing at the command that forces it), a computed T1/T2 step
 without a `dangerous_ops` entry (OB116), a backout `Step N` whose code is T2
 (OB117), a `safety_label` below the highest computed tier (OB118), a
-non-ASCII dash, quote or space inside a step (OB119) and an untagged fence
-(OB120, a warning: it never runs).
+non-ASCII dash, quote or space inside a step (OB119), an untagged fence
+(OB120, a warning: it never runs) and a prompt inside a step (OB121:
+`Read-Host`, `Get-Credential`, `pause`, the host's `ReadLine`, bash `read`
+fail under `opsbook run`; a step takes its inputs from `$env:OPSBOOK_<NAME>`,
+given with `opsbook run RB-ID --input OPSBOOK_<NAME>=<value>`).
 
 ## Fail closed: always T2
 

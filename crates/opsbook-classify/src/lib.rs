@@ -18,6 +18,7 @@
 mod bash;
 pub mod docs;
 mod engine;
+mod exitcheck;
 mod native;
 mod normalize;
 mod pwsh;
@@ -29,6 +30,7 @@ use std::cell::RefCell;
 
 use serde::Serialize;
 
+pub use exitcheck::{ExitCheck, exit_checks, with_exit_checks};
 pub use normalize::{Finding, FindingKind};
 pub use opsbook_core::model::Tier;
 pub use runbook::{Fence, RunbookClassification, Step, classify_blocks, classify_runbook};

@@ -183,14 +183,21 @@ Exit status: 0 walked (or quit), 1 a step answered done is not done, 2 usage or 
     Classify(ClassifyArgs),
     /// Run a runbook's steps, gated by their computed tier (or list them with --plan)
     ///
-    /// T0 steps run; T1 steps ask (showing the code and its backout; default No);
-    /// T2 steps run only when the safety matrix and the freeze allow the step's
-    /// `action=` now, the runbook's supported_modes include OPSBOOK_ENVIRONMENT /
-    /// OPSBOOK_TRADING_MODE, and the one-person confirmation passes. Each
-    /// transcript is redacted and kept in runs/RUN-ID/, attached to --incident;
-    /// the run is recorded in ledger/runs.jsonl (resume with --resume RUN-ID).
-    ///
-    /// Example: `opsbook run RB-PLAT-TIME-DRIFT --plan`
+    /// T0 steps run (with --ask-t0 they ask too); T1 steps ask (showing the code
+    /// and its backout; default No); T2 steps run only when the safety matrix
+    /// and the freeze allow the step's `action=` now, the runbook's
+    /// supported_modes include this host's environment and trading mode
+    /// (--environment/--trading-mode, OPSBOOK_ENVIRONMENT/OPSBOOK_TRADING_MODE,
+    /// or `[run] environment`/`trading_mode` in opsbook.toml), and the one-person
+    /// confirmation passes. Steps never prompt: they read their inputs from
+    /// environment variables, given with --input NAME=VALUE (secrets: set them
+    /// in the session instead; steps inherit it). Each transcript is redacted
+    /// and kept in runs/RUN-ID/, attached to --incident; the run is recorded in
+    /// ledger/runs.jsonl (resume with --resume RUN-ID).
+    #[command(after_long_help = "Examples (PowerShell):
+  opsbook run RB-PLAT-TIME-DRIFT --plan
+  opsbook run RB-PLAT-TIME-DRIFT --only-step 4 --incident INC-20261129-001 --input OPSBOOK_REASON='exchange offset -640 ms median'
+  opsbook run RB-PLAT-TIME-DRIFT --from-step 5 --incident INC-20261129-001 --ask-t0")]
     Run(RunArgs),
     /// Find the runbook for what the screen says: alert name, error code, symptom, title (en/ja)
     ///
@@ -1803,6 +1810,16 @@ pub struct FindArgs {
     pub format: ListFormat,
 }
 
+/// `--input NAME=VALUE`: split at the first `=`.
+fn parse_input(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!(
+            "`{s}` is not NAME=VALUE (e.g. --input OPSBOOK_REASON=\"clock 640 ms ahead\")"
+        )),
+    }
+}
+
 /// `opsbook run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -1829,6 +1846,12 @@ pub struct RunArgs {
     /// Without a terminal: run T0 steps without asking (T1/T2 still need answers)
     #[arg(long)]
     pub yes_t0: bool,
+    /// Ask before T0 (read-only) steps too, showing the code (default No); also `[run] ask_t0 = true` in opsbook.toml
+    #[arg(long, conflicts_with = "yes_t0")]
+    pub ask_t0: bool,
+    /// An input of the steps, set as the environment variable NAME of each step (repeatable; never a secret: set secrets in the session's environment, which steps inherit)
+    #[arg(long = "input", value_name = "NAME=VALUE", value_parser = parse_input)]
+    pub inputs: Vec<(String, String)>,
     /// Answers from a file instead of the terminal (`steps.N: yes` for T1, the confirmation's for T2)
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,

@@ -1359,7 +1359,7 @@ fn explain_shows_the_rule_page_and_suggests_on_typos() {
         .map(|r| (r.code, r.name, r.level.as_str(), r.summary))
         .collect();
     assert_eq!(listed, registry);
-    assert_eq!(listed.len(), 78);
+    assert_eq!(listed.len(), 79);
     let human = opsbook().args(["explain", "--all"]).output().unwrap();
     let text = String::from_utf8(human.stdout).unwrap();
     for (code, name, _, _) in &registry {

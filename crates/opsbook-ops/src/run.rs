@@ -55,19 +55,35 @@ pub struct Loaded {
 /// Not in the registry; unreadable; front matter never closed.
 pub fn load(ctx: &Context, id: &str) -> Result<Loaded, OpsError> {
     let ssot = opsbook_core::ssot::Ssot::load_metadata(ctx.layout.root())?;
+    // An ID typed in lowercase (`rb-plat-time-drift`) is the same runbook.
     let Some(rb) = ssot
         .runbooks
         .iter()
         .find(|r| r.meta.id.as_deref() == Some(id))
+        .or_else(|| {
+            ssot.runbooks.iter().find(|r| {
+                r.meta
+                    .id
+                    .as_deref()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(id))
+            })
+        })
     else {
+        let ids = || ssot.runbooks.iter().filter_map(|r| r.meta.id.as_deref());
+        let upper = id.to_ascii_uppercase();
+        // Near in spelling, else the one ID that holds what was typed
+        // (`rb-time-drift` → RB-PLAT-TIME-DRIFT).
+        let words = upper.trim_start_matches("RB-");
+        let mut holding = ids().filter(|c| !words.is_empty() && c.contains(words));
+        let guess = opsbook_core::safety::closest(&upper, ids()).or_else(|| {
+            let first = holding.next();
+            first.filter(|_| holding.next().is_none())
+        });
         return Err(OpsError::invalid(format!(
             "runbook {id} is not in this SSOT (runbooks/runbooks.yaml){}",
-            opsbook_core::safety::closest(
-                id,
-                ssot.runbooks.iter().filter_map(|r| r.meta.id.as_deref())
-            )
-            .map(|c| format!("; did you mean {c}?"))
-            .unwrap_or_default()
+            guess
+                .map(|c| format!("; did you mean {c}?"))
+                .unwrap_or_else(|| "; `opsbook find <words>` finds one by symptom".to_string())
         )));
     };
     let rel = ssot.runbook_file(rb).rel.clone();
@@ -84,7 +100,7 @@ pub fn load(ctx: &Context, id: &str) -> Result<Loaded, OpsError> {
         .map_or(Value::Null, |d| d.value);
     let body = opsbook_core::markdown::parse_body(split.body, split.body_line);
     Ok(Loaded {
-        id: id.to_string(),
+        id: rb.meta.id.clone().unwrap_or_else(|| id.to_string()),
         rel,
         sha256: sha256_hex(text.as_bytes()),
         meta: RunbookMeta::from_value(&front),
@@ -119,6 +135,71 @@ pub fn classify_runbook(text: &str) -> Result<RunbookClassification, OpsError> {
         .map_err(|e| OpsError::invalid(format!("line {}: {}", e.line, e.message)))
 }
 
+/// Variables `opsbook run` sets itself: `--input` cannot override them.
+pub const RESERVED_INPUTS: &[&str] = &["OPSBOOK_RUN", "OPSBOOK_INCIDENT", "OPSBOOK_ROOT"];
+
+/// Name parts that mark a secret: such an input is refused on the command
+/// line (secrets reach a step only through the environment opsbook
+/// inherits).
+const SECRET_MARKS: &[&str] = &[
+    "SECRET",
+    "TOKEN",
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "CREDENTIAL",
+];
+
+/// Checks the `--input NAME=VALUE` pairs of a run (D-AUTO-BOUNDARY):
+/// `NAME` is an environment variable name (`[A-Za-z_][A-Za-z0-9_]*`), given
+/// once, not one opsbook sets itself ([`RESERVED_INPUTS`]), and does not
+/// look like a secret (`…TOKEN`, `…SECRET`, `…PASSWORD`, `…API_KEY` …: a
+/// command line is visible to every process on the host and kept in shell
+/// history).
+///
+/// # Errors
+/// `OpsError::Invalid` naming the input and what to do instead.
+pub fn check_inputs(inputs: &[(String, String)]) -> Result<(), OpsError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, _) in inputs {
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(OpsError::invalid(format!(
+                "--input {name}=…: `{name}` is not an environment variable name (letters, digits and _, not starting with a digit), e.g. --input OPSBOOK_REASON=<text>"
+            )));
+        }
+        let upper = name.to_ascii_uppercase();
+        if RESERVED_INPUTS.contains(&upper.as_str()) {
+            return Err(OpsError::invalid(format!(
+                "--input {name}=…: opsbook run sets {upper} itself{}",
+                if upper == "OPSBOOK_INCIDENT" {
+                    "; give the incident with --incident"
+                } else {
+                    ""
+                }
+            )));
+        }
+        if let Some(m) = SECRET_MARKS.iter().find(|m| upper.contains(*m)) {
+            return Err(OpsError::invalid(format!(
+                "--input {name}=…: the name says it is a secret ({m}), and a command line is visible to every process on the host and kept in the shell history; set it in the session instead ($env:{name} = …) and run again without --input: every step inherits opsbook's environment"
+            )));
+        }
+        if !seen.insert(upper) {
+            return Err(OpsError::invalid(format!(
+                "--input {name} is given twice: give each input once"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The current operating mode, for a runbook's `supported_modes`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Mode {
@@ -144,6 +225,14 @@ pub struct RunRequest {
     /// Without a person to ask (answers from a file), T0 steps run only
     /// with this consent.
     pub yes_t0: bool,
+    /// Ask before T0 steps too (a T0 step then asks like a T1 step,
+    /// default No); `--ask-t0` or `[run] ask_t0 = true` in opsbook.toml.
+    pub ask_t0: bool,
+    /// Inputs of the steps (`--input NAME=VALUE`): each is set as the
+    /// environment variable `NAME` of every step, never put on a command
+    /// line, and its value is redacted from the transcripts (see
+    /// [`check_inputs`]).
+    pub inputs: Vec<(String, String)>,
     /// The current mode.
     pub mode: Mode,
     /// Where temporary scripts are written (default: the system temp dir).
@@ -303,34 +392,58 @@ fn selected(views: &[StepView<'_>], req: &RunRequest) -> Result<Vec<bool>, OpsEr
     })
 }
 
-/// Why the runbook's `supported_modes` does not include the current mode.
+/// Why the runbook's `supported_modes` does not include the current mode:
+/// every problem at once (an unknown environment and an unknown trading
+/// mode are named together, with where each can be given).
 fn mode_problem(front: &Value, mode: &Mode) -> Option<String> {
     let sm = front.get("supported_modes")?;
-    for (key, have, var) in [
-        ("environments", &mode.environment, "OPSBOOK_ENVIRONMENT"),
-        ("trading", &mode.trading, "OPSBOOK_TRADING_MODE"),
+    let mut unknown = Vec::new();
+    let mut wrong = Vec::new();
+    for (key, have, flag, var, cfg) in [
+        (
+            "environments",
+            &mode.environment,
+            "--environment",
+            "OPSBOOK_ENVIRONMENT",
+            "environment",
+        ),
+        (
+            "trading",
+            &mode.trading,
+            "--trading-mode",
+            "OPSBOOK_TRADING_MODE",
+            "trading_mode",
+        ),
     ] {
         let Some(list) = sm.get(key).and_then(Value::as_array) else {
             continue;
         };
         let allowed: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
         match have {
-            None => {
-                return Some(format!(
-                    "the runbook supports {key} {} and the current one is not known: set {var}",
-                    allowed.join(", ")
-                ));
-            }
-            Some(h) if !allowed.iter().any(|a| a.eq_ignore_ascii_case(h)) => {
-                return Some(format!(
-                    "supported_modes.{key} is {} and the current one is {h}",
-                    allowed.join(", ")
-                ));
-            }
+            None => unknown.push(format!(
+                "{key} (one of {}: {flag}, {var} or `[run] {cfg}` in opsbook.toml)",
+                allowed.join(", ")
+            )),
+            Some(h) if !allowed.iter().any(|a| a.eq_ignore_ascii_case(h)) => wrong.push(format!(
+                "supported_modes.{key} is {} and the current one is {h}",
+                allowed.join(", ")
+            )),
             Some(_) => {}
         }
     }
-    None
+    let mut out = wrong;
+    if !unknown.is_empty() {
+        out.push(format!(
+            "the current {} not known: set {}",
+            if unknown.len() == 1 {
+                "mode is"
+            } else {
+                "modes are"
+            },
+            unknown.join(" and ")
+        ));
+    }
+    (!out.is_empty()).then(|| out.join("; "))
 }
 
 /// The safety matrix and freeze now for a step's action.
@@ -363,6 +476,7 @@ fn t2_blocked(v: &StepView<'_>, g: Option<&Gate>, front: &Value, mode: &Mode) ->
 
 fn asks(v: &StepView<'_>, req: &RunRequest) -> String {
     match v.tier {
+        Tier::T0 if req.ask_t0 => "run it? showing the code (T0, --ask-t0; default No)".into(),
         Tier::T0 if req.yes_t0 => "nothing (T0, --yes-t0)".into(),
         Tier::T0 => "nothing at a terminal (T0); without one, --yes-t0".into(),
         Tier::T1 => "run it? showing the code and its backout (default No)".into(),
@@ -381,7 +495,7 @@ fn warnings(v: &StepView<'_>) -> Vec<String> {
         .filter(|c| c.resolved.eq_ignore_ascii_case("Read-Host"))
         .map(|c| {
             format!(
-                "line {}: `Read-Host` fails under -NonInteractive; opsbook asks before a T1/T2 step runs — pass inputs through the environment instead",
+                "line {}: `Read-Host` fails under -NonInteractive (OB121); opsbook asks before a T1/T2 step runs — read the input from $env:OPSBOOK_<NAME> and give it with --input OPSBOOK_<NAME>=<value>",
                 v.s.code_line + c.line - 1
             )
         })
@@ -395,6 +509,7 @@ fn warnings(v: &StepView<'_>) -> Vec<String> {
 /// The runbook cannot be read; a step that does not exist; the policies or
 /// ledgers cannot be read.
 pub fn plan(ctx: &Context, req: &RunRequest) -> Result<Plan, OpsError> {
+    check_inputs(&req.inputs)?;
     let l = load(ctx, &req.runbook)?;
     let vs = views(&l);
     let sel = selected(&vs, req)?;

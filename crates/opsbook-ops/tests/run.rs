@@ -326,6 +326,12 @@ fn t2_is_refused_in_the_wrong_state_during_a_freeze_and_outside_its_modes() {
             .contains("OPSBOOK_ENVIRONMENT"),
         "{ran:?}"
     );
+    // Both unknown modes are named at once, with where each can be given.
+    let why = ran.steps[0].reason.as_deref().unwrap();
+    assert!(
+        why.contains("OPSBOOK_TRADING_MODE") && why.contains("[run] environment"),
+        "{why}"
+    );
     assert!(mark.exists());
     // Everything allows it: the confirmation passes and the step runs.
     s.cooling_off(0);
@@ -375,4 +381,107 @@ fn a_step_that_times_out_is_recorded_and_stops_the_run() {
     let ran = run::run(s.ctx(), &r, &mut answers(json!({}))).unwrap();
     assert_eq!(ran.steps[0].result, "timed_out", "{ran:?}");
     assert_eq!(ran.result, "stopped");
+}
+
+#[test]
+fn inputs_reach_the_step_through_its_environment_and_never_the_transcript() {
+    let s = Ssot::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("mark");
+    runbook(
+        &s,
+        &mark,
+        "\n```bash {step=3 tier=T0}\n: \"${OPSBOOK_REASON:?set OPSBOOK_REASON}\"\necho \"reason=$OPSBOOK_REASON root=$OPSBOOK_ROOT\"\n```\n",
+    );
+    let mut r = req(Some("3"));
+    r.work_dir = Some(dir.path().join("work"));
+    // Missing: the step fails naming the variable.
+    let ran = run::run(s.ctx(), &r, &mut answers(json!({}))).unwrap();
+    assert_eq!(ran.steps[0].result, "failed");
+    let t = std::fs::read_to_string(s.path(ran.steps[0].transcript.as_deref().unwrap())).unwrap();
+    assert!(t.contains("set OPSBOOK_REASON"), "{t}");
+    // Given: in the environment, redacted from the transcript, the name kept.
+    r.inputs = vec![("OPSBOOK_REASON".into(), "clock 640 ms ahead".into())];
+    let ran = run::run(s.ctx(), &r, &mut answers(json!({}))).unwrap();
+    assert_eq!(ran.result, "completed", "{ran:?}");
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(s.path(ran.steps[0].transcript.as_deref().unwrap())).unwrap(),
+    )
+    .unwrap();
+    let out = v["stdout"].as_str().unwrap();
+    assert!(
+        out.starts_with("reason=[REDACTED:input:OPSBOOK_REASON] root="),
+        "{out}"
+    );
+    assert!(
+        out.contains(&s.ctx().layout.root().to_string_lossy().into_owned()),
+        "{out}"
+    );
+    assert_eq!(v["inputs"], json!(["OPSBOOK_REASON"]));
+    assert!(!serde_json::to_string(&v).unwrap().contains("640 ms"));
+}
+
+#[test]
+fn inputs_that_look_like_secrets_or_are_reserved_are_refused_before_anything_runs() {
+    let s = Ssot::new();
+    let dir = tempfile::tempdir().unwrap();
+    runbook(&s, &dir.path().join("mark"), "");
+    for (name, says) in [
+        ("TRADEBOT_ADMIN_TOKEN", "secret (TOKEN)"),
+        ("OPSBOOK_API_KEY", "secret (API_KEY)"),
+        ("OPSBOOK_INCIDENT", "--incident"),
+        ("1X", "not an environment variable name"),
+    ] {
+        let mut r = req(None);
+        r.inputs = vec![(name.into(), "value".into())];
+        let e = run::run(s.ctx(), &r, &mut answers(json!({})))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(says), "{name}: {e}");
+        let e = run::plan(s.ctx(), &r).unwrap_err().to_string();
+        assert!(e.contains(says), "{name}: {e}");
+    }
+    assert!(!s.ctx().layout.ledger(LedgerFile::Runs).exists());
+    let mut r = req(None);
+    r.inputs = vec![("A".into(), "1".into()), ("a".into(), "2".into())];
+    let e = run::plan(s.ctx(), &r).unwrap_err().to_string();
+    assert!(e.contains("twice"), "{e}");
+}
+
+#[test]
+fn ask_t0_asks_before_a_t0_step_and_no_declines_it() {
+    let s = Ssot::new();
+    let dir = tempfile::tempdir().unwrap();
+    runbook(&s, &dir.path().join("mark"), "");
+    let mut r = req(Some("1"));
+    r.ask_t0 = true;
+    r.work_dir = Some(dir.path().join("work"));
+    assert!(
+        run::plan(s.ctx(), &r).unwrap().steps[0]
+            .asks
+            .contains("--ask-t0")
+    );
+    let ran = run::run(s.ctx(), &r, &mut answers(json!({"steps": {"1": "no"}}))).unwrap();
+    assert_eq!(
+        (ran.steps[0].result.as_str(), ran.result.as_str()),
+        ("declined", "stopped")
+    );
+    let ran = run::run(s.ctx(), &r, &mut answers(json!({"steps": {"1": "yes"}}))).unwrap();
+    assert_eq!(ran.steps[0].result, "done", "{ran:?}");
+    // Without an answer for it, the question is not a yes.
+    let ran = run::run(s.ctx(), &r, &mut answers(json!({}))).unwrap();
+    assert_eq!(ran.steps[0].result, "declined");
+}
+
+#[test]
+fn a_lowercase_runbook_id_is_the_runbook_and_a_partial_one_is_suggested() {
+    let s = Ssot::new();
+    let dir = tempfile::tempdir().unwrap();
+    runbook(&s, &dir.path().join("mark"), "");
+    let mut r = req(None);
+    r.runbook = "rb-test-run".into();
+    assert_eq!(run::plan(s.ctx(), &r).unwrap().runbook, "RB-TEST-RUN");
+    r.runbook = "rb-run".into();
+    let e = run::plan(s.ctx(), &r).unwrap_err().to_string();
+    assert!(e.contains("did you mean RB-TEST-RUN?"), "{e}");
 }

@@ -7,9 +7,15 @@
 //! - PowerShell: `<pwsh|powershell.exe> -NoProfile -NonInteractive -File
 //!   <temp .ps1>`; the script is UTF-8 **with BOM** (Windows PowerShell 5.1
 //!   reads a BOM-less script as the ANSI code page), CRLF line endings, and
-//!   a preamble that sets `$ErrorActionPreference = 'Stop'` (and, on 7.3+,
-//!   `$PSNativeCommandUseErrorActionPreference`) and ends with a non-zero
-//!   exit when `$LASTEXITCODE` of the last native program was non-zero.
+//!   a preamble that sets `$ErrorActionPreference = 'Stop'`. A native
+//!   program's exit code is checked after each statement that runs one
+//!   (`opsbook_classify::with_exit_checks`: `; if ($global:LASTEXITCODE -ne
+//!   0) { throw … }` on the same line), unless the author reads
+//!   `$LASTEXITCODE` right there — the same on Windows PowerShell 5.1,
+//!   where nothing else would notice, and on 7.x, where
+//!   `$PSNativeCommandUseErrorActionPreference` is set to `$false` so that
+//!   an exit code the author handles (`opsbook safety can` answering 3) is
+//!   not an error there either. A step that reaches its end exits 0.
 //! - bash: `bash <temp .sh>`, the script opening with `set -euo pipefail`.
 //!
 //! Nothing is put on a command line but the script's path: secrets reach a
@@ -39,18 +45,19 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The lines put before a PowerShell step's code.
 pub const PWSH_PREAMBLE: &str = "$ErrorActionPreference = 'Stop'\r\n\
-$PSNativeCommandUseErrorActionPreference = $true\r\n\
+$PSNativeCommandUseErrorActionPreference = $false\r\n\
 $global:LASTEXITCODE = 0\r\n\
 try {\r\n";
 
-/// The lines put after a PowerShell step's code: a terminating error is
-/// printed and exits 1; a native program's non-zero `$LASTEXITCODE` at the
-/// end is the step's exit code.
+/// The lines put after a PowerShell step's code: a terminating error
+/// (including a native program's non-zero exit code, turned into one by the
+/// inserted checks) is printed and exits 1; a step that reaches its end
+/// exits 0 — an exit code the author read and handled (`opsbook safety can`
+/// answering 3) is not the step's failure.
 pub const PWSH_EPILOGUE: &str = "\r\n} catch {\r\n\
   [Console]::Error.WriteLine(($_ | Out-String))\r\n\
   exit 1\r\n\
 }\r\n\
-if ($global:LASTEXITCODE) { exit $global:LASTEXITCODE }\r\n\
 exit 0\r\n";
 
 /// The line put before a bash step's code.
@@ -61,7 +68,8 @@ pub const BASH_PREAMBLE: &str = "set -euo pipefail\n";
 pub fn script_bytes(shell: Shell, code: &str) -> Vec<u8> {
     match shell {
         Shell::PowerShell => {
-            let body = code.replace("\r\n", "\n").replace('\n', "\r\n");
+            let lf = code.replace("\r\n", "\n");
+            let body = opsbook_classify::with_exit_checks(&lf).replace('\n', "\r\n");
             let mut out = BOM.to_vec();
             out.extend_from_slice(PWSH_PREAMBLE.as_bytes());
             out.extend_from_slice(body.trim_end_matches(['\r', '\n']).as_bytes());
@@ -80,8 +88,9 @@ pub fn script_bytes(shell: Shell, code: &str) -> Vec<u8> {
 }
 
 /// The program a shell runs with: `OPSBOOK_PWSH` / `OPSBOOK_BASH` when set,
-/// else for PowerShell `pwsh` on `PATH`, else `powershell.exe` (Windows
-/// PowerShell 5.1); for bash `bash`.
+/// else for PowerShell `pwsh` on `PATH`, else `powershell` on `PATH`, else
+/// `powershell.exe` (Windows PowerShell 5.1) on Windows and `pwsh` elsewhere
+/// (so that the error names the program to install); for bash `bash`.
 #[must_use]
 pub fn program(shell: Shell) -> String {
     let (var, candidates): (&str, &[&str]) = match shell {
@@ -99,7 +108,9 @@ pub fn program(shell: Shell) -> String {
         }
     }
     match shell {
-        Shell::PowerShell => "powershell.exe".into(),
+        // Windows PowerShell 5.1 exists only on Windows; elsewhere PowerShell is `pwsh`.
+        Shell::PowerShell if cfg!(windows) => "powershell.exe".into(),
+        Shell::PowerShell => "pwsh".into(),
         Shell::Bash => "bash".into(),
     }
 }
@@ -274,6 +285,31 @@ mod tests {
         assert!(s.contains("try {\r\nGet-Date\r\nWrite-Output 'é'\r\n} catch {"));
         assert!(!s.replace("\r\n", "").contains('\n'), "a bare LF: {s:?}");
         assert!(s.ends_with("exit 0\r\n"));
+    }
+
+    #[test]
+    fn native_exit_codes_are_checked_after_each_statement_on_both_hosts() {
+        let b = script_bytes(
+            Shell::PowerShell,
+            "w32tm /query /status\nopsbook safety can x\nif ($LASTEXITCODE -notin 0, 3) { throw 'no' }\nGet-Date\n",
+        );
+        let mut want = BOM.to_vec();
+        want.extend_from_slice(
+            b"$ErrorActionPreference = 'Stop'\r\n\
+$PSNativeCommandUseErrorActionPreference = $false\r\n\
+$global:LASTEXITCODE = 0\r\n\
+try {\r\n\
+w32tm /query /status; if ($global:LASTEXITCODE -ne 0) { throw \"w32tm exited $($global:LASTEXITCODE) (line 1 of the step)\" }\r\n\
+opsbook safety can x\r\n\
+if ($LASTEXITCODE -notin 0, 3) { throw 'no' }\r\n\
+Get-Date\r\n\
+} catch {\r\n\
+  [Console]::Error.WriteLine(($_ | Out-String))\r\n\
+  exit 1\r\n\
+}\r\n\
+exit 0\r\n",
+        );
+        assert_eq!(String::from_utf8_lossy(&b), String::from_utf8_lossy(&want));
     }
 
     #[test]

@@ -145,11 +145,14 @@ fn powershell_runs_with_the_exact_argv_and_a_bom_script() {
         text.starts_with("$ErrorActionPreference = 'Stop'\r\n"),
         "{text}"
     );
+    // The native program's exit code is checked right after its statement
+    // (Windows PowerShell 5.1 ignores it otherwise).
     assert!(
-        text.contains("Get-Service -Name W32Time\r\nw32tm /query /status\r\n"),
+        text.contains("Get-Service -Name W32Time\r\nw32tm /query /status; if ($global:LASTEXITCODE -ne 0) { throw \"w32tm exited $($global:LASTEXITCODE) (line 2 of the step)\" }\r\n"),
         "{text}"
     );
-    assert!(text.contains("if ($global:LASTEXITCODE) { exit $global:LASTEXITCODE }"));
+    assert!(text.contains("$PSNativeCommandUseErrorActionPreference = $false\r\n"));
+    assert!(text.ends_with("}\r\nexit 0\r\n"), "{text}");
     // Canned output and exit code come back.
     assert_eq!(
         (t.stdout.as_str(), t.stderr.as_str()),

@@ -2,7 +2,6 @@
 //! a classification, every starter runbook's plan, and a PowerShell step
 //! through a stand-in `pwsh` on PATH that records its argv and script.
 
-#[cfg(unix)]
 use std::path::Path;
 
 use serde_json::Value;
@@ -162,10 +161,25 @@ fn a_powershell_step_runs_through_pwsh_on_path_with_a_bom_script() {
         .next()
         .unwrap();
     let body = String::from_utf8_lossy(&script[3..]).into_owned();
-    assert!(
-        body.contains(&code1.trim_end().replace('\n', "\r\n")),
-        "{body}"
+    // The step's code, CRLF, with the exit code of each native statement
+    // checked on its own line (Windows PowerShell 5.1 would not notice).
+    let check = |n: usize| {
+        format!(
+            "; if ($global:LASTEXITCODE -ne 0) {{ throw \"w32tm exited $($global:LASTEXITCODE) (line {n} of the step)\" }}"
+        )
+    };
+    let lines1: Vec<&str> = code1.lines().collect();
+    assert_eq!(lines1.len(), 3, "{code1}");
+    let want = format!(
+        "try {{\r\n{}\r\n{}{}\r\n{}{}\r\n}} catch {{",
+        lines1[0],
+        lines1[1],
+        check(2),
+        lines1[2],
+        check(3)
     );
+    assert!(body.contains(&want), "{body}");
+    assert!(body.contains("$PSNativeCommandUseErrorActionPreference = $false\r\n"));
     // The transcript: redacted.
     let t = std::fs::read_to_string(dir.join("runs/RUN-1/step-1.json")).unwrap();
     assert!(
@@ -175,4 +189,148 @@ fn a_powershell_step_runs_through_pwsh_on_path_with_a_bom_script() {
     assert!(!t.contains("ghp_abc"), "{t}");
     let (c, out, _) = at(&dir, NOW, &["ledger", "verify"]);
     assert_eq!(c, 0, "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn inputs_reach_a_step_through_the_environment_and_ask_t0_asks_first() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_t, dir) = init_ssot();
+    let bin = tempfile::tempdir().unwrap();
+    // A stand-in `powershell` (no `pwsh`): records its script, prints the input it got.
+    let p = bin.path().join("powershell");
+    std::fs::write(
+        &p,
+        format!(
+            "#!/bin/sh\nprev=''\nfor a in \"$@\"; do if [ \"$prev\" = '-File' ]; then cp \"$a\" '{}/script.ps1'; fi; prev=\"$a\"; done\necho \"reason: $OPSBOOK_REASON\"\n",
+            bin.path().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let answers = bin.path().join("answers.json");
+    let run = |answer: &str, extra: &[&str]| {
+        std::fs::write(&answers, format!("{{\"steps\": {{\"1\": \"{answer}\"}}}}")).unwrap();
+        opsbook()
+            .env("OPSBOOK_NOW", NOW)
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
+            .env_remove("OPSBOOK_PWSH")
+            .env_remove("OPSBOOK_INCIDENT")
+            .args([
+                "run",
+                "rb-plat-time-drift",
+                "--only-step",
+                "1",
+                "--ask-t0",
+                "--answers",
+            ])
+            .arg(&answers)
+            .args(extra)
+            .arg("--root")
+            .arg(&dir)
+            .output()
+            .unwrap()
+    };
+    // --ask-t0 with the answer no: the T0 step is declined, nothing runs.
+    let out = run("no", &["--input", "OPSBOOK_REASON=clock 640 ms ahead"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(!bin.path().join("script.ps1").exists());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("step 1 (T0): this code will run on ") && err.contains("declined"),
+        "{err}"
+    );
+    // yes: it runs with the input in its environment, redacted in the transcript.
+    let out = run(
+        "yes",
+        &[
+            "--input",
+            "OPSBOOK_REASON=clock 640 ms ahead",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t =
+        std::fs::read_to_string(dir.join(v["steps"][0]["transcript"].as_str().unwrap())).unwrap();
+    assert!(t.contains("reason: [REDACTED:input:OPSBOOK_REASON]"), "{t}");
+    assert!(!t.contains("640 ms"), "{t}");
+    assert!(t.contains("\"program\"") || t.contains("powershell"), "{t}");
+    assert!(bin.path().join("script.ps1").exists());
+    // A secret on the command line is refused before anything runs.
+    let out = run("yes", &["--input", "TRADEBOT_ADMIN_TOKEN=abc"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("$env:TRADEBOT_ADMIN_TOKEN"));
+    // Not NAME=VALUE: a usage error naming the form.
+    let out = run("yes", &["--input", "OPSBOOK_REASON"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NAME=VALUE"));
+}
+
+#[test]
+fn without_a_terminal_the_refusal_names_yes_t0_and_modes_come_from_the_config() {
+    let (_t, dir) = init_ssot();
+    let out = opsbook()
+        .env("OPSBOOK_NOW", NOW)
+        .env_remove("OPSBOOK_INCIDENT")
+        .args(["run", "RB-PLAT-TIME-DRIFT", "--only-step", "1", "--root"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--yes-t0") && err.contains("--answers"),
+        "{err}"
+    );
+    // Unknown modes: both named at once, with where to give them.
+    let plan = |dir: &Path| -> Value {
+        let out = opsbook()
+            .env("OPSBOOK_NOW", NOW)
+            .env_remove("OPSBOOK_ENVIRONMENT")
+            .env_remove("OPSBOOK_TRADING_MODE")
+            .args([
+                "run",
+                "RB-QUICK-HALT-EVIDENCE",
+                "--plan",
+                "--format",
+                "json",
+                "--root",
+            ])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["step"] == "4")
+            .unwrap()
+            .clone()
+    };
+    let s4 = plan(&dir);
+    let why = s4["blocked"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("OPSBOOK_ENVIRONMENT") && why.contains("OPSBOOK_TRADING_MODE"),
+        "{s4}"
+    );
+    // `[run]` in opsbook.toml gives this host's modes.
+    let cfg = dir.join("opsbook.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        format!("{text}\n[run]\nenvironment = \"prod\"\ntrading_mode = \"live\"\n"),
+    )
+    .unwrap();
+    let s4 = plan(&dir);
+    assert!(
+        !s4["blocked"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("OPSBOOK_ENVIRONMENT"),
+        "{s4}"
+    );
 }

@@ -122,6 +122,21 @@ pub struct Config {
     pub lease: LeaseConfig,
     /// `[project] name`: the SSOT's name for people (evidence manifests).
     pub project_name: Option<String>,
+    /// `[run]`: defaults of `opsbook run`.
+    pub run: RunConfig,
+}
+
+/// `[run]` of `opsbook.toml` (D-AUTO-BOUNDARY): defaults of `opsbook run`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunConfig {
+    /// `ask_t0`: ask before T0 steps too (as `--ask-t0`).
+    pub ask_t0: bool,
+    /// `environment`: this host's environment (`dev`, `stage`, `prod`) when
+    /// neither `--environment` nor `OPSBOOK_ENVIRONMENT` says it.
+    pub environment: Option<String>,
+    /// `trading_mode`: this host's trading mode (`paper`, `shadow`, `live`)
+    /// when neither `--trading-mode` nor `OPSBOOK_TRADING_MODE` says it.
+    pub trading_mode: Option<String>,
 }
 
 /// `[lease]` of `opsbook.toml` (D-SW-SPLITBRAIN): the lease store.
@@ -235,6 +250,20 @@ impl Config {
                 })
                 .unwrap_or_default(),
             lease: lease_config(v.get("lease")),
+            run: RunConfig {
+                ask_t0: v
+                    .pointer("/run/ask_t0")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                environment: v
+                    .pointer("/run/environment")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                trading_mode: v
+                    .pointer("/run/trading_mode")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            },
         }
     }
 }

@@ -9,7 +9,7 @@ use opsbook_core::ssot::{FileKind, SourceFile, Ssot};
 
 use crate::Finding;
 use crate::rules::links::files::links_runbook;
-use crate::rules::lint::lint_runbook;
+use crate::rules::lint::{lint_runbook_with, tier_rules_off};
 use crate::rules::schema::contract::schema_file;
 
 /// The per-runbook checks, with what they need from the rest of the SSOT.
@@ -20,6 +20,9 @@ pub struct FileChecks<'a> {
     pub(crate) as_of: jiff::civil::Date,
     pub(crate) plan: VerificationPlan,
     pub(crate) must_drill: HashSet<String>,
+    /// Classify the steps (OB115–OB121); false when `[gate.levels]` turns
+    /// every one of those rules off, so their work is skipped too.
+    pub(crate) classify: bool,
 }
 
 impl<'a> FileChecks<'a> {
@@ -53,6 +56,7 @@ impl<'a> FileChecks<'a> {
             as_of,
             plan,
             must_drill,
+            classify: !tier_rules_off(&ssot.config.levels),
         }
     }
 
@@ -61,7 +65,7 @@ impl<'a> FileChecks<'a> {
     #[must_use]
     pub fn runbook(&self, f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
         let mut out = schema_file(self.contracts, f);
-        out.extend(lint_runbook(f, meta));
+        out.extend(lint_runbook_with(f, meta, self.classify));
         out.extend(self.expiry(f, meta));
         out.extend(links_runbook(f));
         out

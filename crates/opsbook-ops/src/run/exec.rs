@@ -107,6 +107,9 @@ pub struct TranscriptRecord {
     pub truncated_bytes: (usize, usize),
     /// Redactions made.
     pub redactions: usize,
+    /// The names of the `--input` variables the step was given (values
+    /// are never recorded).
+    pub inputs: Vec<String>,
 }
 
 fn runner_shell(s: Shell) -> Option<opsbook_runner::Shell> {
@@ -217,6 +220,59 @@ fn not_run(v: &StepView<'_>, result: &str, reason: String) -> StepResult {
     }
 }
 
+/// Shows a step's code and backout and asks whether to run it on this
+/// host (default No): every T1 step, and T0 steps with `ask_t0`.
+fn ask_first(
+    ctx: &Context,
+    v: &StepView<'_>,
+    answers: &mut dyn Answers,
+) -> Option<(&'static str, String)> {
+    answers.say(&format!(
+        "\nstep {} ({}{}): this code will run on {}:\n{}\nbackout: {}",
+        v.id,
+        v.tier.as_str(),
+        v.s.op
+            .as_deref()
+            .map(|o| format!(", {o}"))
+            .unwrap_or_default(),
+        ctx.actor.host,
+        v.code.trim_end(),
+        v.op.and_then(|o| o.backout.as_deref())
+            .unwrap_or(if v.tier == Tier::T0 {
+                "(none needed: T0 changes nothing)"
+            } else {
+                "(none written: dangerous_ops has no backout for this step)"
+            })
+    ));
+    let a = answers.ask(Question {
+        key: &format!("/steps/{}", v.id),
+        prompt: &format!("Run step {} on {} now? [y/N]", v.id, ctx.actor.host),
+    });
+    match a {
+        Ok(a) if yes(&a) => None,
+        Ok(_) => Some(("declined", "the operator said no".to_string())),
+        Err(e) => Some(("declined", e.to_string())),
+    }
+}
+
+/// Replaces each `--input` value (4 characters or more: a shorter one
+/// would blank unrelated text) in a transcript stream by
+/// `[REDACTED:input:NAME]`; returns the count.
+fn redact_inputs(text: &mut String, inputs: &[(String, String)]) -> usize {
+    let mut n = 0;
+    for (name, value) in inputs {
+        if value.chars().count() < 4 {
+            continue;
+        }
+        let hits = text.matches(value.as_str()).count();
+        if hits > 0 {
+            n += hits;
+            *text = text.replace(value.as_str(), &format!("[REDACTED:input:{name}]"));
+        }
+    }
+    n
+}
+
 /// Where the last invocation of `run` stands: its start, and the steps done.
 fn prior(log: &std::path::Path, run: &str) -> Result<(rev::RunStarted, Vec<String>), OpsError> {
     let events = opsbook_core::event::read::<RunEvent>(log)?;
@@ -247,7 +303,7 @@ fn prior(log: &std::path::Path, run: &str) -> Result<(rev::RunStarted, Vec<Strin
 /// `opsbook run`: runs the selected steps in order, fail-fast.
 ///
 /// T0 runs without a question when a person is there (`answers.live()`),
-/// else only with `yes_t0`; T1 asks (the code and backout shown, default
+/// else only with `yes_t0`, and asks like T1 with `ask_t0`; T1 asks (the code and backout shown, default
 /// No); T2 runs when the safety matrix and the freeze allow its `action=`
 /// now, the runbook's `supported_modes` include the current mode, and the
 /// one-person confirmation passes. A step refused, declined or failed
@@ -259,6 +315,7 @@ fn prior(log: &std::path::Path, run: &str) -> Result<(rev::RunStarted, Vec<Strin
 /// incident that does not exist or is closed; ledger or I/O errors.
 #[allow(clippy::too_many_lines)]
 pub fn run(ctx: &Context, req: &RunRequest, answers: &mut dyn Answers) -> Result<Ran, OpsError> {
+    super::check_inputs(&req.inputs)?;
     let l = load(ctx, &req.runbook)?;
     let vs = views(&l);
     let mut sel = selected(&vs, req)?;
@@ -365,33 +422,13 @@ pub fn run(ctx: &Context, req: &RunRequest, answers: &mut dyn Answers) -> Result
                 "refused",
                 "cmd.exe steps never run: write the step in PowerShell".into(),
             )),
+            Tier::T0 if req.ask_t0 => ask_first(ctx, v, answers),
             Tier::T0 if answers.live() || req.yes_t0 => None,
             Tier::T0 => Some((
                 "refused",
                 "T0 steps run unattended only with --yes-t0".to_string(),
             )),
-            Tier::T1 => {
-                answers.say(&format!(
-                    "\nstep {} (T1{}): this code will run:\n{}\nbackout: {}",
-                    v.id,
-                    v.s.op
-                        .as_deref()
-                        .map(|o| format!(", {o}"))
-                        .unwrap_or_default(),
-                    v.code.trim_end(),
-                    v.op.and_then(|o| o.backout.as_deref())
-                        .unwrap_or("(none written: dangerous_ops has no backout for this step)")
-                ));
-                let a = answers.ask(Question {
-                    key: &format!("/steps/{}", v.id),
-                    prompt: &format!("Run step {} now? [y/N]", v.id),
-                });
-                match a {
-                    Ok(a) if yes(&a) => None,
-                    Ok(_) => Some(("declined", "the operator said no".to_string())),
-                    Err(e) => Some(("declined", e.to_string())),
-                }
-            }
+            Tier::T1 => ask_first(ctx, v, answers),
             Tier::T2 => {
                 let g = gate(ctx, v.action.as_deref())?;
                 match t2_blocked(v, g.as_ref(), &l.front, &req.mode) {
@@ -451,13 +488,18 @@ pub fn run(ctx: &Context, req: &RunRequest, answers: &mut dyn Answers) -> Result
             .entry(shell)
             .or_insert_with(|| opsbook_runner::shell_version(shell, &program))
             .clone();
-        let env: Vec<(&str, String)> = [
+        let mut env: Vec<(&str, String)> = [
             Some(("OPSBOOK_RUN", run_id.clone())),
             incident.clone().map(|i| ("OPSBOOK_INCIDENT", i)),
+            Some((
+                "OPSBOOK_ROOT",
+                ctx.layout.root().to_string_lossy().into_owned(),
+            )),
         ]
         .into_iter()
         .flatten()
         .collect();
+        env.extend(req.inputs.iter().map(|(k, v)| (k.as_str(), v.clone())));
         answers.say(&format!("step {} ({}): running…", v.id, v.tier.as_str()));
         let started_at = ctx.now();
         let t = opsbook_runner::run_step(&opsbook_runner::StepSpec {
@@ -471,8 +513,10 @@ pub fn run(ctx: &Context, req: &RunRequest, answers: &mut dyn Answers) -> Result
         })
         .map_err(|e| OpsError::io(&work, e))?;
         let ended_at = ctx.now();
-        let (stdout, n1) = redact(&rules, &t.stdout);
-        let (stderr, n2) = redact(&rules, &t.stderr);
+        let (mut stdout, mut n1) = redact(&rules, &t.stdout);
+        let (mut stderr, mut n2) = redact(&rules, &t.stderr);
+        n1 += redact_inputs(&mut stdout, &req.inputs);
+        n2 += redact_inputs(&mut stderr, &req.inputs);
         let rec = TranscriptRecord {
             run: run_id.clone(),
             runbook: l.id.clone(),
@@ -494,6 +538,7 @@ pub fn run(ctx: &Context, req: &RunRequest, answers: &mut dyn Answers) -> Result
             stderr,
             truncated_bytes: t.truncated_bytes,
             redactions: n1 + n2,
+            inputs: req.inputs.iter().map(|(k, _)| k.clone()).collect(),
         };
         let bytes = serde_json::to_vec_pretty(&rec).map_err(|e| OpsError::Other(e.to_string()))?;
         let dir = ctx.layout.run_dir(&run_id);

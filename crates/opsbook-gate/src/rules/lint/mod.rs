@@ -2,12 +2,14 @@
 
 pub mod dangerous_ops;
 pub mod front_matter;
+pub mod prompts;
 pub mod sections;
 pub mod steps;
 pub mod tiers;
 
 pub use dangerous_ops::{DANGEROUS_OP_WITHOUT_BACKOUT, DANGEROUS_OP_WITHOUT_CONFIRMATION};
 pub use front_matter::{MATURITY_WITHOUT_DATE, SAFETY_LABEL_MISMATCH, TITLE_MISSING_JA};
+pub use prompts::INTERACTIVE_PROMPT_IN_STEP;
 pub use sections::{DUPLICATE_SECTION, EMPTY_SECTION, HEADING_NOT_BILINGUAL, MISSING_SECTION};
 pub use steps::{
     BAD_STEP_NUMBER, DANGEROUS_STEP_WITHOUT_OP, STEP_TIER_EXCEEDS_OP, STEP_WITHOUT_TIER, UNKNOWN_OP,
@@ -47,14 +49,46 @@ pub const RULES: &[&Rule] = &[
     SAFETY_LABEL_BELOW_COMPUTED_TIER,
     NON_ASCII_IN_SCRIPT,
     FENCE_NEVER_EXECUTED,
+    INTERACTIVE_PROMPT_IN_STEP,
 ];
 
-/// OB101–OB120: runbook lint (OB115–OB120 from the tiers computed by
+/// OB101–OB121: runbook lint (OB115–OB121 from the tiers computed by
 /// `opsbook-classify`). Without usable front matter the kind, the
 /// operations and the tiers are unknown: the front matter is reported
 /// (OB005–OB007), not a cascade of sections and steps that follow from it.
 #[must_use]
 pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
+    lint_runbook_with(f, meta, true)
+}
+
+/// The rules computed from the classified code of the steps (OB115–OB121).
+pub const TIER_RULES: &[&Rule] = &[
+    STEP_BELOW_COMPUTED_TIER,
+    COMPUTED_DANGEROUS_STEP_WITHOUT_OP,
+    BACKOUT_STEP_IS_T2,
+    SAFETY_LABEL_BELOW_COMPUTED_TIER,
+    NON_ASCII_IN_SCRIPT,
+    FENCE_NEVER_EXECUTED,
+    INTERACTIVE_PROMPT_IN_STEP,
+];
+
+/// Whether `[gate.levels]` (code or name → level) turns every rule of
+/// [`TIER_RULES`] off: then no step needs classifying at all (what
+/// `scripts/bench-gate` uses as the gate without classification).
+#[must_use]
+pub fn tier_rules_off(levels: &std::collections::BTreeMap<String, String>) -> bool {
+    TIER_RULES.iter().all(|r| {
+        levels.iter().any(|(k, v)| {
+            (k.eq_ignore_ascii_case(r.code) || k.eq_ignore_ascii_case(r.name))
+                && matches!(crate::rules::Level::parse(v), Some(None))
+        })
+    })
+}
+
+/// [`lint_runbook`], classifying the steps (OB115–OB121) only when
+/// `classify` is true.
+#[must_use]
+pub fn lint_runbook_with(f: &SourceFile, meta: &RunbookMeta, classify: bool) -> Vec<Finding> {
     let mut found = Vec::new();
     let Some(body) = &f.body else { return found };
     if !f.parsed {
@@ -65,7 +99,9 @@ pub fn lint_runbook(f: &SourceFile, meta: &RunbookMeta) -> Vec<Finding> {
     let op_tier = dangerous_ops::check(f, meta, &mut found);
     let (step_tier, tiers_known) = steps::check(f, body, meta, &mut found);
     front_matter::claims(f, meta, op_tier.max(step_tier), tiers_known, &mut found);
-    tiers::check(f, body, meta, &mut found);
+    if classify {
+        tiers::check(f, body, meta, &mut found);
+    }
     found
 }
 

@@ -143,7 +143,8 @@ Get-Service TradingGateway
 Use instead: ```` ```powershell {step=2 tier=T0} ```` for a step, or ```` ```text ```` for output.",
 };
 
-/// OB115–OB120 for one runbook whose body is parsed.
+/// OB115–OB121 for one runbook whose body is parsed (OB121 in `prompts.rs`,
+/// from the same classification).
 pub(crate) fn check(f: &SourceFile, body: &Body, meta: &RunbookMeta, found: &mut Vec<Finding>) {
     let rc = classify_blocks(&body.code_blocks);
     let ops: HashMap<&str, &model::DangerousOp> = meta
@@ -158,6 +159,7 @@ pub(crate) fn check(f: &SourceFile, body: &Body, meta: &RunbookMeta, found: &mut
     }
     backouts(f, meta, &rc, found);
     label(f, meta, &rc, found);
+    super::prompts::check(f, &rc, &body.code_blocks, found);
     for fence in rc.not_steps.iter().filter(|n| n.lang.is_empty()) {
         found.push(Finding::new(
             FENCE_NEVER_EXECUTED,
@@ -366,7 +368,7 @@ fn label(f: &SourceFile, meta: &RunbookMeta, rc: &RunbookClassification, found: 
     found.push(finding);
 }
 
-fn step_name(s: &Step) -> String {
+pub(super) fn step_name(s: &Step) -> String {
     s.step.as_deref().map_or_else(
         || format!("the `{}` block", s.lang),
         |n| format!("step {n}"),
