@@ -9,7 +9,7 @@
 //! exceeded.
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
 use crate::report::Kind;
 use crate::sink::{Loc, Meta, Sink};
@@ -58,9 +58,7 @@ impl KeyChecker {
     }
 
     fn hash(&self, bytes: &[u8]) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        bytes.hash(&mut h);
-        h.finish()
+        self.hasher.hash_one(bytes)
     }
 
     /// One row: its ID (trimmed text) and its bytes. Returns whether the ID
