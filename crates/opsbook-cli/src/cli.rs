@@ -167,7 +167,24 @@ Exit status: 0 walked (or quit), 1 a step answered done is not done, 2 usage or 
     #[command(subcommand)]
     Time(TimeCommand),
     /// Split-brain fencing: leases with fencing tokens (acquire, renew, release, status, check)
-    #[command(subcommand)]
+    ///
+    /// One holder per lease name with a fencing token that only increases;
+    /// every acquire, renewal, expiry, release and takeover goes into
+    /// ledger/lease.jsonl (docs/lease.md). The local store is one directory
+    /// per host: OPSBOOK_LEASE_DIR, else opsbook.toml [lease] dir, else
+    /// %ProgramData%\opsbook\leases (Windows) or ~/.local/share/opsbook/leases;
+    /// it fences the processes of that host only — order writers on two
+    /// hosts need [lease] backend = "s3".
+    #[command(
+        subcommand,
+        after_long_help = "Examples (PowerShell):
+  opsbook lease status                                  # every lease: holder, token, expiry, store
+  $l = opsbook lease acquire order-gateway --holder n1 --format json | ConvertFrom-Json
+  if ($LASTEXITCODE -ne 0) { throw 'held by another instance: do not start' }
+  opsbook lease renew order-gateway --holder n1 --token $l.token      # every renew_interval_seconds
+  opsbook lease check order-gateway --holder n1 --token $l.token      # before a write: exit 0 current
+  opsbook lease release order-gateway --holder n1 --token $l.token"
+    )]
     Lease(LeaseCommand),
     /// Failover and failback per policy/failover.yaml: check the conditions now; approve a failback (T2)
     #[command(subcommand)]
@@ -751,9 +768,11 @@ Each answer is ID=pass:EVIDENCE or ID=fail[:EVIDENCE]; every check must be answe
 
 Checks opsbook can verify are verified, not typed: reconciliation_ok needs a
 stored report (REC-..., from `opsbook reconcile fills`); recovering_dwell is read
-from the safety ledger; time_ok=pass:TCK-N and no_split_brain=pass:ledger/lease.jsonl
-are checked against their ledgers; an EVB-... bundle must exist; placeholders
-such as pass:x are refused.
+from the safety ledger; time_ok needs a recorded clock check (TCK-N, from
+`opsbook time check --record --incident ID`) and no_split_brain is read from
+the lease ledger (answer no_split_brain=pass:ledger/lease.jsonl; see
+`opsbook lease status`) — other evidence for these two is refused; an EVB-...
+bundle must exist; placeholders such as pass:x are refused.
 
 Examples (PowerShell):
   opsbook incident accept 001
@@ -1443,7 +1462,7 @@ Examples (PowerShell):
 /// files scanned now.
 #[derive(Debug, Args)]
 pub struct MdInput {
-    /// Data files to scan (CSV, JSON, feather, Parquet; `.gz` too)
+    /// Data files or directories to scan (CSV, JSON, feather, Parquet; `.gz` and `.zip` too)
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// How to check: auto, trade-id, agg-trade, binance-depth, okx-book, candles, time-grid
@@ -1464,7 +1483,7 @@ pub struct MdInput {
     /// Delivery later than this is a stall, ms (default 10000)
     #[arg(long, value_name = "MS")]
     pub stall_ms: Option<i64>,
-    /// The symbol of every file (e.g. BTCUSDT), instead of a guess from the file name
+    /// The symbol of every file (e.g. BTCUSDT, upper-cased), instead of a guess from the file name (a warning names each file whose name says another)
     #[arg(long, value_name = "SYMBOL")]
     pub symbol: Option<String>,
 }
@@ -1518,8 +1537,15 @@ pub enum PlanFormat {
 pub enum MarketdataCommand {
     /// Scan data files for gaps, duplicates, conflicts, stale IDs, broken depth chains, checksums, clock anomalies
     ///
-    /// Exit 0 clean, 1 findings, 2 error. Reads only (T0); `--save` writes the
+    /// Exit 0 clean, 1 findings, 2 error. A `no_check` finding (a stream
+    /// with nothing opsbook can check, e.g. depth diffs without --snapshot,
+    /// or IDs that are not sequential) also exits 1: what could not be
+    /// checked is never reported clean. Reads only (T0); `--save` writes the
     /// report (JSON) for mark, quarantine and backfill-plan.
+    ///
+    /// Inputs: CSV, JSON/JSONL, feather, Parquet, each also as `.gz`, and
+    /// one-member `.zip` archives as data.binance.vision publishes them (the
+    /// report names the member; findings' lines are its lines).
     #[command(after_long_help = "Examples (PowerShell):
   opsbook marketdata scan D:\\data\\BTCUSDT-trades-2026-11-28.csv
   opsbook marketdata scan .\\depth\\*.jsonl --scheme binance-depth --snapshot .\\depth\\snapshot.json
@@ -1710,10 +1736,19 @@ pub enum LeaseCommand {
         #[arg(long, value_name = "N")]
         token: Option<u64>,
     },
-    /// Who holds the lease now, with which token, until when
+    /// Who holds each lease now, with which token, until when, and the store
+    ///
+    /// Without NAME: every order writer of policy/failover.yaml
+    /// (fencing_required) and every lease in ledger/lease.jsonl.
     Status {
+        /// Lease name (default: every lease this SSOT knows)
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
+        /// Store (default: [lease] backend in opsbook.toml, else local)
+        #[arg(long, value_enum)]
+        backend: Option<LeaseBackendArg>,
         #[command(flatten)]
-        lease: LeaseArgs,
+        common: SafeCommon,
     },
     /// Whether a token is the lease's current, unexpired grant (exit 0) — ask before a write
     Check {

@@ -80,9 +80,9 @@ fn ok(dir: &Path, now: &str, args: &[&str]) -> String {
 }
 
 /// Runs `opsbook reconcile fills` at `now` over a clean pair of exports
-/// (stored and recorded, covering any incident window before `now`) and
-/// returns every recovery-acceptance answer passed, `reconciliation_ok`
-/// naming the report.
+/// (stored and recorded, covering any incident window before `now`),
+/// records the clock and the order writers' leases ([`integrity_records`])
+/// and returns every recovery-acceptance answer passed with those records.
 fn accept_all(dir: &Path, now: &str) -> Vec<String> {
     let (ours, theirs) = opsbook_testkit::ssot::clean_fills(dir);
     let out = ok(
@@ -100,7 +100,42 @@ fn accept_all(dir: &Path, now: &str) -> Vec<String> {
         ],
     );
     let v: Value = serde_json::from_str(&out).unwrap();
-    opsbook_testkit::ssot::accept_all(v["stored"]["id"].as_str().unwrap())
+    let tck = integrity_records(dir, now);
+    opsbook_testkit::ssot::accept_all(v["stored"]["id"].as_str().unwrap(), &tck)
+}
+
+/// What `time_ok` and `no_split_brain` are verified from, recorded at
+/// `now` through the commands an operator runs: `opsbook time check
+/// --record` against an SNTP responder 5 ms off (returns its `TCK-<n>`),
+/// and `opsbook lease acquire` of every order writer by `n1` for 24 h in
+/// the SSOT's own store (kept when already held).
+fn integrity_records(dir: &Path, now: &str) -> String {
+    let (addr, _) = opsbook_testkit::sntp::scripted(vec![opsbook_testkit::sntp::Reply::at(5)]);
+    let out = ok(
+        dir,
+        now,
+        &[
+            "time", "check", "--server", &addr, "--record", "--format", "json",
+        ],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    opsbook_testkit::ssot::own_lease_store(dir, &dir.join("..").join("leases"));
+    for name in opsbook_testkit::ssot::ORDER_WRITERS {
+        let st: Value = serde_json::from_str(&ok(
+            dir,
+            now,
+            &["lease", "status", name, "--format", "json"],
+        ))
+        .unwrap();
+        if st["state"] != "held" {
+            ok(
+                dir,
+                now,
+                &["lease", "acquire", name, "--holder", "n1", "--ttl", "24h"],
+            );
+        }
+    }
+    v["recorded"].as_str().unwrap().to_string()
 }
 
 /// A fresh SSOT from `opsbook init` in a temp dir, whose starter runbooks

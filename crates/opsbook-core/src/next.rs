@@ -110,4 +110,7 @@ pub enum NextStep {
         /// The lease.
         name: String,
     },
+    /// See every lease's holder and answer `no_split_brain` with the lease
+    /// ledger, which opsbook then reads itself.
+    LeaseHolders,
 }

@@ -285,8 +285,13 @@ fn stale_message(token: &u64, holder: &str, c: &Status) -> String {
                 .unwrap_or_default()
         ),
     };
+    let of = if holder == "-" {
+        String::new()
+    } else {
+        format!(" of holder {holder}")
+    };
     format!(
-        "token {token} of holder {holder} is stale for lease `{}`: {now}. Stop sending orders with it",
+        "token {token}{of} is stale for lease `{}`: {now}. Stop sending orders with it",
         c.name
     )
 }

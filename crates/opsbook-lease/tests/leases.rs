@@ -192,6 +192,12 @@ fn renew_release_and_stale_tokens() {
             e.to_string().contains("current token is 2, holder n2"),
             "{e}"
         );
+        // A check that names no holder does not invent one.
+        assert!(
+            e.to_string()
+                .starts_with("token 1 is stale for lease `order-gateway`"),
+            "{e}"
+        );
         assert!(matches!(
             l.release("order-gateway", "n1", 1),
             Err(LeaseError::Stale { .. })

@@ -79,6 +79,9 @@ pub(crate) fn read(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
                 time_us: time.as_ref().and_then(|a| time_at(a, r)),
                 volume: vol.as_ref().and_then(|a| f64_at(a, r)),
                 id_not_integer: idv.is_none() && id.as_ref().is_some_and(|a| a.is_valid(r)),
+                // Arrow IDs are read as integers only: a string ID column is
+                // scanned as rows without IDs.
+                key: None,
             };
             payload.clear();
             for (ci, col) in batch.columns().iter().enumerate() {

@@ -182,6 +182,7 @@ pub(crate) struct Engine {
     pub ids: HashMap<Meta, IdChecker>,
     pub monos: HashMap<Meta, MonoChecker>,
     pub noids: HashMap<Meta, NoIdChecker>,
+    pub keys: HashMap<Meta, crate::keys::KeyChecker>,
     pub depths: HashMap<Meta, DepthChecker>,
     pub okx: HashMap<Meta, OkxBook>,
     pub grids: HashMap<Meta, GridChecker>,
@@ -224,6 +225,14 @@ impl Engine {
             .noids
             .entry(meta.clone())
             .or_insert_with(|| NoIdChecker::new(meta.clone()));
+        (c, &mut self.sink)
+    }
+
+    pub fn keys(&mut self, meta: &Meta) -> (&mut crate::keys::KeyChecker, &mut Sink) {
+        let c = self
+            .keys
+            .entry(meta.clone())
+            .or_insert_with(|| crate::keys::KeyChecker::new(meta.clone()));
         (c, &mut self.sink)
     }
 
@@ -414,6 +423,9 @@ impl Engine {
             c.finish(sink);
         }
         for (_, mut c) in sorted_map(self.noids) {
+            c.finish(sink);
+        }
+        for (_, mut c) in sorted_map(self.keys) {
             c.finish(sink);
         }
         for (_, mut c) in sorted_map(self.depths) {

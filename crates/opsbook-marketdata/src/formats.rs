@@ -539,6 +539,9 @@ fn read_generic(e: &mut Engine, item: &Planned) -> Result<u64, Error> {
                 .and_then(|b| std::str::from_utf8(b).ok())
                 .and_then(|s| s.trim().parse().ok()),
             id_not_integer: id_cell.is_some_and(|c| !trim(c).is_empty()) && id.is_none(),
+            key: id_cell
+                .filter(|c| id.is_none() && !trim(c).is_empty())
+                .map(|c| String::from_utf8_lossy(trim(c)).into_owned()),
         };
         let payload = match cols.index {
             Some(_) => row

@@ -41,6 +41,30 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, Error> {
     text(inner).map_err(io)
 }
 
+/// The name of the one file in the ZIP archive at `path` (`None`: not a
+/// `.zip`, or not a one-member archive — reading it says why).
+#[must_use]
+pub fn zip_member_name(path: &Path) -> Option<String> {
+    if !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    {
+        return None;
+    }
+    let mut ar = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+    let mut names = Vec::new();
+    for i in 0..ar.len() {
+        let z = ar.by_index_raw(i).ok()?;
+        if !z.is_dir() {
+            names.push(z.name().map(|n| n.into_owned()).unwrap_or_default());
+        }
+    }
+    match names.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
 /// The one file of a ZIP archive (data.binance.vision ships each day or
 /// month as `<name>.zip` holding `<name>.csv`), streamed: the archive's
 /// directory is read with the `zip` crate, the member's bytes are inflated

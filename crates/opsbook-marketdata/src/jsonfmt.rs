@@ -130,6 +130,7 @@ fn element(st: &mut State<'_>, v: &Value) -> Result<(), Error> {
                     id,
                     time_us: time(a.first()),
                     id_not_integer: id.is_none() && a.get(1).is_some_and(|x| !x.is_null()),
+                    key: id.is_none().then(|| key_text(a.get(1))).flatten(),
                     ..RowValues::default()
                 },
                 Columns {
@@ -157,6 +158,7 @@ fn element(st: &mut State<'_>, v: &Value) -> Result<(), Error> {
                     agg,
                     time_us: time(o.get("timestamp")),
                     id_not_integer: id.is_none() && o.get("id").is_some_and(|x| !x.is_null()),
+                    key: id.is_none().then(|| key_text(o.get("id"))).flatten(),
                     ..RowValues::default()
                 },
                 Columns {
@@ -181,4 +183,13 @@ fn element(st: &mut State<'_>, v: &Value) -> Result<(), Error> {
     }
     let f = st.feeder.as_mut().expect("set above");
     f.row(st.e, &at, vals, &payload)
+}
+
+/// A non-integer ID as text (a string trimmed; another value as JSON).
+fn key_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Null => None,
+        Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        other => Some(other.to_string()),
+    }
 }

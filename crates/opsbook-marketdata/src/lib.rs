@@ -38,6 +38,7 @@ pub mod grid;
 pub mod ids;
 pub mod input;
 mod jsonfmt;
+pub mod keys;
 pub mod repair;
 pub mod report;
 mod rows;

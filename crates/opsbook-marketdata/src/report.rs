@@ -182,6 +182,11 @@ pub struct Input {
     /// said so in the human report).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbol_from: Option<String>,
+    /// The member read from a `.zip` archive: its findings' lines are the
+    /// member's lines (their `file` stays the archive, which mark and
+    /// quarantine act on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
 }
 
 /// Totals.
@@ -212,6 +217,10 @@ pub struct Report {
     /// What each input was read as.
     #[serde(default)]
     pub inputs: Vec<Input>,
+    /// What the operator should know about how the scan was run (a
+    /// `--symbol` that replaces the symbol a file name says).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The verdict of a scan.
@@ -263,7 +272,21 @@ impl Report {
             },
             findings,
             inputs,
+            warnings: Vec::new(),
         }
+    }
+
+    /// Whether the only defects are `no_check` (nothing wrong was found,
+    /// but something could not be checked: still exit 1).
+    pub fn only_no_check(&self) -> bool {
+        let no_check = Kind::NoCheck.as_str();
+        self.summary
+            .findings
+            .iter()
+            .any(|(k, n)| k == no_check && *n > 0)
+            && self.summary.findings.iter().all(|(k, n)| {
+                *n == 0 || k == no_check || kind_from_str(k).is_some_and(|k| !k.is_defect())
+            })
     }
 
     /// Clean unless a defect kind was found ([`Kind::is_defect`]).
@@ -333,6 +356,13 @@ impl Report {
             let _ = writeln!(out, "{at}: {}{sym}{scope}: {}", f.kind.as_str(), f.message);
         }
         for i in &self.inputs {
+            if let Some(m) = &i.member {
+                let _ = writeln!(
+                    out,
+                    "{}: read its member {m} (the lines above are {m}'s)",
+                    i.file
+                );
+            }
             if let (Some(sym), Some("file_name")) = (&i.symbol, i.symbol_from.as_deref()) {
                 let _ = writeln!(
                     out,
@@ -371,6 +401,9 @@ impl Report {
             "verdict: {}",
             match self.verdict() {
                 Verdict::Clean => "clean",
+                Verdict::Findings if self.only_no_check() => {
+                    "not verified (exit 1): nothing wrong was found, but what no_check names could not be checked; a stream opsbook cannot check is never reported clean"
+                }
                 Verdict::Findings => "findings (exit 1)",
             }
         );
@@ -429,6 +462,7 @@ mod tests {
                 records: 10,
                 symbol: None,
                 symbol_from: None,
+                member: None,
             }],
             &BTreeMap::new(),
         );

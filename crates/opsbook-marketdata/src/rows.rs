@@ -21,6 +21,8 @@ pub(crate) struct Columns {
     pub ohlc: bool,
     /// An unnamed first column (a pandas index): left out of the payload.
     pub index: Option<usize>,
+    /// The column names seen (for the error when none is usable).
+    pub seen: Vec<String>,
 }
 
 impl Columns {
@@ -59,16 +61,36 @@ impl Columns {
                 .first()
                 .filter(|n| n.is_empty() || *n == "__index_level_0__")
                 .map(|_| 0),
+            seen: names.to_vec(),
         }
     }
+}
+
+/// `a`, `b`, `c` (at most 12, then how many more).
+fn seen_columns(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".into();
+    }
+    let mut v: Vec<String> = names.iter().take(12).map(|n| format!("`{n}`")).collect();
+    if names.len() > 12 {
+        v.push(format!("{} more", names.len() - 12));
+    }
+    v.join(", ")
 }
 
 /// The check a row stream gets.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Mode {
-    Ids { agg: bool },
-    Grid { family: Option<String> },
+    Ids {
+        agg: bool,
+    },
+    Grid {
+        family: Option<String>,
+    },
     NoId,
+    /// IDs that are not sequential integers (UUIDs): repeats are checked,
+    /// gaps cannot be.
+    Keys,
 }
 
 /// One row's values, as far as the columns give them.
@@ -80,6 +102,8 @@ pub(crate) struct RowValues {
     pub volume: Option<f64>,
     /// The ID cell is present but not an integer (UUIDs).
     pub id_not_integer: bool,
+    /// That ID's text, trimmed, when the reader keeps it (generic CSV).
+    pub key: Option<String>,
 }
 
 /// Feeds rows (CSV, JSON, Arrow, Parquet) to the right checker; buffers the
@@ -146,9 +170,10 @@ impl RowFeeder {
                 } else if cols.time.is_some() {
                     Mode::NoId
                 } else {
-                    return Err(unsupported(
-                        "no ID column (id, trade_id, agg_trade_id, a, sequence) and no time column (timestamp, time, date, open_time, ts): declare the columns with a header",
-                    ));
+                    return Err(unsupported(&format!(
+                        "no ID column (id, trade_id, agg_trade_id, a, sequence) and no time column (timestamp, time, date, open_time, ts) among the columns seen ({}): this does not look like market data. If it is, name its ID or time column so in the header line, or choose the check with --scheme trade-id|agg-trade|candles|time-grid",
+                        seen_columns(&cols.seen)
+                    )));
                 }
             }
             Scheme::TradeId => {
@@ -207,8 +232,13 @@ impl RowFeeder {
         match self.mode.clone() {
             Mode::Ids { agg } => {
                 if v.id_not_integer && v.id.is_none() {
-                    // UUID-like IDs: fall back to rows without IDs.
-                    self.mode = Mode::NoId;
+                    // UUID-like IDs: repeats can be checked, gaps cannot;
+                    // without the ID text, rows without IDs.
+                    self.mode = if v.key.is_some() && !agg {
+                        Mode::Keys
+                    } else {
+                        Mode::NoId
+                    };
                     return self.row(e, at, v, payload);
                 }
                 let Some(id) = v.id else {
@@ -225,6 +255,27 @@ impl RowFeeder {
                 } else {
                     let (ck, sink) = e.id(&self.meta, Unit::TradeId);
                     ck.record(sink, at, id, v.time_us, payload);
+                }
+            }
+            Mode::Keys => {
+                if !self.said {
+                    self.said = true;
+                    e.no_check(
+                        &self.meta,
+                        at,
+                        "IDs are not sequential integers (e.g. UUIDs): gaps cannot be judged from them; repeated IDs (duplicate vs conflict), time order and identical rows are checked",
+                    );
+                }
+                let Some(key) = v.key.as_deref().filter(|k| !k.is_empty()) else {
+                    e.malformed(&self.meta, at, "expected an ID");
+                    return Ok(());
+                };
+                let (ck, sink) = e.keys(&self.meta);
+                if ck.record(sink, at, key, payload)
+                    && let Some(t) = v.time_us
+                {
+                    let (ck, sink) = e.noid(&self.meta);
+                    ck.record(sink, at, t, payload);
                 }
             }
             Mode::NoId => {

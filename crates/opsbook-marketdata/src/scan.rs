@@ -44,6 +44,7 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<Report, Error> {
     let mut engine = Engine::new(opts.clone());
     let mut plan = Vec::new();
     let mut skipped = Vec::new();
+    let mut warnings = Vec::new();
     for p in &opts.snapshots {
         let mut item = plan_file(p)?;
         item.snapshot_source = true;
@@ -70,8 +71,20 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<Report, Error> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
+        let sym = sym.to_ascii_uppercase();
         for item in plan.iter_mut().filter(|i| !i.snapshot_source) {
-            item.info.symbol = Some(sym.to_string());
+            if let Some(old) = item
+                .info
+                .symbol
+                .as_deref()
+                .filter(|o| !o.eq_ignore_ascii_case(&sym))
+            {
+                warnings.push(format!(
+                    "{}: --symbol {sym} replaces {old}, the symbol its file name says",
+                    item.shown
+                ));
+            }
+            item.info.symbol = Some(sym.clone());
         }
     }
     // Candle families: which intervals each symbol has in this scan.
@@ -124,6 +137,7 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<Report, Error> {
             records: 0,
             symbol: None,
             symbol_from: None,
+            member: None,
         });
     }
     let (rest, rest_spans) = engine.finish();
@@ -133,7 +147,9 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<Report, Error> {
     }
     spans.extend(rest_spans);
     judge_scope(&mut sink.findings, &spans);
-    Ok(Report::new(sink.findings, inputs, &sink.omitted))
+    let mut report = Report::new(sink.findings, inputs, &sink.omitted);
+    report.warnings = warnings;
+    Ok(report)
 }
 
 type Families = HashMap<(String, String, String), Vec<i64>>;
@@ -184,6 +200,7 @@ fn run_plan(plan: &[Planned], opts: &ScanOptions, families: &Families) -> Result
                     records,
                     symbol: item.info.symbol.clone(),
                     symbol_from: symbol_from(item, opts),
+                    member: crate::input::zip_member_name(&item.path),
                 });
             }
             let (sink, spans) = e.finish();

@@ -501,6 +501,15 @@ fn a_zipped_recording_scans_as_its_csv_and_a_damaged_archive_is_an_error() {
     assert_eq!(gaps.len(), 1, "{:#?}", r.findings);
     assert_eq!((gaps[0].line, gaps[0].count), (Some(1001), 1));
     assert!(gaps[0].file.ends_with("dropped_1m.zip"), "{}", gaps[0].file);
+    // The report names the member whose line that is.
+    assert_eq!(r.inputs[0].member.as_deref(), Some(csv));
+    let human = r.render_human();
+    assert!(
+        human.contains(&format!(
+            "dropped_1m.zip: read its member {csv} (the lines above are {csv}'s)"
+        )),
+        "{human}"
+    );
     // A flipped byte inside the compressed data: an error, never short data.
     let mut bytes = std::fs::read(&z).unwrap();
     let mid = bytes.len() / 2;

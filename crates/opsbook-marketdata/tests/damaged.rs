@@ -593,7 +593,7 @@ fn the_symbol_is_stated_with_the_option_or_said_to_be_guessed_from_the_file_name
         "{human}"
     );
     let stated = scan(
-        &[p],
+        std::slice::from_ref(&p),
         &ScanOptions {
             symbol: Some("ETHUSDT".into()),
             ..ScanOptions::default()
@@ -602,6 +602,24 @@ fn the_symbol_is_stated_with_the_option_or_said_to_be_guessed_from_the_file_name
     .unwrap();
     assert_eq!(stated.findings[0].symbol.as_deref(), Some("ETHUSDT"));
     assert_eq!(stated.inputs[0].symbol_from.as_deref(), Some("option"));
+    // Replacing the file name's symbol is said; the option is upper-cased.
+    assert_eq!(
+        stated.warnings,
+        [format!(
+            "{}: --symbol ETHUSDT replaces BTCUSDT, the symbol its file name says",
+            p.display()
+        )]
+    );
+    let lower = scan(
+        std::slice::from_ref(&p),
+        &ScanOptions {
+            symbol: Some("btcusdt".into()),
+            ..ScanOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(lower.findings[0].symbol.as_deref(), Some("BTCUSDT"));
+    assert!(lower.warnings.is_empty(), "{:?}", lower.warnings);
     assert!(!stated.render_human().contains("guessed"));
     // The backfill plan asks for the stated symbol.
     let plan = repair::backfill_plan(&stated, Market::Spot, &Default::default());

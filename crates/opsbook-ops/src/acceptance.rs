@@ -143,37 +143,21 @@ fn reconciliation_ok(ctx: &Context, inc: &Incident, r: &str) -> Result<String, O
     Ok(v.note())
 }
 
-/// `time_ok`: a recorded clock check `TCK-<n>` is read and judged (under
-/// the warn threshold, measured after recovery started); any other
-/// evidence stays the operator's word, with a warning naming the command
-/// that records a check (not yet mandatory: a platform without SNTP/exchange
-/// reachability from the operator's machine has no check to record).
+/// `time_ok`: a recorded clock check `TCK-<n>` (or a time report of
+/// `opsbook time check --format json` attached to the incident) is read
+/// and judged — ok, measured after recovery started, fresh, intact, no
+/// later check saying otherwise. Anything else is refused with the command
+/// that records a check (issue 16: never the operator's word).
 fn time_ok(ctx: &Context, inc: &Incident, r: &str) -> Result<String, OpsError> {
-    if r.starts_with("TCK-") {
-        return crate::time::verify_time_ok(ctx, inc, r);
-    }
-    ctx.warn(format!(
-        "warning: time_ok evidence `{r}` is taken on your word; record a check (`opsbook time check --record --incident {}`) and give its TCK-… ID to have opsbook verify it",
-        inc.id
-    ));
-    Ok(String::new())
+    crate::time::verify_time_ok(ctx, inc, r)
 }
 
-/// `no_split_brain`: when the evidence names the lease ledger, it is read
-/// and judged; any other evidence stays the operator's word (a platform
-/// without leases recorded through opsbook has no ledger to read).
+/// `no_split_brain`: the lease ledger `ledger/lease.jsonl` is read and
+/// judged, with `policy/failover.yaml` (its order writers, or its
+/// `fencing.single_instance` declaration). Any other evidence is refused
+/// with the step that shows the holders (issue 16).
 fn no_split_brain(ctx: &Context, inc: &Incident, r: &str) -> Result<String, OpsError> {
-    if r.replace('\\', "/")
-        .ends_with(LedgerFile::Lease.rel().as_str())
-    {
-        crate::lease::verify_no_split_brain(ctx, inc, r)
-    } else {
-        ctx.warn(format!(
-            "warning: no_split_brain evidence `{r}` is taken on your word; give {} to have opsbook verify the lease holders",
-            LedgerFile::Lease.rel()
-        ));
-        Ok(String::new())
-    }
+    crate::lease::verify_no_split_brain(ctx, inc, r)
 }
 
 /// `recovering_dwell`: read from the safety ledger and `policy/degraded.yaml`,

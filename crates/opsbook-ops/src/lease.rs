@@ -130,14 +130,7 @@ pub fn s3_store(ctx: &Context) -> Result<S3Store, OpsError> {
 /// As [`backend`] and [`s3_store`].
 pub fn store(ctx: &Context, given: Option<Backend>) -> Result<Box<dyn Store>, OpsError> {
     Ok(match backend(ctx, given)? {
-        Backend::Local => {
-            let dir = opsbook_core::fsutil::machine_dir(
-                "OPSBOOK_LEASE_DIR",
-                ctx.config()?.lease.dir.as_deref(),
-                "leases",
-            );
-            Box::new(LocalStore::new(&dir))
-        }
+        Backend::Local => Box::new(LocalStore::new(&local_dir(ctx)?)),
         Backend::S3 => Box::new(s3_store(ctx)?),
     })
 }
@@ -231,7 +224,13 @@ pub fn acquire(ctx: &Context, req: &LeaseRequest) -> Result<Lease, OpsError> {
             s.self_test().map_err(|e| OpsError::Other(e.to_string()))?;
             Box::new(s)
         }
-        Backend::Local => store(ctx, Some(Backend::Local))?,
+        Backend::Local => {
+            ctx.warn(format!(
+                "warning: the local lease store ({}) fences the processes of this host only: a standby on another host cannot see it; use [lease] backend = \"s3\" in opsbook.toml when order writers run on two hosts (docs/lease.md)",
+                local_dir(ctx)?.display()
+            ));
+            store(ctx, Some(Backend::Local))?
+        }
     };
     let svc = service_on(ctx, store);
     Ok(match &req.wait {
@@ -273,6 +272,56 @@ pub fn release(ctx: &Context, req: &LeaseRequest) -> Result<Release, OpsError> {
 /// Bad name; store errors.
 pub fn status(ctx: &Context, req: &LeaseRequest) -> Result<Status, OpsError> {
     Ok(service(ctx, req.backend)?.status(&req.name)?)
+}
+
+/// Every lease this SSOT knows, sorted by name: the order writers of
+/// `policy/failover.yaml` (`fencing_required`, even when never acquired)
+/// and every lease named in `ledger/lease.jsonl`, each as its store says
+/// now (reads only).
+///
+/// # Errors
+/// A broken policy or lease ledger; store errors.
+pub fn status_all(ctx: &Context, backend: Option<Backend>) -> Result<Vec<Status>, OpsError> {
+    let mut names: std::collections::BTreeSet<String> = ctx
+        .policy_optional::<Failover>()?
+        .map(|p| {
+            p.components
+                .into_iter()
+                .filter(|c| c.fencing_required)
+                .map(|c| c.id)
+                .collect()
+        })
+        .unwrap_or_default();
+    let path = ctx.layout.ledger(LedgerFile::Lease);
+    if path.is_file() {
+        for e in ledger::read(&path)? {
+            if let Some(Ok(ev)) = opsbook_core::event::lease::LeaseEvent::from_event(&e) {
+                names.insert(ev.name().to_string());
+            }
+        }
+    }
+    let svc = service(ctx, backend)?;
+    names
+        .iter()
+        .map(|n| svc.status(n).map_err(OpsError::from))
+        .collect()
+}
+
+/// Where the local store of this SSOT lives: `OPSBOOK_LEASE_DIR`, else
+/// `opsbook.toml` `[lease] dir`, else the host's data directory
+/// (`%ProgramData%\opsbook\leases`; `$XDG_DATA_HOME` or
+/// `~/.local/share/opsbook/leases` elsewhere) — one per host, shared by
+/// every checkout of the SSOT on it, so that two checkouts never fence
+/// apart.
+///
+/// # Errors
+/// A broken `opsbook.toml`.
+pub fn local_dir(ctx: &Context) -> Result<std::path::PathBuf, OpsError> {
+    Ok(opsbook_core::fsutil::machine_dir(
+        "OPSBOOK_LEASE_DIR",
+        ctx.config()?.lease.dir.as_deref(),
+        "leases",
+    ))
 }
 
 /// Whether the token (and the holder, when given) is the lease's current,
@@ -325,30 +374,66 @@ fn names_lease_ledger(ctx: &Context, reference: &str) -> bool {
 /// MITIGATING), it must show no two holders at once, no token that fails
 /// to increase and no renewal or release by a stale holder, and every
 /// order writer of `policy/failover.yaml` (`fencing_required`) held by
-/// exactly one holder now. (Orders from a non-holder's clientOrderId
-/// prefix are reconciliation's to find.) Returns the note to record with
-/// the answer.
+/// exactly one holder now — a writer with no lease event is "never
+/// acquired" and refused. A platform whose policy declares
+/// `fencing.single_instance` (one instance per order writer, one host, no
+/// standby) needs no lease held: the ledger, when it exists, is still
+/// replayed, and the note names the declaration. (Orders from a
+/// non-holder's clientOrderId prefix are reconciliation's to find.)
+/// Returns the note to record with the answer.
 ///
 /// # Errors
-/// [`OpsError::Refused`] with the problems; the failover policy cannot be
-/// read.
+/// [`OpsError::Refused`] with the problems and [`NextStep::LeaseHolders`];
+/// the failover policy cannot be read.
 pub fn verify_no_split_brain(
     ctx: &Context,
     inc: &Incident,
     reference: &str,
 ) -> Result<String, OpsError> {
-    let refuse =
-        |m: String| OpsError::refused(format!("no_split_brain is not verified: {m}"), None);
+    let refuse = |m: String| {
+        OpsError::refused(
+            format!("no_split_brain is not verified: {m}"),
+            Some(NextStep::LeaseHolders),
+        )
+    };
     let rel = LedgerFile::Lease.rel();
     if !names_lease_ledger(ctx, reference) {
         return Err(refuse(format!(
-            "`{reference}` is not this SSOT's lease ledger: the check reads {rel} itself (give {rel})"
+            "`{reference}` is not this SSOT's lease ledger: opsbook reads {rel} and policy/failover.yaml itself, so the answer is `no_split_brain=pass:{rel}`"
         )));
     }
+    let policy = ctx.policy::<Failover>()?;
+    let single = policy
+        .fencing
+        .as_ref()
+        .and_then(|f| f.single_instance.clone())
+        .filter(|s| !s.host.trim().is_empty() && !s.reason.trim().is_empty());
+    let declared = single.as_ref().map(|s| {
+        format!(
+            "policy/failover.yaml declares the platform single-instance on {} ({}): no lease must be held",
+            s.host.trim(),
+            s.reason.trim()
+        )
+    });
+    let required: Vec<String> = if single.is_some() {
+        Vec::new()
+    } else {
+        required(ctx)?
+    };
     let path = ctx.layout.ledger(LedgerFile::Lease);
     if !path.is_file() {
+        if let Some(d) = declared {
+            return Ok(format!(
+                "verified by opsbook: {d}; {rel} does not exist (no lease was ever recorded through this SSOT)"
+            ));
+        }
         return Err(refuse(format!(
-            "{rel} does not exist: no lease was ever acquired through this SSOT, so nothing shows one holder per order writer"
+            "{rel} does not exist: no lease was ever acquired through this SSOT, so nothing shows one holder per order writer ({}). Each order writer acquires its lease (`opsbook lease acquire NAME --holder ID`); a platform that runs one instance with no standby declares it in policy/failover.yaml fencing.single_instance (host, reason)",
+            if required.is_empty() {
+                "none in policy/failover.yaml".to_string()
+            } else {
+                required.join(", ")
+            }
         )));
     }
     let events = ledger::read(&path).map_err(|e| refuse(format!("{rel} does not verify: {e}")))?;
@@ -356,7 +441,7 @@ pub fn verify_no_split_brain(
     let report = split_brain::assess(
         &events,
         &SplitBrainParams {
-            required: required(ctx)?,
+            required,
             since,
             now: ctx.now(),
         },
@@ -405,10 +490,10 @@ pub fn verify_no_split_brain(
     Ok(format!(
         "verified by opsbook: {rel}{head}, {} lease events; since {since_s}: no overlap, tokens increasing, no stale writer; {}",
         report.events,
-        if holders.is_empty() {
-            "no order writer in policy/failover.yaml".to_string()
-        } else {
-            holders.join(", ")
+        match (declared, holders.is_empty()) {
+            (Some(d), _) => d,
+            (None, true) => "no order writer in policy/failover.yaml".to_string(),
+            (None, false) => holders.join(", "),
         }
     ))
 }

@@ -116,13 +116,16 @@ pub struct Scanned {
 /// # Errors
 /// No file given, a bad scheme, an unreadable file or a record its format
 /// forbids (with file and line); the report cannot be saved.
-pub fn scan(_ctx: &Context, req: &ScanRequest) -> Result<Scanned, OpsError> {
+pub fn scan(ctx: &Context, req: &ScanRequest) -> Result<Scanned, OpsError> {
     if req.paths.is_empty() {
         return Err(OpsError::invalid(
             "no data file given: name the files to scan (PATH…)",
         ));
     }
     let report = opsbook_marketdata::scan(&req.paths, &req.options()?)?;
+    for w in &report.warnings {
+        ctx.warn(format!("warning: {w}"));
+    }
     let saved = match &req.save {
         Some(p) => {
             opsbook_core::fsutil::write_atomic(p, format!("{}\n", report.to_json()).as_bytes())

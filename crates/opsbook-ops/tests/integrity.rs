@@ -500,3 +500,193 @@ fn switch_version_with_its_confirmation_seals_evidence_then_moves_the_pointer() 
     refused(md::switch_version(s.ctx(), &req("v1")), "T2 action");
     s.ledgers_verify();
 }
+
+/// An incident in MITIGATING since 02:03 (its recovery started then).
+fn mitigating(s: &Ssot) -> String {
+    use opsbook_core::incident::Status;
+    use opsbook_ops::incident as inc;
+    s.at("2026-11-29T02:00:00Z");
+    let id = open(s);
+    inc::change_status(
+        s.at("2026-11-29T02:01:00Z"),
+        &id,
+        Status::Acked,
+        "ack",
+        Some("Aiko"),
+    )
+    .unwrap();
+    inc::decide(
+        s.at("2026-11-29T02:02:00Z"),
+        &id,
+        "resync the clock",
+        "offset 700 ms",
+        &[],
+        Some("SAFE_MODE"),
+        true,
+    )
+    .unwrap();
+    inc::change_status(
+        s.at("2026-11-29T02:03:00Z"),
+        &id,
+        Status::Mitigating,
+        "resync",
+        None,
+    )
+    .unwrap();
+    id
+}
+
+/// Every answer of `all`, with the one starting `id=` replaced by `answer`.
+fn with(all: &[String], id: &str, answer: &str) -> Vec<opsbook_core::incident::CheckAnswer> {
+    all.iter()
+        .map(|a| {
+            if a.starts_with(&format!("{id}=")) {
+                answer
+            } else {
+                a.as_str()
+            }
+        })
+        .map(|a| opsbook_ops::incident::parse_check(a).unwrap())
+        .collect()
+}
+
+#[test]
+fn time_ok_and_no_split_brain_are_records_never_the_operators_word() {
+    use opsbook_ops::incident as inc;
+    let s = Ssot::new();
+    let id = mitigating(&s);
+    let all = s.accept_all("2026-11-29T02:10:00Z");
+    // A printout of w32tm is not a measurement opsbook can verify: refused,
+    // nothing recorded, with the step that records one.
+    let e = refused(
+        inc::accept(
+            s.ctx(),
+            &id,
+            with(&all, "time_ok", "time_ok=pass:w32tm-0241.txt"),
+        ),
+        "time_ok is not verified: `w32tm-0241.txt` is neither a recorded clock check (TCK-N) nor a time report file attached to",
+    );
+    let OpsError::Refused(r) = e else { panic!() };
+    assert_eq!(
+        r.next,
+        Some(NextStep::CheckTime {
+            incident: Some(id.clone())
+        })
+    );
+    // A file that says "no split-brain" is not the lease ledger: refused,
+    // with the step that shows the holders.
+    let e = refused(
+        inc::accept(
+            s.ctx(),
+            &id,
+            with(&all, "no_split_brain", "no_split_brain=pass:lease-0242.txt"),
+        ),
+        "no_split_brain is not verified: `lease-0242.txt` is not this SSOT's lease ledger",
+    );
+    let OpsError::Refused(r) = e else { panic!() };
+    assert_eq!(r.next, Some(NextStep::LeaseHolders));
+    let log = std::fs::read_to_string(s.path(&format!("incidents/{id}/events.jsonl"))).unwrap();
+    assert!(
+        !log.contains("recovery_acceptance"),
+        "nothing recorded: {log}"
+    );
+    // The records themselves pass, each note saying what was read.
+    let records: Vec<_> = all.iter().map(|a| inc::parse_check(a).unwrap()).collect();
+    let a = inc::accept(s.ctx(), &id, records).unwrap();
+    assert!(a.passed);
+    let log = std::fs::read_to_string(s.path(&format!("incidents/{id}/events.jsonl"))).unwrap();
+    assert!(
+        log.contains("verified by opsbook: TCK-1 ok, offset +"),
+        "{log}"
+    );
+    assert!(
+        log.contains("order-gateway held by n1 (token 1), trading-engine held by n1 (token 1)"),
+        "{log}"
+    );
+}
+
+#[test]
+fn an_order_writer_without_a_lease_event_is_judged_never_acquired() {
+    let s = Ssot::new();
+    opsbook_testkit::ssot::own_lease_store(&s.root, &s.root.join("..").join("leases"));
+    let id = mitigating(&s);
+    s.at("2026-11-29T02:10:00Z");
+    lease::acquire(
+        s.ctx(),
+        &lease::LeaseRequest {
+            name: "order-gateway".into(),
+            holder: Some("n1".into()),
+            ttl: Some("1h".into()),
+            ..lease::LeaseRequest::default()
+        },
+    )
+    .unwrap();
+    let inc = s.ctx().store().unwrap().load(&id).unwrap();
+    let e = refused(
+        lease::verify_no_split_brain(s.ctx(), &inc, "ledger/lease.jsonl"),
+        "`trading-engine` must be held by exactly one holder but was never acquired",
+    );
+    let OpsError::Refused(r) = e else { panic!() };
+    assert_eq!(r.next, Some(NextStep::LeaseHolders));
+    // Every lease this SSOT knows, the never-acquired writer included.
+    let all = lease::status_all(s.ctx(), None).unwrap();
+    let names: Vec<(&str, lease::State)> = all.iter().map(|x| (x.name.as_str(), x.state)).collect();
+    assert_eq!(
+        names,
+        [
+            ("order-gateway", lease::State::Held),
+            ("trading-engine", lease::State::Free)
+        ]
+    );
+}
+
+#[test]
+fn a_declared_single_instance_platform_needs_no_lease_and_the_note_names_the_declaration() {
+    let s = Ssot::new();
+    let id = mitigating(&s);
+    s.at("2026-11-29T02:10:00Z");
+    let inc = s.ctx().store().unwrap().load(&id).unwrap();
+    // Without the declaration and without a lease ledger: refused, saying
+    // both ways out.
+    refused(
+        lease::verify_no_split_brain(s.ctx(), &inc, "ledger/lease.jsonl"),
+        "no lease was ever acquired through this SSOT, so nothing shows one holder per order writer (order-gateway, trading-engine)",
+    );
+    s.edit(
+        "policy/failover.yaml",
+        "  # single_instance:\n  #   host: TRADE-01\n  #   reason: ",
+        "  single_instance:\n    host: TRADE-01\n    reason: ",
+    );
+    let note = lease::verify_no_split_brain(s.ctx(), &inc, "ledger/lease.jsonl").unwrap();
+    assert!(
+        note.starts_with("verified by opsbook: policy/failover.yaml declares the platform single-instance on TRADE-01 (No standby; the service start refuses a second TradeEngine process"),
+        "{note}"
+    );
+    assert!(
+        note.ends_with(
+            "ledger/lease.jsonl does not exist (no lease was ever recorded through this SSOT)"
+        ),
+        "{note}"
+    );
+    // With the declaration, a lease ledger that exists is still replayed
+    // (an overlap in it would be refused as without it).
+    opsbook_testkit::ssot::own_lease_store(&s.root, &s.root.join("..").join("leases"));
+    let req = |holder: &str| lease::LeaseRequest {
+        name: "trading-engine".into(),
+        holder: Some(holder.into()),
+        ttl: Some("1h".into()),
+        ..lease::LeaseRequest::default()
+    };
+    lease::acquire(s.ctx(), &req("n1")).unwrap();
+    let note = lease::verify_no_split_brain(s.ctx(), &inc, "ledger/lease.jsonl").unwrap();
+    assert!(
+        note.contains("1 lease events") && note.contains("single-instance on TRADE-01"),
+        "{note}"
+    );
+    // The starter policy with the declaration still passes its contract.
+    let (_, findings) = s.gate("2026-11-29");
+    assert!(
+        !findings.iter().any(|(_, _, m)| m.contains("failover")),
+        "{findings:?}"
+    );
+}

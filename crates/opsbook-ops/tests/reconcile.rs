@@ -143,8 +143,10 @@ fn incident(s: &Ssot) -> String {
     id
 }
 
-fn answers(recon: &str) -> Vec<opsbook_core::incident::CheckAnswer> {
-    let list = opsbook_testkit::ssot::accept_all(recon);
+/// Every answer passed, `reconciliation_ok` naming `recon`, with a clock
+/// check and the order writers' leases recorded at the clock's time.
+fn answers(s: &Ssot, recon: &str) -> Vec<opsbook_core::incident::CheckAnswer> {
+    let list = opsbook_testkit::ssot::accept_all(recon, &s.integrity_records());
     list.iter().map(|a| inc::parse_check(a).unwrap()).collect()
 }
 
@@ -250,7 +252,7 @@ fn recovery_acceptance_verifies_the_report() {
     let brk = r.report.breaks[0].id.clone();
     // An open break refuses, naming it.
     refused(
-        inc::accept(s.at("2026-11-29T02:46:00Z"), &id, answers(&rid)),
+        inc::accept(s.at("2026-11-29T02:46:00Z"), &id, answers(&s, &rid)),
         &format!(
             "reconciliation_ok: reconciliation report {rid} is not clean: 1 open ({brk} value_diff)"
         ),
@@ -286,7 +288,7 @@ fn recovery_acceptance_verifies_the_report() {
         "1e-17 rounding on the venue, ticket OPS-42"
     );
     // Now the acceptance passes and records what was verified.
-    let ok = inc::accept(s.at("2026-11-29T02:48:00Z"), &id, answers(&rid)).unwrap();
+    let ok = inc::accept(s.at("2026-11-29T02:48:00Z"), &id, answers(&s, &rid)).unwrap();
     assert!(ok.passed);
     let checks = &ok.events[0].data["checks"];
     assert_eq!(checks[1]["id"], "reconciliation_ok");
@@ -314,7 +316,7 @@ fn recovery_acceptance_verifies_the_report() {
     let text = std::fs::read_to_string(&stored).unwrap();
     std::fs::write(&stored, text.replace("\"breaks\"", "\"breaks\" ")).unwrap();
     refused(
-        inc::accept(s.at("2026-11-29T02:49:00Z"), &id, answers(&rid)),
+        inc::accept(s.at("2026-11-29T02:49:00Z"), &id, answers(&s, &rid)),
         "changed since it was stored: SHA-256 is",
     );
     std::fs::write(&stored, &text).unwrap();
@@ -322,11 +324,11 @@ fn recovery_acceptance_verifies_the_report() {
     let foreign = d.path().join("foreign.json");
     std::fs::write(&foreign, text.replace("0.00000000000000001", "0")).unwrap();
     refused(
-        inc::accept(s.ctx(), &id, answers(foreign.to_str().unwrap())),
+        inc::accept(s.ctx(), &id, answers(&s, foreign.to_str().unwrap())),
         "is not a reconciliation report recorded in ledger/reconciliation.jsonl",
     );
     refused(
-        inc::accept(s.ctx(), &id, answers("REC-20261129-ffffffffff")),
+        inc::accept(s.ctx(), &id, answers(&s, "REC-20261129-ffffffffff")),
         "no reconciliation report `REC-20261129-ffffffffff`",
     );
     // A clean report judged before the recovery (02:40) does not cover the window.
@@ -338,13 +340,13 @@ fn recovery_acceptance_verifies_the_report() {
     .unwrap();
     assert_eq!(early.report.summary.verdict, Verdict::Clean);
     refused(
-        inc::accept(s.ctx(), &id, answers(&early.stored.unwrap().id)),
+        inc::accept(s.ctx(), &id, answers(&s, &early.stored.unwrap().id)),
         "not the incident's window 2026-11-29T02:10:00Z to 2026-11-29T02:40:00Z",
     );
     // Anything but a recorded report is refused, naming the step that
     // records one; so is a placeholder.
     let e = refused(
-        inc::accept(s.ctx(), &id, answers("recon-0240.csv")),
+        inc::accept(s.ctx(), &id, answers(&s, "recon-0240.csv")),
         "reconciliation_ok: `recon-0240.csv` is not a reconciliation report recorded by opsbook",
     );
     assert_eq!(
@@ -354,7 +356,7 @@ fn recovery_acceptance_verifies_the_report() {
         })
     );
     invalid(
-        inc::accept(s.ctx(), &id, answers("x")),
+        inc::accept(s.ctx(), &id, answers(&s, "x")),
         "check `reconciliation_ok`: `x` is a placeholder, not evidence",
     );
     s.ledgers_verify();
@@ -440,7 +442,7 @@ fn recheck_links_reports_and_acceptance_pins_values() {
     };
     assert_eq!(last.previous.as_deref(), Some(rid1.as_str()));
     refused(
-        inc::accept(s.at("2026-11-29T02:51:00Z"), &id, answers(&rid2)),
+        inc::accept(s.at("2026-11-29T02:51:00Z"), &id, answers(&s, &rid2)),
         &format!("1 open ({} corrected)", now.id),
     );
     // The export re-written in place (the runbook's habit): no baseline
@@ -467,7 +469,7 @@ fn recheck_links_reports_and_acceptance_pins_values() {
     assert_eq!(t, ["changed"]);
     let rid3 = rc.stored.clone().unwrap().id;
     refused(
-        inc::accept(s.at("2026-11-29T02:53:00Z"), &id, answers(&rid3)),
+        inc::accept(s.at("2026-11-29T02:53:00Z"), &id, answers(&s, &rid3)),
         &format!("1 open ({brk} value_diff)"),
     );
     // Fixed at the venue, written in place again: resolved and clean.
@@ -483,7 +485,11 @@ fn recheck_links_reports_and_acceptance_pins_values() {
     assert_eq!(t, ["resolved"]);
     assert_eq!(rc.recheck.verdict, Verdict::Clean);
     let rid4 = rc.stored.unwrap().id;
-    assert!(inc::accept(s.ctx(), &id, answers(&rid4)).unwrap().passed);
+    assert!(
+        inc::accept(s.ctx(), &id, answers(&s, &rid4))
+            .unwrap()
+            .passed
+    );
     // A re-check of a report that was never stored is refused.
     refused(
         rec::recheck(

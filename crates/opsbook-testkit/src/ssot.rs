@@ -62,28 +62,54 @@ pub fn confirm_answers(target: &str, awake: u32) -> String {
     )
 }
 
-/// Every recovery-acceptance check of the starter policy but
-/// `reconciliation_ok`, passed with evidence (`time_ok` and
-/// `no_split_brain` as the operator's word, which opsbook warns about;
-/// `recovering_dwell` is read from the safety ledger whatever is given).
-/// `reconciliation_ok` needs a recorded report: see [`accept_all`].
-pub const ACCEPT_OTHERS: [&str; 5] = [
-    "cause_mitigated=pass:https://wiki.example.invalid/incidents/decision-0215",
-    "time_ok=pass:w32tm-0241.txt",
-    "no_split_brain=pass:lease-0242.txt",
-    "alerts_quiet=pass:alertmanager-0243.json",
-    "recovering_dwell=pass:ledger/safety.jsonl",
-];
+/// The order writers of the starter `policy/failover.yaml`
+/// (`fencing_required`): the leases `no_split_brain` needs held.
+pub const ORDER_WRITERS: [&str; 2] = ["order-gateway", "trading-engine"];
+
+/// The `no_split_brain` answer: the lease ledger, which opsbook replays
+/// itself (never the operator's word).
+pub const NO_SPLIT_BRAIN: &str = "no_split_brain=pass:ledger/lease.jsonl";
 
 /// Every recovery-acceptance check of the starter policy, in policy order,
-/// passed: `reconciliation_ok` with the recorded report `report` (a
-/// `REC-…` ID, e.g. of a run over [`clean_fills`]), the rest as
-/// [`ACCEPT_OTHERS`].
+/// passed with the records opsbook verifies: `reconciliation_ok` with the
+/// stored report `report` (a `REC-…` ID, e.g. of a run over
+/// [`clean_fills`]), `time_ok` with the recorded clock check `time_check`
+/// (`TCK-<n>`, from `time check --record` against an SNTP responder of
+/// [`crate::sntp`]), `no_split_brain` with the lease ledger (every
+/// [`ORDER_WRITERS`] lease must be held: acquire them first);
+/// `cause_mitigated` and `alerts_quiet` with a URL and a file (taken as
+/// given), `recovering_dwell` with the safety ledger (read whatever is
+/// given).
 #[must_use]
-pub fn accept_all(report: &str) -> Vec<String> {
-    let mut v: Vec<String> = ACCEPT_OTHERS.iter().map(|s| (*s).to_string()).collect();
-    v.insert(1, format!("reconciliation_ok=pass:{report}"));
-    v
+pub fn accept_all(report: &str, time_check: &str) -> Vec<String> {
+    vec![
+        "cause_mitigated=pass:https://wiki.example.invalid/incidents/decision-0215".into(),
+        format!("reconciliation_ok=pass:{report}"),
+        format!("time_ok=pass:{time_check}"),
+        NO_SPLIT_BRAIN.into(),
+        "alerts_quiet=pass:alertmanager-0243.json".into(),
+        "recovering_dwell=pass:ledger/safety.jsonl".into(),
+    ]
+}
+
+/// Points the SSOT's local lease store at `dir` (`[lease]` in
+/// `opsbook.toml`), unless it already names one: a test's leases never
+/// meet another test's in the host's shared store.
+///
+/// # Panics
+/// If `opsbook.toml` cannot be read or written.
+pub fn own_lease_store(root: &Path, dir: &Path) {
+    let p = root.join("opsbook.toml");
+    let s = std::fs::read_to_string(&p).expect("read opsbook.toml");
+    if !s.contains("[lease]") {
+        append_config(
+            root,
+            &format!(
+                "\n[lease]\nbackend = \"local\"\ndir = {}\n",
+                toml_str(&dir.display().to_string())
+            ),
+        );
+    }
 }
 
 /// Writes a clean pair of fills exports under `dir`: ours

@@ -10,6 +10,13 @@ use crate::cli::{LeaseArgs, LeaseBackendArg, LeaseCommand};
 use crate::exit::{self, Outcome};
 use crate::render::integrity as text;
 
+fn backend(b: Option<LeaseBackendArg>) -> Option<Backend> {
+    b.map(|b| match b {
+        LeaseBackendArg::Local => Backend::Local,
+        LeaseBackendArg::S3 => Backend::S3,
+    })
+}
+
 fn request(
     a: &LeaseArgs,
     ttl: Option<&String>,
@@ -22,10 +29,7 @@ fn request(
         ttl: ttl.cloned(),
         token,
         wait: wait.cloned(),
-        backend: a.backend.map(|b| match b {
-            LeaseBackendArg::Local => Backend::Local,
-            LeaseBackendArg::S3 => Backend::S3,
-        }),
+        backend: backend(a.backend),
     }
 }
 
@@ -60,10 +64,33 @@ pub fn run(c: &LeaseCommand) -> Outcome {
             warn(r.ledger_warning.as_ref());
             emit(lease.common.format, &r, &text::release(&r))?;
         }
-        LeaseCommand::Status { lease } => {
-            let cx = context(&lease.common.root, lease.common.actor.as_deref())?;
-            let r = op(&cx, |cx| ops::status(cx, &request(lease, None, None, None)))?;
-            emit(lease.common.format, &r, &text::status(&r))?;
+        LeaseCommand::Status {
+            name: Some(name),
+            backend: b,
+            common,
+        } => {
+            let cx = context(&common.root, common.actor.as_deref())?;
+            let req = LeaseRequest {
+                name: name.clone(),
+                backend: backend(*b),
+                ..LeaseRequest::default()
+            };
+            let r = op(&cx, |cx| ops::status(cx, &req))?;
+            emit(common.format, &r, &text::status(&r))?;
+        }
+        LeaseCommand::Status {
+            name: None,
+            backend: b,
+            common,
+        } => {
+            let cx = context(&common.root, common.actor.as_deref())?;
+            let all = op(&cx, |cx| ops::status_all(cx, backend(*b)))?;
+            let human = if all.is_empty() {
+                "no lease: policy/failover.yaml names no order writer and ledger/lease.jsonl has no lease\n".to_string()
+            } else {
+                all.iter().map(text::status).collect()
+            };
+            emit(common.format, &serde_json::json!({ "leases": all }), &human)?;
         }
         LeaseCommand::Check { lease, token } => {
             let cx = context(&lease.common.root, lease.common.actor.as_deref())?;

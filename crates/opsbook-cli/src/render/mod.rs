@@ -105,13 +105,14 @@ pub fn hint(next: &NextStep) -> String {
             format!(" (`opsbook incident accept {incident}` lists them)")
         }
         NextStep::CheckTime { incident } => format!(
-            "; measure and record the clock: `opsbook time check --record --incident {}`",
+            "; measure and record the clock: `opsbook time check --record --incident {}`, then answer `time_ok=pass:TCK-<n>` with the ID it prints",
             incident.as_deref().unwrap_or("ID")
         ),
         NextStep::ReconcileFills { .. } => "; reconcile and store a report: `opsbook reconcile fills --internal FILE --exchange FILE`, then give its REC-… ID".to_string(),
         NextStep::LeaseStatus { name } => {
             format!(" (`opsbook lease status {name}` shows who holds it)")
         }
+        NextStep::LeaseHolders => "; see who holds each lease: `opsbook lease status`, then answer `no_split_brain=pass:ledger/lease.jsonl` (opsbook reads the ledger itself)".into(),
         _ => String::new(),
     }
 }

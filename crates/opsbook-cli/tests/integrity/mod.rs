@@ -238,6 +238,114 @@ fn lease_one_holder_refusal_names_it_and_every_step_is_a_ledger_event() {
         run(&["lease", "renew", "order-gateway", "--holder", "n2"]).0,
         2
     );
+    // A check without --holder names no invented holder.
+    let (code, _, err) = run(&["lease", "check", "order-gateway", "--token", "1"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("token 1 is stale for lease `order-gateway`"),
+        "{err}"
+    );
+    assert!(!err.contains("holder -"), "{err}");
+    // Without a name: every lease this SSOT knows — the order writers of
+    // policy/failover.yaml (trading-engine never acquired) and the ledger's —
+    // each with its store.
+    let (code, out, err) = run(&["lease", "status"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("order-gateway: held, holder n2, token 2"),
+        "{out}"
+    );
+    assert!(out.contains("trading-engine: free"), "{out}");
+    assert!(
+        out.contains(&format!("store: file:{}", leases.display())),
+        "{out}"
+    );
+    let (_, out, _) = run(&["lease", "status", "--format", "json"]);
+    let v = json(&out);
+    let names: Vec<&str> = v["leases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["order-gateway", "trading-engine"]);
+    // The local store fences one host: said on acquire.
+    let (_, _, err) = run(&["lease", "acquire", "trading-engine", "--holder", "n2"]);
+    assert!(
+        err.contains("fences the processes of this host only"),
+        "{err}"
+    );
+    // --help says where the local store is and shows an example.
+    let out = super::opsbook().args(["lease", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("OPSBOOK_LEASE_DIR")
+            && help.contains("%ProgramData%\\opsbook\\leases")
+            && help.contains("opsbook lease acquire order-gateway --holder n1"),
+        "{help}"
+    );
+}
+
+#[test]
+fn no_split_brain_given_as_a_file_is_refused_with_the_command_that_shows_the_holders() {
+    let (_t, dir) = init_ssot();
+    let id = open_incident(&dir);
+    ok(&dir, NOW, &["incident", "ack", &id, "--commander", "Aiko"]);
+    ok(
+        &dir,
+        NOW,
+        &[
+            "incident",
+            "decide",
+            &id,
+            "--safety",
+            "SAFE_MODE",
+            "--decision",
+            "reduce only",
+            "--reason",
+            "positions unknown",
+            "--record-only",
+        ],
+    );
+    ok(
+        &dir,
+        NOW,
+        &[
+            "incident",
+            "status",
+            &id,
+            "MITIGATING",
+            "--reason",
+            "resync",
+        ],
+    );
+    let (code, _, err) = at(
+        &dir,
+        NOW,
+        &[
+            "incident",
+            "accept",
+            &id,
+            "--check",
+            "cause_mitigated=pass:https://wiki.example.invalid/x",
+            "--check",
+            "reconciliation_ok=fail:recon.csv",
+            "--check",
+            "time_ok=fail:w32tm.txt",
+            "--check",
+            "no_split_brain=pass:lease-0242.txt",
+            "--check",
+            "alerts_quiet=pass:am.json",
+            "--check",
+            "recovering_dwell=fail",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("no_split_brain is not verified: `lease-0242.txt` is not this SSOT's lease ledger")
+            && err.contains("see who holds each lease: `opsbook lease status`, then answer `no_split_brain=pass:ledger/lease.jsonl`"),
+        "{err}"
+    );
 }
 
 #[test]

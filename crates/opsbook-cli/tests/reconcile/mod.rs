@@ -267,7 +267,9 @@ fn reconcile_recheck_accept_and_incident_acceptance() {
     );
     let recon = format!("reconciliation_ok=pass:{rid}");
     let mut accept = vec!["incident", "accept", id.as_str()];
-    let answers = opsbook_testkit::ssot::accept_all(&rid);
+    // The clock and the order writers' leases, recorded before answering.
+    let tck = super::integrity_records(&d.join("ops"), "2026-11-29T02:45:30Z");
+    let answers = opsbook_testkit::ssot::accept_all(&rid, &tck);
     assert_eq!(answers[1], recon);
     for a in &answers {
         accept.push("--check");

@@ -89,6 +89,23 @@ pub struct Fencing {
     /// A clientOrderId prefix per node.
     #[serde(default)]
     pub client_order_id_prefix_per_node: bool,
+    /// The platform declares itself single-instance (no standby): the
+    /// `no_split_brain` acceptance check then needs no lease held
+    /// (spec/split-brain-prevention.md, D-SW-SPLITBRAIN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub single_instance: Option<SingleInstance>,
+}
+
+/// `fencing.single_instance`: one instance of each order writer on one
+/// host, no standby.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SingleInstance {
+    /// The host the order writers run on.
+    #[serde(default)]
+    pub host: String,
+    /// Why a second instance cannot start.
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// `failover`.

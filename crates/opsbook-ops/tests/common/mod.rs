@@ -51,8 +51,10 @@ impl Ssot {
     }
 
     /// Runs a clean reconciliation of fills at `now` (stored and recorded:
-    /// it covers any incident window before `now`) and returns every
-    /// recovery-acceptance answer passed, `reconciliation_ok` naming it.
+    /// it covers any incident window before `now`), records a clock check
+    /// against an SNTP responder 5 ms off (`ok`) and has `n1` hold every
+    /// order writer's lease for a day (this SSOT's own store); returns every
+    /// recovery-acceptance answer passed with those records.
     pub fn accept_all(&self, now: &str) -> Vec<String> {
         let (ours, theirs) = opsbook_testkit::ssot::clean_fills(&self.root);
         let mut r =
@@ -66,7 +68,44 @@ impl Ssot {
             format: "binance-mytrades".into(),
         }];
         let out = opsbook_ops::reconcile::run(self.at(now), &r).unwrap();
-        opsbook_testkit::ssot::accept_all(&out.stored.unwrap().id)
+        let tck = self.integrity_records();
+        opsbook_testkit::ssot::accept_all(&out.stored.unwrap().id, &tck)
+    }
+
+    /// The records `time_ok` and `no_split_brain` are verified from, at
+    /// the clock's time: a clock check recorded against an SNTP responder 5 ms off
+    /// (returns its `TCK-<n>`), and every order writer's lease held by `n1`
+    /// for 24 h in this SSOT's own lease store (kept when already held).
+    pub fn integrity_records(&self) -> String {
+        let ctx = self.ctx();
+        let (addr, _) = opsbook_testkit::sntp::scripted(vec![opsbook_testkit::sntp::Reply::at(5)]);
+        let checked = opsbook_ops::time::check(
+            ctx,
+            &opsbook_ops::time::CheckRequest {
+                servers: vec![addr],
+                record: true,
+                ..opsbook_ops::time::CheckRequest::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(checked.report.verdict, opsbook_ops::time::Verdict::Ok);
+        opsbook_testkit::ssot::own_lease_store(&self.root, &self.root.join("..").join("leases"));
+        for name in opsbook_testkit::ssot::ORDER_WRITERS {
+            let req = opsbook_ops::lease::LeaseRequest {
+                name: name.into(),
+                holder: Some("n1".into()),
+                ttl: Some("24h".into()),
+                ..opsbook_ops::lease::LeaseRequest::default()
+            };
+            if opsbook_ops::lease::status(ctx, &req)
+                .unwrap()
+                .state
+                .acquirable()
+            {
+                opsbook_ops::lease::acquire(ctx, &req).unwrap();
+            }
+        }
+        checked.recorded.unwrap()
     }
 
     /// The context at the clock's current time.
