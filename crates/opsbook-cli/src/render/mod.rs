@@ -146,23 +146,35 @@ pub fn hook_failure(f: &HookFailure) -> String {
     }
     s.push_str(&manual);
     s.push('\n');
-    // One command to run after the manual steps, never two: HALTED with
-    // an incident is `halt` (it ties the incident and the freeze); any
-    // other state is `safety set … --manual`, with the incident when there
-    // is one. `--manual` records without running the failed hook again.
-    let _ = match &f.incident {
-        Some(id) if f.to == "HALTED" => write!(
+    // One way to record the manual switch, never two. When the manual
+    // steps record the state themselves (a step runs `opsbook safety set …
+    // --manual` or `opsbook halt`), they are that way: nothing else is to
+    // be recorded. Otherwise one command: HALTED with an incident is
+    // `halt` (it ties the incident and the freeze); any other state is
+    // `safety set … --manual`. `--manual` records without running the
+    // failed hook again.
+    let steps_record = manual.contains("opsbook safety set ") || manual.contains("opsbook halt ");
+    let _ = match (&f.incident, steps_record) {
+        (Some(id), true) => write!(
             s,
-            "Incident {id} is open. Halt the platform by hand NOW (the steps above; where a step runs `opsbook safety set`, add --manual), then record it once: `opsbook halt --incident {id} --manual --reason \"…\"`."
+            "Incident {id} is open. Switch the platform by hand NOW with the steps above: they record the state themselves (with --manual), so first `$env:OPSBOOK_INCIDENT = '{id}'`; record it once, nothing else."
         ),
-        Some(id) => write!(
+        (None, true) => write!(
             s,
-            "After switching by hand (the steps above; where a step runs `opsbook safety set`, add --manual), record it once: `opsbook safety set {} --incident {id} --manual --reason \"…\"`",
+            "Switch the platform by hand with the steps above: they record the state themselves (with --manual); record it once, nothing else."
+        ),
+        (Some(id), false) if f.to == "HALTED" => write!(
+            s,
+            "Incident {id} is open. Halt the platform by hand NOW (the steps above), then record it once: `opsbook halt --incident {id} --manual --reason \"…\"`."
+        ),
+        (Some(id), false) => write!(
+            s,
+            "After switching by hand (the steps above), record it once: `opsbook safety set {} --incident {id} --manual --reason \"…\"`",
             f.to
         ),
-        None => write!(
+        (None, false) => write!(
             s,
-            "After switching by hand (the steps above; where a step runs `opsbook safety set`, add --manual), record it once: `opsbook safety set {} --manual --reason \"…\"`",
+            "After switching by hand (the steps above), record it once: `opsbook safety set {} --manual --reason \"…\"`",
             f.to
         ),
     };
@@ -217,4 +229,41 @@ pub fn classification(c: &opsbook_core::severity::Classification) -> String {
         let _ = writeln!(s, "  why: {why}");
     }
     s
+}
+
+#[cfg(test)]
+mod hook_failure_tests {
+    use super::hook_failure;
+    use opsbook_ops::{HookFailure, ManualSteps};
+
+    fn failure(to: &str, incident: Option<&str>) -> HookFailure {
+        HookFailure {
+            to: to.into(),
+            from: "NORMAL".into(),
+            reengage: false,
+            why: "exited with 2".into(),
+            timed_out: false,
+            stderr: String::new(),
+            manual: ManualSteps::NoRunbook,
+            incident: incident.map(str::to_string),
+        }
+    }
+
+    /// Manual steps that do not record the state: exactly one record
+    /// command, `halt` for HALTED with an incident, else `safety set`.
+    #[test]
+    fn one_record_command_when_the_steps_record_nothing() {
+        let h = hook_failure(&failure("HALTED", Some("INC-20261129-001")));
+        assert!(h.ends_with("then record it once: `opsbook halt --incident INC-20261129-001 --manual --reason \"…\"`."), "{h}");
+        let s = hook_failure(&failure("SAFE_MODE", Some("INC-20261129-001")));
+        assert!(s.ends_with("record it once: `opsbook safety set SAFE_MODE --incident INC-20261129-001 --manual --reason \"…\"`"), "{s}");
+        let n = hook_failure(&failure("DEGRADED", None));
+        assert!(
+            n.ends_with("record it once: `opsbook safety set DEGRADED --manual --reason \"…\"`"),
+            "{n}"
+        );
+        for t in [h, s, n] {
+            assert_eq!(t.matches("record it once").count(), 1, "{t}");
+        }
+    }
 }
