@@ -162,27 +162,11 @@ fn no_split_brain(ctx: &Context, inc: &Incident, r: &str) -> Result<String, OpsE
 
 /// `recovering_dwell`: read from the safety ledger and `policy/degraded.yaml`,
 /// never typed. While the platform is RECOVERING, its `min_dwell_minutes`
-/// must have passed since it was entered. While the platform is held in
-/// another non-initial state for this incident (HALTED, SAFE_MODE …),
-/// recovery has not started: refused. In any other state there is no
+/// must have passed since it was entered; in another state there is no
 /// RECOVERING dwell to wait and the note says which state it is.
-fn recovering_dwell(ctx: &Context, inc: &Incident, _r: &str) -> Result<String, OpsError> {
+fn recovering_dwell(ctx: &Context, _inc: &Incident, _r: &str) -> Result<String, OpsError> {
     const RECOVERING: &str = "RECOVERING";
     let (m, cur) = crate::state::current(ctx)?;
-    // The platform still held (HALTED, SAFE_MODE, …) for this very
-    // incident: recovery has not started, there is no dwell to have passed.
-    if cur.state != RECOVERING
-        && cur.state != m.initial
-        && cur.incident.as_deref() == Some(inc.id.as_str())
-    {
-        return Err(OpsError::refused(
-            format!(
-                "recovering_dwell: the platform is {} for {} (ledger/safety.jsonl): recovery has not started. Move it to {RECOVERING} (`opsbook safety set {RECOVERING} --incident {} --reason \"…\"`), let its dwell pass, then answer",
-                cur.state, inc.id, inc.id
-            ),
-            None,
-        ));
-    }
     if cur.state != RECOVERING {
         return Ok(format!(
             "verified: the platform is {} (ledger/safety.jsonl), not {RECOVERING}: no dwell to wait",

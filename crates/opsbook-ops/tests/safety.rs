@@ -667,17 +667,6 @@ fn recovering_dwell_is_verified_not_typed() {
         None,
     )
     .unwrap();
-    let parsed =
-        |v: &[String]| -> Vec<_> { v.iter().map(|c| inc::parse_check(c).unwrap()).collect() };
-    // Still SAFE_MODE for this incident: recovery has not started, so the
-    // dwell cannot have passed (it used to pass as "not RECOVERING").
-    let early = s.accept_all("2026-11-29T02:30:00Z");
-    refused(
-        inc::accept(s.at("2026-11-29T02:30:00Z"), &id, parsed(&early)),
-        &format!(
-            "recovering_dwell: the platform is SAFE_MODE for {id} (ledger/safety.jsonl): recovery has not started"
-        ),
-    );
     safety::set_state(
         s.at("2026-11-29T03:00:00Z"),
         &SetRequest {
@@ -688,6 +677,8 @@ fn recovering_dwell_is_verified_not_typed() {
     )
     .unwrap();
     let all = s.accept_all("2026-11-29T03:09:00Z");
+    let parsed =
+        |v: &[String]| -> Vec<_> { v.iter().map(|c| inc::parse_check(c).unwrap()).collect() };
     refused(
         inc::accept(s.at("2026-11-29T03:09:00Z"), &id, parsed(&all)),
         "recovering_dwell: the platform entered RECOVERING at 2026-11-29T03:00:00.000Z (ledger/safety.jsonl #4); 9 min of its 30 min dwell (policy/degraded.yaml) have passed: answer again at or after 2026-11-29T03:30:00.000Z",

@@ -400,7 +400,9 @@ pub fn collect(
         "not_collected": not_collected,
         "truncated": truncated,
         "redactions": redactions,
-        "ssot": req.ssot,
+        // The SSOT's root path can name a user (C:\Users\NAME\…): its
+        // strings are redacted like every other name in the manifest.
+        "ssot": req.ssot.as_ref().map(|v| scrub_strings(v, &all)),
     });
     let manifest_bytes = (serde_json::to_string_pretty(&manifest)
         .map_err(|e| EvidenceError::Invalid(e.to_string()))?
@@ -718,3 +720,17 @@ fn zip_options(at: jiff::Timestamp, len: u64) -> zip::write::SimpleFileOptions {
 
 #[cfg(test)]
 mod tests;
+
+/// `v` with every string in it passed through the rule set's `scrub`.
+fn scrub_strings(v: &Value, all: &crate::redact::RuleSet) -> Value {
+    match v {
+        Value::String(t) => Value::String(all.scrub(t)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| scrub_strings(x, all)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), scrub_strings(x, all)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}

@@ -209,3 +209,36 @@ fn a_value_found_in_one_file_is_redacted_in_all_of_them() {
     assert_eq!(s.files[1].redactions["labelled_secret"], 1);
     assert_eq!(s.redactions, 2);
 }
+
+/// The SSOT a bundle belongs to is named in its manifest with its root
+/// path redacted like any other name: a root under `C:\Users\NAME` used to
+/// make the post-seal scan refuse every bundle on Windows.
+#[test]
+fn the_ssot_root_in_the_manifest_names_no_user() {
+    let t = tempfile::tempdir().unwrap();
+    let mut req = request(t.path(), &[("quiet.log", b"nothing to see\n")], None);
+    req.ssot = Some(json!({
+        "name": "ops",
+        "root": "C:\\Users\\alice\\ops",
+        "id": "0123456789abcdef"
+    }));
+    let rs = RuleSet::builtin(crate::redact::Personal::default()).unwrap();
+    let c = collect(
+        &req,
+        &rs,
+        &Limits::default(),
+        &t.path().join("out"),
+        &mut |_: usize, _: usize, _: &str| {},
+    )
+    .unwrap();
+    let m: serde_json::Value =
+        serde_json::from_slice(&entry(std::path::Path::new(&c.path), "manifest.json")).unwrap();
+    assert_eq!(
+        m["ssot"],
+        json!({
+            "name": "ops",
+            "root": "C:\\Users\\[REDACTED:windows_user_path]\\ops",
+            "id": "0123456789abcdef"
+        })
+    );
+}
