@@ -122,6 +122,25 @@ fn custody_kinds(s: &Ssot) -> Vec<String> {
         .collect()
 }
 
+/// `path` as a bundle's manifest shows it: the user name of a Windows
+/// profile path (`C:\\Users\\NAME\\…`) redacted (`windows_user_path`), as
+/// every name in a manifest is. Unchanged elsewhere.
+fn as_shown(path: &str) -> String {
+    let lower = path.to_ascii_lowercase();
+    match lower.find(":\\users\\") {
+        Some(i) => {
+            let start = i + ":\\users\\".len();
+            let end = path[start..].find('\\').map_or(path.len(), |j| start + j);
+            format!(
+                "{}[REDACTED:windows_user_path]{}",
+                &path[..start],
+                &path[end..]
+            )
+        }
+        None => path.to_string(),
+    }
+}
+
 fn manifest(zip: &std::path::Path) -> serde_json::Value {
     use std::io::Read as _;
     let mut a = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
@@ -168,7 +187,7 @@ fn each_ssot_flushes_only_its_own_bundles() {
     let m = manifest(&zip_a);
     assert_eq!(m["ssot"]["id"], ida.id.as_str());
     assert_eq!(m["ssot"]["name"], "example-trading-ops");
-    assert_eq!(m["ssot"]["root"], ida.root.as_str());
+    assert_eq!(m["ssot"]["root"], as_shown(&ida.root));
     let b_before = custody_kinds(&b);
     let dest = vec![share.display().to_string()];
     // B's default spool: A's bundle is not even there.
@@ -179,11 +198,15 @@ fn each_ssot_flushes_only_its_own_bundles() {
     assert!(f.delivered.is_empty(), "{f:?}");
     assert_eq!(f.skipped.len(), 1);
     assert_eq!(f.skipped[0].bundle_id, bundle_a);
-    assert_eq!(f.skipped[0].ssot_root.as_deref(), Some(ida.root.as_str()));
+    // The root as the manifest names it (a user name in it redacted).
+    assert_eq!(
+        f.skipped[0].ssot_root.as_deref(),
+        Some(as_shown(&ida.root).as_str())
+    );
     assert!(
         f.skipped[0].why.contains(&format!(
             "opsbook evidence flush --root \"{}\" --spool \"{}\"",
-            ida.root,
+            as_shown(&ida.root),
             sa.dir.display()
         )),
         "{}",
@@ -268,6 +291,9 @@ fn each_ssot_flushes_only_its_own_bundles() {
 /// `collect --runbook`: the runbook's commands are run and its files read;
 /// what could not be collected (a command that failed, a file that is not
 /// there, an item in prose only) is listed in the manifest with the reason.
+// Unix only: the stand-in commands are POSIX sh (`>&2; exit 3`), which
+// cmd.exe reads as one echo that succeeds.
+#[cfg(unix)]
 #[test]
 fn collect_runbook_lists_what_it_could_not_collect() {
     let s = Ssot::new();
@@ -312,7 +338,10 @@ fn collect_runbook_lists_what_it_could_not_collect() {
         })
         .collect();
     assert_eq!(nc.len(), 3, "{nc:?}");
-    assert_eq!(nc[0].0, format!("Old log (file: {})", gone.display()));
+    assert_eq!(
+        nc[0].0,
+        format!("Old log (file: {})", as_shown(&gone.display().to_string()))
+    );
     assert_eq!(nc[0].1, "asked for by RB-TEST-EVIDENCE: nothing there");
     assert_eq!(nc[1].0, "command:gateway");
     assert!(
@@ -378,7 +407,7 @@ fn collect_says_when_a_file_was_truncated() {
     .unwrap();
     assert_eq!(c.truncated.len(), 1, "{:?}", c.truncated);
     let t = &c.truncated[0];
-    assert_eq!(t.source, log.display().to_string());
+    assert_eq!(t.source, as_shown(&log.display().to_string()));
     assert_eq!(t.source_bytes, big.len() as u64);
     assert_eq!(t.max_file_bytes, 4096);
     assert!(t.kept_bytes > 0 && t.kept_bytes <= 2048, "{t:?}");
