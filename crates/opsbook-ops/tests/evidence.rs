@@ -14,20 +14,7 @@ use opsbook_ops::incident::{self as inc, OpenRequest, SeverityInput};
 #[test]
 fn nothing_scannable_is_refused_and_recorded() {
     let s = Ssot::new();
-    let id = inc::open(
-        s.at("2026-11-29T02:00:00Z"),
-        &OpenRequest {
-            title: "dump".into(),
-            severity: SeverityInput {
-                stated: Some("P2".into()),
-                reason: Some("test".into()),
-                ..SeverityInput::default()
-            },
-            ..OpenRequest::default()
-        },
-    )
-    .unwrap()
-    .id;
+    let id = p1(&s, "2026-11-29T02:00:00Z");
     let bin = write(&s.root, "core.dmp", "");
     std::fs::write(
         &bin,
@@ -431,30 +418,13 @@ fn collect_says_when_a_file_was_truncated() {
     assert!(small["truncated"].is_null());
 }
 
-fn open_p2(s: &Ssot, at: &str, title: &str) -> String {
-    inc::open(
-        s.at(at),
-        &OpenRequest {
-            title: title.into(),
-            severity: SeverityInput {
-                stated: Some("P2".into()),
-                reason: Some("test".into()),
-                ..SeverityInput::default()
-            },
-            ..OpenRequest::default()
-        },
-    )
-    .unwrap()
-    .id
-}
-
 /// A bundle sealed here is attached by its ID alone (hash and size from the
 /// custody ledger), and a wrong `--sha256` for it is refused — it used to be
 /// recorded as given.
 #[test]
 fn a_sealed_bundle_is_attached_with_its_recorded_hash() {
     let s = Ssot::new();
-    let first = open_p2(&s, "2026-11-29T02:00:00Z", "clock drift");
+    let first = p1(&s, "2026-11-29T02:00:00Z");
     let log = write(
         &s.root,
         "bot.log",
@@ -476,7 +446,7 @@ fn a_sealed_bundle_is_attached_with_its_recorded_hash() {
     let hex = opsbook_evidence::bundle::file_sha256(std::path::Path::new(&c.path)).unwrap();
     assert_eq!(c.sha256, hex);
 
-    let second = open_p2(&s, "2026-11-29T02:02:00Z", "same night, other symptom");
+    let second = p1(&s, "2026-11-29T02:02:00Z");
     let wrong = "ab".repeat(32);
     let e = common::invalid(
         inc::attach(
