@@ -394,7 +394,11 @@ fn collect_says_when_a_file_was_truncated() {
     .unwrap();
     assert_eq!(c.truncated.len(), 1, "{:?}", c.truncated);
     let t = &c.truncated[0];
-    assert_eq!(t.source, as_shown(&log.display().to_string()));
+    // Separators as the platform writes them (`\\` on Windows).
+    assert_eq!(
+        t.source.replace('\\', "/"),
+        as_shown(&log.display().to_string()).replace('\\', "/")
+    );
     assert_eq!(t.source_bytes, big.len() as u64);
     assert_eq!(t.max_file_bytes, 4096);
     assert!(t.kept_bytes > 0 && t.kept_bytes <= 2048, "{t:?}");
@@ -405,7 +409,7 @@ fn collect_says_when_a_file_was_truncated() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["original"] == log.display().to_string())
+        .find(|f| f["original"].as_str().unwrap().ends_with("big.log"))
         .unwrap();
     assert_eq!(f["truncated"]["max_file_bytes"], 4096);
     assert_eq!(f["truncated"]["source_bytes"], big.len() as u64);
