@@ -153,15 +153,25 @@ pub fn hook_failure(f: &HookFailure) -> String {
     // `halt` (it ties the incident and the freeze); any other state is
     // `safety set … --manual`. `--manual` records without running the
     // failed hook again.
-    let steps_record = manual.contains("opsbook safety set ") || manual.contains("opsbook halt ");
+    let recording: Vec<&str> = manual
+        .lines()
+        .filter(|l| l.contains("opsbook safety set ") || l.contains("opsbook halt "))
+        .collect();
+    let steps_record = !recording.is_empty();
+    // A recording step without --manual would run the failed hook again.
+    let with_manual = if recording.iter().all(|l| l.contains("--manual")) {
+        "with --manual"
+    } else {
+        "add --manual where a step lacks it, so that the failed hook does not run again"
+    };
     let _ = match (&f.incident, steps_record) {
         (Some(id), true) => write!(
             s,
-            "Incident {id} is open. Switch the platform by hand NOW with the steps above: they record the state themselves (with --manual), so first `$env:OPSBOOK_INCIDENT = '{id}'`; record it once, nothing else."
+            "Incident {id} is open. Switch the platform by hand NOW with the steps above: they record the state themselves ({with_manual}), so first `$env:OPSBOOK_INCIDENT = '{id}'`; record it once, nothing else."
         ),
         (None, true) => write!(
             s,
-            "Switch the platform by hand with the steps above: they record the state themselves (with --manual); record it once, nothing else."
+            "Switch the platform by hand with the steps above: they record the state themselves ({with_manual}); record it once, nothing else."
         ),
         (Some(id), false) if f.to == "HALTED" => write!(
             s,
@@ -265,5 +275,22 @@ mod hook_failure_tests {
         for t in [h, s, n] {
             assert_eq!(t.matches("record it once").count(), 1, "{t}");
         }
+    }
+
+    /// Manual steps that record the state without --manual are told to add
+    /// it (the failed hook must not run again).
+    #[test]
+    fn steps_that_record_without_manual_are_told_to_add_it() {
+        let mut f = failure("HALTED", None);
+        f.manual = ManualSteps::Sections {
+            runbook: "RB-X".into(),
+            file: "runbooks/x.md".into(),
+            lines: vec!["opsbook safety set HALTED --reason $r".into()],
+        };
+        let t = hook_failure(&f);
+        assert!(
+            t.ends_with("they record the state themselves (add --manual where a step lacks it, so that the failed hook does not run again); record it once, nothing else."),
+            "{t}"
+        );
     }
 }
