@@ -218,7 +218,7 @@ fn bundle_exists(ctx: &Context, inc: &Incident, check: &str, r: &str) -> Result<
     if inc.evidence.iter().any(|e| e.reference == r) {
         return Ok(format!("verified: {r} attached to {}", inc.id));
     }
-    if bundle_recorded(ctx, r)? {
+    if crate::custody::sealed(ctx, r)?.is_some() {
         return Ok(format!(
             "verified: {r} recorded in {}",
             LedgerFile::Custody.rel()
@@ -234,29 +234,6 @@ fn bundle_exists(ctx: &Context, inc: &Incident, check: &str, r: &str) -> Result<
             incident: inc.id.clone(),
         }),
     ))
-}
-
-/// Whether the bundle `id` (`EVB-…`) is recorded in the custody ledger
-/// (collected: delivered or spooled).
-///
-/// # Errors
-/// The custody ledger cannot be read.
-pub(crate) fn bundle_recorded(ctx: &Context, id: &str) -> Result<bool, OpsError> {
-    let path = ctx.layout.ledger(LedgerFile::Custody);
-    if !path.is_file() {
-        return Ok(false);
-    }
-    let events = opsbook_core::ledger::read(&path)?;
-    let quoted = serde_json::Value::String(id.to_string());
-    Ok(events.iter().any(|e| contains(&e.data, &quoted)))
-}
-
-fn contains(v: &serde_json::Value, needle: &serde_json::Value) -> bool {
-    match v {
-        serde_json::Value::Array(a) => a.iter().any(|x| contains(x, needle)),
-        serde_json::Value::Object(o) => o.values().any(|x| contains(x, needle)),
-        other => other == needle,
-    }
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ pub fn evidence_exists(ctx: &Context, evidence: &str) -> Result<(), OpsError> {
         ));
     }
     if e.starts_with("EVB-") {
-        if crate::acceptance::bundle_recorded(ctx, e)? {
+        if crate::custody::sealed(ctx, e)?.is_some() {
             return Ok(());
         }
         return Err(OpsError::invalid(format!(
