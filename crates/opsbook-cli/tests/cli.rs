@@ -1406,6 +1406,36 @@ fn explain_shows_the_rule_page_and_suggests_on_typos() {
 }
 
 #[test]
+fn explain_level_snippet_works_as_printed() {
+    // The TOML block `explain` prints, pasted into opsbook.toml, changes
+    // the rule's level: OB505 (default warning) becomes an error.
+    let page = opsbook().args(["explain", "OB505"]).output().unwrap();
+    let page = String::from_utf8(page.stdout).unwrap();
+    let block = page
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a toml block");
+    assert!(
+        block.contains("OB505 = \"error\"   # or \"warning\", \"info\", \"off\""),
+        "{block}"
+    );
+    let (_t, dir) = init_ssot_as_written();
+    let cfg = dir.join("opsbook.toml");
+    // The starter opsbook.toml already has the table: the block replaces
+    // its header line, as an operator pastes it there.
+    let toml = std::fs::read_to_string(&cfg).unwrap();
+    assert!(toml.contains("\n[gate.levels]\n"));
+    std::fs::write(&cfg, toml.replacen("[gate.levels]\n", block, 1)).unwrap();
+    opsbook()
+        .args(["gate", "--root"])
+        .arg(&dir)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("OB505 never-verified (error)"));
+}
+
+#[test]
 fn contracts_export_writes_valid_schemas_identical_to_init() {
     let (t, dir) = init_ssot();
     let out = t.path().join("exported");

@@ -46,9 +46,30 @@ pub fn run(a: &ExplainArgs) -> anyhow::Result<u8> {
         ListFormat::Human | ListFormat::Markdown => {
             let mut s = String::new();
             for r in &selected {
+                // Suggest a level other than the default, spelt as the
+                // gate prints levels; the comment lists the rest.
+                let levels = ["error", "warning", "info", "off"];
+                let default = r.level.as_str();
+                let suggest = if default == "error" {
+                    "warning"
+                } else {
+                    "error"
+                };
+                let others: Vec<String> = levels
+                    .iter()
+                    .filter(|l| **l != suggest)
+                    .map(|l| format!("\"{l}\""))
+                    .collect();
                 s.push_str(&format!(
-                    "# {} ({})\n\nDefault level: {}. Requirement: {}.\n{}\n\n{}\n\nChange its level in opsbook.toml:\n\n```toml\n[gate.levels]\n{} = \"warn\"   # or \"error\", \"info\", \"off\"\n```\n\n",
-                    r.name, r.code, r.level.as_str(), r.requirement, r.summary, r.doc, r.code
+                    "# {} ({})\n\nDefault level: {}. Requirement: {}.\n{}\n\n{}\n\nChange its level in opsbook.toml:\n\n```toml\n[gate.levels]\n{} = \"{suggest}\"   # or {}\n```\n\n",
+                    r.name,
+                    r.code,
+                    default,
+                    r.requirement,
+                    r.summary,
+                    r.doc,
+                    r.code,
+                    others.join(", ")
                 ));
             }
             s
