@@ -10,6 +10,11 @@ Usage:
 Writes (all paths relative to OUT_DIR; file formats per docs/formats.md):
 
     opsbook.toml                 minimal: [project] name, schema_version = 1
+    policy/*.yaml                the starter policies, copied byte for byte
+                                 from the repository's scaffold/policy/ (data,
+                                 not code: without them every run reports 4
+                                 OB009 policy-unusable errors that no other
+                                 tool has an equivalent of)
     runbooks/<category>/<id>.md  N runbooks, about 4 KB each
     runbooks/runbooks.yaml       registry (every runbook except planted
                                  "unregistered" faults)
@@ -709,8 +714,19 @@ def script_hash() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
+SCAFFOLD_POLICY = Path(__file__).resolve().parent.parent / "scaffold" / "policy"
+
+
+def policy_hash() -> str:
+    h = hashlib.sha256()
+    for p in sorted(SCAFFOLD_POLICY.glob("*.yaml")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def stamp_dict(args) -> dict:
     return {"generator_version": GENERATOR_VERSION, "generator_sha": script_hash(),
+            "policy_sha": policy_hash(),
             "runbooks": args.runbooks, "seed": args.seed, "faults": args.faults,
             "single_kind": args.single_kind, "frontmatter": args.frontmatter}
 
@@ -775,6 +791,9 @@ def main(argv: list[str] | None = None) -> int:
 
     (out / "opsbook.toml").write_text(
         '[project]\nname = "synthetic"\nschema_version = 1\n', encoding="utf-8")
+    (out / "policy").mkdir()
+    for p in sorted(SCAFFOLD_POLICY.glob("*.yaml")):
+        shutil.copyfile(p, out / "policy" / p.name)
     rbdir = out / "runbooks"
     for c in CATEGORIES:
         (rbdir / c).mkdir(parents=True, exist_ok=True)
