@@ -171,14 +171,22 @@ pub(crate) fn owner(
             if moved && sealed_here {
                 return Owner::Ours;
             }
-            skip(
+            let name = m["name"].as_str().unwrap_or("?");
+            // A manifest's root is scrubbed like every other string in it
+            // (a Windows user name becomes `[REDACTED:…]`): such a root is
+            // no path to type, so the hint runs from inside that SSOT.
+            let why = if root.contains("[REDACTED") {
                 format!(
-                    "belongs to the SSOT `{}` at {root} (its manifest says so); deliver it from there: opsbook evidence flush --root \"{root}\" --spool \"{}\"",
-                    m["name"].as_str().unwrap_or("?"),
+                    "belongs to the SSOT `{name}` at {root} (its manifest says so; the user name is redacted there); deliver it from inside that SSOT: opsbook evidence flush --spool \"{}\"",
                     spool_dir.display()
-                ),
-                Some(root),
-            )
+                )
+            } else {
+                format!(
+                    "belongs to the SSOT `{name}` at {root} (its manifest says so); deliver it from there: opsbook evidence flush --root \"{root}\" --spool \"{}\"",
+                    spool_dir.display()
+                )
+            };
+            skip(why, Some(root))
         }
         Ok(None) if sealed_here => Owner::Ours,
         Ok(None) => skip(
@@ -188,5 +196,83 @@ pub(crate) fn owner(
             ),
             None,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    /// A spooled ZIP whose manifest names `ssot`.
+    fn bundle(dir: &Path, ssot: &Value) -> PathBuf {
+        let p = dir.join("EVB-20261207-0310-ab12.zip");
+        let mut w = zip::ZipWriter::new(std::fs::File::create(&p).unwrap());
+        w.start_file("manifest.json", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(json!({ "ssot": ssot }).to_string().as_bytes())
+            .unwrap();
+        w.finish().unwrap();
+        p
+    }
+
+    fn ours() -> SsotIdentity {
+        SsotIdentity {
+            name: "b".into(),
+            root: "/srv/b".into(),
+            id: "00000000000000bb".into(),
+        }
+    }
+
+    fn why(o: Owner) -> Skipped {
+        match o {
+            Owner::Ours => panic!("delivered another SSOT's bundle"),
+            Owner::Not(s) => s,
+        }
+    }
+
+    #[test]
+    fn another_ssots_bundle_names_the_command_that_delivers_it() {
+        let t = tempfile::tempdir().unwrap();
+        let other = t.path().join("a");
+        std::fs::create_dir(&other).unwrap();
+        std::fs::write(other.join("opsbook.toml"), "").unwrap();
+        let root = other.display().to_string();
+        let zip = bundle(
+            t.path(),
+            &json!({"name": "a", "root": root, "id": "00000000000000aa"}),
+        );
+        let s = why(owner(&ours(), &BTreeSet::new(), "EVB-1", &zip, "x"));
+        assert_eq!(s.ssot_root.as_deref(), Some(root.as_str()));
+        assert!(
+            s.why.ends_with(&format!(
+                "deliver it from there: opsbook evidence flush --root \"{root}\" --spool \"{}\"",
+                t.path().display()
+            )),
+            "{}",
+            s.why
+        );
+    }
+
+    #[test]
+    fn a_redacted_root_is_not_offered_as_a_path_to_type() {
+        // What a manifest sealed under C:\Users\NAME holds: no path.
+        let t = tempfile::tempdir().unwrap();
+        let root = r"C:\Users\[REDACTED:windows_user_path]\ops";
+        let zip = bundle(
+            t.path(),
+            &json!({"name": "ops", "root": root, "id": "00000000000000aa"}),
+        );
+        let s = why(owner(&ours(), &BTreeSet::new(), "EVB-1", &zip, "x"));
+        assert!(!s.why.contains("--root"), "{}", s.why);
+        assert!(
+            s.why.ends_with(&format!(
+                "the user name is redacted there); deliver it from inside that SSOT: opsbook evidence flush --spool \"{}\"",
+                t.path().display()
+            )),
+            "{}",
+            s.why
+        );
     }
 }
