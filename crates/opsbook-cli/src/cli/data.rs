@@ -1,4 +1,5 @@
-//! Arguments of the data-integrity commands: `marketdata`, `time`, `lease`, `failover`.
+//! Arguments of the data-integrity commands: `marketdata`, `time`, `lease`,
+//! `failover`.
 
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;

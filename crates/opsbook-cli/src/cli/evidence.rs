@@ -1,4 +1,5 @@
-//! Arguments of `opsbook evidence` (collect, scan, seal, verify, flush, hold, prune).
+//! Arguments of `opsbook evidence` (collect, scan, seal, verify, flush, hold,
+//! prune).
 
 use clap::Subcommand;
 use std::path::PathBuf;

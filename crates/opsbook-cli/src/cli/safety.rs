@@ -1,4 +1,5 @@
-//! Arguments of the commands that change or ask about the platform's safety state: `safety`, `freeze`, `confirm`, `halt`, `p0`, `ledger`.
+//! Arguments of the commands that change or ask about the platform's safety
+//! state: `safety`, `freeze`, `confirm`, `halt`, `p0`, `ledger`.
 
 use clap::{Args, Subcommand};
 use std::path::PathBuf;

@@ -1,4 +1,6 @@
-//! Arguments of the commands that create, check and read the SSOT: `init`, `gate`, `explain`, `contracts`, `coverage`, `adopt`, `classify`, `find`, `drill`.
+//! Arguments of the commands that create, check and read the SSOT: `init`,
+//! `gate`, `explain`, `contracts`, `coverage`, `adopt`, `classify`, `find`,
+//! `drill`.
 
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;

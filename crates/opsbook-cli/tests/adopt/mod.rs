@@ -1,4 +1,5 @@
-//! `opsbook coverage` and `opsbook adopt` on hand-made and real (corpus) alert rule collections.
+//! `opsbook coverage` and `opsbook adopt` on hand-made and real (corpus)
+//! alert rule collections.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,6 @@
-//! `opsbook gate` finds what it should: every planted fault at its line, levels and baseline from opsbook.toml, and each report format (human, JSON, SARIF, JUnit, GitHub, Markdown).
+//! `opsbook gate` finds what it should: every planted fault at its line,
+//! levels and baseline from opsbook.toml, and each report format (human,
+//! JSON, SARIF, JUnit, GitHub, Markdown).
 
 use serde_json::Value;
 use std::path::Path;

@@ -1,4 +1,7 @@
-//! What the gate and its neighbours do with what an operator gives them: usage and I/O errors (exit 2), root discovery, changed files against a git base, UTF-16/BOM/CRLF input, bad input as diagnostics, `explain` and `contracts export`.
+//! What the gate and its neighbours do with what an operator gives them:
+//! usage and I/O errors (exit 2), root discovery, changed files against a git
+//! base, UTF-16/BOM/CRLF input, bad input as diagnostics, `explain` and
+//! `contracts export`.
 
 use predicates::prelude::PredicateBooleanExt;
 use serde_json::Value;

@@ -1,4 +1,6 @@
-//! Ledgers end to end: `ledger verify` names the first bad line, concurrent and killed appends lose nothing, torn-ledger hints work as printed, the gate verifies ledgers.
+//! Ledgers end to end: `ledger verify` names the first bad line, concurrent
+//! and killed appends lose nothing, torn-ledger hints work as printed, the
+//! gate verifies ledgers.
 
 use serde_json::Value;
 use std::path::Path;
