@@ -14,6 +14,10 @@
 //!
 //! `OPSBOOK_BLESS=1 cargo test -p opsbook-cli golden` rewrites the fixtures:
 //! only when an event's JSON is meant to change.
+//!
+//! Over 800 lines because it is one night, command after command in the
+//! order an operator types them: cutting it into files would hide the
+//! order the ledgers are written in, which is what the fixtures pin.
 
 use std::path::{Path, PathBuf};
 
