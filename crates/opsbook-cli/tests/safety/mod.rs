@@ -789,6 +789,35 @@ fn safety_commands_end_to_end() {
         text.push_str(&format!("  \"{n}\": {{result: done, note: \"seen\"}}\n"));
     }
     std::fs::write(&p, text).unwrap();
+    // Step 9's records, which step 10 (validation) checks (issue 13).
+    ok(
+        d,
+        "2026-11-29T12:39:00Z",
+        &[
+            "incident",
+            "log",
+            "INC-20261129-001",
+            "--type",
+            "scope",
+            "--text",
+            "Binance spot",
+        ],
+    );
+    ok(
+        d,
+        "2026-11-29T12:39:30Z",
+        &[
+            "incident",
+            "log",
+            "INC-20261129-001",
+            "--type",
+            "decision",
+            "--text",
+            "Stay HALTED",
+            "--reason",
+            "order state unknown",
+        ],
+    );
     let (c, out, err) = at(
         d,
         "2026-11-29T12:40:00Z",
