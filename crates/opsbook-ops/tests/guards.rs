@@ -33,23 +33,34 @@ fn set(to: &str, reason: &str, id: &str) -> SetRequest {
     }
 }
 
-/// A P1 whose safety decision put the platform in SAFE_MODE at 02:01,
-/// MONITORING with evidence attached at 02:05.
-fn held_p1(s: &Ssot) -> String {
-    let id = inc::open(
-        s.at("2026-11-29T02:00:00Z"),
+/// An incident opened at `now` with a stated severity; its ID.
+fn opened(s: &Ssot, now: &str, title: &str, sev: &str, reason: &str) -> String {
+    inc::open(
+        s.at(now),
         &OpenRequest {
-            title: "Positions unknown after reconnect".into(),
+            title: title.into(),
             severity: SeverityInput {
-                stated: Some("P1".into()),
-                reason: Some("order state unknown".into()),
+                stated: Some(sev.into()),
+                reason: Some(reason.into()),
                 ..SeverityInput::default()
             },
             ..OpenRequest::default()
         },
     )
     .unwrap()
-    .id;
+    .id
+}
+
+/// A P1 whose safety decision put the platform in SAFE_MODE at 02:01,
+/// MONITORING with evidence attached at 02:05.
+fn held_p1(s: &Ssot) -> String {
+    let id = opened(
+        &s,
+        "2026-11-29T02:00:00Z",
+        "Positions unknown after reconnect",
+        "P1",
+        "order state unknown",
+    );
     inc::change_status(
         s.at("2026-11-29T02:00:30Z"),
         &id,
@@ -208,20 +219,13 @@ fn resolved_after_a_hold_waits_for_recovering_and_its_dwell() {
 #[test]
 fn an_incident_that_never_held_the_platform_has_no_dwell_to_wait() {
     let s = Ssot::new();
-    let id = inc::open(
-        s.at("2026-11-29T02:00:00Z"),
-        &OpenRequest {
-            title: "Rate limit at 85 %".into(),
-            severity: SeverityInput {
-                stated: Some("P2".into()),
-                reason: Some("warning only".into()),
-                ..SeverityInput::default()
-            },
-            ..OpenRequest::default()
-        },
-    )
-    .unwrap()
-    .id;
+    let id = opened(
+        &s,
+        "2026-11-29T02:00:00Z",
+        "Rate limit at 85 %",
+        "P2",
+        "warning only",
+    );
     inc::change_status(
         s.at("2026-11-29T02:01:00Z"),
         &id,
@@ -325,20 +329,13 @@ fn time_ok_needs_a_check_measured_after_recovery_began() {
 #[test]
 fn cause_mitigated_needs_a_bundle_sealed_after_mitigating() {
     let s = Ssot::new();
-    let id = inc::open(
-        s.at("2026-11-29T02:00:00Z"),
-        &OpenRequest {
-            title: "Orders rejected -1021".into(),
-            severity: SeverityInput {
-                stated: Some("P2".into()),
-                reason: Some("one strategy".into()),
-                ..SeverityInput::default()
-            },
-            ..OpenRequest::default()
-        },
-    )
-    .unwrap()
-    .id;
+    let id = opened(
+        &s,
+        "2026-11-29T02:00:00Z",
+        "Orders rejected -1021",
+        "P2",
+        "one strategy",
+    );
     let early = collect(&s, "2026-11-29T02:01:00Z", &id);
     // Sealed elsewhere, attached from a share before MITIGATING.
     inc::attach(
