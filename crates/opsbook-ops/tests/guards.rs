@@ -55,7 +55,7 @@ fn opened(s: &Ssot, now: &str, title: &str, sev: &str, reason: &str) -> String {
 /// MONITORING with evidence attached at 02:05.
 fn held_p1(s: &Ssot) -> String {
     let id = opened(
-        &s,
+        s,
         "2026-11-29T02:00:00Z",
         "Positions unknown after reconnect",
         "P1",
