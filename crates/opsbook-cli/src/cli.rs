@@ -143,15 +143,18 @@ pub enum Command {
     Freeze(FreezeCommand),
     /// High-danger final confirmation for one person (checklist, fatigue, typed target, cooling-off)
     Confirm(ConfirmArgs),
-    /// Stop trading now: HALTED through the hook, incident opened or updated, evidence to collect, rest
+    /// Stop trading now: HALTED through the hook, incident opened or updated, evidence to collect, rest (no hook configured: recorded as done by hand, exit 1)
     Halt(HaltArgs),
     /// Walk the P0 first-ten-steps runbook one step at a time, Do-Not-Do list first
     #[command(
         after_long_help = "Records only what happened: step 2 opens the incident (not before); a step that sets the
 safety state (step 3: HALTED) is recorded as done only when ledger/safety.jsonl shows that
-state, else the walk stops there (exit 1). Run it again to continue at the first step not
-done: steps done are not asked again.
-Exit status: 0 walked (or quit), 1 a step answered done is not done, 2 usage or I/O error."
+state, else the walk stops there (exit 1); step 10 is done only when the incident has a scope
+and a decision recorded (step 9). With --answers, a step the file does not answer stops the walk
+cleanly before it (exit 1, the command that resumes). Run it again to continue at the first step
+not done: steps done are not asked again; a skipped step skipped again is not recorded twice.
+Exit status: 0 walked (or quit), 1 a step answered done is not done or the file stops early, 2
+usage or I/O error."
     )]
     P0(P0Args),
     /// Evidence support bundles: collect (redacted, fail closed), verify, flush the spool, keygen

@@ -109,6 +109,54 @@ fn accept_all(dir: &Path, now: &str) -> Vec<String> {
     opsbook_testkit::ssot::accept_all(v["stored"]["id"].as_str().unwrap(), &tck)
 }
 
+/// Starts the platform's recovery for incident `id` at `now`, as an
+/// operator does (issue 13 item 5: RESOLVED after a hold waits for
+/// RECOVERING and its dwell): from HALTED, `opsbook confirm release_halt`
+/// with a fit operator's answers first (the cooling-off set to 0 s), then
+/// `opsbook safety set RECOVERING --incident ID` with evidence.
+fn recover(dir: &Path, now: &str, id: &str) {
+    let st: Value =
+        serde_json::from_str(&ok(dir, now, &["safety", "status", "--format", "json"])).unwrap();
+    if st["state"] == "HALTED" {
+        edit(
+            &dir.join("policy").join("safety-matrix.yaml"),
+            "cooling_off_seconds: 180",
+            "cooling_off_seconds: 0",
+        );
+        let a = dir.join("fit-recovering.yaml");
+        std::fs::write(&a, opsbook_testkit::ssot::confirm_answers("RECOVERING", 8)).unwrap();
+        ok(
+            dir,
+            now,
+            &[
+                "confirm",
+                "release_halt",
+                "--target",
+                "RECOVERING",
+                "--answers",
+                a.to_str().unwrap(),
+                "--override-reason",
+                "the night's operator, rested",
+            ],
+        );
+    }
+    ok(
+        dir,
+        now,
+        &[
+            "safety",
+            "set",
+            "RECOVERING",
+            "--reason",
+            "cause mitigated, reconciliation clean",
+            "--evidence",
+            "EVB-20261129-0001",
+            "--incident",
+            id,
+        ],
+    );
+}
+
 /// What `time_ok` and `no_split_brain` are verified from, recorded at
 /// `now` through the commands an operator runs: `opsbook time check
 /// --record` against an SNTP responder 5 ms off (returns its `TCK-<n>`),

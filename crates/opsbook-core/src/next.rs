@@ -110,6 +110,15 @@ pub enum NextStep {
         /// The lease.
         name: String,
     },
+    /// Start the platform's recovery: move it from a held state (HALTED,
+    /// SAFE_MODE) to RECOVERING for the incident, with evidence (from
+    /// HALTED after the high-danger confirmation `release_halt`).
+    StartRecovery {
+        /// The incident that held the platform.
+        incident: String,
+        /// The state it is held in now.
+        from: String,
+    },
     /// See every lease's holder and answer `no_split_brain` with the lease
     /// ledger, which opsbook then reads itself.
     LeaseHolders,

@@ -19,6 +19,7 @@ pub type Verifier = fn(&Context, &Incident, &str) -> Result<String, OpsError>;
 /// The checks opsbook verifies, by check ID. A check listed here passes
 /// only when its verifier accepts; its note is recorded with the answer.
 pub const VERIFIERS: &[(&str, Verifier)] = &[
+    ("cause_mitigated", cause_mitigated),
     (crate::reconcile::ACCEPTANCE_CHECK, reconciliation_ok),
     ("time_ok", time_ok),
     ("no_split_brain", no_split_brain),
@@ -34,10 +35,82 @@ pub fn verifier(check: &str) -> Option<Verifier> {
         .map(|(_, f)| *f)
 }
 
-/// Evidence that says nothing (`x`, `ok`, `tbd`, …): refused for every check.
+/// The prefix of the placeholders a printed template uses (`FILL_…`):
+/// refused as evidence, so a template run as printed fails.
+pub const TEMPLATE_PREFIX: &str = "FILL_";
+
+/// A check's evidence as opsbook finds it now, for the checklist: a record
+/// that verifies (to pass as printed), or why the best candidate does not.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Suggestion {
+    /// Evidence that verifies now (`TCK-3`, `REC-…`, `EVB-…`,
+    /// `ledger/lease.jsonl`, `ledger/safety.jsonl`).
+    pub evidence: Option<String>,
+    /// Why the best candidate is refused now (`None`: none was found, or it verifies).
+    pub problem: Option<String>,
+}
+
+/// What opsbook would accept now for `check` of `inc`: each candidate
+/// record is run through the check's verifier (a dry run; nothing is
+/// recorded). Checks only the operator can answer (`alerts_quiet`) have
+/// no candidate.
+///
+/// # Errors
+/// A ledger that cannot be read.
+pub fn suggest(ctx: &Context, inc: &Incident, check: &str) -> Result<Suggestion, OpsError> {
+    let candidates: Vec<String> = match check {
+        "recovering_dwell" => vec![LedgerFile::Safety.rel().to_string()],
+        "no_split_brain" => vec!["ledger/lease.jsonl".to_string()],
+        "time_ok" => crate::time::recorded(ctx)
+            .map(|v| v.last().map(|(e, _)| format!("TCK-{}", e.seq)))
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+        c if c == crate::reconcile::ACCEPTANCE_CHECK => crate::reconcile::list(ctx)
+            .unwrap_or_default()
+            .into_iter()
+            .take(5)
+            .map(|r| r.report)
+            .collect(),
+        "cause_mitigated" => inc
+            .evidence
+            .iter()
+            .rev()
+            .filter(|e| e.reference.starts_with("EVB-"))
+            .map(|e| e.reference.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut out = Suggestion::default();
+    for c in candidates {
+        let r = match verifier(check) {
+            Some(f) => f(ctx, inc, &c),
+            None => bundle_exists(ctx, inc, check, &c),
+        };
+        match r {
+            Ok(_) => {
+                return Ok(Suggestion {
+                    evidence: Some(c),
+                    problem: None,
+                });
+            }
+            Err(e @ (OpsError::Refused(_) | OpsError::Invalid(_))) => {
+                out.problem.get_or_insert_with(|| e.to_string());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// Evidence that says nothing (`x`, `ok`, `tbd`, a template's `FILL_…`):
+/// refused for every check.
 #[must_use]
 pub fn is_placeholder(evidence: &str) -> bool {
     let e = evidence.trim().trim_matches(|c: char| "\"'`.".contains(c));
+    if e.starts_with(TEMPLATE_PREFIX) {
+        return true;
+    }
     const WORDS: &[&str] = &[
         "x",
         "xx",
@@ -79,38 +152,93 @@ pub fn is_placeholder(evidence: &str) -> bool {
 /// Verifies every `pass` of `answers` for `inc`: placeholders are refused;
 /// a check of [`VERIFIERS`] passes only when verified, and its note is
 /// recorded; an evidence bundle ID (`EVB-…`) must be one recorded in the
-/// custody ledger or attached to the incident.
+/// custody ledger or attached to the incident. Every check is judged, and
+/// every one that fails is named in one error (issue 13: a tired operator
+/// fixes them all in one go, not one per run).
 ///
 /// # Errors
-/// [`OpsError::Invalid`] for a placeholder; [`OpsError::Refused`] with the
-/// reason (and the step that would provide the record) otherwise.
+/// [`OpsError::Invalid`] for placeholders only; [`OpsError::Refused`] with
+/// the reasons (and the step that would provide the first missing record)
+/// otherwise; a ledger that cannot be read.
 pub fn verify_all(
     ctx: &Context,
     inc: &Incident,
     answers: &mut [CheckAnswer],
 ) -> Result<(), OpsError> {
-    for a in answers.iter_mut().filter(|a| a.result == "pass") {
+    combine(verify_each(ctx, inc, answers)?)
+}
+
+/// [`verify_all`], returning each check's problem (empty: every `pass`
+/// verified). A `pass` without evidence is left to the caller.
+///
+/// # Errors
+/// A ledger or policy that cannot be read.
+pub fn verify_each(
+    ctx: &Context,
+    inc: &Incident,
+    answers: &mut [CheckAnswer],
+) -> Result<Vec<OpsError>, OpsError> {
+    let mut problems: Vec<OpsError> = Vec::new();
+    for a in answers
+        .iter_mut()
+        .filter(|a| a.result == "pass" && a.evidence.is_some())
+    {
         let evidence = a.evidence.clone().unwrap_or_default();
         let r = evidence.trim();
         if is_placeholder(r) {
-            return Err(OpsError::invalid(format!(
+            problems.push(OpsError::invalid(format!(
                 "check `{}`: `{r}` is a placeholder, not evidence: give what shows it (a bundle ID EVB-…, a file, a URL, or the record opsbook verifies)",
                 a.id
             )));
+            continue;
         }
         let note = match verifier(&a.id) {
-            Some(f) => Some(f(ctx, inc, r)?),
-            None if r.starts_with("EVB-") => Some(bundle_exists(ctx, inc, &a.id, r)?),
-            None => None,
+            Some(f) => f(ctx, inc, r),
+            None if r.starts_with("EVB-") => bundle_exists(ctx, inc, &a.id, r),
+            None => Ok(String::new()),
         };
-        if let Some(v) = note.filter(|v| !v.is_empty()) {
+        let v = match note {
+            Ok(v) => v,
+            Err(e @ (OpsError::Refused(_) | OpsError::Invalid(_))) => {
+                problems.push(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if !v.is_empty() {
             a.note = Some(match a.note.take().filter(|n| !n.trim().is_empty()) {
                 Some(n) => format!("{n} ({v})"),
                 None => v,
             });
         }
     }
-    Ok(())
+    Ok(problems)
+}
+
+/// One error for every problem found: the problem itself when there is
+/// one; else a refusal (an input error when all are) listing each, with
+/// the first refusal's way forward.
+#[must_use = "the combined error is the result"]
+pub fn combine(mut problems: Vec<OpsError>) -> Result<(), OpsError> {
+    if problems.len() <= 1 {
+        return problems.pop().map_or(Ok(()), Err);
+    }
+    let next = problems.iter().find_map(OpsError::next);
+    let refused = problems.iter().any(OpsError::is_refusal);
+    let message = format!(
+        "{} checks are not accepted:\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .map(|p| format!("  - {p}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    Err(match next {
+        _ if refused => OpsError::refused(message, next),
+        Some(n) => OpsError::needs(message, n),
+        None => OpsError::invalid(message),
+    })
 }
 
 /// `reconciliation_ok`: a stored, recorded report (`REC-…` or its `.json`)
@@ -161,55 +289,85 @@ fn no_split_brain(ctx: &Context, inc: &Incident, r: &str) -> Result<String, OpsE
 }
 
 /// `recovering_dwell`: read from the safety ledger and `policy/degraded.yaml`,
-/// never typed. While the platform is RECOVERING, its `min_dwell_minutes`
-/// must have passed since it was entered; in another state there is no
-/// RECOVERING dwell to wait and the note says which state it is.
-fn recovering_dwell(ctx: &Context, _inc: &Incident, _r: &str) -> Result<String, OpsError> {
-    const RECOVERING: &str = "RECOVERING";
-    let (m, cur) = crate::state::current(ctx)?;
-    if cur.state != RECOVERING {
-        return Ok(format!(
-            "verified: the platform is {} (ledger/safety.jsonl), not {RECOVERING}: no dwell to wait",
-            cur.state
-        ));
+/// never typed ([`crate::recovery::verify`]): an incident that held the
+/// platform (HALTED, SAFE_MODE) passes only after RECOVERING and its
+/// `min_dwell_minutes`; while the platform is still held it is refused
+/// with the step that starts recovery.
+fn recovering_dwell(ctx: &Context, inc: &Incident, _r: &str) -> Result<String, OpsError> {
+    crate::recovery::verify(ctx, inc, "recovering_dwell")
+}
+
+/// `cause_mitigated`: an evidence bundle `EVB-…` given as proof that the
+/// cause was mitigated must have been sealed after the incident reached
+/// MITIGATING — a bundle sealed before shows the cause, not its
+/// mitigation (issue 13). A bundle sealed in this SSOT is judged by its
+/// seal in the custody ledger; one sealed elsewhere (attached from a share
+/// with its hash) can only be judged by when it was attached, after
+/// MITIGATING, and the note says its seal time is unverified. Other
+/// evidence (a URL, a file) is recorded as given.
+fn cause_mitigated(ctx: &Context, inc: &Incident, r: &str) -> Result<String, OpsError> {
+    if !r.starts_with("EVB-") {
+        return Ok(String::new());
     }
-    let dwell = m.state(RECOVERING).map_or(0, |d| d.min_dwell_minutes);
-    let since = cur
-        .since
-        .as_deref()
-        .and_then(|s| s.parse::<jiff::Timestamp>().ok());
-    let Some(since) = since else {
-        return Ok(format!(
-            "verified: {RECOVERING} with no recorded entry (initial state): no dwell to wait"
-        ));
+    let custody = LedgerFile::Custody.rel();
+    let collect = || {
+        Some(NextStep::AttachEvidence {
+            incident: inc.id.clone(),
+        })
     };
-    let elapsed_ms = ctx
-        .now()
-        .as_millisecond()
-        .saturating_sub(since.as_millisecond());
-    let need_ms = dwell.saturating_mul(60_000);
-    let seq = cur.seq.map(|s| format!(" #{s}")).unwrap_or_default();
-    if elapsed_ms < need_ms {
-        let until = jiff::Timestamp::from_millisecond(since.as_millisecond() + need_ms)
-            .map_or_else(|_| "?".into(), opsbook_core::ledger::format_ts);
+    let Some(mitigating) = inc.mitigating_at.as_deref() else {
         return Err(OpsError::refused(
             format!(
-                "recovering_dwell: the platform entered {RECOVERING} at {} (ledger/safety.jsonl{seq}); {} of its {dwell} min dwell (policy/degraded.yaml) have passed: answer again at or after {until}",
-                opsbook_core::ledger::format_ts(since),
-                fmt_min(elapsed_ms),
+                "check `cause_mitigated`: {} never reached MITIGATING: there is no mitigation for {r} to show",
+                inc.id
             ),
             None,
         ));
+    };
+    let after =
+        |ts: &str| opsbook_core::incident::millis_between(mitigating, ts).is_some_and(|ms| ms >= 0);
+    if let Some(s) = crate::custody::sealed_at(ctx, r)? {
+        if !after(&s.ts) {
+            return Err(OpsError::refused(
+                format!(
+                    "check `cause_mitigated`: evidence bundle {r} was sealed at {} ({custody} #{}), before {} reached MITIGATING at {mitigating}: it shows the cause, not its mitigation; collect the evidence now and give the new bundle's ID",
+                    s.ts, s.seq, inc.id
+                ),
+                collect(),
+            ));
+        }
+        return Ok(format!(
+            "verified: {r} sealed at {} ({custody} #{}), after MITIGATING at {mitigating}",
+            s.ts, s.seq
+        ));
     }
-    Ok(format!(
-        "verified: {RECOVERING} since {} (ledger/safety.jsonl{seq}), {} >= min_dwell_minutes {dwell}",
-        opsbook_core::ledger::format_ts(since),
-        fmt_min(elapsed_ms)
-    ))
-}
-
-fn fmt_min(ms: i64) -> String {
-    format!("{} min", ms.max(0) / 60_000)
+    let attached = inc.events.iter().rev().find_map(|e| {
+        match opsbook_core::event::parse::<opsbook_core::event::IncidentEvent>(e) {
+            Some(opsbook_core::event::IncidentEvent::EvidenceAttached(a)) if a.reference == r => {
+                Some((e.ts.clone(), e.seq))
+            }
+            _ => None,
+        }
+    });
+    match attached {
+        Some((ts, seq)) if after(&ts) => Ok(format!(
+            "{r} attached at {ts} (#{seq}), after MITIGATING at {mitigating}; sealed elsewhere: its seal time is not in {custody} and is unverified"
+        )),
+        Some((ts, seq)) => Err(OpsError::refused(
+            format!(
+                "check `cause_mitigated`: evidence bundle {r} was sealed elsewhere and attached to {} at {ts} (#{seq}), before it reached MITIGATING at {mitigating}: it cannot show the mitigation; collect the evidence now and give the new bundle's ID",
+                inc.id
+            ),
+            collect(),
+        )),
+        None => Err(OpsError::refused(
+            format!(
+                "check `cause_mitigated`: evidence bundle {r} is neither sealed in this SSOT ({custody}) nor attached to {}: collect the evidence now and give the new bundle's ID",
+                inc.id
+            ),
+            collect(),
+        )),
+    }
 }
 
 /// An `EVB-…` bundle ID must be attached to the incident or recorded in
@@ -242,7 +400,16 @@ mod tests {
 
     #[test]
     fn placeholders_are_recognised() {
-        for p in ["x", "pass", " TBD ", "n/a", "--", "ok.", "\"x\""] {
+        for p in [
+            "x",
+            "pass",
+            " TBD ",
+            "n/a",
+            "--",
+            "ok.",
+            "\"x\"",
+            "FILL_ALERTS_QUIET",
+        ] {
             assert!(is_placeholder(p), "{p}");
         }
         for e in [
@@ -261,6 +428,7 @@ mod tests {
         assert_eq!(
             ids,
             [
+                "cause_mitigated",
                 "reconciliation_ok",
                 "time_ok",
                 "no_split_brain",

@@ -2,6 +2,10 @@
 //! through the hook, the incident opened (through the one open path) or
 //! updated, the evidence to collect — and walk the P0 first-ten-steps card
 //! one step at a time, Do-Not-Do first.
+//!
+//! Over ~800 lines (issue 13 added the walker's clean stop, the skipped
+//! steps and the validation step): the P0 walker is the next to move into
+//! a file of its own.
 
 use opsbook_core::event::IncidentEvent;
 use opsbook_core::event::incident::{self as iev, StepId};
@@ -70,6 +74,10 @@ pub fn runbook(ctx: &Context, id: &str) -> Result<RunbookText, OpsError> {
 pub struct Halted {
     /// Always `HALTED`.
     pub state: &'static str,
+    /// No hook is configured for HALTED (`[safety.hooks.HALTED]`): opsbook
+    /// stopped nothing; HALTED is recorded as the operator's own act (as
+    /// `safety set --manual`), and the operator must stop trading by hand.
+    pub nothing_stopped: bool,
     /// The incident, opened or updated (`None`: it could not be opened or
     /// found — see `unrecorded`; the platform is halted all the same).
     pub incident: Option<String>,
@@ -263,6 +271,12 @@ pub fn halt(
             .map(|_| ())
             .map_err(|e| format!("a note in {id}: {e}"))
     };
+    // No kill-switch hook: opsbook cannot stop anything. The state is
+    // recorded as the operator's own act (as `safety set --manual`), and
+    // the outcome says that nothing was stopped (issue 13).
+    let no_hook = !manual
+        && Ssot::load_config_strict(ctx.layout.root())
+            .is_ok_and(|c| !c.hooks.contains_key("HALTED"));
     let transition = match crate::safety::set_state(
         ctx,
         &SetRequest {
@@ -271,7 +285,7 @@ pub fn halt(
             evidence: None,
             source: Source::Operator,
             incident: id.clone(),
-            manual,
+            manual: manual || no_hook,
         },
     ) {
         Ok(o) => o,
@@ -332,6 +346,7 @@ pub fn halt(
     }
     Ok(Halted {
         state: "HALTED",
+        nothing_stopped: no_hook,
         incident: id,
         evidence,
         symptom,
@@ -375,6 +390,75 @@ pub struct Walked {
     /// A step answered done whose change opsbook did not find (the walk
     /// stopped there; nothing recorded for it).
     pub not_done: Option<NotDone>,
+    /// The validation step answered done while the incident lacks what it
+    /// checks (the walk stopped there; nothing recorded for it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unmet: Option<Unmet>,
+    /// An answers file with no answer for this step: the walk stopped
+    /// cleanly before it (every step before it recorded whole, nothing of
+    /// it); the same command with the answer added resumes there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unanswered: Option<String>,
+}
+
+/// The validation step answered done, and what the incident's record lacks.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Unmet {
+    /// The step.
+    pub step: String,
+    /// What is missing, in words (`a scope declaration`, `a decision`).
+    pub missing: Vec<String>,
+}
+
+/// The card's validation step (its `## Validation` section): done only
+/// when the record holds a scope and a decision (issue 13).
+pub const VALIDATION_STEP: &str = "10";
+
+/// What the validation step needs that incident `id`'s record lacks.
+fn validation_missing(ctx: &Context, id: Option<&str>) -> Result<Vec<String>, OpsError> {
+    let Some(id) = id else {
+        return Ok(vec!["an incident (step 2 opens it)".into()]);
+    };
+    let inc = ctx.store()?.load(id)?;
+    let typed: Vec<IncidentEvent> = inc
+        .events
+        .iter()
+        .filter_map(opsbook_core::event::parse::<IncidentEvent>)
+        .collect();
+    let mut missing = Vec::new();
+    if !typed.iter().any(|e| matches!(e, IncidentEvent::Scope(_))) {
+        missing.push("a scope declaration (what is affected and what is not)".to_string());
+    }
+    if !typed
+        .iter()
+        .any(|e| matches!(e, IncidentEvent::Decision(_)))
+    {
+        missing.push("a decision with its reason".to_string());
+    }
+    Ok(missing)
+}
+
+/// The result recorded last for `step` of the card in `events`.
+fn last_result(events: &[opsbook_core::ledger::Event], step: &str) -> Option<String> {
+    events
+        .iter()
+        .rev()
+        .find_map(|e| match opsbook_core::event::parse::<IncidentEvent>(e) {
+            Some(IncidentEvent::RunbookStep(s))
+                if s.runbook == P0_RUNBOOK && s.step.to_string() == step =>
+            {
+                Some(s.result)
+            }
+            _ => None,
+        })
+}
+
+/// Whether an answers file (not a person) holds no answer for `step`.
+fn unanswered(answers: &dyn Answers, step: &str) -> bool {
+    !answers.live()
+        && answers
+            .prepared(&format!("/steps/{step}"))
+            .is_none_or(|v| v.is_null())
 }
 
 /// A step that changes state, answered done, whose change is not recorded.
@@ -500,7 +584,15 @@ fn unfinished_walk(ctx: &Context, all: &[Step]) -> Option<String> {
 ///   shows that state: otherwise it is not recorded, and the walk stops
 ///   there (a person at a terminal is asked again);
 /// - a second walk resumes at the first step not done and says so (steps
-///   done are not asked again; skipped ones are).
+///   done are not asked again; skipped ones are, and skipping one again
+///   records nothing new);
+/// - with an answers file that has no answer for a step, the walk stops
+///   cleanly before it ([`Walked::unanswered`]): the steps before it are
+///   recorded whole, nothing of it; the same command resumes there once
+///   the answer is added;
+/// - the validation step ([`VALIDATION_STEP`]) is done only when the
+///   record holds a scope and a decision; otherwise what is missing is said
+///   and the walk stops there ([`Walked::unmet`]), nothing recorded for it.
 ///
 /// # Errors
 /// The card is not in the SSOT; an answer that is not done, skipped or
@@ -553,6 +645,8 @@ pub fn p0(
     let mut recorded = 0;
     let mut opened = false;
     let mut not_done = None;
+    let mut unmet = None;
+    let mut unanswered_at = None;
     let mut next_step = None;
     let mut record = |id: &Option<String>,
                       pending: &mut Vec<IncidentEvent>,
@@ -576,6 +670,16 @@ pub fn p0(
             continue;
         }
         let step = &st.step;
+        // An answers file that stops here: stop cleanly before the step
+        // (nothing of it written), and say where (issue 13).
+        if unanswered(answers, step) {
+            answers.say(&format!(
+                "\nThe answers file has no answer for step {step} (`steps.{step}`): the walk stops before it."
+            ));
+            unanswered_at = Some(step.clone());
+            next_step = Some(step.clone());
+            break;
+        }
         answers.say(&format!(
             "\nStep {step} ({}): {}\n{}",
             st.tier,
@@ -586,6 +690,24 @@ pub fn p0(
             let result = ask_result(answers, step)?;
             if result != Some("done") {
                 break result;
+            }
+            if *step == VALIDATION_STEP {
+                let missing = validation_missing(ctx, id.as_deref())?;
+                if missing.is_empty() {
+                    break result;
+                }
+                answers.say(&format!(
+                    "Step {step} is not done: the record lacks {}. Record them (step 9), then answer again.",
+                    missing.join(" and ")
+                ));
+                if !answers.live() {
+                    unmet = Some(Unmet {
+                        step: step.clone(),
+                        missing,
+                    });
+                    break None;
+                }
+                continue;
             }
             let Some(expected) = st.sets_state() else {
                 break result;
@@ -646,6 +768,14 @@ pub fn p0(
             id = Some(o.id);
             opened = true;
         }
+        // Skipped again on a resumed walk: already recorded as skipped,
+        // nothing new to write.
+        if result == "skipped"
+            && let Some(i) = &id
+            && last_result(&store.load(i)?.events, step).as_deref() == Some("skipped")
+        {
+            continue;
+        }
         record(
             &id,
             &mut pending,
@@ -675,6 +805,8 @@ pub fn p0(
         resumed_at,
         next_step,
         not_done,
+        unmet,
+        unanswered: unanswered_at,
     })
 }
 

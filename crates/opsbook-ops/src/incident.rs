@@ -344,8 +344,12 @@ pub struct Recorded {
     /// The incident.
     #[serde(skip)]
     pub id: String,
-    /// The events appended.
+    /// The events appended (empty: nothing to record, see `unchanged`).
     pub events: Vec<Event>,
+    /// Why nothing was recorded (an evidence reference already attached
+    /// with the same SHA-256).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unchanged: Option<String>,
 }
 
 fn not_terminal(inc: &Incident, what: &str) -> Result<(), IncidentError> {
@@ -369,7 +373,11 @@ where
         Ok::<_, OpsError>(vec![f(inc)?])
     })?;
     ctx.warn_clock(&events, "the last recorded event");
-    Ok(Recorded { id, events })
+    Ok(Recorded {
+        id,
+        events,
+        unchanged: None,
+    })
 }
 
 /// What a status change did.
@@ -423,7 +431,9 @@ fn guards_for(ctx: &Context, st: &Store, inc: &Incident, to: Status) -> Result<G
 }
 
 /// Changes an incident's status through its guards (ACKED names the
-/// commander; CLOSED attaches a passing postmortem).
+/// commander; RESOLVED of an incident that held the platform in HALTED or
+/// SAFE_MODE waits for RECOVERING and its dwell, [`crate::recovery::verify`];
+/// CLOSED attaches a passing postmortem).
 ///
 /// # Errors
 /// A guard refuses (with the way forward), bad input, ledger errors.
@@ -447,9 +457,18 @@ pub fn change_status(
     let g = guards_for(ctx, &st, &pre, to)?;
     let pm_rel = Layout::postmortem_rel(&id);
     let pm_path = ctx.layout.postmortem(&id);
+    // RESOLVED after a hold waits for the platform's recovery (issue 13
+    // item 5): judged from the safety ledger, after the incident's own guards.
+    let recovery = match to {
+        Status::Resolved => Some(crate::recovery::verify(ctx, &pre, "RESOLVED")),
+        _ => None,
+    };
     let events = st.transact(ctx.clock.as_ref(), &id, &ctx.actor, |inc| {
         let mut out = Vec::new();
         let mut change = status_event(inc, to, reason, &g)?;
+        if let Some(Err(e)) = recovery {
+            return Err(e);
+        }
         change.commander = commander.map(str::to_string);
         if to == Status::Closed
             && matches!(g.postmortem, Some(Ok(())))
@@ -861,6 +880,32 @@ pub fn attach(
             None,
         )
     };
+    // The same reference with the same hash is already on the timeline:
+    // attaching it again records nothing (issue 13), and says so.
+    let st = ctx.store()?;
+    let rid = st.resolve(id)?;
+    let inc = st.load(&rid)?;
+    if let Some(seq) = inc
+        .events
+        .iter()
+        .find_map(|e| match opsbook_core::event::parse(e) {
+            Some(IncidentEvent::EvidenceAttached(a))
+                if a.reference == reference && a.sha256 == sha =>
+            {
+                Some(e.seq)
+            }
+            _ => None,
+        })
+    {
+        not_terminal(&inc, "evidence")?;
+        return Ok(Recorded {
+            unchanged: Some(format!(
+                "{reference} is already attached to {rid} (#{seq}, SHA-256 {sha}): nothing recorded"
+            )),
+            id: rid,
+            events: Vec::new(),
+        });
+    }
     let data = ev::EvidenceAttached {
         reference,
         sha256: sha,
@@ -910,25 +955,34 @@ pub struct ChecklistItem {
     pub title: String,
     /// The question.
     pub question: String,
+    /// What opsbook would accept now, or why not yet
+    /// ([`crate::acceptance::suggest`]: a dry run of the check's verifier).
+    #[serde(flatten)]
+    pub found: crate::acceptance::Suggestion,
 }
 
-/// The recovery-acceptance checklist of an incident.
+/// The recovery-acceptance checklist of an incident, with what opsbook
+/// would accept now for each check (a dry run; nothing recorded).
 ///
 /// # Errors
 /// No such incident; the policy cannot be read.
 pub fn checklist(ctx: &Context, id: &str) -> Result<Checklist, OpsError> {
     let list = acceptance_checks(ctx)?;
-    let id = ctx.store()?.resolve(id)?;
+    let st = ctx.store()?;
+    let id = st.resolve(id)?;
+    let inc = st.load(&id)?;
+    let mut checks = Vec::new();
+    for c in list {
+        checks.push(ChecklistItem {
+            found: crate::acceptance::suggest(ctx, &inc, &c.id)?,
+            id: c.id,
+            title: c.title.en,
+            question: c.question,
+        });
+    }
     Ok(Checklist {
         incident: id,
-        checks: list
-            .into_iter()
-            .map(|c| ChecklistItem {
-                id: c.id,
-                title: c.title.en,
-                question: c.question,
-            })
-            .collect(),
+        checks,
     })
 }
 
@@ -1041,22 +1095,22 @@ pub fn accept(ctx: &Context, id: &str, answers: Vec<CheckAnswer>) -> Result<Acce
         got.push(a);
     }
     let known: Vec<&str> = list.iter().map(|c| c.id.as_str()).collect();
+    // Every problem of the answers at once (issue 13), not one per run.
+    let mut problems = Vec::new();
     for g in &got {
         if !known.contains(&g.id.as_str()) {
-            return Err(OpsError::invalid(format!(
+            problems.push(OpsError::invalid(format!(
                 "`{}` is not a recovery-acceptance check; the policy has: {}",
                 g.id,
                 known.join(", ")
             )));
-        }
-        if g.result != "pass" && g.result != "fail" {
-            return Err(OpsError::invalid(format!(
+        } else if g.result != "pass" && g.result != "fail" {
+            problems.push(OpsError::invalid(format!(
                 "check `{}`: result `{}` is neither pass nor fail",
                 g.id, g.result
             )));
-        }
-        if g.result == "pass" && g.evidence.is_none() {
-            return Err(OpsError::invalid(format!(
+        } else if g.result == "pass" && g.evidence.is_none() {
+            problems.push(OpsError::invalid(format!(
                 "check `{}` passes only with evidence: {}=pass:REF (bundle ID, file or URL)",
                 g.id, g.id
             )));
@@ -1068,17 +1122,21 @@ pub fn accept(ctx: &Context, id: &str, answers: Vec<CheckAnswer>) -> Result<Acce
         .copied()
         .collect();
     if !missing.is_empty() {
-        return Err(OpsError::needs(
+        problems.push(OpsError::needs(
             format!(
                 "every check must be answered; missing: {}",
                 missing.join(", ")
             ),
-            NextStep::ListAcceptance { incident: id },
+            NextStep::ListAcceptance {
+                incident: id.clone(),
+            },
         ));
     }
     // Checks opsbook can verify are verified, placeholders refused (issue 13
-    // item 5, issue 15 item 4): one table, `crate::acceptance::VERIFIERS`.
-    crate::acceptance::verify_all(ctx, &pre, &mut got)?;
+    // item 5, issue 15 item 4): one table, `crate::acceptance::VERIFIERS`;
+    // their problems are listed with the ones above.
+    problems.extend(crate::acceptance::verify_each(ctx, &pre, &mut got)?);
+    crate::acceptance::combine(problems)?;
     // Policy order.
     got.sort_by_key(|g| known.iter().position(|k| *k == g.id));
     let passed = got.iter().all(|g| g.result == "pass");

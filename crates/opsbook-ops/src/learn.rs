@@ -21,7 +21,7 @@ fn error_days(ssot: &Ssot) -> i64 {
 }
 
 /// Whether an incident's postmortem would let it close: `Ok(())`, or the
-/// problems that block it.
+/// problems that block it (one is a front matter still at `status: draft`).
 ///
 /// # Errors
 /// The SSOT does not load.
@@ -43,6 +43,19 @@ pub fn postmortem_blocking(
         ) {
             Ok(fc) => {
                 let mut b = fc.mismatch(id, severity);
+                // A draft is not a postmortem yet (issue 13): the front
+                // matter's `status` says so, whatever else passes.
+                if let Some(st) = fc
+                    .postmortem
+                    .as_ref()
+                    .and_then(|p| p.status.as_deref())
+                    .filter(|s| s.trim().eq_ignore_ascii_case("draft"))
+                {
+                    b.push(format!(
+                        "`{}` still says `status: {st}` in its front matter: finish it (root cause, action items, review) and set `status: reviewed` (or `final`)",
+                        opsbook_core::layout::Layout::postmortem_rel(id)
+                    ));
+                }
                 b.extend(fc.blocking());
                 if b.is_empty() { Ok(()) } else { Err(b) }
             }

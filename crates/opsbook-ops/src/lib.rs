@@ -37,6 +37,7 @@ pub mod lease;
 pub mod ledger;
 pub mod marketdata;
 pub mod reconcile;
+pub mod recovery;
 pub mod run;
 pub mod safety;
 mod scrub;

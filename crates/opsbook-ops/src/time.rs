@@ -274,6 +274,38 @@ pub fn recorded(ctx: &Context) -> Result<Vec<(Event, tev::TimeChecked)>, OpsErro
     )
 }
 
+/// When the incident's recovery began, and which moment that is: the later
+/// of its first MITIGATING (else its opening) and the platform's entry into
+/// RECOVERING for it ([`crate::recovery::recovery_began`]); a `time_ok`
+/// check must be measured and recorded after it.
+///
+/// # Errors
+/// The policy or the safety ledger cannot be read.
+pub fn recovery_began(
+    ctx: &Context,
+    inc: &Incident,
+) -> Result<(Option<jiff::Timestamp>, String), OpsError> {
+    let mitigating = recovery_start(inc);
+    let label = if inc.mitigating_at.is_some() {
+        "MITIGATING".to_string()
+    } else {
+        "the incident's opening".to_string()
+    };
+    Ok(
+        match (mitigating, crate::recovery::recovery_began(ctx, inc)?) {
+            (Some(m), Some((r, seq))) if r > m => (
+                Some(r),
+                format!("the platform entered RECOVERING, ledger/safety.jsonl #{seq},"),
+            ),
+            (None, Some((r, seq))) => (
+                Some(r),
+                format!("the platform entered RECOVERING, ledger/safety.jsonl #{seq},"),
+            ),
+            (m, _) => (m, format!("{} reached {label}", inc.id)),
+        },
+    )
+}
+
 /// When the incident's recovery started: its first MITIGATING, else its
 /// opening.
 #[must_use]
@@ -310,16 +342,18 @@ fn refuse(incident: &Incident, msg: String) -> OpsError {
 pub fn verify_time_ok(ctx: &Context, inc: &Incident, reference: &str) -> Result<String, OpsError> {
     let reference = reference.trim();
     let checks = recorded(ctx).map_err(|e| refuse(inc, format!("ledger/time.jsonl: {e}")))?;
+    let mut recorded_ts: Option<String> = None;
     let (verdict, offset, warn, source, measured, what) = if let Some(n) = reference
         .strip_prefix("TCK-")
         .and_then(|n| n.parse::<u64>().ok())
     {
-        let Some((_, t)) = checks.iter().find(|(e, _)| e.seq == n) else {
+        let Some((e, t)) = checks.iter().find(|(e, _)| e.seq == n) else {
             return Err(refuse(
                 inc,
                 format!("{reference} is not a clock check recorded in ledger/time.jsonl"),
             ));
         };
+        recorded_ts = Some(e.ts.clone());
         (
             t.verdict.clone(),
             t.offset_ms,
@@ -384,13 +418,26 @@ pub fn verify_time_ok(ctx: &Context, inc: &Incident, reference: &str) -> Result<
             format!("{what}: measured_at `{measured}` is not a time"),
         ));
     };
-    if let Some(start) = recovery_start(inc)
-        && at < start
+    // Measured (and, for a TCK, recorded) after recovery began: the later
+    // of the incident's MITIGATING and the platform's RECOVERING for it
+    // (issue 13): a check taken while the platform was still held says
+    // nothing about the clock it recovers with.
+    let (start, began) = recovery_began(ctx, inc)?;
+    let recorded_at = recorded_ts
+        .as_deref()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    if let Some(start) = start
+        && (at < start || recorded_at.is_some_and(|r| r < start))
     {
         return Err(refuse(
             inc,
             format!(
-                "{what} was measured at {measured}, before {}'s recovery started ({}): measure again",
+                "{what} was measured at {measured}{}, before {}'s recovery began ({began} at {}): measure again now",
+                recorded_ts
+                    .as_deref()
+                    .filter(|r| *r != measured)
+                    .map(|r| format!(" (recorded {r})"))
+                    .unwrap_or_default(),
                 inc.id,
                 ledger::format_ts(start)
             ),

@@ -118,6 +118,8 @@ fn p0_records_only_what_happened_opens_at_step_2_and_resumes() {
     assert_eq!(incident_ids(&s), std::slice::from_ref(&id));
 
     halted(&s, "2026-11-29T03:12:00Z", Some(&id));
+    // Step 9's records, which step 10 (validation) checks.
+    scope_and_decision(&s, "2026-11-29T03:12:30Z", &id);
     let all: Vec<(u32, &str)> = (1..=10).map(|n| (n, "done")).collect();
     let mut a = p0_answers(&all);
     let w = halt::p0(s.at("2026-11-29T03:13:00Z"), None, "ignored", &mut a).unwrap();
@@ -168,8 +170,31 @@ fn p0_quit_or_skip_before_the_incident_opens_nothing() {
     assert!(incident_ids(&s).is_empty());
 }
 
+/// Step 9's records: a scope and a decision with its reason.
+fn scope_and_decision(s: &Ssot, now: &str, id: &str) {
+    inc::log(
+        s.at(now),
+        id,
+        LogKind::Scope,
+        "Binance spot; not: market data",
+        None,
+    )
+    .unwrap();
+    inc::log(
+        s.at(now),
+        id,
+        LogKind::Decision,
+        "Stay HALTED; continue with RB-PLAT-TIME-DRIFT",
+        Some("clock drift suspected"),
+    )
+    .unwrap();
+}
+
 /// With the platform already HALTED for an open incident, the walk uses
-/// that incident (no second P0) and step 3 is done.
+/// that incident (no second P0) and step 3 is done. An answers file that
+/// stops after step 3 stops the walk cleanly before step 4 (issue 13):
+/// steps 1–3 recorded whole, nothing of step 4, and where it stopped is
+/// said; the same file with the rest resumes at step 4.
 #[test]
 fn p0_uses_the_incident_the_platform_is_halted_for() {
     let s = Ssot::new();
@@ -177,11 +202,78 @@ fn p0_uses_the_incident_the_platform_is_halted_for() {
     let id = h.incident.unwrap();
     let all: Vec<(u32, &str)> = (1..=3).map(|n| (n, "done")).collect();
     let mut a = p0_answers(&all);
-    // Step 4 is not in the answers: the walk fails there, after recording 1–3.
-    let r = halt::p0(s.at("2026-11-29T03:05:00Z"), None, "t", &mut a);
-    assert!(r.is_err());
+    let w = halt::p0(s.at("2026-11-29T03:05:00Z"), None, "t", &mut a).unwrap();
+    assert_eq!(w.unanswered.as_deref(), Some("4"));
+    assert_eq!(w.next_step.as_deref(), Some("4"));
+    assert_eq!(w.steps_recorded, 3);
+    assert!(
+        a.said().join("\n").contains(
+            "The answers file has no answer for step 4 (`steps.4`): the walk stops before it."
+        ),
+        "{:?}",
+        a.said()
+    );
     assert_eq!(incident_ids(&s), std::slice::from_ref(&id));
     assert_eq!(steps_of(&s, &id).len(), 3);
+    // Resumed with the rest: steps 4.. only, nothing rewritten.
+    let rest: Vec<(u32, &str)> = (4..=8).map(|n| (n, "done")).collect();
+    let mut a = p0_answers(&rest);
+    let w = halt::p0(s.at("2026-11-29T03:06:00Z"), Some(&id), "t", &mut a).unwrap();
+    assert_eq!(w.resumed_at.as_deref(), Some("4"));
+    assert_eq!(w.unanswered.as_deref(), Some("9"));
+    let steps: Vec<String> = steps_of(&s, &id).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(steps, ["1", "2", "3", "4", "5", "6", "7", "8"]);
+}
+
+/// A skipped step is asked again on resume, and skipping it again writes
+/// nothing new; step 10 (validation) answered done without a scope and a
+/// decision on record is not recorded, the walk says what is missing and
+/// stops; with them recorded it is done (issue 13).
+#[test]
+fn p0_skipped_steps_are_not_rewritten_and_step_10_needs_scope_and_decision() {
+    let s = Ssot::new();
+    let h = halt::halt(s.at("2026-11-29T03:00:00Z"), "orders stuck", None, true).unwrap();
+    let id = h.incident.unwrap();
+    let mut first: Vec<(u32, &str)> = (1..=10).map(|n| (n, "done")).collect();
+    first[4] = (5, "skipped");
+    let mut a = p0_answers(&first);
+    let w = halt::p0(s.at("2026-11-29T03:05:00Z"), None, "t", &mut a).unwrap();
+    assert_eq!(
+        w.unmet,
+        Some(halt::Unmet {
+            step: "10".into(),
+            missing: vec![
+                "a scope declaration (what is affected and what is not)".into(),
+                "a decision with its reason".into()
+            ],
+        })
+    );
+    let said = a.said().join("\n");
+    assert!(
+        said.contains("Step 10 is not done: the record lacks a scope declaration"),
+        "{said}"
+    );
+    let steps = steps_of(&s, &id);
+    assert_eq!(steps.len(), 9, "step 10 not recorded: {steps:?}");
+    assert_eq!(steps[4], ("5".into(), "skipped".into()));
+    // Resume: 5 skipped again (nothing new), 10 still unmet.
+    let mut a = p0_answers(&first);
+    let w = halt::p0(s.at("2026-11-29T03:06:00Z"), Some(&id), "t", &mut a).unwrap();
+    assert_eq!(w.steps_recorded, 0);
+    assert!(w.unmet.is_some());
+    assert_eq!(steps_of(&s, &id).len(), 9);
+    // With the scope and the decision recorded, step 10 is done.
+    scope_and_decision(&s, "2026-11-29T03:07:00Z", &id);
+    let mut a = p0_answers(&first);
+    let w = halt::p0(s.at("2026-11-29T03:08:00Z"), Some(&id), "t", &mut a).unwrap();
+    assert_eq!((w.steps_recorded, w.unmet), (1, None));
+    let steps = steps_of(&s, &id);
+    assert_eq!(steps.last().unwrap(), &("10".into(), "done".into()));
+    assert_eq!(
+        steps.iter().filter(|(n, _)| n == "5").count(),
+        1,
+        "the skipped step is recorded once: {steps:?}"
+    );
 }
 
 // ------------------------------------------------------------- confirm

@@ -219,14 +219,40 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
         ),
         "recovery acceptance has not passed",
     );
-    let all = s.accept_all("2026-11-29T02:44:00Z");
+    // The platform is still HALTED for it: recovery has not started, so
+    // `recovering_dwell` cannot pass (issue 13 item 5); the way forward
+    // is the step that starts recovery.
+    let early = s.accept_all("2026-11-29T02:44:00Z");
+    let e = refused(
+        inc::accept(s.at("2026-11-29T02:44:00Z"), &id, answers(&early)),
+        &format!(
+            "recovering_dwell: {id} held the platform in HALTED since 2026-11-29T02:19:00.000Z (ledger/safety.jsonl #"
+        ),
+    );
+    assert!(
+        e.to_string()
+            .contains("and the platform is still HALTED: recovery has not started"),
+        "{e}"
+    );
+    assert_eq!(
+        e.next(),
+        Some(opsbook_core::next::NextStep::StartRecovery {
+            incident: id.clone(),
+            from: "HALTED".into()
+        })
+    );
+    // HALTED's 30 min dwell passed at 02:49: confirmation, then RECOVERING;
+    // its own 30 min dwell passes before the answers below (03:30).
+    let entered = s.recover("2026-11-29T02:50:00Z", &id);
+    assert!(entered.as_str() < "2026-11-29T03:00:00Z", "{entered}");
+    let all = s.accept_all("2026-11-29T03:30:00Z");
     let mut failing = all.clone();
     failing[3] = "no_split_brain=fail".into();
-    let a = inc::accept(s.at("2026-11-29T02:44:00Z"), &id, answers(&failing)).unwrap();
+    let a = inc::accept(s.at("2026-11-29T03:30:00Z"), &id, answers(&failing)).unwrap();
     assert!(!a.passed, "a failed acceptance is recorded (exit 1)");
     refused(
         inc::change_status(
-            s.at("2026-11-29T02:45:00Z"),
+            s.at("2026-11-29T03:31:00Z"),
             &id,
             Status::Resolved,
             "quiet",
@@ -238,30 +264,43 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
     let mut noev = all.clone();
     noev[0] = "cause_mitigated=pass".into();
     invalid(
-        inc::accept(s.at("2026-11-29T02:46:00Z"), &id, answers(&noev)),
+        inc::accept(s.at("2026-11-29T03:32:00Z"), &id, answers(&noev)),
         "passes only with evidence",
     );
-    // A bundle ID must exist (attached or in the custody ledger); a
-    // placeholder is no evidence.
+    // A bundle ID must exist and, for `cause_mitigated`, have been sealed
+    // here (after MITIGATING); a placeholder is no evidence.
     let mut ghost = all.clone();
     ghost[0] = "cause_mitigated=pass:EVB-20261129-9999".into();
     refused(
-        inc::accept(s.at("2026-11-29T02:47:00Z"), &id, answers(&ghost)),
-        "evidence bundle EVB-20261129-9999 is neither attached to",
+        inc::accept(s.at("2026-11-29T03:33:00Z"), &id, answers(&ghost)),
+        "evidence bundle EVB-20261129-9999 is neither sealed in this SSOT (ledger/custody.jsonl) nor attached to",
+    );
+    // Every failing check is named in one run, not only the first.
+    ghost[4] = "alerts_quiet=pass:EVB-20261129-9998".into();
+    ghost[2] = "time_ok=pass:x".into();
+    let e = refused(
+        inc::accept(s.at("2026-11-29T03:33:00Z"), &id, answers(&ghost)),
+        "3 checks are not accepted:\n  - check `cause_mitigated`: evidence bundle EVB-20261129-9999 is neither sealed",
+    );
+    let e = e.to_string();
+    assert!(
+        e.contains("\n  - check `time_ok`: `x` is a placeholder")
+            && e.contains("\n  - check `alerts_quiet`: evidence bundle EVB-20261129-9998 is neither attached to"),
+        "{e}"
     );
     let mut x = all.clone();
     x[4] = "alerts_quiet=pass:x".into();
     invalid(
-        inc::accept(s.at("2026-11-29T02:47:00Z"), &id, answers(&x)),
+        inc::accept(s.at("2026-11-29T03:33:00Z"), &id, answers(&x)),
         "check `alerts_quiet`: `x` is a placeholder",
     );
     assert!(
-        inc::accept(s.at("2026-11-29T02:50:00Z"), &id, answers(&all))
+        inc::accept(s.at("2026-11-29T03:35:00Z"), &id, answers(&all))
             .unwrap()
             .passed
     );
     inc::change_status(
-        s.at("2026-11-29T02:55:00Z"),
+        s.at("2026-11-29T03:40:00Z"),
         &id,
         Status::Resolved,
         "acceptance passed",
@@ -271,7 +310,7 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
     // learn: a P0 closes only with a postmortem whose items pass.
     refused(
         inc::change_status(
-            s.at("2026-11-29T03:00:00Z"),
+            s.at("2026-11-29T03:45:00Z"),
             &id,
             Status::Closed,
             "done",
@@ -289,7 +328,7 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
     );
     refused(
         inc::change_status(
-            s.at("2026-11-29T03:01:00Z"),
+            s.at("2026-11-29T03:46:00Z"),
             &id,
             Status::Closed,
             "done",
@@ -307,7 +346,7 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
     );
     refused(
         inc::change_status(
-            s.at("2026-11-29T03:02:00Z"),
+            s.at("2026-11-29T03:47:00Z"),
             &id,
             Status::Closed,
             "done",
@@ -324,7 +363,7 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
         "2026-12-13",
     );
     inc::change_status(
-        s.at("2026-11-29T03:05:00Z"),
+        s.at("2026-11-29T03:50:00Z"),
         &id,
         Status::Closed,
         "postmortem reviewed",
@@ -334,7 +373,7 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
     // Terminal: nothing more is allowed.
     refused(
         inc::change_status(
-            s.at("2026-11-29T03:06:00Z"),
+            s.at("2026-11-29T03:51:00Z"),
             &id,
             Status::Mitigating,
             "again",
@@ -348,10 +387,11 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
     assert_eq!(i.status, Status::Closed);
     assert_eq!(i.severity, "P0");
     assert_eq!(i.commander.as_deref(), Some("Aiko"));
-    // Durations from detection (02:12): ack 02:17, mitigated 02:40, resolved 02:55.
+    // Durations from detection (02:12): ack 02:17, mitigated 02:40,
+    // resolved 03:40 (after RECOVERING's dwell).
     assert_eq!(v.durations.to_ack_ms, Some(5 * 60_000));
     assert_eq!(v.durations.to_mitigate_ms, Some(28 * 60_000));
-    assert_eq!(v.durations.to_resolve_ms, Some(43 * 60_000));
+    assert_eq!(v.durations.to_resolve_ms, Some(88 * 60_000));
     let types: Vec<&str> = v.events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(
         types,
@@ -364,6 +404,10 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
             "status_changed",
             "status_changed",
             "evidence_attached",
+            // The confirmation's fatigue override (a decision), then
+            // RECOVERING (issue 13 item 5).
+            "decision",
+            "safety_decision",
             "recovery_acceptance",
             "recovery_acceptance",
             "status_changed",
@@ -395,7 +439,7 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
     assert!(reasons.contains(&"orders rejected, positions unknown"));
     assert!(reasons.contains(&"postmortem reviewed"));
     // The timeline: every event, the safety decision at 02:19.
-    assert_eq!(v.events.len(), 13);
+    assert_eq!(v.events.len(), 15);
     assert_eq!(v.events[3].ts, "2026-11-29T02:19:00.000Z");
     assert!(
         opsbook_core::incident::describe(&v.events[3])
@@ -408,11 +452,11 @@ fn full_p0_incident_open_to_closed_with_guards_refusing_out_of_order_steps() {
     let (failed, f) = s.gate("2026-11-29");
     assert!(!failed, "{f:?}");
     s.ledgers_verify();
-    // Report: MTTA 5 min, MTTR 43 min for P0.
+    // Report: MTTA 5 min, MTTR 88 min for P0.
     let r = learn::report(s.ctx(), "2026-11-29".parse().unwrap(), None, false).unwrap();
     assert_eq!(r.by_severity["P0"].incidents, 1);
     assert_eq!(r.by_severity["P0"].mtta_ms, Some(300_000));
-    assert_eq!(r.by_severity["P0"].mttr_ms, Some(43 * 60_000));
+    assert_eq!(r.by_severity["P0"].mttr_ms, Some(88 * 60_000));
     assert_eq!(r.open_incidents.len(), 0);
 }
 
@@ -492,11 +536,14 @@ fn links_refuse_cycles_and_a_second_parent_and_parents_wait_for_children() {
         None,
     )
     .unwrap();
-    let all = s.accept_all("2026-11-29T02:09:00Z");
-    inc::accept(s.at("2026-11-29T02:09:00Z"), &a, answers(&all)).unwrap();
+    // A held SAFE_MODE for it: recovery through RECOVERING (after SAFE_MODE's
+    // 15 min dwell) and RECOVERING's 30 min dwell before the acceptance.
+    s.recover("2026-11-29T02:21:00Z", &a);
+    let all = s.accept_all("2026-11-29T02:52:00Z");
+    inc::accept(s.at("2026-11-29T02:52:00Z"), &a, answers(&all)).unwrap();
     refused(
         inc::change_status(
-            s.at("2026-11-29T02:10:00Z"),
+            s.at("2026-11-29T02:53:00Z"),
             &a,
             Status::Resolved,
             "back",

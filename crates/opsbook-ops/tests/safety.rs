@@ -494,7 +494,7 @@ fn release_halt_to_normal_with_confirmation_acceptance_and_watch() {
 fn p0_walks_the_first_ten_steps_and_records_each() {
     let s = Ssot::new();
     let mut text = String::from("steps:\n");
-    for n in 1..=10 {
+    for n in 1..=9 {
         text.push_str(&format!(
             "  \"{n}\": {{result: {}, note: \"step {n} seen\"}}\n",
             if n == 4 { "skipped" } else { "done" }
@@ -516,8 +516,41 @@ fn p0_walks_the_first_ten_steps_and_records_each() {
     .unwrap();
     assert_eq!(
         (w.incident.as_deref(), w.steps_recorded),
-        (Some("INC-20261129-001"), 10)
+        (Some("INC-20261129-001"), 9)
     );
+    // The file stops at step 9: the walk stops cleanly before step 10.
+    assert_eq!(w.unanswered.as_deref(), Some("10"));
+    // Step 10 (validation) is done once step 9's scope and decision are on
+    // record; step 4, skipped again, is not written twice.
+    inc::log(
+        s.at("2026-11-29T02:05:00Z"),
+        "INC-20261129-001",
+        inc::LogKind::Scope,
+        "Binance spot; not: market data",
+        None,
+    )
+    .unwrap();
+    inc::log(
+        s.at("2026-11-29T02:05:00Z"),
+        "INC-20261129-001",
+        inc::LogKind::Decision,
+        "Stay HALTED",
+        Some("positions unknown"),
+    )
+    .unwrap();
+    let mut rest = FileAnswers::new(
+        opsbook_core::yaml::parse("steps: {\"4\": skipped, \"10\": done}")
+            .unwrap()
+            .value,
+    );
+    let w = halt::p0(
+        s.at("2026-11-29T02:06:00Z"),
+        Some("INC-20261129-001"),
+        "",
+        &mut rest,
+    )
+    .unwrap();
+    assert_eq!((w.steps_recorded, w.unanswered, w.unmet), (1, None, None));
     // The Do-Not-Do list comes before the first step.
     let said = a.said().join("\n");
     let dont = said.find("Do NOT").unwrap();

@@ -1,5 +1,7 @@
 //! `opsbook halt` and `opsbook p0` (D-HUMAN-P0): parse → one operation of
-//! `opsbook_ops::halt` → render → exit code (4 when the kill-switch hook failed).
+//! `opsbook_ops::halt` → render → exit code (4 when the kill-switch hook
+//! failed; 1 when no hook is configured: HALTED is recorded as the
+//! operator's manual act and nothing was stopped).
 
 use std::fmt::Write as _;
 
@@ -30,6 +32,12 @@ pub fn halt(a: &HaltArgs) -> Outcome {
                 ))
                 .unwrap_or_default()
         );
+    } else if h.nothing_stopped {
+        let _ = writeln!(
+            out,
+            "HALTED recorded as switched by hand ({} → HALTED), incident {id}: opsbook stopped NOTHING.\nopsbook.toml has no [safety.hooks.HALTED], so no kill switch ran. Stop trading by hand NOW (stop the strategies, cancel every open order), then check it (step 1). Configure the hook afterwards (docs/formats.md, [safety.hooks]); exit status 1 says the same to a script.",
+            t.from
+        );
     } else {
         let _ = writeln!(
             out,
@@ -45,7 +53,7 @@ pub fn halt(a: &HaltArgs) -> Outcome {
             }
         );
     }
-    if !a.manual && t.hook.is_none() {
+    if !a.manual && !h.nothing_stopped && t.hook.is_none() {
         let _ = writeln!(out, "\n{}", super::safety::no_hook("HALTED"));
     }
     out.push_str("\nDo now, in this order:\n");
@@ -102,7 +110,13 @@ pub fn halt(a: &HaltArgs) -> Outcome {
         out.push_str("\nNo incident holds this halt (see below): open one when the ledgers are repaired, `opsbook incident open --title … --severity P0 --reason …`.\n");
     }
     emit(a.common.format, &h, &out)?;
-    Ok(super::unrecorded(&h.unrecorded, exit::OK))
+    // Nothing was stopped without a hook: not a success (issue 13).
+    let done = if h.nothing_stopped {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    };
+    Ok(super::unrecorded(&h.unrecorded, done))
 }
 
 pub fn p0(a: &P0Args) -> Outcome {
@@ -133,6 +147,30 @@ pub fn p0(a: &P0Args) -> Outcome {
             n.step, n.expected, n.found
         );
     }
+    if let Some(u) = &w.unmet {
+        let _ = writeln!(
+            out,
+            "Step {} is NOT done: the record lacks {}. Nothing was recorded for it; record them (step 9 of {}), then walk on.",
+            u.step,
+            u.missing.join(" and "),
+            ops::P0_RUNBOOK
+        );
+    }
+    if let Some(step) = &w.unanswered {
+        let file = a
+            .answers
+            .as_deref()
+            .map(|p| opsbook_core::text::quote_arg(&p.display().to_string()))
+            .unwrap_or_else(|| "FILE".into());
+        let resume = match &w.incident {
+            Some(id) => format!("opsbook p0 {id} --answers {file}"),
+            None => format!("opsbook p0 --answers {file}"),
+        };
+        let _ = writeln!(
+            out,
+            "Stopped before step {step}: the answers file has no answer for it (`steps.{step}`); every step before it is recorded whole, nothing of step {step}. Add `\"{step}\": done` (or skipped) to the file and run `{resume}` to resume at step {step}."
+        );
+    }
     match (&w.next_step, &w.incident) {
         (Some(s), Some(id)) => {
             let _ = writeln!(out, "Next: step {s}. `opsbook p0 {id}` continues there.");
@@ -143,9 +181,11 @@ pub fn p0(a: &P0Args) -> Outcome {
         (None, _) => out.push_str("Every step is done.\n"),
     }
     emit(a.common.format, &w, &out)?;
-    Ok(if w.not_done.is_some() {
-        exit::FINDINGS
-    } else {
-        exit::OK
-    })
+    Ok(
+        if w.not_done.is_some() || w.unmet.is_some() || w.unanswered.is_some() {
+            exit::FINDINGS
+        } else {
+            exit::OK
+        },
+    )
 }

@@ -33,7 +33,11 @@ fn id_and(id: &str, second: Option<&str>, what: &str) -> Result<(String, String)
 }
 
 fn recorded(c: &IncCommon, r: &ops::Recorded) -> Outcome {
-    let e = &r.events[0];
+    let Some(e) = r.events.first() else {
+        let why = r.unchanged.as_deref().unwrap_or("nothing recorded");
+        emit(c.format, r, &format!("{why}\n"))?;
+        return Ok(exit::OK);
+    };
     emit(
         c.format,
         r,
@@ -312,25 +316,7 @@ pub fn run(cmd: &IncidentCommand) -> Outcome {
             let cx = ctx(common)?;
             if checks.is_empty() && answers.is_none() {
                 let l = op(&cx, |cx| ops::checklist(cx, id))?;
-                let mut s = format!(
-                    "Recovery acceptance for {} (policy/degraded.yaml): answer every check, each with evidence.\n\n",
-                    l.incident
-                );
-                for c in &l.checks {
-                    s.push_str(&format!(
-                        "  {:<18} {}\n  {:<18} {}\n",
-                        c.id, c.title, "", c.question
-                    ));
-                }
-                s.push_str(&format!(
-                    "\nopsbook incident accept {} {}\n",
-                    l.incident,
-                    l.checks
-                        .iter()
-                        .map(|c| format!("--check {}=pass:EVIDENCE", c.id))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ));
+                let s = render::incident::checklist(&l);
                 emit(common.format, &l, &s)?;
                 return Ok(exit::OK);
             }

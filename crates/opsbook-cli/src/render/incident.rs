@@ -528,3 +528,72 @@ pub fn report(r: &Report, md: bool) -> String {
     }
     s
 }
+
+/// What to put for a check opsbook finds no record for (a template's
+/// `FILL_…` placeholder is explained with this).
+fn fill_hint(check: &str, id: &str) -> String {
+    match check {
+        "cause_mitigated" => format!(
+            "a bundle sealed after MITIGATING (`opsbook evidence collect --incident {id}` prints its EVB-…), or a URL/file of the decision that names the mitigation"
+        ),
+        "reconciliation_ok" => "a REC-… report covering the incident's window: `opsbook reconcile fills --internal FILE --exchange FILE` prints it".into(),
+        "time_ok" => {
+            format!("a TCK-<n> clock check: `opsbook time check --record --incident {id}`")
+        }
+        "alerts_quiet" => "a file or URL showing no alert of this incident firing (an Alertmanager export, a screenshot)".into(),
+        _ => "a bundle ID (EVB-…), a file or a URL that shows it".into(),
+    }
+}
+
+/// The recovery-acceptance checklist (`opsbook incident accept ID` with no
+/// answer): each check with what opsbook would accept now, then one
+/// command — that works as printed when every check has a record, else a
+/// template whose `FILL_…` words are named (and refused if left in).
+#[must_use]
+pub fn checklist(l: &opsbook_ops::incident::Checklist) -> String {
+    let mut s = format!(
+        "Recovery acceptance for {} (policy/degraded.yaml): answer every check, each with evidence.\n\n",
+        l.incident
+    );
+    let mut args = Vec::new();
+    let mut fills = Vec::new();
+    for c in &l.checks {
+        let _ = writeln!(s, "  {:<18} {}\n  {:<18} {}", c.id, c.title, "", c.question);
+        match (&c.found.evidence, &c.found.problem) {
+            (Some(e), _) => {
+                let _ = writeln!(s, "  {:<18} evidence opsbook accepts now: {e}", "");
+                args.push(format!("--check {}=pass:{e}", c.id));
+            }
+            (None, p) => {
+                if let Some(p) = p {
+                    let _ = writeln!(s, "  {:<18} not yet: {p}", "");
+                }
+                let word = format!(
+                    "{}{}",
+                    opsbook_ops::acceptance::TEMPLATE_PREFIX,
+                    c.id.to_ascii_uppercase()
+                );
+                let hint = fill_hint(&c.id, &l.incident);
+                let _ = writeln!(s, "  {:<18} needs: {hint}", "");
+                args.push(format!("--check {}=pass:{word}", c.id));
+                fills.push(format!("  {word}: {hint}"));
+            }
+        }
+    }
+    if fills.is_empty() {
+        s.push_str("\nEvery check has a record opsbook accepts now; run:\n");
+    } else {
+        let _ = writeln!(
+            s,
+            "\nA TEMPLATE: replace each FILL_… word with the evidence named for it (opsbook refuses FILL_… as evidence), then run it:\n{}",
+            fills.join("\n")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "opsbook incident accept {} {}",
+        l.incident,
+        args.join(" ")
+    );
+    s
+}

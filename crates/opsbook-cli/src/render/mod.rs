@@ -112,6 +112,12 @@ pub fn hint(next: &NextStep) -> String {
         NextStep::LeaseStatus { name } => {
             format!(" (`opsbook lease status {name}` shows who holds it)")
         }
+        NextStep::StartRecovery { incident, from } if from == "HALTED" => format!(
+            "; once the cause is mitigated, start recovery: `opsbook confirm release_halt --target RECOVERING`, then `opsbook safety set RECOVERING --incident {incident} --reason \"…\" --evidence EVB-…` (fill in the reason and the bundle that shows the cause is gone)"
+        ),
+        NextStep::StartRecovery { incident, .. } => format!(
+            "; once the cause is mitigated, start recovery: `opsbook safety set RECOVERING --incident {incident} --reason \"…\" --evidence EVB-…` (fill in the reason and the bundle that shows the cause is gone)"
+        ),
         NextStep::LeaseHolders => "; see who holds each lease: `opsbook lease status`, then answer `no_split_brain=pass:ledger/lease.jsonl` (opsbook reads the ledger itself)".into(),
         _ => String::new(),
     }

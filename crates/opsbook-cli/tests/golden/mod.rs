@@ -760,6 +760,35 @@ fn night(d: &Path) {
         ));
     }
     std::fs::write(&p0, text).unwrap();
+    // Step 9's records, which step 10 (validation) checks (issue 13).
+    ok(
+        d,
+        "2026-11-29T04:30:30Z",
+        &[
+            "incident",
+            "log",
+            "INC-20261129-004",
+            "--type",
+            "scope",
+            "--text",
+            "Binance spot",
+        ],
+    );
+    ok(
+        d,
+        "2026-11-29T04:30:40Z",
+        &[
+            "incident",
+            "log",
+            "INC-20261129-004",
+            "--type",
+            "decision",
+            "--text",
+            "Stay HALTED",
+            "--reason",
+            "order state unknown",
+        ],
+    );
     ok(
         d,
         "2026-11-29T04:31:00Z",

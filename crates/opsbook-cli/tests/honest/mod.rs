@@ -68,11 +68,64 @@ fn p0_stops_at_a_step_not_really_done_and_resumes_there() {
             "--manual",
         ],
     );
-    let rest = p0_file(&dir, "p0-b.yaml", 1..=10);
-    let out = ok(&dir, "2026-11-29T03:12:00Z", &["p0", "--answers", &rest]);
+    // An answers file that ends at step 8 stops cleanly before step 9
+    // (issue 13): exit 1, where it stopped and the command that resumes.
+    let part = p0_file(&dir, "p0-part.yaml", 1..=8);
+    let (out, _) = expect(
+        &dir,
+        "2026-11-29T03:11:30Z",
+        &["p0", "--answers", &part],
+        1,
+        "Stopped before step 9: the answers file has no answer for it (`steps.9`); every step before it is recorded whole, nothing of step 9.",
+    );
     assert!(
         out.contains(&format!("Resumed {id} at step 3."))
-            && out.contains("8 step(s) recorded")
+            && out.contains("6 step(s) recorded")
+            && out.contains(&format!("and run `opsbook p0 {id} --answers ")),
+        "{out}"
+    );
+    // Step 10 checks step 9's records: without them it is not done.
+    let rest = p0_file(&dir, "p0-b.yaml", 1..=10);
+    let (out, _) = expect(
+        &dir,
+        "2026-11-29T03:11:40Z",
+        &["p0", "--answers", &rest],
+        1,
+        "Step 10 is NOT done: the record lacks a scope declaration (what is affected and what is not) and a decision with its reason.",
+    );
+    assert!(out.contains("1 step(s) recorded"), "{out}");
+    ok(
+        &dir,
+        "2026-11-29T03:11:50Z",
+        &[
+            "incident",
+            "log",
+            &id,
+            "--type",
+            "scope",
+            "--text",
+            "Binance spot",
+        ],
+    );
+    ok(
+        &dir,
+        "2026-11-29T03:11:55Z",
+        &[
+            "incident",
+            "log",
+            &id,
+            "--type",
+            "decision",
+            "--text",
+            "Stay HALTED",
+            "--reason",
+            "orders stuck",
+        ],
+    );
+    let out = ok(&dir, "2026-11-29T03:12:00Z", &["p0", "--answers", &rest]);
+    assert!(
+        out.contains(&format!("Resumed {id} at step 10."))
+            && out.contains("1 step(s) recorded")
             && out.contains("Every step is done."),
         "{out}"
     );

@@ -260,11 +260,14 @@ fn snapshot_show_report_and_actions() {
             &"5e".repeat(32),
         ],
     );
-    let all = super::accept_all(d, "2026-11-29T02:45:00Z");
-    ok(d, "2026-11-29T02:45:00Z", &accept_args(&id, &all));
+    // SAFE_MODE held for it: RECOVERING at 02:33 (after SAFE_MODE's 15 min),
+    // the acceptance after RECOVERING's 30 min (issue 13 item 5).
+    super::recover(d, "2026-11-29T02:33:00Z", &id);
+    let all = super::accept_all(d, "2026-11-29T03:04:00Z");
+    ok(d, "2026-11-29T03:04:00Z", &accept_args(&id, &all));
     ok(
         d,
-        "2026-11-29T02:46:00Z",
+        "2026-11-29T03:05:00Z",
         &["incident", "resolve", &id, "--reason", "acceptance passed"],
     );
     write_postmortem(
@@ -277,7 +280,7 @@ fn snapshot_show_report_and_actions() {
     );
     let open2 = ok(
         d,
-        "2026-11-29T03:00:00Z",
+        "2026-11-29T03:06:00Z",
         &[
             "incident",
             "open",
@@ -293,7 +296,7 @@ fn snapshot_show_report_and_actions() {
     .to_string();
     ok(
         d,
-        "2026-11-29T03:01:00Z",
+        "2026-11-29T03:07:00Z",
         &["incident", "link", &open2, "--related", &id],
     );
     // The report's ID hashes its input paths (a temporary directory).
@@ -516,10 +519,38 @@ fn incident_commands_end_to_end() {
         "2026-11-29T02:42:20Z",
         &["incident", "attach", &id, ev.to_str().unwrap()],
     );
-    let all = super::accept_all(d, "2026-11-29T02:44:00Z");
+    // Still HALTED for it: the acceptance is refused, every failing check
+    // named at once, with the command that starts recovery (issue 13).
+    let early = super::accept_all(d, "2026-11-29T02:44:00Z");
+    let mut failing = early.clone();
+    failing[4] = "alerts_quiet=pass:x".into();
+    let (code, _, err) = at(d, "2026-11-29T02:44:00Z", &accept_args(&id, &failing));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("2 checks are not accepted:\n  - check `alerts_quiet`: `x` is a placeholder")
+            && err.contains(&format!(
+                "\n  - recovering_dwell: {id} held the platform in HALTED since 2026-11-29T02:19:00.000Z"
+            ))
+            && err.contains(&format!(
+                "start recovery: `opsbook confirm release_halt --target RECOVERING`, then `opsbook safety set RECOVERING --incident {id} --reason \"…\" --evidence EVB-…` (fill in the reason and the bundle that shows the cause is gone)"
+            )),
+        "{err}"
+    );
+    // The listing prints a template whose FILL_ words are named.
+    let list = ok(d, "2026-11-29T02:44:30Z", &["incident", "accept", &id]);
+    assert!(
+        list.contains("A TEMPLATE: replace each FILL_… word")
+            && list.contains("  FILL_ALERTS_QUIET: a file or URL showing no alert")
+            && list.contains("--check no_split_brain=pass:ledger/lease.jsonl")
+            && list.contains("--check alerts_quiet=pass:FILL_ALERTS_QUIET")
+            && list.contains("not yet: recovering_dwell:"),
+        "{list}"
+    );
+    super::recover(d, "2026-11-29T02:50:00Z", &id);
+    let all = super::accept_all(d, "2026-11-29T03:21:00Z");
     let mut failing = all.clone();
     failing[3] = "no_split_brain=fail".into();
-    let (code, out, _) = at(d, "2026-11-29T02:44:00Z", &accept_args(&id, &failing));
+    let (code, out, _) = at(d, "2026-11-29T03:21:00Z", &accept_args(&id, &failing));
     assert_eq!(
         code, 1,
         "a failed acceptance is recorded and exits 1: {out}"
@@ -530,14 +561,14 @@ fn incident_commands_end_to_end() {
     );
     let mut noev = all.clone();
     noev[0] = "cause_mitigated=pass".into();
-    let (code, _, err) = at(d, "2026-11-29T02:46:00Z", &accept_args(&id, &noev));
+    let (code, _, err) = at(d, "2026-11-29T03:22:00Z", &accept_args(&id, &noev));
     assert_eq!(
         (code, err.contains("passes only with evidence")),
         (2, true),
         "{err}"
     );
     // A clock behind the last event: recorded, and said on stderr.
-    let (code, _, err) = at(d, "2026-11-29T02:43:00Z", &["incident", "log", &id, "late"]);
+    let (code, _, err) = at(d, "2026-11-29T03:20:00Z", &["incident", "log", &id, "late"]);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("is 60000 ms behind the last recorded event"),
@@ -545,15 +576,15 @@ fn incident_commands_end_to_end() {
     );
     ok(
         d,
-        "2026-11-29T02:47:00Z",
+        "2026-11-29T03:23:00Z",
         &[
-            "incident", "correct", &id, "--seq", "8", "--reason", "typo", "--text", "later",
+            "incident", "correct", &id, "--seq", "9", "--reason", "typo", "--text", "later",
         ],
     );
     // The timeline: title and every event, UTC; Markdown rows.
     let tl = ok(d, "2026-11-29T23:59:00Z", &["incident", "timeline", &id]);
     let lines: Vec<&str> = tl.lines().collect();
-    assert_eq!(lines.len(), 1 + 9, "title and 9 events: {tl}");
+    assert_eq!(lines.len(), 1 + 10, "title and 10 events: {tl}");
     assert!(
         lines[3].contains("2026-11-29 02:19:00Z")
             && lines[3].contains("safety state HALTED: engage kill switch"),
@@ -564,7 +595,7 @@ fn incident_commands_end_to_end() {
         "{tl}"
     );
     assert!(
-        tl.contains("late [corrected by #9: typo → \"later\"]"),
+        tl.contains("late [corrected by #10: typo → \"later\"]"),
         "{tl}"
     );
     let md = ok(
@@ -573,7 +604,7 @@ fn incident_commands_end_to_end() {
         &["incident", "timeline", &id, "--format", "markdown"],
     );
     assert!(md.starts_with("# Timeline INC-20261129-001"), "{md}");
-    assert_eq!(md.lines().filter(|l| l.starts_with("| ")).count(), 9 + 1);
+    assert_eq!(md.lines().filter(|l| l.starts_with("| ")).count(), 10 + 1);
     let r: Value = serde_json::from_str(&ok(
         d,
         "2026-11-29T23:59:00Z",

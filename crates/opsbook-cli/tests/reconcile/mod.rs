@@ -265,10 +265,27 @@ fn reconcile_recheck_accept_and_incident_acceptance() {
         "2026-11-29T02:40:00Z",
         &["incident", "status", &id, "MONITORING", "--reason", "quiet"],
     );
+    // SAFE_MODE held for it: recovery goes through RECOVERING (after
+    // SAFE_MODE's 15 min dwell), and the acceptance waits for RECOVERING's
+    // 30 min dwell (issue 13 item 5).
+    inc(
+        "2026-11-29T02:33:00Z",
+        &[
+            "safety",
+            "set",
+            "RECOVERING",
+            "--reason",
+            "positions resynced",
+            "--evidence",
+            "EVB-20261129-0233",
+            "--incident",
+            &id,
+        ],
+    );
     let recon = format!("reconciliation_ok=pass:{rid}");
     let mut accept = vec!["incident", "accept", id.as_str()];
     // The clock and the order writers' leases, recorded before answering.
-    let tck = super::integrity_records(&d.join("ops"), "2026-11-29T02:45:30Z");
+    let tck = super::integrity_records(&d.join("ops"), "2026-11-29T03:03:30Z");
     let answers = opsbook_testkit::ssot::accept_all(&rid, &tck);
     assert_eq!(answers[1], recon);
     for a in &answers {
@@ -276,18 +293,18 @@ fn reconcile_recheck_accept_and_incident_acceptance() {
         accept.push(a);
     }
     // The open break refuses recovery acceptance, with the reason.
-    let (c, _, err) = run(d, "2026-11-29T02:46:00Z", &accept);
+    let (c, _, err) = run(d, "2026-11-29T03:04:00Z", &accept);
     assert_eq!(c, 1, "{err}");
     assert!(
         err.contains(&format!("refused: reconciliation_ok: reconciliation report {rid} is not clean: 1 open ({brk} value_diff)")),
         "{err}"
     );
     // accept: a reason is required (clap), then recorded.
-    let (c, _, _) = run(d, "2026-11-29T02:47:00Z", &["reconcile", "accept", &brk]);
+    let (c, _, _) = run(d, "2026-11-29T03:05:00Z", &["reconcile", "accept", &brk]);
     assert_eq!(c, 2);
     let (c, out, err) = run(
         d,
-        "2026-11-29T02:47:00Z",
+        "2026-11-29T03:05:00Z",
         &[
             "reconcile",
             "accept",
@@ -303,11 +320,11 @@ fn reconcile_recheck_accept_and_incident_acceptance() {
     assert_eq!(a["break_id"], brk.as_str());
     assert_eq!(a["report"], rid.as_str());
     assert_eq!(a["class"], "value_diff");
-    assert_eq!(a["event"]["ts"], "2026-11-29T02:47:00.000Z");
+    assert_eq!(a["event"]["ts"], "2026-11-29T03:05:00.000Z");
     assert_eq!(a["event"]["actor"]["name"], "Aiko");
     let (c, _, err) = run(
         d,
-        "2026-11-29T02:47:30Z",
+        "2026-11-29T03:05:30Z",
         &["reconcile", "accept", "R0000000000000000", "--reason", "x"],
     );
     assert_eq!(c, 2);
@@ -316,13 +333,13 @@ fn reconcile_recheck_accept_and_incident_acceptance() {
         "{err}"
     );
     // Now it verifies and passes.
-    let (c, out, err) = run(d, "2026-11-29T02:48:00Z", &accept);
+    let (c, out, err) = run(d, "2026-11-29T03:06:00Z", &accept);
     assert_eq!(c, 0, "{out}{err}");
     // recheck with the corrected export: exit 1 (corrected), transitions in JSON.
     theirs(d, "export-2.csv", "1.00000000000000001");
     let (c, out, err) = run(
         d,
-        "2026-11-29T02:50:00Z",
+        "2026-11-29T03:10:00Z",
         &[
             "reconcile",
             "recheck",
@@ -339,19 +356,19 @@ fn reconcile_recheck_accept_and_incident_acceptance() {
     assert_eq!(r["counts"]["changed"], 1);
     assert_eq!(r["changes"][0]["transition"], "changed");
     assert_eq!(r["changes"][0]["current"]["class"], "corrected");
-    assert_eq!(r["report"]["run"]["as_of"], "2026-11-29T02:50:00Z");
+    assert_eq!(r["report"]["run"]["as_of"], "2026-11-29T03:10:00Z");
     let rid2 = r["stored"]["id"].as_str().unwrap().to_string();
     // Human recheck of the newest report against the same export: still open, exit 1.
     let (c, out, _) = run(
         d,
-        "2026-11-29T02:52:00Z",
+        "2026-11-29T03:12:00Z",
         &["reconcile", "recheck", &rid2, "--exchange", "export-2.csv"],
     );
     assert_eq!(c, 0, "{out}");
     assert!(out.contains("resolved 1"), "{out}");
     let (c, _, err) = run(
         d,
-        "2026-11-29T02:53:00Z",
+        "2026-11-29T03:13:00Z",
         &["reconcile", "recheck", "REC-nope"],
     );
     assert_eq!(c, 1);

@@ -681,21 +681,33 @@ fn safety_commands_end_to_end() {
         2 + m["actions"].as_array().unwrap().len()
     );
     // halt: HALTED, a P0, the evidence list, rest; the freeze guard refuses.
-    let out = ok(
+    // No hook configured (issue 13): HALTED is recorded as the operator's
+    // manual act, the headline says nothing was stopped, and the exit
+    // status is 1, not a silent 0.
+    let (c, out, _) = at(
         d,
         "2026-11-29T12:00:00Z",
         &["halt", "--reason", "order state unknown"],
     );
+    assert_eq!(c, 1, "{out}");
     assert!(
-        out.contains("HALTED (NORMAL → HALTED), incident INC-20261129-001"),
+        out.starts_with("HALTED recorded as switched by hand (NORMAL → HALTED), incident INC-20261129-001: opsbook stopped NOTHING.\nopsbook.toml has no [safety.hooks.HALTED], so no kill switch ran. Stop trading by hand NOW"),
         "{out}"
     );
     assert!(out.contains("Rest."), "{out}");
-    // No hook configured: said loudly, not implied by silence.
-    assert!(
-        out.contains("NO HOOK: opsbook.toml has no [safety.hooks.HALTED], so opsbook recorded HALTED but did NOT touch the platform"),
-        "{out}"
-    );
+    let hist: Value = serde_json::from_str(&ok(
+        d,
+        "2026-11-29T12:00:30Z",
+        &["safety", "history", "--format", "json"],
+    ))
+    .unwrap();
+    let entered = hist["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|e| e["type"] == "state_entered")
+        .unwrap();
+    assert_eq!(entered["data"]["hook"], "manual", "{entered}");
     let (c, out, _) = at(
         d,
         "2026-11-29T12:01:00Z",
@@ -777,6 +789,35 @@ fn safety_commands_end_to_end() {
         text.push_str(&format!("  \"{n}\": {{result: done, note: \"seen\"}}\n"));
     }
     std::fs::write(&p, text).unwrap();
+    // Step 9's records, which step 10 (validation) checks (issue 13).
+    ok(
+        d,
+        "2026-11-29T12:39:00Z",
+        &[
+            "incident",
+            "log",
+            "INC-20261129-001",
+            "--type",
+            "scope",
+            "--text",
+            "Binance spot",
+        ],
+    );
+    ok(
+        d,
+        "2026-11-29T12:39:30Z",
+        &[
+            "incident",
+            "log",
+            "INC-20261129-001",
+            "--type",
+            "decision",
+            "--text",
+            "Stay HALTED",
+            "--reason",
+            "order state unknown",
+        ],
+    );
     let (c, out, err) = at(
         d,
         "2026-11-29T12:40:00Z",

@@ -113,6 +113,48 @@ impl Ssot {
         &self.ctx
     }
 
+    /// Starts the platform's recovery for incident `id` at `now` (issue 13
+    /// item 5: RESOLVED after a hold waits for RECOVERING and its dwell):
+    /// from HALTED the high-danger confirmation `release_halt` is passed
+    /// first (a fit operator; its cooling-off moves this clock on), then
+    /// the platform is moved to RECOVERING with evidence. Returns the time
+    /// RECOVERING was entered (RFC 3339).
+    pub fn recover(&self, now: &str, id: &str) -> String {
+        let ctx = self.at(now);
+        if opsbook_ops::safety::status(ctx).unwrap().state == "HALTED" {
+            let text = opsbook_testkit::ssot::confirm_answers("RECOVERING", 8);
+            let mut a = opsbook_ops::confirm::FileAnswers::new(
+                opsbook_core::yaml::parse(&text).unwrap().value,
+            );
+            opsbook_ops::confirm::confirm(
+                ctx,
+                &opsbook_ops::confirm::ConfirmRequest {
+                    operation: "release_halt".into(),
+                    target: Some("RECOVERING".into()),
+                    incident: Some(id.into()),
+                    // Tests run at night (UTC): the fatigue rule's night
+                    // hours need the override, recorded.
+                    override_reason: Some("the night's operator, rested".into()),
+                },
+                &mut a,
+            )
+            .unwrap();
+        }
+        let o = opsbook_ops::safety::set_state(
+            ctx,
+            &opsbook_ops::safety::SetRequest {
+                to: "RECOVERING".into(),
+                reason: "cause mitigated, reconciliation clean".into(),
+                evidence: Some("EVB-20261129-0001".into()),
+                source: opsbook_core::safety::Source::Operator,
+                incident: Some(id.into()),
+                manual: false,
+            },
+        )
+        .unwrap();
+        o.events.last().unwrap().ts.clone()
+    }
+
     /// A path under the root.
     pub fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
