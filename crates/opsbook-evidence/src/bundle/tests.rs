@@ -210,6 +210,47 @@ fn a_value_found_in_one_file_is_redacted_in_all_of_them() {
     assert_eq!(s.redactions, 2);
 }
 
+/// The post-seal scan of a file in which nothing fired looks only for the
+/// bundle's values, in every reading of its bytes: a value found in a UTF-8
+/// log is redacted in a UTF-16 one (BOM and CRLF kept), and a file holding
+/// none ships byte for byte.
+#[test]
+fn a_value_found_in_one_file_is_redacted_in_a_utf16_file_too() {
+    let t = tempfile::tempdir().unwrap();
+    let v = "AKfakeBundleWide78";
+    let utf16 = |s: &str| -> Vec<u8> {
+        [0xFF, 0xFE]
+            .into_iter()
+            .chain(s.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect()
+    };
+    let quiet = utf16("nothing here\r\n");
+    let req = request(
+        t.path(),
+        &[
+            ("a.log", format!("api_key={v}\n").as_bytes()),
+            ("b.log", &utf16(&format!("retrying with {v} now\r\n"))),
+            ("c.log", &quiet),
+        ],
+        None,
+    );
+    let rs = RuleSet::builtin(crate::redact::Personal::default()).unwrap();
+    let s = collect(
+        &req,
+        &rs,
+        &Limits::default(),
+        &t.path().join("o"),
+        &mut |_: usize, _: usize, _: &str| {},
+    )
+    .unwrap();
+    assert_eq!(
+        entry(&s.path, &s.files[1].entry),
+        utf16("retrying with [REDACTED:labelled_secret] now\r\n")
+    );
+    assert_eq!(entry(&s.path, &s.files[2].entry), quiet);
+    assert_eq!(s.files[1].redactions["labelled_secret"], 1);
+}
+
 /// The SSOT a bundle belongs to is named in its manifest with its root
 /// path redacted like any other name: a root under `C:\Users\NAME` used to
 /// make the post-seal scan refuse every bundle on Windows.

@@ -48,6 +48,33 @@ impl RuleSet {
         }
     }
 
+    /// Whether [`RuleSet::scan_file`] could find more in `bytes` with this
+    /// rule set than with the same rules without its known values
+    /// ([`RuleSet::with_values`]): a known value occurs in one of the
+    /// readings the scan reads, or the bytes are an archive (not opened
+    /// here). So when the rules alone found nothing in exactly these bytes
+    /// and this is `false`, the full scan finds nothing either — the
+    /// post-seal scan of a clean file is this one automaton pass.
+    #[must_use]
+    pub fn may_hold_known_values(&self, bytes: &[u8]) -> bool {
+        if archive::kind(bytes).is_some() || archive::unsupported(bytes).is_some() {
+            return true;
+        }
+        if self.values.is_empty() {
+            return false;
+        }
+        if text::readings(bytes)
+            .iter()
+            .any(|r| self.known_value_in(&r.text))
+        {
+            return true;
+        }
+        memchr::memchr(0, bytes).is_some() && {
+            let stripped: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
+            self.known_value_in(&String::from_utf8_lossy(&stripped))
+        }
+    }
+
     /// One file's bytes at nesting `depth` (1 for a file, 2 for a member of
     /// an archive, …).
     pub(super) fn file_at(&self, bytes: &[u8], ctx: &Ctx<'_>, depth: u8) -> FileOutcome {

@@ -171,6 +171,16 @@ impl RuleSet {
         }))
     }
 
+    /// Whether a value known to this rule set ([`RuleSet::with_values`])
+    /// occurs in `text` where [`RuleSet::scan`] looks for it (NULs read as
+    /// spaces); one inside an earlier redaction counts too (conservative).
+    pub(super) fn known_value_in(&self, text: &str) -> bool {
+        self.known()
+            .ac
+            .as_ref()
+            .is_some_and(|ac| ac.is_match(nul_as_space(text).as_ref()))
+    }
+
     /// The known values (of other files) in one automaton, built on first
     /// use: their classes (rule indexes) and the automaton.
     fn known(&self) -> &Known {

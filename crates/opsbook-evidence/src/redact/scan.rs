@@ -94,9 +94,11 @@ pub(super) fn scan_view(
     let region = &b[..limit];
     let n = rs.rules.len();
     // The Unicode case variants of ASCII letters (KELVIN SIGN for k, LONG S
-    // for s) match `(?i)` keywords but not their ASCII-lowercased form.
-    let folded = memchr::memmem::find(region, "\u{212A}".as_bytes()).is_some()
-        || memchr::memmem::find(region, "\u{17F}".as_bytes()).is_some();
+    // for s) match `(?i)` keywords but not their ASCII-lowercased form. An
+    // ASCII region (most logs) has neither: one pass instead of two.
+    let folded = !region.is_ascii()
+        && (memchr::memmem::find(region, "\u{212A}".as_bytes()).is_some()
+            || memchr::memmem::find(region, "\u{17F}".as_bytes()).is_some());
     let mut whole = vec![false; n];
     let mut lines: Vec<(usize, usize)> = Vec::new();
     for (i, r) in rs.rules.iter().enumerate() {
@@ -390,6 +392,33 @@ pub(super) fn lines_with<'t>(text: &'t str, needles: &[&str]) -> Vec<(usize, &'t
         .collect()
 }
 
+/// The lines of `text` (with their offsets) holding a JSON escape that
+/// [`json_view`] resolves inside a string (`\"`, `\n`, `\u`, `\/`), in
+/// order, each once: one SIMD pass for the four two-byte needles, so the
+/// backslashes of Windows paths (`D:\\trading\\logs`) cost nothing each.
+pub(super) fn lines_with_json_escape(text: &str) -> Vec<(usize, &str)> {
+    static ESCAPES: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::new(["\\\"", "\\n", "\\u", "\\/"]).ok()
+        });
+    let Some(ac) = ESCAPES.as_ref() else {
+        return lines_with(text, &["\\\"", "\\n", "\\u", "\\/"]);
+    };
+    let b = text.as_bytes();
+    let mut out: Vec<(usize, &str)> = Vec::new();
+    let mut at = 0;
+    while at < b.len() {
+        let Some(m) = ac.find(aho_corasick::Input::new(b).span(at..b.len())) else {
+            break;
+        };
+        let s = memchr::memrchr(b'\n', &b[..m.start()]).map_or(0, |i| i + 1);
+        let e = memchr::memchr(b'\n', &b[m.start()..]).map_or(b.len(), |i| m.start() + i + 1);
+        out.push((s, &text[s..e]));
+        at = e;
+    }
+    out
+}
+
 /// Spans found in the block `full[offset..end]`: matches start in the
 /// block but may run on past its end (`password:` as a block's last line,
 /// its value on the next block's first).
@@ -429,13 +458,13 @@ pub(super) fn find_block(
         return Err("the scan exceeded its time budget".into());
     }
     // Views, line by line where they are needed.
-    let has_invisible =
-        memchr::memchr(0x1b, text.as_bytes()).is_some() || maybe_invisible(text.as_bytes());
+    let has_invisible = memchr::memchr(0x1b, text.as_bytes()).is_some()
+        || (!text.is_ascii() && maybe_invisible(text.as_bytes()));
     let mut views: Vec<(usize, View)> = Vec::new();
     if has_invisible && let Some(v) = clean_view(text) {
         views.push((0, v));
     }
-    for (at, line) in lines_with(text, &["\\\"", "\\n", "\\u", "\\/"]) {
+    for (at, line) in lines_with_json_escape(text) {
         if let Some(v) = json_view(line) {
             views.push((at, v));
         }
