@@ -52,40 +52,44 @@ pub enum Extent {
 /// [`Extent`] to find, reading each such file under `root` once.
 pub fn resolve(findings: &mut [Finding], root: &Path) {
     let mut sources: HashMap<String, Option<Vec<String>>> = HashMap::new();
-    let mut lines_of = |file: &str| -> Option<Vec<String>> {
-        sources
-            .entry(file.to_string())
-            .or_insert_with(|| read_lines(&root.join(file)))
-            .clone()
-    };
     for f in findings.iter_mut() {
         let extent = std::mem::take(&mut f.extent);
-        if extent != Extent::Known
-            && let Some(lines) = lines_of(&f.file)
-            && let Some(text) = lines.get(f.line - 1)
-            && let Some((start, end)) = find(&extent, text, f.column, is_toml(&f.file))
-        {
+        if let Some((start, end)) = place(&mut sources, root, &extent, &f.file, f.line, f.column) {
             f.column = start;
-            f.end = Some(Point {
-                line: f.line,
-                column: end,
-            });
+            f.end = Some(end);
         }
         for l in &mut f.related {
             let extent = std::mem::take(&mut l.extent);
-            if extent != Extent::Known
-                && let Some(lines) = lines_of(&l.file)
-                && let Some(text) = lines.get(l.line - 1)
-                && let Some((start, end)) = find(&extent, text, l.column, is_toml(&l.file))
+            if let Some((start, end)) =
+                place(&mut sources, root, &extent, &l.file, l.line, l.column)
             {
                 l.column = start;
-                l.end = Some(Point {
-                    line: l.line,
-                    column: end,
-                });
+                l.end = Some(end);
             }
         }
     }
+}
+
+/// The start column and the end of `extent` at `file`:`line`:`column`,
+/// reading the file into `sources` the first time it is asked for.
+fn place(
+    sources: &mut HashMap<String, Option<Vec<String>>>,
+    root: &Path,
+    extent: &Extent,
+    file: &str,
+    line: usize,
+    column: usize,
+) -> Option<(usize, Point)> {
+    if *extent == Extent::Known {
+        return None;
+    }
+    let lines = sources
+        .entry(file.to_string())
+        .or_insert_with(|| read_lines(&root.join(file)))
+        .as_ref()?;
+    let text = lines.get(line.checked_sub(1)?)?;
+    let (start, end) = find(extent, text, column, is_toml(file))?;
+    Some((start, Point { line, column: end }))
 }
 
 fn is_toml(file: &str) -> bool {
