@@ -12,6 +12,7 @@ pub mod checks;
 pub mod coverage;
 pub mod render;
 pub mod rules;
+pub mod span;
 
 use std::collections::BTreeMap;
 
@@ -48,6 +49,10 @@ pub struct Finding {
     /// Absent from the JSON when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Label>,
+    /// What the span covers, when its end is to be found in the source
+    /// ([`span::resolve`], once the checks are done). Never serialised.
+    #[serde(skip)]
+    pub(crate) extent: span::Extent,
 }
 
 /// A place in a file: 1-based line and 1-based column (in characters).
@@ -70,6 +75,12 @@ pub struct Label {
     pub column: usize,
     /// What is there, e.g. `first defined here`.
     pub message: String,
+    /// Where it ends (as [`Finding::end`]). Absent from the JSON when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Point>,
+    /// What it covers, to be found in the source. Never serialised.
+    #[serde(skip)]
+    pub(crate) extent: span::Extent,
 }
 
 impl Finding {
@@ -96,7 +107,28 @@ impl Finding {
             help,
             end: None,
             related: Vec::new(),
+            extent: span::Extent::Known,
         }
+    }
+
+    /// The span is `extent`, found in the source line once the checks are
+    /// done ([`span::resolve`]); unknown (as before) when it is not there.
+    #[must_use]
+    pub(crate) fn covering(mut self, extent: span::Extent) -> Finding {
+        self.extent = extent;
+        self
+    }
+
+    /// The span is the YAML (or TOML) key or scalar at the position.
+    #[must_use]
+    pub(crate) fn token(self) -> Finding {
+        self.covering(span::Extent::Token)
+    }
+
+    /// The span is `text`, on the start line.
+    #[must_use]
+    pub(crate) fn text(self, text: &str) -> Finding {
+        self.covering(span::Extent::Text(text.to_string()))
     }
 
     /// The span ends at `line`, `column` (just past its last character).
@@ -130,7 +162,27 @@ impl Finding {
             line: line.max(1),
             column: column.max(1),
             message,
+            end: None,
+            extent: span::Extent::Known,
         });
+        self
+    }
+
+    /// Adds a secondary label covering `extent` on `file`:`line` (from
+    /// `column`), found in the source like the finding's own span.
+    #[must_use]
+    pub(crate) fn with_related_covering(
+        mut self,
+        file: &str,
+        line: usize,
+        column: usize,
+        message: String,
+        extent: span::Extent,
+    ) -> Finding {
+        self = self.with_related(file, line, column, message);
+        if let Some(l) = self.related.last_mut() {
+            l.extent = extent;
+        }
         self
     }
 
@@ -249,28 +301,34 @@ fn levels(ssot: &Ssot, out: &mut Vec<Finding>) -> BTreeMap<&'static str, Option<
         let Some(rule) = rules::lookup(key) else {
             let hint =
                 rules::suggest(key).map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
-            out.push(Finding::new(
-                rules::schema::SCHEMA_VIOLATION,
-                opsbook_core::ssot::CONFIG_FILE,
-                pos.line,
-                pos.col,
-                format!("`[gate.levels]` names unknown rule `{key}`{hint}"),
-                "run `opsbook explain --all` for the list of rules".into(),
-            ));
+            out.push(
+                Finding::new(
+                    rules::schema::SCHEMA_VIOLATION,
+                    opsbook_core::ssot::CONFIG_FILE,
+                    pos.line,
+                    pos.col,
+                    format!("`[gate.levels]` names unknown rule `{key}`{hint}"),
+                    "run `opsbook explain --all` for the list of rules".into(),
+                )
+                .text(key),
+            );
             continue;
         };
         match Level::parse(value) {
             Some(l) => {
                 m.insert(rule.code, l);
             }
-            None => out.push(Finding::new(
-                rules::schema::SCHEMA_VIOLATION,
-                opsbook_core::ssot::CONFIG_FILE,
-                pos.line,
-                pos.col,
-                format!("`[gate.levels] {key} = \"{value}\"` is not a level"),
-                "use \"error\", \"warn\", \"info\" or \"off\"".into(),
-            )),
+            None => out.push(
+                Finding::new(
+                    rules::schema::SCHEMA_VIOLATION,
+                    opsbook_core::ssot::CONFIG_FILE,
+                    pos.line,
+                    pos.col,
+                    format!("`[gate.levels] {key} = \"{value}\"` is not a level"),
+                    "use \"error\", \"warn\", \"info\" or \"off\"".into(),
+                )
+                .token(),
+            ),
         }
     }
     m
@@ -332,6 +390,7 @@ fn finish(ssot: &Ssot, contracts: &Contracts, opts: &Options, per_runbook: Vec<F
         }
         None => true,
     });
+    span::resolve(&mut findings, &ssot.root);
     findings.sort_by(|a, b| {
         (&a.file, a.line, a.column, &a.code, &a.message)
             .cmp(&(&b.file, b.line, b.column, &b.code, &b.message))

@@ -151,7 +151,12 @@ pub fn diagnostics(findings: &[Finding], root: &Path, color: bool) -> String {
             group = match text {
                 Some(text) => {
                     let start = byte_at(text, l.column).min(text.trim_end().len());
-                    let end = text.trim_end().len().max(start + 1).min(text.len());
+                    let end = match l.end {
+                        Some(e) if e.line == l.line => byte_at(text, e.column),
+                        _ => text.trim_end().len(),
+                    }
+                    .max(start + 1)
+                    .min(text.len());
                     group.element(
                         Snippet::source(text.as_str())
                             .line_start(l.line)
@@ -312,11 +317,6 @@ pub fn sarif(report: &Report, prefix: &str) -> String {
             };
             // The span's end when the rule knows it (SARIF: endColumn is
             // just past the last character, as `Finding::end` is).
-            let mut region = json!({"startLine": f.line, "startColumn": f.column});
-            if let Some(e) = f.end {
-                region["endLine"] = json!(e.line);
-                region["endColumn"] = json!(e.column);
-            }
             let mut result = json!({
                 "ruleId": f.code,
                 "ruleIndex": index.get(f.code.as_str()).copied().unwrap_or(0),
@@ -325,7 +325,7 @@ pub fn sarif(report: &Report, prefix: &str) -> String {
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": uri(&f.file)},
-                        "region": region
+                        "region": region(f.line, f.column, f.end)
                     }
                 }],
                 "partialFingerprints": {"opsbook/v1": fingerprint(f)}
@@ -341,7 +341,7 @@ pub fn sarif(report: &Report, prefix: &str) -> String {
                             "message": {"text": l.message},
                             "physicalLocation": {
                                 "artifactLocation": {"uri": uri(&l.file)},
-                                "region": {"startLine": l.line, "startColumn": l.column}
+                                "region": region(l.line, l.column, l.end)
                             }
                         })
                     })
@@ -372,6 +372,17 @@ pub fn sarif(report: &Report, prefix: &str) -> String {
     let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// A SARIF region: the start, and the end when the rule knows it (SARIF's
+/// `endColumn` is just past the last character, as [`crate::Point`] is).
+fn region(line: usize, column: usize, end: Option<crate::Point>) -> serde_json::Value {
+    let mut region = json!({"startLine": line, "startColumn": column});
+    if let Some(e) = end {
+        region["endLine"] = json!(e.line);
+        region["endColumn"] = json!(e.column);
+    }
+    region
 }
 
 fn sarif_level(l: Level) -> &'static str {

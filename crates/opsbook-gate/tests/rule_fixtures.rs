@@ -187,3 +187,66 @@ fn unreadable_file_fires() {
         describe(&found)
     );
 }
+
+/// Rules whose findings have no span end, with the reason: the subject is
+/// a whole file, or a file the gate could not decode. Every other rule's
+/// findings on its fixture carry an end (the human report underlines it,
+/// SARIF gets a region), checked by `every_finding_has_a_span_end`.
+const NO_SPAN_END: &[(&str, &str)] = &[
+    ("OB002", "the file is not text: there is no line to measure"),
+    ("OB004", "the file is empty"),
+    (
+        "OB006",
+        "the whole file lacks front matter: nothing on line 1 is the subject",
+    ),
+    (
+        "OB008",
+        "the whole contract file; the schema error names no place in it",
+    ),
+    ("OB010", "the whole file is a key"),
+    ("OB202", "the whole policy file has no contract"),
+    ("OB301", "the whole runbook is unregistered"),
+];
+
+#[test]
+fn every_finding_has_a_span_end() {
+    let exempt: BTreeSet<&str> = NOT_FROM_A_FILE.iter().map(|(c, _)| *c).collect();
+    let no_end: BTreeSet<&str> = NO_SPAN_END.iter().map(|(c, _)| *c).collect();
+    let mut problems = Vec::new();
+    for rule in rules::all() {
+        if exempt.contains(rule.code) {
+            continue;
+        }
+        let (_t, root) = ssot_with(Some(&fixtures().join(rule.code).join("fires")));
+        let mine: Vec<Finding> = gate(&root)
+            .into_iter()
+            .filter(|f| f.code == rule.code)
+            .collect();
+        let ended = mine.iter().filter(|f| f.end.is_some()).count();
+        let expected = if no_end.contains(rule.code) {
+            0
+        } else {
+            mine.len()
+        };
+        if ended != expected {
+            problems.push(format!(
+                "{}: {ended} of {} findings have a span end, expected {expected}",
+                rule.code,
+                mine.len()
+            ));
+        }
+        // A span ends after it starts.
+        for f in &mine {
+            if let Some(e) = f.end {
+                assert!(
+                    (e.line, e.column) > (f.line, f.column),
+                    "{}: end {e:?} not after {}:{}",
+                    f.code,
+                    f.line,
+                    f.column
+                );
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

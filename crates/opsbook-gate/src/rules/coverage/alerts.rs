@@ -255,6 +255,7 @@ pub fn alert_rules(cx: &mut Ctx<'_>) {
         rules.extend(alerts::extract(&f.rel, &f.docs));
     }
     let cov = alert_coverage(cx, &rules);
+    let first = cx.out.len();
     let labels = SeverityMap::from_policy(cx.ssot.policy("severity").and_then(SourceFile::value));
     for a in cov {
         let pos = at(a.line);
@@ -341,5 +342,10 @@ pub fn alert_rules(cx: &mut Ctx<'_>) {
                 }
             }
         }
+    }
+    // Every finding here is at an alert's `alert:` line: the span is that
+    // entry (`alert: GatewayDown`).
+    for f in &mut cx.out[first..] {
+        f.extent = crate::span::Extent::Entry;
     }
 }

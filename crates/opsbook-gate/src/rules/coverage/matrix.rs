@@ -4,6 +4,7 @@ use crate::Finding;
 use crate::rules;
 use crate::rules::context::Ctx;
 use crate::rules::{Level, Rule};
+use crate::span::Extent;
 use opsbook_core::model;
 use opsbook_core::ssot::FileKind;
 use opsbook_core::yaml::Pos;
@@ -94,11 +95,13 @@ pub fn coverage_matrix(cx: &mut Ctx<'_>) {
                         ),
                         "give each entry its own ID".into(),
                     )
-                    .with_related(
+                    .text(&e.id)
+                    .with_related_covering(
                         &rel,
                         first.line,
                         first.col,
                         format!("`{}` first used here", e.id),
+                        Extent::Text(e.id.clone()),
                     ),
                 );
             } else {
@@ -109,29 +112,35 @@ pub fn coverage_matrix(cx: &mut Ctx<'_>) {
         for (i, id) in e.runbooks.iter().enumerate() {
             let rp = d.pos(&format!("{}/runbooks/{i}", e.pointer));
             if !cx.known(id) {
-                found.push(Finding::new(
-                    rules::coverage::COVERAGE_UNKNOWN_RUNBOOK,
-                    &rel,
-                    rp.line,
-                    rp.col,
-                    format!(
-                        "coverage entry `{}` names `{id}`, which is not registered",
-                        e.id
-                    ),
-                    "use a registered runbook ID (runbooks/runbooks.yaml)".into(),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::coverage::COVERAGE_UNKNOWN_RUNBOOK,
+                        &rel,
+                        rp.line,
+                        rp.col,
+                        format!(
+                            "coverage entry `{}` names `{id}`, which is not registered",
+                            e.id
+                        ),
+                        "use a registered runbook ID (runbooks/runbooks.yaml)".into(),
+                    )
+                    .token(),
+                );
             } else if !cx.is_active(id) {
-                found.push(Finding::new(
-                    rules::deprecated::ROUTES_TO_DEPRECATED,
-                    &rel,
-                    rp.line,
-                    rp.col,
-                    format!(
-                        "coverage entry `{}` routes to deprecated runbook `{id}`",
-                        e.id
-                    ),
-                    "route to its replacement".into(),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::deprecated::ROUTES_TO_DEPRECATED,
+                        &rel,
+                        rp.line,
+                        rp.col,
+                        format!(
+                            "coverage entry `{}` routes to deprecated runbook `{id}`",
+                            e.id
+                        ),
+                        "route to its replacement".into(),
+                    )
+                    .token(),
+                );
             } else {
                 active += 1;
             }
@@ -144,14 +153,17 @@ pub fn coverage_matrix(cx: &mut Ctx<'_>) {
             } else {
                 rules::coverage::COVERAGE_HOLE
             };
-            found.push(Finding::new(
-                code,
-                &rel,
-                p.line,
-                p.col,
-                format!("{sev} entry `{}` ({what}) has no active runbook", e.id),
-                "write a runbook for it and list its ID under `runbooks:`".into(),
-            ));
+            found.push(
+                Finding::new(
+                    code,
+                    &rel,
+                    p.line,
+                    p.col,
+                    format!("{sev} entry `{}` ({what}) has no active runbook", e.id),
+                    "write a runbook for it and list its ID under `runbooks:`".into(),
+                )
+                .text(&e.id),
+            );
         }
     }
     cx.out.extend(found);

@@ -52,14 +52,17 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
         if !meta.is_active() {
             let p = rb.pos("/status");
             match &meta.replaced_by {
-                None => found.push(Finding::new(
-                    rules::deprecated::DEPRECATED_WITHOUT_REPLACEMENT,
-                    &f.rel,
-                    p.line,
-                    p.col,
-                    "deprecated runbook does not name its replacement".into(),
-                    "add `replaced_by: RB-…` naming the active runbook".into(),
-                )),
+                None => found.push(
+                    Finding::new(
+                        rules::deprecated::DEPRECATED_WITHOUT_REPLACEMENT,
+                        &f.rel,
+                        p.line,
+                        p.col,
+                        "deprecated runbook does not name its replacement".into(),
+                        "add `replaced_by: RB-…` naming the active runbook".into(),
+                    )
+                    .token(),
+                ),
                 Some(r) if !cx.is_active(r) => {
                     let p = rb.pos("/replaced_by");
                     let why = if cx.known(r) {
@@ -67,14 +70,17 @@ pub fn deprecated(cx: &mut Ctx<'_>) {
                     } else {
                         "is not registered"
                     };
-                    found.push(Finding::new(
-                        rules::deprecated::REPLACEMENT_NOT_ACTIVE,
-                        &f.rel,
-                        p.line,
-                        p.col,
-                        format!("replaced_by `{r}` {why}"),
-                        "point straight at an active, registered runbook".into(),
-                    ));
+                    found.push(
+                        Finding::new(
+                            rules::deprecated::REPLACEMENT_NOT_ACTIVE,
+                            &f.rel,
+                            p.line,
+                            p.col,
+                            format!("replaced_by `{r}` {why}"),
+                            "point straight at an active, registered runbook".into(),
+                        )
+                        .token(),
+                    );
                 }
                 Some(_) => {}
             }

@@ -5,6 +5,7 @@ use crate::rules;
 use crate::rules::context::at;
 use crate::rules::file_checks::FileChecks;
 use crate::rules::{Level, Rule};
+use crate::span::Extent;
 use opsbook_core::model;
 use opsbook_core::model::RunbookMeta;
 use opsbook_core::ssot::ParsedDoc;
@@ -188,14 +189,11 @@ fn expiry_finding(
     review_in: Option<&str>,
 ) -> Option<Finding> {
     let at = |code: &'static Rule, message: String, help: &str| {
-        Some(Finding::new(
-            code,
-            file,
-            pos.line,
-            pos.col,
-            message,
-            help.to_string(),
-        ))
+        Some(
+            Finding::new(code, file, pos.line, pos.col, message, help.to_string())
+                // The date as written.
+                .token(),
+        )
     };
     let Some(date) = parse_date(value) else {
         return at(
@@ -263,6 +261,9 @@ impl FileChecks<'_> {
         let (vw, dw) = plan.windows_for(meta.id.as_deref(), meta.category.as_deref());
         let fm = f.doc();
         let pos = |k: &str| fm.map_or(at(1), |d: &ParsedDoc| d.pos(k));
+        // A key written (`last_verified: null`) is the span; an absent one
+        // has none (its position is the front matter's).
+        let written = |k: &str| fm.and_then(|d| d.doc.value.get(k)).is_some();
         let review_in = fm
             .and_then(|d| d.doc.value.get("adopted"))
             .and_then(|a| a.get("review_in"))
@@ -270,14 +271,22 @@ impl FileChecks<'_> {
         match meta.last_verified.as_deref() {
             None => {
                 let p = pos("/last_verified");
-                found.push(Finding::new(
-                    rules::expiry::NEVER_VERIFIED,
-                    &f.rel,
-                    p.line,
-                    p.col,
-                    "runbook has never been verified (`last_verified` is null)".into(),
-                    "walk it on the current platform and record `last_verified: YYYY-MM-DD`".into(),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::expiry::NEVER_VERIFIED,
+                        &f.rel,
+                        p.line,
+                        p.col,
+                        "runbook has never been verified (`last_verified` is null)".into(),
+                        "walk it on the current platform and record `last_verified: YYYY-MM-DD`"
+                            .into(),
+                    )
+                    .covering(if written("last_verified") {
+                        Extent::Token
+                    } else {
+                        Extent::Known
+                    }),
+                );
             }
             Some(d) => found.extend(expiry_finding(
                 self.as_of,
@@ -316,7 +325,7 @@ impl FileChecks<'_> {
                     ),
                     "run its drill (runbooks/drills.yaml) and record `last_drilled: YYYY-MM-DD`"
                         .into(),
-                ));
+                ).covering(if written("last_drilled") { Extent::Token } else { Extent::Known }));
             }
             None => {}
         }

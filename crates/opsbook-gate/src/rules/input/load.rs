@@ -4,6 +4,7 @@ use crate::Finding;
 use crate::rules;
 use crate::rules::context::Ctx;
 use crate::rules::{Level, Rule};
+use crate::span::Extent;
 use opsbook_core::ssot::ProblemKind;
 
 /// `OB001` `unreadable-file`: a file of the SSOT cannot be read or walked.
@@ -215,7 +216,17 @@ pub fn load_problems(cx: &mut Ctx<'_>) {
             help.to_string(),
         );
         if let Some(first) = first_definition(&p.message) {
-            finding = finding.with_related(&p.file, first, 1, "first defined here".into());
+            // A duplicate key: the second key, and the first as a label.
+            finding = finding.token().with_related_covering(
+                &p.file,
+                first,
+                1,
+                "first defined here".into(),
+                Extent::Token,
+            );
+        } else if matches!(p.kind, ProblemKind::FrontMatterInvalid) {
+            // The `---` that opens a block that never closes.
+            finding = finding.covering(Extent::Line);
         }
         cx.out.push(finding);
     }

@@ -115,14 +115,24 @@ pub fn needed_policies(cx: &mut Ctx<'_>) {
             // unreadable files are OB005, OB201 and OB001.
             _ => continue,
         };
-        found.push(Finding::new(
-            POLICY_UNUSABLE,
-            &p.rel(),
-            line.max(1),
-            e.col.max(1),
-            message,
-            help,
-        ));
+        // A field of the wrong shape is the YAML token at its position; a
+        // missing file has no span.
+        let extent = if line > 0 {
+            crate::span::Extent::Token
+        } else {
+            crate::span::Extent::Known
+        };
+        found.push(
+            Finding::new(
+                POLICY_UNUSABLE,
+                &p.rel(),
+                line.max(1),
+                e.col.max(1),
+                message,
+                help,
+            )
+            .covering(extent),
+        );
     }
     cx.out.extend(found);
 }

@@ -60,5 +60,6 @@ pub(crate) fn findings(root: &std::path::Path, events_rel: &str, inc: &Incident)
             "record the edit: `opsbook postmortem amend {} --reason \"what changed and why\"`; or restore the version recorded at close",
             inc.id
         ),
-    )]
+    )
+    .covering(crate::span::Extent::Line)]
 }

@@ -93,14 +93,18 @@ fn ledger_findings(root: &std::path::Path, f: &SourceFile, contracts: &Contracts
         } else {
             "restore the ledger from git or backup; never edit a ledger, append a `correction` event".to_string()
         };
-        return vec![Finding::new(
-            rules::ledger::LEDGER_BROKEN,
-            &f.rel,
-            b.line,
-            1,
-            format!("ledger chain broken: {}", b.message),
-            help,
-        )];
+        return vec![
+            Finding::new(
+                rules::ledger::LEDGER_BROKEN,
+                &f.rel,
+                b.line,
+                1,
+                format!("ledger chain broken: {}", b.message),
+                help,
+            )
+            // The event line where the chain breaks.
+            .covering(crate::span::Extent::Line),
+        ];
     }
     if f.kind != FileKind::IncidentEvents {
         return Vec::new();

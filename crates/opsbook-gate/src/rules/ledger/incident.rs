@@ -105,7 +105,7 @@ pub(crate) fn incident_findings(
                         if vi.pointer.is_empty() { "/" } else { &vi.pointer }
                     ),
                     "write incident events with the `opsbook incident` commands; fix a past event with a `correction` event".into(),
-                ));
+                ).covering(crate::span::Extent::Line));
             }
         }
     }
@@ -137,7 +137,7 @@ pub(crate) fn incident_findings(
             1,
             format!("event seq {seq}: {m}"),
             "use the `opsbook incident` commands, which check the order; keep the log and add a `correction` event explaining it".into(),
-        ));
+        ).covering(crate::span::Extent::Line));
     }
     out.extend(super::amended::findings(root, &f.rel, &inc));
     if inc.status == Status::Closed && severity_rank(&inc.severity) <= 1 {
@@ -166,7 +166,7 @@ pub(crate) fn incident_findings(
                 1,
                 why,
                 format!("`opsbook postmortem new {id}`, then restore or write it; seed §3.3: serious incidents end in improvements"),
-            ));
+            ).covering(crate::span::Extent::Line));
         }
     }
     out

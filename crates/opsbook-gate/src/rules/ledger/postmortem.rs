@@ -143,7 +143,11 @@ pub fn postmortems(cx: &mut Ctx<'_>, as_of: jiff::civil::Date) {
         }
         for p in postmortem::check_items(&pm.items, &known, as_of) {
             let code = postmortem_rule(&p, error_days);
-            found.push(Finding::new(code, &f.rel, p.line, 1, p.message, p.help));
+            // The item's first line (`- id: AI-1`).
+            found.push(
+                Finding::new(code, &f.rel, p.line, 1, p.message, p.help)
+                    .covering(crate::span::Extent::Entry),
+            );
         }
     }
     cx.out.extend(found);

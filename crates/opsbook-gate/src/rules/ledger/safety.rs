@@ -75,7 +75,7 @@ pub(crate) fn safety_findings(
                 1,
                 format!("event seq {}: {}", e.seq, why.join("; ")),
                 "use `opsbook safety set` (it checks the guards); keep the log and record the real state with a new `opsbook safety set … --manual`".into(),
-            ));
+            ).covering(crate::span::Extent::Line));
         }
         state = to;
     }

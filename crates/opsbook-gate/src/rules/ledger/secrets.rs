@@ -81,17 +81,20 @@ fn file_findings(root: &std::path::Path, f: &SourceFile, rules: &RuleSet) -> Vec
     let mut out = Vec::new();
     if f.kind == FileKind::Postmortem {
         for h in rules.scan(&text, None).unwrap_or_default() {
-            out.push(Finding::new(
-                SECRET_IN_RECORD,
-                &f.rel,
-                h.line,
-                h.column,
-                format!("a secret ({}) in the postmortem", h.rule),
-                format!(
-                    "rotate the secret, then replace it by [REDACTED:{}]",
-                    h.rule
-                ),
-            ));
+            out.push(
+                Finding::new(
+                    SECRET_IN_RECORD,
+                    &f.rel,
+                    h.line,
+                    h.column,
+                    format!("a secret ({}) in the postmortem", h.rule),
+                    format!(
+                        "rotate the secret, then replace it by [REDACTED:{}]",
+                        h.rule
+                    ),
+                )
+                .covering(crate::span::Extent::Bytes(h.bytes)),
+            );
         }
         return out;
     }
@@ -114,7 +117,7 @@ fn file_findings(root: &std::path::Path, f: &SourceFile, rules: &RuleSet) -> Vec
                     h.pointer.trim_start_matches('/')
                 ),
                 "rotate the secret now (whoever reads the SSOT has it); a ledger cannot be edited without breaking its chain: restrict who can read this file, and write texts through opsbook, which stores [REDACTED:<class>]".into(),
-            ));
+            ).covering(crate::span::Extent::Line));
         }
     }
     out

@@ -341,14 +341,22 @@ pub fn opsbook_commands(cx: &mut Ctx<'_>) {
         for (line, col, code) in code_of(&text.text) {
             for (at, ws) in commands(code) {
                 if let Some(why) = tree.check(&ws) {
-                    found.push(Finding::new(
-                        UNKNOWN_OPSBOOK_COMMAND,
-                        &f.rel,
-                        line,
-                        code[..at].chars().count() + col + 1,
-                        why,
-                        "write the command as `opsbook … --help` shows it: a runbook's commands are pasted as printed".into(),
-                    ));
+                    // The command: from `opsbook` to the end of its last
+                    // word (each word is a slice of `code`).
+                    let end = ws.last().map_or(at + "opsbook".len(), |w| {
+                        (w.as_ptr() as usize).saturating_sub(code.as_ptr() as usize) + w.len()
+                    });
+                    found.push(
+                        Finding::new(
+                            UNKNOWN_OPSBOOK_COMMAND,
+                            &f.rel,
+                            line,
+                            code[..at].chars().count() + col + 1,
+                            why,
+                            "write the command as `opsbook … --help` shows it: a runbook's commands are pasted as printed".into(),
+                        )
+                        .spanning(code.get(at..end).map_or(7, |c| c.chars().count())),
+                    );
                 }
             }
         }

@@ -51,21 +51,24 @@ pub fn links_runbook(f: &SourceFile) -> Vec<Finding> {
             }
             let decoded = path.replace("%20", " ");
             if !dir.join(&decoded).exists() {
-                found.push(Finding::new(
-                    rules::links::BROKEN_LINK,
-                    &f.rel,
-                    l.line,
-                    l.col,
-                    format!(
-                        "{} `{d}` does not resolve to a file",
-                        if l.kind == opsbook_core::markdown::LinkKind::Image {
-                            "image"
-                        } else {
-                            "link"
-                        }
-                    ),
-                    "fix the relative path (it is resolved from this file's directory)".into(),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::links::BROKEN_LINK,
+                        &f.rel,
+                        l.line,
+                        l.col,
+                        format!(
+                            "{} `{d}` does not resolve to a file",
+                            if l.kind == opsbook_core::markdown::LinkKind::Image {
+                                "image"
+                            } else {
+                                "link"
+                            }
+                        ),
+                        "fix the relative path (it is resolved from this file's directory)".into(),
+                    )
+                    .text(d),
+                );
             }
         }
     }

@@ -61,7 +61,7 @@ pub fn hook_runbooks(cx: &mut Ctx<'_>) {
                 "the {state} hook's manual_runbook `{id}` is not a registered runbook: a failed hook would print no manual steps"
             ),
             "name a registered runbook ID (runbooks/runbooks.yaml) that says how to reach the state by hand".into(),
-        ));
+        ).text(id));
     }
     cx.out.extend(found);
 }

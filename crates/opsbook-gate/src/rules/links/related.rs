@@ -32,23 +32,29 @@ pub fn related(cx: &mut Ctx<'_>) {
         for (i, r) in meta.related.iter().enumerate() {
             let p = rb.pos(&format!("/related/{i}"));
             if !cx.known(r) {
-                found.push(Finding::new(
-                    rules::links::UNKNOWN_RELATED_RUNBOOK,
-                    &f.rel,
-                    p.line,
-                    p.col,
-                    format!("related runbook `{r}` is not registered"),
-                    "use a registered runbook ID".into(),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::links::UNKNOWN_RELATED_RUNBOOK,
+                        &f.rel,
+                        p.line,
+                        p.col,
+                        format!("related runbook `{r}` is not registered"),
+                        "use a registered runbook ID".into(),
+                    )
+                    .token(),
+                );
             } else if !cx.is_active(r) && meta.is_active() {
-                found.push(Finding::new(
-                    rules::deprecated::ROUTES_TO_DEPRECATED,
-                    &f.rel,
-                    p.line,
-                    p.col,
-                    format!("related runbook `{r}` is deprecated"),
-                    "relate to its replacement".into(),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::deprecated::ROUTES_TO_DEPRECATED,
+                        &f.rel,
+                        p.line,
+                        p.col,
+                        format!("related runbook `{r}` is deprecated"),
+                        "relate to its replacement".into(),
+                    )
+                    .token(),
+                );
             }
         }
     }

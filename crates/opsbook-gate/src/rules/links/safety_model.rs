@@ -114,14 +114,17 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
                         && !states.contains(s)
                     {
                         let p = dd.pos(&format!("/transitions/{i}/{k}"));
-                        found.push(Finding::new(
-                            rules::links::SAFETY_STATE_UNREACHABLE,
-                            &df.rel,
-                            p.line,
-                            p.col,
-                            format!("transition {k} `{s}`, which is not a declared state"),
-                            format!("use one of: {}", model.states.join(", ")),
-                        ));
+                        found.push(
+                            Finding::new(
+                                rules::links::SAFETY_STATE_UNREACHABLE,
+                                &df.rel,
+                                p.line,
+                                p.col,
+                                format!("transition {k} `{s}`, which is not a declared state"),
+                                format!("use one of: {}", model.states.join(", ")),
+                            )
+                            .token(),
+                        );
                     }
                 }
             }
@@ -147,24 +150,30 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
         for (i, s) in model.states.iter().enumerate() {
             let p = dd.pos(&format!("/states/{i}"));
             if !from_initial.contains(s) {
-                found.push(Finding::new(
-                    rules::links::SAFETY_STATE_UNREACHABLE,
-                    &df.rel,
-                    p.line,
-                    p.col,
-                    format!("state `{s}` cannot be reached from `{initial}`"),
-                    format!("add an escalation transition into `{s}`"),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::links::SAFETY_STATE_UNREACHABLE,
+                        &df.rel,
+                        p.line,
+                        p.col,
+                        format!("state `{s}` cannot be reached from `{initial}`"),
+                        format!("add an escalation transition into `{s}`"),
+                    )
+                    .text(s),
+                );
             }
             if !to_initial.contains(s) {
-                found.push(Finding::new(
-                    rules::links::SAFETY_STATE_NO_WAY_BACK,
-                    &df.rel,
-                    p.line,
-                    p.col,
-                    format!("state `{s}` has no way back to `{initial}`"),
-                    format!("add a de-escalation path from `{s}` with its requirements"),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::links::SAFETY_STATE_NO_WAY_BACK,
+                        &df.rel,
+                        p.line,
+                        p.col,
+                        format!("state `{s}` has no way back to `{initial}`"),
+                        format!("add a de-escalation path from `{s}` with its requirements"),
+                    )
+                    .text(s),
+                );
             }
         }
     }
@@ -175,14 +184,17 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
             for (action, row) in m {
                 let rp = md.key_pos(&format!("/matrix/{action}"));
                 if !declared.contains(action.as_str()) {
-                    found.push(Finding::new(
-                        rules::links::SAFETY_MATRIX_UNKNOWN,
-                        &mf.rel,
-                        rp.line,
-                        rp.col,
-                        format!("matrix row `{action}` is not a declared action"),
-                        "declare it under `actions:` or fix the name".into(),
-                    ));
+                    found.push(
+                        Finding::new(
+                            rules::links::SAFETY_MATRIX_UNKNOWN,
+                            &mf.rel,
+                            rp.line,
+                            rp.col,
+                            format!("matrix row `{action}` is not a declared action"),
+                            "declare it under `actions:` or fix the name".into(),
+                        )
+                        .token(),
+                    );
                 }
                 if let Some(row) = row.as_object() {
                     for st in row.keys() {
@@ -195,7 +207,7 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
                                 p.col,
                                 format!("matrix cell `{action}` × `{st}`: `{st}` is not a state of degraded.yaml"),
                                 format!("use one of: {}", model.states.join(", ")),
-                            ));
+                            ).token());
                         }
                     }
                 }
@@ -219,17 +231,20 @@ pub fn safety_model(cx: &mut Ctx<'_>) {
                 } else {
                     md.pos(&format!("/actions/{i}"))
                 };
-                found.push(Finding::new(
-                    rules::links::SAFETY_MATRIX_INCOMPLETE,
-                    &mf.rel,
-                    p.line,
-                    p.col,
-                    format!(
-                        "action `{action}` has no ALLOW/CONFIRM/DENY for {}",
-                        missing.join(", ")
-                    ),
-                    "decide every cell: ALLOW, CONFIRM (checklist) or DENY".into(),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::links::SAFETY_MATRIX_INCOMPLETE,
+                        &mf.rel,
+                        p.line,
+                        p.col,
+                        format!(
+                            "action `{action}` has no ALLOW/CONFIRM/DENY for {}",
+                            missing.join(", ")
+                        ),
+                        "decide every cell: ALLOW, CONFIRM (checklist) or DENY".into(),
+                    )
+                    .token(),
+                );
             }
         }
     }

@@ -62,24 +62,30 @@ pub(crate) fn check(f: &SourceFile, meta: &RunbookMeta, found: &mut Vec<Finding>
         }
         let p = fm_pos(f, &op.pointer);
         if op.backout.is_none() {
-            found.push(Finding::new(
-                rules::lint::DANGEROUS_OP_WITHOUT_BACKOUT,
-                &f.rel,
-                p.line,
-                p.col,
-                format!("{t:?} operation `{}` has no backout", op.id),
-                "add `backout:` naming the step or procedure that undoes it".into(),
-            ));
+            found.push(
+                Finding::new(
+                    rules::lint::DANGEROUS_OP_WITHOUT_BACKOUT,
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!("{t:?} operation `{}` has no backout", op.id),
+                    "add `backout:` naming the step or procedure that undoes it".into(),
+                )
+                .text(&op.id),
+            );
         }
         if op.confirmation.is_none() {
-            found.push(Finding::new(
-                rules::lint::DANGEROUS_OP_WITHOUT_CONFIRMATION,
-                &f.rel,
-                p.line,
-                p.col,
-                format!("{t:?} operation `{}` has no confirmation", op.id),
-                "add `confirmation:` saying how the target is checked before running it".into(),
-            ));
+            found.push(
+                Finding::new(
+                    rules::lint::DANGEROUS_OP_WITHOUT_CONFIRMATION,
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!("{t:?} operation `{}` has no confirmation", op.id),
+                    "add `confirmation:` saying how the target is checked before running it".into(),
+                )
+                .text(&op.id),
+            );
         }
     }
     max_tier

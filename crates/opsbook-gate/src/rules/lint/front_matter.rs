@@ -1,5 +1,6 @@
 //! Front-matter claims checked against the runbook: safety label, maturity dates, Japanese title (OB111, OB113, OB114).
 
+use crate::span::Extent;
 use opsbook_core::model::{RunbookMeta, Tier};
 use opsbook_core::ssot::SourceFile;
 
@@ -68,14 +69,17 @@ Use instead: `title: {en: Clock drift, ja: 時計ズレ}`.",
 pub(crate) fn title(f: &SourceFile, meta: &RunbookMeta, found: &mut Vec<Finding>) {
     if meta.title_en.is_some() && meta.title_ja.is_none() {
         let p = fm_pos(f, "/title");
-        found.push(Finding::new(
-            rules::lint::TITLE_MISSING_JA,
-            &f.rel,
-            p.line,
-            p.col,
-            "title has no Japanese (`title.ja`)".into(),
-            "add `ja:` under `title:`".into(),
-        ));
+        found.push(
+            Finding::new(
+                rules::lint::TITLE_MISSING_JA,
+                &f.rel,
+                p.line,
+                p.col,
+                "title has no Japanese (`title.ja`)".into(),
+                "add `ja:` under `title:`".into(),
+            )
+            .token(),
+        );
     }
 }
 
@@ -95,37 +99,46 @@ pub(crate) fn claims(
             && ["read_only", "reversible", "irreversible"].contains(&label.as_str())
         {
             let p = fm_pos(f, "/safety_label");
-            found.push(Finding::new(
-                rules::lint::SAFETY_LABEL_MISMATCH,
-                &f.rel,
-                p.line,
-                p.col,
-                format!("safety_label is `{label}` but the highest tier is {max_tier:?}"),
-                format!("set `safety_label: {expected}`"),
-            ));
+            found.push(
+                Finding::new(
+                    rules::lint::SAFETY_LABEL_MISMATCH,
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    format!("safety_label is `{label}` but the highest tier is {max_tier:?}"),
+                    format!("set `safety_label: {expected}`"),
+                )
+                .covering(Extent::Entry),
+            );
         }
     }
     let maturity = meta.maturity.as_deref().unwrap_or("");
     if matches!(maturity, "verified" | "drilled") && meta.last_verified.is_none() {
         let p = fm_pos(f, "/maturity");
-        found.push(Finding::new(
-            rules::lint::MATURITY_WITHOUT_DATE,
-            &f.rel,
-            p.line,
-            p.col,
-            format!("maturity `{maturity}` without `last_verified`"),
-            "record the verification date or lower the maturity".into(),
-        ));
+        found.push(
+            Finding::new(
+                rules::lint::MATURITY_WITHOUT_DATE,
+                &f.rel,
+                p.line,
+                p.col,
+                format!("maturity `{maturity}` without `last_verified`"),
+                "record the verification date or lower the maturity".into(),
+            )
+            .covering(Extent::Entry),
+        );
     }
     if maturity == "drilled" && meta.last_drilled.is_none() {
         let p = fm_pos(f, "/maturity");
-        found.push(Finding::new(
-            rules::lint::MATURITY_WITHOUT_DATE,
-            &f.rel,
-            p.line,
-            p.col,
-            "maturity `drilled` without `last_drilled`".into(),
-            "record the drill date or lower the maturity".into(),
-        ));
+        found.push(
+            Finding::new(
+                rules::lint::MATURITY_WITHOUT_DATE,
+                &f.rel,
+                p.line,
+                p.col,
+                "maturity `drilled` without `last_drilled`".into(),
+                "record the drill date or lower the maturity".into(),
+            )
+            .covering(Extent::Entry),
+        );
     }
 }

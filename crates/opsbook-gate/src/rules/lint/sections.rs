@@ -176,11 +176,12 @@ pub(crate) fn check(f: &SourceFile, body: &Body, meta: &RunbookMeta, found: &mut
                     "merge the two sections into one".into(),
                 )
                 .spanning(heading_chars(&s.heading))
-                .with_related(
+                .with_related_covering(
                     &f.rel,
                     *first,
                     1,
                     format!("first `{en_name}` section"),
+                    crate::span::Extent::Line,
                 ),
             );
             continue;

@@ -1,5 +1,6 @@
 //! Script steps of a runbook: danger tier, operation, step number (OB107–OB110, OB112, D-AUTO-BOUNDARY).
 
+use crate::span::Extent;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use opsbook_core::markdown::Body;
@@ -130,14 +131,17 @@ pub(crate) fn check(
         if let Some(step) = c.attr("step") {
             let valid = step.parse::<u32>().is_ok_and(|n| n > 0);
             if !valid {
-                found.push(Finding::new(
-                    rules::lint::BAD_STEP_NUMBER,
-                    &f.rel,
-                    c.line,
-                    1,
-                    format!("step number `{step}` is not a positive integer"),
-                    "use `step=1`, `step=2`, …".into(),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::lint::BAD_STEP_NUMBER,
+                        &f.rel,
+                        c.line,
+                        1,
+                        format!("step number `{step}` is not a positive integer"),
+                        "use `step=1`, `step=2`, …".into(),
+                    )
+                    .covering(Extent::FenceAttr("step")),
+                );
             } else if let Some(first) = steps.get(step) {
                 found.push(
                     Finding::new(
@@ -148,11 +152,13 @@ pub(crate) fn check(
                         format!("step {step} is used twice (first at line {first})"),
                         "renumber the steps".into(),
                     )
-                    .with_related(
+                    .covering(Extent::FenceAttr("step"))
+                    .with_related_covering(
                         &f.rel,
                         *first,
                         1,
                         format!("step {step} first used here"),
+                        Extent::FenceAttr("step"),
                     ),
                 );
             } else {
@@ -168,19 +174,22 @@ pub(crate) fn check(
                 1,
                 format!("`{}` block has no danger tier", c.lang),
                 format!("add `{{tier=T0}}` (read-only), `T1` (reversible) or `T2` (irreversible) after `{}`", c.lang),
-            ));
+            ).covering(Extent::FenceInfo));
             continue;
         };
         let Some(tier) = Tier::parse(tier_s) else {
             tiers_known = false;
-            found.push(Finding::new(
-                rules::lint::STEP_WITHOUT_TIER,
-                &f.rel,
-                c.line,
-                1,
-                format!("tier `{tier_s}` is not T0, T1 or T2"),
-                "use T0, T1 or T2".into(),
-            ));
+            found.push(
+                Finding::new(
+                    rules::lint::STEP_WITHOUT_TIER,
+                    &f.rel,
+                    c.line,
+                    1,
+                    format!("tier `{tier_s}` is not T0, T1 or T2"),
+                    "use T0, T1 or T2".into(),
+                )
+                .covering(Extent::FenceAttr("tier")),
+            );
             continue;
         };
         max_tier = max_tier.max(tier);
@@ -188,48 +197,60 @@ pub(crate) fn check(
             continue;
         }
         match c.attr("op") {
-            None => found.push(Finding::new(
-                rules::lint::DANGEROUS_STEP_WITHOUT_OP,
-                &f.rel,
-                c.line,
-                1,
-                format!("{tier:?} step does not name its dangerous operation"),
-                "add `op=<id>` naming a `dangerous_ops` entry with backout and confirmation".into(),
-            )),
-            Some(op) => match ops.get(op) {
-                None => found.push(Finding::new(
-                    rules::lint::UNKNOWN_OP,
+            None => found.push(
+                Finding::new(
+                    rules::lint::DANGEROUS_STEP_WITHOUT_OP,
                     &f.rel,
                     c.line,
                     1,
-                    format!("step names operation `{op}`, which `dangerous_ops` does not declare"),
-                    format!(
-                        "declare it, or use one of: {}",
-                        if ops.is_empty() {
-                            "(none declared)".to_string()
-                        } else {
-                            ops.keys()
-                                .copied()
-                                .collect::<BTreeSet<_>>()
-                                .into_iter()
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        }
-                    ),
-                )),
+                    format!("{tier:?} step does not name its dangerous operation"),
+                    "add `op=<id>` naming a `dangerous_ops` entry with backout and confirmation"
+                        .into(),
+                )
+                .covering(Extent::FenceAttr("tier")),
+            ),
+            Some(op) => match ops.get(op) {
+                None => found.push(
+                    Finding::new(
+                        rules::lint::UNKNOWN_OP,
+                        &f.rel,
+                        c.line,
+                        1,
+                        format!(
+                            "step names operation `{op}`, which `dangerous_ops` does not declare"
+                        ),
+                        format!(
+                            "declare it, or use one of: {}",
+                            if ops.is_empty() {
+                                "(none declared)".to_string()
+                            } else {
+                                ops.keys()
+                                    .copied()
+                                    .collect::<BTreeSet<_>>()
+                                    .into_iter()
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            }
+                        ),
+                    )
+                    .covering(Extent::FenceAttr("op")),
+                ),
                 Some(o) => {
                     if o.tier.is_some_and(|ot| tier > ot) {
-                        found.push(Finding::new(
-                            rules::lint::STEP_TIER_EXCEEDS_OP,
-                            &f.rel,
-                            c.line,
-                            1,
-                            format!(
-                                "{tier:?} step runs `{op}`, declared as {:?}",
-                                o.tier.unwrap_or(Tier::T0)
-                            ),
-                            format!("raise `{op}` to tier {tier:?} in `dangerous_ops`"),
-                        ));
+                        found.push(
+                            Finding::new(
+                                rules::lint::STEP_TIER_EXCEEDS_OP,
+                                &f.rel,
+                                c.line,
+                                1,
+                                format!(
+                                    "{tier:?} step runs `{op}`, declared as {:?}",
+                                    o.tier.unwrap_or(Tier::T0)
+                                ),
+                                format!("raise `{op}` to tier {tier:?} in `dangerous_ops`"),
+                            )
+                            .covering(Extent::FenceAttr("tier")),
+                        );
                     }
                 }
             },

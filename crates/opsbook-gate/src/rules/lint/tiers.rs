@@ -5,6 +5,7 @@
 //! below the computed tier, non-ASCII punctuation in a script, untagged
 //! fences `opsbook run` never executes.
 
+use crate::span::Extent;
 use std::collections::HashMap;
 
 use opsbook_classify::{RunbookClassification, Shell, Step, Tier, classify_blocks};
@@ -214,11 +215,12 @@ fn below_computed(f: &SourceFile, s: &Step, found: &mut Vec<Finding>) {
             ),
         )
         .spanning(forced.command.chars().count())
-        .with_related(
+        .with_related_covering(
             &f.rel,
             s.line,
             1,
             format!("declared tier={declared:?} here"),
+            Extent::FenceAttr("tier"),
         ),
     );
 }
@@ -237,7 +239,7 @@ fn without_op(
     if s.op.as_deref().is_some_and(|o| ops.contains_key(o)) {
         return;
     }
-    found.push(Finding::new(
+    let mut finding = Finding::new(
         COMPUTED_DANGEROUS_STEP_WITHOUT_OP,
         &f.rel,
         s.line,
@@ -249,7 +251,19 @@ fn without_op(
         format!(
             "add `tier={tier:?} op=<id>` and declare `<id>` in `dangerous_ops` with `tier: {tier:?}`, `backout` and `confirmation`"
         ),
-    ));
+    )
+    .covering(Extent::FenceInfo);
+    if let Some(forced) = &s.classification.forced_by {
+        let (line, col) = file_pos(s, forced.line, forced.column);
+        finding = finding.with_related_covering(
+            &f.rel,
+            line,
+            col,
+            format!("`{}` makes it {tier:?}", forced.command),
+            Extent::Text(forced.command.clone()),
+        );
+    }
+    found.push(finding);
 }
 
 fn non_ascii(f: &SourceFile, s: &Step, found: &mut Vec<Finding>) {
@@ -324,7 +338,14 @@ fn backouts(
                 ),
                 "name a T0/T1 step as the backout, or say in words that the operation cannot be undone and declare it T2".into(),
             )
-            .with_related(&f.rel, step.line, 1, format!("step {n} is here")),
+            .covering(Extent::Entry)
+            .with_related_covering(
+                &f.rel,
+                step.line,
+                1,
+                format!("step {n} is here"),
+                Extent::FenceInfo,
+            ),
         );
     }
 }
@@ -354,15 +375,17 @@ fn label(f: &SourceFile, meta: &RunbookMeta, rc: &RunbookClassification, found: 
             rc.tier
         ),
         format!("set `safety_label: {}`", rc.tier.safety_label()),
-    );
+    )
+    .covering(Extent::Entry);
     if let Some(s) = rc.steps.iter().find(|s| s.classification.tier == rc.tier)
         && let Some(line) = s.forced_by_line
     {
-        finding = finding.with_related(
+        finding = finding.with_related_covering(
             &f.rel,
             line,
             1,
             format!("{} forces {:?}", step_name(s), rc.tier),
+            Extent::Line,
         );
     }
     found.push(finding);

@@ -39,29 +39,35 @@ pub fn drills(cx: &mut Ctx<'_>) {
             }
             let p = d.pos(&format!("{}/runbook", e.pointer));
             if !cx.known(&e.runbook) {
-                found.push(Finding::new(
-                    rules::registry::DRILL_UNKNOWN_RUNBOOK,
-                    &drills.rel,
-                    p.line,
-                    p.col,
-                    format!(
-                        "drill `{}` exercises `{}`, which is not registered",
-                        e.id, e.runbook
-                    ),
-                    "use a registered runbook ID".into(),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::registry::DRILL_UNKNOWN_RUNBOOK,
+                        &drills.rel,
+                        p.line,
+                        p.col,
+                        format!(
+                            "drill `{}` exercises `{}`, which is not registered",
+                            e.id, e.runbook
+                        ),
+                        "use a registered runbook ID".into(),
+                    )
+                    .token(),
+                );
             } else if !cx.is_active(&e.runbook) {
-                found.push(Finding::new(
-                    rules::deprecated::ROUTES_TO_DEPRECATED,
-                    &drills.rel,
-                    p.line,
-                    p.col,
-                    format!(
-                        "drill `{}` exercises deprecated runbook `{}`",
-                        e.id, e.runbook
-                    ),
-                    "drill the replacement instead".into(),
-                ));
+                found.push(
+                    Finding::new(
+                        rules::deprecated::ROUTES_TO_DEPRECATED,
+                        &drills.rel,
+                        p.line,
+                        p.col,
+                        format!(
+                            "drill `{}` exercises deprecated runbook `{}`",
+                            e.id, e.runbook
+                        ),
+                        "drill the replacement instead".into(),
+                    )
+                    .token(),
+                );
             }
         }
     }

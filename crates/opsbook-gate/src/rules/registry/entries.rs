@@ -4,6 +4,7 @@ use crate::Finding;
 use crate::rules;
 use crate::rules::context::Ctx;
 use crate::rules::{Level, Rule};
+use crate::span::Extent;
 use opsbook_core::model;
 use opsbook_core::ssot::FileKind;
 use opsbook_core::yaml::Pos;
@@ -130,11 +131,13 @@ pub fn registry(cx: &mut Ctx<'_>) {
                         ),
                         "keep one entry per runbook".into(),
                     )
-                    .with_related(
+                    .text(&e.id)
+                    .with_related_covering(
                         &reg.rel,
                         first.line,
                         first.col,
                         format!("`{}` first registered here", e.id),
+                        Extent::Text(e.id.clone()),
                     ),
                 );
             } else {
@@ -157,11 +160,13 @@ pub fn registry(cx: &mut Ctx<'_>) {
                     ),
                     "keep one entry per file".into(),
                 )
-                .with_related(
+                .text(&e.path)
+                .with_related_covering(
                     &reg.rel,
                     first.line,
                     first.col,
                     format!("`{}` first registered here", e.path),
+                    Extent::Text(e.path.clone()),
                 ),
             );
             continue;
@@ -170,54 +175,63 @@ pub fn registry(cx: &mut Ctx<'_>) {
         match by_path.get(e.path.as_str()) {
             None => {
                 let pp = doc.pos(&format!("{}/path", e.pointer));
-                found.push(Finding::new(
-                    rules::registry::REGISTERED_FILE_MISSING,
-                    &reg.rel,
-                    pp.line,
-                    pp.col,
-                    format!("registered file `runbooks/{}` does not exist", e.path),
-                    if e.path.contains('\\') {
-                        format!(
-                            "paths in runbooks.yaml use forward slashes, even on Windows: `{}`",
-                            e.path.replace('\\', "/")
-                        )
-                    } else {
-                        "fix the path, or deprecate the runbook instead of deleting it".into()
-                    },
-                ));
+                found.push(
+                    Finding::new(
+                        rules::registry::REGISTERED_FILE_MISSING,
+                        &reg.rel,
+                        pp.line,
+                        pp.col,
+                        format!("registered file `runbooks/{}` does not exist", e.path),
+                        if e.path.contains('\\') {
+                            format!(
+                                "paths in runbooks.yaml use forward slashes, even on Windows: `{}`",
+                                e.path.replace('\\', "/")
+                            )
+                        } else {
+                            "fix the path, or deprecate the runbook instead of deleting it".into()
+                        },
+                    )
+                    .token(),
+                );
             }
             Some(rb) => {
                 if let Some(fid) = &rb.meta.id
                     && fid != &e.id
                 {
-                    found.push(Finding::new(
-                        rules::registry::REGISTRY_MISMATCH,
-                        &reg.rel,
-                        p.line,
-                        p.col,
-                        format!(
-                            "registry says `{}` but `runbooks/{}` has runbook_id `{fid}`",
-                            e.id, e.path
-                        ),
-                        "make the registry ID and the front matter agree".into(),
-                    ));
+                    found.push(
+                        Finding::new(
+                            rules::registry::REGISTRY_MISMATCH,
+                            &reg.rel,
+                            p.line,
+                            p.col,
+                            format!(
+                                "registry says `{}` but `runbooks/{}` has runbook_id `{fid}`",
+                                e.id, e.path
+                            ),
+                            "make the registry ID and the front matter agree".into(),
+                        )
+                        .text(&e.id),
+                    );
                 }
                 if let Some(st) = &e.status
                     && !rb.meta.status.is_empty()
                     && st != &rb.meta.status
                 {
                     let sp = doc.pos(&format!("{}/status", e.pointer));
-                    found.push(Finding::new(
-                        rules::registry::REGISTRY_MISMATCH,
-                        &reg.rel,
-                        sp.line,
-                        sp.col,
-                        format!(
-                            "registry status `{st}` but the file says `{}`",
-                            rb.meta.status
-                        ),
-                        "update the registry status".into(),
-                    ));
+                    found.push(
+                        Finding::new(
+                            rules::registry::REGISTRY_MISMATCH,
+                            &reg.rel,
+                            sp.line,
+                            sp.col,
+                            format!(
+                                "registry status `{st}` but the file says `{}`",
+                                rb.meta.status
+                            ),
+                            "update the registry status".into(),
+                        )
+                        .token(),
+                    );
                 }
             }
         }
@@ -257,11 +271,13 @@ pub fn registry(cx: &mut Ctx<'_>) {
                         format!("runbook_id `{id}` is also used by `{other}`"),
                         "give each runbook its own ID".into(),
                     )
-                    .with_related(
+                    .token()
+                    .with_related_covering(
                         other,
                         op.line,
                         op.col,
                         format!("`{id}` also used here"),
+                        Extent::Token,
                     ),
                 );
             } else {

@@ -110,6 +110,13 @@ pub fn schema_file(contracts: &Contracts, f: &SourceFile) -> Vec<Finding> {
                 continue;
             }
             let pos = d.pos(&v.pointer);
+            // A scalar is the token at its position; a mapping or a
+            // sequence runs over lines and has no one-line span.
+            let scalar = d
+                .doc
+                .value
+                .pointer(&v.pointer)
+                .is_some_and(|x| !(x.is_object() || x.is_array()));
             let path = if v.pointer.is_empty() {
                 "/".to_string()
             } else {
@@ -122,7 +129,7 @@ pub fn schema_file(contracts: &Contracts, f: &SourceFile) -> Vec<Finding> {
                 pos.col,
                 format!("`{path}`: {}", v.message),
                 format!("see contracts/{name}.schema.json (`opsbook contracts export DIR` writes it out)"),
-            ));
+            ).covering(if scalar { crate::span::Extent::Token } else { crate::span::Extent::Known }));
         }
     }
     found

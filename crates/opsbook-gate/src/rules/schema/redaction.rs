@@ -83,14 +83,17 @@ pub fn redaction_classes(cx: &mut Ctx<'_>) {
             )),
         };
         if let Some((message, help)) = problem {
-            found.push(Finding::new(
-                rules::schema::REDACTION_CLASS_INVALID,
-                &f.rel,
-                p.line,
-                p.col,
-                message,
-                help.into(),
-            ));
+            found.push(
+                Finding::new(
+                    rules::schema::REDACTION_CLASS_INVALID,
+                    &f.rel,
+                    p.line,
+                    p.col,
+                    message,
+                    help.into(),
+                )
+                .token(),
+            );
         }
         if let Some(Value::Array(kw)) = c.get("keywords") {
             let lower = pattern.to_ascii_lowercase();
@@ -111,7 +114,7 @@ pub fn redaction_classes(cx: &mut Ctx<'_>) {
                         words.join(", ")
                     ),
                     "the class runs only where a keyword is found: use a word every match contains, or drop `keywords`".into(),
-                ));
+                ).token());
             }
         }
     }
