@@ -6,6 +6,9 @@
 
 use serde_json::Value;
 
+pub use crate::ssot::{DangerousOp, RunbookMeta, Tier};
+use crate::syntax::lenient::lenient;
+
 fn s(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(str::to_string)
 }
@@ -19,171 +22,6 @@ fn strings(v: Option<&Value>) -> Vec<String> {
             .collect(),
         Some(Value::String(x)) => vec![x.clone()],
         _ => Vec::new(),
-    }
-}
-
-/// Danger tier of an operation (DESIGN §2 "Danger tiers").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub enum Tier {
-    /// Read-only: observes only.
-    T0,
-    /// Reversible: changes state with a documented, tested backout.
-    T1,
-    /// Irreversible or wide blast radius.
-    T2,
-}
-
-impl Tier {
-    /// Parses `T0`, `T1` or `T2`.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Tier> {
-        match s {
-            "T0" => Some(Tier::T0),
-            "T1" => Some(Tier::T1),
-            "T2" => Some(Tier::T2),
-            _ => None,
-        }
-    }
-
-    /// `T0`, `T1` or `T2`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::T0 => "T0",
-            Tier::T1 => "T1",
-            Tier::T2 => "T2",
-        }
-    }
-
-    /// The safety label this tier implies as the highest tier of a runbook.
-    #[must_use]
-    pub fn safety_label(self) -> &'static str {
-        match self {
-            Tier::T0 => "read_only",
-            Tier::T1 => "reversible",
-            Tier::T2 => "irreversible",
-        }
-    }
-}
-
-/// A dangerous operation declared in a runbook's front matter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DangerousOp {
-    /// Operation ID, unique in the runbook.
-    pub id: String,
-    /// Declared tier.
-    pub tier: Option<Tier>,
-    /// How to undo it.
-    pub backout: Option<String>,
-    /// How the operator confirms it.
-    pub confirmation: Option<String>,
-    /// JSON pointer of this op in the front matter.
-    pub pointer: String,
-}
-
-/// The front matter of a runbook (contract `runbook`).
-#[derive(Debug, Clone, Default)]
-pub struct RunbookMeta {
-    /// `runbook_id`.
-    pub id: Option<String>,
-    /// English title.
-    pub title_en: Option<String>,
-    /// Japanese title.
-    pub title_ja: Option<String>,
-    /// TRIAGE | MITIGATION | RECOVERY | DRILL | GOVERNANCE.
-    pub kind: Option<String>,
-    /// quick | platform | …
-    pub category: Option<String>,
-    /// Symptoms that should lead here.
-    pub symptoms: Vec<String>,
-    /// Alert names that should lead here.
-    pub alerts: Vec<String>,
-    /// Dangerous operations.
-    pub dangerous_ops: Vec<DangerousOp>,
-    /// draft | reviewed | verified | drilled.
-    pub maturity: Option<String>,
-    /// `YYYY-MM-DD`.
-    pub last_verified: Option<String>,
-    /// `YYYY-MM-DD`.
-    pub last_drilled: Option<String>,
-    /// read_only | reversible | irreversible.
-    pub safety_label: Option<String>,
-    /// active | deprecated (default active).
-    pub status: String,
-    /// Replacement runbook ID for a deprecated stub.
-    pub replaced_by: Option<String>,
-    /// Related runbook IDs.
-    pub related: Vec<String>,
-    /// Review interval carried over by `adopt`, in days.
-    pub review_interval_days: Option<i64>,
-}
-
-impl RunbookMeta {
-    /// Reads the fields the checks use from a front-matter value.
-    #[must_use]
-    pub fn from_value(v: &Value) -> RunbookMeta {
-        let title = v.get("title");
-        let (title_en, title_ja) = match title {
-            Some(Value::String(t)) => (Some(t.clone()), None),
-            Some(t @ Value::Object(_)) => (s(t, "en"), s(t, "ja")),
-            _ => (None, None),
-        };
-        let triggers = v.get("triggers");
-        let dangerous_ops = match v.get("dangerous_ops") {
-            Some(Value::Array(ops)) => ops
-                .iter()
-                .enumerate()
-                .map(|(i, op)| DangerousOp {
-                    id: s(op, "id").unwrap_or_default(),
-                    tier: op.get("tier").and_then(Value::as_str).and_then(Tier::parse),
-                    backout: s(op, "backout").filter(|x| !x.trim().is_empty()),
-                    confirmation: s(op, "confirmation").filter(|x| !x.trim().is_empty()),
-                    pointer: format!("/dangerous_ops/{i}"),
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        RunbookMeta {
-            id: s(v, "runbook_id"),
-            title_en,
-            title_ja,
-            kind: s(v, "kind"),
-            category: s(v, "category"),
-            symptoms: strings(triggers.and_then(|t| t.get("symptoms"))),
-            alerts: strings(triggers.and_then(|t| t.get("alerts"))),
-            dangerous_ops,
-            maturity: s(v, "maturity"),
-            last_verified: s(v, "last_verified"),
-            last_drilled: s(v, "last_drilled"),
-            safety_label: s(v, "safety_label"),
-            status: s(v, "status").unwrap_or_else(|| "active".to_string()),
-            replaced_by: s(v, "replaced_by"),
-            related: strings(v.get("related")),
-            review_interval_days: v
-                .get("adopted")
-                .and_then(|a| a.get("review_interval_days"))
-                .and_then(Value::as_i64),
-        }
-    }
-
-    /// Drops what only single-file checks read (symptoms, dangerous
-    /// operations, dates, labels), keeping what cross-file checks need: ID,
-    /// title, kind, category, status, replacement, related IDs and alert
-    /// names. Used when runbooks stream through the gate.
-    pub fn slim(&mut self) {
-        self.symptoms = Vec::new();
-        self.dangerous_ops = Vec::new();
-        self.maturity = None;
-        self.last_verified = None;
-        self.last_drilled = None;
-        self.safety_label = None;
-        self.title_ja = None;
-    }
-
-    /// Whether the runbook is active (not a deprecated stub).
-    #[must_use]
-    pub fn is_active(&self) -> bool {
-        self.status != "deprecated"
     }
 }
 
@@ -323,17 +161,6 @@ impl Default for VerificationPlan {
             drilled_required_for: Vec::new(),
         }
     }
-}
-
-/// A field read on its own: a value of the wrong shape is `None` (the
-/// contract reports it) instead of failing the whole plan.
-fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    let v = <Value as serde::Deserialize>::deserialize(d)?;
-    Ok(serde_json::from_value(v).ok())
 }
 
 /// `plans/verification.yaml` as written (the fields the gate reads).

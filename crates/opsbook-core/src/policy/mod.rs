@@ -30,7 +30,9 @@ pub use evidence::{
 };
 pub use failover::Failover;
 pub use notification::Notification;
-pub use safety_matrix::{ActionDecl, ConfirmationDecl, FatigueDecl, QuestionDecl, SafetyMatrix};
+pub use safety_matrix::{
+    ActionDecl, ConfirmationDecl, Decision, FatigueDecl, QuestionDecl, SafetyMatrix,
+};
 pub use severity::{FactDecl, RuleDecl, Severity};
 pub use time::Time;
 

@@ -8,8 +8,31 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::PolicyDoc;
-use crate::safety::Decision;
 use crate::ssot::layout::PolicyFile;
+
+/// A decision of the safety actions matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Decision {
+    /// May be done.
+    Allow,
+    /// Only after the high-danger confirmation.
+    Confirm,
+    /// Refused in this state.
+    Deny,
+}
+
+impl Decision {
+    /// `ALLOW`, `CONFIRM`, `DENY`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "ALLOW",
+            Decision::Confirm => "CONFIRM",
+            Decision::Deny => "DENY",
+        }
+    }
+}
 
 /// The whole file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

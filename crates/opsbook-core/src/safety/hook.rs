@@ -10,19 +10,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub use crate::ssot::Hook;
+
 /// Output kept per stream, bytes (the rest is cut, and says so).
 pub const OUTPUT_CAP: usize = 16 * 1024;
-
-/// A configured hook (`[safety.hooks.STATE]` in `opsbook.toml`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Hook {
-    /// argv; the first element is the program.
-    pub command: Vec<String>,
-    /// Timeout, seconds (default 30).
-    pub timeout_seconds: u64,
-    /// Runbook with the manual steps, shown when the hook fails.
-    pub manual_runbook: Option<String>,
-}
 
 /// What a hook run did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

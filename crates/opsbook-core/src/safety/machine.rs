@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::ledger::Event;
+use crate::policy::Decision;
 
 /// One state of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -466,30 +467,6 @@ pub fn check<'m>(
         });
     }
     Ok(t)
-}
-
-/// A decision of the safety actions matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Decision {
-    /// May be done.
-    Allow,
-    /// Only after the high-danger confirmation.
-    Confirm,
-    /// Refused in this state.
-    Deny,
-}
-
-impl Decision {
-    /// `ALLOW`, `CONFIRM`, `DENY`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Allow => "ALLOW",
-            Decision::Confirm => "CONFIRM",
-            Decision::Deny => "DENY",
-        }
-    }
 }
 
 /// One action of the matrix.

@@ -6,4 +6,5 @@
 pub mod hook;
 mod machine;
 
+pub use crate::policy::Decision;
 pub use machine::*;
