@@ -4,11 +4,10 @@
 //! no terminal on its standard input, where `read` gets end of file. The
 //! step stops there; its input has to come from the environment instead.
 
-use opsbook_classify::{RunbookClassification, Shell};
+use opsbook_classify::{RunbookClassification, Shell, Step};
 use opsbook_core::markdown::CodeBlock;
 use opsbook_core::ssot::SourceFile;
 
-use super::tiers::step_name;
 use crate::Finding;
 use crate::rules::{Level, Rule};
 
@@ -152,6 +151,15 @@ pub(crate) fn check(
             );
         }
     }
+}
+
+/// How a finding names a step: `step N`, or the block when it has no
+/// number (shared with the tier rules, which import it from here).
+pub(super) fn step_name(s: &Step) -> String {
+    s.step.as_deref().map_or_else(
+        || format!("the `{}` block", s.lang),
+        |n| format!("step {n}"),
+    )
 }
 
 #[cfg(test)]

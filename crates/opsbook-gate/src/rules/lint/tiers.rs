@@ -13,6 +13,7 @@ use opsbook_core::markdown::Body;
 use opsbook_core::model::{self, RunbookMeta};
 use opsbook_core::ssot::SourceFile;
 
+use super::prompts::step_name;
 use crate::Finding;
 use crate::rules::lint::fm_pos;
 use crate::rules::{Level, Rule};
@@ -389,13 +390,6 @@ fn label(f: &SourceFile, meta: &RunbookMeta, rc: &RunbookClassification, found: 
         );
     }
     found.push(finding);
-}
-
-pub(super) fn step_name(s: &Step) -> String {
-    s.step.as_deref().map_or_else(
-        || format!("the `{}` block", s.lang),
-        |n| format!("step {n}"),
-    )
 }
 
 #[cfg(test)]
