@@ -190,15 +190,22 @@ fn each_ssot_flushes_only_its_own_bundles() {
         f.skipped[0].ssot_root.as_deref(),
         Some(as_shown(&ida.root).as_str())
     );
-    assert!(
-        f.skipped[0].why.contains(&format!(
-            "opsbook evidence flush --root \"{}\" --spool \"{}\"",
-            as_shown(&ida.root),
+    // The command that delivers it: from A's root, or, when the manifest
+    // redacted a user name out of that root (Windows temp dirs), from
+    // inside A, since a redacted path is nothing to type.
+    let shown = as_shown(&ida.root);
+    let cmd = if shown.contains("[REDACTED") {
+        format!(
+            "deliver it from inside that SSOT: opsbook evidence flush --spool \"{}\"",
             sa.dir.display()
-        )),
-        "{}",
-        f.skipped[0].why
-    );
+        )
+    } else {
+        format!(
+            "opsbook evidence flush --root \"{shown}\" --spool \"{}\"",
+            sa.dir.display()
+        )
+    };
+    assert!(f.skipped[0].why.contains(&cmd), "{}", f.skipped[0].why);
     assert!(zip_a.is_file(), "A's bundle stays in the spool");
     assert_eq!(std::fs::read_dir(&share).unwrap().count(), 0);
     assert_eq!(custody_kinds(&b), b_before, "nothing of A's in B's ledger");
