@@ -61,7 +61,7 @@ pub fn run(a: &ExplainArgs) -> anyhow::Result<u8> {
                     .map(|l| format!("\"{l}\""))
                     .collect();
                 s.push_str(&format!(
-                    "# {} ({})\n\nDefault level: {}. Requirement: {}.\n{}\n\n{}\n\nChange its level in opsbook.toml:\n\n```toml\n[gate.levels]\n{} = \"{suggest}\"   # or {}\n```\n\n",
+                    "# {} ({})\n\nDefault level: {}. Requirement: {}.\n{}\n\n{}\n\nChange its level in opsbook.toml, in its `[gate.levels]` table (the starter opsbook.toml has one: add the line there; a second header is a TOML error):\n\n```toml\n[gate.levels]\n{} = \"{suggest}\"   # or {}\n```\n\n",
                     r.name,
                     r.code,
                     default,
