@@ -534,9 +534,17 @@ fn halt_without_a_hook_stopped_nothing_and_says_so() {
         .rfind(|e| e.kind == "state_entered")
         .unwrap();
     assert_eq!(entered.data["hook"], "manual");
+    // `safety status` says the state is only what was recorded by hand.
+    let st = opsbook_ops::safety::status(s.at("2026-11-29T03:01:00Z")).unwrap();
+    assert_eq!(
+        (st.state.as_str(), st.switched.as_deref()),
+        ("HALTED", Some("manual"))
+    );
     let s = Ssot::new();
     common::marker_hook(&s, "HALTED");
     let h = halt::halt(s.at("2026-11-29T03:00:00Z"), "orders stuck", None, false).unwrap();
     assert!(!h.nothing_stopped);
     assert!(h.transition.hook.is_some());
+    let st = opsbook_ops::safety::status(s.at("2026-11-29T03:01:00Z")).unwrap();
+    assert_eq!(st.switched.as_deref(), Some("hook"));
 }

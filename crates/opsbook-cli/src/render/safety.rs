@@ -23,6 +23,24 @@ pub fn status(st: &safety::Status) -> String {
         None => s.push_str(" (initial state; no transition recorded)"),
     }
     s.push('\n');
+    // A state opsbook did not switch through a hook is only what an
+    // operator recorded: say so, or HALTED reads as "trading stopped".
+    match st.switched.as_deref() {
+        Some("manual") => {
+            let _ = writeln!(
+                s,
+                "  switched       by hand, as recorded (opsbook ran no hook): check the platform itself"
+            );
+        }
+        Some("no_hook") => {
+            let _ = writeln!(
+                s,
+                "  switched       NOT by opsbook: no hook is configured for {}; this is what was recorded, check the platform itself",
+                st.state
+            );
+        }
+        _ => {}
+    }
     if let Some(i) = &st.incident {
         let _ = writeln!(s, "  incident       {i}");
     }

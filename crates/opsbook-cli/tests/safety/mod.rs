@@ -708,6 +708,13 @@ fn safety_commands_end_to_end() {
         .rfind(|e| e["type"] == "state_entered")
         .unwrap();
     assert_eq!(entered["data"]["hook"], "manual", "{entered}");
+    // The status an operator checks next says HALTED is only what was
+    // recorded by hand, not that trading stopped.
+    let status = ok(d, "2026-11-29T12:00:40Z", &["safety", "status"]);
+    assert!(
+        status.starts_with("HALTED since 2026-11-29 12:00:00Z — order state unknown\n  switched       by hand, as recorded (opsbook ran no hook): check the platform itself\n"),
+        "{status}"
+    );
     let (c, out, _) = at(
         d,
         "2026-11-29T12:01:00Z",

@@ -183,6 +183,11 @@ pub struct Current {
     pub watch: Option<(String, Option<String>)>,
     /// The result of the last post-recovery watch that ended (`ok`, `retriggered`).
     pub last_watch_result: Option<String>,
+    /// How the current state was entered: `hook` (its platform hook
+    /// switched it), `manual` (recorded with `--manual`: switched by hand),
+    /// `no_hook` (no hook configured: opsbook switched nothing); `None` for
+    /// the initial state never entered.
+    pub switched: Option<String>,
 }
 
 /// Replays `ledger/safety.jsonl`.
@@ -198,6 +203,7 @@ pub fn replay(m: &Machine, events: &[Event]) -> Current {
         pending_hook: None,
         watch: None,
         last_watch_result: None,
+        switched: None,
     };
     use crate::event::SafetyEvent;
     for e in events {
@@ -235,6 +241,14 @@ pub fn replay(m: &Machine, events: &[Event]) -> Current {
                 c.seq = Some(e.seq);
                 c.reason = Some(d.reason).filter(|r| !r.is_empty());
                 c.incident = d.incident;
+                c.switched = Some(
+                    match d.hook {
+                        crate::event::safety::HookMark::Ran(true) => "hook",
+                        crate::event::safety::HookMark::Ran(false) => "no_hook",
+                        crate::event::safety::HookMark::Manual(_) => "manual",
+                    }
+                    .to_string(),
+                );
             }
             SafetyEvent::WatchStarted(d) => {
                 c.watch = Some(d.until)
@@ -611,6 +625,7 @@ mod tests {
             pending_hook: None,
             watch: None,
             last_watch_result: None,
+            switched: Some("hook".into()),
         }
     }
 

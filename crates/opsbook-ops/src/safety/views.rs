@@ -31,6 +31,11 @@ pub struct Status {
     pub since: Option<String>,
     /// Why it was entered.
     pub reason: Option<String>,
+    /// How it was entered: `hook` (the platform hook switched it), `manual`
+    /// (switched by hand, recorded with `--manual`), `no_hook` (no hook
+    /// configured: opsbook switched nothing); absent for the initial state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub switched: Option<String>,
     /// The incident.
     pub incident: Option<String>,
     /// Its rank.
@@ -101,6 +106,7 @@ pub fn status(ctx: &Context) -> Result<Status, OpsError> {
         state: cur.state.clone(),
         since: cur.since.clone(),
         reason: cur.reason.clone(),
+        switched: cur.switched.clone(),
         incident: cur.incident.clone(),
         rank: def.map(|d| d.rank),
         min_dwell_minutes: dwell,
