@@ -251,3 +251,37 @@ pub fn marker_hook(s: &Ssot, state: &str) -> PathBuf {
     );
     marker
 }
+
+/// Recovery-acceptance answers, each `check=pass:evidence`.
+pub fn answers<S: AsRef<str>>(list: &[S]) -> Vec<opsbook_core::incident::CheckAnswer> {
+    list.iter()
+        .map(|a| opsbook_ops::incident::parse_check(a.as_ref()).unwrap())
+        .collect()
+}
+
+pub fn stated(title: &str, sev: &str, reason: &str) -> opsbook_ops::incident::OpenRequest {
+    opsbook_ops::incident::OpenRequest {
+        title: title.into(),
+        severity: opsbook_ops::incident::SeverityInput {
+            stated: Some(sev.into()),
+            reason: Some(reason.into()),
+            ..opsbook_ops::incident::SeverityInput::default()
+        },
+        ..opsbook_ops::incident::OpenRequest::default()
+    }
+}
+
+pub fn postmortem(
+    s: &Ssot,
+    id: &str,
+    desc: &str,
+    target: &str,
+    status: &str,
+    due: &str,
+) -> std::path::PathBuf {
+    write(
+        &s.root,
+        &format!("incidents/{id}/postmortem.md"),
+        &opsbook_testkit::ssot::postmortem(id, desc, target, status, due),
+    )
+}
