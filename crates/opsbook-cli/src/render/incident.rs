@@ -541,6 +541,11 @@ fn fill_hint(check: &str, id: &str) -> String {
             format!("a TCK-<n> clock check: `opsbook time check --record --incident {id}`")
         }
         "alerts_quiet" => "a file or URL showing no alert of this incident firing (an Alertmanager export, a screenshot)".into(),
+        // Verified from ledgers opsbook keeps, never from what is typed.
+        "no_split_brain" => "`ledger/lease.jsonl` (opsbook replays it with policy/failover.yaml): take the order writer's lease first, `opsbook lease acquire`, or declare one instance in policy/failover.yaml `fencing.single_instance`".into(),
+        "recovering_dwell" => format!(
+            "`ledger/safety.jsonl` (opsbook reads the dwell there itself, whatever is typed): move the platform to RECOVERING (from HALTED `opsbook confirm release_halt --target RECOVERING` first), `opsbook safety set RECOVERING --incident {id} --reason TEXT --evidence EVB-…`, and answer after its dwell"
+        ),
         _ => "a bundle ID (EVB-…), a file or a URL that shows it".into(),
     }
 }

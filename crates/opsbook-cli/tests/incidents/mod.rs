@@ -543,7 +543,13 @@ fn incident_commands_end_to_end() {
             && list.contains("  FILL_ALERTS_QUIET: a file or URL showing no alert")
             && list.contains("--check no_split_brain=pass:ledger/lease.jsonl")
             && list.contains("--check alerts_quiet=pass:FILL_ALERTS_QUIET")
-            && list.contains("not yet: recovering_dwell:"),
+            && list.contains("not yet: recovering_dwell:")
+            // Checks opsbook verifies from its own ledgers say which, and
+            // how to make the record: never "a bundle ID, a file or a URL".
+            && list.contains(&format!(
+                "  FILL_RECOVERING_DWELL: `ledger/safety.jsonl` (opsbook reads the dwell there itself, whatever is typed): move the platform to RECOVERING (from HALTED `opsbook confirm release_halt --target RECOVERING` first), `opsbook safety set RECOVERING --incident {id} --reason TEXT --evidence EVB-…`, and answer after its dwell"
+            ))
+            && !list.contains("a bundle ID (EVB-…), a file or a URL"),
         "{list}"
     );
     super::recover(d, "2026-11-29T02:50:00Z", &id);
