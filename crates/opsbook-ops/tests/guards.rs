@@ -10,6 +10,7 @@
 mod common;
 
 use common::{Ssot, refused, write};
+use opsbook_core::event::safety::Switched;
 use opsbook_core::incident::Status;
 use opsbook_ops::evidence::{self, CollectRequest};
 use opsbook_ops::incident::{self as inc, OpenRequest, SeverityInput};
@@ -537,8 +538,8 @@ fn halt_without_a_hook_stopped_nothing_and_says_so() {
     // `safety status` says the state is only what was recorded by hand.
     let st = opsbook_ops::safety::status(s.at("2026-11-29T03:01:00Z")).unwrap();
     assert_eq!(
-        (st.state.as_str(), st.switched.as_deref()),
-        ("HALTED", Some("manual"))
+        (st.state.as_str(), st.switched),
+        ("HALTED", Some(Switched::Manual))
     );
     let s = Ssot::new();
     common::marker_hook(&s, "HALTED");
@@ -546,5 +547,7 @@ fn halt_without_a_hook_stopped_nothing_and_says_so() {
     assert!(!h.nothing_stopped);
     assert!(h.transition.hook.is_some());
     let st = opsbook_ops::safety::status(s.at("2026-11-29T03:01:00Z")).unwrap();
-    assert_eq!(st.switched.as_deref(), Some("hook"));
+    assert_eq!(st.switched, Some(Switched::Hook));
+    // JSON spells it as documented.
+    assert_eq!(serde_json::to_value(&st).unwrap()["switched"], "hook");
 }

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use opsbook_core::event::SafetyEvent;
+use opsbook_core::event::safety::Switched;
 use opsbook_core::ledger::Event;
 use opsbook_core::postmortem::human_duration;
 use opsbook_ops::{freeze, safety};
@@ -25,21 +26,21 @@ pub fn status(st: &safety::Status) -> String {
     s.push('\n');
     // A state opsbook did not switch through a hook is only what an
     // operator recorded: say so, or HALTED reads as "trading stopped".
-    match st.switched.as_deref() {
-        Some("manual") => {
+    match st.switched {
+        Some(Switched::Manual) => {
             let _ = writeln!(
                 s,
                 "  switched       by hand, as recorded (opsbook ran no hook): check the platform itself"
             );
         }
-        Some("no_hook") => {
+        Some(Switched::NoHook) => {
             let _ = writeln!(
                 s,
                 "  switched       NOT by opsbook: no hook is configured for {}; this is what was recorded, check the platform itself",
                 st.state
             );
         }
-        _ => {}
+        Some(Switched::Hook) | None => {}
     }
     if let Some(i) = &st.incident {
         let _ = writeln!(s, "  incident       {i}");

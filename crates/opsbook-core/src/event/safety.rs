@@ -145,6 +145,30 @@ impl HookMark {
     pub fn manual() -> HookMark {
         HookMark::Manual("manual".into())
     }
+
+    /// Who switched the platform, as a state's status reports it.
+    #[must_use]
+    pub fn switched(&self) -> Switched {
+        match self {
+            HookMark::Ran(true) => Switched::Hook,
+            HookMark::Ran(false) => Switched::NoHook,
+            HookMark::Manual(_) => Switched::Manual,
+        }
+    }
+}
+
+/// Who switched the platform into a state (`hook`, `manual`, `no_hook`):
+/// only `hook` means opsbook's platform hook did it; the other two are
+/// what an operator recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Switched {
+    /// The state's platform hook switched it.
+    Hook,
+    /// Switched by hand, recorded with `--manual` (or `halt` with no hook).
+    Manual,
+    /// No hook configured: opsbook switched nothing.
+    NoHook,
 }
 
 /// `transition_refused`.

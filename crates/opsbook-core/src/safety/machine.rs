@@ -187,7 +187,7 @@ pub struct Current {
     /// switched it), `manual` (recorded with `--manual`: switched by hand),
     /// `no_hook` (no hook configured: opsbook switched nothing); `None` for
     /// the initial state never entered.
-    pub switched: Option<String>,
+    pub switched: Option<crate::event::safety::Switched>,
 }
 
 /// Replays `ledger/safety.jsonl`.
@@ -241,14 +241,7 @@ pub fn replay(m: &Machine, events: &[Event]) -> Current {
                 c.seq = Some(e.seq);
                 c.reason = Some(d.reason).filter(|r| !r.is_empty());
                 c.incident = d.incident;
-                c.switched = Some(
-                    match d.hook {
-                        crate::event::safety::HookMark::Ran(true) => "hook",
-                        crate::event::safety::HookMark::Ran(false) => "no_hook",
-                        crate::event::safety::HookMark::Manual(_) => "manual",
-                    }
-                    .to_string(),
-                );
+                c.switched = Some(d.hook.switched());
             }
             SafetyEvent::WatchStarted(d) => {
                 c.watch = Some(d.until)
@@ -625,7 +618,7 @@ mod tests {
             pending_hook: None,
             watch: None,
             last_watch_result: None,
-            switched: Some("hook".into()),
+            switched: Some(crate::event::safety::Switched::Hook),
         }
     }
 

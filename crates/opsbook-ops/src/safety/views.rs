@@ -35,7 +35,7 @@ pub struct Status {
     /// (switched by hand, recorded with `--manual`), `no_hook` (no hook
     /// configured: opsbook switched nothing); absent for the initial state.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub switched: Option<String>,
+    pub switched: Option<opsbook_core::event::safety::Switched>,
     /// The incident.
     pub incident: Option<String>,
     /// Its rank.
@@ -106,7 +106,7 @@ pub fn status(ctx: &Context) -> Result<Status, OpsError> {
         state: cur.state.clone(),
         since: cur.since.clone(),
         reason: cur.reason.clone(),
-        switched: cur.switched.clone(),
+        switched: cur.switched,
         incident: cur.incident.clone(),
         rank: def.map(|d| d.rank),
         min_dwell_minutes: dwell,
