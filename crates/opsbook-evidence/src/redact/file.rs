@@ -63,15 +63,13 @@ impl RuleSet {
         if self.values.is_empty() {
             return false;
         }
-        if text::readings(bytes)
-            .iter()
-            .any(|r| self.known_value_in(&r.text))
-        {
+        let (readings, nul) = text::readings_nul(bytes);
+        if readings.iter().any(|r| self.known_value_in(&r.text, !nul)) {
             return true;
         }
-        memchr::memchr(0, bytes).is_some() && {
+        nul && {
             let stripped: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
-            self.known_value_in(&String::from_utf8_lossy(&stripped))
+            self.known_value_in(&String::from_utf8_lossy(&stripped), false)
         }
     }
 
@@ -87,7 +85,7 @@ impl RuleSet {
                 "{format}-compressed: opsbook opens gzip, ZIP and tar only, so it cannot be scanned and is not shipped; decompress it and collect the result"
             ));
         }
-        let readings = text::readings(bytes);
+        let (readings, nul) = text::readings_nul(bytes);
         let Some(primary) = readings.iter().position(|r| r.confirmed) else {
             return excluded(
                 "binary or undecodable (not UTF-8 or UTF-16 text): cannot be scanned, so not shipped"
@@ -109,9 +107,15 @@ impl RuleSet {
         // trusted alone). When building, of the output: what is left there
         // is what the post-seal scan would find.
         let checked = if ctx.build { &out[..] } else { bytes };
-        let others = match self.other_readings(checked, r, ctx.deadline) {
-            Ok(o) => o,
-            Err(e) => return excluded(e),
+        // Bytes without a NUL have one reading, and so do the same bytes
+        // shipped unchanged: no second pass over a clean file.
+        let others = if !nul && (!ctx.build || hits.is_empty()) {
+            Vec::new()
+        } else {
+            match self.other_readings(checked, r, ctx.deadline) {
+                Ok(o) => o,
+                Err(e) => return excluded(e),
+            }
         };
         for (view, h) in others {
             if ctx.build {

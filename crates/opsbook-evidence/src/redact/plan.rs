@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use super::catalog::PERSONAL;
 use super::rules::RuleSet;
-use super::scan::{Span, extend_wrapped, find, outside_markers};
+use super::scan::{Span, extend_wrapped, find, find_unless, outside_markers};
 use super::values::{Known, SecretValues, automaton, occurrences, repeatable};
 use super::{Hit, Redacted};
 
@@ -49,7 +49,7 @@ fn parts(t: &str) -> Vec<(usize, usize)> {
     let b = t.as_bytes();
     let mut out = Vec::new();
     let mut at = 0;
-    for m in memchr::memmem::find_iter(b, b"[opsbook: ") {
+    for m in CUT_OPENING.find_iter(b) {
         if m < at || (m > 0 && b[m - 1] != b'\n') {
             continue;
         }
@@ -63,6 +63,10 @@ fn parts(t: &str) -> Vec<(usize, usize)> {
     out.push((at, t.len()));
     out
 }
+
+/// How every cut marker line starts.
+static CUT_OPENING: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"[opsbook: "));
 
 /// `text` with NUL characters as spaces (same length, same offsets).
 fn nul_as_space(text: &str) -> Cow<'_, str> {
@@ -174,11 +178,16 @@ impl RuleSet {
     /// Whether a value known to this rule set ([`RuleSet::with_values`])
     /// occurs in `text` where [`RuleSet::scan`] looks for it (NULs read as
     /// spaces); one inside an earlier redaction counts too (conservative).
-    pub(super) fn known_value_in(&self, text: &str) -> bool {
-        self.known()
-            .ac
-            .as_ref()
-            .is_some_and(|ac| ac.is_match(nul_as_space(text).as_ref()))
+    ///
+    /// `nul_free`: the caller knows `text` holds no NUL (one pass less).
+    pub(super) fn known_value_in(&self, text: &str, nul_free: bool) -> bool {
+        self.known().ac.as_ref().is_some_and(|ac| {
+            if nul_free {
+                ac.is_match(text)
+            } else {
+                ac.is_match(nul_as_space(text).as_ref())
+            }
+        })
     }
 
     /// The known values (of other files) in one automaton, built on first
@@ -212,19 +221,35 @@ impl RuleSet {
         deadline: Option<Instant>,
         near: Option<&[(usize, usize)]>,
     ) -> Result<Vec<Span>, String> {
-        let t = nul_as_space(text);
-        let mut spans = Vec::new();
-        let whole = [(0, t.len())];
-        for &(wa, wb) in near.unwrap_or(&whole) {
-            for (a, b) in parts(&t[wa..wb]) {
-                let (a, b) = (wa + a, wa + b);
-                spans.extend(
-                    find(self, &t[a..b], deadline)?
-                        .into_iter()
-                        .map(|(s, e, r, v)| (s + a, e + a, r, v)),
-                );
+        // The whole text in one parallel pass when no block holds a NUL or
+        // a cut marker's opening (each block checked while in the cache):
+        // the text is then its own NUL-as-space form and one part, so this
+        // is exactly the loop below, which otherwise runs.
+        let fast = match near {
+            None => find_unless(self, text, deadline, |b| {
+                memchr::memchr(0, b).is_some() || CUT_OPENING.find(b).is_some()
+            })?,
+            Some(_) => None,
+        };
+        let (t, mut spans) = match fast {
+            Some(spans) => (Cow::Borrowed(text), spans),
+            None => {
+                let t = nul_as_space(text);
+                let mut spans = Vec::new();
+                let whole = [(0, t.len())];
+                for &(wa, wb) in near.unwrap_or(&whole) {
+                    for (a, b) in parts(&t[wa..wb]) {
+                        let (a, b) = (wa + a, wa + b);
+                        spans.extend(
+                            find(self, &t[a..b], deadline)?
+                                .into_iter()
+                                .map(|(s, e, r, v)| (s + a, e + a, r, v)),
+                        );
+                    }
+                }
+                (t, spans)
             }
-        }
+        };
         for s in &mut spans {
             s.1 = extend_wrapped(&t, s.1);
         }

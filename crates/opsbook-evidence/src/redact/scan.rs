@@ -27,17 +27,37 @@ pub(super) fn find(
     text: &str,
     deadline: Option<Instant>,
 ) -> Result<Vec<Span>, String> {
+    Ok(find_unless(rs, text, deadline, |_| false)?.unwrap_or_default())
+}
+
+/// As [`find`], `None` as soon as `stop` says yes to one of the blocks
+/// (each block is asked before it is scanned, while it is in the cache:
+/// a check the caller would otherwise make over the whole text first).
+pub(super) fn find_unless(
+    rs: &RuleSet,
+    text: &str,
+    deadline: Option<Instant>,
+    stop: impl Fn(&[u8]) -> bool + Sync,
+) -> Result<Option<Vec<Span>>, String> {
     use rayon::prelude::*;
     let blocks = blocks(text);
-    let parts: Vec<Result<Vec<Span>, String>> = blocks
+    let parts: Vec<Result<Option<Vec<Span>>, String>> = blocks
         .par_iter()
-        .map(|&(a, b)| find_block(rs, text, a, b, deadline))
+        .map(|&(a, b)| {
+            if stop(&text.as_bytes()[a..b]) {
+                return Ok(None);
+            }
+            find_block(rs, text, a, b, deadline).map(Some)
+        })
         .collect();
     let mut out = Vec::new();
     for p in parts {
-        out.extend(p?);
+        match p? {
+            Some(p) => out.extend(p),
+            None => return Ok(None),
+        }
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// Block size for scanning, bytes.

@@ -209,3 +209,33 @@ fn base64_wrapped_over_lines_is_decoded_together() {
     let text = format!("{}\n", lines.join("\n"));
     assert_eq!(red(&text), text);
 }
+
+/// A NUL or a cut marker's line far into a text (in a later block than the
+/// first ones scanned) still sends the whole text down the exact path: NULs
+/// read as spaces, no match across the marker.
+#[test]
+fn a_nul_or_a_cut_marker_in_a_later_block_is_honoured() {
+    let filler = "2026-11-29T02:10:00Z INFO heartbeat ok\n".repeat(2 * BLOCK / 40);
+    // A NUL between a label and its value reads as a space.
+    let text = format!("{filler}token\0:\0Zq8fakeTokenValue123\n{filler}");
+    assert!(blocks(&text).len() >= 4);
+    let hits = rs().scan(&text, None).unwrap();
+    let found: Vec<(&str, usize)> = hits.iter().map(|h| (h.rule.as_str(), h.line)).collect();
+    assert_eq!(found, [("labelled_secret", 2 * BLOCK / 40 + 1)]);
+    // A label before the marker and a value-like word after it: no match
+    // runs across the marker.
+    let marker = cut_marker(
+        &Cut {
+            head_bytes: 10,
+            tail_bytes: 10,
+            cut_bytes: 80,
+        },
+        100,
+    );
+    let text = format!("{filler}password:\n{marker}\nAKfakeNotAValueAfterCut\n{filler}");
+    assert!(rs().scan(&text, None).unwrap().is_empty());
+    // The same label and word without the marker are a hit: the test above
+    // is not clean by accident.
+    let text = format!("{filler}password:\nAKfakeNotAValueAfterCut\n{filler}");
+    assert_eq!(rs().scan(&text, None).unwrap().len(), 1);
+}
