@@ -183,9 +183,9 @@ impl RuleSet {
     pub(super) fn known_value_in(&self, text: &str, nul_free: bool) -> bool {
         self.known().ac.as_ref().is_some_and(|ac| {
             if nul_free {
-                ac.is_match(text)
+                ac.is_match(text.as_bytes())
             } else {
-                ac.is_match(nul_as_space(text).as_ref())
+                ac.is_match(nul_as_space(text).as_bytes())
             }
         })
     }
