@@ -96,6 +96,12 @@ pub(super) fn automaton(words: &[&str]) -> Option<Words> {
 /// automaton); [`repeatable`] values are at least this long.
 pub(super) const SAMPLED_MIN: usize = 8;
 
+/// Offsets looked at per residue when choosing a word's sampled windows.
+const CHOICES: usize = 8;
+
+/// The most words one sampled window may stand for (else: the automaton).
+const MAX_SHARED: usize = 64;
+
 /// See [`automaton`].
 #[derive(Debug, Clone)]
 pub(super) enum Words {
@@ -156,14 +162,45 @@ impl Sampled {
             return None;
         }
         let step = (min - 3).min(16);
+        // Every occurrence has a sampled window at each offset `j` of the
+        // word with `j ≡ r (mod step)` for one residue `r`: one offset per
+        // residue is enough, and it is chosen among the first few with that
+        // residue as the window the fewest words share. Tokens with a common
+        // prefix (every JWT starts `eyJhbGciOi`, every AWS key ID `AKIA`)
+        // are then not all checked at every sampled window of that prefix.
+        let offsets = |len: usize, r: usize| (r..=len - 4).step_by(step).take(CHOICES);
+        let mut seen: Vec<u32> = Vec::new();
+        for w in words {
+            let b = w.as_bytes();
+            for r in 0..step {
+                seen.extend(offsets(b.len(), r).map(|j| window(&b[j..])));
+            }
+        }
+        seen.sort_unstable();
+        let shared = |k: u32| {
+            let from = seen.partition_point(|&x| x < k);
+            seen[from..].iter().take_while(|&&x| x == k).count()
+        };
         let mut table = Vec::with_capacity(words.len() * step);
         for (i, w) in words.iter().enumerate() {
             let b = w.as_bytes();
-            for j in 0..step {
+            for r in 0..step {
+                let j = offsets(b.len(), r)
+                    .min_by_key(|&j| shared(window(&b[j..])))
+                    .unwrap_or(r);
                 table.push((window(&b[j..]), i as u32, j as u32));
             }
         }
         table.sort_unstable();
+        // Words that still share their windows (thousands of near-copies):
+        // the automaton, linear whatever the words.
+        let mut widest = 0;
+        for run in table.chunk_by(|a, b| a.0 == b.0) {
+            widest = widest.max(run.len());
+        }
+        if widest > MAX_SHARED {
+            return None;
+        }
         let bits = (table.len() * 32)
             .next_power_of_two()
             .clamp(1 << 12, 1 << 22);
@@ -275,6 +312,62 @@ mod tests {
             Some(Words::Automaton(_))
         ));
         assert!(automaton(&[]).is_none());
+    }
+
+    /// Thousands of tokens with one prefix (JWTs share their header): each
+    /// is sampled where it differs from the others, so a window stands for a
+    /// few words, and the matches are still the automaton's. Near-copies
+    /// that share every window fall back to the automaton.
+    #[test]
+    fn shared_prefixes_are_sampled_where_the_words_differ() {
+        let mut x: u64 = 7;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+        let jwts: Vec<String> = (0..3000)
+            .map(|_| {
+                let tail: String = (0..43)
+                    .map(|_| alphabet[(next() % 64) as usize] as char)
+                    .collect();
+                format!("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJvcHMifQ.{tail}")
+            })
+            .collect();
+        let refs: Vec<&str> = jwts.iter().map(String::as_str).collect();
+        let Some(Words::Sampled(s)) = automaton(&refs) else {
+            panic!("distinct tokens are sampled")
+        };
+        let widest = s
+            .table
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(<[_]>::len)
+            .max()
+            .unwrap();
+        assert!(widest <= 4, "a window stands for {widest} words");
+        let text: String = (0..200)
+            .map(|i| {
+                format!(
+                    "GET /orders Authorization: Bearer {}\n",
+                    refs[(i * 37) % 3000]
+                )
+            })
+            .collect::<String>()
+            + "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJvcHMifQ.notOneOfThem\n";
+        let found = s.find_all(text.as_bytes(), false);
+        assert_eq!(found.len(), 200);
+        assert_eq!(found, reference(&refs, &text));
+        // 200 words of 8 bytes that differ only in their last byte share
+        // every window: the automaton.
+        let near: Vec<String> = (0..200u8)
+            .map(|i| format!("Zq8fake{}", char::from(b'!' + i % 90)))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let refs: Vec<&str> = near.iter().map(String::as_str).collect();
+        assert!(matches!(automaton(&refs), Some(Words::Automaton(_))));
     }
 
     proptest::proptest! {
