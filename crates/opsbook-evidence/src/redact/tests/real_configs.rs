@@ -91,6 +91,25 @@ fn exchange_configs_azure_docker_and_listen_keys() {
             "{\"exchange\": {\"secret\": \"AKfakeFreqSecret2\", \"key\": \"AKfakeFreqKey0002\", \"name\": \"okx\"}}".into(),
             "{\"exchange\": {\"secret\": \"[REDACTED:labelled_secret]\", \"key\": \"[REDACTED:exchange_config_key]\", \"name\": \"okx\"}}".into(),
         ),
+        // The same exchange config in YAML: a bare key beside its secret,
+        // either order, quoted or not.
+        (
+            "exchange:\n  name: kraken\n  key: AKfakeYamlKey0001\n  secret: AKfakeYamlSec0001\n".into(),
+            "exchange:\n  name: kraken\n  key: [REDACTED:exchange_config_key]\n  secret: [REDACTED:labelled_secret]\n".into(),
+        ),
+        (
+            "exchanges:\r\n  - id: okx\r\n    secret: 'AKfakeYamlSec0002'\r\n    password: 'AKfakeYamlPass002'\r\n    key: 'AKfakeYamlKey0002'\r\n".into(),
+            "exchanges:\r\n  - id: okx\r\n    secret: '[REDACTED:labelled_secret]'\r\n    password: '[REDACTED:labelled_secret]'\r\n    key: '[REDACTED:exchange_config_key]'\r\n".into(),
+        ),
+        // A YAML key that names a variable, or with no secret near it, stays.
+        (
+            "exchange:\n  key: $BINANCE_KEY\n  secret: $Env:Binance_Secret\n".into(),
+            "exchange:\n  key: $BINANCE_KEY\n  secret: $Env:Binance_Secret\n".into(),
+        ),
+        (
+            "cache:\n  key: orders_latest_btc\n  ttl: 30\n".into(),
+            "cache:\n  key: orders_latest_btc\n  ttl: 30\n".into(),
+        ),
         // A "key" with no secret beside it is ordinary data.
         (
             "{\"cache\": {\"key\": \"orders:BTCUSDT:latest\", \"ttl\": 30}}".into(),
