@@ -283,3 +283,43 @@ fn the_ssot_root_in_the_manifest_names_no_user() {
         })
     );
 }
+
+/// A value found in a file that is also on a command's line (an operator
+/// passing the key to a diagnostic script) is redacted in the argv the
+/// manifest records, as in every name: the post-seal scan used to find it
+/// there and refuse the whole bundle (issue 10, item 3).
+#[cfg(unix)]
+#[test]
+fn a_value_found_in_a_file_is_redacted_in_a_commands_argv() {
+    let t = tempfile::tempdir().unwrap();
+    let v = "AKfakeArgvValue77";
+    let mut req = request(
+        t.path(),
+        &[("a.log", format!("api_key={v}\n").as_bytes())],
+        None,
+    );
+    req.sources.insert(
+        0,
+        Source::Command("probe".into(), format!("echo probing {v}")),
+    );
+    let rs = RuleSet::builtin(crate::redact::Personal::default()).unwrap();
+    let s = collect(
+        &req,
+        &rs,
+        &Limits::default(),
+        &t.path().join("o"),
+        &mut |_: usize, _: usize, _: &str| {},
+    )
+    .unwrap();
+    let manifest = String::from_utf8(entry(&s.path, "manifest.json")).unwrap();
+    assert!(!manifest.contains(v), "{manifest}");
+    let m: Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(
+        m["files"][0]["command"]["argv"],
+        json!(["sh", "-c", "echo probing [REDACTED:labelled_secret]"])
+    );
+    assert_eq!(
+        entry(&s.path, &s.files[0].entry),
+        b"probing [REDACTED:labelled_secret]\n"
+    );
+}
