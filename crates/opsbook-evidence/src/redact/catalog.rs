@@ -226,6 +226,12 @@ pub const BUILTIN: &[Class] = &[
         start: Start::Keywords(&["setenvironmentvariable"]),
     },
     Class {
+        id: "powershell_env_secret",
+        description: "Set-Item / New-Item Env:NAME \"…\" (with or without -Path and -Value) where NAME names a key, secret, token, pass or credential",
+        pattern: r#"(?i)\b(?:set|new)-item\s+(?:-path\s+)?["']?env:\\?[A-Za-z0-9_]*(?:key|secret|token|pass|pwd|credential)[A-Za-z0-9_]*["']?\s+(?:-value\s+)?["'](?P<secret>[^"'\r\n]+)["']"#,
+        start: Start::Keywords(&["set-item", "new-item"]),
+    },
+    Class {
         id: "env_table_secret",
         description: "The value of a secret-named variable in the table `Get-ChildItem Env:` prints (NAME, spaces, value; an upper-case name with KEY, SECRET, TOKEN, PASS, PWD… as one of its `_` parts)",
         pattern: r"(?m)^[ \t]*(?:[A-Z0-9]+_(?:[A-Z0-9]+_)*)?(?:KEY|APIKEY|SECRET|APISECRET|TOKEN|PASS|PASSWD|PASSWORD|PASSPHRASE|PWD|ACCESSKEY|CREDENTIALS?)(?:_[A-Z0-9]+)*(?:…|\.\.\.)?[ \t]+(?P<secret>[^\s=:](?:[^\r\n]*\S)?)",

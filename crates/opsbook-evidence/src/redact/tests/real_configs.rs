@@ -233,6 +233,19 @@ fn powershell_secure_strings_env_assignments_and_env_tables() {
             "[Environment]::SetEnvironmentVariable(\"BINANCE_KEY\", \"AKfakePsEnv0003\", \"User\")\n",
             "[Environment]::SetEnvironmentVariable(\"BINANCE_KEY\", \"[REDACTED:powershell_env_secret]\", \"User\")\n",
         ),
+        (
+            "Set-Item -Path Env:BINANCE_SECRET -Value \"AKfakePsItem0001\"\n",
+            "Set-Item -Path Env:BINANCE_SECRET -Value \"[REDACTED:powershell_env_secret]\"\n",
+        ),
+        (
+            "New-Item Env:\\OKX_PASSPHRASE 'AKfakePsItem0002' | Out-Null\n",
+            "New-Item Env:\\OKX_PASSPHRASE '[REDACTED:powershell_env_secret]' | Out-Null\n",
+        ),
+        // A variable that names no secret stays.
+        (
+            "Set-Item -Path Env:LOG_LEVEL -Value \"debug-verbose\"\n",
+            "Set-Item -Path Env:LOG_LEVEL -Value \"debug-verbose\"\n",
+        ),
         // What `Get-ChildItem Env:` prints.
         (
             "\r\nName                           Value\r\n----                           -----\r\nALLUSERSPROFILE                C:\\ProgramData\r\nBINANCE_API_KEY                AKfakeEnvTable0001\r\nDB_PASS                        two words value\r\nPATH                           C:\\Windows\\system32\r\n",
