@@ -326,6 +326,8 @@ pub fn collect(
     settle(&mut files, &mut excluded, &all, limits, &archive)?;
     for f in &mut files {
         f.kept.original = all.scrub(&f.kept.original);
+        // A command's line can hold a value found in a file.
+        f.kept.command = f.kept.command.as_ref().map(|c| scrub_strings(c, &all));
     }
     for x in &mut excluded {
         x.source = all.scrub(&x.source);

@@ -90,6 +90,19 @@ fn request(dir: &Path, files: &[(&str, &[u8])], key: Option<SourceKey>) -> Reque
     }
 }
 
+/// Collects `req` into `out` with the built-in rules and default limits.
+fn collect_builtin(req: &Request, out: &Path) -> Sealed {
+    let rs = RuleSet::builtin(crate::redact::Personal::default()).unwrap();
+    collect(
+        req,
+        &rs,
+        &Limits::default(),
+        out,
+        &mut |_: usize, _: usize, _: &str| {},
+    )
+    .unwrap()
+}
+
 fn entry(zip: &Path, name: &str) -> Vec<u8> {
     let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
     let mut out = Vec::new();
@@ -192,15 +205,7 @@ fn a_value_found_in_one_file_is_redacted_in_all_of_them() {
         ],
         None,
     );
-    let rs = RuleSet::builtin(crate::redact::Personal::default()).unwrap();
-    let s = collect(
-        &req,
-        &rs,
-        &Limits::default(),
-        &t.path().join("o"),
-        &mut |_: usize, _: usize, _: &str| {},
-    )
-    .unwrap();
+    let s = collect_builtin(&req, &t.path().join("o"));
     assert_eq!(
         entry(&s.path, &s.files[1].entry),
         b"retrying with [REDACTED:labelled_secret] now\n"
@@ -234,15 +239,7 @@ fn a_value_found_in_one_file_is_redacted_in_a_utf16_file_too() {
         ],
         None,
     );
-    let rs = RuleSet::builtin(crate::redact::Personal::default()).unwrap();
-    let s = collect(
-        &req,
-        &rs,
-        &Limits::default(),
-        &t.path().join("o"),
-        &mut |_: usize, _: usize, _: &str| {},
-    )
-    .unwrap();
+    let s = collect_builtin(&req, &t.path().join("o"));
     assert_eq!(
         entry(&s.path, &s.files[1].entry),
         utf16("retrying with [REDACTED:labelled_secret] now\r\n")
@@ -281,5 +278,37 @@ fn the_ssot_root_in_the_manifest_names_no_user() {
             "root": "C:\\Users\\[REDACTED:windows_user_path]\\ops",
             "id": "0123456789abcdef"
         })
+    );
+}
+
+/// A value found in a file that is also on a command's line (an operator
+/// passing the key to a diagnostic script) is redacted in the argv the
+/// manifest records, as in every name: the post-seal scan used to find it
+/// there and refuse the whole bundle (issue 10, item 3).
+#[cfg(unix)]
+#[test]
+fn a_value_found_in_a_file_is_redacted_in_a_commands_argv() {
+    let t = tempfile::tempdir().unwrap();
+    let v = "AKfakeArgvValue77";
+    let mut req = request(
+        t.path(),
+        &[("a.log", format!("api_key={v}\n").as_bytes())],
+        None,
+    );
+    req.sources.insert(
+        0,
+        Source::Command("probe".into(), format!("echo probing {v}")),
+    );
+    let s = collect_builtin(&req, &t.path().join("o"));
+    let manifest = String::from_utf8(entry(&s.path, "manifest.json")).unwrap();
+    assert!(!manifest.contains(v), "{manifest}");
+    let m: Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(
+        m["files"][0]["command"]["argv"],
+        json!(["sh", "-c", "echo probing [REDACTED:labelled_secret]"])
+    );
+    assert_eq!(
+        entry(&s.path, &s.files[0].entry),
+        b"probing [REDACTED:labelled_secret]\n"
     );
 }

@@ -160,6 +160,18 @@ pub const BUILTIN: &[Class] = &[
         start: Start::Keywords(&["secret", "pass"]),
     },
     Class {
+        id: "exchange_config_key",
+        description: "A bare key: beside secret: (or password:, passphrase:) within 6 lines in a YAML exchange config",
+        pattern: r#"(?im)^[ \t]*(?:-[ \t]+)?["']?key["']?[ \t]*:[ \t]*["']?(?P<secret>[^\s"'#,{}\[\]$%][^\s"'#,{}\[\]]{5,})["']?[ \t]*\r?(?:\n[^\n]*){0,6}?\n[ \t]*(?:-[ \t]+)?["']?(?:secret|password|passphrase)["']?[ \t]*:"#,
+        start: Start::Keywords(&["key"]),
+    },
+    Class {
+        id: "exchange_config_key",
+        description: "A bare key: after secret: (or password:, passphrase:) within 6 lines in a YAML exchange config",
+        pattern: r#"(?im)^[ \t]*(?:-[ \t]+)?["']?(?:secret|password|passphrase)["']?[ \t]*:[^\n]*(?:\n[^\n]*){0,6}?\n[ \t]*(?:-[ \t]+)?["']?key["']?[ \t]*:[ \t]*["']?(?P<secret>[^\s"'#,{}\[\]$%][^\s"'#,{}\[\]]{5,})"#,
+        start: Start::Keywords(&["secret", "pass"]),
+    },
+    Class {
         id: "request_signature",
         description: "Signatures by label: JSON \"sign\"/\"signature\" fields, sig= (Azure SAS), hmac=, X-MBX-SIGNATURE, a 64-hex signature= (replayable inside recvWindow)",
         pattern: r#"(?i)\b(?:sign|signature|sig|hmac|x-mbx-signature)["']?\s*[:=]\s*["']?(?P<secret>[A-Za-z0-9+/=_%-]{16,})"#,
@@ -212,6 +224,12 @@ pub const BUILTIN: &[Class] = &[
         description: "[Environment]::SetEnvironmentVariable(NAME, \"…\") where NAME names a key, secret, token, pass or credential",
         pattern: r#"(?i)setenvironmentvariable\(\s*["'][A-Za-z0-9_]*(?:key|secret|token|pass|pwd|credential)[A-Za-z0-9_]*["']\s*,\s*["'](?P<secret>[^"'\r\n]+)["']"#,
         start: Start::Keywords(&["setenvironmentvariable"]),
+    },
+    Class {
+        id: "powershell_env_secret",
+        description: "Set-Item / New-Item Env:NAME \"…\" (with or without -Path and -Value) where NAME names a key, secret, token, pass or credential",
+        pattern: r#"(?i)\b(?:set|new)-item\s+(?:-path\s+)?["']?env:\\?[A-Za-z0-9_]*(?:key|secret|token|pass|pwd|credential)[A-Za-z0-9_]*["']?\s+(?:-value\s+)?["'](?P<secret>[^"'\r\n]+)["']"#,
+        start: Start::Keywords(&["set-item", "new-item"]),
     },
     Class {
         id: "env_table_secret",

@@ -117,7 +117,22 @@ impl RuleSet {
                 Err(e) => return excluded(e),
             }
         };
-        for (view, h) in others {
+        // Scanning, the lines of the reading without NULs are those of the
+        // primary reading: the same class on the same line there is the
+        // same secret, reported once (as redaction removes it once).
+        // Building, `others` are of the output: anything found excludes.
+        let primary = hits.len();
+        for (view, mut h) in others {
+            if !ctx.build && view == WITHOUT_NUL {
+                h.retain(|x| {
+                    !hits[..primary]
+                        .iter()
+                        .any(|p| p.rule == x.rule && p.line == x.line)
+                });
+                if h.is_empty() {
+                    continue;
+                }
+            }
             if ctx.build {
                 return excluded(format!(
                     "read as {view} the bytes hold secrets ({} at line {}) that redacting them as {} cannot remove: not shipped",
@@ -309,12 +324,15 @@ impl RuleSet {
             let stripped: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
             let h = self.scan(&String::from_utf8_lossy(&stripped), deadline)?;
             if !h.is_empty() {
-                out.push(("without-nul", h));
+                out.push((WITHOUT_NUL, h));
             }
         }
         Ok(out)
     }
 }
+
+/// The view name of the bytes read without their NUL bytes.
+const WITHOUT_NUL: &str = "without-nul";
 
 fn ctx(limits: &ArchiveLimits, deadline: Option<Instant>, build: bool) -> Ctx<'_> {
     Ctx {

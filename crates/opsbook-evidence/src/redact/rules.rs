@@ -87,8 +87,8 @@ pub enum PatternProblem {
     /// The pattern, or its `secret` group, can match an empty span.
     #[error("can match an empty span (e.g. `x*` or `\\b`): it would redact nothing or everything")]
     MatchesEmpty,
-    /// The pattern, or its `secret` group, matches only white space or line
-    /// breaks (`\n`, `\s+`).
+    /// The pattern, or its `secret` group, or one of its alternatives,
+    /// matches only white space or line breaks (`\n`, `\s+`, `a|\n`).
     #[error(
         "matches only white space or line breaks (e.g. `\\n`, `\\s+`): it would redact the layout of every file and protect nothing"
     )]
@@ -116,7 +116,7 @@ pub fn check_pattern(pattern: &str) -> Result<Regex, PatternProblem> {
         {
             return Err(PatternProblem::MatchesEmpty);
         }
-        if only_space(&h) || secret.is_some_and(only_space) {
+        if space_branch(&h) || secret.is_some_and(space_branch) {
             return Err(PatternProblem::OnlySpace);
         }
     }
@@ -132,6 +132,18 @@ fn secret_group(h: &regex_syntax::hir::Hir) -> Option<&regex_syntax::hir::Hir> {
         HirKind::Repetition(r) => secret_group(&r.sub),
         HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().find_map(secret_group),
         _ => None,
+    }
+}
+
+/// Whether a syntax tree, or one of its top-level alternatives (`a|\n`),
+/// matches only white space: such an alternative alone redacts the layout
+/// of every file.
+fn space_branch(h: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::HirKind;
+    match h.kind() {
+        HirKind::Capture(c) => space_branch(&c.sub),
+        HirKind::Alternation(v) => v.iter().any(space_branch),
+        _ => only_space(h),
     }
 }
 

@@ -46,6 +46,42 @@ fn a_utf8_log_with_a_nul_tail_is_redacted_as_utf8_and_keeps_its_tail() {
     assert_eq!(out, want);
 }
 
+/// `evidence scan` reports a secret once, as `collect` redacts it once: the
+/// reading without NUL bytes (for UTF-16 at an odd offset) finding the
+/// same class on the same line as the text itself is the same secret, not
+/// a second one (issue 10, item 3: one verdict).
+#[test]
+fn a_secret_before_a_nul_run_is_reported_once() {
+    let log = "2026-11-29T02:10:00Z INFO start\r\nX-MBX-APIKEY: AKfakeNulOnce0001\r\n";
+    let mut tail = log.as_bytes().to_vec();
+    tail.resize(tail.len() + 4096, 0);
+    let mut between = b"2026-11-29 crash\n".to_vec();
+    between.resize(between.len() + 300, 0);
+    between.extend_from_slice(b"password=AKfakeNulOnce0002\n");
+    let mut wide = utf16(log, true, false);
+    wide.resize(wide.len() + 4096, 0);
+    for (b, line) in [(tail, 2), (between, 2), (wide, 2)] {
+        let hits = rs().scan_file(&b, &ArchiveLimits::default(), None).unwrap();
+        let found: Vec<(&str, usize, &str)> = hits
+            .iter()
+            .map(|h| (h.rule.as_str(), h.line, h.view))
+            .collect();
+        assert_eq!(found, [("labelled_secret", line, "text")]);
+        let (_, _, redacted) = kept(&b);
+        assert_eq!(redacted.len(), hits.len());
+    }
+    // A second secret of the same class on that line, split by NULs, is
+    // still never shipped.
+    let mut b = b"password=AKfakeNulOnce0003 passwd=AKfake\0NulOnce0004\n".to_vec();
+    b.resize(b.len() + 64, 0);
+    match rs().redact_file(&b, &ArchiveLimits::default(), None) {
+        FileOutcome::Excluded { reason } => {
+            assert!(reason.starts_with("read as without-nul"), "{reason}")
+        }
+        FileOutcome::Kept { bytes, .. } => panic!("shipped {:?}", String::from_utf8_lossy(&bytes)),
+    }
+}
+
 #[test]
 fn bomless_utf16_is_redacted_when_its_text_confirms_it() {
     let text = "2026-11-29 INFO ok\r\npassword=AKfakeNoBom0001\r\n";

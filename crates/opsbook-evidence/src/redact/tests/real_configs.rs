@@ -91,6 +91,25 @@ fn exchange_configs_azure_docker_and_listen_keys() {
             "{\"exchange\": {\"secret\": \"AKfakeFreqSecret2\", \"key\": \"AKfakeFreqKey0002\", \"name\": \"okx\"}}".into(),
             "{\"exchange\": {\"secret\": \"[REDACTED:labelled_secret]\", \"key\": \"[REDACTED:exchange_config_key]\", \"name\": \"okx\"}}".into(),
         ),
+        // The same exchange config in YAML: a bare key beside its secret,
+        // either order, quoted or not.
+        (
+            "exchange:\n  name: kraken\n  key: AKfakeYamlKey0001\n  secret: AKfakeYamlSec0001\n".into(),
+            "exchange:\n  name: kraken\n  key: [REDACTED:exchange_config_key]\n  secret: [REDACTED:labelled_secret]\n".into(),
+        ),
+        (
+            "exchanges:\r\n  - id: okx\r\n    secret: 'AKfakeYamlSec0002'\r\n    password: 'AKfakeYamlPass002'\r\n    key: 'AKfakeYamlKey0002'\r\n".into(),
+            "exchanges:\r\n  - id: okx\r\n    secret: '[REDACTED:labelled_secret]'\r\n    password: '[REDACTED:labelled_secret]'\r\n    key: '[REDACTED:exchange_config_key]'\r\n".into(),
+        ),
+        // A YAML key that names a variable, or with no secret near it, stays.
+        (
+            "exchange:\n  key: $BINANCE_KEY\n  secret: $Env:Binance_Secret\n".into(),
+            "exchange:\n  key: $BINANCE_KEY\n  secret: $Env:Binance_Secret\n".into(),
+        ),
+        (
+            "cache:\n  key: orders_latest_btc\n  ttl: 30\n".into(),
+            "cache:\n  key: orders_latest_btc\n  ttl: 30\n".into(),
+        ),
         // A "key" with no secret beside it is ordinary data.
         (
             "{\"cache\": {\"key\": \"orders:BTCUSDT:latest\", \"ttl\": 30}}".into(),
@@ -213,6 +232,19 @@ fn powershell_secure_strings_env_assignments_and_env_tables() {
         (
             "[Environment]::SetEnvironmentVariable(\"BINANCE_KEY\", \"AKfakePsEnv0003\", \"User\")\n",
             "[Environment]::SetEnvironmentVariable(\"BINANCE_KEY\", \"[REDACTED:powershell_env_secret]\", \"User\")\n",
+        ),
+        (
+            "Set-Item -Path Env:BINANCE_SECRET -Value \"AKfakePsItem0001\"\n",
+            "Set-Item -Path Env:BINANCE_SECRET -Value \"[REDACTED:powershell_env_secret]\"\n",
+        ),
+        (
+            "New-Item Env:\\OKX_PASSPHRASE 'AKfakePsItem0002' | Out-Null\n",
+            "New-Item Env:\\OKX_PASSPHRASE '[REDACTED:powershell_env_secret]' | Out-Null\n",
+        ),
+        // A variable that names no secret stays.
+        (
+            "Set-Item -Path Env:LOG_LEVEL -Value \"debug-verbose\"\n",
+            "Set-Item -Path Env:LOG_LEVEL -Value \"debug-verbose\"\n",
         ),
         // What `Get-ChildItem Env:` prints.
         (
