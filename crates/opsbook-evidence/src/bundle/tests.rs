@@ -215,6 +215,45 @@ fn a_value_found_in_one_file_is_redacted_in_all_of_them() {
     assert_eq!(s.redactions, 2);
 }
 
+/// A value found in one file is redacted where another file holds it
+/// percent-encoded, JSON-escaped or base64-encoded (the views the scan
+/// reads), also in a file in which no rule fired.
+#[test]
+fn a_value_found_in_one_file_is_redacted_in_its_encoded_forms_too() {
+    use base64::Engine as _;
+    let t = tempfile::tempdir().unwrap();
+    let v = "FakeBefore_9x8/pw";
+    let b64 = base64::engine::general_purpose::STANDARD.encode(format!("user=ops pw={v}"));
+    let req = request(
+        t.path(),
+        &[
+            ("a.log", format!("secret={v}\n").as_bytes()),
+            (
+                "b.log",
+                b"GET https://x.invalid/?k=FakeBefore%5F9x8%2Fpw&n=1 200\n",
+            ),
+            ("c.log", b"{\"msg\":\"retry FakeBefore_9x8\\/pw\\n\"}\n"),
+            ("d.log", format!("blob {b64} end\n").as_bytes()),
+            ("e.log", b"unrelated 100% ok\n"),
+        ],
+        None,
+    );
+    let s = collect_builtin(&req, &t.path().join("o"));
+    assert_eq!(
+        entry(&s.path, &s.files[1].entry),
+        b"GET https://x.invalid/?k=[REDACTED:labelled_secret]&n=1 200\n"
+    );
+    assert_eq!(
+        entry(&s.path, &s.files[2].entry),
+        b"{\"msg\":\"retry [REDACTED:labelled_secret]\\n\"}\n"
+    );
+    assert_eq!(
+        entry(&s.path, &s.files[3].entry),
+        b"blob [REDACTED:labelled_secret] end\n"
+    );
+    assert_eq!(entry(&s.path, &s.files[4].entry), b"unrelated 100% ok\n");
+}
+
 /// The post-seal scan of a file in which nothing fired looks only for the
 /// bundle's values, in every reading of its bytes: a value found in a UTF-8
 /// log is redacted in a UTF-16 one (BOM and CRLF kept), and a file holding

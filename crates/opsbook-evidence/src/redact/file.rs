@@ -51,10 +51,11 @@ impl RuleSet {
     /// Whether [`RuleSet::scan_file`] could find more in `bytes` with this
     /// rule set than with the same rules without its known values
     /// ([`RuleSet::with_values`]): a known value occurs in one of the
-    /// readings the scan reads, or the bytes are an archive (not opened
-    /// here). So when the rules alone found nothing in exactly these bytes
-    /// and this is `false`, the full scan finds nothing either — the
-    /// post-seal scan of a clean file is this one automaton pass.
+    /// readings the scan reads or in one of their views (escapes resolved,
+    /// base64 decoded), or the bytes are an archive (not opened here). So
+    /// when the rules alone found nothing in exactly these bytes and this is
+    /// `false`, the full scan finds nothing either — the post-seal scan of a
+    /// clean file is this search for the values, not the rules.
     #[must_use]
     pub fn may_hold_known_values(&self, bytes: &[u8]) -> bool {
         if archive::kind(bytes).is_some() || archive::unsupported(bytes).is_some() {
@@ -63,13 +64,19 @@ impl RuleSet {
         if self.values.is_empty() {
             return false;
         }
+        // As the scan reads them: the text and its views (a value found in
+        // one file, percent-encoded or base64 in this one), every reading,
+        // and the bytes without their NULs.
+        let holds = |t: &str, nul_free: bool| {
+            self.known_value_in(t, nul_free) || self.known_in_views(t, nul_free)
+        };
         let (readings, nul) = text::readings_nul(bytes);
-        if readings.iter().any(|r| self.known_value_in(&r.text, !nul)) {
+        if readings.iter().any(|r| holds(&r.text, !nul)) {
             return true;
         }
         nul && {
             let stripped: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
-            self.known_value_in(&String::from_utf8_lossy(&stripped), false)
+            holds(&String::from_utf8_lossy(&stripped), false)
         }
     }
 

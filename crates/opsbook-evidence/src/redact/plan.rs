@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use super::catalog::PERSONAL;
 use super::rules::RuleSet;
-use super::scan::{Span, extend_wrapped, find, find_unless, outside_markers};
+use super::scan::{Span, extend_wrapped, find, find_unless, known_in_views, outside_markers};
 use super::values::{Known, SecretValues, automaton, occurrences, repeatable};
 use super::{Hit, Redacted};
 
@@ -190,9 +190,23 @@ impl RuleSet {
         })
     }
 
+    /// Whether a value known to this rule set occurs in one of the views
+    /// [`RuleSet::scan`] reads (escapes resolved, base64 decoded) of `text`
+    /// (NULs read as spaces; `nul_free`: the caller knows there are none).
+    pub(super) fn known_in_views(&self, text: &str, nul_free: bool) -> bool {
+        if self.known().ac.is_none() {
+            return false;
+        }
+        if nul_free {
+            known_in_views(self, text)
+        } else {
+            known_in_views(self, &nul_as_space(text))
+        }
+    }
+
     /// The known values (of other files) in one automaton, built on first
     /// use: their classes (rule indexes) and the automaton.
-    fn known(&self) -> &Known {
+    pub(super) fn known(&self) -> &Known {
         self.values_ac.get_or_init(|| {
             let (classes, values): (Vec<usize>, Vec<&str>) = self
                 .values

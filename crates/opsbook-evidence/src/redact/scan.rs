@@ -477,7 +477,45 @@ pub(super) fn find_block(
     if over() {
         return Err("the scan exceeded its time budget".into());
     }
-    // Views, line by line where they are needed.
+    // Views, line by line where they are needed. In each, the rules and
+    // the bundle's known values (a value found in one file, percent- or
+    // JSON-escaped in another).
+    for (at, v) in views(text) {
+        let mut hits = Vec::new();
+        let runs: Vec<(usize, usize)> = base64_runs(&v.text).collect();
+        scan_view(rs, &v.text, v.text.len(), &runs, &mut hits);
+        hits.extend(known_hits(rs, &v.text));
+        for (s, e, r) in hits {
+            let (a, b) = v.original(s, e);
+            out.push((offset + at + a, offset + at + b, r, v.name));
+        }
+        if over() {
+            return Err("the scan exceeded its time budget".into());
+        }
+    }
+    // Base64 runs, and base64 wrapped over lines (MIME's 76 columns,
+    // `base64 -w`, a YAML block scalar): a secret or a known value inside
+    // redacts the whole run.
+    for (ms, me, inner) in decoded_runs(text, &runs) {
+        let mut hits = Vec::new();
+        let inner_runs: Vec<(usize, usize)> = base64_runs(&inner).collect();
+        scan_view(rs, &inner, inner.len(), &inner_runs, &mut hits);
+        hits.extend(known_hits(rs, &inner));
+        if let Some((_, _, r)) = hits.first() {
+            out.push((offset + ms, offset + me, *r, "base64"));
+        }
+        if over() {
+            return Err("the scan exceeded its time budget".into());
+        }
+    }
+    Ok(out)
+}
+
+/// The views of `text` the scan reads besides the text itself, each with
+/// the offset of what it stands for: without ANSI codes and invisible
+/// characters (when there are any), and line by line JSON-unescaped and
+/// percent-decoded where a line holds such an escape.
+fn views(text: &str) -> Vec<(usize, View)> {
     let has_invisible = memchr::memchr(0x1b, text.as_bytes()).is_some()
         || (!text.is_ascii() && maybe_invisible(text.as_bytes()));
     let mut views: Vec<(usize, View)> = Vec::new();
@@ -494,69 +532,68 @@ pub(super) fn find_block(
             views.push((at, v));
         }
     }
-    for (at, v) in views {
-        let mut hits = Vec::new();
-        let runs: Vec<(usize, usize)> = base64_runs(&v.text).collect();
-        scan_view(rs, &v.text, v.text.len(), &runs, &mut hits);
-        for (s, e, r) in hits {
-            let (a, b) = v.original(s, e);
-            out.push((offset + at + a, offset + at + b, r, v.name));
-        }
-        if over() {
-            return Err("the scan exceeded its time budget".into());
-        }
-    }
-    // Base64 runs: a secret inside redacts the whole run.
-    for &(ms, me) in &runs {
+    views
+}
+
+/// The base64 `runs` of `text` that decode to UTF-8 text (of at least 12
+/// bytes; not runs of hex digits, not over 4 MiB), then the runs wrapped
+/// over lines decoded together: `(start, end, decoded text)`.
+fn decoded_runs(text: &str, runs: &[(usize, usize)]) -> Vec<(usize, usize, String)> {
+    let decode = |run: &str| {
+        let run = run.trim_end_matches('=');
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(run)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(run))
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+    };
+    let mut out = Vec::new();
+    for &(ms, me) in runs {
         let m = &text[ms..me];
         if m.len() > 4 << 20 || m.bytes().all(|b| b.is_ascii_hexdigit()) {
             continue;
         }
-        let run = m.trim_end_matches('=');
-        let decoded = base64::engine::general_purpose::STANDARD_NO_PAD
-            .decode(run)
-            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(run));
-        let Ok(bytes) = decoded else {
-            continue;
-        };
-        let Ok(inner) = std::str::from_utf8(&bytes) else {
-            continue;
-        };
-        if inner.len() < 12 {
-            continue;
-        }
-        let mut hits = Vec::new();
-        let inner_runs: Vec<(usize, usize)> = base64_runs(inner).collect();
-        scan_view(rs, inner, inner.len(), &inner_runs, &mut hits);
-        if let Some((_, _, r)) = hits.first() {
-            out.push((offset + ms, offset + me, *r, "base64"));
-        }
-        if over() {
-            return Err("the scan exceeded its time budget".into());
+        if let Some(inner) = decode(m).filter(|i| i.len() >= 12) {
+            out.push((ms, me, inner));
         }
     }
-    // Base64 wrapped over lines (MIME's 76 columns, `base64 -w`, a YAML
-    // block scalar): the lines are decoded together; a secret inside
-    // redacts them all.
-    for (ms, me, joined) in wrapped_base64(text, &runs) {
-        let run = joined.trim_end_matches('=');
-        let decoded = base64::engine::general_purpose::STANDARD_NO_PAD
-            .decode(run)
-            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(run));
-        let Some(inner) = decoded.ok().and_then(|b| String::from_utf8(b).ok()) else {
-            continue;
-        };
-        let mut hits = Vec::new();
-        let inner_runs: Vec<(usize, usize)> = base64_runs(&inner).collect();
-        scan_view(rs, &inner, inner.len(), &inner_runs, &mut hits);
-        if let Some((_, _, r)) = hits.first() {
-            out.push((offset + ms, offset + me, *r, "base64"));
-        }
-        if over() {
-            return Err("the scan exceeded its time budget".into());
+    for (ms, me, joined) in wrapped_base64(text, runs) {
+        if let Some(inner) = decode(&joined) {
+            out.push((ms, me, inner));
         }
     }
-    Ok(out)
+    out
+}
+
+/// The bundle's known values ([`RuleSet::with_values`]) in `text`:
+/// `(start, end, rule index)`.
+fn known_hits(rs: &RuleSet, text: &str) -> Vec<(usize, usize, usize)> {
+    let known = rs.known();
+    known.ac.as_ref().map_or_else(Vec::new, |w| {
+        w.find_all(text.as_bytes())
+            .into_iter()
+            .map(|(s, e, i)| (s, e, known.classes[i]))
+            .collect()
+    })
+}
+
+/// Whether one of the bundle's known values is in a view of `text` (as
+/// [`find_block`] builds them: escapes resolved, base64 decoded), where a
+/// search of the text itself does not see it.
+pub(super) fn known_in_views(rs: &RuleSet, text: &str) -> bool {
+    let Some(words) = rs.known().ac.as_ref() else {
+        return false;
+    };
+    if views(text)
+        .iter()
+        .any(|(_, v)| words.is_match(v.text.as_bytes()))
+    {
+        return true;
+    }
+    let runs: Vec<(usize, usize)> = base64_runs(text).collect();
+    decoded_runs(text, &runs)
+        .iter()
+        .any(|(_, _, inner)| words.is_match(inner.as_bytes()))
 }
 
 /// The span of a YAML block scalar starting on the line at `start`: its
