@@ -92,8 +92,10 @@ Examples (PowerShell):
     ///
     /// The same rules and views as `collect` (policy/evidence.yaml when run inside an SSOT).
     /// Reports rule, file, line and column — never the value. Files are scanned in parallel;
-    /// files over limits.max_file_bytes are streamed with whole-file line numbers. A path or glob
-    /// that matches nothing is an error (exit 2), never "clean".
+    /// files over limits.max_file_bytes are streamed with whole-file line numbers. As in a
+    /// bundle, a secret value found in one file is a finding in every other file that holds it
+    /// (bare, escaped or encoded). A path or glob that matches nothing is an error (exit 2),
+    /// never "clean".
     #[command(after_long_help = "Examples (PowerShell):
   opsbook evidence scan D:\\trading\\logs
   opsbook evidence scan 'D:\\trading\\logs\\*.log' --format json")]

@@ -218,6 +218,62 @@ fn scan_redaction_and_the_post_seal_scan_agree_on_request_logs() {
     assert_eq!(c, 0, "{out}");
 }
 
+/// One verdict across files: a value found in one file is a finding in
+/// another that holds it bare or percent-encoded (where `collect` redacts
+/// it too), and a file holding none stays clean.
+#[test]
+fn scan_of_several_files_finds_a_value_of_one_in_the_others() {
+    let e = setup();
+    let v = "FakeBefore_9x8pw";
+    std::fs::create_dir_all(e.dir.join("many")).unwrap();
+    std::fs::write(e.dir.join("many/a.log"), format!("secret={v}\n")).unwrap();
+    std::fs::write(e.dir.join("many/b.log"), format!("retry with {v}\n")).unwrap();
+    std::fs::write(e.dir.join("many/c.log"), "GET /?k=FakeBefore%5F9x8pw 200\n").unwrap();
+    std::fs::write(e.dir.join("many/d.log"), "all quiet\n").unwrap();
+    let (c, out, err) = run(
+        &e.dir,
+        &e.spool,
+        &[],
+        &["evidence", "scan", "many", "--format", "json"],
+    );
+    assert_eq!(c, 1, "{out}{err}");
+    let j: Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, Vec<(String, u64)>)> = j["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let file = r["file"].as_str().unwrap();
+            let name = file[file.len() - 5..].to_string();
+            let hits = r["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| {
+                    (
+                        h["rule"].as_str().unwrap().to_string(),
+                        h["line"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            (name, hits)
+        })
+        .collect();
+    let one = |rule: &str| vec![(rule.to_string(), 1)];
+    assert_eq!(
+        found,
+        [
+            ("a.log".to_string(), one("labelled_secret")),
+            ("b.log".to_string(), one("labelled_secret")),
+            ("c.log".to_string(), one("labelled_secret")),
+            ("d.log".to_string(), vec![]),
+        ],
+        "{j}"
+    );
+    assert_eq!(j["findings"], 3, "{j}");
+    assert!(!out.contains(v));
+}
+
 /// Issue 10, item 4: a policy class that matches only line breaks (or can
 /// match an empty span) is refused when the rules load, naming the class,
 /// before anything is collected: no bundle, no custody event, an empty

@@ -48,6 +48,24 @@ impl RuleSet {
         }
     }
 
+    /// As [`RuleSet::scan_file`], with the secret values found (what
+    /// [`RuleSet::with_values`] takes to look for them in other files, as a
+    /// bundle does).
+    ///
+    /// # Errors
+    /// The reason the file would be excluded.
+    pub fn scan_file_values(
+        &self,
+        bytes: &[u8],
+        limits: &ArchiveLimits,
+        deadline: Option<Instant>,
+    ) -> Result<(Vec<Hit>, SecretValues), String> {
+        match self.file_at(bytes, &ctx(limits, deadline, false), 1) {
+            FileOutcome::Kept { hits, values, .. } => Ok((hits, values)),
+            FileOutcome::Excluded { reason } => Err(reason),
+        }
+    }
+
     /// Whether [`RuleSet::scan_file`] could find more in `bytes` with this
     /// rule set than with the same rules without its known values
     /// ([`RuleSet::with_values`]): a known value occurs in one of the

@@ -2,10 +2,11 @@
 //! signature, files, custody, a fresh redaction scan) and [`scan`] files
 //! for secrets with the same rules as collect.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use opsbook_core::layout::LedgerFile;
 use opsbook_evidence::bundle::{self, Limits};
+use opsbook_evidence::redact::{RuleSet, SecretValues};
 use serde::Serialize;
 
 use super::{policy, rules};
@@ -98,7 +99,10 @@ impl Scanned {
 
 /// Scans files for secrets without collecting them (the same rules and
 /// views as collect; the policy's when inside an SSOT). Files over the
-/// size cap are streamed, with whole-file line numbers.
+/// size cap are streamed, with whole-file line numbers. As in a bundle, a
+/// value found in one file is a finding in another file that holds it (a
+/// second pass over the files in which nothing was found, only when some
+/// value was; D-EVD-BUNDLE).
 ///
 /// # Errors
 /// A path or glob that matches nothing (never "clean"); a broken policy.
@@ -136,38 +140,38 @@ pub fn scan(ctx: Option<&Context>, paths: &[String]) -> Result<Scanned, OpsError
     }
     files.sort();
     let archive = opsbook_evidence::redact::ArchiveLimits::default();
-    let results: Vec<(FileScan, u64)> = files
-        .par_iter()
-        .map(|f| {
-            // A file name can carry a secret too.
-            let name = rs.scrub(&f.display().to_string());
-            let n = std::fs::metadata(f).map_or(0, |m| m.len());
-            let r = if n > limits.max_file_bytes {
-                // Streamed in pieces cut at line ends: bounded memory, line
-                // numbers of the whole file.
-                std::fs::File::open(f)
-                    .map_err(|e| format!("cannot be read: {e}"))
-                    .and_then(|file| rs.scan_stream(std::io::BufReader::new(file), 8 << 20, None))
-            } else {
-                match read_reusing(f) {
-                    Ok(bytes) => {
-                        let r = rs.scan_file(&bytes, &archive, None);
-                        give_back(bytes);
-                        r
-                    }
-                    Err(e) => {
-                        return (
-                            FileScan::Unscannable {
-                                file: name,
-                                unscannable: format!("cannot be read: {e}"),
-                            },
-                            0,
-                        );
-                    }
+    // One file, with `rs`: its result, its size and the values found in it.
+    let scan_one = |rs: &RuleSet, f: &PathBuf| -> (FileScan, u64, SecretValues) {
+        // A file name can carry a secret too.
+        let name = rs.scrub(&f.display().to_string());
+        let n = std::fs::metadata(f).map_or(0, |m| m.len());
+        let r = if n > limits.max_file_bytes {
+            // Streamed in pieces cut at line ends: bounded memory, line
+            // numbers of the whole file.
+            std::fs::File::open(f)
+                .map_err(|e| format!("cannot be read: {e}"))
+                .and_then(|file| rs.scan_stream(std::io::BufReader::new(file), 8 << 20, None))
+                .map(|h| (h, SecretValues::default()))
+        } else {
+            match read_reusing(f) {
+                Ok(bytes) => {
+                    let r = rs.scan_file_values(&bytes, &archive, None);
+                    give_back(bytes);
+                    r
                 }
-            };
-            let scan = match r {
-                Ok(hits) => FileScan::Scanned {
+                Err(e) => {
+                    let unscannable = format!("cannot be read: {e}");
+                    let scan = FileScan::Unscannable {
+                        file: name,
+                        unscannable,
+                    };
+                    return (scan, 0, SecretValues::default());
+                }
+            }
+        };
+        match r {
+            Ok((hits, values)) => {
+                let scan = FileScan::Scanned {
                     file: name,
                     // An archive member's name can carry a secret too.
                     hits: hits
@@ -177,15 +181,57 @@ pub fn scan(ctx: Option<&Context>, paths: &[String]) -> Result<Scanned, OpsError
                             h
                         })
                         .collect(),
-                },
-                Err(e) => FileScan::Unscannable {
+                };
+                (scan, n, values)
+            }
+            Err(e) => {
+                let scan = FileScan::Unscannable {
                     file: name,
                     unscannable: e,
-                },
-            };
-            (scan, n)
-        })
-        .collect();
+                };
+                (scan, n, SecretValues::default())
+            }
+        }
+    };
+    let first: Vec<(FileScan, u64, SecretValues)> =
+        files.par_iter().map(|f| scan_one(&rs, f)).collect();
+    // One verdict with `evidence collect`: a value found in one file is a
+    // finding wherever another file holds it (collect redacts it there). A
+    // file in which nothing was found is scanned again with the values of
+    // all the others; one with findings already says so.
+    let mut values = SecretValues::default();
+    for r in &first {
+        values.extend(&r.2);
+    }
+    let results: Vec<(FileScan, u64)> = if values.is_empty() {
+        first.into_iter().map(|r| (r.0, r.1)).collect()
+    } else {
+        let all = rs.with_values(&values);
+        files
+            .par_iter()
+            .zip(first)
+            .map(|(f, (scan, n, _))| match scan {
+                FileScan::Scanned { hits, .. } if hits.is_empty() => {
+                    let (again, n, _) = scan_one(&all, f);
+                    (again, n)
+                }
+                FileScan::Scanned { file, hits } => (
+                    FileScan::Scanned {
+                        file: all.scrub(&file),
+                        hits,
+                    },
+                    n,
+                ),
+                FileScan::Unscannable { file, unscannable } => (
+                    FileScan::Unscannable {
+                        file: all.scrub(&file),
+                        unscannable: all.scrub(&unscannable),
+                    },
+                    n,
+                ),
+            })
+            .collect()
+    };
     let findings = results
         .iter()
         .map(|r| match &r.0 {
