@@ -164,11 +164,16 @@ impl Sampled {
         let step = (min - 3).min(16);
         // Every occurrence has a sampled window at each offset `j` of the
         // word with `j ≡ r (mod step)` for one residue `r`: one offset per
-        // residue is enough, and it is chosen among the first few with that
-        // residue as the window the fewest words share. Tokens with a common
-        // prefix (every JWT starts `eyJhbGciOi`, every AWS key ID `AKIA`)
-        // are then not all checked at every sampled window of that prefix.
-        let offsets = |len: usize, r: usize| (r..=len - 4).step_by(step).take(CHOICES);
+        // residue is enough, and it is chosen among a few with that residue,
+        // spread over the whole word, as the window the fewest words share.
+        // Tokens with a common prefix (every JWT starts `eyJhbGciOi`, every
+        // PEM key `MIIEvQIBADANBgkqhkiG9w0BAQEFAASC`, every AWS key ID
+        // `AKIA`) are then not all checked at every sampled window of that
+        // prefix.
+        let offsets = |len: usize, r: usize| {
+            let n = (len - 4 - r) / step + 1;
+            (0..CHOICES.min(n)).map(move |i| r + (i * n / CHOICES.min(n)) * step)
+        };
         let mut seen: Vec<u32> = Vec::new();
         for w in words {
             let b = w.as_bytes();
@@ -336,10 +341,17 @@ mod tests {
                 format!("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJvcHMifQ.{tail}")
             })
             .collect();
-        let refs: Vec<&str> = jwts.iter().map(String::as_str).collect();
+        // One short word makes the step small (5): the windows are chosen
+        // over the whole of each token, past its 56-byte shared prefix.
+        let refs: Vec<&str> = jwts
+            .iter()
+            .map(String::as_str)
+            .chain(["Zq8fake!"])
+            .collect();
         let Some(Words::Sampled(s)) = automaton(&refs) else {
             panic!("distinct tokens are sampled")
         };
+        assert_eq!(s.step, 5);
         let widest = s
             .table
             .chunk_by(|a, b| a.0 == b.0)
