@@ -31,6 +31,18 @@ fn release(before_dwell: bool) -> ConfirmRequest {
     }
 }
 
+/// A `release_halt` confirmation passed at `now`: (usable_from,
+/// expires_at, expires_before_usable).
+fn window(s: &Ssot, now: &str, before_dwell: bool) -> (String, String, bool) {
+    let c = confirm::confirm(
+        s.at(now),
+        &release(before_dwell),
+        &mut answers("RECOVERING"),
+    )
+    .unwrap();
+    (c.usable_from, c.expires_at, c.expires_before_usable)
+}
+
 fn recovering(evidence: Option<&str>, incident: Option<&str>) -> SetRequest {
     SetRequest {
         to: "RECOVERING".into(),
@@ -165,36 +177,20 @@ fn a_confirmation_that_would_expire_before_the_dwell_is_refused_up_front() {
         "refused before any question: nothing recorded"
     );
     // Anyway, explicitly: passed, and it says it will never be usable.
-    let c = confirm::confirm(
-        s.at("2026-11-29T00:02:00Z"),
-        &release(true),
-        &mut answers("RECOVERING"),
-    )
-    .unwrap();
     assert_eq!(
+        window(&s, "2026-11-29T00:02:00Z", true),
         (
-            c.usable_from.as_str(),
-            c.expires_at.as_str(),
-            c.expires_before_usable
-        ),
-        ("2026-11-29T00:30:00.000Z", "2026-11-29T00:20:00.000Z", true)
+            "2026-11-29T00:30:00.000Z".into(),
+            "2026-11-29T00:20:00.000Z".into(),
+            true
+        )
     );
     // At the time it named: valid 5 min past the dwell's end.
-    let c = confirm::confirm(
-        s.at("2026-11-29T00:17:00Z"),
-        &release(false),
-        &mut answers("RECOVERING"),
-    )
-    .unwrap();
     assert_eq!(
+        window(&s, "2026-11-29T00:17:00Z", false),
         (
-            c.usable_from.as_str(),
-            c.expires_at.as_str(),
-            c.expires_before_usable
-        ),
-        (
-            "2026-11-29T00:30:00.000Z",
-            "2026-11-29T00:35:00.000Z",
+            "2026-11-29T00:30:00.000Z".into(),
+            "2026-11-29T00:35:00.000Z".into(),
             false
         )
     );

@@ -14,6 +14,10 @@
 //! runs), `hook_result`, `state_exited` + `state_entered` (only after the hook
 //! succeeded), `transition_refused` (an automatic trigger over the limit),
 //! `watch_started` / `watch_ended` (post-recovery watch).
+//!
+//! Over 800 lines only with its tests: the machine's pair-by-pair and
+//! every-unmet-condition tests sit beside [`check`]; what a refusal lacks
+//! is in `unmet.rs`.
 
 use std::collections::BTreeMap;
 
