@@ -163,6 +163,11 @@ impl CliError {
                     .map(|n| crate::render::hint(&n))
                     .unwrap_or_default()
             ),
+            // Several unmet conditions: each with what meets it.
+            CliError::Ops(OpsError::Refused(r)) if r.unmet.len() > 1 => format!(
+                "refused: {}",
+                crate::render::unmet::list(r.message.lines().next().unwrap_or_default(), &r.unmet)
+            ),
             CliError::Ops(e) => format!(
                 "{}: {e}{}",
                 if e.is_refusal() { "refused" } else { "error" },

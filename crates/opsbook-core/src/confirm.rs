@@ -120,6 +120,62 @@ impl Policy {
     }
 }
 
+/// Minutes a confirmation must stay valid after the dwell ends, so that
+/// the operator has time to run `safety set` ([`Policy::earliest_start`]).
+pub const USE_WINDOW_MINUTES: i64 = 5;
+
+impl Policy {
+    /// The earliest time a confirmation may start and still be valid for
+    /// [`USE_WINDOW_MINUTES`] (at most half its validity) after
+    /// `usable_from` (the end of the dwell of the state it leaves): it
+    /// passes at the soonest `cooling_off_seconds` after its start and is
+    /// valid `valid_minutes` from then, so `usable_from + window −
+    /// valid_minutes − cooling_off_seconds`. `None` when one started at
+    /// `now` surely is (D-SAFE-CONFIRM, D-SAFE-NOFLAP).
+    #[must_use]
+    pub fn earliest_start(
+        &self,
+        usable_from: jiff::Timestamp,
+        now: jiff::Timestamp,
+    ) -> Option<jiff::Timestamp> {
+        let window = (USE_WINDOW_MINUTES * 60_000).min(self.valid_minutes.saturating_mul(30_000));
+        let from = usable_from
+            .as_millisecond()
+            .saturating_add(window)
+            .saturating_sub(self.lead_ms());
+        (from > now.as_millisecond())
+            .then(|| jiff::Timestamp::from_millisecond(from).ok())
+            .flatten()
+    }
+
+    /// When a confirmation started at `start` expires at the soonest: its
+    /// cooling-off, then `valid_minutes`.
+    #[must_use]
+    pub fn soonest_expiry(&self, start: jiff::Timestamp) -> jiff::Timestamp {
+        jiff::Timestamp::from_millisecond(start.as_millisecond().saturating_add(self.lead_ms()))
+            .unwrap_or(jiff::Timestamp::MAX)
+    }
+
+    /// The cooling-off plus the validity, ms.
+    fn lead_ms(&self) -> i64 {
+        self.valid_minutes.saturating_mul(60_000).saturating_add(
+            i64::try_from(self.cooling_off_seconds)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1000),
+        )
+    }
+}
+
+/// Whole minutes from `now` until `t`, rounded up (0 when past).
+#[must_use]
+pub fn minutes_until(t: jiff::Timestamp, now: jiff::Timestamp) -> i64 {
+    let ms = t
+        .as_millisecond()
+        .saturating_sub(now.as_millisecond())
+        .max(0);
+    (ms + 59_999) / 60_000
+}
+
 /// The operator's fatigue self-check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SelfCheck {

@@ -6,6 +6,20 @@
 
 use serde::Serialize;
 
+/// When a confirmation may start so that it is valid once usable
+/// ([`NextStep::ConfirmFrom`]). Times UTC, RFC 3339.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfirmWindow {
+    /// The earliest start that keeps it valid past the dwell's end.
+    pub from: String,
+    /// Whole minutes from now until `from`, rounded up.
+    pub in_minutes: i64,
+    /// When the dwell ends and the confirmation can be used.
+    pub usable_from: String,
+    /// When one started now would expire at the soonest.
+    pub expires_at: String,
+}
+
 /// A step that would let a refused action go ahead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
@@ -40,6 +54,18 @@ pub enum NextStep {
         operation: String,
         /// Its target, when known (the state `release_halt` leads to).
         target: Option<String>,
+    },
+    /// Pass the one-person high-danger confirmation, but not before `from`:
+    /// one passed earlier would expire before the current state's dwell
+    /// ends, so before it could be used (D-SAFE-CONFIRM, D-SAFE-NOFLAP).
+    ConfirmFrom {
+        /// The safety-matrix action (`release_halt`).
+        operation: String,
+        /// Its target (the state `release_halt` leads to).
+        target: String,
+        /// When (boxed: a refusal stays small; flat in JSON).
+        #[serde(flatten)]
+        when: Box<ConfirmWindow>,
     },
     /// Ask for a freeze exception covering an action.
     FreezeException {

@@ -140,6 +140,10 @@ pub struct ConfirmRequest {
     pub incident: Option<String>,
     /// Proceed past a fatigue threshold for a T2 action (recorded).
     pub override_reason: Option<String>,
+    /// Confirm `release_halt` even though it would expire before the
+    /// current state's dwell ends (before `safety set` may use it);
+    /// without it that is refused before any question is asked.
+    pub before_dwell: bool,
 }
 
 /// A passed confirmation.
@@ -149,6 +153,20 @@ pub struct Confirmed {
     pub confirmation: String,
     /// Usable until (UTC), once.
     pub valid_until: String,
+    /// From when it can be used, UTC (RFC 3339): when it passed, or for
+    /// `release_halt` the end of the current state's dwell if later
+    /// (`safety set` refuses before then).
+    pub usable_from: String,
+    /// When it expires, UTC (RFC 3339): `valid_until`.
+    pub expires_at: String,
+    /// It expires before `usable_from` (confirmed with `before_dwell`):
+    /// it will never be usable.
+    pub expires_before_usable: bool,
+    /// With `expires_before_usable`: the earliest start of a new
+    /// confirmation that is valid when the dwell ends, UTC (RFC 3339).
+    pub start_again_from: Option<String>,
+    /// The state it was passed in.
+    pub state: String,
     /// The `confirmed` event.
     pub event: Event,
     /// The action.
@@ -190,6 +208,11 @@ pub fn confirm(
         }
     };
     let (m, cur) = crate::state::current(ctx)?;
+    // release_halt is used by `safety set`, which waits for the dwell.
+    let dwell_end = (op == "release_halt")
+        .then(|| opsbook_core::safety::dwell_end(&m, &cur))
+        .flatten()
+        .filter(|e| *e > ctx.now());
     let state = cur.state;
     let target: String = match (&req.target, answers.live()) {
         (Some(t), _) => t.clone(),
@@ -235,6 +258,20 @@ pub fn confirm(
         if ans.decision == Decision::Deny {
             return Err(OpsError::refused(ans.why, ans.next));
         }
+    }
+    if let Some(end) = dwell_end
+        && !req.before_dwell
+        && let Some(from) = policy.earliest_start(end, ctx.now())
+    {
+        return Err(too_early(
+            ctx.now(),
+            &policy,
+            &state,
+            &op,
+            &target,
+            end,
+            from,
+        ));
     }
     let log = ctx.layout.ledger(LedgerFile::Confirmations);
     let store = ctx.store()?;
@@ -433,20 +470,21 @@ pub fn confirm(
     if why.trim().is_empty() {
         return Err(refuse("no reason given for doing it now".into()));
     }
-    let valid_until = ledger::format_ts(
-        jiff::Timestamp::from_millisecond(
-            ctx.now()
-                .as_millisecond()
-                .saturating_add(policy.valid_minutes.saturating_mul(60_000)),
-        )
-        .map_err(|e| OpsError::Other(e.to_string()))?,
-    );
+    let passed = ctx.now();
+    let until = jiff::Timestamp::from_millisecond(
+        passed
+            .as_millisecond()
+            .saturating_add(policy.valid_minutes.saturating_mul(60_000)),
+    )
+    .map_err(|e| OpsError::Other(e.to_string()))?;
+    let valid_until = ledger::format_ts(until);
+    let usable_from = dwell_end.filter(|e| *e > passed).unwrap_or(passed);
     let ev = append(ConfirmationEvent::Confirmed(cev::Confirmed {
         confirmation: id.clone(),
         operation: op.clone(),
         target: target.clone(),
         tier,
-        state,
+        state: state.clone(),
         valid_until: valid_until.clone(),
         fatigue: serde_json::json!({"check": check, "over": over}),
         override_reason,
@@ -466,11 +504,72 @@ pub fn confirm(
     }
     Ok(Confirmed {
         confirmation: id,
+        expires_at: valid_until.clone(),
         valid_until,
+        usable_from: ledger::format_ts(usable_from),
+        expires_before_usable: until <= usable_from,
+        start_again_from: (until <= usable_from)
+            .then(|| {
+                policy
+                    .earliest_start(usable_from, passed)
+                    .map(ledger::format_ts)
+            })
+            .flatten(),
+        state,
         event: ev,
         operation: op,
         target,
     })
+}
+
+/// `HH:MM:SS UTC` with the date: times a person reads, free of the local zone.
+fn utc(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// The refusal of a `release_halt` confirmation that would expire before
+/// `state`'s dwell ends at `end`; `from` is the earliest start that keeps
+/// it valid then.
+fn too_early(
+    now: jiff::Timestamp,
+    policy: &confirm::Policy,
+    state: &str,
+    op: &str,
+    target: &str,
+    end: jiff::Timestamp,
+    from: jiff::Timestamp,
+) -> OpsError {
+    let expires = policy.soonest_expiry(now);
+    OpsError::refused(
+        format!(
+            "too early for {op}: {state} must hold until {} ({} min from now, its min_dwell_minutes) before it may be left for {target}; a confirmation started now is valid {} min after it passes and would expire at about {}, {}",
+            utc(end),
+            confirm::minutes_until(end, now),
+            policy.valid_minutes,
+            utc(expires),
+            if expires > end {
+                format!(
+                    "less than {} min after it can be used",
+                    confirm::USE_WINDOW_MINUTES
+                )
+            } else {
+                format!(
+                    "{} min before it could be used",
+                    confirm::minutes_until(end, expires)
+                )
+            },
+        ),
+        Some(opsbook_core::next::NextStep::ConfirmFrom {
+            operation: op.to_string(),
+            target: target.to_string(),
+            when: Box::new(opsbook_core::next::ConfirmWindow {
+                from: ledger::format_ts(from),
+                in_minutes: confirm::minutes_until(from, now),
+                usable_from: ledger::format_ts(end),
+                expires_at: ledger::format_ts(expires),
+            }),
+        }),
+    )
 }
 
 /// Starts a confirmation under the ledger's lock: the next ID (`CNF-1`,

@@ -14,6 +14,10 @@ pub struct Refusal {
     pub message: String,
     /// The step that would let it go ahead.
     pub next: Option<NextStep>,
+    /// Every unmet condition, each with its step, when the refusal names
+    /// several at once (`safety set`); empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmet: Vec<opsbook_core::safety::Unmet>,
 }
 
 impl std::fmt::Display for Refusal {
@@ -154,6 +158,20 @@ impl OpsError {
         OpsError::Refused(Refusal {
             message: message.into(),
             next,
+            unmet: Vec::new(),
+        })
+    }
+
+    /// A refusal naming every unmet condition; `next` is the first one's step.
+    #[must_use]
+    pub fn refused_unmet(
+        message: impl Into<String>,
+        unmet: Vec<opsbook_core::safety::Unmet>,
+    ) -> OpsError {
+        OpsError::Refused(Refusal {
+            message: message.into(),
+            next: unmet.iter().find_map(|u| u.next.clone()),
+            unmet,
         })
     }
 

@@ -289,6 +289,9 @@ fn req(op: &str, target: &str) -> ConfirmRequest {
         target: Some(target.into()),
         incident: None,
         override_reason: None,
+        // These tests confirm inside HALTED's dwell on purpose (numbering,
+        // closing, the cooling-off): the explicit flag (see tests/dwell.rs).
+        before_dwell: true,
     }
 }
 

@@ -272,6 +272,7 @@ fn confirmed(s: &Ssot, operation: &str, target: &str, incident: Option<&str>) ->
             target: Some(target.into()),
             incident: incident.map(str::to_string),
             override_reason: None,
+            before_dwell: false,
         },
         &mut answers(target),
     )

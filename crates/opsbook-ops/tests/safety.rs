@@ -55,6 +55,7 @@ fn confirm_req(op: &str, target: Option<&str>, incident: Option<&str>) -> Confir
         target: target.map(str::to_string),
         incident: incident.map(str::to_string),
         override_reason: None,
+        before_dwell: false,
     }
 }
 
@@ -594,8 +595,9 @@ fn confirm_with_only_an_answers_file() {
     let s = Ssot::new();
     s.cooling_off(0);
     safety::set_state(s.at("2026-11-29T12:00:00Z"), &set("HALTED", "x")).unwrap();
+    // 10 min before HALTED's dwell ends: valid 5 min past it (tests/dwell.rs).
     let c = confirm::confirm(
-        s.at("2026-11-29T12:01:00Z"),
+        s.at("2026-11-29T12:20:00Z"),
         &confirm_req("release_halt", None, None),
         &mut answers("RECOVERING", 8),
     )
@@ -605,7 +607,7 @@ fn confirm_with_only_an_answers_file() {
         ("release_halt", "RECOVERING")
     );
     let c = confirm::confirm(
-        s.at("2026-11-29T12:02:00Z"),
+        s.at("2026-11-29T12:21:00Z"),
         &confirm_req("rotate_api_key", None, None),
         &mut answers("binance-main", 8),
     )
@@ -617,7 +619,7 @@ fn confirm_with_only_an_answers_file() {
     // A release_halt confirmation names the state it leads to.
     invalid(
         confirm::confirm(
-            s.at("2026-11-29T12:03:00Z"),
+            s.at("2026-11-29T12:22:00Z"),
             &confirm_req("release_halt", Some("NORMAL"), None),
             &mut answers("NORMAL", 8),
         ),

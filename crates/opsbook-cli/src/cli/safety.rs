@@ -352,6 +352,11 @@ pub struct ConfirmArgs {
     /// Proceed past a fatigue threshold for a T2 action (recorded)
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub override_reason: Option<String>,
+    /// release_halt: confirm now even though the confirmation will expire before the
+    /// current state's min_dwell_minutes end, that is before `safety set` may use it
+    /// (without it, that is refused before any question, with the time to start instead)
+    #[arg(long)]
+    pub before_dwell: bool,
 }
 
 /// `opsbook halt`.

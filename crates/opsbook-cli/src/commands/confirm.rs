@@ -5,13 +5,17 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
+use std::fmt::Write as _;
+
+use opsbook_core::next::NextStep;
 use opsbook_ops::OpsError;
 use opsbook_ops::confirm::{self as ops, Answers, ConfirmRequest, FileAnswers, Question};
 use serde_json::Value;
 
 use super::{context, emit, op};
-use crate::cli::ConfirmArgs;
+use crate::cli::{ConfirmArgs, ListFormat};
 use crate::exit::{self, CliError, Outcome};
+use crate::render;
 
 /// Answers from the terminal (prompts on stderr), or from a file.
 pub enum CliAnswers {
@@ -81,7 +85,7 @@ pub fn run(a: &ConfirmArgs) -> Outcome {
         return status(&cx, a);
     }
     let mut answers = CliAnswers::new(a.answers.as_deref())?;
-    let c = op(&cx, |cx| {
+    let r = op(&cx, |cx| {
         ops::confirm(
             cx,
             &ConfirmRequest {
@@ -89,19 +93,96 @@ pub fn run(a: &ConfirmArgs) -> Outcome {
                 target: a.target.clone(),
                 incident: a.incident.clone(),
                 override_reason: a.override_reason.clone(),
+                before_dwell: a.before_dwell,
             },
             &mut answers,
         )
-    })?;
-    emit(
-        a.common.format,
-        &c,
-        &format!(
-            "{} confirmed: {} on `{}`, valid until {}, used once.\n",
-            c.confirmation, c.operation, c.target, c.valid_until
-        ),
-    )?;
+    });
+    let c = match r {
+        Ok(c) => c,
+        // Too early: the confirmation would expire before the dwell ends.
+        Err(CliError::Ops(OpsError::Refused(r)))
+            if matches!(r.next, Some(NextStep::ConfirmFrom { .. })) =>
+        {
+            return too_early(a, r);
+        }
+        Err(e) => return Err(e),
+    };
+    let mut text = format!(
+        "{} confirmed: {} on `{}`, valid until {}, used once.\n",
+        c.confirmation, c.operation, c.target, c.valid_until
+    );
+    if c.usable_from > c.event.ts {
+        let now = c.event.ts.parse::<jiff::Timestamp>().ok();
+        let mins = |t: &str| {
+            t.parse::<jiff::Timestamp>()
+                .ok()
+                .zip(now)
+                .map_or(0, |(t, n)| opsbook_core::confirm::minutes_until(t, n))
+        };
+        let _ = writeln!(
+            text,
+            "  usable from {} ({} min from now): {}'s min_dwell_minutes end then, and `opsbook safety set {}` is refused before.",
+            render::unmet::utc(&c.usable_from),
+            mins(&c.usable_from),
+            c.state,
+            c.target
+        );
+        if c.expires_before_usable {
+            let _ = writeln!(
+                text,
+                "  WARNING: it expires at {}, {} min before it can be used (confirmed with --before-dwell): confirm again from {} on.",
+                render::unmet::utc(&c.expires_at),
+                mins(&c.usable_from).saturating_sub(mins(&c.expires_at)),
+                render::unmet::utc(c.start_again_from.as_deref().unwrap_or(&c.usable_from))
+            );
+        }
+    }
+    emit(a.common.format, &c, &text)?;
     Ok(exit::OK)
+}
+
+/// The refusal of a confirmation that would expire before it could be
+/// used: when to start it, or `--before-dwell` to confirm now anyway; as
+/// JSON too (`usable_from`, `start_from`, RFC 3339 UTC).
+fn too_early(a: &ConfirmArgs, r: opsbook_ops::Refusal) -> Outcome {
+    let Some(NextStep::ConfirmFrom {
+        operation,
+        target,
+        when,
+    }) = r.next.clone()
+    else {
+        return Err(CliError::Ops(OpsError::Refused(r)));
+    };
+    let anyway = format!(
+        "opsbook confirm {} --target {} --before-dwell",
+        super::quote_arg(&operation),
+        super::quote_arg(&target)
+    );
+    if a.common.format == ListFormat::Json {
+        emit(
+            a.common.format,
+            &serde_json::json!({
+                "refused": true,
+                "operation": operation,
+                "target": target,
+                "message": r.message,
+                "usable_from": when.usable_from,
+                "expires_at": when.expires_at,
+                "start_from": when.from,
+                "start_in_minutes": when.in_minutes,
+                "command": format!("opsbook confirm {} --target {}", super::quote_arg(&operation), super::quote_arg(&target)),
+                "anyway": anyway,
+            }),
+            "",
+        )?;
+    }
+    let e = CliError::Ops(OpsError::Refused(r));
+    super::say(&format!(
+        "{}\nto confirm now anyway (it will expire unused, and `safety set` will ask for a new one): `{anyway}`",
+        e.render()
+    ));
+    Ok(e.code())
 }
 
 /// `opsbook confirm status`: every confirmation, newest first.

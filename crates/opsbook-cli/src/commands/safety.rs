@@ -5,11 +5,12 @@
 use std::fmt::Write as _;
 
 use opsbook_core::safety::{Decision, Source};
+use opsbook_ops::OpsError;
 use opsbook_ops::safety::{self as ops, SetRequest, WatchResult};
 
 use super::{context, emit, op, say};
 use crate::cli::{ListFormat, SafetyCommand};
-use crate::exit::{self, Outcome};
+use crate::exit::{self, CliError, Outcome};
 use crate::render;
 
 pub fn run(c: &SafetyCommand) -> Outcome {
@@ -31,19 +32,56 @@ pub fn run(c: &SafetyCommand) -> Outcome {
         } => {
             let source = Source::parse(source).map_err(exit::usage)?;
             let cx = context(&common.root, common.actor.as_deref())?;
-            let o = op(&cx, |cx| {
+            let o = match op(&cx, |cx| {
                 ops::set_state(
                     cx,
                     &SetRequest {
                         to: state.clone(),
                         reason: reason.clone(),
                         evidence: evidence.clone(),
-                        source,
+                        source: source.clone(),
                         incident: incident.clone(),
                         manual: *manual,
                     },
                 )
-            })?;
+            }) {
+                Ok(o) => o,
+                Err(CliError::Ops(OpsError::Refused(r))) => {
+                    // Every unmet condition at once, each with its fix;
+                    // the exit code stays a refusal's.
+                    let again = run_again(
+                        state,
+                        reason,
+                        evidence.as_deref(),
+                        &source,
+                        incident.as_deref(),
+                        *manual,
+                        &r.unmet,
+                    );
+                    if common.format == ListFormat::Json {
+                        emit(
+                            common.format,
+                            &serde_json::json!({
+                                "refused": true,
+                                "to": state.trim().to_ascii_uppercase(),
+                                "message": r.message,
+                                "unmet": render::unmet::json(&r.unmet),
+                                "run_again": again,
+                            }),
+                            "",
+                        )?;
+                    }
+                    let several = r.unmet.len() > 1;
+                    let e = CliError::Ops(OpsError::Refused(r));
+                    let mut text = e.render();
+                    if several {
+                        let _ = write!(text, "\nthen run again: `{again}`");
+                    }
+                    say(&text);
+                    return Ok(e.code());
+                }
+                Err(e) => return Err(e),
+            };
             if let Some(why) = &o.redirected_because {
                 say(&format!("refused: {why}"));
             }
@@ -157,4 +195,48 @@ pub(super) fn no_hook(state: &str) -> String {
     format!(
         "NO HOOK: opsbook.toml has no [safety.hooks.{state}], so opsbook recorded {state} but did NOT touch the platform. Switch it by hand now, and configure the hook (docs/formats.md, [safety.hooks])."
     )
+}
+
+/// The `safety set` command as typed, with `--incident` added when the
+/// way forward names the incident the state was entered for (its evidence
+/// and acceptance count only with it): what to run once every unmet
+/// condition is met.
+fn run_again(
+    state: &str,
+    reason: &str,
+    evidence: Option<&str>,
+    source: &Source,
+    incident: Option<&str>,
+    manual: bool,
+    unmet: &[opsbook_core::safety::Unmet],
+) -> String {
+    use opsbook_core::next::NextStep;
+    use opsbook_core::text::quote_arg;
+    let found = unmet.iter().find_map(|u| match &u.next {
+        Some(
+            NextStep::AttachEvidence { incident: i }
+            | NextStep::AnswerAcceptance {
+                incident: Some(i), ..
+            },
+        ) => Some(i.as_str()),
+        _ => None,
+    });
+    let mut s = format!(
+        "opsbook safety set {} --reason {}",
+        quote_arg(&state.trim().to_ascii_uppercase()),
+        quote_arg(reason)
+    );
+    if let Some(e) = evidence {
+        let _ = write!(s, " --evidence {}", quote_arg(e));
+    }
+    if *source != Source::Operator {
+        let _ = write!(s, " --source {}", quote_arg(&source.as_string()));
+    }
+    if let Some(i) = incident.or(found) {
+        let _ = write!(s, " --incident {}", quote_arg(i));
+    }
+    if manual {
+        s.push_str(" --manual");
+    }
+    s
 }

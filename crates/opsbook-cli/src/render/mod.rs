@@ -8,6 +8,7 @@ pub mod incident;
 pub mod integrity;
 pub mod run;
 pub mod safety;
+pub mod unmet;
 
 use std::fmt::Write as _;
 
@@ -70,6 +71,16 @@ pub fn hint(next: &NextStep) -> String {
         NextStep::Confirm { operation, target } => format!(
             ": `opsbook confirm {operation} --target {}`",
             target.as_deref().unwrap_or("NAME")
+        ),
+        NextStep::ConfirmFrom {
+            operation,
+            target,
+            when,
+        } => format!(
+            "; start it at {} or later ({} min from now), so that it is still valid when the dwell ends: `opsbook confirm {operation} --target {}`",
+            unmet::utc(&when.from),
+            when.in_minutes,
+            opsbook_core::text::quote_arg(target)
         ),
         NextStep::FreezeException { action } => format!(
             ": ask for an exception (`opsbook freeze except --action {action} --reason … --risk … --backout … --expires-in 60m --approver NAME`)"

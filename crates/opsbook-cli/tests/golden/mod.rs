@@ -909,12 +909,19 @@ fn night(d: &Path) {
     // Confirmations closed (issue 13 item 6): CNF-4 started and never
     // answered to the end (the answers run out) is abandoned when CNF-5 of
     // the same action starts; CNF-5 passes, is never used, and has expired
-    // when CNF-6 starts (and is refused).
+    // when CNF-6 starts (and is refused). CNF-4 and CNF-5 start inside
+    // HALTED's dwell (until 05:00): `--before-dwell` says so (not recorded).
     std::fs::write(d.join("answers-short.yaml"), "hours_awake: 9\n").unwrap();
     code(
         d,
         "2026-11-29T04:40:00Z",
-        &["confirm", "release_halt", "--answers", "answers-short.yaml"],
+        &[
+            "confirm",
+            "release_halt",
+            "--answers",
+            "answers-short.yaml",
+            "--before-dwell",
+        ],
         2,
     );
     let right = answers(d, "right", "RECOVERING");
@@ -928,6 +935,7 @@ fn night(d: &Path) {
             &right,
             "--override-reason",
             "the drill runs at night",
+            "--before-dwell",
         ],
     );
     let wrong = answers(d, "wrong", "RECOVERIN");

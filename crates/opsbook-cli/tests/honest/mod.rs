@@ -161,6 +161,8 @@ fn confirm_says_when_the_cooling_off_ends_and_status_lists_every_confirmation() 
             "release_halt",
             "--answers",
             short.to_str().unwrap(),
+            // Inside HALTED's dwell on purpose (numbering, closing).
+            "--before-dwell",
         ],
         2,
         "hours_slept",
@@ -179,6 +181,7 @@ fn confirm_says_when_the_cooling_off_ends_and_status_lists_every_confirmation() 
             "release_halt",
             "--answers",
             fit.to_str().unwrap(),
+            "--before-dwell",
         ],
         0,
         "CNF-2 confirmed",

@@ -8,6 +8,8 @@ use serde_json::Value;
 
 use super::{at, init_ssot, ok, opsbook};
 
+mod unmet;
+
 fn expect(dir: &Path, now: &str, args: &[&str], code: i32, needle: &str) -> String {
     let (c, out, err) = at(dir, now, args);
     assert_eq!(c, code, "{args:?}: {out}{err}");

@@ -14,6 +14,10 @@
 //! runs), `hook_result`, `state_exited` + `state_entered` (only after the hook
 //! succeeded), `transition_refused` (an automatic trigger over the limit),
 //! `watch_started` / `watch_ended` (post-recovery watch).
+//!
+//! Over 800 lines only with its tests: the machine's pair-by-pair and
+//! every-unmet-condition tests sit beside [`check`]; what a refusal lacks
+//! is in `unmet.rs`.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +26,8 @@ use serde_json::Value;
 
 use crate::ledger::Event;
 use crate::policy::Decision;
+
+use super::{Condition, Unmet};
 
 /// One state of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -318,10 +324,10 @@ pub struct Request<'a> {
 /// Why a transition is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusal {
-    /// Explanation naming the unmet requirement.
+    /// Explanation naming every unmet requirement ([`super::summary`] of `unmet`).
     pub message: String,
-    /// The step that would meet it.
-    pub next: Option<crate::next::NextStep>,
+    /// Every unmet requirement, each with its own step; never empty.
+    pub unmet: Vec<Unmet>,
     /// The refusal is itself recorded (an automatic trigger over the limit).
     pub record: bool,
     /// Instead of the requested state, the policy escalates here
@@ -329,64 +335,86 @@ pub struct Refusal {
     pub redirect_to: Option<String>,
 }
 
-/// Checks a transition (D-SAFE-SM, D-SAFE-NOFLAP).
+impl Refusal {
+    /// The step that meets the first unmet requirement that has one.
+    #[must_use]
+    pub fn next(&self) -> Option<crate::next::NextStep> {
+        self.unmet.iter().find_map(|u| u.next.clone())
+    }
+}
+
+/// Checks a transition (D-SAFE-SM, D-SAFE-NOFLAP). A de-escalation's
+/// conditions — evidence, the current state's dwell, the high-danger
+/// confirmation, the recovery acceptance — are all checked, and every one
+/// that fails is named in [`Refusal::unmet`] (in that order).
 ///
 /// # Errors
-/// A [`Refusal`] naming the unmet requirement.
+/// A [`Refusal`] naming the unmet requirements.
 pub fn check<'m>(
     m: &'m Machine,
     cur: &Current,
     req: &Request<'_>,
 ) -> Result<&'m TransitionDef, Refusal> {
-    let refuse = |message: String| Refusal {
-        message,
-        next: None,
+    let refuse = |condition: Condition, message: String| Refusal {
+        message: message.clone(),
+        unmet: vec![Unmet::new(condition, message)],
         record: false,
         redirect_to: None,
     };
     if m.state(req.to).is_none() {
-        return Err(refuse(format!(
-            "`{}` is not a safety state; policy/degraded.yaml has {}",
-            req.to,
-            m.states
-                .iter()
-                .map(|s| s.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Err(refuse(
+            Condition::State,
+            format!(
+                "`{}` is not a safety state; policy/degraded.yaml has {}",
+                req.to,
+                m.states
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
     }
     if req.to == cur.state {
-        return Err(refuse(format!("already {}", cur.state)));
+        return Err(refuse(
+            Condition::Transition,
+            format!("already {}", cur.state),
+        ));
     }
     let Some(t) = m.transition(&cur.state, req.to) else {
         let next: Vec<String> = m.next(&cur.state).iter().map(|t| t.to.clone()).collect();
-        return Err(refuse(format!(
-            "{} → {} is not a transition of policy/degraded.yaml; from {} the machine allows: {}",
-            cur.state,
-            req.to,
-            cur.state,
-            if next.is_empty() {
-                "nothing".into()
-            } else {
-                next.join(", ")
-            }
-        )));
+        return Err(refuse(
+            Condition::Transition,
+            format!(
+                "{} → {} is not a transition of policy/degraded.yaml; from {} the machine allows: {}",
+                cur.state,
+                req.to,
+                cur.state,
+                if next.is_empty() {
+                    "nothing".into()
+                } else {
+                    next.join(", ")
+                }
+            ),
+        ));
     };
     if req.reason.trim().is_empty() {
         return Err(refuse(
+            Condition::Reason,
             "every safety transition needs a reason (--reason TEXT)".into(),
         ));
     }
     if let Source::Auto(name) = &req.source {
         if !t.escalate || !t.automatic {
             return Err(Refusal {
-                message: format!(
-                    "automatic source auto:{name} may only escalate; {} → {} needs a person",
-                    cur.state, req.to
-                ),
-                next: None,
                 record: true,
-                redirect_to: None,
+                ..refuse(
+                    Condition::Automatic,
+                    format!(
+                        "automatic source auto:{name} may only escalate; {} → {} needs a person",
+                        cur.state, req.to
+                    ),
+                )
             });
         }
         if let Some(max) = m.auto_max_per_hour {
@@ -404,17 +432,17 @@ pub fn check<'m>(
                             .zip(m.state(&cur.state))
                             .is_some_and(|(a, b)| a.rank > b.rank)
                 });
+                let message = format!(
+                    "automatic escalation limit reached: {recent} in the last hour (auto_escalation.max_per_hour = {max}); unstable triggers are a reason to stop, not to keep switching{}",
+                    match &redirect {
+                        Some(r) => format!(" — the policy escalates to {r} instead"),
+                        None => " — a person must decide".into(),
+                    }
+                );
                 return Err(Refusal {
-                    next: None,
-                    message: format!(
-                        "automatic escalation limit reached: {recent} in the last hour (auto_escalation.max_per_hour = {max}); unstable triggers are a reason to stop, not to keep switching{}",
-                        match &redirect {
-                            Some(r) => format!(" — the policy escalates to {r} instead"),
-                            None => " — a person must decide".into(),
-                        }
-                    ),
                     record: true,
                     redirect_to: redirect,
+                    ..refuse(Condition::FlapLimit, message)
                 });
             }
         }
@@ -422,14 +450,18 @@ pub fn check<'m>(
     if t.escalate {
         return Ok(t);
     }
-    // De-escalation.
+    // De-escalation: every condition is checked, every failure named.
+    let mut unmet = Vec::new();
     if t.requires.iter().any(|r| r == "evidence")
         && req.evidence.is_none_or(|e| e.trim().is_empty())
     {
-        return Err(refuse(format!(
-            "{} → {} is a de-escalation: it needs evidence that the cause is gone: --evidence REF, or a reference attached to the incident (--incident ID) since the state was entered",
-            cur.state, req.to
-        )));
+        unmet.push(Unmet::new(
+            Condition::Evidence,
+            format!(
+                "{} → {} is a de-escalation: it needs evidence that the cause is gone: --evidence REF, or a reference attached to the incident (--incident ID) since the state was entered",
+                cur.state, req.to
+            ),
+        ));
     }
     let dwell = m.state(&cur.state).map_or(0, |s| s.min_dwell_minutes);
     if let Some(since) = cur
@@ -442,38 +474,63 @@ pub fn check<'m>(
         let need_ms = dwell.saturating_mul(60_000);
         if in_state_ms < need_ms {
             let left = (need_ms - in_state_ms + 59_999) / 60_000;
-            return Err(refuse(format!(
-                "{} must hold for at least {dwell} min before de-escalating (min_dwell_minutes, the anti-flap guard); entered {}, {left} min to go",
-                cur.state,
-                crate::ledger::format_ts(since)
-            )));
+            let until =
+                jiff::Timestamp::from_millisecond(since.as_millisecond().saturating_add(need_ms))
+                    .map(crate::ledger::format_ts)
+                    .ok();
+            unmet.push(Unmet {
+                until,
+                minutes_left: Some(left),
+                ..Unmet::new(
+                    Condition::Dwell,
+                    format!(
+                        "{} must hold for at least {dwell} min before de-escalating (min_dwell_minutes, the anti-flap guard); entered {}, {left} min to go",
+                        cur.state,
+                        crate::ledger::format_ts(since)
+                    ),
+                )
+            });
         }
     }
     if t.requires.iter().any(|r| r == "high_danger_confirmation") && !req.confirmed {
-        return Err(Refusal {
-            next: Some(crate::next::NextStep::Confirm {
+        unmet.push(
+            Unmet::new(
+                Condition::Confirmation,
+                format!(
+                    "leaving {} needs the high-danger confirmation first",
+                    cur.state
+                ),
+            )
+            .with_next(crate::next::NextStep::Confirm {
                 operation: "release_halt".into(),
                 target: Some(req.to.to_string()),
             }),
-            ..refuse(format!(
-                "leaving {} needs the high-danger confirmation first",
-                cur.state
-            ))
-        });
+        );
     }
     if t.requires.iter().any(|r| r == "recovery_acceptance") && !req.acceptance_passed {
-        return Err(Refusal {
-            next: Some(crate::next::NextStep::AnswerAcceptance {
+        unmet.push(
+            Unmet::new(
+                Condition::Acceptance,
+                format!(
+                    "{} → {} needs a passed recovery acceptance",
+                    cur.state, req.to
+                ),
+            )
+            .with_next(crate::next::NextStep::AnswerAcceptance {
                 incident: None,
                 failing: Vec::new(),
             }),
-            ..refuse(format!(
-                "{} → {} needs a passed recovery acceptance",
-                cur.state, req.to
-            ))
-        });
+        );
     }
-    Ok(t)
+    if unmet.is_empty() {
+        return Ok(t);
+    }
+    Err(Refusal {
+        message: super::summary(&cur.state, req.to, &unmet),
+        unmet,
+        record: false,
+        redirect_to: None,
+    })
 }
 
 /// One action of the matrix.
@@ -727,6 +784,58 @@ mod tests {
                 .message
                 .contains("needs a reason")
         );
+    }
+
+    /// Every failing condition of a de-escalation is named at once, in
+    /// order, each with its step (a fresh-user trial found one per try).
+    #[test]
+    fn deescalation_names_every_unmet_condition_at_once() {
+        let m = machine();
+        let mut r = req("RECOVERING", 10);
+        r.evidence = None;
+        r.confirmed = false;
+        let e = check(&m, &cur("HALTED", 0), &r).unwrap_err();
+        let conds: Vec<Condition> = e.unmet.iter().map(|u| u.condition).collect();
+        assert_eq!(
+            conds,
+            [
+                Condition::Evidence,
+                Condition::Dwell,
+                Condition::Confirmation
+            ]
+        );
+        assert_eq!(
+            e.unmet[1].until.as_deref(),
+            Some(crate::ledger::format_ts(t(30)).as_str())
+        );
+        assert_eq!(e.unmet[1].minutes_left, Some(20));
+        assert_eq!(
+            e.unmet[2].next,
+            Some(crate::next::NextStep::Confirm {
+                operation: "release_halt".into(),
+                target: Some("RECOVERING".into())
+            })
+        );
+        assert!(
+            e.message.starts_with("HALTED → RECOVERING: 3 conditions are not met:\n  - HALTED → RECOVERING is a de-escalation"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.next(), e.unmet[2].next);
+        // RECOVERING → NORMAL: evidence, dwell and acceptance together.
+        let mut r = req("NORMAL", 1);
+        r.evidence = None;
+        r.acceptance_passed = false;
+        let e = check(&m, &cur("RECOVERING", 0), &r).unwrap_err();
+        let conds: Vec<Condition> = e.unmet.iter().map(|u| u.condition).collect();
+        assert_eq!(
+            conds,
+            [Condition::Evidence, Condition::Dwell, Condition::Acceptance]
+        );
+        // One unmet condition: its own message, no list.
+        let e = check(&m, &cur("HALTED", 0), &req("RECOVERING", 10)).unwrap_err();
+        assert_eq!(e.unmet.len(), 1);
+        assert_eq!(e.message, e.unmet[0].message);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 
 pub mod hook;
 mod machine;
+mod unmet;
 
 pub use crate::policy::Decision;
 pub use machine::*;
+pub use unmet::{Condition, Unmet, dwell_end, summary};

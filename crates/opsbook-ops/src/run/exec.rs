@@ -454,6 +454,7 @@ pub fn run(ctx: &Context, req: &RunRequest, answers: &mut dyn Answers) -> Result
                                 target: None,
                                 incident: incident.clone(),
                                 override_reason: None,
+                                before_dwell: false,
                             },
                             answers,
                         ) {

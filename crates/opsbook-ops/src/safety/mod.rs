@@ -339,16 +339,12 @@ pub(crate) fn set_state_deciding(
                 o.redirected_because = Some(refusal.message);
                 return Ok(o);
             }
-            let next = match refusal.next {
-                Some(opsbook_core::next::NextStep::AnswerAcceptance { failing, .. }) => {
-                    Some(opsbook_core::next::NextStep::AnswerAcceptance {
-                        incident: req.incident.clone(),
-                        failing,
-                    })
-                }
-                other => other,
-            };
-            return Err(OpsError::refused(refusal.message, next));
+            let incident = inc
+                .as_ref()
+                .map(|i| i.id.clone())
+                .or_else(|| cur.incident.clone());
+            let unmet = ways_forward(ctx, &m, &cur, refusal.unmet, incident, now)?;
+            return Err(OpsError::refused_unmet(refusal.message, unmet));
         }
     };
     let mut events = Vec::new();
@@ -508,4 +504,70 @@ pub(crate) fn set_state_deciding(
         redirected_because: None,
         unrecorded,
     })
+}
+
+/// Each unmet condition of a refused transition with the step that meets
+/// it, for the incident given or the one the current state was entered
+/// for: evidence attached to it; its recovery acceptance; the
+/// confirmation — not before the time that keeps it valid when the dwell
+/// ends ([`confirm::Policy::earliest_start`]), since `confirm` refuses one
+/// that would expire unused.
+fn ways_forward(
+    ctx: &Context,
+    m: &Machine,
+    cur: &safety::Current,
+    unmet: Vec<safety::Unmet>,
+    incident: Option<String>,
+    now: jiff::Timestamp,
+) -> Result<Vec<safety::Unmet>, OpsError> {
+    use opsbook_core::next::NextStep;
+    use opsbook_core::safety::Condition;
+    let dwell_left = unmet.iter().any(|u| u.condition == Condition::Dwell);
+    let mut out = Vec::with_capacity(unmet.len());
+    for mut u in unmet {
+        match (u.condition, &incident) {
+            (Condition::Evidence, Some(i)) => {
+                u.next = Some(NextStep::AttachEvidence {
+                    incident: i.clone(),
+                });
+            }
+            (Condition::Acceptance, _) => {
+                if let Some(NextStep::AnswerAcceptance { failing, .. }) = u.next.take() {
+                    u.next = Some(NextStep::AnswerAcceptance {
+                        incident: incident.clone(),
+                        failing,
+                    });
+                }
+            }
+            (Condition::Confirmation, _) if dwell_left => {
+                let policy = confirm::Policy::from_policy(
+                    ctx.policy_optional::<opsbook_core::policy::SafetyMatrix>()?
+                        .as_ref(),
+                );
+                if let (
+                    Some(end),
+                    Some(NextStep::Confirm {
+                        operation,
+                        target: Some(target),
+                    }),
+                ) = (safety::dwell_end(m, cur), u.next.clone())
+                    && let Some(from) = policy.earliest_start(end, now)
+                {
+                    u.next = Some(NextStep::ConfirmFrom {
+                        operation,
+                        target,
+                        when: Box::new(opsbook_core::next::ConfirmWindow {
+                            from: ledger::format_ts(from),
+                            in_minutes: confirm::minutes_until(from, now),
+                            usable_from: ledger::format_ts(end),
+                            expires_at: ledger::format_ts(policy.soonest_expiry(now)),
+                        }),
+                    });
+                }
+            }
+            _ => {}
+        }
+        out.push(u);
+    }
+    Ok(out)
 }

@@ -135,6 +135,7 @@ impl Ssot {
                     // Tests run at night (UTC): the fatigue rule's night
                     // hours need the override, recorded.
                     override_reason: Some("the night's operator, rested".into()),
+                    before_dwell: false,
                 },
                 &mut a,
             )
