@@ -175,17 +175,7 @@ fn scan_redaction_and_the_post_seal_scan_agree_on_request_logs() {
     );
     assert_eq!(c, 1, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
-    let hits: Vec<(String, u64)> = v["results"][0]["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| {
-            (
-                h["rule"].as_str().unwrap().to_string(),
-                h["line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let hits = rules_and_lines(&v["results"][0]["hits"]);
     assert_eq!(
         hits,
         [
@@ -245,18 +235,7 @@ fn scan_of_several_files_finds_a_value_of_one_in_the_others() {
         .map(|r| {
             let file = r["file"].as_str().unwrap();
             let name = file[file.len() - 5..].to_string();
-            let hits = r["hits"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|h| {
-                    (
-                        h["rule"].as_str().unwrap().to_string(),
-                        h["line"].as_u64().unwrap(),
-                    )
-                })
-                .collect();
-            (name, hits)
+            (name, rules_and_lines(&r["hits"]))
         })
         .collect();
     let one = |rule: &str| vec![(rule.to_string(), 1)];
@@ -447,4 +426,18 @@ fn include_dir_collects_the_directory_recursively() {
             .any(|x| x.0.ends_with("logs/host-link") && x.1.starts_with("a symbolic link")),
         "{excluded:?}"
     );
+}
+
+/// A scan result's hits as (rule, line), in order.
+fn rules_and_lines(hits: &Value) -> Vec<(String, u64)> {
+    hits.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["rule"].as_str().unwrap().to_string(),
+                h["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
 }
